@@ -1,0 +1,68 @@
+//! The screens of Waiting Room (Leptos): pages, components and the server functions they call.
+//!
+//! Built twice: with `ssr` for the server (rendering and server functions) and with `hydrate` for
+//! the browser (the WASM that makes the server-rendered pages live).
+
+pub mod components;
+pub mod error;
+pub mod live;
+pub mod pages;
+
+use components::lang_switch::provide_lang;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="ja">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/waitingroom.css" />
+        <Title text="待合室 Waiting Room" />
+        <Router>
+            <LangProvider>
+                <main>
+                    <Routes fallback=pages::not_found::NotFound>
+                        <Route path=path!("/") view=pages::home::HomePage />
+                        <Route path=path!("/kiosk") view=pages::kiosk::KioskPage />
+                    </Routes>
+                </main>
+            </LangProvider>
+        </Router>
+    }
+}
+
+/// Reads `?lang=` inside the router and provides the language to every page.
+#[component]
+fn LangProvider(children: Children) -> impl IntoView {
+    provide_lang();
+    children()
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,3 @@
+pub mod home;
+pub mod kiosk;
+pub mod not_found;

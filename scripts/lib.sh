@@ -1,0 +1,77 @@
+# Shared by run.sh and test.sh: install what is missing, skip what is there, build the site.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WASM_BINDGEN_VERSION="0.2.130" # must equal the wasm-bindgen pin in Cargo.toml
+OUTPUT_NAME="waitingroom"      # must equal LEPTOS_OUTPUT_NAME in .cargo/config.toml
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# apt packages, installed only when one of the given commands is missing.
+ensure_apt() {
+  local missing=()
+  while [ $# -gt 0 ]; do
+    command -v "$1" >/dev/null 2>&1 || missing+=("$2")
+    shift 2
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_toolchain() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes, once)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+# Builds the browser half into target/site: the WASM (size-optimised, no name section), its JS
+# glue, the stylesheet and public/. Never runs wasm-opt (Debian's breaks hydration).
+build_site() {
+  local front="$ROOT/target/front" site="$ROOT/target/site"
+  say "building the browser bundle (WASM)"
+  (cd "$ROOT" && cargo build -p app --lib --features hydrate \
+    --target wasm32-unknown-unknown --profile wasm-release --target-dir "$front")
+  mkdir -p "$site/pkg"
+  wasm-bindgen --target web --out-name "$OUTPUT_NAME" --out-dir "$site/pkg" --no-typescript \
+    --remove-name-section "$front/wasm32-unknown-unknown/wasm-release/app.wasm"
+  mv -f "$site/pkg/${OUTPUT_NAME}_bg.wasm" "$site/pkg/$OUTPUT_NAME.wasm"
+  cp "$ROOT/style/main.css" "$site/pkg/$OUTPUT_NAME.css"
+  cp -R "$ROOT/public/." "$site/"
+  # precompressed copies, served when the browser accepts gzip
+  gzip -9 -k -f "$site/pkg/$OUTPUT_NAME.wasm" "$site/pkg/$OUTPUT_NAME.js" "$site/pkg/$OUTPUT_NAME.css"
+  say "WASM: $(stat -c %s "$site/pkg/$OUTPUT_NAME.wasm") bytes, gzip $(stat -c %s "$site/pkg/$OUTPUT_NAME.wasm.gz") bytes"
+}
+
+# Starts a redis-server of our own: $1 data dir, $2 port (0: unix socket only), more args appended.
+# Prints its URL; the caller stops it with stop_redis <dir>.
+start_redis() {
+  local dir="$1" port="$2"
+  shift 2
+  mkdir -p "$dir"
+  redis-server --bind 127.0.0.1 --port "$port" --unixsocket "$dir/redis.sock" --unixsocketperm 700 \
+    --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
+    --protected-mode yes "$@" >/dev/null
+  for _ in $(seq 1 100); do
+    [ -S "$dir/redis.sock" ] && redis-cli -s "$dir/redis.sock" ping >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  echo "redis+unix://$dir/redis.sock"
+}
+
+stop_redis() {
+  local dir="$1"
+  [ -S "$dir/redis.sock" ] && redis-cli -s "$dir/redis.sock" shutdown >/dev/null 2>&1 || true
+}

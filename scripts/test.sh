@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: unit and integration (against real throwaway Redis servers) and end-to-end in
+# headless Debian chromium. Installs what is missing first. Exits non-zero on any failure.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+ensure_toolchain
+ensure_apt redis-server redis-server redis-cli redis-tools chromium chromium
+if [ ! -d end2end/node_modules/playwright-core ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  say "installing the end-to-end test packages (npm)"
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+build_site
+summary=()
+status=0
+
+say "unit and integration tests"
+if cargo test --workspace 2>&1 | tee target/cargo-test.log; then :; else status=1; fi
+while IFS= read -r line; do summary+=("cargo: $line"); done < <(grep -E '^test result:' target/cargo-test.log)
+
+say "end-to-end tests (chromium)"
+cargo build -p server
+if (cd end2end && SERVER_BIN="$ROOT/target/debug/server" SITE_ROOT="$ROOT/target/site" npm test 2>&1) | tee target/e2e.log; then :; else status=1; fi
+while IFS= read -r line; do summary+=("e2e: $line"); done < <(grep -E '^# (tests|pass|fail|cancelled|skipped)' target/e2e.log)
+
+echo
+say "summary"
+printf '%s\n' "${summary[@]}"
+if [ $status -ne 0 ]; then echo "FAILED"; else echo "ALL PASSED"; fi
+exit $status

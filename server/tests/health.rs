@@ -1,0 +1,66 @@
+//! Health, Redis outages and start-up errors.
+
+mod common;
+
+use common::{eventually, spawn_app, TestRedis};
+use serde_json::Value;
+use std::time::Duration;
+
+#[tokio::test]
+async fn health_follows_redis_and_the_app_recovers_without_a_restart() {
+    let mut redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    let health = || async { app.http.get(app.url("/healthz")).send().await.unwrap() };
+
+    assert_eq!(health().await.status(), 200);
+    assert_eq!(app.issue("default").await.status(), 200);
+
+    redis.stop();
+    let down = health().await;
+    assert_eq!(down.status(), 503);
+    let body: Value = down.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    assert!(!body["reason"].as_str().unwrap().is_empty());
+    // the kiosk's issue fails cleanly while Redis is down
+    let refused = app.issue("default").await;
+    assert_eq!(refused.status(), 500);
+    assert_eq!(refused.json::<Value>().await.unwrap(), serde_json::json!("Unavailable"));
+
+    redis.restart();
+    let recovered = eventually(Duration::from_secs(15), || async { health().await.status() == 200 }).await;
+    assert!(recovered, "healthz is 200 again once Redis is back");
+    assert_eq!(app.issue("default").await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_server_starts_while_redis_is_down() {
+    let port = common::free_port();
+    let app = common::spawn_app_with(common::config(&format!("redis://127.0.0.1:{port}/"))).await;
+    let response = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+}
+
+#[test]
+fn a_bad_environment_stops_start_up_with_a_message_naming_the_variable() {
+    let run = |vars: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+        cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = run(&[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("REDIS_URL is not set"), "{err}");
+
+    let (code, err) = run(&[("REDIS_URL", "http://example.com")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("REDIS_URL is not a valid Redis URL"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let (code, err) = run(&[("REDIS_URL", "redis://127.0.0.1:1/"), ("PORT", "x")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("PORT is invalid"), "{err}");
+}

@@ -1,0 +1,115 @@
+//! Issuing tickets through the kiosk's server function, against a real Redis.
+
+mod common;
+
+use common::{spawn_app, TestRedis};
+use futures::future::join_all;
+use redis::AsyncCommands;
+use serde_json::Value;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_issues_give_each_number_once_in_list_order() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+
+    let responses = join_all((0..1000).map(|_| async {
+        let response = app.issue("default").await;
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()
+    }))
+    .await;
+
+    let mut numbers: Vec<u64> = responses.iter().map(|r| r["number"].as_u64().unwrap()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=1000).collect::<Vec<u64>>(), "no duplicate, no gap");
+
+    let mut conn = redis.connection().await;
+    let list: Vec<u64> = conn.lrange("wr:{default}:waiting", 0, -1).await.unwrap();
+    assert_eq!(list, (1..=1000).collect::<Vec<u64>>(), "the LIST holds the numbers in order");
+
+    let snapshot: Value = app
+        .http
+        .get(app.url("/api/v1/queues/default"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(snapshot["version"], 1000);
+    assert_eq!(snapshot["waiting_count"], 1000);
+    assert_eq!(snapshot["last_number"], 1000);
+    assert_eq!(snapshot["waiting"].as_array().unwrap().len(), 1000);
+}
+
+#[tokio::test]
+async fn an_issue_answers_the_number_and_the_people_ahead() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+
+    let first: Value = app.issue("default").await.json().await.unwrap();
+    let second: Value = app.issue("default").await.json().await.unwrap();
+    assert_eq!((first["number"].as_u64(), first["people_ahead"].as_u64()), (Some(1), Some(0)));
+    assert_eq!((second["number"].as_u64(), second["people_ahead"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(second["waiting"], 2);
+    assert_eq!(second["version"], 2);
+
+    // the stored ticket is readable by the domain type
+    let mut conn = redis.connection().await;
+    let raw: String = conn.hget("wr:{default}:tickets", 2).await.unwrap();
+    let ticket: waitingroom::Ticket = serde_json::from_str(&raw).unwrap();
+    assert_eq!(ticket.number, 2);
+    assert_eq!(ticket.channel, waitingroom::Channel::Kiosk);
+    assert!(ticket.issued_at > 1_700_000_000_000);
+}
+
+#[tokio::test]
+async fn an_unknown_queue_is_refused_and_changes_nothing() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+
+    let response = app.issue("nope").await;
+    assert_eq!(response.status(), 500, "server functions answer errors with 500");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, serde_json::json!("UnknownQueue"));
+
+    let api = app.http.get(app.url("/api/v1/queues/nope")).send().await.unwrap();
+    assert_eq!(api.status(), 404);
+    let body: Value = api.json().await.unwrap();
+    assert_eq!(body["error"], "unknown_queue");
+
+    let mut conn = redis.connection().await;
+    let keys: Vec<String> = conn.keys("*").await.unwrap();
+    assert!(keys.is_empty(), "nothing was written: {keys:?}");
+}
+
+#[tokio::test]
+async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    for _ in 0..3 {
+        app.issue("default").await;
+    }
+
+    let response = app.http.get(app.url("/kiosk")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<html lang=\"ja\""), "Japanese by default");
+    assert!(html.contains("受付"), "the button");
+    assert!(
+        html.contains("data-testid=\"waiting-count\">3<"),
+        "the waiting count is in the server-rendered HTML"
+    );
+    assert!(html.contains("/pkg/waitingroom.js"), "the page hydrates");
+
+    let english = app.http.get(app.url("/kiosk?lang=en")).send().await.unwrap().text().await.unwrap();
+    assert!(english.contains("People waiting"), "English on request");
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_404() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    let response = app.http.get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+}

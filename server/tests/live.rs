@@ -1,0 +1,81 @@
+//! The live channel: snapshot first, then every change, across server processes.
+
+mod common;
+
+use common::{spawn_app, TestRedis};
+use futures::StreamExt;
+use serde_json::Value;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("socket open")
+            .expect("no socket error");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_screen_gets_the_snapshot_then_each_change_with_its_version() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    app.issue("default").await;
+
+    let (mut socket, _) = tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
+        .await
+        .unwrap();
+    let snapshot = next_json(&mut socket).await;
+    assert_eq!(snapshot["type"], "snapshot");
+    assert_eq!(snapshot["version"], 1);
+    assert_eq!(snapshot["waiting"], 1);
+
+    app.issue("default").await;
+    let event = next_json(&mut socket).await;
+    assert_eq!(event["type"], "issued");
+    assert_eq!(event["version"], 2);
+    assert_eq!(event["number"], 2);
+    assert_eq!(event["waiting"], 2);
+}
+
+#[tokio::test]
+async fn two_server_processes_on_one_redis_see_each_others_changes() {
+    let redis = TestRedis::start();
+    let a = spawn_app(&redis).await;
+    let b = spawn_app(&redis).await;
+
+    let (mut on_b, _) = tokio_tungstenite::connect_async(b.ws_url("/api/v1/queues/default/live"))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut on_b).await["version"], 0);
+    // the subscription of B's hub may still be starting: issue until B reports it
+    let mut seen = None;
+    for _ in 0..3 {
+        a.issue("default").await;
+        let message = next_json(&mut on_b).await;
+        if message["type"] == "issued" {
+            seen = Some(message);
+            break;
+        }
+    }
+    let event = seen.expect("B saw an issue made on A");
+    assert!(event["version"].as_u64().unwrap() >= 1);
+}
+
+#[tokio::test]
+async fn an_unknown_queue_has_no_live_channel() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    let result = tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/nope/live")).await;
+    match result {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 404),
+        other => panic!("expected a 404, got {other:?}"),
+    }
+}

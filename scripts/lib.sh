@@ -26,6 +26,15 @@ ensure_apt() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# Japanese fonts, so screens (and screenshots of them) show text instead of empty boxes.
+ensure_japanese_fonts() {
+  if ! fc-list :lang=ja 2>/dev/null | grep -q .; then
+    say "installing Japanese fonts (fonts-noto-cjk)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null
+  fi
+}
+
 ensure_toolchain() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"

@@ -6,6 +6,7 @@ cd "$ROOT"
 
 ensure_toolchain
 ensure_apt redis-server redis-server redis-cli redis-tools chromium chromium
+ensure_japanese_fonts
 if [ ! -d end2end/node_modules/playwright-core ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   say "installing the end-to-end test packages (npm)"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
@@ -22,7 +23,7 @@ while IFS= read -r line; do summary+=("cargo: $line"); done < <(grep -E '^test r
 say "end-to-end tests (chromium)"
 cargo build -p server
 if (cd end2end && SERVER_BIN="$ROOT/target/debug/server" SITE_ROOT="$ROOT/target/site" npm test 2>&1) | tee target/e2e.log; then :; else status=1; fi
-while IFS= read -r line; do summary+=("e2e: $line"); done < <(grep -E '^# (tests|pass|fail|cancelled|skipped)' target/e2e.log)
+while IFS= read -r line; do summary+=("e2e: $line"); done < <(grep -E '^(ℹ|#) (tests|pass|fail|cancelled|skipped) ' target/e2e.log)
 
 echo
 say "summary"

@@ -10,15 +10,15 @@ pub mod pages;
 
 use components::lang_switch::provide_lang;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="ja">
+        <html>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -45,7 +45,7 @@ pub fn App() -> impl IntoView {
                 <main>
                     <Routes fallback=pages::not_found::NotFound>
                         <Route path=path!("/") view=pages::home::HomePage />
-                        <Route path=path!("/kiosk") view=pages::kiosk::KioskPage />
+                        <Route path=path!("/kiosk") view=pages::kiosk::KioskPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </LangProvider>
@@ -56,8 +56,11 @@ pub fn App() -> impl IntoView {
 /// Reads `?lang=` inside the router and provides the language to every page.
 #[component]
 fn LangProvider(children: Children) -> impl IntoView {
-    provide_lang();
-    children()
+    let lang = provide_lang();
+    view! {
+        <Html {..} lang=move || lang.get().code() />
+        {children()}
+    }
 }
 
 #[cfg(feature = "hydrate")]

@@ -97,7 +97,7 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
     assert!(html.contains("<html lang=\"ja\""), "Japanese by default");
     assert!(html.contains("受付"), "the button");
     assert!(
-        html.contains("data-testid=\"waiting-count\">3<"),
+        html.contains("data-testid=\"waiting-count\" class=\"count\">3</span>"),
         "the waiting count is in the server-rendered HTML"
     );
     assert!(html.contains("/pkg/waitingroom.js"), "the page hydrates");

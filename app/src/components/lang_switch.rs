@@ -5,10 +5,11 @@ use leptos_router::hooks::{use_location, use_query_map};
 use waitingroom::Lang;
 
 /// Provides the page's language from the `lang` query parameter.
-pub fn provide_lang() {
+pub fn provide_lang() -> Memo<Lang> {
     let query = use_query_map();
     let lang = Memo::new(move |_| Lang::from_code(query.read().get("lang").as_deref()));
     provide_context(lang);
+    lang
 }
 
 /// The page's language (Japanese unless `?lang=en`).

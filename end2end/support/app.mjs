@@ -1,0 +1,98 @@
+// Starts what a test needs: its own redis-server, the real server binary, and chromium.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const SERVER_BIN = process.env.SERVER_BIN ?? new URL('../../target/debug/server', import.meta.url).pathname;
+const SITE_ROOT = process.env.SITE_ROOT ?? new URL('../../target/site', import.meta.url).pathname;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForLine(child, pattern, what) {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${seen}`)), 20_000);
+    const onData = (chunk) => {
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c) => { seen += c.toString(); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}):\n${seen}`)); });
+  });
+}
+
+/** A redis-server of the test's own on a free port, without persistence. */
+export async function startRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'wr-e2e-redis-'));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForLine(child, /Ready to accept connections/, 'redis-server');
+  return {
+    url: `redis://127.0.0.1:${port}/`,
+    async stop() {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The real server binary on a free port; `env` adds configuration. */
+export async function startServer(redisUrl, env = {}) {
+  const child = spawn(SERVER_BIN, [], {
+    env: { PATH: process.env.PATH, REDIS_URL: redisUrl, PORT: '0', SITE_ROOT, RUST_LOG: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const [, baseUrl] = await waitForLine(child, /serving on (http:\/\/\S+)/, 'the server');
+  child.stderr.on('data', (c) => process.stderr.write(c));
+  return {
+    baseUrl,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+export async function startBrowser() {
+  // launch() gives chromium a fresh, empty profile directory of its own
+  const browser = await chromium.launch({
+    headless: true,
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  return {
+    browser,
+    async stop() {
+      await browser.close();
+    },
+  };
+}
+
+/** Fails the test on any error the page logs or throws (a broken hydration shows up here). */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  return errors;
+}

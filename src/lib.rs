@@ -3,6 +3,8 @@
 //! Plain Rust with no I/O, built for the server and for the browser (wasm32). The feature `server`
 //! adds the adapters: the Redis [`store`], the [`live`] event hub and the use cases in [`services`].
 
+pub mod analytics;
+pub mod fortune;
 pub mod lang;
 pub mod queue;
 pub mod ticket;
@@ -14,6 +16,11 @@ pub mod services;
 #[cfg(feature = "server")]
 pub mod store;
 
+pub use analytics::Analytics;
+pub use fortune::Fortune;
 pub use lang::Lang;
-pub use queue::{Applied, Channel, LiveMessage, QueueEvent, QueueId, QueueIdError, QueueSnapshot};
-pub use ticket::{IssuedTicket, Ticket, TicketState};
+pub use queue::{
+    counter_name, estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId, IdError, Intake,
+    LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving,
+};
+pub use ticket::{label, IssuedTicket, Ticket, TicketState, TicketToken};

@@ -1,4 +1,8 @@
-//! Queues, ticket numbers, the queue's snapshot and the events that change it.
+//! Queues, counters, the queue's snapshot and the events that change it.
+//!
+//! Every screen holds a [`QueueSnapshot`] and applies [`QueueEvent`]s to it with
+//! [`QueueSnapshot::apply`]; the server's scripts publish exactly these events, so a screen that
+//! applies every event in version order holds the same picture as a fresh snapshot.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -6,36 +10,41 @@ use std::fmt;
 /// The id of one queue (a service such as 診察 or 会計): 1–32 characters of `a-z`, `0-9`, `-`, `_`.
 ///
 /// It becomes part of Redis keys (`wr:{<id>}:...`) and URLs, so nothing else gets in.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct QueueId(String);
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum QueueIdError {
-    #[error("a queue id must not be empty")]
+pub enum IdError {
+    #[error("must not be empty")]
     Empty,
-    #[error("a queue id has at most {max} characters", max = QueueId::MAX_LEN)]
-    TooLong,
-    #[error("a queue id may only hold a-z, 0-9, '-' and '_' (found {0:?})")]
+    #[error("has at most {0} characters")]
+    TooLong(usize),
+    #[error("may only hold a-z, 0-9, '-' and '_' (found {0:?})")]
     BadCharacter(char),
+}
+
+fn check_id(raw: &str, max: usize) -> Result<(), IdError> {
+    if raw.is_empty() {
+        return Err(IdError::Empty);
+    }
+    if raw.chars().count() > max {
+        return Err(IdError::TooLong(max));
+    }
+    match raw
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
+    {
+        Some(bad) => Err(IdError::BadCharacter(bad)),
+        None => Ok(()),
+    }
 }
 
 impl QueueId {
     pub const MAX_LEN: usize = 32;
 
-    pub fn parse(raw: &str) -> Result<Self, QueueIdError> {
-        if raw.is_empty() {
-            return Err(QueueIdError::Empty);
-        }
-        if raw.chars().count() > Self::MAX_LEN {
-            return Err(QueueIdError::TooLong);
-        }
-        if let Some(bad) = raw
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
-        {
-            return Err(QueueIdError::BadCharacter(bad));
-        }
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        check_id(raw, Self::MAX_LEN)?;
         Ok(Self(raw.to_owned()))
     }
 
@@ -50,7 +59,7 @@ impl QueueId {
 }
 
 impl TryFrom<String> for QueueId {
-    type Error = QueueIdError;
+    type Error = IdError;
     fn try_from(raw: String) -> Result<Self, Self::Error> {
         Self::parse(&raw)
     }
@@ -63,6 +72,44 @@ impl From<QueueId> for String {
 }
 
 impl fmt::Display for QueueId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A counter (窓口) where customers are served: 1–8 characters of `a-z`, `0-9`, `-`, `_`, shown as
+/// 「{id}番窓口」 / "Counter {id}".
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CounterId(String);
+
+impl CounterId {
+    pub const MAX_LEN: usize = 8;
+
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        check_id(raw, Self::MAX_LEN)?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CounterId {
+    type Error = IdError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<CounterId> for String {
+    fn from(id: CounterId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for CounterId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -90,43 +137,118 @@ impl Channel {
     }
 }
 
+/// Whether the queue takes new tickets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intake {
+    #[default]
+    Open,
+    /// The kiosk still issues tickets; remote check-in is paused.
+    RemotePaused,
+    /// No new tickets at all (受付停止).
+    Paused,
+}
+
+impl Intake {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Intake::Open => "open",
+            Intake::RemotePaused => "remote_paused",
+            Intake::Paused => "paused",
+        }
+    }
+
+    pub fn accepts(self, channel: Channel) -> bool {
+        match self {
+            Intake::Open => true,
+            Intake::RemotePaused => channel != Channel::Remote,
+            Intake::Paused => false,
+        }
+    }
+}
+
+/// A ticket being served at a counter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Serving {
+    pub counter: CounterId,
+    pub number: u64,
+}
+
+/// One call (or recall) of a ticket to a counter, for the display board's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Call {
+    pub number: u64,
+    pub counter: CounterId,
+    /// Milliseconds since the Unix epoch.
+    pub at: u64,
+    pub recall: bool,
+}
+
+/// How many calls the snapshot keeps (newest first).
+pub const RECENT_CALLS: usize = 6;
+
 /// What a screen needs to draw a queue, read atomically together with the version it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueSnapshot {
     pub queue: QueueId,
-    /// Goes up by exactly one with every change of the queue.
+    /// Goes up by exactly one with every change of the queue, and never goes back (not even when
+    /// the day's numbering restarts).
     pub version: u64,
-    /// People waiting (tickets issued and not yet called).
-    pub waiting: u64,
+    /// Ticket numbers waiting, first in line first.
+    pub waiting: Vec<u64>,
+    /// Now serving, in counter order.
+    pub serving: Vec<Serving>,
+    /// The latest calls, newest first.
+    pub recent_calls: Vec<Call>,
     /// The last number issued today, 0 before the first.
     pub last_number: u64,
+    pub intake: Intake,
+    /// The average of the recent service times, once there are enough of them.
+    pub avg_service_ms: Option<u64>,
 }
 
 /// One change of a queue, as published to every server process and every open screen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum QueueEvent {
-    /// A ticket was issued; `waiting` is the count after it.
-    Issued {
-        queue: QueueId,
-        version: u64,
-        number: u64,
-        waiting: u64,
-    },
+pub struct QueueEvent {
+    pub queue: QueueId,
+    pub version: u64,
+    #[serde(flatten)]
+    pub change: Change,
 }
 
-impl QueueEvent {
-    pub fn queue(&self) -> &QueueId {
-        match self {
-            QueueEvent::Issued { queue, .. } => queue,
-        }
-    }
+/// The state a ticket leaves the line in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    NoShow,
+    Cancelled,
+}
 
-    pub fn version(&self) -> u64 {
-        match self {
-            QueueEvent::Issued { version, .. } => *version,
-        }
-    }
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    /// A ticket was issued and joined the end of the line.
+    Issued { number: u64 },
+    /// A ticket was called (or called again) to a counter.
+    Called {
+        number: u64,
+        counter: CounterId,
+        at: u64,
+        recall: bool,
+    },
+    /// A ticket left the line or its counter for good.
+    Finished {
+        number: u64,
+        outcome: Outcome,
+        avg_service_ms: Option<u64>,
+    },
+    /// A called ticket was put back at the front of the line.
+    Requeued { number: u64 },
+    /// Intake was paused or resumed.
+    Intake { intake: Intake },
+    /// The day's numbering restarted: the line, the counters and the history are empty.
+    Reset,
 }
 
 /// What applying an event to a snapshot did.
@@ -145,42 +267,154 @@ impl QueueSnapshot {
         Self {
             queue,
             version: 0,
-            waiting: 0,
+            waiting: Vec::new(),
+            serving: Vec::new(),
+            recent_calls: Vec::new(),
             last_number: 0,
+            intake: Intake::Open,
+            avg_service_ms: None,
         }
     }
 
     /// Applies `event` if it is the very next change; never guesses across a gap.
     pub fn apply(&mut self, event: &QueueEvent) -> Applied {
-        if event.queue() != &self.queue || event.version() <= self.version {
+        if event.queue != self.queue || event.version <= self.version {
             return Applied::Stale;
         }
-        if event.version() != self.version + 1 {
+        if event.version != self.version + 1 {
             return Applied::Gap;
         }
-        match event {
-            QueueEvent::Issued {
-                version,
+        self.version = event.version;
+        match &event.change {
+            Change::Issued { number } => {
+                self.waiting.push(*number);
+                self.last_number = *number;
+            }
+            Change::Called {
                 number,
-                waiting,
+                counter,
+                at,
+                recall,
+            } => {
+                self.waiting.retain(|n| n != number);
+                self.serving
+                    .retain(|s| &s.counter != counter && s.number != *number);
+                let at_index = self.serving.partition_point(|s| &s.counter < counter);
+                self.serving.insert(
+                    at_index,
+                    Serving {
+                        counter: counter.clone(),
+                        number: *number,
+                    },
+                );
+                self.recent_calls.insert(
+                    0,
+                    Call {
+                        number: *number,
+                        counter: counter.clone(),
+                        at: *at,
+                        recall: *recall,
+                    },
+                );
+                self.recent_calls.truncate(RECENT_CALLS);
+            }
+            Change::Finished {
+                number,
+                avg_service_ms,
                 ..
             } => {
-                self.version = *version;
-                self.waiting = *waiting;
-                self.last_number = *number;
+                self.waiting.retain(|n| n != number);
+                self.serving.retain(|s| s.number != *number);
+                self.avg_service_ms = *avg_service_ms;
+            }
+            Change::Requeued { number } => {
+                self.serving.retain(|s| s.number != *number);
+                self.waiting.retain(|n| n != number);
+                self.waiting.insert(0, *number);
+            }
+            Change::Intake { intake } => self.intake = *intake,
+            Change::Reset => {
+                self.waiting.clear();
+                self.serving.clear();
+                self.recent_calls.clear();
+                self.last_number = 0;
+                self.avg_service_ms = None;
             }
         }
         Applied::Updated
     }
+
+    /// People in line before ticket `number`, or `None` when it is not waiting.
+    pub fn people_ahead(&self, number: u64) -> Option<usize> {
+        self.waiting.iter().position(|n| *n == number)
+    }
+
+    /// The counter serving ticket `number`, if any.
+    pub fn counter_of(&self, number: u64) -> Option<&CounterId> {
+        self.serving
+            .iter()
+            .find(|s| s.number == number)
+            .map(|s| &s.counter)
+    }
 }
 
-/// A message on the live channel (`/api/v1/queues/{queue}/live`): the snapshot first, then events.
+/// A queue as configured: its id, the prefix of its numbers and its names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+pub struct QueueInfo {
+    pub id: QueueId,
+    /// Printed before the number (`A` gives `A-001`); empty for plain numbers.
+    pub prefix: String,
+    pub name_ja: String,
+    pub name_en: String,
+}
+
+impl QueueInfo {
+    /// The queue of an installation without configuration.
+    pub fn default_queue() -> Self {
+        Self {
+            id: QueueId::default_queue(),
+            prefix: String::new(),
+            name_ja: "受付".into(),
+            name_en: "Reception".into(),
+        }
+    }
+
+    pub fn name(&self, lang: crate::Lang) -> &str {
+        lang.pick(&self.name_ja, &self.name_en)
+    }
+
+    pub fn label(&self, number: u64) -> String {
+        crate::ticket::label(&self.prefix, number)
+    }
+}
+
+/// The counter's name on screens and in announcements.
+pub fn counter_name(counter: &CounterId, lang: crate::Lang) -> String {
+    match lang {
+        crate::Lang::Ja => format!("{counter}番窓口"),
+        crate::Lang::En => format!("Counter {counter}"),
+    }
+}
+
+/// The expected wait of someone with `people_ahead` in front, served at `counters` counters that
+/// each take `avg_service_ms` per customer; `None` while there is not enough data.
+pub fn estimated_wait_ms(people_ahead: usize, avg_service_ms: Option<u64>, counters: usize) -> Option<u64> {
+    let avg = avg_service_ms?;
+    let counters = counters.max(1) as u64;
+    Some((people_ahead as u64).div_ceil(counters) * avg)
+}
+
+/// Whole minutes, rounded up, for "about N minutes".
+pub fn minutes_ceil(ms: u64) -> u64 {
+    ms.div_ceil(60_000)
+}
+
+/// A message on the live channel (`/api/v1/queues/{queue}/live`): a snapshot first, then events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LiveMessage {
-    Snapshot(QueueSnapshot),
-    #[serde(untagged)]
-    Event(QueueEvent),
+    Snapshot { snapshot: QueueSnapshot },
+    Event { event: QueueEvent },
 }
 
 #[cfg(test)]
@@ -191,84 +425,218 @@ mod tests {
         QueueId::default_queue()
     }
 
-    fn issued(version: u64, number: u64, waiting: u64) -> QueueEvent {
-        QueueEvent::Issued {
+    fn counter(id: &str) -> CounterId {
+        CounterId::parse(id).unwrap()
+    }
+
+    fn event(version: u64, change: Change) -> QueueEvent {
+        QueueEvent {
             queue: q(),
             version,
-            number,
-            waiting,
+            change,
         }
     }
 
-    #[test]
-    fn queue_ids_accept_the_safe_alphabet_only() {
-        assert_eq!(QueueId::parse("shinsatsu-2").unwrap().as_str(), "shinsatsu-2");
-        assert_eq!(QueueId::parse(""), Err(QueueIdError::Empty));
-        assert_eq!(QueueId::parse("a}b"), Err(QueueIdError::BadCharacter('}')));
-        assert_eq!(QueueId::parse("Kaikei"), Err(QueueIdError::BadCharacter('K')));
-        assert_eq!(QueueId::parse("診察"), Err(QueueIdError::BadCharacter('診')));
-        assert_eq!(QueueId::parse(&"a".repeat(33)), Err(QueueIdError::TooLong));
-        assert!(QueueId::parse(&"a".repeat(32)).is_ok());
+    fn issued(version: u64, number: u64) -> QueueEvent {
+        event(version, Change::Issued { number })
+    }
+
+    fn called(version: u64, number: u64, at: &str, recall: bool) -> QueueEvent {
+        event(
+            version,
+            Change::Called {
+                number,
+                counter: counter(at),
+                at: 1000 * version,
+                recall,
+            },
+        )
     }
 
     #[test]
-    fn queue_ids_are_checked_when_deserialized() {
+    fn ids_accept_the_safe_alphabet_only() {
+        assert_eq!(QueueId::parse("shinsatsu-2").unwrap().as_str(), "shinsatsu-2");
+        assert_eq!(QueueId::parse(""), Err(IdError::Empty));
+        assert_eq!(QueueId::parse("a}b"), Err(IdError::BadCharacter('}')));
+        assert_eq!(QueueId::parse("Kaikei"), Err(IdError::BadCharacter('K')));
+        assert_eq!(QueueId::parse("診察"), Err(IdError::BadCharacter('診')));
+        assert_eq!(QueueId::parse(&"a".repeat(33)), Err(IdError::TooLong(32)));
+        assert!(QueueId::parse(&"a".repeat(32)).is_ok());
+        assert!(CounterId::parse("2").is_ok());
+        assert_eq!(CounterId::parse("123456789"), Err(IdError::TooLong(8)));
+    }
+
+    #[test]
+    fn ids_are_checked_when_deserialized() {
         assert!(serde_json::from_str::<QueueId>("\"ok_1\"").is_ok());
         assert!(serde_json::from_str::<QueueId>("\"{default}\"").is_err());
+        assert!(serde_json::from_str::<CounterId>("\"a b\"").is_err());
     }
 
     #[test]
-    fn the_next_event_updates_the_snapshot() {
+    fn issues_join_the_end_of_the_line() {
         let mut s = QueueSnapshot::empty(q());
-        assert_eq!(s.apply(&issued(1, 1, 1)), Applied::Updated);
-        assert_eq!(s.apply(&issued(2, 2, 2)), Applied::Updated);
-        assert_eq!((s.version, s.waiting, s.last_number), (2, 2, 2));
+        assert_eq!(s.apply(&issued(1, 1)), Applied::Updated);
+        assert_eq!(s.apply(&issued(2, 2)), Applied::Updated);
+        assert_eq!(s.waiting, vec![1, 2]);
+        assert_eq!((s.version, s.last_number), (2, 2));
+        assert_eq!(s.people_ahead(2), Some(1));
+        assert_eq!(s.people_ahead(3), None);
+    }
+
+    #[test]
+    fn a_call_moves_a_ticket_from_the_line_to_its_counter() {
+        let mut s = QueueSnapshot::empty(q());
+        s.apply(&issued(1, 1));
+        s.apply(&issued(2, 2));
+        s.apply(&issued(3, 3));
+        s.apply(&called(4, 1, "2", false));
+        s.apply(&called(5, 3, "1", false)); // out of order, to counter 1
+        assert_eq!(s.waiting, vec![2]);
+        let serving: Vec<(&str, u64)> = s.serving.iter().map(|x| (x.counter.as_str(), x.number)).collect();
+        assert_eq!(serving, [("1", 3), ("2", 1)], "in counter order");
+        assert_eq!(s.recent_calls[0].number, 3);
+        assert_eq!(s.counter_of(1).map(CounterId::as_str), Some("2"));
+
+        // the next call to counter 2 replaces what it served
+        s.apply(&called(6, 2, "2", false));
+        assert_eq!(s.counter_of(1), None);
+        assert_eq!(s.counter_of(2).map(CounterId::as_str), Some("2"));
+    }
+
+    #[test]
+    fn a_recall_is_history_and_keeps_the_counter() {
+        let mut s = QueueSnapshot::empty(q());
+        s.apply(&issued(1, 1));
+        s.apply(&called(2, 1, "1", false));
+        s.apply(&called(3, 1, "1", true));
+        assert_eq!(s.serving.len(), 1);
+        assert_eq!(s.recent_calls.len(), 2);
+        assert!(s.recent_calls[0].recall);
+    }
+
+    #[test]
+    fn the_history_keeps_the_latest_calls_only() {
+        let mut s = QueueSnapshot::empty(q());
+        for v in 1..=10 {
+            s.apply(&called(v, v, "1", false));
+        }
+        assert_eq!(s.recent_calls.len(), RECENT_CALLS);
+        assert_eq!(s.recent_calls[0].number, 10);
+    }
+
+    #[test]
+    fn finished_tickets_leave_line_and_counter() {
+        let mut s = QueueSnapshot::empty(q());
+        s.apply(&issued(1, 1));
+        s.apply(&issued(2, 2));
+        s.apply(&called(3, 1, "1", false));
+        let done = Change::Finished { number: 1, outcome: Outcome::Done, avg_service_ms: Some(60_000) };
+        s.apply(&event(4, done));
+        let cancelled = Change::Finished { number: 2, outcome: Outcome::Cancelled, avg_service_ms: Some(60_000) };
+        s.apply(&event(5, cancelled));
+        assert!(s.waiting.is_empty() && s.serving.is_empty());
+        assert_eq!(s.avg_service_ms, Some(60_000));
+        assert_eq!(s.recent_calls.len(), 1, "history stays");
+    }
+
+    #[test]
+    fn a_requeued_ticket_is_next_in_line() {
+        let mut s = QueueSnapshot::empty(q());
+        s.apply(&issued(1, 1));
+        s.apply(&issued(2, 2));
+        s.apply(&called(3, 1, "1", false));
+        s.apply(&event(4, Change::Requeued { number: 1 }));
+        assert_eq!(s.waiting, vec![1, 2]);
+        assert!(s.serving.is_empty());
+    }
+
+    #[test]
+    fn reset_empties_the_day_but_keeps_the_version() {
+        let mut s = QueueSnapshot::empty(q());
+        s.apply(&issued(1, 1));
+        s.apply(&called(2, 1, "1", false));
+        s.apply(&event(3, Change::Intake { intake: Intake::Paused }));
+        s.apply(&event(4, Change::Reset));
+        assert_eq!(s.version, 4);
+        assert!(s.waiting.is_empty() && s.serving.is_empty() && s.recent_calls.is_empty());
+        assert_eq!(s.last_number, 0);
+        assert_eq!(s.intake, Intake::Paused, "a reset does not reopen intake");
     }
 
     #[test]
     fn old_and_repeated_events_change_nothing() {
         let mut s = QueueSnapshot::empty(q());
-        s.apply(&issued(1, 1, 1));
+        s.apply(&issued(1, 1));
         let before = s.clone();
-        assert_eq!(s.apply(&issued(1, 1, 1)), Applied::Stale);
+        assert_eq!(s.apply(&issued(1, 1)), Applied::Stale);
         assert_eq!(s, before);
     }
 
     #[test]
     fn a_gap_is_reported_and_not_papered_over() {
         let mut s = QueueSnapshot::empty(q());
-        s.apply(&issued(1, 1, 1));
-        assert_eq!(s.apply(&issued(3, 3, 3)), Applied::Gap);
+        s.apply(&issued(1, 1));
+        assert_eq!(s.apply(&issued(3, 3)), Applied::Gap);
         assert_eq!(s.version, 1);
+        assert_eq!(s.waiting, vec![1]);
     }
 
     #[test]
     fn events_of_other_queues_are_ignored() {
         let mut s = QueueSnapshot::empty(QueueId::parse("kaikei").unwrap());
-        assert_eq!(s.apply(&issued(1, 1, 1)), Applied::Stale);
+        assert_eq!(s.apply(&issued(1, 1)), Applied::Stale);
         assert_eq!(s.version, 0);
     }
 
     #[test]
-    fn live_messages_have_a_documented_wire_format() {
-        let event = LiveMessage::Event(issued(7, 42, 3));
-        assert_eq!(
-            serde_json::to_value(&event).unwrap(),
-            serde_json::json!({"type": "issued", "queue": "default", "version": 7, "number": 42, "waiting": 3})
-        );
-        let snap = LiveMessage::Snapshot(QueueSnapshot {
-            queue: q(),
-            version: 7,
-            waiting: 3,
-            last_number: 42,
-        });
-        let json = serde_json::to_string(&snap).unwrap();
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&json).unwrap(),
-            serde_json::json!({"type": "snapshot", "queue": "default", "version": 7, "waiting": 3, "last_number": 42})
-        );
-        assert_eq!(serde_json::from_str::<LiveMessage>(&json).unwrap(), snap);
-        let back: LiveMessage = serde_json::from_value(serde_json::to_value(&event).unwrap()).unwrap();
-        assert_eq!(back, event);
+    fn waits_are_estimated_from_service_times_and_counters() {
+        assert_eq!(estimated_wait_ms(5, None, 2), None, "no data, no guess");
+        assert_eq!(estimated_wait_ms(0, Some(300_000), 2), Some(0));
+        assert_eq!(estimated_wait_ms(4, Some(300_000), 2), Some(600_000));
+        assert_eq!(estimated_wait_ms(5, Some(300_000), 2), Some(900_000));
+        assert_eq!(estimated_wait_ms(3, Some(60_000), 0), Some(180_000), "zero counters count as one");
+        assert_eq!(minutes_ceil(61_000), 2);
+        assert_eq!(minutes_ceil(0), 0);
+    }
+
+    #[test]
+    fn names_and_labels() {
+        let info = QueueInfo { id: QueueId::parse("kaikei").unwrap(), prefix: "B".into(), name_ja: "会計".into(), name_en: "Payment".into() };
+        assert_eq!(info.label(7), "B-007");
+        assert_eq!(info.name(crate::Lang::En), "Payment");
+        assert_eq!(counter_name(&counter("2"), crate::Lang::Ja), "2番窓口");
+        assert_eq!(counter_name(&counter("2"), crate::Lang::En), "Counter 2");
+    }
+
+    #[test]
+    fn intake_decides_which_channels_may_issue() {
+        assert!(Intake::Open.accepts(Channel::Remote));
+        assert!(Intake::RemotePaused.accepts(Channel::Kiosk));
+        assert!(!Intake::RemotePaused.accepts(Channel::Remote));
+        assert!(!Intake::Paused.accepts(Channel::Kiosk));
+    }
+
+    #[test]
+    fn events_have_a_documented_wire_format() {
+        // exactly what the store's Lua scripts publish
+        let json = r#"{"queue":"default","version":8,"change":"called","number":43,"counter":"2","at":1700000000000,"recall":false}"#;
+        let event: QueueEvent = serde_json::from_str(json).unwrap();
+        assert_eq!(event.version, 8);
+        assert!(matches!(event.change, Change::Called { number: 43, recall: false, .. }));
+        let finished = r#"{"queue":"default","version":9,"change":"finished","number":43,"outcome":"no_show","avg_service_ms":null}"#;
+        assert!(serde_json::from_str::<QueueEvent>(finished).is_ok());
+
+        let message = LiveMessage::Event { event: event.clone() };
+        let value = serde_json::to_value(&message).unwrap();
+        assert_eq!(value["kind"], "event");
+        assert_eq!(value["event"]["change"], "called");
+        assert_eq!(serde_json::from_value::<LiveMessage>(value).unwrap(), message);
+
+        let snapshot = LiveMessage::Snapshot { snapshot: QueueSnapshot::empty(q()) };
+        let value = serde_json::to_value(&snapshot).unwrap();
+        assert_eq!(value["kind"], "snapshot");
+        assert_eq!(value["snapshot"]["intake"], "open");
+        assert_eq!(serde_json::from_value::<LiveMessage>(value).unwrap(), snapshot);
     }
 }

@@ -1,33 +1,159 @@
-//! One ticket of a queue.
+//! One ticket of a queue: its number, its secret token and its state.
 
-use crate::queue::{Channel, QueueId};
+use crate::queue::{Channel, CounterId, QueueId};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The secret of a ticket: 128 random bits, written as 32 lowercase hex characters. Whoever has it
+/// may see and cancel that one ticket (`/t/{token}`), and nothing else.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TicketToken(String);
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a ticket token is 32 lowercase hex characters")]
+pub struct BadToken;
+
+impl TicketToken {
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, BadToken> {
+        if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(BadToken)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A few bits of the token, for choices fixed per ticket (its fortune).
+    pub fn seed(&self) -> u32 {
+        u32::from_str_radix(&self.0[..8], 16).unwrap_or(0)
+    }
+}
+
+impl TryFrom<String> for TicketToken {
+    type Error = BadToken;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<TicketToken> for String {
+    fn from(t: TicketToken) -> Self {
+        t.0
+    }
+}
+
+impl fmt::Display for TicketToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Never print a whole token in logs.
+impl fmt::Debug for TicketToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TicketToken({}…)", &self.0[..4])
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketState {
     Waiting,
+    Called,
+    Done,
+    Cancelled,
+    NoShow,
+}
+
+impl TicketState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketState::Waiting => "waiting",
+            TicketState::Called => "called",
+            TicketState::Done => "done",
+            TicketState::Cancelled => "cancelled",
+            TicketState::NoShow => "no_show",
+        }
+    }
+
+    /// Still in line or at a counter.
+    pub fn is_active(self) -> bool {
+        matches!(self, TicketState::Waiting | TicketState::Called)
+    }
 }
 
 /// A ticket as stored: its number is unique within its queue and day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
+    pub queue: QueueId,
     pub number: u64,
+    pub token: TicketToken,
     pub channel: Channel,
-    /// Milliseconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch, as are all times here.
     pub issued_at: u64,
     pub state: TicketState,
+    #[serde(default)]
+    pub counter: Option<CounterId>,
+    #[serde(default)]
+    pub called_at: Option<u64>,
+    #[serde(default)]
+    pub finished_at: Option<u64>,
+    #[serde(default)]
+    pub recalls: u32,
+    /// Goes up with every change of this ticket: a staff action names the revision it saw, and
+    /// is refused when the ticket changed meanwhile.
+    pub rev: u64,
 }
 
-/// What issuing a ticket answers: the new number and the queue right after it.
+/// The printed and spoken form of a number: with a prefix `A-001`, without one `42`.
+pub fn label(prefix: &str, number: u64) -> String {
+    if prefix.is_empty() {
+        number.to_string()
+    } else {
+        format!("{prefix}-{number:03}")
+    }
+}
+
+/// What issuing a ticket answers: the new ticket and the queue right after it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedTicket {
     pub queue: QueueId,
     pub number: u64,
+    pub label: String,
+    pub token: TicketToken,
     /// People waiting before this ticket.
     pub people_ahead: u64,
-    /// People waiting, this ticket included.
-    pub waiting: u64,
     /// The queue's version after the issue.
     pub version: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_128_bits_of_hex() {
+        let t = TicketToken::from_bytes([0xab; 16]);
+        assert_eq!(t.as_str().len(), 32);
+        assert_eq!(TicketToken::parse(t.as_str()), Ok(t.clone()));
+        assert_eq!(TicketToken::parse("ABABABABABABABABABABABABABABABAB"), Err(BadToken));
+        assert_eq!(TicketToken::parse("abc"), Err(BadToken));
+        assert_eq!(TicketToken::parse(&format!("{}/", &t.as_str()[..31])), Err(BadToken));
+        assert!(!format!("{t:?}").contains(t.as_str()), "debug output hides the token");
+    }
+
+    #[test]
+    fn labels_pad_prefixed_numbers() {
+        assert_eq!(label("", 42), "42");
+        assert_eq!(label("A", 1), "A-001");
+        assert_eq!(label("B", 1234), "B-1234");
+    }
 }

@@ -7,12 +7,16 @@ pub mod components;
 pub mod error;
 pub mod live;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server_ctx;
+pub mod sound;
 
 use components::lang_switch::provide_lang;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use pages::{admin, display, home, join, kiosk, not_found, ticket};
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -24,6 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <script src="/sound.js" defer></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -43,9 +48,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <LangProvider>
                 <main>
-                    <Routes fallback=pages::not_found::NotFound>
-                        <Route path=path!("/") view=pages::home::HomePage />
-                        <Route path=path!("/kiosk") view=pages::kiosk::KioskPage ssr=SsrMode::Async />
+                    <Routes fallback=not_found::NotFound>
+                        <Route path=path!("/") view=home::HomePage />
+                        <Route path=path!("/kiosk") view=kiosk::KioskPage ssr=SsrMode::Async />
+                        <Route path=path!("/t/:token") view=ticket::TicketPage ssr=SsrMode::Async />
+                        <Route path=path!("/join") view=join::JoinPage ssr=SsrMode::Async />
+                        <Route path=path!("/display") view=display::DisplayPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/login") view=admin::LoginPage />
+                        <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </LangProvider>

@@ -147,12 +147,12 @@ mod client {
         };
         let mut f = follower.borrow_mut();
         match message {
-            LiveMessage::Snapshot(snapshot) => {
+            LiveMessage::Snapshot { snapshot } => {
                 f.failures = 0;
                 f.current = Some(snapshot.clone());
                 f.set_snapshot.set(Some(snapshot));
             }
-            LiveMessage::Event(event) => {
+            LiveMessage::Event { event } => {
                 let Some(mut current) = f.current.clone() else { return };
                 match current.apply(&event) {
                     Applied::Updated => {

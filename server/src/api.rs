@@ -1,27 +1,32 @@
 //! The JSON API v1 and the live channel the screens use.
 //!
-//! Errors are `{"error": "<code>", "message": "..."}` with the matching status.
+//! Errors are `{"error": "<code>", "message": "..."}` with the matching status; the status of
+//! every error is decided here, once.
 
 use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use waitingroom::live::HubMessage;
-use waitingroom::services::{ServiceError, WaitingRoom};
-use waitingroom::{LiveMessage, QueueId, QueueSnapshot};
+use waitingroom::services::{ticket_url, LimitReached, ServiceError, WaitingRoom};
+use waitingroom::{Channel, LiveMessage, QueueId};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/queues/{queue}", get(snapshot))
+        .route("/api/v1/queues/{queue}/tickets", post(issue))
+        .route("/api/v1/queues/{queue}/call-next", post(call_next))
         .route("/api/v1/queues/{queue}/live", get(live))
 }
 
-/// An API error: the HTTP status is decided here, once.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -29,21 +34,31 @@ pub struct ApiError {
     message: String,
 }
 
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+
+    fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid staff token is required (Authorization: Bearer ...)")
+    }
+}
+
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
+        use ServiceError as E;
+        let message = e.to_string();
         match e {
-            ServiceError::UnknownQueue(_) => ApiError {
-                status: StatusCode::NOT_FOUND,
-                code: "unknown_queue",
-                message: e.to_string(),
-            },
-            ServiceError::Store(e) => {
+            E::UnknownQueue(_) => Self::new(StatusCode::NOT_FOUND, "unknown_queue", message),
+            E::UnknownCounter(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_counter", message),
+            E::TicketNotFound => Self::new(StatusCode::NOT_FOUND, "ticket_not_found", message),
+            E::NobodyWaiting => Self::new(StatusCode::CONFLICT, "nobody_waiting", message),
+            E::TicketChanged(_) => Self::new(StatusCode::CONFLICT, "ticket_changed", message),
+            E::IntakePaused(_) => Self::new(StatusCode::CONFLICT, "intake_paused", message),
+            E::Limit(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "limit_reached", message),
+            E::Store(e) => {
                 tracing::error!(error = %e, "api: store error");
-                ApiError {
-                    status: StatusCode::SERVICE_UNAVAILABLE,
-                    code: "unavailable",
-                    message: "the queue store is unavailable; try again shortly".into(),
-                }
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the queue store is unavailable; try again shortly")
             }
         }
     }
@@ -51,26 +66,122 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({"error": self.code, "message": self.message});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(json!({"error": self.code, "message": self.message}))).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        response
     }
 }
 
-/// `GET /api/v1/queues/{queue}`: the snapshot with the waiting numbers in order.
-async fn snapshot(
+/// `None` without an Authorization header; `Some(valid)` with one.
+fn staff_token(state: &AppState, headers: &HeaderMap) -> Option<bool> {
+    let given = headers.get(header::AUTHORIZATION)?;
+    let given = given.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    Some(match &state.staff_api_token {
+        Some(expected) => constant_time_eq(given.as_bytes(), expected.as_bytes()),
+        None => false,
+    })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `GET /api/v1/queues/{queue}`: version, the waiting numbers in order, now serving per counter.
+async fn snapshot(State(state): State<AppState>, Path(queue): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let info = state.room.queue(&queue)?;
+    let s = state.room.snapshot(&info.id).await?;
+    let serving: Vec<_> = s
+        .serving
+        .iter()
+        .map(|x| json!({"counter": x.counter, "number": x.number, "label": info.label(x.number)}))
+        .collect();
+    Ok(Json(json!({
+        "queue": s.queue,
+        "version": s.version,
+        "waiting": s.waiting,
+        "waiting_count": s.waiting.len(),
+        "now_serving": serving,
+        "last_number": s.last_number,
+        "intake": s.intake,
+    })))
+}
+
+/// `POST /api/v1/queues/{queue}/tickets`: 201 with the new ticket. Anonymous calls are limited
+/// per address like remote check-in; staff-token calls are not.
+async fn issue(
     State(state): State<AppState>,
     Path(queue): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let info = state.room.queue(&queue)?;
+    let ticket = match staff_token(&state, &headers) {
+        Some(false) => return Err(ApiError::unauthorized()),
+        Some(true) => state.room.issue_ticket(info, Channel::Api).await?,
+        None => {
+            let client = format!("ip:{}", peer.ip());
+            state
+                .room
+                .issue_limited(info, Channel::Api, &client, 0)
+                .await
+                .map_err(|e| match e {
+                    ServiceError::Limit(LimitReached::PerHour(n)) => ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "limit_reached",
+                        format!("at most {n} tickets per hour from one address"),
+                    ),
+                    other => other.into(),
+                })?
+        }
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let url = ticket_url(&state.room.base_url(host), &ticket.token);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "number": ticket.number,
+            "label": ticket.label,
+            "token": ticket.token,
+            "url": url,
+            "people_ahead": ticket.people_ahead,
+            "version": ticket.version,
+        })),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct CallNextBody {
+    counter: Option<String>,
+}
+
+/// `POST /api/v1/queues/{queue}/call-next` (staff token): 200 with the called number, 409 when
+/// nobody waits.
+async fn call_next(
+    State(state): State<AppState>,
+    Path(queue): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let queue = state.room.queue(&queue)?;
-    let snapshot = state.room.snapshot(&queue).await?;
-    let waiting = state.room.waiting_numbers(&queue).await?;
-    Ok(Json(serde_json::json!({
-        "queue": snapshot.queue,
-        "version": snapshot.version,
-        "waiting_count": snapshot.waiting,
-        "last_number": snapshot.last_number,
-        "waiting": waiting,
-    })))
+    if staff_token(&state, &headers) != Some(true) {
+        return Err(ApiError::unauthorized());
+    }
+    let info = state.room.queue(&queue)?;
+    let body: CallNextBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CallNextBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("the body must be JSON like {{\"counter\": \"1\"}}: {e}")))?
+    };
+    let counter = match body.counter {
+        Some(raw) => state.room.counter(&raw)?,
+        None => state.room.counters()[0].clone(),
+    };
+    let (number, version) = state.room.call_next(&info.id, &counter).await?;
+    Ok(Json(json!({"number": number, "label": info.label(number), "counter": counter, "version": version})))
 }
 
 /// `GET /api/v1/queues/{queue}/live` (WebSocket): the snapshot, then every event.
@@ -79,7 +190,7 @@ async fn live(
     Path(queue): Path<String>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let queue = state.room.queue(&queue)?;
+    let queue = state.room.queue(&queue)?.id.clone();
     let room = state.room.clone();
     Ok(upgrade.on_upgrade(move |socket| follow(socket, room, queue)))
 }
@@ -98,8 +209,8 @@ async fn follow(mut socket: WebSocket, room: WaitingRoom, queue: QueueId) {
     loop {
         let sent = tokio::select! {
             received = events.recv() => match received {
-                Ok(HubMessage::Event(event)) if event.queue() == &queue => {
-                    send(&mut socket, &LiveMessage::Event(event)).await
+                Ok(HubMessage::Event(event)) if event.queue == queue => {
+                    send(&mut socket, &LiveMessage::Event { event }).await
                 }
                 Ok(HubMessage::Event(_)) => Ok(()),
                 // Events were missed (Redis reconnect, or this channel fell behind).
@@ -121,7 +232,7 @@ async fn follow(mut socket: WebSocket, room: WaitingRoom, queue: QueueId) {
 }
 
 async fn send_snapshot(socket: &mut WebSocket, room: &WaitingRoom, queue: &QueueId) -> Result<(), ()> {
-    let snapshot: QueueSnapshot = match room.snapshot(queue).await {
+    let snapshot = match room.snapshot(queue).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "live channel: snapshot unavailable; closing");
@@ -133,7 +244,7 @@ async fn send_snapshot(socket: &mut WebSocket, room: &WaitingRoom, queue: &Queue
             return Err(());
         }
     };
-    send(socket, &LiveMessage::Snapshot(snapshot)).await
+    send(socket, &LiveMessage::Snapshot { snapshot }).await
 }
 
 async fn send(socket: &mut WebSocket, message: &LiveMessage) -> Result<(), ()> {

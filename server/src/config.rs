@@ -2,9 +2,13 @@
 //! stops start-up with a message naming the variable.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use waitingroom::QueueId;
+use std::time::Duration;
+use waitingroom::services::calendar::Calendar;
+use waitingroom::services::Limits;
+use waitingroom::{CounterId, QueueId, QueueInfo};
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds secrets, which are never logged.
+#[derive(Clone)]
 pub struct Config {
     /// `REDIS_URL` (required): e.g. `redis://127.0.0.1:6379/0`.
     pub redis_url: String,
@@ -12,9 +16,26 @@ pub struct Config {
     pub addr: SocketAddr,
     /// `SITE_ROOT` (default `target/site`): the built WASM, JS, CSS and public files.
     pub site_root: String,
-    /// `QUEUES` (default `default`): comma-separated queue ids; the first is the kiosk's.
-    pub queues: Vec<QueueId>,
+    /// `QUEUES` (default `default`): comma-separated `id[:prefix[:日本語名[:English name]]]`.
+    pub queues: Vec<QueueInfo>,
+    /// `COUNTERS` (default `1,2`): comma-separated counter ids.
+    pub counters: Vec<CounterId>,
+    /// `REMOTE_MAX_ACTIVE` (default 2) and `REMOTE_MAX_PER_HOUR` (default 5) per client.
+    pub limits: Limits,
+    /// `TIMEZONE` (default `Asia/Tokyo`), `DAY_RESETS_AT` (default `04:00`) and
+    /// `DATA_RETENTION_HOURS` (default 24, after the day closes).
+    pub calendar: Calendar,
+    /// `ADMIN_PASSWORD`: the staff password; when unset, one is generated at first start.
+    pub admin_password: Option<String>,
+    /// `STAFF_API_TOKEN`: the bearer token of the staff API; when unset, the staff API is closed.
+    pub staff_api_token: Option<String>,
+    /// `PUBLIC_URL`: the address customers' phones use (QR codes); default: the request's host.
+    pub public_url: Option<String>,
+    /// `SESSION_HOURS` (default 12): how long a staff login lasts without activity.
+    pub session_hours: u32,
 }
+
+
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -50,32 +71,100 @@ impl Config {
         };
         let site_root = get("SITE_ROOT").unwrap_or_else(|| "target/site".to_owned());
         let queues = match get("QUEUES") {
-            None => vec![QueueId::default_queue()],
+            None => vec![QueueInfo::default_queue()],
             Some(v) => parse_queues(&v)?,
         };
+        let counters = parse_counters(get("COUNTERS").as_deref().unwrap_or("1,2"))?;
+        let number = |name: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n >= min)
+                    .ok_or_else(|| ConfigError::Invalid(name, format!("{v:?} is not a whole number of at least {min}"))),
+            }
+        };
+        let limits = Limits {
+            active_per_client: number("REMOTE_MAX_ACTIVE", 2, 1)?,
+            per_hour_per_client: number("REMOTE_MAX_PER_HOUR", 5, 1)?,
+        };
+        let tz_name = get("TIMEZONE").unwrap_or_else(|| "Asia/Tokyo".to_owned());
+        let tz = jiff::tz::TimeZone::get(tz_name.trim())
+            .map_err(|e| ConfigError::Invalid("TIMEZONE", format!("{tz_name:?}: {e}")))?;
+        let resets_at = get("DAY_RESETS_AT").unwrap_or_else(|| "04:00".to_owned());
+        let resets_at: jiff::civil::Time = resets_at.trim().parse().map_err(|_| {
+            ConfigError::Invalid("DAY_RESETS_AT", format!("{resets_at:?} is not a time of day such as 04:00"))
+        })?;
+        let retention = number("DATA_RETENTION_HOURS", 24, 1)?;
+        let calendar = Calendar::new(tz, resets_at, Duration::from_secs(u64::from(retention) * 3600));
+        let public_url = match get("PUBLIC_URL") {
+            None => None,
+            Some(v) if v.starts_with("http://") || v.starts_with("https://") => Some(v.trim_end_matches('/').to_owned()),
+            Some(v) => return Err(ConfigError::Invalid("PUBLIC_URL", format!("{v:?} must start with http:// or https://"))),
+        };
+        let admin_password = get("ADMIN_PASSWORD");
+        if admin_password.as_ref().is_some_and(|p| p.chars().count() < 8) {
+            return Err(ConfigError::Invalid("ADMIN_PASSWORD", "use at least 8 characters".into()));
+        }
+        let staff_api_token = get("STAFF_API_TOKEN");
+        if staff_api_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(ConfigError::Invalid("STAFF_API_TOKEN", "use at least 16 characters".into()));
+        }
         Ok(Self {
             redis_url,
             addr: SocketAddr::new(ip, port),
             site_root,
             queues,
+            counters,
+            limits,
+            calendar,
+            admin_password,
+            staff_api_token,
+            public_url,
+            session_hours: number("SESSION_HOURS", 12, 1)?,
         })
     }
 }
 
-fn parse_queues(raw: &str) -> Result<Vec<QueueId>, ConfigError> {
-    let mut queues: Vec<QueueId> = Vec::new();
+/// `shinsatsu:A:診察:Consultation,kaikei:B:会計:Payment`
+fn parse_queues(raw: &str) -> Result<Vec<QueueInfo>, ConfigError> {
+    let mut queues: Vec<QueueInfo> = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let id = QueueId::parse(part)
-            .map_err(|e| ConfigError::Invalid("QUEUES", format!("{part:?}: {e}")))?;
-        if queues.contains(&id) {
-            return Err(ConfigError::Invalid("QUEUES", format!("{part:?} is listed twice")));
+        let mut fields = part.split(':').map(str::trim);
+        let id = fields.next().unwrap_or_default();
+        let id = QueueId::parse(id).map_err(|e| ConfigError::Invalid("QUEUES", format!("queue id {id:?} {e}")))?;
+        let prefix = fields.next().unwrap_or_default().to_owned();
+        if prefix.chars().count() > 3 || !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ConfigError::Invalid("QUEUES", format!("prefix {prefix:?} must be at most 3 letters or digits")));
         }
-        queues.push(id);
+        let name_ja = fields.next().filter(|n| !n.is_empty()).unwrap_or(id.as_str()).to_owned();
+        let name_en = fields.next().filter(|n| !n.is_empty()).unwrap_or(&name_ja).to_owned();
+        if queues.iter().any(|q| q.id == id) {
+            return Err(ConfigError::Invalid("QUEUES", format!("{id} is listed twice")));
+        }
+        queues.push(QueueInfo { id, prefix, name_ja, name_en });
     }
     if queues.is_empty() {
-        return Err(ConfigError::Invalid("QUEUES", "no queue id given".into()));
+        return Err(ConfigError::Invalid("QUEUES", "no queue given".into()));
     }
     Ok(queues)
+}
+
+fn parse_counters(raw: &str) -> Result<Vec<CounterId>, ConfigError> {
+    let mut counters: Vec<CounterId> = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id = CounterId::parse(part).map_err(|e| ConfigError::Invalid("COUNTERS", format!("{part:?} {e}")))?;
+        if counters.contains(&id) {
+            return Err(ConfigError::Invalid("COUNTERS", format!("{part:?} is listed twice")));
+        }
+        counters.push(id);
+    }
+    if counters.is_empty() {
+        return Err(ConfigError::Invalid("COUNTERS", "no counter given".into()));
+    }
+    Ok(counters)
 }
 
 #[cfg(test)]
@@ -93,7 +182,9 @@ mod tests {
     fn defaults_need_only_redis() {
         let c = config(&[("REDIS_URL", "redis://127.0.0.1:1/")]).unwrap();
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.queues, vec![QueueId::default_queue()]);
+        assert_eq!(c.queues, vec![QueueInfo::default_queue()]);
+        assert_eq!(c.counters.len(), 2);
+        assert!(c.admin_password.is_none() && c.staff_api_token.is_none());
         assert_eq!(c.site_root, "target/site");
     }
 
@@ -121,7 +212,22 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.addr.to_string(), "0.0.0.0:8080");
-        let ids: Vec<&str> = c.queues.iter().map(QueueId::as_str).collect();
+        let ids: Vec<&str> = c.queues.iter().map(|q| q.id.as_str()).collect();
         assert_eq!(ids, ["shinsatsu", "kaikei"]);
+        let c = config(&[("REDIS_URL", "redis://x/"), ("QUEUES", "shinsatsu:A:診察:Consultation, kaikei:B:会計")]).unwrap();
+        assert_eq!(c.queues[0].label(1), "A-001");
+        assert_eq!((c.queues[1].name_ja.as_str(), c.queues[1].name_en.as_str()), ("会計", "会計"));
+    }
+
+    #[test]
+    fn counters_limits_and_calendar_are_checked() {
+        let bad = |k: &str, v: &str| config(&[("REDIS_URL", "redis://x/"), (k, v)]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(bad("COUNTERS", "1,1").starts_with("COUNTERS is invalid"));
+        assert!(bad("REMOTE_MAX_ACTIVE", "0").starts_with("REMOTE_MAX_ACTIVE is invalid"));
+        assert!(bad("TIMEZONE", "Mars/Base").starts_with("TIMEZONE is invalid"));
+        assert!(bad("DAY_RESETS_AT", "25:00").starts_with("DAY_RESETS_AT is invalid"));
+        assert!(bad("ADMIN_PASSWORD", "short").starts_with("ADMIN_PASSWORD is invalid"));
+        assert!(bad("PUBLIC_URL", "example.com").starts_with("PUBLIC_URL is invalid"));
+        assert!(bad("QUEUES", "a:TOOLONG").starts_with("QUEUES is invalid"));
     }
 }

@@ -12,8 +12,11 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+use std::time::Duration;
+use tower_sessions::{Expiry, SessionManagerLayer};
 use waitingroom::live::EventHub;
-use waitingroom::services::WaitingRoom;
+use waitingroom::services::{staff, Setup, WaitingRoom};
+use waitingroom::store::sessions::RedisSessionStore;
 use waitingroom::store::{BadRedisUrl, Store};
 
 pub use config::{Config, ConfigError};
@@ -23,6 +26,10 @@ pub use config::{Config, ConfigError};
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub room: WaitingRoom,
+    /// The bearer token of the staff API, when configured.
+    pub staff_api_token: Option<std::sync::Arc<str>>,
+    pub sessions: RedisSessionStore,
+    pub session_hours: u32,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -37,15 +44,26 @@ impl AppState {
     pub fn new(config: &Config, addr: SocketAddr) -> Result<Self, BadRedisUrl> {
         let store = Store::open(&config.redis_url)?;
         let hub = EventHub::start(store.client().clone());
+        let sessions = RedisSessionStore::new(store.connection());
         let leptos = LeptosOptions::builder()
             .output_name(env!("LEPTOS_OUTPUT_NAME"))
             .site_root(config.site_root.as_str())
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
+        let setup = Setup {
+            queues: config.queues.clone(),
+            counters: config.counters.clone(),
+            limits: config.limits,
+            calendar: config.calendar.clone(),
+            public_url: config.public_url.clone(),
+        };
         Ok(Self {
             leptos,
-            room: WaitingRoom::new(store, hub, config.queues.clone()),
+            room: WaitingRoom::new(store, hub, setup),
+            staff_api_token: config.staff_api_token.as_deref().map(Into::into),
+            sessions,
+            session_hours: config.session_hours,
         })
     }
 }
@@ -55,6 +73,13 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let room = state.room.clone();
     let leptos = state.leptos.clone();
+    let secure = state.room.public_url().is_some_and(|u| u.starts_with("https://"));
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
+        .with_name("wr_session")
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(tower_sessions::cookie::SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(i64::from(state.session_hours))));
     Router::new()
         .merge(api::routes())
         .route("/healthz", axum::routing::get(health::healthz))
@@ -65,7 +90,39 @@ pub fn router(state: AppState) -> Router {
             move || shell(leptos.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
         .with_state(state)
+}
+
+/// Work that runs beside the requests: the staff password at first start, the daily restart of
+/// the numbering.
+fn start_background(room: WaitingRoom, admin_password: Option<String>) {
+    let password_room = room.clone();
+    tokio::spawn(async move {
+        // Redis may still be starting: try until the password is settled.
+        loop {
+            match staff::init_password(password_room.store(), admin_password.as_deref()).await {
+                Ok(Some(generated)) => {
+                    println!("Staff password (shown once; set ADMIN_PASSWORD to choose your own): {generated}");
+                    break;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "staff password not settled yet; retrying");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = room.daily_reset().await {
+                tracing::warn!(error = %e, "daily reset check failed; will retry");
+            }
+        }
+    });
 }
 
 /// A running server.
@@ -83,6 +140,7 @@ impl Server {
             .map_err(|e| StartError::Bind(config.addr, e))?;
         let addr = listener.local_addr().map_err(|e| StartError::Bind(config.addr, e))?;
         let state = AppState::new(config, addr)?;
+        start_background(state.room.clone(), config.admin_password.clone());
         Ok(Self {
             addr,
             listener,
@@ -95,8 +153,11 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.app)
-            .with_graceful_shutdown(shutdown)
+        axum::serve(
+            self.listener,
+            self.app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
             .await
     }
 }

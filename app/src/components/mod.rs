@@ -1,1 +1,2 @@
 pub mod lang_switch;
+pub mod ticket_slip;

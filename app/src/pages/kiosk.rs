@@ -1,48 +1,69 @@
 //! The kiosk (`/kiosk`): the touch panel in the store with the big 「受付」 button.
 
 use crate::components::lang_switch::{use_lang, LangSwitch};
+use crate::components::ticket_slip::{TicketSlip, TicketSlipData};
 use crate::error::AppError;
 use crate::live::{newest, use_live_queue};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use waitingroom::{IssuedTicket, QueueSnapshot};
+use waitingroom::{Intake, QueueInfo, QueueSnapshot};
 
-/// How long the issued number stays on screen before the kiosk is ready for the next customer.
-const SHOW_TICKET_FOR: Duration = Duration::from_secs(20);
-/// After an error, how long before the kiosk tries to load the queue again.
+/// How long the issued ticket stays on screen before the kiosk is ready for the next customer.
+const SHOW_TICKET_FOR: Duration = Duration::from_secs(30);
+/// After an error, how long before the kiosk tries to load the queues again.
 #[cfg(feature = "hydrate")]
 const RETRY_AFTER: Duration = Duration::from_secs(3);
 
-/// The queue as it is now (`queue`: its id; the installation's first queue when absent).
-#[server(endpoint = "kiosk/queue_snapshot")]
-pub async fn get_queue_snapshot(queue: Option<String>) -> Result<QueueSnapshot, AppError> {
-    let room = use_context::<waitingroom::services::WaitingRoom>().ok_or(AppError::Unavailable)?;
-    let queue = match queue {
-        Some(raw) => room.queue(&raw)?,
-        None => room.default_queue().clone(),
+/// The queues the kiosk offers, each with its current snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KioskSetup {
+    pub queues: Vec<(QueueInfo, QueueSnapshot)>,
+}
+
+/// `queue`: offer only this queue (a kiosk per service); all configured queues when absent.
+#[server(endpoint = "kiosk/setup")]
+pub async fn load_kiosk(queue: Option<String>) -> Result<KioskSetup, AppError> {
+    let room = crate::server_ctx::room()?;
+    let infos: Vec<QueueInfo> = match queue {
+        Some(raw) => vec![room.queue(&raw)?.clone()],
+        None => room.queues().to_vec(),
     };
-    Ok(room.snapshot(&queue).await?)
+    let mut queues = Vec::with_capacity(infos.len());
+    for info in infos {
+        let snapshot = room.snapshot(&info.id).await?;
+        queues.push((info, snapshot));
+    }
+    Ok(KioskSetup { queues })
 }
 
 /// Issues the next number of `queue` to a customer at the kiosk.
 #[server(endpoint = "kiosk/issue_ticket")]
-pub async fn issue_ticket(queue: String) -> Result<IssuedTicket, AppError> {
-    let room = use_context::<waitingroom::services::WaitingRoom>().ok_or(AppError::Unavailable)?;
-    let queue = room.queue(&queue)?;
-    Ok(room
-        .issue_ticket(&queue, waitingroom::Channel::Kiosk)
-        .await?)
+pub async fn issue_ticket(queue: String) -> Result<TicketSlipData, AppError> {
+    let room = crate::server_ctx::room()?;
+    let info = room.queue(&queue)?.clone();
+    let ticket = room.issue_ticket(&info, waitingroom::Channel::Kiosk).await?;
+    let snapshot = room.snapshot(&info.id).await?;
+    let url = waitingroom::services::ticket_url(&crate::server_ctx::base_url(&room).await, &ticket.token);
+    Ok(TicketSlipData {
+        qr_svg: waitingroom::services::qr_svg(&url),
+        url,
+        estimated_wait_ms: waitingroom::estimated_wait_ms(
+            ticket.people_ahead as usize,
+            snapshot.avg_service_ms,
+            room.counters().len(),
+        ),
+        queue: info,
+        ticket,
+    })
 }
 
 #[component]
 pub fn KioskPage() -> impl IntoView {
     let lang = use_lang();
     let query = use_query_map();
-    let snapshot = Resource::new(
-        move || query.read().get("queue"),
-        get_queue_snapshot,
-    );
+    let setup = Resource::new(move || query.read().get("queue"), load_kiosk);
     view! {
         <section class="kiosk">
             <header class="bar">
@@ -53,15 +74,13 @@ pub fn KioskPage() -> impl IntoView {
                 view! { <p class="loading">{move || lang.get().pick("読み込み中…", "Loading…")}</p> }
             }>
                 {move || Suspend::new(async move {
-                    match snapshot.await {
-                        Ok(initial) => view! { <KioskScreen initial /> }.into_any(),
+                    match setup.await {
+                        Ok(setup) => view! { <KioskScreen setup /> }.into_any(),
                         Err(error) => {
                             // Redis may be back in a moment: try again without a reload.
                             #[cfg(feature = "hydrate")]
-                            set_timeout(move || snapshot.refetch(), RETRY_AFTER);
-                            view! {
-                                <p class="error" role="alert">{move || error.message(lang.get())}</p>
-                            }
+                            set_timeout(move || setup.refetch(), RETRY_AFTER);
+                            view! { <p class="error" role="alert">{move || error.message(lang.get())}</p> }
                                 .into_any()
                         }
                     }
@@ -72,14 +91,8 @@ pub fn KioskPage() -> impl IntoView {
 }
 
 #[component]
-fn KioskScreen(initial: QueueSnapshot) -> impl IntoView {
+fn KioskScreen(setup: KioskSetup) -> impl IntoView {
     let lang = use_lang();
-    let queue = initial.queue.clone();
-    let live = use_live_queue(queue.clone());
-    let queue_field = queue.to_string();
-    let shown = Memo::new(move |_| newest(Some(initial.clone()), live.snapshot.get()));
-    let waiting = move || shown.get().map(|s| s.waiting).unwrap_or(0);
-
     let issue = ServerAction::<IssueTicket>::new();
     let result = issue.value();
     // Back to the idle screen by itself, unless another ticket was issued meanwhile.
@@ -96,71 +109,113 @@ fn KioskScreen(initial: QueueSnapshot) -> impl IntoView {
             );
         }
     });
-
-    let live_state = move || match live.connected.get() {
-        None => "pending",
-        Some(true) => "open",
-        Some(false) => "lost",
-    };
+    let several = setup.queues.len() > 1;
+    let buttons = setup
+        .queues
+        .into_iter()
+        .map(|(info, initial)| view! { <QueueButton info initial issue show_name=several /> })
+        .collect_view();
 
     view! {
-        <div class="kiosk-screen" data-live=live_state>
-            <p class="waiting" aria-live="polite">
-                <span class="label">{move || lang.get().pick("お待ちの方", "People waiting")}</span>
-                <span class="count" data-testid="waiting-count">{waiting}</span>
-                <span class="unit">{move || lang.get().pick("人", "")}</span>
-            </p>
-            <Show when=move || live.connected.get() == Some(false)>
-                <p class="offline" role="status">
-                    {move || lang.get().pick("再接続しています…", "Reconnecting…")}
-                </p>
-            </Show>
+        <div class="kiosk-screen">
             {move || match result.get() {
-                Some(Ok(ticket)) => view! { <IssuedCard ticket on_close=move || result.set(None) /> }.into_any(),
+                Some(Ok(slip)) => {
+                    view! {
+                        <div class="issued-wrap">
+                            <TicketSlip slip />
+                            <div class="slip-actions no-print">
+                                <button type="button" class="big-secondary" on:click=move |_| print_page()>
+                                    {move || lang.get().pick("印刷する", "Print")}
+                                </button>
+                                <button type="button" class="big-secondary" on:click=move |_| result.set(None)>
+                                    {move || lang.get().pick("とじる", "Close")}
+                                </button>
+                            </div>
+                        </div>
+                    }
+                        .into_any()
+                }
                 other => {
                     let error = other.and_then(Result::err);
-                    let queue_field = queue_field.clone();
                     view! {
-                        <ActionForm action=issue>
-                            <input type="hidden" name="queue" value=queue_field />
-                            <button
-                                type="submit"
-                                class="issue-button"
-                                disabled=move || issue.pending().get()
-                            >
-                                <span class="big">"受付"</span>
-                                <span class="small">
-                                    {move || lang.get().pick("ボタンを押して整理券をお取りください", "Press to take a number")}
-                                </span>
-                            </button>
-                        </ActionForm>
+                        {several.then(|| view! {
+                            <p class="kiosk-prompt">{move || lang.get().pick("ご用件をお選びください", "Please choose a service")}</p>
+                        })}
                         {error.map(|e| view! { <p class="error" role="alert">{move || e.message(lang.get())}</p> })}
                     }
                         .into_any()
                 }
             }}
+            // the buttons stay mounted (and live) while a ticket is shown
+            <div class="queue-buttons" class:hidden=move || matches!(result.get(), Some(Ok(_)))>
+                {buttons}
+            </div>
         </div>
     }
 }
 
 #[component]
-fn IssuedCard(ticket: IssuedTicket, on_close: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+fn QueueButton(
+    info: QueueInfo,
+    initial: QueueSnapshot,
+    issue: ServerAction<IssueTicket>,
+    show_name: bool,
+) -> impl IntoView {
     let lang = use_lang();
-    let number = ticket.number;
-    let ahead = ticket.people_ahead;
+    let live = use_live_queue(info.id.clone());
+    let shown = Memo::new(move |_| newest(Some(initial.clone()), live.snapshot.get()));
+    let waiting = move || shown.get().map(|s| s.waiting.len()).unwrap_or(0);
+    let intake = move || shown.get().map(|s| s.intake).unwrap_or_default();
+    let live_state = move || match live.connected.get() {
+        None => "pending",
+        Some(true) => "open",
+        Some(false) => "lost",
+    };
+    let info_name = info.clone();
+    let name = move || info_name.name(lang.get()).to_owned();
+    let queue_field = StoredValue::new(info.id.to_string());
+    let big_name = StoredValue::new(info.name_ja.clone());
+    let big_name_en = StoredValue::new(info.name_en.clone());
     view! {
-        <div class="issued" role="status" aria-live="assertive">
-            <p class="issued-label">{move || lang.get().pick("受付番号", "Your number")}</p>
-            <p class="issued-number" data-testid="issued-number">{number}</p>
-            <p class="issued-ahead">
-                {move || match lang.get() {
-                    waitingroom::Lang::Ja => format!("あなたの前に {ahead} 人お待ちです"),
-                    waitingroom::Lang::En => format!("{ahead} ahead of you"),
-                }}
+        <div class="queue-choice" data-live=live_state data-queue=info.id.to_string()>
+            <p class="waiting" aria-live="polite">
+                {show_name.then(|| view! { <span class="queue-name">{name.clone()}</span> })}
+                <span class="label">{move || lang.get().pick("お待ちの方", "People waiting")}</span>
+                <span class="count" data-testid="waiting-count">{waiting}</span>
+                <span class="unit">{move || lang.get().pick("人", "")}</span>
             </p>
-            <button type="button" class="done-button" on:click=move |_| on_close()>
-                {move || lang.get().pick("とじる", "Close")}
-            </button>
+            <Show when=move || live.connected.get() == Some(false)>
+                <p class="offline" role="status">{move || lang.get().pick("再接続しています…", "Reconnecting…")}</p>
+            </Show>
+            <Show
+                when=move || intake() != Intake::Paused
+                fallback=move || view! {
+                    <p class="paused" role="status">{move || lang.get().pick("ただいま受付を停止しています", "We are not taking tickets right now")}</p>
+                }
+            >
+                <ActionForm action=issue>
+                    <input type="hidden" name="queue" value=queue_field.get_value() />
+                    <button type="submit" class="issue-button" disabled=move || issue.pending().get()>
+                        <span class="big">
+                            {move || if show_name {
+                                lang.get().pick(&big_name.get_value(), &big_name_en.get_value()).to_owned()
+                            } else {
+                                "受付".to_owned()
+                            }}
+                        </span>
+                        <span class="small">
+                            {move || lang.get().pick("ボタンを押して整理券をお取りください", "Press to take a number")}
+                        </span>
+                    </button>
+                </ActionForm>
+            </Show>
         </div>
+    }
+}
+
+fn print_page() {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().print();
     }
 }

@@ -1,0 +1,33 @@
+//! What server functions share on the server: the waiting room, the session, the staff check.
+
+use crate::error::AppError;
+use waitingroom::services::WaitingRoom;
+
+pub const STAFF_KEY: &str = "staff";
+pub const TICKETS_KEY: &str = "tickets";
+
+pub fn room() -> Result<WaitingRoom, AppError> {
+    leptos::prelude::use_context::<WaitingRoom>().ok_or(AppError::Unavailable)
+}
+
+pub async fn session() -> Result<tower_sessions::Session, AppError> {
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|_| AppError::Unavailable)
+}
+
+/// Refuses unless the caller signed in as staff.
+pub async fn require_staff() -> Result<WaitingRoom, AppError> {
+    let session = session().await?;
+    let signed_in: Option<bool> = session.get(STAFF_KEY).await.map_err(|_| AppError::Unavailable)?;
+    if signed_in != Some(true) {
+        return Err(AppError::NotSignedIn);
+    }
+    room()
+}
+
+/// `PUBLIC_URL`, or the address the browser used.
+pub async fn base_url(room: &WaitingRoom) -> String {
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    room.base_url(headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()))
+}

@@ -1,0 +1,297 @@
+//! The use cases, shared by the pages' server functions and the JSON API.
+
+pub mod calendar;
+pub mod staff;
+
+use crate::analytics::Analytics;
+use crate::live::{EventHub, HubMessage};
+use crate::queue::{Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot};
+use crate::store::{Action, Refusal, Store, StoreError};
+use crate::ticket::{IssuedTicket, Ticket, TicketState, TicketToken};
+use calendar::Calendar;
+use redis::AsyncCommands;
+use tokio::sync::broadcast;
+
+/// The address of a ticket's page: `base` is `PUBLIC_URL` or `http://<the request's host>`.
+pub fn ticket_url(base: &str, token: &TicketToken) -> String {
+    format!("{}/t/{token}", base.trim_end_matches('/'))
+}
+
+/// A QR code of `text`, as an SVG image that scales to its container.
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(160, 160)
+            .quiet_zone(true)
+            .build(),
+        Err(e) => {
+            tracing::error!(error = %e, "QR code not made");
+            String::new()
+        }
+    }
+}
+
+/// Why a use case did not happen; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("there is no queue {0:?}")]
+    UnknownQueue(String),
+    #[error("there is no counter {0:?}")]
+    UnknownCounter(String),
+    #[error("no such ticket")]
+    TicketNotFound,
+    #[error("nobody is waiting")]
+    NobodyWaiting,
+    #[error("the ticket is {0:?} now")]
+    TicketChanged(TicketState),
+    #[error("intake is paused ({0:?})")]
+    IntakePaused(Intake),
+    #[error("limit reached: {0}")]
+    Limit(LimitReached),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Refused(Refusal::Empty) => ServiceError::NobodyWaiting,
+            StoreError::Refused(Refusal::NotFound) => ServiceError::TicketNotFound,
+            StoreError::Refused(Refusal::Conflict(state)) => ServiceError::TicketChanged(state),
+            StoreError::Refused(Refusal::Paused(intake)) => ServiceError::IntakePaused(intake),
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LimitReached {
+    #[error("this client already holds {0} active tickets")]
+    Active(u32),
+    #[error("this client took {0} tickets in the last hour")]
+    PerHour(u32),
+}
+
+/// Per-client limits of remote check-in (and anonymous API calls).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub active_per_client: u32,
+    pub per_hour_per_client: u32,
+}
+
+/// How an installation is set up.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// At least one; the first is the default.
+    pub queues: Vec<QueueInfo>,
+    /// At least one; the first is the default of call-next.
+    pub counters: Vec<CounterId>,
+    pub limits: Limits,
+    pub calendar: Calendar,
+    /// The address customers' phones use (for QR codes); `None`: the request's host.
+    pub public_url: Option<String>,
+}
+
+/// The waiting room of one installation: its setup, the store and the live events.
+#[derive(Clone)]
+pub struct WaitingRoom {
+    store: Store,
+    hub: EventHub,
+    setup: std::sync::Arc<Setup>,
+}
+
+impl WaitingRoom {
+    pub fn new(store: Store, hub: EventHub, setup: Setup) -> Self {
+        assert!(!setup.queues.is_empty(), "a waiting room needs at least one queue");
+        assert!(!setup.counters.is_empty(), "a waiting room needs at least one counter");
+        Self {
+            store,
+            hub,
+            setup: std::sync::Arc::new(setup),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn queues(&self) -> &[QueueInfo] {
+        &self.setup.queues
+    }
+
+    pub fn counters(&self) -> &[CounterId] {
+        &self.setup.counters
+    }
+
+    pub fn public_url(&self) -> Option<&str> {
+        self.setup.public_url.as_deref()
+    }
+
+    /// Where customers' phones reach this server: `PUBLIC_URL`, or the host the request named.
+    pub fn base_url(&self, host: Option<&str>) -> String {
+        if let Some(url) = self.public_url() {
+            return url.to_owned();
+        }
+        let host = host
+            .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    }
+
+    pub fn calendar(&self) -> &Calendar {
+        &self.setup.calendar
+    }
+
+    pub fn default_queue(&self) -> &QueueInfo {
+        &self.setup.queues[0]
+    }
+
+    /// Turns raw input (a URL segment, a form field) into one of this installation's queues.
+    pub fn queue(&self, raw: &str) -> Result<&QueueInfo, ServiceError> {
+        self.setup
+            .queues
+            .iter()
+            .find(|q| q.id.as_str() == raw)
+            .ok_or_else(|| ServiceError::UnknownQueue(raw.chars().take(64).collect()))
+    }
+
+    pub fn counter(&self, raw: &str) -> Result<CounterId, ServiceError> {
+        self.setup
+            .counters
+            .iter()
+            .find(|c| c.as_str() == raw)
+            .cloned()
+            .ok_or_else(|| ServiceError::UnknownCounter(raw.chars().take(16).collect()))
+    }
+
+    pub async fn issue_ticket(&self, queue: &QueueInfo, channel: Channel) -> Result<IssuedTicket, ServiceError> {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).expect("the OS random source works");
+        let token = TicketToken::from_bytes(bytes);
+        Ok(self
+            .store
+            .issue(&queue.id, channel, &token, &queue.prefix, self.setup.calendar.now())
+            .await?)
+    }
+
+    /// Remote check-in (and anonymous API calls): the same issue, within the per-client limits.
+    /// `client` identifies the caller (its session or address); `active` is how many of its
+    /// tickets are still waiting or called.
+    pub async fn issue_limited(
+        &self,
+        queue: &QueueInfo,
+        channel: Channel,
+        client: &str,
+        active: u32,
+    ) -> Result<IssuedTicket, ServiceError> {
+        let limits = self.setup.limits;
+        if active >= limits.active_per_client {
+            return Err(ServiceError::Limit(LimitReached::Active(active)));
+        }
+        let key = format!("wr:{{{}}}:rate:{client}", queue.id);
+        let mut conn = self.store.connection();
+        let (taken, _): (u32, bool) = redis::pipe()
+            .atomic()
+            .incr(&key, 1)
+            .expire(&key, 3600)
+            .query_async(&mut conn)
+            .await
+            .map_err(StoreError::from)?;
+        if taken > limits.per_hour_per_client {
+            let _: () = conn.decr(&key, 1).await.map_err(StoreError::from)?;
+            return Err(ServiceError::Limit(LimitReached::PerHour(limits.per_hour_per_client)));
+        }
+        self.issue_ticket(queue, channel).await
+    }
+
+    pub async fn snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, ServiceError> {
+        Ok(self.store.snapshot(queue).await?)
+    }
+
+    /// The ticket with `token`, in whichever queue it is.
+    pub async fn ticket_by_token(&self, token: &TicketToken) -> Result<Option<Ticket>, ServiceError> {
+        for queue in &self.setup.queues {
+            if let Some(number) = self.store.number_of(&queue.id, token).await? {
+                return Ok(self.store.ticket(&queue.id, number).await?);
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn ticket(&self, queue: &QueueId, number: u64) -> Result<Option<Ticket>, ServiceError> {
+        Ok(self.store.ticket(queue, number).await?)
+    }
+
+    /// Every ticket of the day, by number.
+    pub async fn tickets(&self, queue: &QueueId) -> Result<Vec<Ticket>, ServiceError> {
+        Ok(self.store.tickets(queue).await?)
+    }
+
+    /// The customer cancels their own ticket.
+    pub async fn cancel_by_token(&self, token: &TicketToken) -> Result<Ticket, ServiceError> {
+        let ticket = self.ticket_by_token(token).await?.ok_or(ServiceError::TicketNotFound)?;
+        self.act(&ticket.queue, ticket.number, Action::Cancel, None).await?;
+        self.ticket(&ticket.queue, ticket.number)
+            .await?
+            .ok_or(ServiceError::TicketNotFound)
+    }
+
+    /// Calls the first in line to `counter`; answers the ticket's number and the queue's version.
+    pub async fn call_next(&self, queue: &QueueId, counter: &CounterId) -> Result<(u64, u64), ServiceError> {
+        Ok(self.store.call_next(queue, counter, self.setup.calendar.now()).await?)
+    }
+
+    /// A staff action on ticket `number`, refused when the ticket changed since revision `seen_rev`.
+    pub async fn act(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        action: Action,
+        seen_rev: Option<u64>,
+    ) -> Result<u64, ServiceError> {
+        Ok(self
+            .store
+            .act(queue, number, &action, seen_rev, self.setup.calendar.now())
+            .await?)
+    }
+
+    pub async fn set_intake(&self, queue: &QueueId, intake: Intake) -> Result<u64, ServiceError> {
+        Ok(self.store.set_intake(queue, intake, self.setup.calendar.now()).await?)
+    }
+
+    /// The staff restarts the day's numbering now.
+    pub async fn reset(&self, queue: &QueueId) -> Result<(), ServiceError> {
+        let now = self.setup.calendar.now();
+        let (day, _) = self.setup.calendar.day_of(jiff::Timestamp::now());
+        self.store.reset(queue, &day, true, now).await?;
+        Ok(())
+    }
+
+    /// Restarts the numbering of every queue whose business day has turned; run every minute by
+    /// every server process (the script makes sure it happens once).
+    pub async fn daily_reset(&self) -> Result<(), ServiceError> {
+        let now = self.setup.calendar.now();
+        let (day, _) = self.setup.calendar.day_of(jiff::Timestamp::now());
+        for queue in &self.setup.queues {
+            if self.store.reset(&queue.id, &day, false, now).await? {
+                tracing::info!(queue = %queue.id, %day, "the day's numbering restarted");
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn analytics(&self, queue: &QueueId) -> Result<Analytics, ServiceError> {
+        let tickets = self.store.tickets(queue).await?;
+        let calendar = &self.setup.calendar;
+        Ok(Analytics::of(&tickets, |ms| calendar.local_hour(ms)))
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<HubMessage> {
+        self.hub.subscribe()
+    }
+
+    pub async fn health(&self) -> Result<(), StoreError> {
+        self.store.ping().await
+    }
+}

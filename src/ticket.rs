@@ -133,6 +133,8 @@ pub struct IssuedTicket {
     pub people_ahead: u64,
     /// The queue's version after the issue.
     pub version: u64,
+    /// The expected wait; `None` until the queue has enough recent service times.
+    pub estimated_wait_ms: Option<u64>,
 }
 
 #[cfg(test)]

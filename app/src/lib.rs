@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The screens of Waiting Room (Leptos): pages, components and the server functions they call.
 //!
 //! Built twice: with `ssr` for the server (rendering and server functions) and with `hydrate` for

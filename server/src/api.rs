@@ -16,8 +16,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use waitingroom::live::HubMessage;
-use waitingroom::services::{ticket_url, LimitReached, ServiceError, WaitingRoom};
-use waitingroom::{Channel, LiveMessage, QueueId};
+use waitingroom::services::{qr_svg, ticket_url, LimitReached, ServiceError, WaitingRoom};
+use waitingroom::{Channel, LiveMessage, QueueId, TicketToken};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -151,6 +151,26 @@ async fn issue(
             "version": ticket.version,
         })),
     ))
+}
+
+/// `GET /t/{token}/qr.svg`: the QR code of a ticket's page (for the kiosk's screen and print).
+pub async fn ticket_qr(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let token = TicketToken::parse(&token).map_err(|_| ServiceError::TicketNotFound)?;
+    state.room.ticket_by_token(&token).await?.ok_or(ServiceError::TicketNotFound)?;
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let url = ticket_url(&state.room.base_url(host), &token);
+    let svg = tokio::task::spawn_blocking(move || qr_svg(&url))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the QR code could not be made"))?;
+    Ok((
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, max-age=86400")],
+        svg,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]

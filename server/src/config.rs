@@ -190,15 +190,15 @@ mod tests {
 
     #[test]
     fn errors_name_the_variable() {
-        let missing = config(&[]).unwrap_err().to_string();
+        let missing = config(&[]).err().unwrap().to_string();
         assert!(missing.starts_with("REDIS_URL is not set"), "{missing}");
-        let port = config(&[("REDIS_URL", "redis://x/"), ("PORT", "80a")]).unwrap_err();
+        let port = config(&[("REDIS_URL", "redis://x/"), ("PORT", "80a")]).err().unwrap();
         assert!(port.to_string().starts_with("PORT is invalid"), "{port}");
-        let bind = config(&[("REDIS_URL", "redis://x/"), ("BIND_ADDR", "localhost:1")]).unwrap_err();
+        let bind = config(&[("REDIS_URL", "redis://x/"), ("BIND_ADDR", "localhost:1")]).err().unwrap();
         assert!(bind.to_string().starts_with("BIND_ADDR is invalid"), "{bind}");
-        let queues = config(&[("REDIS_URL", "redis://x/"), ("QUEUES", "a,B")]).unwrap_err();
+        let queues = config(&[("REDIS_URL", "redis://x/"), ("QUEUES", "a,B")]).err().unwrap();
         assert!(queues.to_string().starts_with("QUEUES is invalid"), "{queues}");
-        let twice = config(&[("REDIS_URL", "redis://x/"), ("QUEUES", "a, a")]).unwrap_err();
+        let twice = config(&[("REDIS_URL", "redis://x/"), ("QUEUES", "a, a")]).err().unwrap();
         assert!(twice.to_string().contains("twice"), "{twice}");
     }
 

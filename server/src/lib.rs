@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .route("/healthz", axum::routing::get(health::healthz))
+        .route("/t/{token}/qr.svg", axum::routing::get(api::ticket_qr))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -14,12 +14,14 @@ async fn a_thousand_concurrent_issues_give_each_number_once_in_list_order() {
 
     let responses = join_all((0..1000).map(|_| async {
         let response = app.issue("default").await;
-        assert_eq!(response.status(), 200);
-        response.json::<Value>().await.unwrap()
+        let status = response.status();
+        let body = response.json::<Value>().await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        body
     }))
     .await;
 
-    let mut numbers: Vec<u64> = responses.iter().map(|r| r["number"].as_u64().unwrap()).collect();
+    let mut numbers: Vec<u64> = responses.iter().map(|r| r["ticket"]["number"].as_u64().unwrap()).collect();
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=1000).collect::<Vec<u64>>(), "no duplicate, no gap");
 
@@ -39,7 +41,8 @@ async fn a_thousand_concurrent_issues_give_each_number_once_in_list_order() {
     assert_eq!(snapshot["version"], 1000);
     assert_eq!(snapshot["waiting_count"], 1000);
     assert_eq!(snapshot["last_number"], 1000);
-    assert_eq!(snapshot["waiting"].as_array().unwrap().len(), 1000);
+    let waiting: Vec<u64> = serde_json::from_value(snapshot["waiting"].clone()).unwrap();
+    assert_eq!(waiting, (1..=1000).collect::<Vec<u64>>());
 }
 
 #[tokio::test]
@@ -49,16 +52,32 @@ async fn an_issue_answers_the_number_and_the_people_ahead() {
 
     let first: Value = app.issue("default").await.json().await.unwrap();
     let second: Value = app.issue("default").await.json().await.unwrap();
+    let (first, slip) = (&first["ticket"], &second);
+    let second = &second["ticket"];
     assert_eq!((first["number"].as_u64(), first["people_ahead"].as_u64()), (Some(1), Some(0)));
     assert_eq!((second["number"].as_u64(), second["people_ahead"].as_u64()), (Some(2), Some(1)));
-    assert_eq!(second["waiting"], 2);
     assert_eq!(second["version"], 2);
+    assert_eq!(second["label"], "2");
+    let token = second["token"].as_str().unwrap();
+    assert_eq!(token.len(), 32, "128 random bits");
+    assert_ne!(first["token"], second["token"]);
+    assert_eq!(slip["url"], format!("http://{}/t/{token}", app.addr));
+    let qr = app.http.get(app.url(&format!("/t/{token}/qr.svg"))).send().await.unwrap();
+    assert_eq!(qr.status(), 200);
+    assert_eq!(qr.headers()["content-type"], "image/svg+xml");
+    assert!(qr.text().await.unwrap().contains("<svg"), "a QR code as SVG");
+    let unknown = app.http.get(app.url(&format!("/t/{}/qr.svg", "0".repeat(32)))).send().await.unwrap();
+    assert_eq!(unknown.status(), 404, "no QR code for tickets that do not exist");
 
     // the stored ticket is readable by the domain type
     let mut conn = redis.connection().await;
     let raw: String = conn.hget("wr:{default}:tickets", 2).await.unwrap();
     let ticket: waitingroom::Ticket = serde_json::from_str(&raw).unwrap();
     assert_eq!(ticket.number, 2);
+    assert_eq!(ticket.token.as_str(), token);
+    assert_eq!(ticket.state, waitingroom::TicketState::Waiting);
+    let ttl: i64 = conn.ttl("wr:{default}:tickets").await.unwrap();
+    assert!(ttl > 24 * 3600 && ttl <= 48 * 3600, "the day's data expires 24 h after the day closes (ttl {ttl} s)");
     assert_eq!(ticket.channel, waitingroom::Channel::Kiosk);
     assert!(ticket.issued_at > 1_700_000_000_000);
 }
@@ -79,8 +98,10 @@ async fn an_unknown_queue_is_refused_and_changes_nothing() {
     assert_eq!(body["error"], "unknown_queue");
 
     let mut conn = redis.connection().await;
-    let keys: Vec<String> = conn.keys("*").await.unwrap();
+    let keys: Vec<String> = conn.keys("wr:{nope}*").await.unwrap();
     assert!(keys.is_empty(), "nothing was written: {keys:?}");
+    let seq: Option<u64> = conn.get("wr:{default}:seq").await.unwrap();
+    assert_eq!(seq, None);
 }
 
 #[tokio::test]
@@ -96,8 +117,9 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
     let html = response.text().await.unwrap();
     assert!(html.contains("<html lang=\"ja\""), "Japanese by default");
     assert!(html.contains("受付"), "the button");
-    assert!(
-        html.contains("data-testid=\"waiting-count\" class=\"count\">3</span>"),
+    assert_eq!(
+        common::text_of(&html, "waiting-count").as_deref(),
+        Some("3"),
         "the waiting count is in the server-rendered HTML"
     );
     assert!(html.contains("/pkg/waitingroom.js"), "the page hydrates");

@@ -32,17 +32,36 @@ async fn a_screen_gets_the_snapshot_then_each_change_with_its_version() {
     let (mut socket, _) = tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
         .await
         .unwrap();
-    let snapshot = next_json(&mut socket).await;
-    assert_eq!(snapshot["type"], "snapshot");
-    assert_eq!(snapshot["version"], 1);
-    assert_eq!(snapshot["waiting"], 1);
+    let message = next_json(&mut socket).await;
+    assert_eq!(message["kind"], "snapshot");
+    assert_eq!(message["snapshot"]["version"], 1);
+    assert_eq!(message["snapshot"]["waiting"], serde_json::json!([1]));
 
     app.issue("default").await;
-    let event = next_json(&mut socket).await;
-    assert_eq!(event["type"], "issued");
+    let message = next_json(&mut socket).await;
+    assert_eq!(message["kind"], "event");
+    let event = &message["event"];
+    assert_eq!(event["change"], "issued");
     assert_eq!(event["version"], 2);
     assert_eq!(event["number"], 2);
-    assert_eq!(event["waiting"], 2);
+
+    // the screen's own reducer, applied to the events, equals a fresh snapshot
+    let mut reduced: waitingroom::QueueSnapshot = serde_json::from_value(message_snapshot(&app).await).unwrap();
+    reduced.version = 1;
+    reduced.waiting = vec![1];
+    reduced.last_number = 1;
+    let event: waitingroom::QueueEvent = serde_json::from_value(event.clone()).unwrap();
+    assert_eq!(reduced.apply(&event), waitingroom::Applied::Updated);
+    let fresh: waitingroom::QueueSnapshot = serde_json::from_value(message_snapshot(&app).await).unwrap();
+    assert_eq!(reduced, fresh);
+}
+
+/// A fresh snapshot, read through a new live channel.
+async fn message_snapshot(app: &common::TestApp) -> Value {
+    let (mut socket, _) = tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
+        .await
+        .unwrap();
+    next_json(&mut socket).await["snapshot"].clone()
 }
 
 #[tokio::test]
@@ -54,19 +73,19 @@ async fn two_server_processes_on_one_redis_see_each_others_changes() {
     let (mut on_b, _) = tokio_tungstenite::connect_async(b.ws_url("/api/v1/queues/default/live"))
         .await
         .unwrap();
-    assert_eq!(next_json(&mut on_b).await["version"], 0);
+    assert_eq!(next_json(&mut on_b).await["snapshot"]["version"], 0);
     // the subscription of B's hub may still be starting: issue until B reports it
     let mut seen = None;
     for _ in 0..3 {
         a.issue("default").await;
         let message = next_json(&mut on_b).await;
-        if message["type"] == "issued" {
+        if message["kind"] == "event" {
             seen = Some(message);
             break;
         }
     }
     let event = seen.expect("B saw an issue made on A");
-    assert!(event["version"].as_u64().unwrap() >= 1);
+    assert_eq!(event["event"]["change"], "issued");
 }
 
 #[tokio::test]

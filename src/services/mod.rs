@@ -5,7 +5,7 @@ pub mod staff;
 
 use crate::analytics::Analytics;
 use crate::live::{EventHub, HubMessage};
-use crate::queue::{Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot};
+use crate::queue::{estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot};
 use crate::store::{Action, Refusal, Store, StoreError};
 use crate::ticket::{IssuedTicket, Ticket, TicketState, TicketToken};
 use calendar::Calendar;
@@ -169,10 +169,13 @@ impl WaitingRoom {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes).expect("the OS random source works");
         let token = TicketToken::from_bytes(bytes);
-        Ok(self
+        let mut ticket = self
             .store
             .issue(&queue.id, channel, &token, &queue.prefix, self.setup.calendar.now())
-            .await?)
+            .await?;
+        ticket.estimated_wait_ms =
+            estimated_wait_ms(ticket.people_ahead as usize, ticket.estimated_wait_ms, self.setup.counters.len());
+        Ok(ticket)
     }
 
     /// Remote check-in (and anonymous API calls): the same issue, within the per-client limits.

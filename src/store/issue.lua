@@ -11,4 +11,5 @@ save({queue = Q, number = number, token = token, channel = channel, issued_at = 
 redis.call('HSET', TOKENS, token, number)
 local version = publish({change = 'issued', number = number})
 touch()
-return {'ok', number, waiting - 1, version}
+local avg = redis.call('GET', AVG_SERVICE)
+return {'ok', number, waiting - 1, version, avg or ''}

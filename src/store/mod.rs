@@ -247,7 +247,8 @@ impl Store {
     }
 
     /// Issues the next number: INCR, RPUSH onto the waiting LIST, the ticket, its token, the
-    /// version and the event, in one script.
+    /// version and the event, in one script. `estimated_wait_ms` answers the average service
+    /// time; the caller turns it into the estimate.
     pub async fn issue(
         &self,
         queue: &QueueId,
@@ -260,6 +261,7 @@ impl Store {
         invocation.arg(channel.as_str()).arg(token.as_str());
         let reply = self.run(invocation).await?;
         let number = int_at(&reply, 1)?;
+        let avg_service_ms = reply.get(4).map(as_string).transpose()?.and_then(|s| s.parse().ok());
         Ok(IssuedTicket {
             queue: queue.clone(),
             number,
@@ -267,6 +269,7 @@ impl Store {
             token: token.clone(),
             people_ahead: int_at(&reply, 2)?,
             version: int_at(&reply, 3)?,
+            estimated_wait_ms: avg_service_ms,
         })
     }
 

@@ -10,11 +10,8 @@ use waitingroom::{minutes_ceil, Fortune, IssuedTicket, Lang, QueueInfo};
 pub struct TicketSlipData {
     pub ticket: IssuedTicket,
     pub queue: QueueInfo,
-    /// The ticket's page (`/t/{token}`).
+    /// The ticket's page (`/t/{token}`); its QR code is `/t/{token}/qr.svg`.
     pub url: String,
-    /// The QR code of `url`, as SVG.
-    pub qr_svg: String,
-    pub estimated_wait_ms: Option<u64>,
 }
 
 /// "About 15 min" / "約15分", or "—" while there is not enough data.
@@ -33,7 +30,7 @@ pub fn TicketSlip(slip: TicketSlipData) -> impl IntoView {
     let lang = use_lang();
     let fortune = Fortune::of(&slip.ticket.token);
     let ahead = slip.ticket.people_ahead;
-    let wait = slip.estimated_wait_ms;
+    let wait = slip.ticket.estimated_wait_ms;
     let queue = slip.queue.clone();
     view! {
         <article class="ticket-slip" aria-live="assertive">
@@ -63,7 +60,8 @@ pub fn TicketSlip(slip: TicketSlipData) -> impl IntoView {
                 <p class="fortune-message">{move || fortune.message(lang.get())}</p>
             </div>
             <figure class="qr">
-                <div class="qr-code" role="img" aria-label=move || lang.get().pick("整理券ページのQRコード", "QR code of your ticket page") inner_html=slip.qr_svg.clone()></div>
+                <img class="qr-code" src=format!("/t/{}/qr.svg", slip.ticket.token) width="160" height="160"
+                    alt=move || lang.get().pick("整理券ページのQRコード", "QR code of your ticket page") />
                 <figcaption>
                     {move || lang.get().pick("スマートフォンで読み取ると、順番をどこでも確認できます", "Scan to follow your turn on your phone")}
                 </figcaption>

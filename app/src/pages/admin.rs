@@ -8,7 +8,9 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::{Deserialize, Serialize};
-use waitingroom::{counter_name, Analytics, Channel, CounterId, Intake, Lang, QueueInfo, Ticket, TicketState};
+use waitingroom::{counter_name, Analytics, Channel, CounterId, Intake, Lang, QueueInfo, Ticket};
+#[cfg(feature = "ssr")]
+use waitingroom::TicketState;
 
 #[server(endpoint = "admin/login")]
 pub async fn login(password: String) -> Result<(), AppError> {

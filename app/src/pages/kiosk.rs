@@ -44,16 +44,9 @@ pub async fn issue_ticket(queue: String) -> Result<TicketSlipData, AppError> {
     let room = crate::server_ctx::room()?;
     let info = room.queue(&queue)?.clone();
     let ticket = room.issue_ticket(&info, waitingroom::Channel::Kiosk).await?;
-    let snapshot = room.snapshot(&info.id).await?;
     let url = waitingroom::services::ticket_url(&crate::server_ctx::base_url(&room).await, &ticket.token);
     Ok(TicketSlipData {
-        qr_svg: waitingroom::services::qr_svg(&url),
         url,
-        estimated_wait_ms: waitingroom::estimated_wait_ms(
-            ticket.people_ahead as usize,
-            snapshot.avg_service_ms,
-            room.counters().len(),
-        ),
         queue: info,
         ticket,
     })

@@ -18,6 +18,7 @@ pub struct TicketView {
     pub counters: usize,
 }
 
+#[cfg(feature = "ssr")]
 fn parse_token(raw: &str) -> Result<waitingroom::TicketToken, AppError> {
     waitingroom::TicketToken::parse(raw).map_err(|_| AppError::TicketNotFound)
 }

@@ -88,6 +88,25 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// Signs `client` in as staff; answers the login's status.
+    pub async fn sign_in(&self, client: &reqwest::Client, password: &str) -> reqwest::StatusCode {
+        client
+            .post(self.url("/api/admin/login"))
+            .form(&[("password", password)])
+            .send()
+            .await
+            .map(|r| r.status())
+            .unwrap_or(reqwest::StatusCode::SERVICE_UNAVAILABLE)
+    }
+
+    /// Posts a server function's form and answers (status, JSON body).
+    pub async fn post_form(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let response = client.post(self.url(path)).form(form).send().await.expect("request");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
     pub fn ws_url(&self, path: &str) -> String {
         format!("ws://{}{}", self.addr, path)
     }
@@ -111,10 +130,36 @@ impl Drop for TestApp {
     }
 }
 
+pub const ADMIN_PASSWORD: &str = "test-password-1";
+pub const STAFF_API_TOKEN: &str = "test-staff-token-0123456789";
+
 pub fn config(redis_url: &str) -> Config {
-    let vars = [("REDIS_URL", redis_url.to_owned()), ("PORT", "0".to_owned())];
+    config_with(redis_url, &[])
+}
+
+/// The test configuration, with `extra` variables on top.
+pub fn config_with(redis_url: &str, extra: &[(&str, &str)]) -> Config {
+    let mut vars = vec![
+        ("REDIS_URL", redis_url.to_owned()),
+        ("PORT", "0".to_owned()),
+        ("ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
+        ("STAFF_API_TOKEN", STAFF_API_TOKEN.to_owned()),
+    ];
+    for (k, v) in extra {
+        vars.retain(|(name, _)| name != k);
+        vars.push((k, v.to_string()));
+    }
     Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
         .expect("test config")
+}
+
+/// A browser-like client with its own cookie jar (a session of its own), not following redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 pub async fn spawn_app_with(config: Config) -> TestApp {
@@ -127,15 +172,39 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     tokio::spawn(server.run(async {
         let _ = stopped.await;
     }));
-    TestApp {
+    let app = TestApp {
         addr,
         http: reqwest::Client::new(),
         stop: Some(stop),
-    }
+    };
+    // the staff password is set by a background task at start
+    let settled = eventually(Duration::from_secs(10), || async {
+        if config_has_no_redis(&app).await {
+            return true;
+        }
+        let status = app.sign_in(&client(), ADMIN_PASSWORD).await;
+        status.is_success() || status.is_redirection()
+    })
+    .await;
+    assert!(settled, "the app started");
+    app
+}
+
+/// True when Redis is unreachable (some tests start the app without it).
+async fn config_has_no_redis(app: &TestApp) -> bool {
+    app.http.get(app.url("/healthz")).send().await.map(|r| r.status() == 503).unwrap_or(false)
 }
 
 pub async fn spawn_app(redis: &TestRedis) -> TestApp {
     spawn_app_with(config(&redis.url())).await
+}
+
+/// The text inside the element with `data-testid="{id}"` in server-rendered `html`.
+pub fn text_of(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!("data-testid=\"{id}\""))?;
+    let start = at + html[at..].find('>')? + 1;
+    let end = start + html[start..].find('<')?;
+    Some(html[start..end].to_owned())
 }
 
 /// Retries `check` until it holds or `timeout` passes.

@@ -64,7 +64,13 @@ mod tests {
     use crate::queue::{Channel, QueueId};
     use crate::ticket::TicketToken;
 
-    fn ticket(number: u64, issued_at: u64, called_after: Option<u64>, state: TicketState, counter: &str) -> Ticket {
+    fn ticket(
+        number: u64,
+        issued_at: u64,
+        called_after: Option<u64>,
+        state: TicketState,
+        counter: &str,
+    ) -> Ticket {
         Ticket {
             queue: QueueId::default_queue(),
             number,
@@ -84,7 +90,15 @@ mod tests {
     fn figures_of_a_day() {
         let hour = 3_600_000;
         let tickets: Vec<Ticket> = (1..=10)
-            .map(|n| ticket(n, 9 * hour + n * 60_000, Some(n * 60_000), TicketState::Done, if n % 2 == 0 { "2" } else { "1" }))
+            .map(|n| {
+                ticket(
+                    n,
+                    9 * hour + n * 60_000,
+                    Some(n * 60_000),
+                    TicketState::Done,
+                    if n % 2 == 0 { "2" } else { "1" },
+                )
+            })
             .chain([
                 ticket(11, 10 * hour, None, TicketState::Cancelled, "1"),
                 ticket(12, 10 * hour, Some(60_000), TicketState::NoShow, "1"),
@@ -95,7 +109,11 @@ mod tests {
         assert_eq!(a.issued_per_hour[9], 10);
         assert_eq!(a.issued_per_hour[10], 2);
         assert_eq!((a.no_shows, a.cancelled), (1, 1));
-        let served: Vec<(&str, u32)> = a.served_per_counter.iter().map(|(c, n)| (c.as_str(), *n)).collect();
+        let served: Vec<(&str, u32)> = a
+            .served_per_counter
+            .iter()
+            .map(|(c, n)| (c.as_str(), *n))
+            .collect();
         assert_eq!(served, [("1", 5), ("2", 5)]);
         // waits: 1..=10 minutes and one of 1 minute
         assert_eq!(a.avg_wait_ms, Some((55 + 1) * 60_000 / 11));

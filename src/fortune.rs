@@ -28,30 +28,90 @@ impl Rank {
 
 /// (rank, weight out of 100, messages ja/en)
 const TABLE: &[(Rank, u32, &[(&str, &str)])] = &[
-    (Rank::Daikichi, 12, &[
-        ("待てば海路の日和あり。今日はきっと良い日です。", "Good things come to those who wait: today is your day."),
-        ("思いがけない嬉しい知らせが届きそう。", "Happy news may reach you unexpectedly."),
-    ]),
-    (Rank::Chukichi, 18, &[
-        ("小さな親切が大きな幸運を呼びます。", "A small kindness brings great luck."),
-        ("笑顔で過ごすと運気が上がります。", "Keep smiling and your luck will rise."),
-    ]),
-    (Rank::Shokichi, 20, &[
-        ("ゆっくり深呼吸。焦らずいきましょう。", "Take a deep breath; there is no hurry."),
-        ("身近な人に感謝を伝えると吉。", "Thank someone close to you today."),
-    ]),
-    (Rank::Kichi, 25, &[
-        ("待ち時間に新しいアイデアが浮かびそう。", "A new idea may come to you while you wait."),
-        ("温かい飲み物で一息つきましょう。", "Treat yourself to a warm drink."),
-    ]),
-    (Rank::Suekichi, 17, &[
-        ("後半にかけて運気上昇。", "Your luck improves as the day goes on."),
-        ("探し物は意外な場所に。", "What you are looking for is somewhere unexpected."),
-    ]),
-    (Rank::Kyo, 8, &[
-        ("今日は慎重に。忘れ物に気をつけて。", "Take care today, and do not forget your things."),
-        ("凶は吉に転じる前触れ。良いことが待っています。", "Bad luck turns to good: better things await."),
-    ]),
+    (
+        Rank::Daikichi,
+        12,
+        &[
+            (
+                "待てば海路の日和あり。今日はきっと良い日です。",
+                "Good things come to those who wait: today is your day.",
+            ),
+            (
+                "思いがけない嬉しい知らせが届きそう。",
+                "Happy news may reach you unexpectedly.",
+            ),
+        ],
+    ),
+    (
+        Rank::Chukichi,
+        18,
+        &[
+            (
+                "小さな親切が大きな幸運を呼びます。",
+                "A small kindness brings great luck.",
+            ),
+            (
+                "笑顔で過ごすと運気が上がります。",
+                "Keep smiling and your luck will rise.",
+            ),
+        ],
+    ),
+    (
+        Rank::Shokichi,
+        20,
+        &[
+            (
+                "ゆっくり深呼吸。焦らずいきましょう。",
+                "Take a deep breath; there is no hurry.",
+            ),
+            (
+                "身近な人に感謝を伝えると吉。",
+                "Thank someone close to you today.",
+            ),
+        ],
+    ),
+    (
+        Rank::Kichi,
+        25,
+        &[
+            (
+                "待ち時間に新しいアイデアが浮かびそう。",
+                "A new idea may come to you while you wait.",
+            ),
+            (
+                "温かい飲み物で一息つきましょう。",
+                "Treat yourself to a warm drink.",
+            ),
+        ],
+    ),
+    (
+        Rank::Suekichi,
+        17,
+        &[
+            (
+                "後半にかけて運気上昇。",
+                "Your luck improves as the day goes on.",
+            ),
+            (
+                "探し物は意外な場所に。",
+                "What you are looking for is somewhere unexpected.",
+            ),
+        ],
+    ),
+    (
+        Rank::Kyo,
+        8,
+        &[
+            (
+                "今日は慎重に。忘れ物に気をつけて。",
+                "Take care today, and do not forget your things.",
+            ),
+            (
+                "凶は吉に転じる前触れ。良いことが待っています。",
+                "Bad luck turns to good: better things await.",
+            ),
+        ],
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +129,10 @@ impl Fortune {
         for (rank, weight, messages) in TABLE {
             if pick < *weight {
                 let message = messages[(seed / total) as usize % messages.len()];
-                return Self { rank: *rank, message };
+                return Self {
+                    rank: *rank,
+                    message,
+                };
             }
             pick -= weight;
         }
@@ -95,7 +158,11 @@ mod tests {
                 let mut bytes = [0u8; 16];
                 bytes[0] = j;
                 bytes[3] = i;
-                seen.insert(Fortune::of(&TicketToken::from_bytes(bytes)).rank.name(Lang::Ja));
+                seen.insert(
+                    Fortune::of(&TicketToken::from_bytes(bytes))
+                        .rank
+                        .name(Lang::Ja),
+                );
             }
         }
         assert_eq!(seen.len(), TABLE.len(), "every rank can be drawn: {seen:?}");

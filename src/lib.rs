@@ -20,7 +20,7 @@ pub use analytics::Analytics;
 pub use fortune::Fortune;
 pub use lang::Lang;
 pub use queue::{
-    counter_name, estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId, IdError, Intake,
-    LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving,
+    counter_name, estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId,
+    IdError, Intake, LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving,
 };
 pub use ticket::{label, IssuedTicket, Ticket, TicketState, TicketToken};

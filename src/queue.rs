@@ -398,7 +398,11 @@ pub fn counter_name(counter: &CounterId, lang: crate::Lang) -> String {
 
 /// The expected wait of someone with `people_ahead` in front, served at `counters` counters that
 /// each take `avg_service_ms` per customer; `None` while there is not enough data.
-pub fn estimated_wait_ms(people_ahead: usize, avg_service_ms: Option<u64>, counters: usize) -> Option<u64> {
+pub fn estimated_wait_ms(
+    people_ahead: usize,
+    avg_service_ms: Option<u64>,
+    counters: usize,
+) -> Option<u64> {
     let avg = avg_service_ms?;
     let counters = counters.max(1) as u64;
     Some((people_ahead as u64).div_ceil(counters) * avg)
@@ -455,7 +459,10 @@ mod tests {
 
     #[test]
     fn ids_accept_the_safe_alphabet_only() {
-        assert_eq!(QueueId::parse("shinsatsu-2").unwrap().as_str(), "shinsatsu-2");
+        assert_eq!(
+            QueueId::parse("shinsatsu-2").unwrap().as_str(),
+            "shinsatsu-2"
+        );
         assert_eq!(QueueId::parse(""), Err(IdError::Empty));
         assert_eq!(QueueId::parse("a}b"), Err(IdError::BadCharacter('}')));
         assert_eq!(QueueId::parse("Kaikei"), Err(IdError::BadCharacter('K')));
@@ -493,7 +500,11 @@ mod tests {
         s.apply(&called(4, 1, "2", false));
         s.apply(&called(5, 3, "1", false)); // out of order, to counter 1
         assert_eq!(s.waiting, vec![2]);
-        let serving: Vec<(&str, u64)> = s.serving.iter().map(|x| (x.counter.as_str(), x.number)).collect();
+        let serving: Vec<(&str, u64)> = s
+            .serving
+            .iter()
+            .map(|x| (x.counter.as_str(), x.number))
+            .collect();
         assert_eq!(serving, [("1", 3), ("2", 1)], "in counter order");
         assert_eq!(s.recent_calls[0].number, 3);
         assert_eq!(s.counter_of(1).map(CounterId::as_str), Some("2"));
@@ -531,9 +542,17 @@ mod tests {
         s.apply(&issued(1, 1));
         s.apply(&issued(2, 2));
         s.apply(&called(3, 1, "1", false));
-        let done = Change::Finished { number: 1, outcome: Outcome::Done, avg_service_ms: Some(60_000) };
+        let done = Change::Finished {
+            number: 1,
+            outcome: Outcome::Done,
+            avg_service_ms: Some(60_000),
+        };
         s.apply(&event(4, done));
-        let cancelled = Change::Finished { number: 2, outcome: Outcome::Cancelled, avg_service_ms: Some(60_000) };
+        let cancelled = Change::Finished {
+            number: 2,
+            outcome: Outcome::Cancelled,
+            avg_service_ms: Some(60_000),
+        };
         s.apply(&event(5, cancelled));
         assert!(s.waiting.is_empty() && s.serving.is_empty());
         assert_eq!(s.avg_service_ms, Some(60_000));
@@ -556,7 +575,12 @@ mod tests {
         let mut s = QueueSnapshot::empty(q());
         s.apply(&issued(1, 1));
         s.apply(&called(2, 1, "1", false));
-        s.apply(&event(3, Change::Intake { intake: Intake::Paused }));
+        s.apply(&event(
+            3,
+            Change::Intake {
+                intake: Intake::Paused,
+            },
+        ));
         s.apply(&event(4, Change::Reset));
         assert_eq!(s.version, 4);
         assert!(s.waiting.is_empty() && s.serving.is_empty() && s.recent_calls.is_empty());
@@ -595,14 +619,23 @@ mod tests {
         assert_eq!(estimated_wait_ms(0, Some(300_000), 2), Some(0));
         assert_eq!(estimated_wait_ms(4, Some(300_000), 2), Some(600_000));
         assert_eq!(estimated_wait_ms(5, Some(300_000), 2), Some(900_000));
-        assert_eq!(estimated_wait_ms(3, Some(60_000), 0), Some(180_000), "zero counters count as one");
+        assert_eq!(
+            estimated_wait_ms(3, Some(60_000), 0),
+            Some(180_000),
+            "zero counters count as one"
+        );
         assert_eq!(minutes_ceil(61_000), 2);
         assert_eq!(minutes_ceil(0), 0);
     }
 
     #[test]
     fn names_and_labels() {
-        let info = QueueInfo { id: QueueId::parse("kaikei").unwrap(), prefix: "B".into(), name_ja: "会計".into(), name_en: "Payment".into() };
+        let info = QueueInfo {
+            id: QueueId::parse("kaikei").unwrap(),
+            prefix: "B".into(),
+            name_ja: "会計".into(),
+            name_en: "Payment".into(),
+        };
         assert_eq!(info.label(7), "B-007");
         assert_eq!(info.name(crate::Lang::En), "Payment");
         assert_eq!(counter_name(&counter("2"), crate::Lang::Ja), "2番窓口");
@@ -623,20 +656,37 @@ mod tests {
         let json = r#"{"queue":"default","version":8,"change":"called","number":43,"counter":"2","at":1700000000000,"recall":false}"#;
         let event: QueueEvent = serde_json::from_str(json).unwrap();
         assert_eq!(event.version, 8);
-        assert!(matches!(event.change, Change::Called { number: 43, recall: false, .. }));
+        assert!(matches!(
+            event.change,
+            Change::Called {
+                number: 43,
+                recall: false,
+                ..
+            }
+        ));
         let finished = r#"{"queue":"default","version":9,"change":"finished","number":43,"outcome":"no_show","avg_service_ms":null}"#;
         assert!(serde_json::from_str::<QueueEvent>(finished).is_ok());
 
-        let message = LiveMessage::Event { event: event.clone() };
+        let message = LiveMessage::Event {
+            event: event.clone(),
+        };
         let value = serde_json::to_value(&message).unwrap();
         assert_eq!(value["kind"], "event");
         assert_eq!(value["event"]["change"], "called");
-        assert_eq!(serde_json::from_value::<LiveMessage>(value).unwrap(), message);
+        assert_eq!(
+            serde_json::from_value::<LiveMessage>(value).unwrap(),
+            message
+        );
 
-        let snapshot = LiveMessage::Snapshot { snapshot: QueueSnapshot::empty(q()) };
+        let snapshot = LiveMessage::Snapshot {
+            snapshot: QueueSnapshot::empty(q()),
+        };
         let value = serde_json::to_value(&snapshot).unwrap();
         assert_eq!(value["kind"], "snapshot");
         assert_eq!(value["snapshot"]["intake"], "open");
-        assert_eq!(serde_json::from_value::<LiveMessage>(value).unwrap(), snapshot);
+        assert_eq!(
+            serde_json::from_value::<LiveMessage>(value).unwrap(),
+            snapshot
+        );
     }
 }

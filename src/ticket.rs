@@ -20,7 +20,11 @@ impl TicketToken {
     }
 
     pub fn parse(raw: &str) -> Result<Self, BadToken> {
-        if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if raw.len() == 32
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             Ok(Self(raw.to_owned()))
         } else {
             Err(BadToken)
@@ -146,10 +150,19 @@ mod tests {
         let t = TicketToken::from_bytes([0xab; 16]);
         assert_eq!(t.as_str().len(), 32);
         assert_eq!(TicketToken::parse(t.as_str()), Ok(t.clone()));
-        assert_eq!(TicketToken::parse("ABABABABABABABABABABABABABABABAB"), Err(BadToken));
+        assert_eq!(
+            TicketToken::parse("ABABABABABABABABABABABABABABABAB"),
+            Err(BadToken)
+        );
         assert_eq!(TicketToken::parse("abc"), Err(BadToken));
-        assert_eq!(TicketToken::parse(&format!("{}/", &t.as_str()[..31])), Err(BadToken));
-        assert!(!format!("{t:?}").contains(t.as_str()), "debug output hides the token");
+        assert_eq!(
+            TicketToken::parse(&format!("{}/", &t.as_str()[..31])),
+            Err(BadToken)
+        );
+        assert!(
+            !format!("{t:?}").contains(t.as_str()),
+            "debug output hides the token"
+        );
     }
 
     #[test]

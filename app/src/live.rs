@@ -92,12 +92,21 @@ mod client {
 
     fn url(queue: &QueueId) -> Option<String> {
         let location = window().location();
-        let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
-        Some(format!("{scheme}://{}/api/v1/queues/{queue}/live", location.host().ok()?))
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
+        Some(format!(
+            "{scheme}://{}/api/v1/queues/{queue}/live",
+            location.host().ok()?
+        ))
     }
 
     fn open(follower: &Shared) {
-        let Some(url) = url(&follower.borrow().queue) else { return };
+        let Some(url) = url(&follower.borrow().queue) else {
+            return;
+        };
         let socket = match WebSocket::new(&url) {
             Ok(s) => s,
             Err(_) => return retry_later(follower),
@@ -112,7 +121,10 @@ mod client {
         let on_message = {
             let f = Rc::clone(follower);
             Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-                let Some(text) = e.dyn_into::<MessageEvent>().ok().and_then(|e| e.data().as_string())
+                let Some(text) = e
+                    .dyn_into::<MessageEvent>()
+                    .ok()
+                    .and_then(|e| e.data().as_string())
                 else {
                     return;
                 };
@@ -153,7 +165,9 @@ mod client {
                 f.set_snapshot.set(Some(snapshot));
             }
             LiveMessage::Event { event } => {
-                let Some(mut current) = f.current.clone() else { return };
+                let Some(mut current) = f.current.clone() else {
+                    return;
+                };
                 match current.apply(&event) {
                     Applied::Updated => {
                         f.current = Some(current.clone());

@@ -19,7 +19,10 @@ pub async fn session() -> Result<tower_sessions::Session, AppError> {
 /// Refuses unless the caller signed in as staff.
 pub async fn require_staff() -> Result<WaitingRoom, AppError> {
     let session = session().await?;
-    let signed_in: Option<bool> = session.get(STAFF_KEY).await.map_err(|_| AppError::Unavailable)?;
+    let signed_in: Option<bool> = session
+        .get(STAFF_KEY)
+        .await
+        .map_err(|_| AppError::Unavailable)?;
     if signed_in != Some(true) {
         return Err(AppError::NotSignedIn);
     }
@@ -29,5 +32,9 @@ pub async fn require_staff() -> Result<WaitingRoom, AppError> {
 /// `PUBLIC_URL`, or the address the browser used.
 pub async fn base_url(room: &WaitingRoom) -> String {
     let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    room.base_url(headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()))
+    room.base_url(
+        headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok()),
+    )
 }

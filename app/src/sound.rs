@@ -43,8 +43,12 @@ fn call(name: &str, args: &[&str]) {
     {
         use wasm_bindgen::JsCast;
         let Some(object) = sound_object() else { return };
-        let Ok(function) = js_sys::Reflect::get(&object, &name.into()) else { return };
-        let Some(function) = function.dyn_ref::<js_sys::Function>() else { return };
+        let Ok(function) = js_sys::Reflect::get(&object, &name.into()) else {
+            return;
+        };
+        let Some(function) = function.dyn_ref::<js_sys::Function>() else {
+            return;
+        };
         let js_args = js_sys::Array::new();
         for arg in args {
             js_args.push(&(*arg).into());

@@ -36,11 +36,19 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid staff token is required (Authorization: Bearer ...)")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid staff token is required (Authorization: Bearer ...)",
+        )
     }
 }
 
@@ -50,7 +58,9 @@ impl From<ServiceError> for ApiError {
         let message = e.to_string();
         match e {
             E::UnknownQueue(_) => Self::new(StatusCode::NOT_FOUND, "unknown_queue", message),
-            E::UnknownCounter(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_counter", message),
+            E::UnknownCounter(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_counter", message)
+            }
             E::TicketNotFound => Self::new(StatusCode::NOT_FOUND, "ticket_not_found", message),
             E::NobodyWaiting => Self::new(StatusCode::CONFLICT, "nobody_waiting", message),
             E::TicketChanged(_) => Self::new(StatusCode::CONFLICT, "ticket_changed", message),
@@ -58,7 +68,11 @@ impl From<ServiceError> for ApiError {
             E::Limit(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "limit_reached", message),
             E::Store(e) => {
                 tracing::error!(error = %e, "api: store error");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the queue store is unavailable; try again shortly")
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the queue store is unavailable; try again shortly",
+                )
             }
         }
     }
@@ -66,11 +80,16 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(json!({"error": self.code, "message": self.message}))).into_response();
+        let mut response = (
+            self.status,
+            Json(json!({"error": self.code, "message": self.message})),
+        )
+            .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         response
     }
@@ -79,7 +98,11 @@ impl IntoResponse for ApiError {
 /// `None` without an Authorization header; `Some(valid)` with one.
 fn staff_token(state: &AppState, headers: &HeaderMap) -> Option<bool> {
     let given = headers.get(header::AUTHORIZATION)?;
-    let given = given.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    let given = given
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
     Some(match &state.staff_api_token {
         Some(expected) => constant_time_eq(given.as_bytes(), expected.as_bytes()),
         None => false,
@@ -91,7 +114,10 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `GET /api/v1/queues/{queue}`: version, the waiting numbers in order, now serving per counter.
-async fn snapshot(State(state): State<AppState>, Path(queue): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn snapshot(
+    State(state): State<AppState>,
+    Path(queue): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let info = state.room.queue(&queue)?;
     let s = state.room.snapshot(&info.id).await?;
     let serving: Vec<_> = s
@@ -160,14 +186,27 @@ pub async fn ticket_qr(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let token = TicketToken::parse(&token).map_err(|_| ServiceError::TicketNotFound)?;
-    state.room.ticket_by_token(&token).await?.ok_or(ServiceError::TicketNotFound)?;
+    state
+        .room
+        .ticket_by_token(&token)
+        .await?
+        .ok_or(ServiceError::TicketNotFound)?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let url = ticket_url(&state.room.base_url(host), &token);
     let svg = tokio::task::spawn_blocking(move || qr_svg(&url))
         .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the QR code could not be made"))?;
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the QR code could not be made",
+            )
+        })?;
     Ok((
-        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, max-age=86400")],
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
         svg,
     )
         .into_response())
@@ -193,15 +232,22 @@ async fn call_next(
     let body: CallNextBody = if body.iter().all(u8::is_ascii_whitespace) {
         CallNextBody::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("the body must be JSON like {{\"counter\": \"1\"}}: {e}")))?
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("the body must be JSON like {{\"counter\": \"1\"}}: {e}"),
+            )
+        })?
     };
     let counter = match body.counter {
         Some(raw) => state.room.counter(&raw)?,
         None => state.room.counters()[0].clone(),
     };
     let (number, version) = state.room.call_next(&info.id, &counter).await?;
-    Ok(Json(json!({"number": number, "label": info.label(number), "counter": counter, "version": version})))
+    Ok(Json(
+        json!({"number": number, "label": info.label(number), "counter": counter, "version": version}),
+    ))
 }
 
 /// `GET /api/v1/queues/{queue}/live` (WebSocket): the snapshot, then every event.
@@ -251,7 +297,11 @@ async fn follow(mut socket: WebSocket, room: WaitingRoom, queue: QueueId) {
     }
 }
 
-async fn send_snapshot(socket: &mut WebSocket, room: &WaitingRoom, queue: &QueueId) -> Result<(), ()> {
+async fn send_snapshot(
+    socket: &mut WebSocket,
+    room: &WaitingRoom,
+    queue: &QueueId,
+) -> Result<(), ()> {
     let snapshot = match room.snapshot(queue).await {
         Ok(s) => s,
         Err(e) => {
@@ -269,5 +319,8 @@ async fn send_snapshot(socket: &mut WebSocket, room: &WaitingRoom, queue: &Queue
 
 async fn send(socket: &mut WebSocket, message: &LiveMessage) -> Result<(), ()> {
     let text = serde_json::to_string(message).map_err(|_| ())?;
-    socket.send(Message::Text(text.into())).await.map_err(|_| ())
+    socket
+        .send(Message::Text(text.into()))
+        .await
+        .map_err(|_| ())
 }

@@ -35,8 +35,6 @@ pub struct Config {
     pub session_hours: u32,
 }
 
-
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{0} is not set; {1}")]
@@ -60,7 +58,10 @@ impl Config {
         let ip: IpAddr = match get("BIND_ADDR") {
             None => IpAddr::V4(Ipv4Addr::LOCALHOST),
             Some(v) => v.trim().parse().map_err(|_| {
-                ConfigError::Invalid("BIND_ADDR", format!("{v:?} is not an IP address (e.g. 0.0.0.0)"))
+                ConfigError::Invalid(
+                    "BIND_ADDR",
+                    format!("{v:?} is not an IP address (e.g. 0.0.0.0)"),
+                )
             })?,
         };
         let port: u16 = match get("PORT") {
@@ -83,7 +84,12 @@ impl Config {
                     .parse::<u32>()
                     .ok()
                     .filter(|n| *n >= min)
-                    .ok_or_else(|| ConfigError::Invalid(name, format!("{v:?} is not a whole number of at least {min}"))),
+                    .ok_or_else(|| {
+                        ConfigError::Invalid(
+                            name,
+                            format!("{v:?} is not a whole number of at least {min}"),
+                        )
+                    }),
             }
         };
         let limits = Limits {
@@ -95,22 +101,45 @@ impl Config {
             .map_err(|e| ConfigError::Invalid("TIMEZONE", format!("{tz_name:?}: {e}")))?;
         let resets_at = get("DAY_RESETS_AT").unwrap_or_else(|| "04:00".to_owned());
         let resets_at: jiff::civil::Time = resets_at.trim().parse().map_err(|_| {
-            ConfigError::Invalid("DAY_RESETS_AT", format!("{resets_at:?} is not a time of day such as 04:00"))
+            ConfigError::Invalid(
+                "DAY_RESETS_AT",
+                format!("{resets_at:?} is not a time of day such as 04:00"),
+            )
         })?;
         let retention = number("DATA_RETENTION_HOURS", 24, 1)?;
-        let calendar = Calendar::new(tz, resets_at, Duration::from_secs(u64::from(retention) * 3600));
+        let calendar = Calendar::new(
+            tz,
+            resets_at,
+            Duration::from_secs(u64::from(retention) * 3600),
+        );
         let public_url = match get("PUBLIC_URL") {
             None => None,
-            Some(v) if v.starts_with("http://") || v.starts_with("https://") => Some(v.trim_end_matches('/').to_owned()),
-            Some(v) => return Err(ConfigError::Invalid("PUBLIC_URL", format!("{v:?} must start with http:// or https://"))),
+            Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
+                Some(v.trim_end_matches('/').to_owned())
+            }
+            Some(v) => {
+                return Err(ConfigError::Invalid(
+                    "PUBLIC_URL",
+                    format!("{v:?} must start with http:// or https://"),
+                ))
+            }
         };
         let admin_password = get("ADMIN_PASSWORD");
-        if admin_password.as_ref().is_some_and(|p| p.chars().count() < 8) {
-            return Err(ConfigError::Invalid("ADMIN_PASSWORD", "use at least 8 characters".into()));
+        if admin_password
+            .as_ref()
+            .is_some_and(|p| p.chars().count() < 8)
+        {
+            return Err(ConfigError::Invalid(
+                "ADMIN_PASSWORD",
+                "use at least 8 characters".into(),
+            ));
         }
         let staff_api_token = get("STAFF_API_TOKEN");
         if staff_api_token.as_ref().is_some_and(|t| t.len() < 16) {
-            return Err(ConfigError::Invalid("STAFF_API_TOKEN", "use at least 16 characters".into()));
+            return Err(ConfigError::Invalid(
+                "STAFF_API_TOKEN",
+                "use at least 16 characters".into(),
+            ));
         }
         Ok(Self {
             redis_url,
@@ -134,17 +163,37 @@ fn parse_queues(raw: &str) -> Result<Vec<QueueInfo>, ConfigError> {
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let mut fields = part.split(':').map(str::trim);
         let id = fields.next().unwrap_or_default();
-        let id = QueueId::parse(id).map_err(|e| ConfigError::Invalid("QUEUES", format!("queue id {id:?} {e}")))?;
+        let id = QueueId::parse(id)
+            .map_err(|e| ConfigError::Invalid("QUEUES", format!("queue id {id:?} {e}")))?;
         let prefix = fields.next().unwrap_or_default().to_owned();
         if prefix.chars().count() > 3 || !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(ConfigError::Invalid("QUEUES", format!("prefix {prefix:?} must be at most 3 letters or digits")));
+            return Err(ConfigError::Invalid(
+                "QUEUES",
+                format!("prefix {prefix:?} must be at most 3 letters or digits"),
+            ));
         }
-        let name_ja = fields.next().filter(|n| !n.is_empty()).unwrap_or(id.as_str()).to_owned();
-        let name_en = fields.next().filter(|n| !n.is_empty()).unwrap_or(&name_ja).to_owned();
+        let name_ja = fields
+            .next()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(id.as_str())
+            .to_owned();
+        let name_en = fields
+            .next()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&name_ja)
+            .to_owned();
         if queues.iter().any(|q| q.id == id) {
-            return Err(ConfigError::Invalid("QUEUES", format!("{id} is listed twice")));
+            return Err(ConfigError::Invalid(
+                "QUEUES",
+                format!("{id} is listed twice"),
+            ));
         }
-        queues.push(QueueInfo { id, prefix, name_ja, name_en });
+        queues.push(QueueInfo {
+            id,
+            prefix,
+            name_ja,
+            name_en,
+        });
     }
     if queues.is_empty() {
         return Err(ConfigError::Invalid("QUEUES", "no queue given".into()));
@@ -155,9 +204,13 @@ fn parse_queues(raw: &str) -> Result<Vec<QueueInfo>, ConfigError> {
 fn parse_counters(raw: &str) -> Result<Vec<CounterId>, ConfigError> {
     let mut counters: Vec<CounterId> = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let id = CounterId::parse(part).map_err(|e| ConfigError::Invalid("COUNTERS", format!("{part:?} {e}")))?;
+        let id = CounterId::parse(part)
+            .map_err(|e| ConfigError::Invalid("COUNTERS", format!("{part:?} {e}")))?;
         if counters.contains(&id) {
-            return Err(ConfigError::Invalid("COUNTERS", format!("{part:?} is listed twice")));
+            return Err(ConfigError::Invalid(
+                "COUNTERS",
+                format!("{part:?} is listed twice"),
+            ));
         }
         counters.push(id);
     }
@@ -173,8 +226,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -192,13 +247,27 @@ mod tests {
     fn errors_name_the_variable() {
         let missing = config(&[]).err().unwrap().to_string();
         assert!(missing.starts_with("REDIS_URL is not set"), "{missing}");
-        let port = config(&[("REDIS_URL", "redis://x/"), ("PORT", "80a")]).err().unwrap();
+        let port = config(&[("REDIS_URL", "redis://x/"), ("PORT", "80a")])
+            .err()
+            .unwrap();
         assert!(port.to_string().starts_with("PORT is invalid"), "{port}");
-        let bind = config(&[("REDIS_URL", "redis://x/"), ("BIND_ADDR", "localhost:1")]).err().unwrap();
-        assert!(bind.to_string().starts_with("BIND_ADDR is invalid"), "{bind}");
-        let queues = config(&[("REDIS_URL", "redis://x/"), ("QUEUES", "a,B")]).err().unwrap();
-        assert!(queues.to_string().starts_with("QUEUES is invalid"), "{queues}");
-        let twice = config(&[("REDIS_URL", "redis://x/"), ("QUEUES", "a, a")]).err().unwrap();
+        let bind = config(&[("REDIS_URL", "redis://x/"), ("BIND_ADDR", "localhost:1")])
+            .err()
+            .unwrap();
+        assert!(
+            bind.to_string().starts_with("BIND_ADDR is invalid"),
+            "{bind}"
+        );
+        let queues = config(&[("REDIS_URL", "redis://x/"), ("QUEUES", "a,B")])
+            .err()
+            .unwrap();
+        assert!(
+            queues.to_string().starts_with("QUEUES is invalid"),
+            "{queues}"
+        );
+        let twice = config(&[("REDIS_URL", "redis://x/"), ("QUEUES", "a, a")])
+            .err()
+            .unwrap();
         assert!(twice.to_string().contains("twice"), "{twice}");
     }
 
@@ -214,14 +283,26 @@ mod tests {
         assert_eq!(c.addr.to_string(), "0.0.0.0:8080");
         let ids: Vec<&str> = c.queues.iter().map(|q| q.id.as_str()).collect();
         assert_eq!(ids, ["shinsatsu", "kaikei"]);
-        let c = config(&[("REDIS_URL", "redis://x/"), ("QUEUES", "shinsatsu:A:診察:Consultation, kaikei:B:会計")]).unwrap();
+        let c = config(&[
+            ("REDIS_URL", "redis://x/"),
+            ("QUEUES", "shinsatsu:A:診察:Consultation, kaikei:B:会計"),
+        ])
+        .unwrap();
         assert_eq!(c.queues[0].label(1), "A-001");
-        assert_eq!((c.queues[1].name_ja.as_str(), c.queues[1].name_en.as_str()), ("会計", "会計"));
+        assert_eq!(
+            (c.queues[1].name_ja.as_str(), c.queues[1].name_en.as_str()),
+            ("会計", "会計")
+        );
     }
 
     #[test]
     fn counters_limits_and_calendar_are_checked() {
-        let bad = |k: &str, v: &str| config(&[("REDIS_URL", "redis://x/"), (k, v)]).err().map(|e| e.to_string()).unwrap_or_default();
+        let bad = |k: &str, v: &str| {
+            config(&[("REDIS_URL", "redis://x/"), (k, v)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
         assert!(bad("COUNTERS", "1,1").starts_with("COUNTERS is invalid"));
         assert!(bad("REMOTE_MAX_ACTIVE", "0").starts_with("REMOTE_MAX_ACTIVE is invalid"));
         assert!(bad("TIMEZONE", "Mars/Base").starts_with("TIMEZONE is invalid"));

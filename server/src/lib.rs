@@ -11,8 +11,8 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
-use tokio::net::TcpListener;
 use std::time::Duration;
+use tokio::net::TcpListener;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use waitingroom::live::EventHub;
 use waitingroom::services::{staff, Setup, WaitingRoom};
@@ -73,13 +73,18 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let room = state.room.clone();
     let leptos = state.leptos.clone();
-    let secure = state.room.public_url().is_some_and(|u| u.starts_with("https://"));
+    let secure = state
+        .room
+        .public_url()
+        .is_some_and(|u| u.starts_with("https://"));
     let sessions = SessionManagerLayer::new(state.sessions.clone())
         .with_name("wr_session")
         .with_secure(secure)
         .with_http_only(true)
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(i64::from(state.session_hours))));
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(i64::from(
+            state.session_hours,
+        ))));
     Router::new()
         .merge(api::routes())
         .route("/healthz", axum::routing::get(health::healthz))
@@ -139,7 +144,9 @@ impl Server {
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|e| StartError::Bind(config.addr, e))?;
-        let addr = listener.local_addr().map_err(|e| StartError::Bind(config.addr, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(config.addr, e))?;
         let state = AppState::new(config, addr)?;
         start_background(state.room.clone(), config.admin_password.clone());
         Ok(Self {
@@ -159,7 +166,7 @@ impl Server {
             self.app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-            .await
+        .await
     }
 }
 

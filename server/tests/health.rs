@@ -24,10 +24,16 @@ async fn health_follows_redis_and_the_app_recovers_without_a_restart() {
     // the kiosk's issue fails cleanly while Redis is down
     let refused = app.issue("default").await;
     assert_eq!(refused.status(), 500);
-    assert_eq!(refused.json::<Value>().await.unwrap(), serde_json::json!("Unavailable"));
+    assert_eq!(
+        refused.json::<Value>().await.unwrap(),
+        serde_json::json!("Unavailable")
+    );
 
     redis.restart();
-    let recovered = eventually(Duration::from_secs(15), || async { health().await.status() == 200 }).await;
+    let recovered = eventually(Duration::from_secs(15), || async {
+        health().await.status() == 200
+    })
+    .await;
     assert!(recovered, "healthz is 200 again once Redis is back");
     assert_eq!(app.issue("default").await.status(), 200);
 }
@@ -44,12 +50,16 @@ async fn the_server_starts_while_redis_is_down() {
 fn a_bad_environment_stops_start_up_with_a_message_naming_the_variable() {
     let run = |vars: &[(&str, &str)]| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
-        cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
         for (k, v) in vars {
             cmd.env(k, v);
         }
         let out = cmd.output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (code, err) = run(&[]);
     assert_eq!(code, Some(2));

@@ -21,13 +21,24 @@ async fn a_thousand_concurrent_issues_give_each_number_once_in_list_order() {
     }))
     .await;
 
-    let mut numbers: Vec<u64> = responses.iter().map(|r| r["ticket"]["number"].as_u64().unwrap()).collect();
+    let mut numbers: Vec<u64> = responses
+        .iter()
+        .map(|r| r["ticket"]["number"].as_u64().unwrap())
+        .collect();
     numbers.sort_unstable();
-    assert_eq!(numbers, (1..=1000).collect::<Vec<u64>>(), "no duplicate, no gap");
+    assert_eq!(
+        numbers,
+        (1..=1000).collect::<Vec<u64>>(),
+        "no duplicate, no gap"
+    );
 
     let mut conn = redis.connection().await;
     let list: Vec<u64> = conn.lrange("wr:{default}:waiting", 0, -1).await.unwrap();
-    assert_eq!(list, (1..=1000).collect::<Vec<u64>>(), "the LIST holds the numbers in order");
+    assert_eq!(
+        list,
+        (1..=1000).collect::<Vec<u64>>(),
+        "the LIST holds the numbers in order"
+    );
 
     let snapshot: Value = app
         .http
@@ -54,20 +65,43 @@ async fn an_issue_answers_the_number_and_the_people_ahead() {
     let second: Value = app.issue("default").await.json().await.unwrap();
     let (first, slip) = (&first["ticket"], &second);
     let second = &second["ticket"];
-    assert_eq!((first["number"].as_u64(), first["people_ahead"].as_u64()), (Some(1), Some(0)));
-    assert_eq!((second["number"].as_u64(), second["people_ahead"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (first["number"].as_u64(), first["people_ahead"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        (second["number"].as_u64(), second["people_ahead"].as_u64()),
+        (Some(2), Some(1))
+    );
     assert_eq!(second["version"], 2);
     assert_eq!(second["label"], "2");
     let token = second["token"].as_str().unwrap();
     assert_eq!(token.len(), 32, "128 random bits");
     assert_ne!(first["token"], second["token"]);
     assert_eq!(slip["url"], format!("http://{}/t/{token}", app.addr));
-    let qr = app.http.get(app.url(&format!("/t/{token}/qr.svg"))).send().await.unwrap();
+    let qr = app
+        .http
+        .get(app.url(&format!("/t/{token}/qr.svg")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(qr.status(), 200);
     assert_eq!(qr.headers()["content-type"], "image/svg+xml");
-    assert!(qr.text().await.unwrap().contains("<svg"), "a QR code as SVG");
-    let unknown = app.http.get(app.url(&format!("/t/{}/qr.svg", "0".repeat(32)))).send().await.unwrap();
-    assert_eq!(unknown.status(), 404, "no QR code for tickets that do not exist");
+    assert!(
+        qr.text().await.unwrap().contains("<svg"),
+        "a QR code as SVG"
+    );
+    let unknown = app
+        .http
+        .get(app.url(&format!("/t/{}/qr.svg", "0".repeat(32))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unknown.status(),
+        404,
+        "no QR code for tickets that do not exist"
+    );
 
     // the stored ticket is readable by the domain type
     let mut conn = redis.connection().await;
@@ -77,7 +111,10 @@ async fn an_issue_answers_the_number_and_the_people_ahead() {
     assert_eq!(ticket.token.as_str(), token);
     assert_eq!(ticket.state, waitingroom::TicketState::Waiting);
     let ttl: i64 = conn.ttl("wr:{default}:tickets").await.unwrap();
-    assert!(ttl > 24 * 3600 && ttl <= 48 * 3600, "the day's data expires 24 h after the day closes (ttl {ttl} s)");
+    assert!(
+        ttl > 24 * 3600 && ttl <= 48 * 3600,
+        "the day's data expires 24 h after the day closes (ttl {ttl} s)"
+    );
     assert_eq!(ticket.channel, waitingroom::Channel::Kiosk);
     assert!(ticket.issued_at > 1_700_000_000_000);
 }
@@ -88,11 +125,20 @@ async fn an_unknown_queue_is_refused_and_changes_nothing() {
     let app = spawn_app(&redis).await;
 
     let response = app.issue("nope").await;
-    assert_eq!(response.status(), 500, "server functions answer errors with 500");
+    assert_eq!(
+        response.status(),
+        500,
+        "server functions answer errors with 500"
+    );
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, serde_json::json!("UnknownQueue"));
 
-    let api = app.http.get(app.url("/api/v1/queues/nope")).send().await.unwrap();
+    let api = app
+        .http
+        .get(app.url("/api/v1/queues/nope"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.status(), 404);
     let body: Value = api.json().await.unwrap();
     assert_eq!(body["error"], "unknown_queue");
@@ -124,7 +170,15 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
     );
     assert!(html.contains("/pkg/waitingroom.js"), "the page hydrates");
 
-    let english = app.http.get(app.url("/kiosk?lang=en")).send().await.unwrap().text().await.unwrap();
+    let english = app
+        .http
+        .get(app.url("/kiosk?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(english.contains("People waiting"), "English on request");
 }
 
@@ -134,4 +188,127 @@ async fn an_unknown_page_is_a_404() {
     let app = spawn_app(&redis).await;
     let response = app.http.get(app.url("/no-such-page")).send().await.unwrap();
     assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn with_several_queues_the_kiosk_asks_which_and_each_has_its_own_numbers() {
+    let redis = TestRedis::start();
+    let config = common::config_with(
+        &redis.url(),
+        &[(
+            "QUEUES",
+            "shinsatsu:A:診察:Consultation,kaikei:B:会計:Payment",
+        )],
+    );
+    let app = common::spawn_app_with(config).await;
+
+    let html = app
+        .http
+        .get(app.url("/kiosk"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("ご用件をお選びください"),
+        "the kiosk asks which"
+    );
+    assert!(html.contains("診察") && html.contains("会計"));
+
+    let a: Value = app.issue("shinsatsu").await.json().await.unwrap();
+    let b: Value = app.issue("kaikei").await.json().await.unwrap();
+    let a2: Value = app.issue("shinsatsu").await.json().await.unwrap();
+    assert_eq!(a["ticket"]["label"], "A-001");
+    assert_eq!(b["ticket"]["label"], "B-001");
+    assert_eq!(a2["ticket"]["label"], "A-002");
+    assert_eq!(
+        app.issue("default").await.status(),
+        500,
+        "the unconfigured default queue is gone"
+    );
+}
+
+#[tokio::test]
+async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_issuing() {
+    use waitingroom::store::{Moment, Store};
+    use waitingroom::{Channel, Intake, QueueId, TicketToken};
+    let redis = TestRedis::start();
+    let store = Store::open(&redis.url()).unwrap();
+    let q = QueueId::default_queue();
+    let at = Moment {
+        now_ms: 1_800_000_000_000,
+        expire_at: 1_800_100_000,
+    };
+    let token = |b: u8| TicketToken::from_bytes([b; 16]);
+
+    assert!(
+        !store.reset(&q, "2026-11-21", false, at).await.unwrap(),
+        "the first start only notes the day"
+    );
+    store
+        .issue(&q, Channel::Kiosk, &token(1), "", at)
+        .await
+        .unwrap();
+    store
+        .issue(&q, Channel::Kiosk, &token(2), "", at)
+        .await
+        .unwrap();
+    assert!(
+        !store.reset(&q, "2026-11-21", false, at).await.unwrap(),
+        "same day: nothing happens"
+    );
+    assert_eq!(store.snapshot(&q).await.unwrap().waiting, vec![1, 2]);
+
+    // a new business day: numbering restarts at 1, the version keeps counting
+    let before = store.snapshot(&q).await.unwrap().version;
+    assert!(
+        store.reset(&q, "2099-01-01", false, at).await.unwrap(),
+        "the first check of a new day resets"
+    );
+    assert!(
+        !store.reset(&q, "2099-01-01", false, at).await.unwrap(),
+        "only once"
+    );
+    let after = store.snapshot(&q).await.unwrap();
+    assert!(after.waiting.is_empty());
+    assert_eq!(after.version, before + 1);
+    let first = store
+        .issue(&q, Channel::Kiosk, &token(3), "", at)
+        .await
+        .unwrap();
+    assert_eq!(first.number, 1);
+    assert!(
+        store.number_of(&q, &token(1)).await.unwrap().is_none(),
+        "yesterday's tokens are gone"
+    );
+
+    store
+        .set_intake(&q, Intake::RemotePaused, at)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .issue(&q, Channel::Remote, &token(4), "", at)
+            .await
+            .is_err(),
+        "remote paused"
+    );
+    assert!(
+        store
+            .issue(&q, Channel::Kiosk, &token(5), "", at)
+            .await
+            .is_ok(),
+        "the kiosk still issues"
+    );
+    store.set_intake(&q, Intake::Paused, at).await.unwrap();
+    assert!(
+        store
+            .issue(&q, Channel::Kiosk, &token(6), "", at)
+            .await
+            .is_err(),
+        "all intake paused"
+    );
+    assert_eq!(store.snapshot(&q).await.unwrap().waiting, vec![1, 2]);
 }

@@ -8,7 +8,8 @@ use serde_json::Value;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn next_json(socket: &mut Socket) -> Value {
     loop {
@@ -29,9 +30,10 @@ async fn a_screen_gets_the_snapshot_then_each_change_with_its_version() {
     let app = spawn_app(&redis).await;
     app.issue("default").await;
 
-    let (mut socket, _) = tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
-        .await
-        .unwrap();
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
+            .await
+            .unwrap();
     let message = next_json(&mut socket).await;
     assert_eq!(message["kind"], "snapshot");
     assert_eq!(message["snapshot"]["version"], 1);
@@ -46,21 +48,24 @@ async fn a_screen_gets_the_snapshot_then_each_change_with_its_version() {
     assert_eq!(event["number"], 2);
 
     // the screen's own reducer, applied to the events, equals a fresh snapshot
-    let mut reduced: waitingroom::QueueSnapshot = serde_json::from_value(message_snapshot(&app).await).unwrap();
+    let mut reduced: waitingroom::QueueSnapshot =
+        serde_json::from_value(message_snapshot(&app).await).unwrap();
     reduced.version = 1;
     reduced.waiting = vec![1];
     reduced.last_number = 1;
     let event: waitingroom::QueueEvent = serde_json::from_value(event.clone()).unwrap();
     assert_eq!(reduced.apply(&event), waitingroom::Applied::Updated);
-    let fresh: waitingroom::QueueSnapshot = serde_json::from_value(message_snapshot(&app).await).unwrap();
+    let fresh: waitingroom::QueueSnapshot =
+        serde_json::from_value(message_snapshot(&app).await).unwrap();
     assert_eq!(reduced, fresh);
 }
 
 /// A fresh snapshot, read through a new live channel.
 async fn message_snapshot(app: &common::TestApp) -> Value {
-    let (mut socket, _) = tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
-        .await
-        .unwrap();
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
+            .await
+            .unwrap();
     next_json(&mut socket).await["snapshot"].clone()
 }
 
@@ -94,7 +99,9 @@ async fn an_unknown_queue_has_no_live_channel() {
     let app = spawn_app(&redis).await;
     let result = tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/nope/live")).await;
     match result {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 404),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 404)
+        }
         other => panic!("expected a 404, got {other:?}"),
     }
 }

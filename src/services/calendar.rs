@@ -18,12 +18,20 @@ pub struct Calendar {
 
 impl Calendar {
     pub fn new(tz: TimeZone, reset_at: Time, retention: Duration) -> Self {
-        Self { tz, reset_at, retention }
+        Self {
+            tz,
+            reset_at,
+            retention,
+        }
     }
 
     /// Asia/Tokyo, restarting at 04:00, data kept 24 h after the day closes.
     pub fn tokyo() -> Result<Self, jiff::Error> {
-        Ok(Self::new(TimeZone::get("Asia/Tokyo")?, Time::constant(4, 0, 0, 0), Duration::from_secs(24 * 3600)))
+        Ok(Self::new(
+            TimeZone::get("Asia/Tokyo")?,
+            Time::constant(4, 0, 0, 0),
+            Duration::from_secs(24 * 3600),
+        ))
     }
 
     /// The business day `at` belongs to (`2026-11-22`), and when it closes.
@@ -96,7 +104,13 @@ mod tests {
         let c = Calendar::tokyo().unwrap();
         let m = c.moment_at(ts("2026-11-22T01:00:00Z"));
         assert_eq!(m.expire_at as i64, ts("2026-11-23T19:00:00Z").as_second());
-        assert_eq!(c.local_hour(ts("2026-11-22T01:30:00Z").as_millisecond() as u64), 10);
-        assert_eq!(c.local_time(ts("2026-11-22T01:30:00Z").as_millisecond() as u64), "10:30");
+        assert_eq!(
+            c.local_hour(ts("2026-11-22T01:30:00Z").as_millisecond() as u64),
+            10
+        );
+        assert_eq!(
+            c.local_time(ts("2026-11-22T01:30:00Z").as_millisecond() as u64),
+            "10:30"
+        );
     }
 }

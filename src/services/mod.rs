@@ -5,7 +5,9 @@ pub mod staff;
 
 use crate::analytics::Analytics;
 use crate::live::{EventHub, HubMessage};
-use crate::queue::{estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot};
+use crate::queue::{
+    estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot,
+};
 use crate::store::{Action, Refusal, Store, StoreError};
 use crate::ticket::{IssuedTicket, Ticket, TicketState, TicketToken};
 use calendar::Calendar;
@@ -103,8 +105,14 @@ pub struct WaitingRoom {
 
 impl WaitingRoom {
     pub fn new(store: Store, hub: EventHub, setup: Setup) -> Self {
-        assert!(!setup.queues.is_empty(), "a waiting room needs at least one queue");
-        assert!(!setup.counters.is_empty(), "a waiting room needs at least one counter");
+        assert!(
+            !setup.queues.is_empty(),
+            "a waiting room needs at least one queue"
+        );
+        assert!(
+            !setup.counters.is_empty(),
+            "a waiting room needs at least one counter"
+        );
         Self {
             store,
             hub,
@@ -134,7 +142,11 @@ impl WaitingRoom {
             return url.to_owned();
         }
         let host = host
-            .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+            .filter(|h| {
+                !h.is_empty()
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+            })
             .unwrap_or("localhost");
         format!("http://{host}")
     }
@@ -165,16 +177,29 @@ impl WaitingRoom {
             .ok_or_else(|| ServiceError::UnknownCounter(raw.chars().take(16).collect()))
     }
 
-    pub async fn issue_ticket(&self, queue: &QueueInfo, channel: Channel) -> Result<IssuedTicket, ServiceError> {
+    pub async fn issue_ticket(
+        &self,
+        queue: &QueueInfo,
+        channel: Channel,
+    ) -> Result<IssuedTicket, ServiceError> {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes).expect("the OS random source works");
         let token = TicketToken::from_bytes(bytes);
         let mut ticket = self
             .store
-            .issue(&queue.id, channel, &token, &queue.prefix, self.setup.calendar.now())
+            .issue(
+                &queue.id,
+                channel,
+                &token,
+                &queue.prefix,
+                self.setup.calendar.now(),
+            )
             .await?;
-        ticket.estimated_wait_ms =
-            estimated_wait_ms(ticket.people_ahead as usize, ticket.estimated_wait_ms, self.setup.counters.len());
+        ticket.estimated_wait_ms = estimated_wait_ms(
+            ticket.people_ahead as usize,
+            ticket.estimated_wait_ms,
+            self.setup.counters.len(),
+        );
         Ok(ticket)
     }
 
@@ -203,7 +228,9 @@ impl WaitingRoom {
             .map_err(StoreError::from)?;
         if taken > limits.per_hour_per_client {
             let _: () = conn.decr(&key, 1).await.map_err(StoreError::from)?;
-            return Err(ServiceError::Limit(LimitReached::PerHour(limits.per_hour_per_client)));
+            return Err(ServiceError::Limit(LimitReached::PerHour(
+                limits.per_hour_per_client,
+            )));
         }
         self.issue_ticket(queue, channel).await
     }
@@ -213,7 +240,10 @@ impl WaitingRoom {
     }
 
     /// The ticket with `token`, in whichever queue it is.
-    pub async fn ticket_by_token(&self, token: &TicketToken) -> Result<Option<Ticket>, ServiceError> {
+    pub async fn ticket_by_token(
+        &self,
+        token: &TicketToken,
+    ) -> Result<Option<Ticket>, ServiceError> {
         for queue in &self.setup.queues {
             if let Some(number) = self.store.number_of(&queue.id, token).await? {
                 return Ok(self.store.ticket(&queue.id, number).await?);
@@ -222,7 +252,11 @@ impl WaitingRoom {
         Ok(None)
     }
 
-    pub async fn ticket(&self, queue: &QueueId, number: u64) -> Result<Option<Ticket>, ServiceError> {
+    pub async fn ticket(
+        &self,
+        queue: &QueueId,
+        number: u64,
+    ) -> Result<Option<Ticket>, ServiceError> {
         Ok(self.store.ticket(queue, number).await?)
     }
 
@@ -233,16 +267,27 @@ impl WaitingRoom {
 
     /// The customer cancels their own ticket.
     pub async fn cancel_by_token(&self, token: &TicketToken) -> Result<Ticket, ServiceError> {
-        let ticket = self.ticket_by_token(token).await?.ok_or(ServiceError::TicketNotFound)?;
-        self.act(&ticket.queue, ticket.number, Action::Cancel, None).await?;
+        let ticket = self
+            .ticket_by_token(token)
+            .await?
+            .ok_or(ServiceError::TicketNotFound)?;
+        self.act(&ticket.queue, ticket.number, Action::Cancel, None)
+            .await?;
         self.ticket(&ticket.queue, ticket.number)
             .await?
             .ok_or(ServiceError::TicketNotFound)
     }
 
     /// Calls the first in line to `counter`; answers the ticket's number and the queue's version.
-    pub async fn call_next(&self, queue: &QueueId, counter: &CounterId) -> Result<(u64, u64), ServiceError> {
-        Ok(self.store.call_next(queue, counter, self.setup.calendar.now()).await?)
+    pub async fn call_next(
+        &self,
+        queue: &QueueId,
+        counter: &CounterId,
+    ) -> Result<(u64, u64), ServiceError> {
+        Ok(self
+            .store
+            .call_next(queue, counter, self.setup.calendar.now())
+            .await?)
     }
 
     /// A staff action on ticket `number`, refused when the ticket changed since revision `seen_rev`.
@@ -260,7 +305,10 @@ impl WaitingRoom {
     }
 
     pub async fn set_intake(&self, queue: &QueueId, intake: Intake) -> Result<u64, ServiceError> {
-        Ok(self.store.set_intake(queue, intake, self.setup.calendar.now()).await?)
+        Ok(self
+            .store
+            .set_intake(queue, intake, self.setup.calendar.now())
+            .await?)
     }
 
     /// The staff restarts the day's numbering now.

@@ -37,17 +37,26 @@ pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the OS random source works");
-    bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+    bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
 }
 
 /// Sets the staff password at start: `configured` (from `ADMIN_PASSWORD`) replaces the stored
 /// one; without it a password is generated when none is stored yet, and answered so it can be
 /// shown once.
-pub async fn init_password(store: &Store, configured: Option<&str>) -> Result<Option<String>, StaffError> {
+pub async fn init_password(
+    store: &Store,
+    configured: Option<&str>,
+) -> Result<Option<String>, StaffError> {
     let mut conn = store.connection();
     if let Some(password) = configured {
         let hashed = hash_off_thread(password.to_owned()).await?;
-        let _: () = conn.set(PASSWORD_KEY, hashed).await.map_err(StoreError::from)?;
+        let _: () = conn
+            .set(PASSWORD_KEY, hashed)
+            .await
+            .map_err(StoreError::from)?;
         return Ok(None);
     }
     let exists: bool = conn.exists(PASSWORD_KEY).await.map_err(StoreError::from)?;
@@ -56,7 +65,10 @@ pub async fn init_password(store: &Store, configured: Option<&str>) -> Result<Op
     }
     let generated = generate_password();
     let hashed = hash_off_thread(generated.clone()).await?;
-    let set: bool = conn.set_nx(PASSWORD_KEY, hashed).await.map_err(StoreError::from)?;
+    let set: bool = conn
+        .set_nx(PASSWORD_KEY, hashed)
+        .await
+        .map_err(StoreError::from)?;
     Ok(set.then_some(generated))
 }
 
@@ -64,11 +76,15 @@ pub async fn init_password(store: &Store, configured: Option<&str>) -> Result<Op
 pub async fn verify_password(store: &Store, candidate: &str) -> Result<bool, StaffError> {
     let mut conn = store.connection();
     let stored: Option<String> = conn.get(PASSWORD_KEY).await.map_err(StoreError::from)?;
-    let Some(stored) = stored else { return Ok(false) };
+    let Some(stored) = stored else {
+        return Ok(false);
+    };
     let candidate = candidate.to_owned();
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&stored).map_err(|_| StaffError::BadHash)?;
-        Ok(Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
+        Ok(Argon2::default()
+            .verify_password(candidate.as_bytes(), &parsed)
+            .is_ok())
     })
     .await
     .map_err(|_| StaffError::BadHash)?
@@ -82,8 +98,12 @@ mod tests {
     fn hashes_verify_and_generated_passwords_differ() {
         let h = hash("correct horse").unwrap();
         let parsed = PasswordHash::new(&h).unwrap();
-        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
-        assert!(Argon2::default().verify_password(b"wrong", &parsed).is_err());
+        assert!(Argon2::default()
+            .verify_password(b"correct horse", &parsed)
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"wrong", &parsed)
+            .is_err());
         let (a, b) = (generate_password(), generate_password());
         assert_eq!(a.len(), 16);
         assert_ne!(a, b);

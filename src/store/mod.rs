@@ -130,7 +130,8 @@ struct Scripts {
 
 impl Scripts {
     fn new() -> Self {
-        let with_prelude = |body: &str| Script::new(&format!("{}\n{body}", include_str!("prelude.lua")));
+        let with_prelude =
+            |body: &str| Script::new(&format!("{}\n{body}", include_str!("prelude.lua")));
         Self {
             issue: with_prelude(include_str!("issue.lua")),
             call_next: with_prelude(include_str!("call_next.lua")),
@@ -226,7 +227,11 @@ impl Store {
     async fn run(&self, invocation: ScriptInvocation<'_>) -> Result<Vec<Value>, StoreError> {
         let mut conn = self.conn.clone();
         let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
-        let status = reply.first().map(as_string).transpose()?.unwrap_or_default();
+        let status = reply
+            .first()
+            .map(as_string)
+            .transpose()?
+            .unwrap_or_default();
         let detail = || reply.get(1).map(as_string).transpose();
         match status.as_str() {
             "ok" => Ok(reply),
@@ -261,7 +266,11 @@ impl Store {
         invocation.arg(channel.as_str()).arg(token.as_str());
         let reply = self.run(invocation).await?;
         let number = int_at(&reply, 1)?;
-        let avg_service_ms = reply.get(4).map(as_string).transpose()?.and_then(|s| s.parse().ok());
+        let avg_service_ms = reply
+            .get(4)
+            .map(as_string)
+            .transpose()?
+            .and_then(|s| s.parse().ok());
         Ok(IssuedTicket {
             queue: queue.clone(),
             number,
@@ -310,7 +319,12 @@ impl Store {
         int_at(&reply, 1)
     }
 
-    pub async fn set_intake(&self, queue: &QueueId, intake: Intake, at: Moment) -> Result<u64, StoreError> {
+    pub async fn set_intake(
+        &self,
+        queue: &QueueId,
+        intake: Intake,
+        at: Moment,
+    ) -> Result<u64, StoreError> {
         let mut invocation = Self::invocation(&self.scripts.set_intake, queue, at);
         invocation.arg(intake.as_str());
         let reply = self.run(invocation).await?;
@@ -319,7 +333,13 @@ impl Store {
 
     /// Restarts the numbering: `force` (staff) always, otherwise once per business `day`.
     /// Answers whether it reset.
-    pub async fn reset(&self, queue: &QueueId, day: &str, force: bool, at: Moment) -> Result<bool, StoreError> {
+    pub async fn reset(
+        &self,
+        queue: &QueueId,
+        day: &str,
+        force: bool,
+        at: Moment,
+    ) -> Result<bool, StoreError> {
         let mut invocation = Self::invocation(&self.scripts.reset, queue, at);
         invocation.arg(day).arg(if force { "force" } else { "" });
         let mut conn = self.conn.clone();
@@ -354,14 +374,17 @@ impl Store {
         let mut serving = serving
             .into_iter()
             .map(|(counter, number)| {
-                let counter = CounterId::parse(&counter).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let counter =
+                    CounterId::parse(&counter).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 Ok(Serving { counter, number })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         serving.sort_by(|a, b| a.counter.cmp(&b.counter));
         let recent_calls = recent
             .iter()
-            .map(|raw| serde_json::from_str::<Call>(raw).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .map(|raw| {
+                serde_json::from_str::<Call>(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(QueueSnapshot {
             queue: queue.clone(),
@@ -382,9 +405,15 @@ impl Store {
     }
 
     /// The number of the ticket with `token` in `queue`, if it exists today.
-    pub async fn number_of(&self, queue: &QueueId, token: &TicketToken) -> Result<Option<u64>, StoreError> {
+    pub async fn number_of(
+        &self,
+        queue: &QueueId,
+        token: &TicketToken,
+    ) -> Result<Option<u64>, StoreError> {
         let mut conn = self.conn.clone();
-        Ok(conn.hget(QueueKeys::of(queue).tokens, token.as_str()).await?)
+        Ok(conn
+            .hget(QueueKeys::of(queue).tokens, token.as_str())
+            .await?)
     }
 
     /// Every ticket of the day, by number.

@@ -31,8 +31,8 @@ impl RedisSessionStore {
     async fn write(&self, record: &Record, only_new: bool) -> Result<bool> {
         let json = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
         let expire_at = record.expiry_date.unix_timestamp().max(1) as u64;
-        let mut options = redis::SetOptions::default()
-            .with_expiration(redis::SetExpiry::EXAT(expire_at));
+        let mut options =
+            redis::SetOptions::default().with_expiration(redis::SetExpiry::EXAT(expire_at));
         if only_new {
             options = options.conditional_set(redis::ExistenceCheck::NX);
         }

@@ -8,9 +8,9 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::{Deserialize, Serialize};
-use waitingroom::{counter_name, Analytics, Channel, CounterId, Intake, Lang, QueueInfo, Ticket};
 #[cfg(feature = "ssr")]
 use waitingroom::TicketState;
+use waitingroom::{counter_name, Analytics, Channel, CounterId, Intake, Lang, QueueInfo, Ticket};
 
 #[server(endpoint = "admin/login")]
 pub async fn login(password: String) -> Result<(), AppError> {
@@ -25,7 +25,10 @@ pub async fn login(password: String) -> Result<(), AppError> {
     }
     let session = crate::server_ctx::session().await?;
     // a new session id at sign-in (no session fixation)
-    session.cycle_id().await.map_err(|_| AppError::Unavailable)?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|_| AppError::Unavailable)?;
     session
         .insert(crate::server_ctx::STAFF_KEY, true)
         .await
@@ -71,8 +74,16 @@ pub async fn load_console(queue: Option<String>) -> Result<Console, AppError> {
     let tickets = room.tickets(&info.id).await?;
     let by_number = |n: &u64| tickets.iter().find(|t| t.number == *n).cloned();
     let waiting = snapshot.waiting.iter().filter_map(by_number).collect();
-    let serving = snapshot.serving.iter().filter_map(|s| by_number(&s.number)).collect();
-    let mut missed: Vec<Ticket> = tickets.iter().filter(|t| t.state == TicketState::NoShow).cloned().collect();
+    let serving = snapshot
+        .serving
+        .iter()
+        .filter_map(|s| by_number(&s.number))
+        .collect();
+    let mut missed: Vec<Ticket> = tickets
+        .iter()
+        .filter(|t| t.state == TicketState::NoShow)
+        .cloned()
+        .collect();
     missed.sort_by_key(|t| std::cmp::Reverse(t.finished_at));
     missed.truncate(10);
     let analytics = waitingroom::Analytics::of(&tickets, |ms| room.calendar().local_hour(ms));
@@ -101,7 +112,13 @@ pub async fn call_next(queue: String, counter: String) -> Result<u64, AppError> 
 
 /// An action on one ticket, refused when the ticket changed since revision `rev`.
 #[server(endpoint = "admin/act")]
-pub async fn act(queue: String, number: u64, rev: u64, action: String, counter: Option<String>) -> Result<(), AppError> {
+pub async fn act(
+    queue: String,
+    number: u64,
+    rev: u64,
+    action: String,
+    counter: Option<String>,
+) -> Result<(), AppError> {
     use waitingroom::store::Action;
     let room = crate::server_ctx::require_staff().await?;
     let queue = room.queue(&queue)?.id.clone();
@@ -112,7 +129,11 @@ pub async fn act(queue: String, number: u64, rev: u64, action: String, counter: 
         "no_show" => Action::NoShow,
         "cancel" => Action::Cancel,
         "requeue" => Action::Requeue,
-        _ => return Err(AppError::ServerFn(leptos::server_fn::error::ServerFnErrorErr::Args("unknown action".into()))),
+        _ => {
+            return Err(AppError::ServerFn(
+                leptos::server_fn::error::ServerFnErrorErr::Args("unknown action".into()),
+            ))
+        }
     };
     room.act(&queue, number, action, Some(rev)).await?;
     Ok(())
@@ -132,7 +153,9 @@ pub async fn reset_day(queue: String, confirm: String) -> Result<(), AppError> {
     let room = crate::server_ctx::require_staff().await?;
     let queue = room.queue(&queue)?.id.clone();
     if confirm.trim() != "reset" {
-        return Err(AppError::ServerFn(leptos::server_fn::error::ServerFnErrorErr::Args("confirmation missing".into())));
+        return Err(AppError::ServerFn(
+            leptos::server_fn::error::ServerFnErrorErr::Args("confirmation missing".into()),
+        ));
     }
     room.reset(&queue).await?;
     Ok(())
@@ -200,13 +223,10 @@ fn ConsoleScreen(initial: Console) -> impl IntoView {
     let queue_id = info.id.to_string();
     let live = use_live_queue(info.id.clone());
     // Re-read the console whenever the queue changes (any tablet, any kiosk).
-    let data = Resource::new(
-        move || live.snapshot.get().map(|s| s.version),
-        {
-            let q = queue_id.clone();
-            move |_| load_console(Some(q.clone()))
-        },
-    );
+    let data = Resource::new(move || live.snapshot.get().map(|s| s.version), {
+        let q = queue_id.clone();
+        move |_| load_console(Some(q.clone()))
+    });
     let current = Memo::new({
         let initial = initial.clone();
         move |_| match data.get() {
@@ -217,7 +237,12 @@ fn ConsoleScreen(initial: Console) -> impl IntoView {
     let counters = initial.counters.clone();
     let counter = Memo::new({
         let default = counters[0].to_string();
-        move |_| query.read().get("counter").unwrap_or_else(|| default.clone())
+        move |_| {
+            query
+                .read()
+                .get("counter")
+                .unwrap_or_else(|| default.clone())
+        }
     });
 
     let call_next_action = ServerAction::<CallNext>::new();
@@ -254,7 +279,14 @@ fn ConsoleScreen(initial: Console) -> impl IntoView {
     let q_reset = queue_id.clone();
 
     let go = move |queue: String, counter: String| {
-        let path = format!("/admin?queue={queue}&counter={counter}{}", if lang.get_untracked() == Lang::En { "&lang=en" } else { "" });
+        let path = format!(
+            "/admin?queue={queue}&counter={counter}{}",
+            if lang.get_untracked() == Lang::En {
+                "&lang=en"
+            } else {
+                ""
+            }
+        );
         navigate(&path, Default::default());
     };
     let go_counter = go.clone();
@@ -304,7 +336,11 @@ fn ConsoleScreen(initial: Console) -> impl IntoView {
             </ActionForm>
         </header>
 
-        <div class="console-main">
+        <div class="console-main" data-live=move || match live.connected.get() {
+            None => "pending",
+            Some(true) => "open",
+            Some(false) => "lost",
+        }>
             <section class="console-actions">
                 <ActionForm action=call_next_action>
                     <input type="hidden" name="queue" value=q_next />

@@ -26,8 +26,14 @@ pub async fn load_board() -> Result<BoardSetup, AppError> {
 /// 「受付番号42番の方、2番窓口へお越しください」
 pub fn announcement(label: &str, call: &Call, lang: Lang) -> String {
     match lang {
-        Lang::Ja => format!("受付番号{label}番の方、{}へお越しください", counter_name(&call.counter, Lang::Ja)),
-        Lang::En => format!("Number {label}, please come to {}", counter_name(&call.counter, Lang::En)),
+        Lang::Ja => format!(
+            "受付番号{label}番の方、{}へお越しください",
+            counter_name(&call.counter, Lang::Ja)
+        ),
+        Lang::En => format!(
+            "Number {label}, please come to {}",
+            counter_name(&call.counter, Lang::En)
+        ),
     }
 }
 
@@ -76,7 +82,8 @@ pub fn DisplayPage() -> impl IntoView {
 fn QueueBoard(info: QueueInfo, initial: QueueSnapshot) -> impl IntoView {
     let lang = use_lang();
     let live = use_live_queue(info.id.clone());
-    let shown = Memo::new(move |_| newest(Some(initial.clone()), live.snapshot.get()).expect("a snapshot"));
+    let shown =
+        Memo::new(move |_| newest(Some(initial.clone()), live.snapshot.get()).expect("a snapshot"));
 
     // Announce every new call, in order; the calls present at load are history, not news.
     let announce_info = info.clone();

@@ -32,7 +32,11 @@ mod ssr {
     /// The tickets this session took that still exist today.
     pub async fn my_tickets(room: &WaitingRoom) -> Result<Vec<Ticket>, AppError> {
         let session = session().await?;
-        let tokens: Vec<TicketToken> = session.get(TICKETS_KEY).await.map_err(|_| AppError::Unavailable)?.unwrap_or_default();
+        let tokens: Vec<TicketToken> = session
+            .get(TICKETS_KEY)
+            .await
+            .map_err(|_| AppError::Unavailable)?
+            .unwrap_or_default();
         let mut tickets = Vec::new();
         for token in tokens {
             if let Some(ticket) = room.ticket_by_token(&token).await? {
@@ -45,11 +49,18 @@ mod ssr {
     /// A random id of this browser, kept in its session, for the per-client limits.
     pub async fn client_id() -> Result<String, AppError> {
         let session = session().await?;
-        if let Some(id) = session.get::<String>("client").await.map_err(|_| AppError::Unavailable)? {
+        if let Some(id) = session
+            .get::<String>("client")
+            .await
+            .map_err(|_| AppError::Unavailable)?
+        {
             return Ok(id);
         }
         let id = waitingroom::services::staff::generate_password();
-        session.insert("client", &id).await.map_err(|_| AppError::Unavailable)?;
+        session
+            .insert("client", &id)
+            .await
+            .map_err(|_| AppError::Unavailable)?;
         Ok(id)
     }
 }
@@ -86,14 +97,26 @@ pub async fn load_join() -> Result<JoinView, AppError> {
 pub async fn take_ticket(queue: String) -> Result<String, AppError> {
     let room = crate::server_ctx::room()?;
     let info = room.queue(&queue)?.clone();
-    let active = ssr::my_tickets(&room).await?.iter().filter(|t| t.state.is_active()).count() as u32;
+    let active = ssr::my_tickets(&room)
+        .await?
+        .iter()
+        .filter(|t| t.state.is_active())
+        .count() as u32;
     let client = ssr::client_id().await?;
     let ticket = room
-        .issue_limited(&info, waitingroom::Channel::Remote, &format!("s:{client}"), active)
+        .issue_limited(
+            &info,
+            waitingroom::Channel::Remote,
+            &format!("s:{client}"),
+            active,
+        )
         .await?;
     let session = crate::server_ctx::session().await?;
-    let mut tokens: Vec<waitingroom::TicketToken> =
-        session.get(crate::server_ctx::TICKETS_KEY).await.map_err(|_| AppError::Unavailable)?.unwrap_or_default();
+    let mut tokens: Vec<waitingroom::TicketToken> = session
+        .get(crate::server_ctx::TICKETS_KEY)
+        .await
+        .map_err(|_| AppError::Unavailable)?
+        .unwrap_or_default();
     tokens.push(ticket.token.clone());
     // keep the session small: the latest 20 are plenty
     let skip = tokens.len().saturating_sub(20);

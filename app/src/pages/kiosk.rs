@@ -43,8 +43,11 @@ pub async fn load_kiosk(queue: Option<String>) -> Result<KioskSetup, AppError> {
 pub async fn issue_ticket(queue: String) -> Result<TicketSlipData, AppError> {
     let room = crate::server_ctx::room()?;
     let info = room.queue(&queue)?.clone();
-    let ticket = room.issue_ticket(&info, waitingroom::Channel::Kiosk).await?;
-    let url = waitingroom::services::ticket_url(&crate::server_ctx::base_url(&room).await, &ticket.token);
+    let ticket = room
+        .issue_ticket(&info, waitingroom::Channel::Kiosk)
+        .await?;
+    let url =
+        waitingroom::services::ticket_url(&crate::server_ctx::base_url(&room).await, &ticket.token);
     Ok(TicketSlipData {
         url,
         queue: info,

@@ -16,4 +16,3 @@ pub fn NotFound() -> impl IntoView {
         </section>
     }
 }
-

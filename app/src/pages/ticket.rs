@@ -8,7 +8,9 @@ use crate::live::{newest, use_live_queue};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
-use waitingroom::{counter_name, estimated_wait_ms, CounterId, Lang, QueueInfo, QueueSnapshot, Ticket, TicketState};
+use waitingroom::{
+    counter_name, estimated_wait_ms, CounterId, Lang, QueueInfo, QueueSnapshot, Ticket, TicketState,
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketView {
@@ -32,7 +34,12 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
         .ok_or(AppError::TicketNotFound)?;
     let queue = room.queue(ticket.queue.as_str())?.clone();
     let snapshot = room.snapshot(&queue.id).await?;
-    Ok(TicketView { ticket, queue, snapshot, counters: room.counters().len() })
+    Ok(TicketView {
+        ticket,
+        queue,
+        snapshot,
+        counters: room.counters().len(),
+    })
 }
 
 #[server(endpoint = "ticket/cancel")]
@@ -92,18 +99,31 @@ fn state_text(state: TicketState, lang: Lang) -> &'static str {
         TicketState::Called => lang.pick("お呼びしています", "It's your turn"),
         TicketState::Done => lang.pick("ご利用ありがとうございました", "Done — thank you"),
         TicketState::Cancelled => lang.pick("キャンセルしました", "Cancelled"),
-        TicketState::NoShow => lang.pick("不在のため呼び出しを終了しました", "Missed — you were not there when called"),
+        TicketState::NoShow => lang.pick(
+            "不在のため呼び出しを終了しました",
+            "Missed — you were not there when called",
+        ),
     }
 }
 
 #[component]
-fn TicketScreen(view: TicketView, refetch: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn TicketScreen(
+    view: TicketView,
+    refetch: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let lang = use_lang();
-    let TicketView { ticket, queue, snapshot, counters } = view;
+    let TicketView {
+        ticket,
+        queue,
+        snapshot,
+        counters,
+    } = view;
     let number = ticket.number;
     let token = StoredValue::new(ticket.token.to_string());
     let live = use_live_queue(queue.id.clone());
-    let shown = Memo::new(move |_| newest(Some(snapshot.clone()), live.snapshot.get()).expect("a snapshot"));
+    let shown = Memo::new(move |_| {
+        newest(Some(snapshot.clone()), live.snapshot.get()).expect("a snapshot")
+    });
     let place = Memo::new(move |_| {
         let s = shown.get();
         match (s.people_ahead(number), s.counter_of(number)) {
@@ -130,7 +150,8 @@ fn TicketScreen(view: TicketView, refetch: impl Fn() + Send + Sync + Copy + 'sta
         Place::Waiting(a) => Some(a),
         _ => None,
     };
-    let wait = move || ahead().and_then(|a| estimated_wait_ms(a, shown.get().avg_service_ms, counters));
+    let wait =
+        move || ahead().and_then(|a| estimated_wait_ms(a, shown.get().avg_service_ms, counters));
     let counter = move || match place.get() {
         Place::AtCounter(c) => Some(c),
         _ => None,

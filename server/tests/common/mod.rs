@@ -20,7 +20,11 @@ impl TestRedis {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("wr-test-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let mut redis = Self { port, dir, child: None };
+        let mut redis = Self {
+            port,
+            dir,
+            child: None,
+        };
         redis.restart();
         redis
     }
@@ -43,7 +47,11 @@ impl TestRedis {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start on port {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start on port {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -73,7 +81,11 @@ impl Drop for TestRedis {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The real app, serving on a free port of 127.0.0.1.
@@ -100,8 +112,18 @@ impl TestApp {
     }
 
     /// Posts a server function's form and answers (status, JSON body).
-    pub async fn post_form(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
-        let response = client.post(self.url(path)).form(form).send().await.expect("request");
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let response = client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request");
         let status = response.status().as_u16();
         let body = response.json().await.unwrap_or(serde_json::Value::Null);
         (status, body)
@@ -149,8 +171,12 @@ pub fn config_with(redis_url: &str, extra: &[(&str, &str)]) -> Config {
         vars.retain(|(name, _)| name != k);
         vars.push((k, v.to_string()));
     }
-    Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
-        .expect("test config")
+    Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("test config")
 }
 
 /// A browser-like client with its own cookie jar (a session of its own), not following redirects.
@@ -192,7 +218,12 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
 
 /// True when Redis is unreachable (some tests start the app without it).
 async fn config_has_no_redis(app: &TestApp) -> bool {
-    app.http.get(app.url("/healthz")).send().await.map(|r| r.status() == 503).unwrap_or(false)
+    app.http
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .map(|r| r.status() == 503)
+        .unwrap_or(false)
 }
 
 pub async fn spawn_app(redis: &TestRedis) -> TestApp {

@@ -1,0 +1,108 @@
+// Page objects of the screens, and helpers every test uses.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+
+/** Waits until `locator`'s text is `text` (trimmed). */
+export async function expectText(locator, text, timeout = 5_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = (await locator.textContent({ timeout }).catch(() => undefined))?.trim();
+    if (last === text) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(last, text);
+}
+
+/** Runs axe-core on the page and fails on any violation. */
+export async function expectNoAxeViolations(page, what) {
+  await page.addScriptTag({ path: AXE_PATH });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `axe-core violations on ${what}`);
+}
+
+/** Waits until every live region of the page is connected (the page hydrated and follows the queue). */
+export async function waitLive(page) {
+  await page.waitForFunction(() => {
+    const live = [...document.querySelectorAll('[data-live]')];
+    return live.length > 0 && live.every((e) => e.dataset.live === 'open');
+  }, null, { timeout: 15_000 });
+}
+
+export class KioskPage {
+  constructor(page, baseUrl) {
+    this.page = page;
+    this.baseUrl = baseUrl;
+  }
+
+  async open(query = '') {
+    await this.page.goto(`${this.baseUrl}/kiosk${query}`);
+    await waitLive(this.page);
+  }
+
+  waitingCount() { return this.page.getByTestId('waiting-count').first(); }
+  issueButton() { return this.page.locator('button.issue-button').first(); }
+  issuedNumber() { return this.page.getByTestId('issued-number'); }
+  ticketLink() { return this.page.getByTestId('ticket-link'); }
+}
+
+export class TicketPage {
+  constructor(page) { this.page = page; }
+
+  async open(url) {
+    await this.page.goto(url);
+    await waitLive(this.page);
+  }
+
+  state() { return this.page.locator('article.ticket'); }
+  number() { return this.page.getByTestId('ticket-number'); }
+  peopleAhead() { return this.page.getByTestId('people-ahead'); }
+  callBanner() { return this.page.getByTestId('call-banner'); }
+}
+
+export class ConsolePage {
+  constructor(page, baseUrl) {
+    this.page = page;
+    this.baseUrl = baseUrl;
+  }
+
+  async signIn(password) {
+    await this.page.goto(`${this.baseUrl}/admin/login`);
+    await this.page.locator('#password').fill(password);
+    await Promise.all([
+      this.page.waitForURL(/\/admin$/),
+      this.page.getByRole('button', { name: 'ログイン' }).click(),
+    ]);
+    await waitLive(this.page);
+  }
+
+  callNext() { return this.page.getByTestId('call-next'); }
+  waitingCount() { return this.page.getByTestId('console-waiting-count'); }
+}
+
+export class DisplayPage {
+  constructor(page, baseUrl) {
+    this.page = page;
+    this.baseUrl = baseUrl;
+  }
+
+  async open() {
+    await this.page.goto(`${this.baseUrl}/display`);
+    await waitLive(this.page);
+  }
+
+  async enableSound() {
+    await this.page.getByRole('button', { name: 'タップして音声を有効にする' }).click();
+  }
+
+  servingRows() { return this.page.getByTestId('serving-row'); }
+
+  /** What the board has announced (spoken or queued), in order. */
+  announced() { return this.page.evaluate(() => window.waitingroomSound.log); }
+}

@@ -1,0 +1,174 @@
+// The day of a clinic: kiosk → QR link → ticket page on a phone → staff calls → ticket page and
+// display board change live; remote check-in and its limit; the print view; accessibility.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBrowser, startRedis, startServer, watchErrors } from '../support/app.mjs';
+import {
+  ConsolePage, DisplayPage, expectNoAxeViolations, expectText, KioskPage, TicketPage, waitLive,
+} from '../support/pages.mjs';
+
+const ADMIN_PASSWORD = 'e2e-password-123';
+let redis, server, chrome;
+
+before(async () => {
+  redis = await startRedis();
+  server = await startServer(redis.url, { ADMIN_PASSWORD, COUNTERS: '1,2', REMOTE_MAX_ACTIVE: '2' });
+  chrome = await startBrowser();
+});
+
+after(async () => {
+  await chrome?.stop();
+  await server?.stop();
+  await redis?.stop();
+});
+
+const phone = { viewport: { width: 320, height: 640 }, hasTouch: true, isMobile: true };
+
+test('kiosk → QR link → ticket page → staff calls → ticket page and display board change live', async () => {
+  const store = await chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
+  const kiosk = new KioskPage(await store.newPage(), server.baseUrl);
+  const errors = [watchErrors(kiosk.page)];
+  await kiosk.open();
+  await kiosk.issueButton().click();
+  const number = (await kiosk.issuedNumber().textContent()).trim();
+  const url = await kiosk.ticketLink().getAttribute('href');
+  assert.match(url, /\/t\/[0-9a-f]{32}$/);
+  // the QR code on the slip encodes that address, as an image the kiosk can print
+  const qr = kiosk.page.locator('img.qr-code');
+  await qr.waitFor();
+  assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code loaded');
+  assert.ok((await kiosk.page.getByTestId('fortune-rank').textContent()).trim().length > 0, 'a fortune');
+
+  const mobile = await chrome.browser.newContext(phone);
+  const ticket = new TicketPage(await mobile.newPage());
+  errors.push(watchErrors(ticket.page));
+  await ticket.open(url);
+  await expectText(ticket.number(), number);
+  assert.equal(await ticket.state().getAttribute('data-state'), 'waiting');
+  const width = await ticket.page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 320, `fits a 320 px phone (scroll width ${width})`);
+
+  const tv = await chrome.browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  const board = new DisplayPage(await tv.newPage(), server.baseUrl);
+  errors.push(watchErrors(board.page));
+  await board.open();
+  await board.enableSound();
+
+  const tablet = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const console_ = new ConsolePage(await tablet.newPage(), server.baseUrl);
+  errors.push(watchErrors(console_.page));
+  await console_.signIn(ADMIN_PASSWORD);
+  let navigations = 0;
+  ticket.page.on('framenavigated', () => navigations++);
+  board.page.on('framenavigated', () => navigations++);
+
+  await console_.callNext().click();
+
+  await expectText(ticket.callBanner(), '1番窓口へお越しください');
+  assert.equal(await ticket.state().getAttribute('data-state'), 'called');
+  await board.servingRows().first().waitFor();
+  assert.match(await board.servingRows().first().textContent(), new RegExp(`1番窓口\\s*${number}`));
+  await board.page.waitForFunction((n) => window.waitingroomSound.log.includes(`受付番号${n}番の方、1番窓口へお越しください`), number);
+  assert.equal(navigations, 0, 'nothing reloaded');
+
+  // done: the ticket page shows the final state, still without a reload
+  await console_.page.locator('button[data-action="done"]').first().click();
+  await ticket.page.waitForFunction(() => document.querySelector('article.ticket')?.dataset.state === 'done');
+
+  await ticket.page.screenshot({ path: 'screenshots/ticket-done.png', fullPage: true });
+  await board.page.screenshot({ path: 'screenshots/display.png' });
+  await console_.page.screenshot({ path: 'screenshots/console.png', fullPage: true });
+  assert.deepEqual(errors.flat(), [], 'no errors in the pages');
+  for (const c of [store, mobile, tv, tablet]) await c.close();
+});
+
+test('announcements are queued one after another, never dropped', async () => {
+  const tv = await chrome.browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const board = new DisplayPage(await tv.newPage(), server.baseUrl);
+  await board.open();
+  await board.enableSound();
+  const tablet = await chrome.browser.newContext();
+  const console_ = new ConsolePage(await tablet.newPage(), server.baseUrl);
+  await console_.signIn(ADMIN_PASSWORD);
+  const kiosk = new KioskPage(await tablet.newPage(), server.baseUrl);
+  await kiosk.open();
+  const numbers = [];
+  for (let i = 0; i < 3; i++) {
+    await kiosk.issueButton().click();
+    numbers.push((await kiosk.issuedNumber().textContent()).trim());
+    await kiosk.page.getByRole('button', { name: 'とじる' }).click();
+  }
+  const before = (await board.announced()).length;
+  for (let i = 0; i < 3; i++) {
+    await console_.callNext().click();
+    await console_.page.waitForFunction(() => !document.querySelector('[data-testid="call-next"]').disabled);
+  }
+  await board.page.waitForFunction((n) => window.waitingroomSound.log.length >= n, before + 3);
+  const announced = (await board.announced()).slice(before);
+  assert.deepEqual(announced, numbers.map((n) => `受付番号${n}番の方、1番窓口へお越しください`), 'in call order');
+  await tv.close();
+  await tablet.close();
+});
+
+test('remote check-in: the session remembers the ticket, and the limit is explained', async () => {
+  const mobile = await chrome.browser.newContext(phone);
+  const page = await mobile.newPage();
+  const errors = watchErrors(page, { refusals: true });
+  await page.goto(`${server.baseUrl}/join`);
+  await page.getByRole('button', { name: 'この受付で整理券を取る' }).click();
+  await page.waitForURL(/\/t\/[0-9a-f]{32}$/);
+  await waitLive(page);
+  const first = page.url();
+
+  await page.goto(`${server.baseUrl}/join`);
+  const mine = page.getByTestId('my-ticket');
+  await mine.first().waitFor();
+  assert.equal(await mine.count(), 1);
+  assert.equal(new URL(await mine.first().getAttribute('href')).pathname, new URL(first).pathname);
+
+  await page.getByRole('button', { name: 'この受付で整理券を取る' }).click();
+  await page.waitForURL(/\/t\//);
+  await page.goto(`${server.baseUrl}/join`);
+  await page.getByRole('button', { name: 'この受付で整理券を取る' }).click();
+  await expectText(page.getByTestId('join-error'), 'お一人様が同時にお持ちいただける整理券は2枚までです。');
+  assert.match(page.url(), /\/join$/, 'stays on the page');
+  assert.deepEqual(errors, []);
+  await mobile.close();
+});
+
+test('the print view shows only the ticket, with its QR code, on a receipt-printer width', async () => {
+  const store = await chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
+  const kiosk = new KioskPage(await store.newPage(), server.baseUrl);
+  await kiosk.open();
+  await kiosk.issueButton().click();
+  await kiosk.issuedNumber().waitFor();
+  await kiosk.page.emulateMedia({ media: 'print' });
+  assert.equal(await kiosk.page.locator('.queue-buttons').isVisible(), false, 'no buttons on paper');
+  assert.equal(await kiosk.page.locator('header.bar').isVisible(), false);
+  assert.ok(await kiosk.page.locator('.ticket-slip img.qr-code').isVisible(), 'the QR code is printed');
+  const slipWidth = await kiosk.page.locator('.ticket-slip').evaluate((e) => e.getBoundingClientRect().width);
+  assert.ok(slipWidth <= 58 / 25.4 * 96 + 1, `fits 58 mm paper (${slipWidth} px)`);
+  await kiosk.page.pdf({ path: 'screenshots/ticket.pdf', width: '58mm', printBackground: true });
+  await store.close();
+});
+
+test('axe-core finds no violations on any page', async () => {
+  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const kiosk = new KioskPage(page, server.baseUrl);
+  await kiosk.open();
+  await expectNoAxeViolations(page, '/kiosk');
+  await kiosk.issueButton().click();
+  await kiosk.issuedNumber().waitFor();
+  await expectNoAxeViolations(page, '/kiosk (ticket shown)');
+  const url = await kiosk.ticketLink().getAttribute('href');
+  for (const path of ['/', '/join', '/display', '/admin/login', new URL(url).pathname]) {
+    await page.goto(`${server.baseUrl}${path}`);
+    await page.waitForLoadState('networkidle');
+    await expectNoAxeViolations(page, path);
+  }
+  const console_ = new ConsolePage(page, server.baseUrl);
+  await console_.signIn(ADMIN_PASSWORD);
+  await expectNoAxeViolations(page, '/admin');
+  await context.close();
+});

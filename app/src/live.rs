@@ -17,6 +17,18 @@ pub struct LiveQueue {
     pub connected: ReadSignal<Option<bool>>,
 }
 
+impl LiveQueue {
+    /// The channel's state for the page's `data-live` attribute: `pending` (not tried yet, or on
+    /// the server), `open` or `lost` (reconnecting).
+    pub fn status(&self) -> &'static str {
+        match self.connected.get() {
+            None => "pending",
+            Some(true) => "open",
+            Some(false) => "lost",
+        }
+    }
+}
+
 /// Follows `queue` live; in the browser only (on the server it stays empty).
 pub fn use_live_queue(queue: QueueId) -> LiveQueue {
     let (snapshot, set_snapshot) = signal(None::<QueueSnapshot>);

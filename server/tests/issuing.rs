@@ -40,15 +40,7 @@ async fn a_thousand_concurrent_issues_give_each_number_once_in_list_order() {
         "the LIST holds the numbers in order"
     );
 
-    let snapshot: Value = app
-        .http
-        .get(app.url("/api/v1/queues/default"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let snapshot = app.get_json("/api/v1/queues/default").await;
     assert_eq!(snapshot["version"], 1000);
     assert_eq!(snapshot["waiting_count"], 1000);
     assert_eq!(snapshot["last_number"], 1000);
@@ -170,15 +162,7 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
     );
     assert!(html.contains("/pkg/waitingroom.js"), "the page hydrates");
 
-    let english = app
-        .http
-        .get(app.url("/kiosk?lang=en"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = app.get_text("/kiosk?lang=en").await;
     assert!(english.contains("People waiting"), "English on request");
 }
 
@@ -202,15 +186,7 @@ async fn with_several_queues_the_kiosk_asks_which_and_each_has_its_own_numbers()
     );
     let app = common::spawn_app_with(config).await;
 
-    let html = app
-        .http
-        .get(app.url("/kiosk"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text("/kiosk").await;
     assert!(
         html.contains("ご用件をお選びください"),
         "the kiosk asks which"

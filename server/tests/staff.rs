@@ -47,15 +47,7 @@ async fn a_wrong_password_is_refused_and_actions_need_a_session() {
     assert_eq!(status, 500, "still not signed in");
 
     // nothing was called
-    let snapshot: Value = app
-        .http
-        .get(app.url("/api/v1/queues/default"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let snapshot = app.get_json("/api/v1/queues/default").await;
     assert_eq!(snapshot["waiting"], serde_json::json!([1]));
 
     // the console page sends strangers to the login
@@ -192,15 +184,7 @@ async fn an_action_on_a_ticket_that_changed_meanwhile_is_refused_and_changes_not
         .await;
     assert_eq!(body, serde_json::json!({"TicketChanged": "waiting"}));
 
-    let snapshot: Value = app
-        .http
-        .get(app.url("/api/v1/queues/default"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let snapshot = app.get_json("/api/v1/queues/default").await;
     assert_eq!(
         snapshot["now_serving"][0]["number"], 1,
         "ticket 1 is still called"
@@ -228,15 +212,7 @@ async fn an_action_on_a_ticket_that_changed_meanwhile_is_refused_and_changes_not
     assert_eq!(act("1", "2", "recall").await.0, 200);
     assert_eq!(act("1", "3", "no_show").await.0, 200);
     assert_eq!(act("1", "4", "requeue").await.0, 200);
-    let snapshot: Value = app
-        .http
-        .get(app.url("/api/v1/queues/default"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let snapshot = app.get_json("/api/v1/queues/default").await;
     assert_eq!(
         snapshot["waiting"],
         serde_json::json!([1, 2]),
@@ -293,25 +269,9 @@ async fn the_ticket_page_shows_only_its_ticket_and_unknown_tokens_are_404() {
         .await
         .unwrap();
     assert!(response.status().is_redirection(), "{}", response.status());
-    let html = app
-        .http
-        .get(app.url(&format!("/t/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&format!("/t/{token}")).await;
     assert!(html.contains("data-state=\"cancelled\""), "cancelled");
-    let snapshot: Value = app
-        .http
-        .get(app.url("/api/v1/queues/default"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let snapshot = app.get_json("/api/v1/queues/default").await;
     assert_eq!(snapshot["waiting"], serde_json::json!([1]));
 }
 

@@ -14,6 +14,13 @@ use calendar::Calendar;
 use redis::AsyncCommands;
 use tokio::sync::broadcast;
 
+/// 128 random bits from the OS, as a ticket token (also used as an opaque id).
+pub fn random_token() -> TicketToken {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    TicketToken::from_bytes(bytes)
+}
+
 /// The address of a ticket's page: `base` is `PUBLIC_URL` or `http://<the request's host>`.
 pub fn ticket_url(base: &str, token: &TicketToken) -> String {
     format!("{}/t/{token}", base.trim_end_matches('/'))
@@ -182,9 +189,7 @@ impl WaitingRoom {
         queue: &QueueInfo,
         channel: Channel,
     ) -> Result<IssuedTicket, ServiceError> {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).expect("the OS random source works");
-        let token = TicketToken::from_bytes(bytes);
+        let token = random_token();
         let mut ticket = self
             .store
             .issue(

@@ -336,11 +336,7 @@ fn ConsoleScreen(initial: Console) -> impl IntoView {
             </ActionForm>
         </header>
 
-        <div class="console-main" data-live=move || match live.connected.get() {
-            None => "pending",
-            Some(true) => "open",
-            Some(false) => "lost",
-        }>
+        <div class="console-main" data-live=move || live.status()>
             <section class="console-actions">
                 <ActionForm action=call_next_action>
                     <input type="hidden" name="queue" value=q_next />

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::live::{newest, use_live_queue};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use waitingroom::{counter_name, Call, Lang, QueueInfo, QueueSnapshot};
+use waitingroom::{counter_name, Call, Intake, Lang, QueueInfo, QueueSnapshot};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BoardSetup {
@@ -107,12 +107,17 @@ fn QueueBoard(info: QueueInfo, initial: QueueSnapshot) -> impl IntoView {
     let recent_info = info.clone();
     let title_info = info.clone();
     view! {
-        <div class="queue-board" data-queue=info.id.to_string() data-live=move || match live.connected.get() {
-            None => "pending",
-            Some(true) => "open",
-            Some(false) => "lost",
-        }>
+        <div class="queue-board" data-queue=info.id.to_string() data-live=move || live.status()>
             <h2>{move || title_info.name(lang.get()).to_owned()}</h2>
+            {move || match shown.get().intake {
+                Intake::Open => None,
+                Intake::RemotePaused => Some(view! {
+                    <p class="board-intake" role="status">{move || lang.get().pick("オンライン受付は停止中です", "Remote check-in is paused")}</p>
+                }.into_any()),
+                Intake::Paused => Some(view! {
+                    <p class="board-intake" role="status">{move || lang.get().pick("ただいま受付を停止しています", "We are not taking new tickets")}</p>
+                }.into_any()),
+            }}
             <div class="serving">
                 <For
                     each=move || shown.get().serving

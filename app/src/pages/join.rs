@@ -56,7 +56,7 @@ mod ssr {
         {
             return Ok(id);
         }
-        let id = waitingroom::services::staff::generate_password();
+        let id = waitingroom::services::random_token().to_string();
         session
             .insert("client", &id)
             .await

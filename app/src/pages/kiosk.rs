@@ -162,18 +162,13 @@ fn QueueButton(
     let shown = Memo::new(move |_| newest(Some(initial.clone()), live.snapshot.get()));
     let waiting = move || shown.get().map(|s| s.waiting.len()).unwrap_or(0);
     let intake = move || shown.get().map(|s| s.intake).unwrap_or_default();
-    let live_state = move || match live.connected.get() {
-        None => "pending",
-        Some(true) => "open",
-        Some(false) => "lost",
-    };
     let info_name = info.clone();
     let name = move || info_name.name(lang.get()).to_owned();
     let queue_field = StoredValue::new(info.id.to_string());
     let big_name = StoredValue::new(info.name_ja.clone());
     let big_name_en = StoredValue::new(info.name_en.clone());
     view! {
-        <div class="queue-choice" data-live=live_state data-queue=info.id.to_string()>
+        <div class="queue-choice" data-live=move || live.status() data-queue=info.id.to_string()>
             <p class="waiting" aria-live="polite">
                 {show_name.then(|| view! { <span class="queue-name">{name.clone()}</span> })}
                 <span class="label">{move || lang.get().pick("お待ちの方", "People waiting")}</span>

@@ -177,11 +177,7 @@ fn TicketScreen(
     let label = queue.label(number);
 
     view! {
-        <article class="ticket" data-state=move || state().as_str() data-live=move || match live.connected.get() {
-            None => "pending",
-            Some(true) => "open",
-            Some(false) => "lost",
-        }>
+        <article class="ticket" data-state=move || state().as_str() data-live=move || live.status()>
             <p class="ticket-queue">{move || lang.get().pick(&queue_name, &queue_en).to_owned()}</p>
             <p class="ticket-label">{move || lang.get().pick("受付番号", "Number")}</p>
             <p class="ticket-number" data-testid="ticket-number">{label}</p>

@@ -6,12 +6,13 @@
 //! with backoff, and a reconnect always starts with a snapshot. No polling.
 
 use leptos::prelude::*;
-use waitingroom::{QueueId, QueueSnapshot};
+use waitingroom::QueueSnapshot;
 
 #[derive(Clone, Copy)]
 pub struct LiveQueue {
-    /// The newest snapshot the channel delivered, `None` before the first.
-    pub snapshot: ReadSignal<Option<QueueSnapshot>>,
+    /// The queue as the channel last delivered it; the server-rendered snapshot until then.
+    /// Once the channel speaks it wins, even with a lower version (Redis lost its data).
+    pub snapshot: Memo<QueueSnapshot>,
     /// Whether the channel is open right now; `None` until the browser first tries (and on the
     /// server).
     pub connected: ReadSignal<Option<bool>>,
@@ -29,25 +30,18 @@ impl LiveQueue {
     }
 }
 
-/// Follows `queue` live; in the browser only (on the server it stays empty).
-pub fn use_live_queue(queue: QueueId) -> LiveQueue {
-    let (snapshot, set_snapshot) = signal(None::<QueueSnapshot>);
+/// Follows the queue of `initial` live (in the browser; on the server it stays `initial`).
+pub fn use_live_queue(initial: QueueSnapshot) -> LiveQueue {
+    let (latest, set_latest) = signal(None::<QueueSnapshot>);
     let (connected, set_connected) = signal(None::<bool>);
     #[cfg(feature = "hydrate")]
-    client::follow(queue, set_snapshot, set_connected);
+    client::follow(initial.queue.clone(), set_latest, set_connected);
     #[cfg(not(feature = "hydrate"))]
-    let _ = (queue, set_snapshot, set_connected);
+    let _ = (set_latest, set_connected);
+    let snapshot = Memo::new(move |_| latest.get().unwrap_or_else(|| initial.clone()));
     LiveQueue {
         snapshot,
         connected,
-    }
-}
-
-/// The newer of two pictures of the same queue.
-pub fn newest(a: Option<QueueSnapshot>, b: Option<QueueSnapshot>) -> Option<QueueSnapshot> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if b.version > a.version { b } else { a }),
-        (a, b) => a.or(b),
     }
 }
 

@@ -39,16 +39,29 @@ function waitForLine(child, pattern, what) {
   });
 }
 
-/** A redis-server of the test's own on a free port, without persistence. */
+/** A redis-server of the test's own on a free port, with an append-only file in a temp dir. */
 export async function startRedis() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wr-e2e-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await waitForLine(child, /Ready to accept connections/, 'redis-server');
+  const launch = async () => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await waitForLine(child, /Ready to accept connections/, 'redis-server');
+    return child;
+  };
+  let child = await launch();
+  const kill = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  };
   return {
     url: `redis://127.0.0.1:${port}/`,
+    /** Kills the server (an outage); `restart()` brings it back with its data. */
+    kill,
+    async restart() { child = await launch(); },
     async stop() {
-      child.kill('SIGKILL');
+      await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };

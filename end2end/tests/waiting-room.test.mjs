@@ -172,3 +172,24 @@ test('axe-core finds no violations on any page', async () => {
   await expectNoAxeViolations(page, '/admin');
   await context.close();
 });
+
+test('pausing intake on the console shows on the kiosk and the board at once, and resuming brings the button back', async () => {
+  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const kiosk = new KioskPage(await context.newPage(), server.baseUrl);
+  await kiosk.open();
+  const board = new DisplayPage(await context.newPage(), server.baseUrl);
+  await board.open();
+  const console_ = new ConsolePage(await context.newPage(), server.baseUrl);
+  await console_.signIn(ADMIN_PASSWORD);
+
+  await console_.page.getByRole('button', { name: 'すべての受付を停止' }).click();
+  await kiosk.page.getByText('ただいま受付を停止しています').waitFor({ timeout: 5_000 });
+  assert.equal(await kiosk.page.locator('button.issue-button').count(), 0, 'no button while paused');
+  await board.page.locator('.board-intake').waitFor({ timeout: 5_000 });
+  await expectText(console_.page.getByTestId('intake-state'), '受付停止中');
+
+  await console_.page.getByRole('button', { name: '受付を再開' }).click();
+  await kiosk.issueButton().waitFor({ timeout: 5_000 });
+  await board.page.locator('.board-intake').waitFor({ state: 'detached', timeout: 5_000 });
+  await context.close();
+});

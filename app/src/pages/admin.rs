@@ -221,16 +221,18 @@ fn ConsoleScreen(initial: Console) -> impl IntoView {
     let navigate = use_navigate();
     let info = initial.queue.clone();
     let queue_id = info.id.to_string();
-    let live = use_live_queue(info.id.clone());
+    let mut seed = waitingroom::QueueSnapshot::empty(info.id.clone());
+    seed.version = initial.version;
+    let live = use_live_queue(seed);
     // Re-read the console whenever the queue changes (any tablet, any kiosk).
-    let data = Resource::new(move || live.snapshot.get().map(|s| s.version), {
+    let data = Resource::new(move || live.snapshot.with(|s| s.version), {
         let q = queue_id.clone();
         move |_| load_console(Some(q.clone()))
     });
     let current = Memo::new({
         let initial = initial.clone();
         move |_| match data.get() {
-            Some(Ok(c)) if c.version >= initial.version => c,
+            Some(Ok(c)) => c,
             _ => initial.clone(),
         }
     });

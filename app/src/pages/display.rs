@@ -3,7 +3,7 @@
 
 use crate::components::lang_switch::{use_lang, LangSwitch};
 use crate::error::AppError;
-use crate::live::{newest, use_live_queue};
+use crate::live::use_live_queue;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use waitingroom::{counter_name, Call, Intake, Lang, QueueInfo, QueueSnapshot};
@@ -81,9 +81,8 @@ pub fn DisplayPage() -> impl IntoView {
 #[component]
 fn QueueBoard(info: QueueInfo, initial: QueueSnapshot) -> impl IntoView {
     let lang = use_lang();
-    let live = use_live_queue(info.id.clone());
-    let shown =
-        Memo::new(move |_| newest(Some(initial.clone()), live.snapshot.get()).expect("a snapshot"));
+    let live = use_live_queue(initial);
+    let shown = live.snapshot;
 
     // Announce every new call, in order; the calls present at load are history, not news.
     let announce_info = info.clone();

@@ -3,7 +3,7 @@
 use crate::components::lang_switch::{use_lang, LangSwitch};
 use crate::components::ticket_slip::{TicketSlip, TicketSlipData};
 use crate::error::AppError;
-use crate::live::{newest, use_live_queue};
+use crate::live::use_live_queue;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
@@ -158,10 +158,9 @@ fn QueueButton(
     show_name: bool,
 ) -> impl IntoView {
     let lang = use_lang();
-    let live = use_live_queue(info.id.clone());
-    let shown = Memo::new(move |_| newest(Some(initial.clone()), live.snapshot.get()));
-    let waiting = move || shown.get().map(|s| s.waiting.len()).unwrap_or(0);
-    let intake = move || shown.get().map(|s| s.intake).unwrap_or_default();
+    let live = use_live_queue(initial);
+    let waiting = move || live.snapshot.with(|s| s.waiting.len());
+    let intake = move || live.snapshot.with(|s| s.intake);
     let info_name = info.clone();
     let name = move || info_name.name(lang.get()).to_owned();
     let queue_field = StoredValue::new(info.id.to_string());

@@ -4,7 +4,7 @@
 use crate::components::lang_switch::{use_lang, LangSwitch};
 use crate::components::ticket_slip::wait_text;
 use crate::error::AppError;
-use crate::live::{newest, use_live_queue};
+use crate::live::use_live_queue;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
@@ -120,10 +120,8 @@ fn TicketScreen(
     } = view;
     let number = ticket.number;
     let token = StoredValue::new(ticket.token.to_string());
-    let live = use_live_queue(queue.id.clone());
-    let shown = Memo::new(move |_| {
-        newest(Some(snapshot.clone()), live.snapshot.get()).expect("a snapshot")
-    });
+    let live = use_live_queue(snapshot);
+    let shown = live.snapshot;
     let place = Memo::new(move |_| {
         let s = shown.get();
         match (s.people_ahead(number), s.counter_of(number)) {

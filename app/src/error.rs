@@ -30,6 +30,11 @@ pub enum AppError {
     NotSignedIn,
     #[error("wrong password")]
     WrongPassword,
+    #[error("the reset was not confirmed")]
+    ResetNotConfirmed,
+    /// Input no screen of ours sends.
+    #[error("bad request")]
+    BadRequest,
     /// Transport or encoding trouble between the browser and the server.
     #[error("server function error: {0}")]
     ServerFn(ServerFnErrorErr),
@@ -97,6 +102,14 @@ impl AppError {
                 "Please sign in again.",
             ),
             AppError::WrongPassword => s("パスワードが違います。", "The password is wrong."),
+            AppError::ResetNotConfirmed => s(
+                "リセットするには、確認のため reset と入力してください。何も変更していません。",
+                "To reset, type reset to confirm. Nothing was changed.",
+            ),
+            AppError::BadRequest => s(
+                "この操作は受け付けられません。画面を再読み込みしてください。",
+                "This action is not possible. Please reload the page.",
+            ),
             AppError::ServerFn(_) => s(
                 "通信できませんでした。ネットワークを確認してもう一度お試しください。",
                 "Could not reach the server. Please check the network and try again.",

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const SERVER_BIN = process.env.SERVER_BIN ?? new URL('../../target/debug/server', import.meta.url).pathname;
@@ -116,4 +117,23 @@ export function watchErrors(page, { refusals = false } = {}) {
     errors.push(`console: ${m.text()}`);
   });
   return errors;
+}
+
+/**
+ * For a test file: its own Redis, server (with `env` added to its configuration) and chromium,
+ * started before the file's tests and stopped after them. The returned object fills in then.
+ */
+export function useApp(env = {}) {
+  const app = {};
+  before(async () => {
+    app.redis = await startRedis();
+    app.server = await startServer(app.redis.url, env);
+    app.chrome = await startBrowser();
+  });
+  after(async () => {
+    await app.chrome?.stop();
+    await app.server?.stop();
+    await app.redis?.stop();
+  });
+  return app;
 }

@@ -1,26 +1,14 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBrowser, startRedis, startServer, watchErrors } from '../support/app.mjs';
+import { useApp, watchErrors } from '../support/app.mjs';
 import { expectText, KioskPage } from '../support/pages.mjs';
 
-let redis, server, chrome;
-
-before(async () => {
-  redis = await startRedis();
-  server = await startServer(redis.url);
-  chrome = await startBrowser();
-});
-
-after(async () => {
-  await chrome?.stop();
-  await server?.stop();
-  await redis?.stop();
-});
+const app = useApp();
 
 test('a press on one kiosk changes the waiting count on another, without a reload', async () => {
-  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const one = new KioskPage(await context.newPage(), server.baseUrl);
-  const two = new KioskPage(await context.newPage(), server.baseUrl);
+  const context = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const one = new KioskPage(await context.newPage(), app.server.baseUrl);
+  const two = new KioskPage(await context.newPage(), app.server.baseUrl);
   const errors = [one, two].map((k) => watchErrors(k.page));
   await one.open();
   await two.open();
@@ -39,8 +27,8 @@ test('a press on one kiosk changes the waiting count on another, without a reloa
 });
 
 test('the big button is a large touch target and the page speaks Japanese first', async () => {
-  const context = await chrome.browser.newContext({ viewport: { width: 800, height: 1280 }, hasTouch: true });
-  const kiosk = new KioskPage(await context.newPage(), server.baseUrl);
+  const context = await app.chrome.browser.newContext({ viewport: { width: 800, height: 1280 }, hasTouch: true });
+  const kiosk = new KioskPage(await context.newPage(), app.server.baseUrl);
   await kiosk.open();
   const box = await kiosk.issueButton().boundingBox();
   assert.ok(box.height >= 64 && box.width >= 64, `button is ${box.width}x${box.height}`);

@@ -1,32 +1,20 @@
 // The day of a clinic: kiosk → QR link → ticket page on a phone → staff calls → ticket page and
 // display board change live; remote check-in and its limit; the print view; accessibility.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBrowser, startRedis, startServer, watchErrors } from '../support/app.mjs';
+import { useApp, watchErrors } from '../support/app.mjs';
 import {
   ConsolePage, DisplayPage, expectNoAxeViolations, expectText, KioskPage, TicketPage, waitLive,
 } from '../support/pages.mjs';
 
 const ADMIN_PASSWORD = 'e2e-password-123';
-let redis, server, chrome;
-
-before(async () => {
-  redis = await startRedis();
-  server = await startServer(redis.url, { ADMIN_PASSWORD, COUNTERS: '1,2', REMOTE_MAX_ACTIVE: '2' });
-  chrome = await startBrowser();
-});
-
-after(async () => {
-  await chrome?.stop();
-  await server?.stop();
-  await redis?.stop();
-});
+const app = useApp({ ADMIN_PASSWORD, COUNTERS: '1,2', REMOTE_MAX_ACTIVE: '2' });
 
 const phone = { viewport: { width: 320, height: 640 }, hasTouch: true, isMobile: true };
 
 test('kiosk → QR link → ticket page → staff calls → ticket page and display board change live', async () => {
-  const store = await chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
-  const kiosk = new KioskPage(await store.newPage(), server.baseUrl);
+  const store = await app.chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
+  const kiosk = new KioskPage(await store.newPage(), app.server.baseUrl);
   const errors = [watchErrors(kiosk.page)];
   await kiosk.open();
   await kiosk.issueButton().click();
@@ -39,7 +27,7 @@ test('kiosk → QR link → ticket page → staff calls → ticket page and disp
   assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code loaded');
   assert.ok((await kiosk.page.getByTestId('fortune-rank').textContent()).trim().length > 0, 'a fortune');
 
-  const mobile = await chrome.browser.newContext(phone);
+  const mobile = await app.chrome.browser.newContext(phone);
   const ticket = new TicketPage(await mobile.newPage());
   errors.push(watchErrors(ticket.page));
   await ticket.open(url);
@@ -48,14 +36,14 @@ test('kiosk → QR link → ticket page → staff calls → ticket page and disp
   const width = await ticket.page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 320, `fits a 320 px phone (scroll width ${width})`);
 
-  const tv = await chrome.browser.newContext({ viewport: { width: 1920, height: 1080 } });
-  const board = new DisplayPage(await tv.newPage(), server.baseUrl);
+  const tv = await app.chrome.browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  const board = new DisplayPage(await tv.newPage(), app.server.baseUrl);
   errors.push(watchErrors(board.page));
   await board.open();
   await board.enableSound();
 
-  const tablet = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const console_ = new ConsolePage(await tablet.newPage(), server.baseUrl);
+  const tablet = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const console_ = new ConsolePage(await tablet.newPage(), app.server.baseUrl);
   errors.push(watchErrors(console_.page));
   await console_.signIn(ADMIN_PASSWORD);
   let navigations = 0;
@@ -83,14 +71,14 @@ test('kiosk → QR link → ticket page → staff calls → ticket page and disp
 });
 
 test('announcements are queued one after another, never dropped', async () => {
-  const tv = await chrome.browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const board = new DisplayPage(await tv.newPage(), server.baseUrl);
+  const tv = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const board = new DisplayPage(await tv.newPage(), app.server.baseUrl);
   await board.open();
   await board.enableSound();
-  const tablet = await chrome.browser.newContext();
-  const console_ = new ConsolePage(await tablet.newPage(), server.baseUrl);
+  const tablet = await app.chrome.browser.newContext();
+  const console_ = new ConsolePage(await tablet.newPage(), app.server.baseUrl);
   await console_.signIn(ADMIN_PASSWORD);
-  const kiosk = new KioskPage(await tablet.newPage(), server.baseUrl);
+  const kiosk = new KioskPage(await tablet.newPage(), app.server.baseUrl);
   await kiosk.open();
   const numbers = [];
   for (let i = 0; i < 3; i++) {
@@ -111,16 +99,16 @@ test('announcements are queued one after another, never dropped', async () => {
 });
 
 test('remote check-in: the session remembers the ticket, and the limit is explained', async () => {
-  const mobile = await chrome.browser.newContext(phone);
+  const mobile = await app.chrome.browser.newContext(phone);
   const page = await mobile.newPage();
   const errors = watchErrors(page, { refusals: true });
-  await page.goto(`${server.baseUrl}/join`);
+  await page.goto(`${app.server.baseUrl}/join`);
   await page.getByRole('button', { name: 'この受付で整理券を取る' }).click();
   await page.waitForURL(/\/t\/[0-9a-f]{32}$/);
   await waitLive(page);
   const first = page.url();
 
-  await page.goto(`${server.baseUrl}/join`);
+  await page.goto(`${app.server.baseUrl}/join`);
   const mine = page.getByTestId('my-ticket');
   await mine.first().waitFor();
   assert.equal(await mine.count(), 1);
@@ -128,7 +116,7 @@ test('remote check-in: the session remembers the ticket, and the limit is explai
 
   await page.getByRole('button', { name: 'この受付で整理券を取る' }).click();
   await page.waitForURL(/\/t\//);
-  await page.goto(`${server.baseUrl}/join`);
+  await page.goto(`${app.server.baseUrl}/join`);
   await page.getByRole('button', { name: 'この受付で整理券を取る' }).click();
   await expectText(page.getByTestId('join-error'), 'お一人様が同時にお持ちいただける整理券は2枚までです。');
   assert.match(page.url(), /\/join$/, 'stays on the page');
@@ -137,8 +125,8 @@ test('remote check-in: the session remembers the ticket, and the limit is explai
 });
 
 test('the print view shows only the ticket, with its QR code, on a receipt-printer width', async () => {
-  const store = await chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
-  const kiosk = new KioskPage(await store.newPage(), server.baseUrl);
+  const store = await app.chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
+  const kiosk = new KioskPage(await store.newPage(), app.server.baseUrl);
   await kiosk.open();
   await kiosk.issueButton().click();
   await kiosk.issuedNumber().waitFor();
@@ -153,9 +141,9 @@ test('the print view shows only the ticket, with its QR code, on a receipt-print
 });
 
 test('axe-core finds no violations on any page', async () => {
-  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  const kiosk = new KioskPage(page, server.baseUrl);
+  const kiosk = new KioskPage(page, app.server.baseUrl);
   await kiosk.open();
   await expectNoAxeViolations(page, '/kiosk');
   await kiosk.issueButton().click();
@@ -163,23 +151,23 @@ test('axe-core finds no violations on any page', async () => {
   await expectNoAxeViolations(page, '/kiosk (ticket shown)');
   const url = await kiosk.ticketLink().getAttribute('href');
   for (const path of ['/', '/join', '/display', '/admin/login', new URL(url).pathname]) {
-    await page.goto(`${server.baseUrl}${path}`);
+    await page.goto(`${app.server.baseUrl}${path}`);
     await page.waitForLoadState('networkidle');
     await expectNoAxeViolations(page, path);
   }
-  const console_ = new ConsolePage(page, server.baseUrl);
+  const console_ = new ConsolePage(page, app.server.baseUrl);
   await console_.signIn(ADMIN_PASSWORD);
   await expectNoAxeViolations(page, '/admin');
   await context.close();
 });
 
 test('pausing intake on the console shows on the kiosk and the board at once, and resuming brings the button back', async () => {
-  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const kiosk = new KioskPage(await context.newPage(), server.baseUrl);
+  const context = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const kiosk = new KioskPage(await context.newPage(), app.server.baseUrl);
   await kiosk.open();
-  const board = new DisplayPage(await context.newPage(), server.baseUrl);
+  const board = new DisplayPage(await context.newPage(), app.server.baseUrl);
   await board.open();
-  const console_ = new ConsolePage(await context.newPage(), server.baseUrl);
+  const console_ = new ConsolePage(await context.newPage(), app.server.baseUrl);
   await console_.signIn(ADMIN_PASSWORD);
 
   await console_.page.getByRole('button', { name: 'すべての受付を停止' }).click();

@@ -252,19 +252,9 @@ fn ConsoleScreen(initial: Console) -> impl IntoView {
     let intake_action = ServerAction::<SetIntake>::new();
     let reset_action = ServerAction::<ResetDay>::new();
     let logout_action = ServerAction::<Logout>::new();
-    let signed_out = move || {
-        [
-            call_next_action.value().get().and_then(Result::err),
-            act_action.value().get().and_then(Result::err),
-            intake_action.value().get().and_then(Result::err),
-            reset_action.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|e| e == AppError::NotSignedIn)
-    };
-    // the latest error of any action
+    // the latest error of any action; a lost session sends the tablet to the login
     let (error, set_error) = signal(None::<AppError>);
+    let signed_out = move || error.get() == Some(AppError::NotSignedIn);
     Effect::new(move |_| set_error.set(call_next_action.value().get().and_then(Result::err)));
     Effect::new(move |_| set_error.set(act_action.value().get().and_then(Result::err)));
     Effect::new(move |_| set_error.set(intake_action.value().get().and_then(Result::err)));

@@ -28,8 +28,15 @@ async fn main() -> ExitCode {
     };
     let base = format!("http://{}", server.addr);
     println!("Waiting Room is serving on {base}");
-    println!("  kiosk (受付機):  {base}/kiosk");
-    println!("  health:          {base}/healthz");
+    for (name, path) in [
+        ("kiosk (受付機)", "/kiosk"),
+        ("remote check-in (オンライン受付)", "/join"),
+        ("display board (呼び出し案内)", "/display"),
+        ("staff console (スタッフ画面)", "/admin"),
+        ("health", "/healthz"),
+    ] {
+        println!("  {name}: {base}{path}");
+    }
     if let Err(e) = server.run(shutdown_signal()).await {
         eprintln!("error: the server stopped: {e}");
         return ExitCode::FAILURE;

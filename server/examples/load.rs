@@ -28,28 +28,30 @@ async fn main() {
 
     let started = Instant::now();
     let per_client = total.div_ceil(clients);
-    let workers = (0..clients).map(|c| {
-        let (http, url, token) = (http.clone(), url.clone(), token.clone());
-        let n = per_client.min(total.saturating_sub(c * per_client));
-        tokio::spawn(async move {
-            let mut results = Vec::with_capacity(n);
-            for _ in 0..n {
-                let t = Instant::now();
-                let response = http.post(&url).bearer_auth(&token).send().await;
-                let ok = matches!(&response, Ok(r) if r.status().as_u16() == 201);
-                let number = match response {
-                    Ok(r) if ok => r
-                        .json::<serde_json::Value>()
-                        .await
-                        .ok()
-                        .and_then(|v| v["number"].as_u64()),
-                    _ => None,
-                };
-                results.push((t.elapsed(), number));
-            }
-            results
+    let workers: Vec<_> = (0..clients)
+        .map(|c| {
+            let (http, url, token) = (http.clone(), url.clone(), token.clone());
+            let n = per_client.min(total.saturating_sub(c * per_client));
+            tokio::spawn(async move {
+                let mut results = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let t = Instant::now();
+                    let response = http.post(&url).bearer_auth(&token).send().await;
+                    let ok = matches!(&response, Ok(r) if r.status().as_u16() == 201);
+                    let number = match response {
+                        Ok(r) if ok => r
+                            .json::<serde_json::Value>()
+                            .await
+                            .ok()
+                            .and_then(|v| v["number"].as_u64()),
+                        _ => None,
+                    };
+                    results.push((t.elapsed(), number));
+                }
+                results
+            })
         })
-    });
+        .collect();
     let mut latencies: Vec<Duration> = Vec::with_capacity(total);
     let mut numbers: Vec<u64> = Vec::with_capacity(total);
     for worker in workers {

@@ -181,3 +181,18 @@ test('pausing intake on the console shows on the kiosk and the board at once, an
   await board.page.locator('.board-intake').waitFor({ state: 'detached', timeout: 5_000 });
   await context.close();
 });
+
+test('a customer who switched to English stays in English from check-in to the ticket page', async () => {
+  const mobile = await app.chrome.browser.newContext(phone);
+  const page = await mobile.newPage();
+  await page.goto(`${app.server.baseUrl}/join`);
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.getByRole('button', { name: 'Take a ticket here' }).click();
+  await page.waitForURL(/\/t\/[0-9a-f]{32}\?lang=en$/);
+  await waitLive(page);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await expectText(page.getByTestId('ticket-state'), 'Waiting');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 320, `fits a 320 px phone (scroll width ${width})`);
+  await mobile.close();
+});

@@ -1,7 +1,7 @@
 //! Remote check-in (`/join`): take a ticket from a phone without coming to the store. The session
 //! remembers the tickets taken, so reopening the page shows them.
 
-use crate::components::lang_switch::{use_lang, LangSwitch};
+use crate::components::lang_switch::{href_in, use_lang, LangSwitch};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -92,9 +92,9 @@ pub async fn load_join() -> Result<JoinView, AppError> {
     Ok(JoinView { queues, mine })
 }
 
-/// Takes a ticket of `queue` for this browser and goes to its page.
+/// Takes a ticket of `queue` for this browser and goes to its page (in language `lang`).
 #[server(endpoint = "join/take")]
-pub async fn take_ticket(queue: String) -> Result<String, AppError> {
+pub async fn take_ticket(queue: String, lang: Option<String>) -> Result<String, AppError> {
     let room = crate::server_ctx::room()?;
     let info = room.queue(&queue)?.clone();
     let active = ssr::my_tickets(&room)
@@ -125,7 +125,10 @@ pub async fn take_ticket(queue: String) -> Result<String, AppError> {
         .insert(crate::server_ctx::TICKETS_KEY, &tokens)
         .await
         .map_err(|_| AppError::Unavailable)?;
-    let path = format!("/t/{}", ticket.token);
+    let path = href_in(
+        waitingroom::Lang::from_code(lang.as_deref()),
+        &format!("/t/{}", ticket.token),
+    );
     leptos_axum::redirect(&path);
     Ok(path)
 }
@@ -166,9 +169,11 @@ fn JoinScreen(view: JoinView, take: ServerAction<TakeTicket>) -> impl IntoView {
             <h2>{move || lang.get().pick("お持ちの整理券", "Your tickets")}</h2>
             <ul class="my-tickets">
                 {mine.into_iter().map(|t| {
-                    let name = move || if lang.get() == Lang::Ja { t.queue_name_ja.clone() } else { t.queue_name_en.clone() };
+                    let MyTicket { label, queue_name_ja, queue_name_en, url, .. } = t;
+                    let name = move || lang.get().pick(&queue_name_ja, &queue_name_en).to_owned();
+                    let href = move || href_in(lang.get(), &url);
                     view! {
-                        <li><a href=t.url.clone() data-testid="my-ticket">{name}" "<strong>{t.label.clone()}</strong></a></li>
+                        <li><a href=href data-testid="my-ticket">{name}" "<strong>{label}</strong></a></li>
                     }
                 }).collect_view()}
             </ul>
@@ -192,6 +197,7 @@ fn JoinScreen(view: JoinView, take: ServerAction<TakeTicket>) -> impl IntoView {
                             view! {
                                 <ActionForm action=take>
                                     <input type="hidden" name="queue" value=queue_field />
+                                    <input type="hidden" name="lang" value=move || lang.get().code() />
                                     <button type="submit" class="primary" disabled=move || take.pending().get()>
                                         {move || lang.get().pick("この受付で整理券を取る", "Take a ticket here")}
                                     </button>

@@ -1,7 +1,7 @@
 //! The customer's ticket page (`/t/{token}`): state, people ahead, estimated wait, live; the call
 //! to a counter, with sound and vibration; cancel with confirmation (works without WASM too).
 
-use crate::components::lang_switch::{use_lang, LangSwitch};
+use crate::components::lang_switch::{href_in, use_lang, LangSwitch};
 use crate::components::ticket_slip::wait_text;
 use crate::error::AppError;
 use crate::live::use_live_queue;
@@ -74,7 +74,7 @@ pub fn TicketPage() -> impl IntoView {
                             }
                             view! {
                                 <p class="error" role="alert" data-testid="ticket-error">{move || error.message(lang.get())}</p>
-                                <p><a href="/join">{move || lang.get().pick("整理券を取る", "Take a ticket")}</a></p>
+                                <p><a href=move || href_in(lang.get(), "/join")>{move || lang.get().pick("整理券を取る", "Take a ticket")}</a></p>
                             }
                                 .into_any()
                         }

@@ -26,8 +26,11 @@ impl Rank {
     }
 }
 
-/// (rank, weight out of 100, messages ja/en)
-const TABLE: &[(Rank, u32, &[(&str, &str)])] = &[
+/// A one-line message, in Japanese and English.
+type Message = (&'static str, &'static str);
+
+/// (rank, weight out of 100, messages)
+const TABLE: &[(Rank, u32, &[Message])] = &[
     (
         Rank::Daikichi,
         12,
@@ -117,7 +120,7 @@ const TABLE: &[(Rank, u32, &[(&str, &str)])] = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fortune {
     pub rank: Rank,
-    message: (&'static str, &'static str),
+    message: Message,
 }
 
 impl Fortune {

@@ -76,7 +76,7 @@ impl From<StoreError> for ServiceError {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LimitReached {
-    #[error("this client already holds {0} active tickets")]
+    #[error("a client may hold at most {0} active tickets")]
     Active(u32),
     #[error("this client took {0} tickets in the last hour")]
     PerHour(u32),
@@ -220,7 +220,9 @@ impl WaitingRoom {
     ) -> Result<IssuedTicket, ServiceError> {
         let limits = self.setup.limits;
         if active >= limits.active_per_client {
-            return Err(ServiceError::Limit(LimitReached::Active(active)));
+            return Err(ServiceError::Limit(LimitReached::Active(
+                limits.active_per_client,
+            )));
         }
         let key = format!("wr:{{{}}}:rate:{client}", queue.id);
         let mut conn = self.store.connection();

@@ -28,6 +28,11 @@ test('kiosk → QR link → ticket page → staff calls → ticket page and disp
   assert.ok((await kiosk.page.getByTestId('fortune-rank').textContent()).trim().length > 0, 'a fortune');
 
   const mobile = await app.chrome.browser.newContext(phone);
+  // record the phone's vibrations (headless chromium has no motor)
+  await mobile.addInitScript(() => {
+    window.__vibrations = [];
+    navigator.vibrate = (pattern) => { window.__vibrations.push(pattern); return true; };
+  });
   const ticket = new TicketPage(await mobile.newPage());
   errors.push(watchErrors(ticket.page));
   await ticket.open(url);
@@ -54,6 +59,7 @@ test('kiosk → QR link → ticket page → staff calls → ticket page and disp
 
   await expectText(ticket.callBanner(), '1番窓口へお越しください');
   assert.equal(await ticket.state().getAttribute('data-state'), 'called');
+  assert.equal(await ticket.page.evaluate(() => window.__vibrations.length), 1, 'the phone vibrated once');
   await board.servingRows().first().waitFor();
   assert.match(await board.servingRows().first().textContent(), new RegExp(`1番窓口\\s*${number}`));
   await board.page.waitForFunction((n) => window.waitingroomSound.log.includes(`受付番号${n}番の方、1番窓口へお越しください`), number);
@@ -122,6 +128,22 @@ test('remote check-in: the session remembers the ticket, and the limit is explai
   assert.match(page.url(), /\/join$/, 'stays on the page');
   assert.deepEqual(errors, []);
   await mobile.close();
+});
+
+test('the kiosk returns to its idle screen by itself', async () => {
+  const store = await app.chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
+  const page = await store.newPage();
+  await page.clock.install();
+  const kiosk = new KioskPage(page, app.server.baseUrl);
+  await kiosk.open();
+  await kiosk.issueButton().click();
+  await kiosk.issuedNumber().waitFor();
+  await page.clock.fastForward(25_000);
+  assert.ok(await kiosk.issuedNumber().isVisible(), 'still showing the ticket after 25 s');
+  await page.clock.fastForward(6_000);
+  await kiosk.issuedNumber().waitFor({ state: 'detached', timeout: 5_000 });
+  assert.ok(await kiosk.issueButton().isVisible(), 'ready for the next customer');
+  await store.close();
 });
 
 test('the print view shows only the ticket, with its QR code, on a receipt-printer width', async () => {

@@ -7,13 +7,6 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The id of one queue (a service such as 診察 or 会計): 1–32 characters of `a-z`, `0-9`, `-`, `_`.
-///
-/// It becomes part of Redis keys (`wr:{<id>}:...`) and URLs, so nothing else gets in.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct QueueId(String);
-
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     #[error("must not be empty")]
@@ -40,78 +33,66 @@ fn check_id(raw: &str, max: usize) -> Result<(), IdError> {
     }
 }
 
+/// An id of 1–`$max` characters of `a-z`, `0-9`, `-`, `_`, checked when parsed and when
+/// deserialized, so nothing else reaches Redis keys or URLs.
+macro_rules! safe_id {
+    ($(#[$doc:meta])* $name:ident, $max:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub const MAX_LEN: usize = $max;
+
+            pub fn parse(raw: &str) -> Result<Self, IdError> {
+                check_id(raw, Self::MAX_LEN)?;
+                Ok(Self(raw.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(&raw)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+safe_id!(
+    /// The id of one queue (a service such as 診察 or 会計), part of its Redis keys
+    /// (`wr:{<id>}:...`) and URLs.
+    QueueId,
+    32
+);
+
+safe_id!(
+    /// A counter (窓口) where customers are served, shown as 「{id}番窓口」 / "Counter {id}".
+    CounterId,
+    8
+);
+
 impl QueueId {
-    pub const MAX_LEN: usize = 32;
-
-    pub fn parse(raw: &str) -> Result<Self, IdError> {
-        check_id(raw, Self::MAX_LEN)?;
-        Ok(Self(raw.to_owned()))
-    }
-
     /// The queue every installation has when nothing else is configured.
     pub fn default_queue() -> Self {
         Self("default".to_owned())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for QueueId {
-    type Error = IdError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<QueueId> for String {
-    fn from(id: QueueId) -> Self {
-        id.0
-    }
-}
-
-impl fmt::Display for QueueId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A counter (窓口) where customers are served: 1–8 characters of `a-z`, `0-9`, `-`, `_`, shown as
-/// 「{id}番窓口」 / "Counter {id}".
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CounterId(String);
-
-impl CounterId {
-    pub const MAX_LEN: usize = 8;
-
-    pub fn parse(raw: &str) -> Result<Self, IdError> {
-        check_id(raw, Self::MAX_LEN)?;
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for CounterId {
-    type Error = IdError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<CounterId> for String {
-    fn from(id: CounterId) -> Self {
-        id.0
-    }
-}
-
-impl fmt::Display for CounterId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -2,7 +2,7 @@
 // Announcements are queued: each one is a chime followed by speech, and the next starts only
 // when the previous has finished, so they never overlap or cut each other off.
 (function () {
-  const state = { enabled: false, queue: [], busy: false, audio: null, log: [] };
+  const state = { enabled: false, queue: [], busy: false, audio: null, log: [], langs: [] };
 
   function audioContext() {
     if (!state.audio) {
@@ -40,7 +40,7 @@
       const synth = window.speechSynthesis;
       if (!synth || typeof SpeechSynthesisUtterance === 'undefined') return resolve();
       const u = new SpeechSynthesisUtterance(text);
-      u.lang = lang === 'en' ? 'en-US' : 'ja-JP';
+      u.lang = lang || 'ja-JP';
       u.rate = 0.95;
       const voice = synth.getVoices().find((v) => v.lang && v.lang.startsWith(u.lang.slice(0, 2)));
       if (voice) u.voice = voice;
@@ -57,6 +57,7 @@
     while (state.queue.length) {
       const { text, lang } = state.queue.shift();
       state.log.push(text);
+      state.langs.push(lang);
       if (state.enabled) {
         await chime();
         await speak(text, lang);
@@ -69,6 +70,7 @@
   window.waitingroomSound = {
     get enabled() { return state.enabled; },
     get log() { return state.log.slice(); },
+    get langs() { return state.langs.slice(); },
     get pending() { return state.queue.length + (state.busy ? 1 : 0); },
     enable() {
       const ctx = audioContext();
@@ -78,6 +80,7 @@
       }
       state.enabled = true;
     },
+    // lang: the voice's language tag (ja-JP, en-US, zh-CN, ko-KR)
     announce(text, lang) {
       state.queue.push({ text, lang });
       drain();

@@ -1,7 +1,7 @@
 //! The day's figures for the staff console, computed from the day's tickets.
 
 use crate::queue::CounterId;
-use crate::ticket::{Ticket, TicketState};
+use crate::ticket::{TicketState, TicketSummary};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,8 +19,16 @@ pub struct Analytics {
 }
 
 impl Analytics {
-    /// `local_hour` gives the local hour (0–23) of a time in ms since the Unix epoch.
-    pub fn of(tickets: &[Ticket], local_hour: impl Fn(u64) -> u8) -> Self {
+    /// The figures of the day's `tickets`; `utc_offset_ms` places them in the store's local hours.
+    pub fn of<'a>(
+        tickets: impl IntoIterator<Item = &'a TicketSummary>,
+        utc_offset_ms: i64,
+    ) -> Self {
+        let local_hour = |ms: u64| {
+            (ms as i64 + utc_offset_ms)
+                .div_euclid(3_600_000)
+                .rem_euclid(24) as usize
+        };
         let mut a = Analytics {
             issued_per_hour: vec![0; 24],
             ..Default::default()
@@ -28,7 +36,7 @@ impl Analytics {
         let mut waits: Vec<u64> = Vec::new();
         for t in tickets {
             a.issued += 1;
-            a.issued_per_hour[usize::from(local_hour(t.issued_at).min(23))] += 1;
+            a.issued_per_hour[local_hour(t.issued_at)] += 1;
             if let Some(called) = t.called_at {
                 waits.push(called.saturating_sub(t.issued_at));
             }
@@ -61,8 +69,7 @@ impl Analytics {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::{Channel, QueueId};
-    use crate::ticket::TicketToken;
+    use crate::queue::Channel;
 
     fn ticket(
         number: u64,
@@ -70,11 +77,9 @@ mod tests {
         called_after: Option<u64>,
         state: TicketState,
         counter: &str,
-    ) -> Ticket {
-        Ticket {
-            queue: QueueId::default_queue(),
+    ) -> TicketSummary {
+        TicketSummary {
             number,
-            token: TicketToken::from_bytes([number as u8; 16]),
             channel: Channel::Kiosk,
             issued_at,
             state,
@@ -89,7 +94,7 @@ mod tests {
     #[test]
     fn figures_of_a_day() {
         let hour = 3_600_000;
-        let tickets: Vec<Ticket> = (1..=10)
+        let tickets: Vec<TicketSummary> = (1..=10)
             .map(|n| {
                 ticket(
                     n,
@@ -104,7 +109,12 @@ mod tests {
                 ticket(12, 10 * hour, Some(60_000), TicketState::NoShow, "1"),
             ])
             .collect();
-        let a = Analytics::of(&tickets, |ms| (ms / hour) as u8);
+        let a = Analytics::of(&tickets, 0);
+        // Tokyo is 9 hours ahead: the 9:00 UTC tickets count at 18:00
+        assert_eq!(
+            Analytics::of(&tickets, 9 * hour as i64).issued_per_hour[18],
+            10
+        );
         assert_eq!(a.issued, 12);
         assert_eq!(a.issued_per_hour[9], 10);
         assert_eq!(a.issued_per_hour[10], 2);
@@ -122,7 +132,7 @@ mod tests {
 
     #[test]
     fn an_empty_day_has_no_averages() {
-        let a = Analytics::of(&[], |_| 0);
+        let a = Analytics::of(&[], 0);
         assert_eq!((a.issued, a.avg_wait_ms, a.p90_wait_ms), (0, None, None));
         assert_eq!(a.issued_per_hour.len(), 24);
     }

@@ -4,6 +4,7 @@
 //! adds the adapters: the Redis [`store`], the [`live`] event hub and the use cases in [`services`].
 
 pub mod analytics;
+pub mod day;
 pub mod fortune;
 pub mod lang;
 pub mod queue;
@@ -17,10 +18,13 @@ pub mod services;
 pub mod store;
 
 pub use analytics::Analytics;
-pub use fortune::Fortune;
+pub use day::QueueDay;
+pub use fortune::{Fortune, Rank};
 pub use lang::Lang;
 pub use queue::{
-    counter_name, estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId,
-    IdError, Intake, LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving,
+    estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId, IdError, Intake,
+    LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving, UnknownIntake,
 };
-pub use ticket::{label, IssuedTicket, Ticket, TicketState, TicketToken};
+pub use ticket::{
+    label, IssuedTicket, Ticket, TicketAction, TicketState, TicketSummary, TicketToken,
+};

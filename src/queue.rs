@@ -4,6 +4,7 @@
 //! [`QueueSnapshot::apply`]; the server's scripts publish exactly these events, so a screen that
 //! applies every event in version order holds the same picture as a fresh snapshot.
 
+use crate::ticket::TicketSummary;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -139,14 +140,20 @@ impl Intake {
         }
     }
 
-    pub fn accepts(self, channel: Channel) -> bool {
-        match self {
-            Intake::Open => true,
-            Intake::RemotePaused => channel != Channel::Remote,
-            Intake::Paused => false,
-        }
+    /// Reads the stored or submitted name; anything else is an error, never a guess.
+    pub fn parse(raw: &str) -> Result<Self, UnknownIntake> {
+        Self::ALL
+            .into_iter()
+            .find(|i| i.as_str() == raw)
+            .ok_or_else(|| UnknownIntake(raw.chars().take(32).collect()))
     }
+
+    pub const ALL: [Intake; 3] = [Intake::Open, Intake::RemotePaused, Intake::Paused];
 }
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown intake {0:?} (expected open, remote_paused or paused)")]
+pub struct UnknownIntake(pub String);
 
 /// A ticket being served at a counter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +202,10 @@ pub struct QueueEvent {
     pub version: u64,
     #[serde(flatten)]
     pub change: Change,
+    /// The ticket the change is about, as it is after the change (without its token): what the
+    /// staff console shows. Absent for `intake` and `reset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketSummary>,
 }
 
 /// The state a ticket leaves the line in.
@@ -360,20 +371,16 @@ impl QueueInfo {
         }
     }
 
+    /// The name in `lang`: Japanese, else the English name (the configuration has two).
     pub fn name(&self, lang: crate::Lang) -> &str {
-        lang.pick(&self.name_ja, &self.name_en)
+        match lang {
+            crate::Lang::Ja => &self.name_ja,
+            _ => &self.name_en,
+        }
     }
 
     pub fn label(&self, number: u64) -> String {
         crate::ticket::label(&self.prefix, number)
-    }
-}
-
-/// The counter's name on screens and in announcements.
-pub fn counter_name(counter: &CounterId, lang: crate::Lang) -> String {
-    match lang {
-        crate::Lang::Ja => format!("{counter}番窓口"),
-        crate::Lang::En => format!("Counter {counter}"),
     }
 }
 
@@ -419,6 +426,7 @@ mod tests {
             queue: q(),
             version,
             change,
+            ticket: None,
         }
     }
 
@@ -618,17 +626,20 @@ mod tests {
             name_en: "Payment".into(),
         };
         assert_eq!(info.label(7), "B-007");
+        assert_eq!(info.name(crate::Lang::Ja), "会計");
         assert_eq!(info.name(crate::Lang::En), "Payment");
-        assert_eq!(counter_name(&counter("2"), crate::Lang::Ja), "2番窓口");
-        assert_eq!(counter_name(&counter("2"), crate::Lang::En), "Counter 2");
+        assert_eq!(info.name(crate::Lang::Ko), "Payment");
     }
 
     #[test]
-    fn intake_decides_which_channels_may_issue() {
-        assert!(Intake::Open.accepts(Channel::Remote));
-        assert!(Intake::RemotePaused.accepts(Channel::Kiosk));
-        assert!(!Intake::RemotePaused.accepts(Channel::Remote));
-        assert!(!Intake::Paused.accepts(Channel::Kiosk));
+    fn intake_is_parsed_strictly() {
+        for intake in Intake::ALL {
+            assert_eq!(Intake::parse(intake.as_str()), Ok(intake));
+            assert_eq!(serde_json::to_value(intake).unwrap(), intake.as_str());
+        }
+        assert!(Intake::parse("closed").is_err());
+        assert!(Intake::parse("").is_err());
+        assert!(serde_json::from_str::<Intake>("\"closed\"").is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! One ticket of a queue: its number, its secret token and its state.
 
+use crate::lang::Lang;
 use crate::queue::{Channel, CounterId, QueueId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -67,7 +68,7 @@ impl fmt::Debug for TicketToken {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketState {
     Waiting,
@@ -78,6 +79,14 @@ pub enum TicketState {
 }
 
 impl TicketState {
+    pub const ALL: [TicketState; 5] = [
+        TicketState::Waiting,
+        TicketState::Called,
+        TicketState::Done,
+        TicketState::Cancelled,
+        TicketState::NoShow,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TicketState::Waiting => "waiting",
@@ -94,12 +103,66 @@ impl TicketState {
     }
 }
 
-/// A ticket as stored: its number is unique within its queue and day.
+/// What staff (or the customer) can do to one ticket: the one spelling used by the console's
+/// buttons, the server functions, the store and the Lua script (`act.lua`), through serde.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketAction {
+    /// Call this ticket (out of order) to a counter.
+    Call,
+    /// Call it again to the counter it was called to.
+    Recall,
+    Done,
+    NoShow,
+    Cancel,
+    /// Back to the front of the line.
+    Requeue,
+}
+
+impl TicketAction {
+    pub const ALL: [TicketAction; 6] = [
+        TicketAction::Call,
+        TicketAction::Recall,
+        TicketAction::Done,
+        TicketAction::NoShow,
+        TicketAction::Cancel,
+        TicketAction::Requeue,
+    ];
+
+    /// The serde name, as the Lua script receives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketAction::Call => "call",
+            TicketAction::Recall => "recall",
+            TicketAction::Done => "done",
+            TicketAction::NoShow => "no_show",
+            TicketAction::Cancel => "cancel",
+            TicketAction::Requeue => "requeue",
+        }
+    }
+
+    /// The state a ticket in `state` is in after this action, or `None` when the action does not
+    /// apply to it (and is refused, changing nothing). The rule the store's scripts follow.
+    pub fn outcome(self, state: TicketState) -> Option<TicketState> {
+        use TicketAction as A;
+        use TicketState as S;
+        match (self, state) {
+            (A::Call, S::Waiting) => Some(S::Called),
+            (A::Recall, S::Called) => Some(S::Called),
+            (A::Done, S::Called) => Some(S::Done),
+            (A::NoShow, S::Called) => Some(S::NoShow),
+            (A::Cancel, S::Waiting | S::Called) => Some(S::Cancelled),
+            (A::Requeue, S::Called | S::NoShow) => Some(S::Waiting),
+            _ => None,
+        }
+    }
+}
+
+/// A ticket without its secret: what the staff console shows, and what every event about a
+/// ticket carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ticket {
-    pub queue: QueueId,
+pub struct TicketSummary {
     pub number: u64,
-    pub token: TicketToken,
     pub channel: Channel,
     /// Milliseconds since the Unix epoch, as are all times here.
     pub issued_at: u64,
@@ -115,6 +178,28 @@ pub struct Ticket {
     /// Goes up with every change of this ticket: a staff action names the revision it saw, and
     /// is refused when the ticket changed meanwhile.
     pub rev: u64,
+}
+
+/// A ticket as stored: its number is unique within its queue and day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub queue: QueueId,
+    pub token: TicketToken,
+    /// The language the ticket was taken in, for what it says later (its page, messages).
+    #[serde(default)]
+    pub lang: Lang,
+    #[serde(flatten)]
+    pub summary: TicketSummary,
+}
+
+impl Ticket {
+    pub fn number(&self) -> u64 {
+        self.summary.number
+    }
+
+    pub fn state(&self) -> TicketState {
+        self.summary.state
+    }
 }
 
 /// The printed and spoken form of a number: with a prefix `A-001`, without one `42`.
@@ -163,6 +248,29 @@ mod tests {
             !format!("{t:?}").contains(t.as_str()),
             "debug output hides the token"
         );
+    }
+
+    #[test]
+    fn action_names_are_their_serde_names() {
+        for action in TicketAction::ALL {
+            let json = serde_json::to_value(action).unwrap();
+            assert_eq!(json, action.as_str());
+        }
+        for state in TicketState::ALL {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        }
+        assert!(serde_json::from_str::<TicketAction>("\"delete\"").is_err());
+    }
+
+    #[test]
+    fn finished_tickets_only_come_back_by_requeue_after_a_no_show() {
+        use TicketState as S;
+        for action in TicketAction::ALL {
+            assert_eq!(action.outcome(S::Done), None, "{action:?}");
+            assert_eq!(action.outcome(S::Cancelled), None, "{action:?}");
+        }
+        assert_eq!(TicketAction::Requeue.outcome(S::NoShow), Some(S::Waiting));
+        assert_eq!(TicketAction::Call.outcome(S::Called), None);
     }
 
     #[test]

@@ -1,11 +1,15 @@
-//! The errors a screen can get from a server function, each with words a shop clerk understands.
+//! The errors a screen can get from a server function: each has a stable code (the JSON body's
+//! `error`), an HTTP status decided here, once, and words a clerk or customer understands, in
+//! the page's language (the locale files' `error.*`).
 
+use crate::i18n::{td_string, Locale};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
-use waitingroom::{Intake, Lang, TicketState};
+use waitingroom::{Intake, TicketState};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
 pub enum AppError {
     /// Redis (or another part of the server) cannot be reached right now.
     #[error("the service is unavailable")]
@@ -18,103 +22,110 @@ pub enum AppError {
     TicketNotFound,
     #[error("nobody is waiting")]
     NobodyWaiting,
-    #[error("the ticket changed meanwhile")]
-    TicketChanged(TicketState),
-    #[error("intake is paused")]
-    IntakePaused(Intake),
-    #[error("too many active tickets")]
-    LimitActive(u32),
-    #[error("too many tickets this hour")]
-    LimitPerHour(u32),
+    #[error("the ticket changed meanwhile (now {state:?})")]
+    TicketChanged { state: TicketState },
+    #[error("intake is paused ({intake:?})")]
+    IntakePaused { intake: Intake },
+    #[error("at most {max} active tickets")]
+    LimitActive { max: u32 },
+    #[error("at most {max} tickets per hour")]
+    LimitPerHour { max: u32 },
     #[error("staff sign-in required")]
     NotSignedIn,
     #[error("wrong password")]
     WrongPassword,
     #[error("the reset was not confirmed")]
     ResetNotConfirmed,
-    /// Input no screen of ours sends.
-    #[error("bad request")]
-    BadRequest,
-    /// Transport or encoding trouble between the browser and the server.
-    #[error("server function error: {0}")]
-    ServerFn(ServerFnErrorErr),
+    /// Input no screen of ours sends (a missing or malformed field).
+    #[error("bad request: {detail}")]
+    BadRequest { detail: String },
+    /// The browser could not reach the server, or could not read its answer.
+    #[error("network error: {detail}")]
+    Network { detail: String },
 }
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::ServerFn(value)
-    }
-}
-
-fn state_name(state: TicketState, lang: Lang) -> &'static str {
-    match state {
-        TicketState::Waiting => lang.pick("お待ち", "waiting"),
-        TicketState::Called => lang.pick("呼び出し中", "called"),
-        TicketState::Done => lang.pick("完了", "done"),
-        TicketState::Cancelled => lang.pick("キャンセル", "cancelled"),
-        TicketState::NoShow => lang.pick("不在", "no-show"),
+        use ServerFnErrorErr as E;
+        match value {
+            E::Args(detail)
+            | E::MissingArg(detail)
+            | E::Deserialization(detail)
+            | E::UnsupportedRequestMethod(detail) => AppError::BadRequest { detail },
+            E::Request(detail) | E::Response(detail) => AppError::Network { detail },
+            E::Registration(_)
+            | E::ServerError(_)
+            | E::MiddlewareError(_)
+            | E::Serialization(_) => AppError::Unavailable,
+        }
     }
 }
 
 impl AppError {
-    /// What the screen says.
-    pub fn message(&self, lang: Lang) -> String {
-        let s = |ja: &str, en: &str| lang.pick(ja, en).to_owned();
+    /// The HTTP status a server function answers with this error.
+    pub fn status(&self) -> u16 {
         match self {
-            AppError::Unavailable => s(
-                "ただいまご利用いただけません。しばらくしてからもう一度お試しいただくか、スタッフにお声がけください。",
-                "This is not available right now. Please try again shortly or ask a member of staff.",
-            ),
-            AppError::UnknownQueue => s("この受付は見つかりません。", "This queue does not exist."),
-            AppError::UnknownCounter => s("この窓口は見つかりません。", "This counter does not exist."),
-            AppError::TicketNotFound => s(
-                "この整理券は見つかりません。本日分の受付が終了したか、URLが正しくありません。",
-                "This ticket was not found. Today's tickets may have closed, or the address is wrong.",
-            ),
-            AppError::NobodyWaiting => s("お待ちの方はいません。", "Nobody is waiting."),
-            AppError::TicketChanged(state) => match lang {
-                Lang::Ja => format!(
-                    "この整理券は他の端末で更新されています（現在: {}）。何も変更していません。",
-                    state_name(*state, lang)
-                ),
-                Lang::En => format!(
-                    "This ticket was changed on another device (now: {}). Nothing was changed.",
-                    state_name(*state, lang)
-                ),
-            },
-            AppError::IntakePaused(Intake::RemotePaused) => s(
-                "ただいまオンライン受付を停止しています。店頭の受付機をご利用ください。",
-                "Remote check-in is paused. Please use the kiosk in the store.",
-            ),
-            AppError::IntakePaused(_) => s("ただいま受付を停止しています。", "We are not taking new tickets right now."),
-            AppError::LimitActive(n) => match lang {
-                Lang::Ja => format!("お一人様が同時にお持ちいただける整理券は{n}枚までです。"),
-                Lang::En => format!("You can hold at most {n} tickets at a time."),
-            },
-            AppError::LimitPerHour(n) => match lang {
-                Lang::Ja => format!("1時間に発行できる整理券は{n}枚までです。しばらくしてからお試しください。"),
-                Lang::En => format!("At most {n} tickets per hour. Please try again later."),
-            },
-            AppError::NotSignedIn => s(
-                "ログインが必要です。もう一度ログインしてください。",
-                "Please sign in again.",
-            ),
-            AppError::WrongPassword => s("パスワードが違います。", "The password is wrong."),
-            AppError::ResetNotConfirmed => s(
-                "リセットするには、確認のため reset と入力してください。何も変更していません。",
-                "To reset, type reset to confirm. Nothing was changed.",
-            ),
-            AppError::BadRequest => s(
-                "この操作は受け付けられません。画面を再読み込みしてください。",
-                "This action is not possible. Please reload the page.",
-            ),
-            AppError::ServerFn(_) => s(
-                "通信できませんでした。ネットワークを確認してもう一度お試しください。",
-                "Could not reach the server. Please check the network and try again.",
-            ),
+            AppError::BadRequest { .. } => 400,
+            AppError::NotSignedIn | AppError::WrongPassword => 401,
+            AppError::UnknownQueue | AppError::TicketNotFound => 404,
+            AppError::NobodyWaiting
+            | AppError::TicketChanged { .. }
+            | AppError::IntakePaused { .. } => 409,
+            AppError::UnknownCounter | AppError::ResetNotConfirmed => 422,
+            AppError::LimitActive { .. } | AppError::LimitPerHour { .. } => 429,
+            AppError::Network { .. } => 502,
+            AppError::Unavailable => 503,
         }
+    }
+
+    /// What the screen says, in `locale`.
+    pub fn message(&self, locale: Locale) -> String {
+        match self {
+            AppError::Unavailable => td_string!(locale, error.unavailable).to_owned(),
+            AppError::UnknownQueue => td_string!(locale, error.unknown_queue).to_owned(),
+            AppError::UnknownCounter => td_string!(locale, error.unknown_counter).to_owned(),
+            AppError::TicketNotFound => td_string!(locale, error.ticket_not_found).to_owned(),
+            AppError::NobodyWaiting => td_string!(locale, error.nobody_waiting).to_owned(),
+            AppError::TicketChanged { state } => {
+                td_string!(
+                    locale,
+                    error.ticket_changed,
+                    state = state_name(*state, locale)
+                )
+            }
+            AppError::IntakePaused {
+                intake: Intake::RemotePaused,
+            } => td_string!(locale, error.remote_paused).to_owned(),
+            AppError::IntakePaused { .. } => td_string!(locale, error.intake_paused).to_owned(),
+            AppError::LimitActive { max } => td_string!(locale, error.limit_active, n = max),
+            AppError::LimitPerHour { max } => td_string!(locale, error.limit_per_hour, n = max),
+            AppError::NotSignedIn => td_string!(locale, error.not_signed_in).to_owned(),
+            AppError::WrongPassword => td_string!(locale, error.wrong_password).to_owned(),
+            AppError::ResetNotConfirmed => td_string!(locale, error.reset_not_confirmed).to_owned(),
+            AppError::BadRequest { .. } => td_string!(locale, error.bad_request).to_owned(),
+            AppError::Network { .. } => td_string!(locale, error.network).to_owned(),
+        }
+    }
+
+    /// The status of a server function's error answer, from its body (for the server's
+    /// response layer: server functions themselves answer 500 for every error).
+    pub fn status_of_body(body: &[u8]) -> Option<u16> {
+        serde_json::from_slice::<AppError>(body)
+            .ok()
+            .map(|e| e.status())
+    }
+}
+
+/// A ticket's state in the staff's words.
+pub fn state_name(state: TicketState, locale: Locale) -> &'static str {
+    match state {
+        TicketState::Waiting => td_string!(locale, state.waiting),
+        TicketState::Called => td_string!(locale, state.called),
+        TicketState::Done => td_string!(locale, state.done),
+        TicketState::Cancelled => td_string!(locale, state.cancelled),
+        TicketState::NoShow => td_string!(locale, state.no_show),
     }
 }
 
@@ -127,14 +138,71 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::UnknownCounter(_) => AppError::UnknownCounter,
             E::TicketNotFound => AppError::TicketNotFound,
             E::NobodyWaiting => AppError::NobodyWaiting,
-            E::TicketChanged(state) => AppError::TicketChanged(state),
-            E::IntakePaused(intake) => AppError::IntakePaused(intake),
-            E::Limit(LimitReached::Active(n)) => AppError::LimitActive(n),
-            E::Limit(LimitReached::PerHour(n)) => AppError::LimitPerHour(n),
+            E::TicketChanged(state) => AppError::TicketChanged { state },
+            E::IntakePaused(intake) => AppError::IntakePaused { intake },
+            E::Limit(LimitReached::Active(max)) => AppError::LimitActive { max },
+            E::Limit(LimitReached::PerHour(max)) => AppError::LimitPerHour { max },
+            E::CounterMissing => AppError::BadRequest {
+                detail: e.to_string(),
+            },
+            E::ResetNotConfirmed => AppError::ResetNotConfirmed,
             E::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 AppError::Unavailable
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::I18nLocaleTrait;
+
+    #[test]
+    fn errors_travel_as_a_stable_code_with_their_status() {
+        let e = AppError::TicketChanged {
+            state: TicketState::Done,
+        };
+        let body = serde_json::to_string(&e).unwrap();
+        assert_eq!(body, r#"{"error":"ticket_changed","state":"done"}"#);
+        assert_eq!(AppError::status_of_body(body.as_bytes()), Some(409));
+        assert_eq!(
+            AppError::status_of_body(br#"{"error":"nobody_waiting"}"#),
+            Some(409)
+        );
+        assert_eq!(AppError::status_of_body(b"not json"), None);
+        let reset = serde_json::to_vec(&AppError::ResetNotConfirmed).unwrap();
+        assert_eq!(AppError::status_of_body(&reset), Some(422));
+    }
+
+    #[test]
+    fn every_message_is_in_every_language() {
+        let errors = [
+            AppError::Unavailable,
+            AppError::TicketChanged {
+                state: TicketState::Called,
+            },
+            AppError::LimitActive { max: 2 },
+            AppError::ResetNotConfirmed,
+        ];
+        for locale in Locale::get_all() {
+            for e in &errors {
+                assert!(!e.message(*locale).is_empty(), "{locale:?} {e:?}");
+            }
+        }
+        let ja = AppError::LimitActive { max: 2 }.message(Locale::ja);
+        assert!(ja.contains('2') && ja.contains('枚'), "{ja}");
+        let ko = AppError::TicketChanged {
+            state: TicketState::Called,
+        }
+        .message(Locale::ko);
+        assert_ne!(
+            ko,
+            AppError::TicketChanged {
+                state: TicketState::Called
+            }
+            .message(Locale::en)
+        );
     }
 }

@@ -2,24 +2,28 @@
 //! The screens of Waiting Room (Leptos): pages, components and the server functions they call.
 //!
 //! Built twice: with `ssr` for the server (rendering and server functions) and with `hydrate` for
-//! the browser (the WASM that makes the server-rendered pages live).
+//! the browser (the WASM that makes the server-rendered pages live). Every text comes from the
+//! locale files in `locales/` (ja, en, zh, ko) through the generated `i18n` module.
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod components;
 pub mod error;
 pub mod live;
 pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod server_ctx;
 pub mod sound;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod words;
 
-use components::lang_switch::provide_lang;
+use i18n::I18nContextProvider;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::{admin, display, home, join, kiosk, not_found, ticket};
 
-/// The HTML document around every page.
+/// The HTML document around every page (its `lang` follows the page's language).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -40,14 +44,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// How long the language chosen in the menu is remembered (ms, as leptos-use counts).
+const LANG_REMEMBERED_MS: i64 = 365 * 24 * 3600 * 1000;
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let cookie = leptos_i18n::context::CookieOptions::default()
+        .path("/")
+        .max_age(LANG_REMEMBERED_MS);
     view! {
         <Stylesheet id="leptos" href="/pkg/waitingroom.css" />
         <Title text="待合室 Waiting Room" />
-        <Router>
-            <LangProvider>
+        <I18nContextProvider cookie_options=cookie>
+            <Router>
                 <main>
                     <Routes fallback=not_found::NotFound>
                         <Route path=path!("/") view=home::HomePage />
@@ -55,22 +65,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/t/:token") view=ticket::TicketPage ssr=SsrMode::Async />
                         <Route path=path!("/join") view=join::JoinPage ssr=SsrMode::Async />
                         <Route path=path!("/display") view=display::DisplayPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/login") view=admin::LoginPage />
+                        <Route path=path!("/admin/login") view=admin::login::LoginPage />
                         <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
-            </LangProvider>
-        </Router>
-    }
-}
-
-/// Reads `?lang=` inside the router and provides the language to every page.
-#[component]
-fn LangProvider(children: Children) -> impl IntoView {
-    let lang = provide_lang();
-    view! {
-        <Html {..} lang=move || lang.get().code() />
-        {children()}
+            </Router>
+        </I18nContextProvider>
     }
 }
 

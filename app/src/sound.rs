@@ -6,7 +6,8 @@ pub fn alert_called() {
     call("alertCalled", &[]);
 }
 
-/// Queues an announcement (chime, then `text` spoken in `lang`): never overlaps another.
+/// Queues an announcement (chime, then `text` spoken with the voice of `lang`, a tag such as
+/// `ja-JP`): never overlaps another.
 pub fn announce(text: &str, lang: &str) {
     call("announce", &[text, lang]);
 }

@@ -106,14 +106,14 @@ export async function startBrowser() {
 /**
  * Collects every error the page logs or throws (a broken hydration shows up here). With
  * `refusals: true`, the browser's own note about a refused request (a server function answering
- * an error the page then explains) is expected and not collected.
+ * a 4xx the page then explains) is expected and not collected.
  */
 export function watchErrors(page, { refusals = false } = {}) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
-    if (refusals && m.text().startsWith('Failed to load resource: the server responded with a status of 500')) return;
+    if (refusals && /^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
     errors.push(`console: ${m.text()}`);
   });
   return errors;

@@ -35,6 +35,16 @@ export async function waitLive(page) {
   }, null, { timeout: 15_000 });
 }
 
+/** Picks a language from the page's language menu (a plain link: the page loads again in it). */
+export async function chooseLanguage(page, code) {
+  await page.locator('.lang-menu summary').click();
+  await Promise.all([
+    page.waitForURL((url) => !url.pathname.startsWith('/lang/')),
+    page.locator(`.lang-menu a[data-lang="${code}"]`).click(),
+  ]);
+  await page.waitForFunction((c) => document.documentElement.lang === c, code);
+}
+
 export class KioskPage {
   constructor(page, baseUrl) {
     this.page = page;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useApp, watchErrors } from '../support/app.mjs';
-import { expectText, KioskPage } from '../support/pages.mjs';
+import { chooseLanguage, expectText, KioskPage, waitLive } from '../support/pages.mjs';
 
 const app = useApp();
 
@@ -35,8 +35,21 @@ test('the big button is a large touch target and the page speaks Japanese first'
   assert.equal(await kiosk.page.getAttribute('html', 'lang'), 'ja');
   assert.match(await kiosk.issueButton().textContent(), /受付/);
 
-  await kiosk.page.getByRole('link', { name: 'English' }).click();
-  await kiosk.page.getByText('People waiting').waitFor();
-  assert.equal(await kiosk.page.getAttribute('html', 'lang'), 'en');
+  for (const [code, words] of [['en', 'People waiting'], ['zh', '简体中文'], ['ko', '한국어'], ['ja', 'お待ちの方']]) {
+    await chooseLanguage(kiosk.page, code);
+    await kiosk.page.getByText(words).first().waitFor();
+    await waitLive(kiosk.page);
+  }
+  await context.close();
+});
+
+test('a browser that asks for Korean gets Korean, and the menu choice outlasts the browser\'s wish', async () => {
+  const context = await app.chrome.browser.newContext({ locale: 'ko-KR' });
+  const kiosk = new KioskPage(await context.newPage(), app.server.baseUrl);
+  await kiosk.open();
+  assert.equal(await kiosk.page.getAttribute('html', 'lang'), 'ko');
+  await chooseLanguage(kiosk.page, 'en');
+  await kiosk.open();
+  assert.equal(await kiosk.page.getAttribute('html', 'lang'), 'en', 'remembered in a cookie');
   await context.close();
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useApp, watchErrors } from '../support/app.mjs';
 import {
-  ConsolePage, DisplayPage, expectNoAxeViolations, expectText, KioskPage, TicketPage, waitLive,
+  chooseLanguage, ConsolePage, DisplayPage, expectNoAxeViolations, expectText, KioskPage, TicketPage, waitLive,
 } from '../support/pages.mjs';
 
 const ADMIN_PASSWORD = 'e2e-password-123';
@@ -54,6 +54,9 @@ test('kiosk → QR link → ticket page → staff calls → ticket page and disp
   let navigations = 0;
   ticket.page.on('framenavigated', () => navigations++);
   board.page.on('framenavigated', () => navigations++);
+  // the console keeps its day from the live events: it never reads the day again
+  let consoleReads = 0;
+  console_.page.on('request', (r) => { if (r.url().includes('/api/admin/console')) consoleReads++; });
 
   await console_.callNext().click();
 
@@ -68,6 +71,11 @@ test('kiosk → QR link → ticket page → staff calls → ticket page and disp
   // done: the ticket page shows the final state, still without a reload
   await console_.page.locator('button[data-action="done"]').first().click();
   await ticket.page.waitForFunction(() => document.querySelector('article.ticket')?.dataset.state === 'done');
+  const waitingBefore = Number((await console_.waitingCount().textContent()).trim());
+  const issued = await fetch(`${app.server.baseUrl}/api/v1/queues/default/tickets`, { method: 'POST' });
+  assert.equal(issued.status, 201);
+  await expectText(console_.waitingCount(), String(waitingBefore + 1));
+  assert.equal(consoleReads, 0, 'the console followed every event without reading its day again');
 
   await ticket.page.screenshot({ path: 'screenshots/ticket-done.png', fullPage: true });
   await board.page.screenshot({ path: 'screenshots/display.png' });
@@ -101,6 +109,49 @@ test('announcements are queued one after another, never dropped', async () => {
   const announced = (await board.announced()).slice(before);
   assert.deepEqual(announced, numbers.map((n) => `受付番号${n}番の方、1番窓口へお越しください`), 'in call order');
   await tv.close();
+  await tablet.close();
+});
+
+test('a board shown in English announces in English, with an English voice', async () => {
+  const tv = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const board = new DisplayPage(await tv.newPage(), app.server.baseUrl);
+  await board.open();
+  await chooseLanguage(board.page, 'en');
+  await waitLive(board.page);
+  await board.page.getByRole('button', { name: 'Tap to enable sound' }).click();
+  const tablet = await app.chrome.browser.newContext();
+  const console_ = new ConsolePage(await tablet.newPage(), app.server.baseUrl);
+  await console_.signIn(ADMIN_PASSWORD);
+  const slip = await (await fetch(`${app.server.baseUrl}/api/v1/queues/default/tickets`, { method: 'POST' })).json();
+  const before = (await board.announced()).length;
+  // call it to counter 2, out of order
+  await console_.page.locator('[data-testid="counter-select"]').selectOption('2');
+  await console_.page.waitForURL(/counter=2/);
+  await waitLive(console_.page);
+  const row = console_.page.getByTestId('waiting-ticket').filter({ hasText: new RegExp(`^\\s*${slip.label}\\b`) });
+  await row.locator('button[data-action="call"]').click();
+  await board.page.waitForFunction((n) => window.waitingroomSound.log.length > n, before);
+  assert.equal((await board.announced())[before], `Number ${slip.label}, please come to Counter 2`);
+  assert.equal(await board.page.evaluate((n) => window.waitingroomSound.langs[n], before), 'en-US');
+  await tv.close();
+  await tablet.close();
+});
+
+test('a refused reset says why, in the console\'s language, and changes nothing', async () => {
+  const tablet = await app.chrome.browser.newContext({ viewport: { width: 1180, height: 820 } });
+  const console_ = new ConsolePage(await tablet.newPage(), app.server.baseUrl);
+  const errors = watchErrors(console_.page, { refusals: true });
+  await console_.signIn(ADMIN_PASSWORD);
+  const before = await (await fetch(`${app.server.baseUrl}/api/v1/queues/default`)).json();
+  // the browser's own check wants "reset"; a clerk's typo that passes it still meets the server's
+  await console_.page.locator('#confirm-reset').evaluate((input) => input.removeAttribute('pattern'));
+  await console_.page.locator('#confirm-reset').fill('rest');
+  await console_.page.getByRole('button', { name: 'リセット', exact: true }).click();
+  await expectText(console_.page.getByTestId('console-error'), 'リセットするには、確認のため reset と入力してください。何も変更していません。');
+  const after = await (await fetch(`${app.server.baseUrl}/api/v1/queues/default`)).json();
+  assert.equal(after.last_number, before.last_number, 'nothing was reset');
+  await console_.page.screenshot({ path: 'screenshots/console-tablet.png', fullPage: true });
+  assert.deepEqual(errors, []);
   await tablet.close();
 });
 
@@ -208,9 +259,9 @@ test('a customer who switched to English stays in English from check-in to the t
   const mobile = await app.chrome.browser.newContext(phone);
   const page = await mobile.newPage();
   await page.goto(`${app.server.baseUrl}/join`);
-  await page.getByRole('link', { name: 'English' }).click();
+  await chooseLanguage(page, 'en');
   await page.getByRole('button', { name: 'Take a ticket here' }).click();
-  await page.waitForURL(/\/t\/[0-9a-f]{32}\?lang=en$/);
+  await page.waitForURL(/\/t\/[0-9a-f]{32}$/);
   await waitLive(page);
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   await expectText(page.getByTestId('ticket-state'), 'Waiting');

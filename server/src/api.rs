@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use waitingroom::live::HubMessage;
 use waitingroom::services::{qr_svg, ticket_url, LimitReached, ServiceError, WaitingRoom};
-use waitingroom::{Channel, LiveMessage, QueueId, TicketToken};
+use waitingroom::{Channel, Lang, LiveMessage, QueueId, TicketToken};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -66,6 +66,12 @@ impl From<ServiceError> for ApiError {
             E::TicketChanged(_) => Self::new(StatusCode::CONFLICT, "ticket_changed", message),
             E::IntakePaused(_) => Self::new(StatusCode::CONFLICT, "intake_paused", message),
             E::Limit(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "limit_reached", message),
+            E::CounterMissing => Self::new(StatusCode::BAD_REQUEST, "bad_request", message),
+            E::ResetNotConfirmed => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "reset_not_confirmed",
+                message,
+            ),
             E::Store(e) => {
                 tracing::error!(error = %e, "api: store error");
                 Self::new(
@@ -145,14 +151,19 @@ async fn issue(
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let info = state.room.queue(&queue)?;
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or_default();
     let ticket = match staff_token(&state, &headers) {
         Some(false) => return Err(ApiError::unauthorized()),
-        Some(true) => state.room.issue_ticket(info, Channel::Api).await?,
+        Some(true) => state.room.issue_ticket(info, Channel::Api, lang).await?,
         None => {
             let client = format!("ip:{}", peer.ip());
             state
                 .room
-                .issue_limited(info, Channel::Api, &client, 0)
+                .issue_limited(info, Channel::Api, lang, &client, 0)
                 .await
                 .map_err(|e| match e {
                     ServiceError::Limit(LimitReached::PerHour(n)) => ApiError::new(

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod config;
 pub mod health;
+pub mod web;
 
 use app::{shell, App};
 use axum::extract::FromRef;
@@ -85,10 +86,11 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(i64::from(
             state.session_hours,
         ))));
-    Router::new()
+    let router = Router::new()
         .merge(api::routes())
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/t/{token}/qr.svg", axum::routing::get(api::ticket_qr))
+        .route("/lang/{code}", axum::routing::get(web::choose_language))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -96,8 +98,10 @@ pub fn router(state: AppState) -> Router {
             move || shell(leptos.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::map_response(web::server_fn_status))
         .layer(sessions)
-        .with_state(state)
+        .with_state(state);
+    web::traced(router)
 }
 
 /// Work that runs beside the requests: the staff password at first start, the daily restart of

@@ -63,18 +63,9 @@ impl Calendar {
         }
     }
 
-    /// The local hour (0–23) of a time in ms since the Unix epoch.
-    pub fn local_hour(&self, ms: u64) -> u8 {
-        Timestamp::from_millisecond(ms as i64)
-            .map(|t| t.to_zoned(self.tz.clone()).hour() as u8)
-            .unwrap_or(0)
-    }
-
-    /// The local time of day (`14:05`) of a time in ms since the Unix epoch.
-    pub fn local_time(&self, ms: u64) -> String {
-        Timestamp::from_millisecond(ms as i64)
-            .map(|t| t.to_zoned(self.tz.clone()).strftime("%H:%M").to_string())
-            .unwrap_or_default()
+    /// The store's offset from UTC now, in ms (Tokyo: +9 h), for local hours on screens.
+    pub fn utc_offset_ms(&self) -> i64 {
+        i64::from(self.tz.to_offset(Timestamp::now()).seconds()) * 1000
     }
 }
 
@@ -104,13 +95,6 @@ mod tests {
         let c = Calendar::tokyo().unwrap();
         let m = c.moment_at(ts("2026-11-22T01:00:00Z"));
         assert_eq!(m.expire_at as i64, ts("2026-11-23T19:00:00Z").as_second());
-        assert_eq!(
-            c.local_hour(ts("2026-11-22T01:30:00Z").as_millisecond() as u64),
-            10
-        );
-        assert_eq!(
-            c.local_time(ts("2026-11-22T01:30:00Z").as_millisecond() as u64),
-            "10:30"
-        );
+        assert_eq!(c.utc_offset_ms(), 9 * 3_600_000);
     }
 }

@@ -3,16 +3,19 @@
 pub mod calendar;
 pub mod staff;
 
-use crate::analytics::Analytics;
+use crate::day::Console;
+use crate::lang::Lang;
 use crate::live::{EventHub, HubMessage};
 use crate::queue::{
     estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot,
 };
-use crate::store::{Action, Refusal, Store, StoreError};
-use crate::ticket::{IssuedTicket, Ticket, TicketState, TicketToken};
+use crate::store::{Refusal, Store, StoreError};
+use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 use calendar::Calendar;
-use redis::AsyncCommands;
 use tokio::sync::broadcast;
+
+/// What staff type to confirm a reset of the day's numbering.
+pub const RESET_CONFIRMATION: &str = "reset";
 
 /// 128 random bits from the OS, as a ticket token (also used as an opaque id).
 pub fn random_token() -> TicketToken {
@@ -58,6 +61,10 @@ pub enum ServiceError {
     IntakePaused(Intake),
     #[error("limit reached: {0}")]
     Limit(LimitReached),
+    #[error("a call needs the counter to call to")]
+    CounterMissing,
+    #[error("the reset was not confirmed (type {RESET_CONFIRMATION:?})")]
+    ResetNotConfirmed,
     #[error(transparent)]
     Store(StoreError),
 }
@@ -184,10 +191,12 @@ impl WaitingRoom {
             .ok_or_else(|| ServiceError::UnknownCounter(raw.chars().take(16).collect()))
     }
 
+    /// Issues the next number of `queue`; the ticket keeps `lang`, the language it was taken in.
     pub async fn issue_ticket(
         &self,
         queue: &QueueInfo,
         channel: Channel,
+        lang: Lang,
     ) -> Result<IssuedTicket, ServiceError> {
         let token = random_token();
         let mut ticket = self
@@ -196,6 +205,7 @@ impl WaitingRoom {
                 &queue.id,
                 channel,
                 &token,
+                lang,
                 &queue.prefix,
                 self.setup.calendar.now(),
             )
@@ -215,6 +225,7 @@ impl WaitingRoom {
         &self,
         queue: &QueueInfo,
         channel: Channel,
+        lang: Lang,
         client: &str,
         active: u32,
     ) -> Result<IssuedTicket, ServiceError> {
@@ -224,22 +235,11 @@ impl WaitingRoom {
                 limits.active_per_client,
             )));
         }
-        let key = format!("wr:{{{}}}:rate:{client}", queue.id);
-        let mut conn = self.store.connection();
-        let (taken, _): (u32, bool) = redis::pipe()
-            .atomic()
-            .incr(&key, 1)
-            .expire(&key, 3600)
-            .query_async(&mut conn)
-            .await
-            .map_err(StoreError::from)?;
-        if taken > limits.per_hour_per_client {
-            let _: () = conn.decr(&key, 1).await.map_err(StoreError::from)?;
-            return Err(ServiceError::Limit(LimitReached::PerHour(
-                limits.per_hour_per_client,
-            )));
+        let max = limits.per_hour_per_client;
+        if !self.store.take_hourly(&queue.id, client, max).await? {
+            return Err(ServiceError::Limit(LimitReached::PerHour(max)));
         }
-        self.issue_ticket(queue, channel).await
+        self.issue_ticket(queue, channel, lang).await
     }
 
     pub async fn snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, ServiceError> {
@@ -267,9 +267,18 @@ impl WaitingRoom {
         Ok(self.store.ticket(queue, number).await?)
     }
 
-    /// Every ticket of the day, by number.
-    pub async fn tickets(&self, queue: &QueueId) -> Result<Vec<Ticket>, ServiceError> {
-        Ok(self.store.tickets(queue).await?)
+    /// What the staff console of `queue` starts from (and re-reads only after a gap).
+    pub async fn console(&self, queue: &QueueInfo) -> Result<Console, ServiceError> {
+        let day = self.store.day(&queue.id).await?;
+        let calendar = &self.setup.calendar;
+        Ok(Console {
+            queues: self.setup.queues.clone(),
+            queue: queue.clone(),
+            counters: self.setup.counters.clone(),
+            day,
+            now_ms: calendar.now().now_ms,
+            utc_offset_ms: calendar.utc_offset_ms(),
+        })
     }
 
     /// The customer cancels their own ticket.
@@ -278,9 +287,15 @@ impl WaitingRoom {
             .ticket_by_token(token)
             .await?
             .ok_or(ServiceError::TicketNotFound)?;
-        self.act(&ticket.queue, ticket.number, Action::Cancel, None)
-            .await?;
-        self.ticket(&ticket.queue, ticket.number)
+        self.act(
+            &ticket.queue,
+            ticket.number(),
+            TicketAction::Cancel,
+            None,
+            None,
+        )
+        .await?;
+        self.ticket(&ticket.queue, ticket.number())
             .await?
             .ok_or(ServiceError::TicketNotFound)
     }
@@ -297,17 +312,23 @@ impl WaitingRoom {
             .await?)
     }
 
-    /// A staff action on ticket `number`, refused when the ticket changed since revision `seen_rev`.
+    /// A staff action on ticket `number`, refused when the ticket changed since revision
+    /// `seen_rev`; `counter` is where [`TicketAction::Call`] calls to.
     pub async fn act(
         &self,
         queue: &QueueId,
         number: u64,
-        action: Action,
+        action: TicketAction,
+        counter: Option<&CounterId>,
         seen_rev: Option<u64>,
     ) -> Result<u64, ServiceError> {
+        if action == TicketAction::Call && counter.is_none() {
+            return Err(ServiceError::CounterMissing);
+        }
+        let at = self.setup.calendar.now();
         Ok(self
             .store
-            .act(queue, number, &action, seen_rev, self.setup.calendar.now())
+            .act(queue, number, action, counter, seen_rev, at)
             .await?)
     }
 
@@ -318,8 +339,11 @@ impl WaitingRoom {
             .await?)
     }
 
-    /// The staff restarts the day's numbering now.
-    pub async fn reset(&self, queue: &QueueId) -> Result<(), ServiceError> {
+    /// The staff restarts the day's numbering now, having typed [`RESET_CONFIRMATION`].
+    pub async fn reset(&self, queue: &QueueId, confirmation: &str) -> Result<(), ServiceError> {
+        if confirmation.trim() != RESET_CONFIRMATION {
+            return Err(ServiceError::ResetNotConfirmed);
+        }
         let now = self.setup.calendar.now();
         let (day, _) = self.setup.calendar.day_of(jiff::Timestamp::now());
         self.store.reset(queue, &day, true, now).await?;
@@ -337,12 +361,6 @@ impl WaitingRoom {
             }
         }
         Ok(())
-    }
-
-    pub async fn analytics(&self, queue: &QueueId) -> Result<Analytics, ServiceError> {
-        let tickets = self.store.tickets(queue).await?;
-        let calendar = &self.setup.calendar;
-        Ok(Analytics::of(&tickets, |ms| calendar.local_hour(ms)))
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<HubMessage> {

@@ -4,9 +4,6 @@
 use crate::store::{Store, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use redis::AsyncCommands;
-
-const PASSWORD_KEY: &str = "wr:staff:password";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StaffError {
@@ -50,33 +47,23 @@ pub async fn init_password(
     store: &Store,
     configured: Option<&str>,
 ) -> Result<Option<String>, StaffError> {
-    let mut conn = store.connection();
     if let Some(password) = configured {
         let hashed = hash_off_thread(password.to_owned()).await?;
-        let _: () = conn
-            .set(PASSWORD_KEY, hashed)
-            .await
-            .map_err(StoreError::from)?;
+        store.set_staff_password_hash(&hashed, false).await?;
         return Ok(None);
     }
-    let exists: bool = conn.exists(PASSWORD_KEY).await.map_err(StoreError::from)?;
-    if exists {
+    if store.staff_password_hash().await?.is_some() {
         return Ok(None);
     }
     let generated = generate_password();
     let hashed = hash_off_thread(generated.clone()).await?;
-    let set: bool = conn
-        .set_nx(PASSWORD_KEY, hashed)
-        .await
-        .map_err(StoreError::from)?;
+    let set = store.set_staff_password_hash(&hashed, true).await?;
     Ok(set.then_some(generated))
 }
 
 /// Whether `candidate` is the staff password (argon2 runs off the async threads).
 pub async fn verify_password(store: &Store, candidate: &str) -> Result<bool, StaffError> {
-    let mut conn = store.connection();
-    let stored: Option<String> = conn.get(PASSWORD_KEY).await.map_err(StoreError::from)?;
-    let Some(stored) = stored else {
+    let Some(stored) = store.staff_password_hash().await? else {
         return Ok(false);
     };
     let candidate = candidate.to_owned();

@@ -1,29 +1,28 @@
--- A staff or customer action on one ticket.
--- ARGV: 5 action (call, recall, done, no_show, cancel, requeue), 6 number,
---       7 the ticket revision the actor saw ('' = any), 8 counter (call)
-local action, expected, counter = ARGV[5], ARGV[7], ARGV[8]
-local t = load(ARGV[6])
+-- A staff or customer action on one ticket (TicketAction; the rule is TicketAction::outcome).
+-- Own ARGV: ACTION (call, recall, done, no_show, cancel, requeue), NUMBER,
+--           SEEN_REV (the ticket revision the actor saw; '' = any), COUNTER (for call)
+local t = read_ticket(NUMBER)
 if not t then return {'not_found'} end
-if expected ~= '' and tonumber(expected) ~= t.rev then return {'conflict', t.state} end
+if SEEN_REV ~= '' and tonumber(SEEN_REV) ~= t.rev then return {'conflict', t.state} end
 local s = t.state
 local version
-if action == 'call' and s == 'waiting' and counter ~= '' then
-  version = call(t, counter, false)
-elseif action == 'recall' and s == 'called' then
-  version = call(t, t.counter, true)
-elseif (action == 'done' or action == 'no_show') and s == 'called' then
-  version = finish(t, action)
-elseif action == 'cancel' and (s == 'waiting' or s == 'called') then
+if ACTION == 'call' and s == 'waiting' and COUNTER ~= '' then
+  version = call_to_counter(t, COUNTER, false)
+elseif ACTION == 'recall' and s == 'called' then
+  version = call_to_counter(t, t.counter, true)
+elseif (ACTION == 'done' or ACTION == 'no_show') and s == 'called' then
+  version = finish(t, ACTION)
+elseif ACTION == 'cancel' and (s == 'waiting' or s == 'called') then
   version = finish(t, 'cancelled')
-elseif action == 'requeue' and (s == 'called' or s == 'no_show') then
+elseif ACTION == 'requeue' and (s == 'called' or s == 'no_show') then
   if s == 'called' then leave_counter(t) end
   t.state = 'waiting'
   t.finished_at = nil
-  save(t)
+  write_ticket(t)
   redis.call('LPUSH', WAITING, t.number)
-  version = publish({change = 'requeued', number = t.number})
+  version = publish({change = 'requeued', number = t.number}, t)
 else
   return {'conflict', s}
 end
-touch()
+extend_day()
 return {'ok', version}

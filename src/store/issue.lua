@@ -1,15 +1,15 @@
--- Issue the next number. ARGV: 5 channel, 6 token
-local channel, token = ARGV[5], ARGV[6]
+-- Issue the next number. Own ARGV: CHANNEL (kiosk, remote, api), TOKEN, LANG
 local intake = redis.call('GET', INTAKE) or 'open'
-if intake == 'paused' or (intake == 'remote_paused' and channel == 'remote') then
+if intake == 'paused' or (intake == 'remote_paused' and CHANNEL == 'remote') then
   return {'paused', intake}
 end
 local number = redis.call('INCR', SEQ)
 local waiting = redis.call('RPUSH', WAITING, number)
-save({queue = Q, number = number, token = token, channel = channel, issued_at = NOW,
-      state = 'waiting', recalls = 0})
-redis.call('HSET', TOKENS, token, number)
-local version = publish({change = 'issued', number = number})
-touch()
+local t = {queue = Q, number = number, token = TOKEN, lang = LANG, channel = CHANNEL,
+           issued_at = NOW, state = 'waiting', recalls = 0}
+write_ticket(t)
+redis.call('HSET', TOKENS, TOKEN, number)
+local version = publish({change = 'issued', number = number}, t)
+extend_day()
 local avg = redis.call('GET', AVG_SERVICE)
 return {'ok', number, waiting - 1, version, avg or ''}

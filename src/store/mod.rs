@@ -1,72 +1,22 @@
 //! The Redis store: every state change is one Lua script, every read of several keys one MULTI.
 //!
-//! All keys of a queue share the hash tag `{<queue>}` (`wr:{default}:waiting`), so each script
-//! touches a single slot and runs unchanged on a Redis Cluster. The scripts publish the change
-//! with the queue's new version in the same step, so no change is ever seen without its event.
+//! Key names live in [`keys`]; the scripts' `KEYS`/`ARGV` are built in one place (`script.rs`).
+//! The scripts publish the change with the queue's new version in the same step, so no change
+//! is ever seen without its event.
 
+pub mod keys;
+mod script;
 pub mod sessions;
 
+use crate::day::QueueDay;
+use crate::lang::Lang;
 use crate::queue::{Call, Channel, CounterId, Intake, QueueId, QueueSnapshot, Serving};
-use crate::ticket::{IssuedTicket, Ticket, TicketState, TicketToken};
+use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
+pub use keys::{QueueKeys, EVENTS_PATTERN};
 use redis::aio::ConnectionManager;
-use redis::{AsyncCommands, Client, Script, ScriptInvocation, Value};
+use redis::{AsyncCommands, Client, ScriptInvocation, Value};
+use script::QueueScript;
 use std::time::Duration;
-
-/// The Redis keys of one queue.
-pub struct QueueKeys {
-    pub sequence: String,
-    pub waiting: String,
-    pub tickets: String,
-    pub tokens: String,
-    pub serving: String,
-    pub recent: String,
-    pub service_ms: String,
-    pub avg_service: String,
-    pub version: String,
-    pub intake: String,
-    pub day: String,
-    pub events: String,
-}
-
-impl QueueKeys {
-    pub fn of(queue: &QueueId) -> Self {
-        let key = |name: &str| format!("wr:{{{queue}}}:{name}");
-        Self {
-            sequence: key("seq"),
-            waiting: key("waiting"),
-            tickets: key("tickets"),
-            tokens: key("tokens"),
-            serving: key("serving"),
-            recent: key("recent"),
-            service_ms: key("service_ms"),
-            avg_service: key("avg_service"),
-            version: key("version"),
-            intake: key("intake"),
-            day: key("day"),
-            events: key("events"),
-        }
-    }
-
-    /// In the order of the scripts' KEYS (see prelude.lua).
-    fn script_keys(&self) -> [&str; 11] {
-        [
-            &self.sequence,
-            &self.waiting,
-            &self.tickets,
-            &self.tokens,
-            &self.serving,
-            &self.recent,
-            &self.service_ms,
-            &self.avg_service,
-            &self.version,
-            &self.intake,
-            &self.day,
-        ]
-    }
-}
-
-/// The pattern every queue's event channel matches.
-pub const EVENTS_PATTERN: &str = "wr:{*}:events";
 
 /// Why a script refused a change (and changed nothing).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,47 +71,24 @@ pub struct Moment {
 }
 
 struct Scripts {
-    issue: Script,
-    call_next: Script,
-    act: Script,
-    set_intake: Script,
-    reset: Script,
+    issue: QueueScript,
+    call_next: QueueScript,
+    act: QueueScript,
+    set_intake: QueueScript,
+    reset: QueueScript,
 }
 
 impl Scripts {
     fn new() -> Self {
-        let with_prelude =
-            |body: &str| Script::new(&format!("{}\n{body}", include_str!("prelude.lua")));
         Self {
-            issue: with_prelude(include_str!("issue.lua")),
-            call_next: with_prelude(include_str!("call_next.lua")),
-            act: with_prelude(include_str!("act.lua")),
-            set_intake: with_prelude(include_str!("set_intake.lua")),
-            reset: with_prelude(include_str!("reset.lua")),
-        }
-    }
-}
-
-/// A staff or customer action on one ticket.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
-    Call(CounterId),
-    Recall,
-    Done,
-    NoShow,
-    Cancel,
-    Requeue,
-}
-
-impl Action {
-    fn name(&self) -> &'static str {
-        match self {
-            Action::Call(_) => "call",
-            Action::Recall => "recall",
-            Action::Done => "done",
-            Action::NoShow => "no_show",
-            Action::Cancel => "cancel",
-            Action::Requeue => "requeue",
+            issue: QueueScript::new(&["CHANNEL", "TOKEN", "LANG"], include_str!("issue.lua")),
+            call_next: QueueScript::new(&["COUNTER"], include_str!("call_next.lua")),
+            act: QueueScript::new(
+                &["ACTION", "NUMBER", "SEEN_REV", "COUNTER"],
+                include_str!("act.lua"),
+            ),
+            set_intake: QueueScript::new(&["INTAKE_STATE"], include_str!("set_intake.lua")),
+            reset: QueueScript::new(&["BUSINESS_DAY", "MODE"], include_str!("reset.lua")),
         }
     }
 }
@@ -210,20 +137,6 @@ impl Store {
         Ok(())
     }
 
-    fn invocation<'a>(script: &'a Script, queue: &QueueId, at: Moment) -> ScriptInvocation<'a> {
-        let keys = QueueKeys::of(queue);
-        let mut invocation = script.prepare_invoke();
-        for key in keys.script_keys() {
-            invocation.key(key);
-        }
-        invocation
-            .arg(queue.as_str())
-            .arg(&keys.events)
-            .arg(at.now_ms)
-            .arg(at.expire_at);
-        invocation
-    }
-
     async fn run(&self, invocation: ScriptInvocation<'_>) -> Result<Vec<Value>, StoreError> {
         let mut conn = self.conn.clone();
         let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
@@ -238,12 +151,12 @@ impl Store {
             "empty" => Err(StoreError::Refused(Refusal::Empty)),
             "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
             "paused" => {
-                let intake = parse_intake(detail()?.as_deref());
+                let intake = parse_intake(detail()?.as_deref())?;
                 Err(StoreError::Refused(Refusal::Paused(intake)))
             }
             "conflict" => {
                 let state = detail()?.unwrap_or_default();
-                let state = serde_json::from_value(serde_json::Value::String(state))
+                let state: TicketState = serde_json::from_value(serde_json::Value::String(state))
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 Err(StoreError::Refused(Refusal::Conflict(state)))
             }
@@ -259,11 +172,19 @@ impl Store {
         queue: &QueueId,
         channel: Channel,
         token: &TicketToken,
+        lang: Lang,
         prefix: &str,
         at: Moment,
     ) -> Result<IssuedTicket, StoreError> {
-        let mut invocation = Self::invocation(&self.scripts.issue, queue, at);
-        invocation.arg(channel.as_str()).arg(token.as_str());
+        let invocation = self.scripts.issue.invoke(
+            queue,
+            at,
+            &[
+                ("CHANNEL", channel.as_str()),
+                ("TOKEN", token.as_str()),
+                ("LANG", lang.code()),
+            ],
+        );
         let reply = self.run(invocation).await?;
         let number = int_at(&reply, 1)?;
         let avg_service_ms = reply
@@ -289,32 +210,40 @@ impl Store {
         counter: &CounterId,
         at: Moment,
     ) -> Result<(u64, u64), StoreError> {
-        let mut invocation = Self::invocation(&self.scripts.call_next, queue, at);
-        invocation.arg(counter.as_str());
+        let invocation = self
+            .scripts
+            .call_next
+            .invoke(queue, at, &[("COUNTER", counter.as_str())]);
         let reply = self.run(invocation).await?;
         Ok((int_at(&reply, 1)?, int_at(&reply, 2)?))
     }
 
     /// Applies `action` to ticket `number` if it still has revision `seen_rev` (when given);
-    /// answers the queue's version.
+    /// `counter` is where [`TicketAction::Call`] calls to. Answers the queue's version.
     pub async fn act(
         &self,
         queue: &QueueId,
         number: u64,
-        action: &Action,
+        action: TicketAction,
+        counter: Option<&CounterId>,
         seen_rev: Option<u64>,
         at: Moment,
     ) -> Result<u64, StoreError> {
-        let mut invocation = Self::invocation(&self.scripts.act, queue, at);
-        let counter = match action {
-            Action::Call(c) => c.as_str(),
-            _ => "",
-        };
-        invocation
-            .arg(action.name())
-            .arg(number)
-            .arg(seen_rev.map(|r| r.to_string()).unwrap_or_default())
-            .arg(counter);
+        let number = number.to_string();
+        let seen_rev = seen_rev.map(|r| r.to_string()).unwrap_or_default();
+        let invocation = self.scripts.act.invoke(
+            queue,
+            at,
+            &[
+                ("ACTION", action.as_str()),
+                ("NUMBER", &number),
+                ("SEEN_REV", &seen_rev),
+                (
+                    "COUNTER",
+                    counter.map(CounterId::as_str).unwrap_or_default(),
+                ),
+            ],
+        );
         let reply = self.run(invocation).await?;
         int_at(&reply, 1)
     }
@@ -325,8 +254,10 @@ impl Store {
         intake: Intake,
         at: Moment,
     ) -> Result<u64, StoreError> {
-        let mut invocation = Self::invocation(&self.scripts.set_intake, queue, at);
-        invocation.arg(intake.as_str());
+        let invocation =
+            self.scripts
+                .set_intake
+                .invoke(queue, at, &[("INTAKE_STATE", intake.as_str())]);
         let reply = self.run(invocation).await?;
         int_at(&reply, 1)
     }
@@ -340,8 +271,11 @@ impl Store {
         force: bool,
         at: Moment,
     ) -> Result<bool, StoreError> {
-        let mut invocation = Self::invocation(&self.scripts.reset, queue, at);
-        invocation.arg(day).arg(if force { "force" } else { "" });
+        let mode = if force { "force" } else { "" };
+        let invocation =
+            self.scripts
+                .reset
+                .invoke(queue, at, &[("BUSINESS_DAY", day), ("MODE", mode)]);
         let mut conn = self.conn.clone();
         let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
         Ok(reply.first().map(as_string).transpose()?.as_deref() == Some("ok"))
@@ -351,8 +285,19 @@ impl Store {
     pub async fn snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, StoreError> {
         let keys = QueueKeys::of(queue);
         let mut conn = self.conn.clone();
+        let raw: RawSnapshot = snapshot_reads(&keys).query_async(&mut conn).await?;
+        raw.into_snapshot(queue)
+    }
+
+    /// The snapshot and every ticket of the day, read together (one MULTI/EXEC): what the staff
+    /// console starts from, and reads again only after a gap in the events.
+    pub async fn day(&self, queue: &QueueId) -> Result<QueueDay, StoreError> {
+        let keys = QueueKeys::of(queue);
+        let mut conn = self.conn.clone();
+        let mut reads = snapshot_reads(&keys);
+        reads.hvals(keys.tickets());
         #[allow(clippy::type_complexity)]
-        let (version, waiting, serving, recent, last_number, intake, avg): (
+        let (version, waiting, serving, recent, last_number, intake, avg, tickets): (
             Option<u64>,
             Vec<u64>,
             Vec<(String, u64)>,
@@ -360,17 +305,113 @@ impl Store {
             Option<u64>,
             Option<String>,
             Option<u64>,
-        ) = redis::pipe()
+            Vec<String>,
+        ) = reads.query_async(&mut conn).await?;
+        let raw = (version, waiting, serving, recent, last_number, intake, avg);
+        let snapshot = raw.into_snapshot(queue)?;
+        let tickets = tickets
+            .iter()
+            .map(|json| parse_ticket(json).map(|t| t.summary))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(QueueDay::new(snapshot, tickets))
+    }
+
+    pub async fn ticket(&self, queue: &QueueId, number: u64) -> Result<Option<Ticket>, StoreError> {
+        let mut conn = self.conn.clone();
+        let raw: Option<String> = conn.hget(QueueKeys::of(queue).tickets(), number).await?;
+        raw.map(|json| parse_ticket(&json)).transpose()
+    }
+
+    /// The number of the ticket with `token` in `queue`, if it exists today.
+    pub async fn number_of(
+        &self,
+        queue: &QueueId,
+        token: &TicketToken,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut conn = self.conn.clone();
+        Ok(conn
+            .hget(QueueKeys::of(queue).tokens(), token.as_str())
+            .await?)
+    }
+
+    /// Counts one more take by `client` of `queue` in the current hour; answers whether it stays
+    /// within `max` (a take over the limit is not counted).
+    pub async fn take_hourly(
+        &self,
+        queue: &QueueId,
+        client: &str,
+        max: u32,
+    ) -> Result<bool, StoreError> {
+        let key = QueueKeys::of(queue).hourly_takes(client);
+        let mut conn = self.conn.clone();
+        let (taken, _): (u32, bool) = redis::pipe()
             .atomic()
-            .get(&keys.version)
-            .lrange(&keys.waiting, 0, -1)
-            .hgetall(&keys.serving)
-            .lrange(&keys.recent, 0, -1)
-            .get(&keys.sequence)
-            .get(&keys.intake)
-            .get(&keys.avg_service)
+            .incr(&key, 1)
+            .expire(&key, 3600)
             .query_async(&mut conn)
             .await?;
+        if taken > max {
+            let _: () = conn.decr(&key, 1).await?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// The argon2 hash of the staff password, if one is set.
+    pub async fn staff_password_hash(&self) -> Result<Option<String>, StoreError> {
+        let mut conn = self.conn.clone();
+        Ok(conn.get(keys::STAFF_PASSWORD).await?)
+    }
+
+    /// Stores the staff password's hash; with `only_if_unset`, only when none is stored yet.
+    /// Answers whether it was stored.
+    pub async fn set_staff_password_hash(
+        &self,
+        hash: &str,
+        only_if_unset: bool,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        if only_if_unset {
+            Ok(conn.set_nx(keys::STAFF_PASSWORD, hash).await?)
+        } else {
+            let _: () = conn.set(keys::STAFF_PASSWORD, hash).await?;
+            Ok(true)
+        }
+    }
+}
+
+/// What [`snapshot_reads`] answers, in its order.
+type RawSnapshot = (
+    Option<u64>,
+    Vec<u64>,
+    Vec<(String, u64)>,
+    Vec<String>,
+    Option<u64>,
+    Option<String>,
+    Option<u64>,
+);
+
+/// The reads of a snapshot, as one MULTI/EXEC that callers may extend.
+fn snapshot_reads(keys: &QueueKeys) -> redis::Pipeline {
+    let mut pipe = redis::pipe();
+    pipe.atomic()
+        .get(keys.version())
+        .lrange(keys.waiting(), 0, -1)
+        .hgetall(keys.serving())
+        .lrange(keys.recent(), 0, -1)
+        .get(keys.sequence())
+        .get(keys.intake())
+        .get(keys.avg_service());
+    pipe
+}
+
+trait IntoSnapshot {
+    fn into_snapshot(self, queue: &QueueId) -> Result<QueueSnapshot, StoreError>;
+}
+
+impl IntoSnapshot for RawSnapshot {
+    fn into_snapshot(self, queue: &QueueId) -> Result<QueueSnapshot, StoreError> {
+        let (version, waiting, serving, recent, last_number, intake, avg) = self;
         let mut serving = serving
             .into_iter()
             .map(|(counter, number)| {
@@ -393,39 +434,9 @@ impl Store {
             serving,
             recent_calls,
             last_number: last_number.unwrap_or(0),
-            intake: parse_intake(intake.as_deref()),
+            intake: parse_intake(intake.as_deref())?,
             avg_service_ms: avg,
         })
-    }
-
-    pub async fn ticket(&self, queue: &QueueId, number: u64) -> Result<Option<Ticket>, StoreError> {
-        let mut conn = self.conn.clone();
-        let raw: Option<String> = conn.hget(QueueKeys::of(queue).tickets, number).await?;
-        raw.map(|json| parse_ticket(&json)).transpose()
-    }
-
-    /// The number of the ticket with `token` in `queue`, if it exists today.
-    pub async fn number_of(
-        &self,
-        queue: &QueueId,
-        token: &TicketToken,
-    ) -> Result<Option<u64>, StoreError> {
-        let mut conn = self.conn.clone();
-        Ok(conn
-            .hget(QueueKeys::of(queue).tokens, token.as_str())
-            .await?)
-    }
-
-    /// Every ticket of the day, by number.
-    pub async fn tickets(&self, queue: &QueueId) -> Result<Vec<Ticket>, StoreError> {
-        let mut conn = self.conn.clone();
-        let raw: Vec<(u64, String)> = conn.hgetall(QueueKeys::of(queue).tickets).await?;
-        let mut tickets = raw
-            .iter()
-            .map(|(_, json)| parse_ticket(json))
-            .collect::<Result<Vec<_>, _>>()?;
-        tickets.sort_by_key(|t| t.number);
-        Ok(tickets)
     }
 }
 
@@ -433,12 +444,11 @@ fn parse_ticket(json: &str) -> Result<Ticket, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("ticket: {e}")))
 }
 
-fn parse_intake(raw: Option<&str>) -> Intake {
-    match raw {
-        Some("paused") => Intake::Paused,
-        Some("remote_paused") => Intake::RemotePaused,
-        _ => Intake::Open,
-    }
+/// No intake key means open; anything but a known name is corrupt data, never a guess.
+fn parse_intake(raw: Option<&str>) -> Result<Intake, StoreError> {
+    raw.map_or(Ok(Intake::Open), |raw| {
+        Intake::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+    })
 }
 
 fn as_string(v: &Value) -> Result<String, StoreError> {
@@ -457,16 +467,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn all_keys_of_a_queue_share_one_hash_tag() {
-        let keys = QueueKeys::of(&QueueId::parse("kaikei").unwrap());
-        for key in keys.script_keys().into_iter().chain([keys.events.as_str()]) {
-            assert!(key.starts_with("wr:{kaikei}:"), "{key}");
-        }
-    }
-
-    #[test]
     fn a_bad_url_is_refused_with_a_message() {
         let err = Store::open("http://nope").err().expect("must fail");
         assert!(err.to_string().contains("REDIS_URL"), "{err}");
+    }
+
+    #[test]
+    fn unknown_intake_is_corrupt_data() {
+        assert_eq!(parse_intake(None).unwrap(), Intake::Open);
+        assert_eq!(parse_intake(Some("paused")).unwrap(), Intake::Paused);
+        assert!(parse_intake(Some("closed")).is_err());
     }
 }

@@ -23,10 +23,6 @@ impl RedisSessionStore {
         Self { conn }
     }
 
-    fn key(id: &Id) -> String {
-        format!("wr:session:{id}")
-    }
-
     /// Writes the record; `only_new`: only if no session has this id yet. Answers whether it wrote.
     async fn write(&self, record: &Record, only_new: bool) -> Result<bool> {
         let json = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
@@ -38,7 +34,7 @@ impl RedisSessionStore {
         }
         let mut conn = self.conn.clone();
         let written: Option<String> = conn
-            .set_options(Self::key(&record.id), json, options)
+            .set_options(super::keys::session(&record.id), json, options)
             .await
             .map_err(backend)?;
         Ok(written.is_some())
@@ -64,14 +60,14 @@ impl SessionStore for RedisSessionStore {
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let mut conn = self.conn.clone();
-        let raw: Option<String> = conn.get(Self::key(id)).await.map_err(backend)?;
+        let raw: Option<String> = conn.get(super::keys::session(id)).await.map_err(backend)?;
         raw.map(|json| serde_json::from_str(&json).map_err(|e| Error::Decode(e.to_string())))
             .transpose()
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
         let mut conn = self.conn.clone();
-        let _: () = conn.del(Self::key(id)).await.map_err(backend)?;
+        let _: () = conn.del(super::keys::session(id)).await.map_err(backend)?;
         Ok(())
     }
 }

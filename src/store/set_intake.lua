@@ -1,4 +1,4 @@
--- Pause or resume intake. ARGV: 5 open | remote_paused | paused
-if (redis.call('GET', INTAKE) or 'open') == ARGV[5] then return {'ok', tonumber(redis.call('GET', VERSION) or 0)} end
-redis.call('SET', INTAKE, ARGV[5])
-return {'ok', publish({change = 'intake', intake = ARGV[5]})}
+-- Pause or resume intake. Own ARGV: INTAKE_STATE (open, remote_paused, paused)
+if (redis.call('GET', INTAKE) or 'open') == INTAKE_STATE then return {'ok', tonumber(redis.call('GET', VERSION) or 0)} end
+redis.call('SET', INTAKE, INTAKE_STATE)
+return {'ok', publish({change = 'intake', intake = INTAKE_STATE})}

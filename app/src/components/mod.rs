@@ -1,2 +1,3 @@
-pub mod lang_switch;
+pub mod lang_menu;
+pub mod page;
 pub mod ticket_slip;

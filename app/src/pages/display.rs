@@ -1,12 +1,15 @@
 //! The display board (`/display`), a TV: now serving per counter, the last calls, the waiting
-//! count; each call chimes and is spoken, one announcement after another.
+//! count; each call chimes and is spoken in the board's language, one after another.
 
-use crate::components::lang_switch::{use_lang, LangSwitch};
+use crate::components::lang_menu::to_lang;
+use crate::components::page::{Loaded, Page};
 use crate::error::AppError;
-use crate::live::use_live_queue;
+use crate::i18n::*;
+use crate::live::use_live;
+use crate::words::counter_name;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use waitingroom::{counter_name, Call, Intake, Lang, QueueInfo, QueueSnapshot};
+use waitingroom::{Call, Intake, QueueInfo, QueueSnapshot};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BoardSetup {
@@ -15,7 +18,7 @@ pub struct BoardSetup {
 
 #[server(endpoint = "display/setup")]
 pub async fn load_board() -> Result<BoardSetup, AppError> {
-    let room = crate::server_ctx::room()?;
+    let room = crate::ssr::room()?;
     let mut queues = Vec::new();
     for info in room.queues() {
         queues.push((info.clone(), room.snapshot(&info.id).await?));
@@ -23,140 +26,129 @@ pub async fn load_board() -> Result<BoardSetup, AppError> {
     Ok(BoardSetup { queues })
 }
 
-/// 「受付番号42番の方、2番窓口へお越しください」
-pub fn announcement(label: &str, call: &Call, lang: Lang) -> String {
-    match lang {
-        Lang::Ja => format!(
-            "受付番号{label}番の方、{}へお越しください",
-            counter_name(&call.counter, Lang::Ja)
-        ),
-        Lang::En => format!(
-            "Number {label}, please come to {}",
-            counter_name(&call.counter, Lang::En)
-        ),
-    }
+/// 「受付番号42番の方、2番窓口へお越しください」, in `locale`.
+pub fn announcement(locale: Locale, label: &str, call: &Call) -> String {
+    td_string!(
+        locale,
+        display.announcement,
+        label = label,
+        counter = counter_name(locale, &call.counter)
+    )
 }
 
 #[component]
 pub fn DisplayPage() -> impl IntoView {
-    let lang = use_lang();
+    let i18n = use_i18n();
     let setup = Resource::new(|| (), |_| load_board());
     let (sound_on, set_sound_on) = signal(false);
+    let sound = move || {
+        view! {
+            <button
+                type="button"
+                class="sound-toggle"
+                class:on=sound_on
+                aria-pressed=move || sound_on.get().to_string()
+                on:click=move |_| set_sound_on.set(crate::sound::enable())
+            >
+                {move || if sound_on.get() {
+                    t_string!(i18n, display.sound_on)
+                } else {
+                    t_string!(i18n, display.enable_sound)
+                }}
+            </button>
+        }
+    };
     view! {
-        <section class="board">
-            <header class="bar">
-                <h1>{move || lang.get().pick("呼び出し案内", "Now serving")}</h1>
-                <button
-                    type="button"
-                    class="sound-toggle"
-                    class:on=sound_on
-                    aria-pressed=move || sound_on.get().to_string()
-                    on:click=move |_| set_sound_on.set(crate::sound::enable())
-                >
-                    {move || if sound_on.get() {
-                        lang.get().pick("音声案内 オン", "Sound on")
-                    } else {
-                        lang.get().pick("タップして音声を有効にする", "Tap to enable sound")
-                    }}
-                </button>
-                <LangSwitch />
-            </header>
-            <Transition fallback=move || view! { <p class="loading">{move || lang.get().pick("読み込み中…", "Loading…")}</p> }>
-                {move || Suspend::new(async move {
-                    match setup.await {
-                        Ok(setup) => setup
-                            .queues
-                            .into_iter()
-                            .map(|(info, initial)| view! { <QueueBoard info initial /> })
-                            .collect_view()
-                            .into_any(),
-                        Err(error) => view! { <p class="error" role="alert">{move || error.message(lang.get())}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        <Page class="board" title=move || t!(i18n, display.title) tools=sound>
+            <Loaded
+                resource=setup
+                retry=true
+                view=|setup: BoardSetup| setup
+                    .queues
+                    .into_iter()
+                    .map(|(info, initial)| view! { <QueueBoard info initial /> })
+                    .collect_view()
+            />
+        </Page>
     }
 }
 
 #[component]
 fn QueueBoard(info: QueueInfo, initial: QueueSnapshot) -> impl IntoView {
-    let lang = use_lang();
-    let live = use_live_queue(initial);
-    let shown = live.snapshot;
+    let i18n = use_i18n();
+    let live = use_live(initial);
+    let shown = live.view();
+    let info = StoredValue::new(info);
 
-    // Announce every new call, in order; the calls present at load are history, not news.
-    let announce_info = info.clone();
+    // Announce every new call, in order, in the board's language; the calls present at load
+    // are history, not news.
     Effect::new(move |last: Option<Option<(u64, u64)>>| {
-        let calls = shown.get().recent_calls;
+        let calls = shown.with(|s| s.recent_calls.clone());
         let newest_key = calls.first().map(|c| (c.at, c.number));
         if let Some(last) = last {
+            let locale = i18n.get_locale_untracked();
             let fresh: Vec<&Call> = calls
                 .iter()
                 .take_while(|c| Some((c.at, c.number)) != last)
                 .collect();
             for call in fresh.into_iter().rev() {
-                let label = announce_info.label(call.number);
-                crate::sound::announce(&announcement(&label, call, Lang::Ja), "ja");
+                let label = info.with_value(|q| q.label(call.number));
+                let text = announcement(locale, &label, call);
+                crate::sound::announce(&text, to_lang(locale).speech_code());
             }
         }
         newest_key
     });
 
-    let serving_info = info.clone();
-    let recent_info = info.clone();
-    let title_info = info.clone();
+    let label = move |number: u64| info.with_value(|q| q.label(number));
     view! {
-        <div class="queue-board" data-queue=info.id.to_string() data-live=move || live.status()>
-            <h2>{move || title_info.name(lang.get()).to_owned()}</h2>
-            {move || match shown.get().intake {
+        <div class="queue-board" data-queue=info.with_value(|q| q.id.to_string()) data-live=move || live.status()>
+            <h2>{move || info.with_value(|q| q.name(to_lang(i18n.get_locale())).to_owned())}</h2>
+            {move || match shown.with(|s| s.intake) {
                 Intake::Open => None,
                 Intake::RemotePaused => Some(view! {
-                    <p class="board-intake" role="status">{move || lang.get().pick("オンライン受付は停止中です", "Remote check-in is paused")}</p>
+                    <p class="board-intake" role="status">{t!(i18n, display.remote_paused)}</p>
                 }.into_any()),
                 Intake::Paused => Some(view! {
-                    <p class="board-intake" role="status">{move || lang.get().pick("ただいま受付を停止しています", "We are not taking new tickets")}</p>
+                    <p class="board-intake" role="status">{t!(i18n, display.paused)}</p>
                 }.into_any()),
             }}
             <div class="serving">
                 <For
-                    each=move || shown.get().serving
+                    each=move || shown.with(|s| s.serving.clone())
                     key=|s| (s.counter.clone(), s.number)
                     children=move |s| {
-                        let label = serving_info.label(s.number);
                         let counter = s.counter.clone();
                         view! {
                             <div class="serving-row" data-testid="serving-row">
-                                <span class="serving-counter">{move || counter_name(&counter, lang.get())}</span>
-                                <span class="serving-number">{label}</span>
+                                <span class="serving-counter">{move || counter_name(i18n.get_locale(), &counter)}</span>
+                                <span class="serving-number">{label(s.number)}</span>
                             </div>
                         }
                     }
                 />
-                <Show when=move || shown.get().serving.is_empty()>
-                    <p class="muted">{move || lang.get().pick("ただいま呼び出し中の番号はありません", "No number is being called")}</p>
+                <Show when=move || shown.with(|s| s.serving.is_empty())>
+                    <p class="muted">{t!(i18n, display.none_called)}</p>
                 </Show>
             </div>
             <div class="board-side">
                 <p class="board-waiting">
-                    {move || lang.get().pick("お待ちの方", "Waiting")} " "
-                    <strong data-testid="board-waiting">{move || shown.get().waiting.len()}</strong>
-                    {move || lang.get().pick("人", "")}
+                    {t!(i18n, display.waiting)} " "
+                    <strong data-testid="board-waiting">{move || shown.with(|s| s.waiting.len())}</strong>
                 </p>
-                <h3>{move || lang.get().pick("最近の呼び出し", "Recent calls")}</h3>
-                <ol class="recent-calls">
+                <h3>{t!(i18n, display.recent)}</h3>
+                <ul class="recent-calls">
                     {move || {
-                        let info = recent_info.clone();
-                        shown
-                            .get()
-                            .recent_calls
+                        let locale = i18n.get_locale();
+                        shown.with(|s| s.recent_calls.clone())
                             .into_iter()
                             .map(|c| {
-                                let text = format!("{} → {}", info.label(c.number), counter_name(&c.counter, lang.get()));
-                                view! { <li>{text}</li> }
+                                let text = td_string!(locale, display.recent_call, label = label(c.number), counter = counter_name(locale, &c.counter));
+                                view! { <li data-testid="recent-call">{text}</li> }
                             })
                             .collect_view()
                     }}
-                </ol>
+                </ul>
             </div>
         </div>
     }

@@ -1,53 +1,20 @@
 //! The start page: where each screen lives.
 
-use crate::components::lang_switch::{href_in, use_lang, LangSwitch};
+use crate::components::page::Page;
+use crate::i18n::*;
 use leptos::prelude::*;
-
-const SCREENS: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "/kiosk",
-        "受付機（キオスク）",
-        "Kiosk",
-        "店頭のタッチパネルで整理券を発行します",
-        "The touch panel in the store issues tickets",
-    ),
-    (
-        "/join",
-        "オンライン受付",
-        "Remote check-in",
-        "スマートフォンから整理券を取れます",
-        "Take a ticket from a phone",
-    ),
-    (
-        "/display",
-        "呼び出し案内",
-        "Display board",
-        "テレビに呼び出し番号を表示し、音声で案内します",
-        "The TV shows and announces the calls",
-    ),
-    (
-        "/admin",
-        "スタッフ画面",
-        "Staff console",
-        "呼び出し・完了・不在などの操作（ログインが必要）",
-        "Call, recall, done, no-show (sign-in required)",
-    ),
-];
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let lang = use_lang();
+    let i18n = use_i18n();
     view! {
-        <section class="page narrow">
-            <header class="bar"><h1>"待合室 Waiting Room"</h1><LangSwitch /></header>
+        <Page class="page narrow" title=move || t!(i18n, home.title)>
             <ul class="screens">
-                {SCREENS.iter().map(|(path, ja, en, about_ja, about_en)| view! {
-                    <li>
-                        <a href=move || href_in(lang.get(), path)>{move || lang.get().pick(ja, en)}</a>
-                        <span>{move || lang.get().pick(about_ja, about_en)}</span>
-                    </li>
-                }).collect_view()}
+                <li><a href="/kiosk">{t!(i18n, home.kiosk)}</a><span>{t!(i18n, home.kiosk_about)}</span></li>
+                <li><a href="/join">{t!(i18n, home.join)}</a><span>{t!(i18n, home.join_about)}</span></li>
+                <li><a href="/display">{t!(i18n, home.display)}</a><span>{t!(i18n, home.display_about)}</span></li>
+                <li><a href="/admin">{t!(i18n, home.admin)}</a><span>{t!(i18n, home.admin_about)}</span></li>
             </ul>
-        </section>
+        </Page>
     }
 }

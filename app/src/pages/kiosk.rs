@@ -1,9 +1,10 @@
 //! The kiosk (`/kiosk`): the touch panel in the store with the big 「受付」 button.
 
-use crate::components::lang_switch::{use_lang, LangSwitch};
+use crate::components::page::{failure, ErrorText, Loaded, Page};
 use crate::components::ticket_slip::{TicketSlip, TicketSlipData};
 use crate::error::AppError;
-use crate::live::use_live_queue;
+use crate::i18n::*;
+use crate::live::use_live;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
@@ -12,9 +13,6 @@ use waitingroom::{Intake, QueueInfo, QueueSnapshot};
 
 /// How long the issued ticket stays on screen before the kiosk is ready for the next customer.
 const SHOW_TICKET_FOR: Duration = Duration::from_secs(30);
-/// After an error, how long before the kiosk tries to load the queues again.
-#[cfg(feature = "hydrate")]
-const RETRY_AFTER: Duration = Duration::from_secs(3);
 
 /// The queues the kiosk offers, each with its current snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,7 +23,7 @@ pub struct KioskSetup {
 /// `queue`: offer only this queue (a kiosk per service); all configured queues when absent.
 #[server(endpoint = "kiosk/setup")]
 pub async fn load_kiosk(queue: Option<String>) -> Result<KioskSetup, AppError> {
-    let room = crate::server_ctx::room()?;
+    let room = crate::ssr::room()?;
     let infos: Vec<QueueInfo> = match queue {
         Some(raw) => vec![room.queue(&raw)?.clone()],
         None => room.queues().to_vec(),
@@ -38,16 +36,15 @@ pub async fn load_kiosk(queue: Option<String>) -> Result<KioskSetup, AppError> {
     Ok(KioskSetup { queues })
 }
 
-/// Issues the next number of `queue` to a customer at the kiosk.
+/// Issues the next number of `queue` to a customer at the kiosk, in the kiosk's language.
 #[server(endpoint = "kiosk/issue_ticket")]
 pub async fn issue_ticket(queue: String) -> Result<TicketSlipData, AppError> {
-    let room = crate::server_ctx::room()?;
+    let room = crate::ssr::room()?;
     let info = room.queue(&queue)?.clone();
     let ticket = room
-        .issue_ticket(&info, waitingroom::Channel::Kiosk)
+        .issue_ticket(&info, waitingroom::Channel::Kiosk, crate::ssr::lang())
         .await?;
-    let url =
-        waitingroom::services::ticket_url(&crate::server_ctx::base_url(&room).await, &ticket.token);
+    let url = waitingroom::services::ticket_url(&crate::ssr::base_url(&room).await, &ticket.token);
     Ok(TicketSlipData {
         url,
         queue: info,
@@ -57,38 +54,20 @@ pub async fn issue_ticket(queue: String) -> Result<TicketSlipData, AppError> {
 
 #[component]
 pub fn KioskPage() -> impl IntoView {
-    let lang = use_lang();
+    let i18n = use_i18n();
     let query = use_query_map();
     let setup = Resource::new(move || query.read().get("queue"), load_kiosk);
     view! {
-        <section class="kiosk">
-            <header class="bar">
-                <h1>{move || lang.get().pick("受付", "Reception")}</h1>
-                <LangSwitch />
-            </header>
-            <Transition fallback=move || {
-                view! { <p class="loading">{move || lang.get().pick("読み込み中…", "Loading…")}</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match setup.await {
-                        Ok(setup) => view! { <KioskScreen setup /> }.into_any(),
-                        Err(error) => {
-                            // Redis may be back in a moment: try again without a reload.
-                            #[cfg(feature = "hydrate")]
-                            set_timeout(move || setup.refetch(), RETRY_AFTER);
-                            view! { <p class="error" role="alert">{move || error.message(lang.get())}</p> }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Transition>
-        </section>
+        <Page class="kiosk" title=move || t!(i18n, kiosk.title)>
+            // nobody reloads a kiosk: when Redis is back, it comes back by itself
+            <Loaded resource=setup retry=true view=|setup| view! { <KioskScreen setup /> } />
+        </Page>
     }
 }
 
 #[component]
 fn KioskScreen(setup: KioskSetup) -> impl IntoView {
-    let lang = use_lang();
+    let i18n = use_i18n();
     let issue = ServerAction::<IssueTicket>::new();
     let result = issue.value();
     // Back to the idle screen by itself, unless another ticket was issued meanwhile.
@@ -121,10 +100,10 @@ fn KioskScreen(setup: KioskSetup) -> impl IntoView {
                             <TicketSlip slip />
                             <div class="slip-actions no-print">
                                 <button type="button" class="big-secondary" on:click=move |_| print_page()>
-                                    {move || lang.get().pick("印刷する", "Print")}
+                                    {t!(i18n, kiosk.print)}
                                 </button>
                                 <button type="button" class="big-secondary" on:click=move |_| result.set(None)>
-                                    {move || lang.get().pick("とじる", "Close")}
+                                    {t!(i18n, kiosk.close)}
                                 </button>
                             </div>
                         </div>
@@ -132,12 +111,9 @@ fn KioskScreen(setup: KioskSetup) -> impl IntoView {
                         .into_any()
                 }
                 other => {
-                    let error = other.and_then(Result::err);
                     view! {
-                        {several.then(|| view! {
-                            <p class="kiosk-prompt">{move || lang.get().pick("ご用件をお選びください", "Please choose a service")}</p>
-                        })}
-                        {error.map(|e| view! { <p class="error" role="alert">{move || e.message(lang.get())}</p> })}
+                        {several.then(|| view! { <p class="kiosk-prompt">{t!(i18n, kiosk.choose)}</p> })}
+                        {failure(other).map(|error| view! { <ErrorText error /> })}
                     }
                         .into_any()
                 }
@@ -157,45 +133,38 @@ fn QueueButton(
     issue: ServerAction<IssueTicket>,
     show_name: bool,
 ) -> impl IntoView {
-    let lang = use_lang();
-    let live = use_live_queue(initial);
-    let waiting = move || live.snapshot.with(|s| s.waiting.len());
-    let intake = move || live.snapshot.with(|s| s.intake);
-    let info_name = info.clone();
-    let name = move || info_name.name(lang.get()).to_owned();
-    let queue_field = StoredValue::new(info.id.to_string());
-    let big_name = StoredValue::new(info.name_ja.clone());
-    let big_name_en = StoredValue::new(info.name_en.clone());
+    let i18n = use_i18n();
+    let live = use_live(initial);
+    let shown = live.view();
+    let waiting = move || shown.with(|s| s.waiting.len());
+    let intake = move || shown.with(|s| s.intake);
+    let lang = move || crate::components::lang_menu::to_lang(i18n.get_locale());
+    let name = StoredValue::new(info.clone());
     view! {
         <div class="queue-choice" data-live=move || live.status() data-queue=info.id.to_string()>
             <p class="waiting" aria-live="polite">
-                {show_name.then(|| view! { <span class="queue-name">{name.clone()}</span> })}
-                <span class="label">{move || lang.get().pick("お待ちの方", "People waiting")}</span>
+                {show_name.then(|| view! { <span class="queue-name">{move || name.with_value(|q| q.name(lang()).to_owned())}</span> })}
+                <span class="label">{t!(i18n, kiosk.waiting)}</span>
                 <span class="count" data-testid="waiting-count">{waiting}</span>
-                <span class="unit">{move || lang.get().pick("人", "")}</span>
             </p>
-            <Show when=move || live.connected.get() == Some(false)>
-                <p class="offline" role="status">{move || lang.get().pick("再接続しています…", "Reconnecting…")}</p>
+            <Show when=move || live.connected() == Some(false)>
+                <p class="offline" role="status">{t!(i18n, common.reconnecting)}</p>
             </Show>
             <Show
                 when=move || intake() != Intake::Paused
-                fallback=move || view! {
-                    <p class="paused" role="status">{move || lang.get().pick("ただいま受付を停止しています", "We are not taking tickets right now")}</p>
-                }
+                fallback=move || view! { <p class="paused" role="status">{t!(i18n, kiosk.paused)}</p> }
             >
                 <ActionForm action=issue>
-                    <input type="hidden" name="queue" value=queue_field.get_value() />
+                    <input type="hidden" name="queue" value=name.with_value(|q| q.id.to_string()) />
                     <button type="submit" class="issue-button" disabled=move || issue.pending().get()>
                         <span class="big">
                             {move || if show_name {
-                                lang.get().pick(&big_name.get_value(), &big_name_en.get_value()).to_owned()
+                                name.with_value(|q| q.name(lang()).to_owned())
                             } else {
-                                "受付".to_owned()
+                                t_string!(i18n, kiosk.button).to_owned()
                             }}
                         </span>
-                        <span class="small">
-                            {move || lang.get().pick("ボタンを押して整理券をお取りください", "Press to take a number")}
-                        </span>
+                        <span class="small">{t!(i18n, kiosk.press)}</span>
                     </button>
                 </ActionForm>
             </Show>

@@ -1,4 +1,5 @@
-use crate::components::lang_switch::{use_lang, LangSwitch};
+use crate::components::page::Page;
+use crate::i18n::*;
 use leptos::prelude::*;
 
 #[component]
@@ -7,12 +8,11 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
-    let lang = use_lang();
+    let i18n = use_i18n();
     view! {
-        <section class="page narrow">
-            <header class="bar"><h1>"待合室"</h1><LangSwitch /></header>
-            <h2>{move || lang.get().pick("ページが見つかりません", "Page not found")}</h2>
-            <p><a href="/">{move || lang.get().pick("トップへ戻る", "Back to the start page")}</a></p>
-        </section>
+        <Page class="page narrow" title=move || t!(i18n, app_name)>
+            <h2>{t!(i18n, not_found.title)}</h2>
+            <p><a href="/">{t!(i18n, not_found.back)}</a></p>
+        </Page>
     }
 }

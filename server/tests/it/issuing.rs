@@ -1,8 +1,6 @@
 //! Issuing tickets through the kiosk's server function, against a real Redis.
 
-mod common;
-
-use common::{spawn_app, TestRedis};
+use crate::common::{spawn_app, TestRedis};
 use futures::future::join_all;
 use redis::AsyncCommands;
 use serde_json::Value;
@@ -99,16 +97,21 @@ async fn an_issue_answers_the_number_and_the_people_ahead() {
     let mut conn = redis.connection().await;
     let raw: String = conn.hget("wr:{default}:tickets", 2).await.unwrap();
     let ticket: waitingroom::Ticket = serde_json::from_str(&raw).unwrap();
-    assert_eq!(ticket.number, 2);
+    assert_eq!(ticket.number(), 2);
     assert_eq!(ticket.token.as_str(), token);
-    assert_eq!(ticket.state, waitingroom::TicketState::Waiting);
+    assert_eq!(ticket.state(), waitingroom::TicketState::Waiting);
+    assert_eq!(
+        ticket.lang,
+        waitingroom::Lang::Ja,
+        "taken in the kiosk's language"
+    );
     let ttl: i64 = conn.ttl("wr:{default}:tickets").await.unwrap();
     assert!(
         ttl > 24 * 3600 && ttl <= 48 * 3600,
         "the day's data expires 24 h after the day closes (ttl {ttl} s)"
     );
-    assert_eq!(ticket.channel, waitingroom::Channel::Kiosk);
-    assert!(ticket.issued_at > 1_700_000_000_000);
+    assert_eq!(ticket.summary.channel, waitingroom::Channel::Kiosk);
+    assert!(ticket.summary.issued_at > 1_700_000_000_000);
 }
 
 #[tokio::test]
@@ -117,13 +120,9 @@ async fn an_unknown_queue_is_refused_and_changes_nothing() {
     let app = spawn_app(&redis).await;
 
     let response = app.issue("nope").await;
-    assert_eq!(
-        response.status(),
-        500,
-        "server functions answer errors with 500"
-    );
+    assert_eq!(response.status(), 404, "the real status, not 500");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body, serde_json::json!("UnknownQueue"));
+    assert_eq!(body, serde_json::json!({"error": "unknown_queue"}));
 
     let api = app
         .http
@@ -156,14 +155,81 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
     assert!(html.contains("<html lang=\"ja\""), "Japanese by default");
     assert!(html.contains("受付"), "the button");
     assert_eq!(
-        common::text_of(&html, "waiting-count").as_deref(),
+        crate::common::text_of(&html, "waiting-count").as_deref(),
         Some("3"),
         "the waiting count is in the server-rendered HTML"
     );
     assert!(html.contains("/pkg/waitingroom.js"), "the page hydrates");
 
-    let english = app.get_text("/kiosk?lang=en").await;
-    assert!(english.contains("People waiting"), "English on request");
+    let in_lang = |header: &'static str, value: &'static str| {
+        let request = app.http.get(app.url("/kiosk")).header(header, value);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let english = in_lang("accept-language", "en-US,en;q=0.9").await;
+    assert!(
+        english.contains("<html lang=\"en\""),
+        "the browser's language"
+    );
+    assert!(english.contains("People waiting"));
+    let korean = in_lang("cookie", "i18n_pref_locale=ko").await;
+    assert!(
+        korean.contains("<html lang=\"ko\""),
+        "the language chosen in the menu"
+    );
+    let chinese = in_lang("accept-language", "zh-CN,zh;q=0.9").await;
+    assert!(chinese.contains("<html lang=\"zh\""));
+    let other = in_lang("accept-language", "fr-FR").await;
+    assert!(
+        other.contains("<html lang=\"ja\""),
+        "Japanese when we speak none of the browser's"
+    );
+}
+
+#[tokio::test]
+async fn the_language_menu_remembers_the_choice_and_comes_back() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    let browser = crate::common::client();
+    let chosen = browser
+        .get(app.url("/lang/ko"))
+        .header("referer", app.url("/join?x=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chosen.status(), 303);
+    assert_eq!(
+        chosen.headers()["location"],
+        "/join?x=1",
+        "back to the page"
+    );
+    let cookie = chosen.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("i18n_pref_locale=ko;") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    let page = browser
+        .get(app.url("/join"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<html lang=\"ko\""),
+        "the cookie is sent back"
+    );
+
+    // never back to another site, and an unknown language is Japanese
+    let elsewhere = browser
+        .get(app.url("/lang/xx"))
+        .header("referer", "https://evil.example//x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.headers()["location"], "/");
+    let cookie = elsewhere.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("i18n_pref_locale=ja;"), "{cookie}");
 }
 
 #[tokio::test]
@@ -177,14 +243,14 @@ async fn an_unknown_page_is_a_404() {
 #[tokio::test]
 async fn with_several_queues_the_kiosk_asks_which_and_each_has_its_own_numbers() {
     let redis = TestRedis::start();
-    let config = common::config_with(
+    let config = crate::common::config_with(
         &redis.url(),
         &[(
             "QUEUES",
             "shinsatsu:A:診察:Consultation,kaikei:B:会計:Payment",
         )],
     );
-    let app = common::spawn_app_with(config).await;
+    let app = crate::common::spawn_app_with(config).await;
 
     let html = app.get_text("/kiosk").await;
     assert!(
@@ -201,7 +267,7 @@ async fn with_several_queues_the_kiosk_asks_which_and_each_has_its_own_numbers()
     assert_eq!(a2["ticket"]["label"], "A-002");
     assert_eq!(
         app.issue("default").await.status(),
-        500,
+        404,
         "the unconfigured default queue is gone"
     );
 }
@@ -209,7 +275,7 @@ async fn with_several_queues_the_kiosk_asks_which_and_each_has_its_own_numbers()
 #[tokio::test]
 async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_issuing() {
     use waitingroom::store::{Moment, Store};
-    use waitingroom::{Channel, Intake, QueueId, TicketToken};
+    use waitingroom::{Channel, Intake, Lang, QueueId, TicketToken};
     let redis = TestRedis::start();
     let store = Store::open(&redis.url()).unwrap();
     let q = QueueId::default_queue();
@@ -224,11 +290,11 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
         "the first start only notes the day"
     );
     store
-        .issue(&q, Channel::Kiosk, &token(1), "", at)
+        .issue(&q, Channel::Kiosk, &token(1), Lang::Ja, "", at)
         .await
         .unwrap();
     store
-        .issue(&q, Channel::Kiosk, &token(2), "", at)
+        .issue(&q, Channel::Kiosk, &token(2), Lang::Ja, "", at)
         .await
         .unwrap();
     assert!(
@@ -251,7 +317,7 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
     assert!(after.waiting.is_empty());
     assert_eq!(after.version, before + 1);
     let first = store
-        .issue(&q, Channel::Kiosk, &token(3), "", at)
+        .issue(&q, Channel::Kiosk, &token(3), Lang::Ja, "", at)
         .await
         .unwrap();
     assert_eq!(first.number, 1);
@@ -266,14 +332,14 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
         .unwrap();
     assert!(
         store
-            .issue(&q, Channel::Remote, &token(4), "", at)
+            .issue(&q, Channel::Remote, &token(4), Lang::Ja, "", at)
             .await
             .is_err(),
         "remote paused"
     );
     assert!(
         store
-            .issue(&q, Channel::Kiosk, &token(5), "", at)
+            .issue(&q, Channel::Kiosk, &token(5), Lang::Ja, "", at)
             .await
             .is_ok(),
         "the kiosk still issues"
@@ -281,7 +347,7 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
     store.set_intake(&q, Intake::Paused, at).await.unwrap();
     assert!(
         store
-            .issue(&q, Channel::Kiosk, &token(6), "", at)
+            .issue(&q, Channel::Kiosk, &token(6), Lang::Ja, "", at)
             .await
             .is_err(),
         "all intake paused"

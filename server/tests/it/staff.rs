@@ -1,11 +1,9 @@
 //! The staff console's server functions and the staff API: sessions, concurrency, conflicts.
 
-mod common;
-
-use common::{client, spawn_app, text_of, TestRedis, ADMIN_PASSWORD, STAFF_API_TOKEN};
+use crate::common::{client, spawn_app, text_of, TestRedis, ADMIN_PASSWORD, STAFF_API_TOKEN};
 use serde_json::Value;
 
-async fn issue_n(app: &common::TestApp, n: usize) -> Vec<Value> {
+async fn issue_n(app: &crate::common::TestApp, n: usize) -> Vec<Value> {
     let mut slips = Vec::new();
     for _ in 0..n {
         slips.push(app.issue("default").await.json::<Value>().await.unwrap());
@@ -27,7 +25,10 @@ async fn a_wrong_password_is_refused_and_actions_need_a_session() {
             &[("queue", "default"), ("counter", "1")],
         )
         .await;
-    assert_eq!((status, body), (500, serde_json::json!("NotSignedIn")));
+    assert_eq!(
+        (status, body),
+        (401, serde_json::json!({"error": "not_signed_in"}))
+    );
 
     let (status, body) = app
         .post_form(
@@ -36,7 +37,10 @@ async fn a_wrong_password_is_refused_and_actions_need_a_session() {
             &[("password", "wrong password")],
         )
         .await;
-    assert_eq!((status, body), (500, serde_json::json!("WrongPassword")));
+    assert_eq!(
+        (status, body),
+        (401, serde_json::json!({"error": "wrong_password"}))
+    );
     let (status, _) = app
         .post_form(
             &stranger,
@@ -44,7 +48,7 @@ async fn a_wrong_password_is_refused_and_actions_need_a_session() {
             &[("queue", "default"), ("counter", "1")],
         )
         .await;
-    assert_eq!(status, 500, "still not signed in");
+    assert_eq!(status, 401, "still not signed in");
 
     // nothing was called
     let snapshot = app.get_json("/api/v1/queues/default").await;
@@ -79,7 +83,7 @@ async fn a_wrong_password_is_refused_and_actions_need_a_session() {
             &[("queue", "default"), ("counter", "1")],
         )
         .await;
-    assert_eq!(body, serde_json::json!("NotSignedIn"));
+    assert_eq!(body, serde_json::json!({"error": "not_signed_in"}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,7 +108,10 @@ async fn two_tablets_calling_at_once_never_call_the_same_ticket() {
                     )
                     .await;
                 if status != 200 {
-                    assert_eq!(body, serde_json::json!("NobodyWaiting"));
+                    assert_eq!(
+                        (status, body),
+                        (409, serde_json::json!({"error": "nobody_waiting"}))
+                    );
                     return called;
                 }
                 called.push(body.as_u64().unwrap());
@@ -167,7 +174,10 @@ async fn an_action_on_a_ticket_that_changed_meanwhile_is_refused_and_changes_not
         .await;
     assert_eq!(
         (status, body),
-        (500, serde_json::json!({"TicketChanged": "called"}))
+        (
+            409,
+            serde_json::json!({"error": "ticket_changed", "state": "called"})
+        )
     );
     // an action that does not fit the state is refused too
     let (_, body) = app
@@ -182,7 +192,10 @@ async fn an_action_on_a_ticket_that_changed_meanwhile_is_refused_and_changes_not
             ],
         )
         .await;
-    assert_eq!(body, serde_json::json!({"TicketChanged": "waiting"}));
+    assert_eq!(
+        body,
+        serde_json::json!({"error": "ticket_changed", "state": "waiting"})
+    );
 
     let snapshot = app.get_json("/api/v1/queues/default").await;
     assert_eq!(

@@ -1,8 +1,6 @@
 //! Health, Redis outages and start-up errors.
 
-mod common;
-
-use common::{eventually, spawn_app, TestRedis};
+use crate::common::{eventually, spawn_app, TestRedis};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -23,10 +21,10 @@ async fn health_follows_redis_and_the_app_recovers_without_a_restart() {
     assert!(!body["reason"].as_str().unwrap().is_empty());
     // the kiosk's issue fails cleanly while Redis is down
     let refused = app.issue("default").await;
-    assert_eq!(refused.status(), 500);
+    assert_eq!(refused.status(), 503);
     assert_eq!(
         refused.json::<Value>().await.unwrap(),
-        serde_json::json!("Unavailable")
+        serde_json::json!({"error": "unavailable"})
     );
 
     redis.restart();
@@ -40,8 +38,10 @@ async fn health_follows_redis_and_the_app_recovers_without_a_restart() {
 
 #[tokio::test]
 async fn the_server_starts_while_redis_is_down() {
-    let port = common::free_port();
-    let app = common::spawn_app_with(common::config(&format!("redis://127.0.0.1:{port}/"))).await;
+    let port = crate::common::free_port();
+    let app =
+        crate::common::spawn_app_with(crate::common::config(&format!("redis://127.0.0.1:{port}/")))
+            .await;
     let response = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(response.status(), 503);
 }

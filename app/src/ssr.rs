@@ -1,7 +1,10 @@
-//! What server functions share on the server: the waiting room, the session, the staff check.
+//! What server functions share on the server: the waiting room, the session, the staff check,
+//! the request's language. Compiled only with the `ssr` feature.
 
 use crate::error::AppError;
+use crate::i18n::Locale;
 use waitingroom::services::WaitingRoom;
+use waitingroom::Lang;
 
 pub const STAFF_KEY: &str = "staff";
 pub const TICKETS_KEY: &str = "tickets";
@@ -37,4 +40,9 @@ pub async fn base_url(room: &WaitingRoom) -> String {
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok()),
     )
+}
+
+/// The language of the request: the language cookie, else `Accept-Language`, else Japanese.
+pub fn lang() -> Lang {
+    crate::components::lang_menu::to_lang(leptos_i18n::locale::resolve_locale::<Locale>())
 }

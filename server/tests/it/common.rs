@@ -1,5 +1,4 @@
 //! Test harness: a real, throwaway Redis server per test and the real app on port 0.
-#![allow(dead_code)]
 
 use server::{Config, Server};
 use std::net::{SocketAddr, TcpListener};
@@ -277,5 +276,23 @@ where
             return false;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next JSON message of a live channel (within 5 s).
+pub async fn next_json(socket: &mut Socket) -> serde_json::Value {
+    use futures::StreamExt;
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("socket open")
+            .expect("no socket error");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
     }
 }

@@ -1,28 +1,7 @@
 //! The live channel: snapshot first, then every change, across server processes.
 
-mod common;
-
-use common::{spawn_app, TestRedis};
-use futures::StreamExt;
+use crate::common::{next_json, spawn_app, TestRedis};
 use serde_json::Value;
-use std::time::Duration;
-use tokio_tungstenite::tungstenite::Message;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_json(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
-            .await
-            .expect("a message within 5 s")
-            .expect("socket open")
-            .expect("no socket error");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-}
 
 #[tokio::test]
 async fn a_screen_gets_the_snapshot_then_each_change_with_its_version() {
@@ -68,7 +47,7 @@ async fn a_screen_gets_the_snapshot_then_each_change_with_its_version() {
 }
 
 /// A fresh snapshot, read through a new live channel.
-async fn message_snapshot(app: &common::TestApp) -> Value {
+async fn message_snapshot(app: &crate::common::TestApp) -> Value {
     let (mut socket, _) =
         tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
             .await

@@ -1,0 +1,63 @@
+//! The staff console's server functions. Each needs the staff session; each action changes the
+//! queue through one script that refuses (changing nothing) what no longer applies.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use waitingroom::day::Console;
+use waitingroom::{Intake, TicketAction};
+
+/// The console of `queue` (the first queue when absent): the whole day, read once; the live
+/// channel's events keep it current, and it is read again only after a gap.
+#[server(endpoint = "admin/console")]
+pub async fn load_console(queue: Option<String>) -> Result<Console, AppError> {
+    let room = crate::ssr::require_staff().await?;
+    let info = match queue {
+        Some(raw) => room.queue(&raw)?.clone(),
+        None => room.default_queue().clone(),
+    };
+    Ok(room.console(&info).await?)
+}
+
+/// Calls the first in line to `counter`.
+#[server(endpoint = "admin/call_next")]
+pub async fn call_next(queue: String, counter: String) -> Result<u64, AppError> {
+    let room = crate::ssr::require_staff().await?;
+    let queue = room.queue(&queue)?.id.clone();
+    let counter = room.counter(&counter)?;
+    Ok(room.call_next(&queue, &counter).await?.0)
+}
+
+/// `action` on ticket `number`, refused when the ticket changed since revision `rev`;
+/// `counter` is where [`TicketAction::Call`] calls to.
+#[server(endpoint = "admin/act")]
+pub async fn act(
+    queue: String,
+    number: u64,
+    rev: u64,
+    action: TicketAction,
+    counter: Option<String>,
+) -> Result<(), AppError> {
+    let room = crate::ssr::require_staff().await?;
+    let queue = room.queue(&queue)?.id.clone();
+    let counter = counter.map(|c| room.counter(&c)).transpose()?;
+    room.act(&queue, number, action, counter.as_ref(), Some(rev))
+        .await?;
+    Ok(())
+}
+
+#[server(endpoint = "admin/intake")]
+pub async fn set_intake(queue: String, intake: Intake) -> Result<(), AppError> {
+    let room = crate::ssr::require_staff().await?;
+    let queue = room.queue(&queue)?.id.clone();
+    room.set_intake(&queue, intake).await?;
+    Ok(())
+}
+
+/// Restarts the day's numbering; `confirm` must be what the staff typed (`reset`).
+#[server(endpoint = "admin/reset")]
+pub async fn reset_day(queue: String, confirm: String) -> Result<(), AppError> {
+    let room = crate::ssr::require_staff().await?;
+    let queue = room.queue(&queue)?.id.clone();
+    room.reset(&queue, &confirm).await?;
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! The staff console (`/admin`, behind `/admin/login`): the waiting list in order and the actions
+//! on it, intake, the day's reset and the day's figures.
+//!
+//! - `login`: sign-in and sign-out;
+//! - `actions`: the console's server functions (read the day, call, act, intake, reset);
+//! - `console`: the screen, kept live by the queue's events (no re-reads but after a gap);
+//! - `analytics`: the day's figures and the tickets-per-hour chart.
+
+mod actions;
+mod analytics;
+mod console;
+pub mod login;
+
+use crate::components::page::{Loaded, Page};
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+pub use actions::{act, call_next, load_console, reset_day, set_intake};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let loaded = Resource::new(move || query.read().get("queue"), load_console);
+    view! {
+        <Page class="console" title=move || t!(i18n, admin.title) tools=login::SignOut>
+            <Loaded resource=loaded testid="console-error" view=|c| view! { <console::ConsoleScreen initial=c /> } />
+        </Page>
+    }
+}

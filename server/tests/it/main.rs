@@ -1,0 +1,11 @@
+//! Integration tests: the real app on port 0 against a throwaway `redis-server` of each test's
+//! own. One test binary, so every helper in `common` is used somewhere (and builds once).
+
+mod common;
+mod console;
+mod health;
+mod issuing;
+mod live;
+mod reducer;
+mod staff;
+mod transitions;

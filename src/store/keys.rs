@@ -1,0 +1,116 @@
+//! Every Redis key name, in one place. Services and sessions ask the store, never Redis.
+//!
+//! All keys of a queue share the hash tag `{<queue>}` (`wr:{default}:waiting`), so each script
+//! touches a single slot and runs unchanged on a Redis Cluster.
+
+use crate::queue::QueueId;
+
+/// The pattern every queue's event channel matches.
+pub const EVENTS_PATTERN: &str = "wr:{*}:events";
+
+/// The argon2 hash of the staff password.
+pub const STAFF_PASSWORD: &str = "wr:staff:password";
+
+/// One browser session (tower-sessions), expiring with the session.
+pub fn session(id: &impl std::fmt::Display) -> String {
+    format!("wr:session:{id}")
+}
+
+/// The keys of one queue's day that every queue script receives, in `KEYS` order, each with
+/// the Lua name the scripts know it by. The scripts' prelude is generated from this list, so the
+/// order is written down once.
+pub(crate) const SCRIPT_KEYS: [(&str, &str); 11] = [
+    ("SEQ", "seq"),
+    ("WAITING", "waiting"),
+    ("TICKETS", "tickets"),
+    ("TOKENS", "tokens"),
+    ("SERVING", "serving"),
+    ("RECENT", "recent"),
+    ("SERVICE_MS", "service_ms"),
+    ("AVG_SERVICE", "avg_service"),
+    ("VERSION", "version"),
+    ("INTAKE", "intake"),
+    ("DAY", "day"),
+];
+
+/// The Redis keys of one queue.
+#[derive(Clone, Debug)]
+pub struct QueueKeys {
+    queue: QueueId,
+}
+
+impl QueueKeys {
+    pub fn of(queue: &QueueId) -> Self {
+        Self {
+            queue: queue.clone(),
+        }
+    }
+
+    fn key(&self, name: &str) -> String {
+        format!("wr:{{{}}}:{name}", self.queue)
+    }
+
+    /// The keys of [`SCRIPT_KEYS`], in order.
+    pub(crate) fn script_keys(&self) -> Vec<String> {
+        SCRIPT_KEYS.iter().map(|(_, name)| self.key(name)).collect()
+    }
+
+    /// The last number issued (INCR).
+    pub fn sequence(&self) -> String {
+        self.key("seq")
+    }
+    /// LIST of the waiting numbers, first in line first.
+    pub fn waiting(&self) -> String {
+        self.key("waiting")
+    }
+    /// HASH number → ticket JSON.
+    pub fn tickets(&self) -> String {
+        self.key("tickets")
+    }
+    /// HASH token → number.
+    pub fn tokens(&self) -> String {
+        self.key("tokens")
+    }
+    /// HASH counter → number being served.
+    pub fn serving(&self) -> String {
+        self.key("serving")
+    }
+    /// LIST of the latest calls (JSON), newest first.
+    pub fn recent(&self) -> String {
+        self.key("recent")
+    }
+    pub fn avg_service(&self) -> String {
+        self.key("avg_service")
+    }
+    pub fn version(&self) -> String {
+        self.key("version")
+    }
+    pub fn intake(&self) -> String {
+        self.key("intake")
+    }
+    /// The Pub/Sub channel of the queue's events.
+    pub fn events(&self) -> String {
+        self.key("events")
+    }
+    /// Tickets one client took in the current hour (remote check-in, anonymous API).
+    pub fn hourly_takes(&self, client: &str) -> String {
+        self.key(&format!("rate:{client}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_keys_of_a_queue_share_one_hash_tag() {
+        let keys = QueueKeys::of(&QueueId::parse("kaikei").unwrap());
+        let mut all = keys.script_keys();
+        all.extend([keys.events(), keys.hourly_takes("ip:127.0.0.1")]);
+        for key in all {
+            assert!(key.starts_with("wr:{kaikei}:"), "{key}");
+        }
+        assert_eq!(keys.waiting(), "wr:{kaikei}:waiting");
+        assert!(SCRIPT_KEYS.iter().any(|(lua, _)| *lua == "WAITING"));
+    }
+}

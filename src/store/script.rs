@@ -1,0 +1,115 @@
+//! The queue scripts and the one builder of their `KEYS` and `ARGV`.
+//!
+//! Each script is a generated header, `prelude.lua`, then its body. The header binds every key
+//! (`keys::SCRIPT_KEYS`), the arguments every script gets (`COMMON_ARGS`) and the script's own
+//! arguments to Lua names, so positions are written down once, here, and the call sites name
+//! each argument they pass.
+
+use super::keys::{QueueKeys, SCRIPT_KEYS};
+use super::Moment;
+use crate::queue::QueueId;
+use redis::{Script, ScriptInvocation};
+
+/// The arguments every queue script gets first: the queue id, its events channel, now (ms) and
+/// when the day's keys expire (Unix seconds). `true`: the script reads it as a number.
+const COMMON_ARGS: [(&str, bool); 4] = [
+    ("Q", false),
+    ("EVENTS", false),
+    ("NOW", true),
+    ("EXPIRE_AT", true),
+];
+
+pub(crate) struct QueueScript {
+    script: Script,
+    own_args: &'static [&'static str],
+}
+
+impl QueueScript {
+    /// A script whose own arguments (strings) are `own_args`, in the order callers pass them.
+    pub fn new(own_args: &'static [&'static str], body: &str) -> Self {
+        let source = format!(
+            "{}\n{}\n{body}",
+            header(own_args),
+            include_str!("prelude.lua")
+        );
+        Self {
+            script: Script::new(&source),
+            own_args,
+        }
+    }
+
+    /// The invocation for `queue` at `at`, with the script's own arguments by name.
+    ///
+    /// Panics when the names are not exactly the script's own arguments in order: a programming
+    /// error that every test of the script catches.
+    pub fn invoke(
+        &self,
+        queue: &QueueId,
+        at: Moment,
+        args: &[(&str, &str)],
+    ) -> ScriptInvocation<'_> {
+        let names: Vec<&str> = args.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, self.own_args, "script arguments out of order");
+        let keys = QueueKeys::of(queue);
+        let mut invocation = self.script.prepare_invoke();
+        for key in keys.script_keys() {
+            invocation.key(key);
+        }
+        invocation
+            .arg(queue.as_str())
+            .arg(keys.events())
+            .arg(at.now_ms)
+            .arg(at.expire_at);
+        for (_, value) in args {
+            invocation.arg(*value);
+        }
+        invocation
+    }
+}
+
+/// `local SEQ, WAITING, … = KEYS[1], KEYS[2], …` and the same for ARGV.
+fn header(own_args: &[&str]) -> String {
+    let keys: Vec<(String, String)> = SCRIPT_KEYS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (name.to_string(), format!("KEYS[{}]", i + 1)))
+        .collect();
+    let args: Vec<(String, String)> = COMMON_ARGS
+        .iter()
+        .copied()
+        .chain(own_args.iter().map(|name| (*name, false)))
+        .enumerate()
+        .map(|(i, (name, number))| {
+            let value = format!("ARGV[{}]", i + 1);
+            let value = if number {
+                format!("tonumber({value})")
+            } else {
+                value
+            };
+            (name.to_string(), value)
+        })
+        .collect();
+    [keys, args]
+        .iter()
+        .map(|binding| {
+            let (names, values): (Vec<_>, Vec<_>) = binding.iter().cloned().unzip();
+            format!("local {} = {}", names.join(", "), values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_binds_keys_and_arguments_in_order() {
+        let h = header(&["COUNTER"]);
+        assert!(h.starts_with("local SEQ, WAITING, TICKETS,"), "{h}");
+        assert!(h.contains("= KEYS[1], KEYS[2], KEYS[3],"), "{h}");
+        assert!(h.ends_with(
+            "local Q, EVENTS, NOW, EXPIRE_AT, COUNTER = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]"
+        ), "{h}");
+    }
+}

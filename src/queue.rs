@@ -358,6 +358,11 @@ pub struct QueueInfo {
     pub prefix: String,
     pub name_ja: String,
     pub name_en: String,
+    /// Chinese and Korean names, when configured (else the English name is shown).
+    #[serde(default)]
+    pub name_zh: Option<String>,
+    #[serde(default)]
+    pub name_ko: Option<String>,
 }
 
 impl QueueInfo {
@@ -368,14 +373,18 @@ impl QueueInfo {
             prefix: String::new(),
             name_ja: "受付".into(),
             name_en: "Reception".into(),
+            name_zh: Some("取号".into()),
+            name_ko: Some("접수".into()),
         }
     }
 
-    /// The name in `lang`: Japanese, else the English name (the configuration has two).
+    /// The name in `lang`; Chinese and Korean fall back to the English name.
     pub fn name(&self, lang: crate::Lang) -> &str {
         match lang {
             crate::Lang::Ja => &self.name_ja,
-            _ => &self.name_en,
+            crate::Lang::En => &self.name_en,
+            crate::Lang::Zh => self.name_zh.as_deref().unwrap_or(&self.name_en),
+            crate::Lang::Ko => self.name_ko.as_deref().unwrap_or(&self.name_en),
         }
     }
 
@@ -624,11 +633,19 @@ mod tests {
             prefix: "B".into(),
             name_ja: "会計".into(),
             name_en: "Payment".into(),
+            name_zh: None,
+            name_ko: Some("계산".into()),
         };
         assert_eq!(info.label(7), "B-007");
         assert_eq!(info.name(crate::Lang::Ja), "会計");
         assert_eq!(info.name(crate::Lang::En), "Payment");
-        assert_eq!(info.name(crate::Lang::Ko), "Payment");
+        assert_eq!(
+            info.name(crate::Lang::Zh),
+            "Payment",
+            "English when not configured"
+        );
+        assert_eq!(info.name(crate::Lang::Ko), "계산");
+        assert_eq!(QueueInfo::default_queue().name(crate::Lang::Zh), "取号");
     }
 
     #[test]

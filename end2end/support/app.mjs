@@ -95,6 +95,10 @@ export async function startBrowser() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
+  // The people of these tests are in Japan: their browsers ask for Japanese unless a test says
+  // otherwise (headless chromium would ask for en-US).
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = (options = {}) => newContext({ locale: 'ja-JP', ...options });
   return {
     browser,
     async stop() {
@@ -106,14 +110,14 @@ export async function startBrowser() {
 /**
  * Collects every error the page logs or throws (a broken hydration shows up here). With
  * `refusals: true`, the browser's own note about a refused request (a server function answering
- * a 4xx the page then explains) is expected and not collected.
+ * a 4xx, or 503 while Redis is down, that the page then explains) is expected and not collected.
  */
 export function watchErrors(page, { refusals = false } = {}) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
-    if (refusals && /^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
+    if (refusals && /^Failed to load resource: the server responded with a status of (4\d\d|503)/.test(m.text())) return;
     errors.push(`console: ${m.text()}`);
   });
   return errors;

@@ -24,7 +24,10 @@ test('kiosk → QR link → ticket page → staff calls → ticket page and disp
   // the QR code on the slip encodes that address, as an image the kiosk can print
   const qr = kiosk.page.locator('img.qr-code');
   await qr.waitFor();
-  assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code loaded');
+  await kiosk.page.waitForFunction(() => {
+    const img = document.querySelector('img.qr-code');
+    return img.complete && img.naturalWidth > 0;
+  }, null, { timeout: 5_000 });
   assert.ok((await kiosk.page.getByTestId('fortune-rank').textContent()).trim().length > 0, 'a fortune');
 
   const mobile = await app.chrome.browser.newContext(phone);
@@ -76,6 +79,9 @@ test('kiosk → QR link → ticket page → staff calls → ticket page and disp
   assert.equal(issued.status, 201);
   await expectText(console_.waitingCount(), String(waitingBefore + 1));
   assert.equal(consoleReads, 0, 'the console followed every event without reading its day again');
+  // the staff take that ticket out of the line again
+  await console_.page.getByTestId('waiting-ticket').last().locator('button[data-action="cancel"]').click();
+  await expectText(console_.waitingCount(), String(waitingBefore));
 
   await ticket.page.screenshot({ path: 'screenshots/ticket-done.png', fullPage: true });
   await board.page.screenshot({ path: 'screenshots/display.png' });
@@ -128,7 +134,8 @@ test('a board shown in English announces in English, with an English voice', asy
   await console_.page.locator('[data-testid="counter-select"]').selectOption('2');
   await console_.page.waitForURL(/counter=2/);
   await waitLive(console_.page);
-  const row = console_.page.getByTestId('waiting-ticket').filter({ hasText: new RegExp(`^\\s*${slip.label}\\b`) });
+  const row = console_.page.getByTestId('waiting-ticket')
+    .filter({ has: console_.page.locator('td.num', { hasText: new RegExp(`^${slip.label}$`) }) });
   await row.locator('button[data-action="call"]').click();
   await board.page.waitForFunction((n) => window.waitingroomSound.log.length > n, before);
   assert.equal((await board.announced())[before], `Number ${slip.label}, please come to Counter 2`);

@@ -157,7 +157,7 @@ impl Config {
     }
 }
 
-/// `shinsatsu:A:診察:Consultation,kaikei:B:会計:Payment`
+/// `shinsatsu:A:診察:Consultation,kaikei:B:会計:Payment` (then, optionally, `:中文名:한국어 이름`)
 fn parse_queues(raw: &str) -> Result<Vec<QueueInfo>, ConfigError> {
     let mut queues: Vec<QueueInfo> = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -182,6 +182,8 @@ fn parse_queues(raw: &str) -> Result<Vec<QueueInfo>, ConfigError> {
             .filter(|n| !n.is_empty())
             .unwrap_or(&name_ja)
             .to_owned();
+        let mut other = || fields.next().filter(|n| !n.is_empty()).map(str::to_owned);
+        let (name_zh, name_ko) = (other(), other());
         if queues.iter().any(|q| q.id == id) {
             return Err(ConfigError::Invalid(
                 "QUEUES",
@@ -193,6 +195,8 @@ fn parse_queues(raw: &str) -> Result<Vec<QueueInfo>, ConfigError> {
             prefix,
             name_ja,
             name_en,
+            name_zh,
+            name_ko,
         });
     }
     if queues.is_empty() {
@@ -285,14 +289,20 @@ mod tests {
         assert_eq!(ids, ["shinsatsu", "kaikei"]);
         let c = config(&[
             ("REDIS_URL", "redis://x/"),
-            ("QUEUES", "shinsatsu:A:診察:Consultation, kaikei:B:会計"),
+            (
+                "QUEUES",
+                "shinsatsu:A:診察:Consultation:看诊:진찰, kaikei:B:会計",
+            ),
         ])
         .unwrap();
         assert_eq!(c.queues[0].label(1), "A-001");
+        assert_eq!(c.queues[0].name(waitingroom::Lang::Zh), "看诊");
+        assert_eq!(c.queues[0].name(waitingroom::Lang::Ko), "진찰");
         assert_eq!(
             (c.queues[1].name_ja.as_str(), c.queues[1].name_en.as_str()),
             ("会計", "会計")
         );
+        assert_eq!(c.queues[1].name_zh, None);
     }
 
     #[test]

@@ -296,18 +296,15 @@ impl Store {
         let mut conn = self.conn.clone();
         let mut reads = snapshot_reads(&keys);
         reads.hvals(keys.tickets());
-        #[allow(clippy::type_complexity)]
-        let (version, waiting, serving, recent, last_number, intake, avg, tickets): (
-            Option<u64>,
-            Vec<u64>,
-            Vec<(String, u64)>,
-            Vec<String>,
-            Option<u64>,
-            Option<String>,
-            Option<u64>,
-            Vec<String>,
-        ) = reads.query_async(&mut conn).await?;
-        let raw = (version, waiting, serving, recent, last_number, intake, avg);
+        let mut replies: Vec<Value> = reads.query_async(&mut conn).await?;
+        let corrupt = |e: redis::ParsingError| StoreError::Corrupt(e.to_string());
+        let tickets: Vec<String> = replies
+            .pop()
+            .map(|v| redis::from_redis_value_ref(&v).map_err(corrupt))
+            .transpose()?
+            .unwrap_or_default();
+        let raw: RawSnapshot =
+            redis::from_redis_value_ref(&Value::Array(replies)).map_err(corrupt)?;
         let snapshot = raw.into_snapshot(queue)?;
         let tickets = tickets
             .iter()

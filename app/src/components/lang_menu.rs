@@ -23,7 +23,10 @@ pub fn LangMenu() -> impl IntoView {
     view! {
         <details class="lang-menu">
             <summary>
-                <span class="lang-icon" aria-hidden="true">"🌐"</span>
+                <svg class="lang-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                    <circle cx="12" cy="12" r="10" />
+                    <path d="M2 12h20M12 2a15 15 0 0 1 0 20M12 2a15 15 0 0 0 0 20" />
+                </svg>
                 <span class="visually-hidden">{t!(i18n, common.language)}": "</span>
                 {move || td_string!(i18n.get_locale(), lang_name)}
             </summary>

@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use waitingroom::live::EventHub;
-use waitingroom::services::{staff, Setup, WaitingRoom};
+use waitingroom::services::{Setup, WaitingRoom};
 use waitingroom::store::sessions::RedisSessionStore;
 use waitingroom::store::{BadRedisUrl, Store};
 
@@ -111,7 +111,10 @@ fn start_background(room: WaitingRoom, admin_password: Option<String>) {
     tokio::spawn(async move {
         // Redis may still be starting: try until the password is settled.
         loop {
-            match staff::init_password(password_room.store(), admin_password.as_deref()).await {
+            match password_room
+                .init_staff_password(admin_password.as_deref())
+                .await
+            {
                 Ok(Some(generated)) => {
                     println!("Staff password (shown once; set ADMIN_PASSWORD to choose your own): {generated}");
                     break;

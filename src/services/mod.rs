@@ -134,10 +134,6 @@ impl WaitingRoom {
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     pub fn queues(&self) -> &[QueueInfo] {
         &self.setup.queues
     }
@@ -361,6 +357,19 @@ impl WaitingRoom {
             }
         }
         Ok(())
+    }
+
+    /// Sets the staff password at start (see [`staff::init_password`]); answers a generated one.
+    pub async fn init_staff_password(
+        &self,
+        configured: Option<&str>,
+    ) -> Result<Option<String>, staff::StaffError> {
+        staff::init_password(&self.store, configured).await
+    }
+
+    /// Whether `candidate` is the staff password.
+    pub async fn staff_password_is(&self, candidate: &str) -> Result<bool, staff::StaffError> {
+        staff::verify_password(&self.store, candidate).await
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<HubMessage> {

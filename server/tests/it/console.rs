@@ -117,7 +117,9 @@ async fn refusals_answer_their_status_and_change_nothing() {
     app.issue("default").await;
     let before = app.get_json("/api/v1/queues/default").await;
 
-    let cases: [(&str, &[(&str, &str)], u16, Value); 5] = [
+    // (server function, form, status, body; null: any 400 bad_request)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], u16, Value);
+    let cases: [Case; 5] = [
         (
             "/api/admin/reset",
             &[("queue", "default"), ("confirm", "yes")],

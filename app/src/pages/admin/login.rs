@@ -8,7 +8,8 @@ use leptos::prelude::*;
 #[server(endpoint = "admin/login")]
 pub async fn login(password: String) -> Result<(), AppError> {
     let room = crate::ssr::room()?;
-    let ok = waitingroom::services::staff::verify_password(room.store(), &password)
+    let ok = room
+        .staff_password_is(&password)
         .await
         .map_err(|_| AppError::Unavailable)?;
     if !ok {

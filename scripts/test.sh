@@ -21,7 +21,7 @@ if cargo test --workspace 2>&1 | tee target/cargo-test.log; then :; else status=
 while IFS= read -r line; do summary+=("cargo: $line"); done < <(grep -E '^test result:' target/cargo-test.log)
 
 say "end-to-end tests (chromium)"
-cargo build -p server
+# the server binary the integration tests built (same features: no second build of everything)
 if (cd end2end && SERVER_BIN="$ROOT/target/debug/server" SITE_ROOT="$ROOT/target/site" npm test 2>&1) | tee target/e2e.log; then :; else status=1; fi
 while IFS= read -r line; do summary+=("e2e: $line"); done < <(grep -E '^(ℹ|#) (tests|pass|fail|cancelled|skipped) ' target/e2e.log)
 

@@ -17,12 +17,13 @@ summary=()
 status=0
 
 say "unit and integration tests"
-if cargo test --workspace 2>&1 | tee target/cargo-test.log; then :; else status=1; fi
+# a hung test fails the run instead of stalling it
+if timeout 30m cargo test --workspace 2>&1 | tee target/cargo-test.log; then :; else status=1; fi
 while IFS= read -r line; do summary+=("cargo: $line"); done < <(grep -E '^test result:' target/cargo-test.log)
 
 say "end-to-end tests (chromium)"
 # the server binary the integration tests built (same features: no second build of everything)
-if (cd end2end && SERVER_BIN="$ROOT/target/debug/server" SITE_ROOT="$ROOT/target/site" npm test 2>&1) | tee target/e2e.log; then :; else status=1; fi
+if (cd end2end && SERVER_BIN="$ROOT/target/debug/server" SITE_ROOT="$ROOT/target/site" timeout 20m npm test 2>&1) | tee target/e2e.log; then :; else status=1; fi
 while IFS= read -r line; do summary+=("e2e: $line"); done < <(grep -E '^(ℹ|#) (tests|pass|fail|cancelled|skipped) ' target/e2e.log)
 
 echo

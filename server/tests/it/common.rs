@@ -207,9 +207,13 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .unwrap()
 }
+
+/// No request of a test waits longer: a hang fails the test instead of stalling the run.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub async fn spawn_app_with(config: Config) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
@@ -223,7 +227,10 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     }));
     let app = TestApp {
         addr,
-        http: reqwest::Client::new(),
+        http: reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .unwrap(),
         stop: Some(stop),
     };
     // the staff password is set by a background task at start

@@ -2,6 +2,8 @@
 // Announcements are queued: each one is a chime followed by speech, and the next starts only
 // when the previous has finished, so they never overlap or cut each other off.
 (function () {
+  // the latest announcements, for tests and troubleshooting; a board runs for days
+  const LOG_KEEPS = 50;
   const state = { enabled: false, queue: [], busy: false, audio: null, log: [], langs: [] };
 
   function audioContext() {
@@ -58,6 +60,10 @@
       const { text, lang } = state.queue.shift();
       state.log.push(text);
       state.langs.push(lang);
+      if (state.log.length > LOG_KEEPS) {
+        state.log.splice(0, state.log.length - LOG_KEEPS);
+        state.langs.splice(0, state.langs.length - LOG_KEEPS);
+      }
       if (state.enabled) {
         await chime();
         await speak(text, lang);

@@ -13,7 +13,7 @@ cargo build -p server --release
 
 if [ -z "${REDIS_URL:-}" ]; then
   say "starting Redis (data in ./data/redis, append-only file on)"
-  REDIS_URL="$(start_redis "$ROOT/data/redis" 0 --appendonly yes --appendfsync always)"
+  REDIS_URL="$(start_redis "$ROOT/data/redis" 0 --appendonly yes --appendfsync always --maxmemory-policy noeviction)"
   export REDIS_URL
   trap 'stop_redis "$ROOT/data/redis"' EXIT
 fi

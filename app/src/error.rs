@@ -32,6 +32,9 @@ pub enum AppError {
     LimitPerHour { max: u32 },
     #[error("staff sign-in required")]
     NotSignedIn,
+    /// The request did not come from this site's own pages (CSRF).
+    #[error("refused: not from this site")]
+    Forbidden,
     #[error("wrong password")]
     WrongPassword,
     #[error("the reset was not confirmed")]
@@ -69,6 +72,7 @@ impl AppError {
         match self {
             AppError::BadRequest { .. } => 400,
             AppError::NotSignedIn | AppError::WrongPassword => 401,
+            AppError::Forbidden => 403,
             AppError::UnknownQueue | AppError::TicketNotFound => 404,
             AppError::NobodyWaiting
             | AppError::TicketChanged { .. }
@@ -102,6 +106,7 @@ impl AppError {
             AppError::LimitActive { max } => td_string!(locale, error.limit_active, n = max),
             AppError::LimitPerHour { max } => td_string!(locale, error.limit_per_hour, n = max),
             AppError::NotSignedIn => td_string!(locale, error.not_signed_in).to_owned(),
+            AppError::Forbidden => td_string!(locale, error.forbidden).to_owned(),
             AppError::WrongPassword => td_string!(locale, error.wrong_password).to_owned(),
             AppError::ResetNotConfirmed => td_string!(locale, error.reset_not_confirmed).to_owned(),
             AppError::BadRequest { .. } => td_string!(locale, error.bad_request).to_owned(),

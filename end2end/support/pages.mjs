@@ -1,9 +1,11 @@
 // Page objects of the screens, and helpers every test uses.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const AXE_PATH = require.resolve('axe-core/axe.min.js');
+const JSQR_PATH = require.resolve('jsqr/dist/jsQR.js');
 
 /** Waits until `locator`'s text is `text` (trimmed). */
 export async function expectText(locator, text, timeout = 5_000) {
@@ -17,9 +19,17 @@ export async function expectText(locator, text, timeout = 5_000) {
   assert.equal(last, text);
 }
 
+/**
+ * Runs a script file in the page as the test's own tool (through DevTools, so the page's
+ * Content-Security-Policy, which refuses inline scripts, does not apply to it).
+ */
+async function inject(page, path) {
+  await page.evaluate(readFileSync(path, 'utf8'));
+}
+
 /** Runs axe-core on the page and fails on any violation. */
 export async function expectNoAxeViolations(page, what) {
-  await page.addScriptTag({ path: AXE_PATH });
+  await inject(page, AXE_PATH);
   const violations = await page.evaluate(async () => {
     const result = await window.axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
@@ -59,7 +69,29 @@ export class KioskPage {
   waitingCount() { return this.page.getByTestId('waiting-count').first(); }
   issueButton() { return this.page.locator('button.issue-button').first(); }
   issuedNumber() { return this.page.getByTestId('issued-number'); }
-  ticketLink() { return this.page.getByTestId('ticket-link'); }
+  /** The address the slip's QR code encodes, read as a phone's camera would (jsQR). */
+  async ticketUrl() {
+    const qr = this.page.locator('img.qr-code');
+    await qr.waitFor();
+    await this.page.waitForFunction(() => {
+      const img = document.querySelector('img.qr-code');
+      return img.complete && img.naturalWidth > 0;
+    }, null, { timeout: 5_000 });
+    await inject(this.page, JSQR_PATH);
+    return this.page.evaluate(() => {
+      const img = document.querySelector('img.qr-code');
+      const size = 400;
+      const canvas = document.createElement('canvas');
+      canvas.width = size;
+      canvas.height = size;
+      const ctx = canvas.getContext('2d');
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(0, 0, size, size);
+      ctx.drawImage(img, 0, 0, size, size);
+      const code = window.jsQR(ctx.getImageData(0, 0, size, size).data, size, size);
+      return code?.data ?? null;
+    });
+  }
 }
 
 export class TicketPage {

@@ -127,18 +127,21 @@ impl Config {
         let admin_password = get("ADMIN_PASSWORD");
         if admin_password
             .as_ref()
-            .is_some_and(|p| p.chars().count() < 8)
+            .is_some_and(|p| p.chars().count() < MIN_PASSWORD_CHARS)
         {
             return Err(ConfigError::Invalid(
                 "ADMIN_PASSWORD",
-                "use at least 8 characters".into(),
+                format!("use at least {MIN_PASSWORD_CHARS} characters"),
             ));
         }
         let staff_api_token = get("STAFF_API_TOKEN");
-        if staff_api_token.as_ref().is_some_and(|t| t.len() < 16) {
+        if staff_api_token
+            .as_ref()
+            .is_some_and(|t| t.len() < MIN_API_TOKEN_CHARS)
+        {
             return Err(ConfigError::Invalid(
                 "STAFF_API_TOKEN",
-                "use at least 16 characters".into(),
+                format!("use at least {MIN_API_TOKEN_CHARS} characters (e.g. openssl rand -hex 32)"),
             ));
         }
         Ok(Self {
@@ -156,6 +159,11 @@ impl Config {
         })
     }
 }
+
+/// A staff password must hold at least this many characters.
+const MIN_PASSWORD_CHARS: usize = 12;
+/// The staff API token: a machine's secret, long enough never to be guessed.
+const MIN_API_TOKEN_CHARS: usize = 32;
 
 /// `shinsatsu:A:診察:Consultation,kaikei:B:会計:Payment` (then, optionally, `:中文名:한국어 이름`)
 fn parse_queues(raw: &str) -> Result<Vec<QueueInfo>, ConfigError> {
@@ -318,6 +326,11 @@ mod tests {
         assert!(bad("TIMEZONE", "Mars/Base").starts_with("TIMEZONE is invalid"));
         assert!(bad("DAY_RESETS_AT", "25:00").starts_with("DAY_RESETS_AT is invalid"));
         assert!(bad("ADMIN_PASSWORD", "short").starts_with("ADMIN_PASSWORD is invalid"));
+        assert!(bad("ADMIN_PASSWORD", "elevenchars").starts_with("ADMIN_PASSWORD is invalid"));
+        assert!(bad("ADMIN_PASSWORD", "twelve chars").is_empty(), "12 are enough");
+        let token = "0123456789abcdef0123456789abcde";
+        assert!(bad("STAFF_API_TOKEN", token).starts_with("STAFF_API_TOKEN is invalid"));
+        assert!(bad("STAFF_API_TOKEN", &format!("{token}f")).is_empty(), "32 are enough");
         assert!(bad("PUBLIC_URL", "example.com").starts_with("PUBLIC_URL is invalid"));
         assert!(bad("QUEUES", "a:TOOLONG").starts_with("QUEUES is invalid"));
     }

@@ -1,4 +1,5 @@
-//! `GET /healthz`: 200 when Redis answers, 503 with a short JSON reason when it does not.
+//! `GET /healthz`: 200 when Redis answers, 503 with a short JSON reason when it does not (a fixed
+//! text: internal error messages go to the log, never to whoever asks).
 
 use crate::AppState;
 use axum::extract::State;
@@ -10,8 +11,11 @@ use std::time::Duration;
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match tokio::time::timeout(Duration::from_secs(2), state.room.health()).await {
         Ok(Ok(())) => (StatusCode::OK, Json(json!({"status": "ok"}))),
-        Ok(Err(e)) => unavailable(&e.to_string()),
-        Err(_) => unavailable("Redis did not answer within 2 s"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health: Redis unavailable");
+            unavailable("the queue store is unreachable")
+        }
+        Err(_) => unavailable("the queue store did not answer within 2 s"),
     }
 }
 

@@ -99,7 +99,16 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(web::server_fn_status))
+        .layer(axum::middleware::map_response_with_state(
+            web::Https(secure),
+            web::security_headers,
+        ))
         .layer(sessions)
+        // before any session is touched: a forged request changes nothing, not even a session
+        .layer(axum::middleware::from_fn_with_state(
+            web::SiteOrigin::new(state.room.public_url()),
+            web::same_site_only,
+        ))
         .with_state(state);
     web::traced(router)
 }

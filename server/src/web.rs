@@ -4,7 +4,9 @@
 use app::components::lang_menu::LANG_COOKIE;
 use app::error::AppError;
 use axum::body::Body;
-use axum::extract::Path;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::middleware::Next;
 use axum::http::{header, HeaderMap, Request, Response, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::Router;
@@ -61,6 +63,113 @@ pub async fn server_fn_status(response: Response<Body>) -> Response<Body> {
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// This site's origin as browsers name it (`https://queue.example.jp`), when `PUBLIC_URL` is set;
+/// otherwise a request's own `Host` is this site.
+#[derive(Clone, Debug)]
+pub struct SiteOrigin(Option<String>);
+
+impl SiteOrigin {
+    pub fn new(public_url: Option<&str>) -> Self {
+        Self(public_url.and_then(origin_of))
+    }
+
+    fn accepts(&self, origin: &str, host: Option<&str>) -> bool {
+        match &self.0 {
+            Some(ours) => origin.eq_ignore_ascii_case(ours),
+            None => host.is_some_and(|host| {
+                origin
+                    .split_once("://")
+                    .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+            }),
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a URL, without path, query or a trailing slash.
+fn origin_of(url: &str) -> Option<String> {
+    let uri: Uri = url.parse().ok()?;
+    Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?))
+}
+
+/// CSRF: a POST to the screens' server functions (`/api/...` but the JSON API) must come from
+/// this site's own pages: its `Origin` (or, without one, its `Referer`) must be this site. Anything
+/// else — another site's form or script, or a request that names no origin — gets 403 and changes
+/// nothing. The JSON API refuses only a foreign `Origin` (integrations send none).
+pub async fn same_site_only(
+    State(site): State<SiteOrigin>,
+    request: Request<Body>,
+    next: Next,
+) -> Response<Body> {
+    let path = request.uri().path();
+    let server_fn = path.starts_with("/api/") && !path.starts_with("/api/v1/");
+    if request.method() != Method::POST || !(server_fn || path.starts_with("/api/v1/")) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let named = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let origin = named(header::ORIGIN)
+        .filter(|o| *o != "null")
+        .map(str::to_owned)
+        .or_else(|| named(header::REFERER).and_then(origin_of));
+    let host = named(header::HOST);
+    let allowed = match &origin {
+        Some(origin) => site.accepts(origin, host),
+        None => !server_fn,
+    };
+    if allowed {
+        return next.run(request).await;
+    }
+    tracing::warn!(path = %loggable_path(path), origin = origin.as_deref().unwrap_or("-"), "refused a request from another site");
+    let body = if server_fn {
+        serde_json::to_string(&AppError::Forbidden).unwrap_or_default()
+    } else {
+        serde_json::json!({
+            "error": "forbidden",
+            "message": "requests from another site's pages are refused",
+        })
+        .to_string()
+    };
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+/// Whether this site is served over https (`PUBLIC_URL`), for HSTS.
+#[derive(Clone, Copy, Debug)]
+pub struct Https(pub bool);
+
+/// Headers every response carries. Pages set their own Content-Security-Policy (with the nonce
+/// of their inline scripts, see `app::content_security_policy`); everything else gets one that
+/// allows nothing. `Referrer-Policy: same-origin`: ticket URLs carry the token, so no other site
+/// ever learns them, while this site's own form posts keep the `Referer` that plain-form
+/// fallbacks and the CSRF check use (`no-referrer` would make browsers send `Origin: null`).
+pub async fn security_headers(State(https): State<Https>, mut response: Response<Body>) -> Response<Body> {
+    let headers = response.headers_mut();
+    let mut set = |name: header::HeaderName, value: &'static str| {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "same-origin");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(
+        header::HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    );
+    if https.0 {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+    }
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        );
+    }
+    response
+}
+
 /// The path of a request as it may be logged: ticket tokens (`/t/{token}`) are cut to a prefix.
 pub fn loggable_path(path: &str) -> String {
     match path.strip_prefix("/t/") {
@@ -106,6 +215,21 @@ pub fn traced(router: Router) -> Router {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_site_is_this_site() {
+        let by_host = SiteOrigin::new(None);
+        assert!(by_host.accepts("http://127.0.0.1:3000", Some("127.0.0.1:3000")));
+        assert!(!by_host.accepts("http://127.0.0.1:3001", Some("127.0.0.1:3000")));
+        assert!(!by_host.accepts("http://evil.example", Some("127.0.0.1:3000")));
+        assert!(!by_host.accepts("http://evil.example", None));
+        let public = SiteOrigin::new(Some("https://queue.example.jp/"));
+        assert!(public.accepts("https://queue.example.jp", Some("10.0.0.5:3000")));
+        assert!(!public.accepts("http://queue.example.jp", Some("queue.example.jp")));
+        assert!(!public.accepts("https://queue.example.jp.evil.example", None));
+        assert_eq!(origin_of("https://a.example:8443/t/x?y=1").as_deref(), Some("https://a.example:8443"));
+        assert_eq!(origin_of("/relative"), None);
+    }
 
     #[test]
     fn tokens_never_reach_the_log() {

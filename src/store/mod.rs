@@ -150,6 +150,7 @@ impl Store {
             "ok" => Ok(reply),
             "empty" => Err(StoreError::Refused(Refusal::Empty)),
             "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
+            "corrupt" => Err(StoreError::Corrupt(detail()?.unwrap_or_default())),
             "paused" => {
                 let intake = parse_intake(detail()?.as_deref())?;
                 Err(StoreError::Refused(Refusal::Paused(intake)))

@@ -54,7 +54,7 @@ end
 
 -- An active ticket leaves the line or its counter for good: done, no_show or cancelled.
 local function finish(t, outcome)
-  if t.state == 'waiting' then redis.call('LREM', WAITING, 0, t.number) end
+  if t.state == 'waiting' then redis.call('LREM', WAITING, 1, t.number) end
   if t.state == 'called' then leave_counter(t) end
   if outcome == 'done' and t.state == 'called' and t.called_at then
     redis.call('LPUSH', SERVICE_MS, NOW - t.called_at)
@@ -76,7 +76,7 @@ local function call_to_counter(t, counter, recall)
     local previous = read_ticket(before)
     if previous and previous.state == 'called' then finish(previous, 'done') end
   end
-  if t.state == 'waiting' then redis.call('LREM', WAITING, 0, t.number) end
+  if t.state == 'waiting' then redis.call('LREM', WAITING, 1, t.number) end
   if t.state == 'called' and t.counter ~= counter then leave_counter(t) end
   if recall then
     t.recalls = (t.recalls or 0) + 1

@@ -10,9 +10,8 @@ use waitingroom::{Fortune, IssuedTicket, QueueInfo};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketSlipData {
     pub ticket: IssuedTicket,
+    /// The ticket's page is `/t/{token}`, shown only as its QR code (`/t/{token}/qr.svg`).
     pub queue: QueueInfo,
-    /// The ticket's page (`/t/{token}`); its QR code is `/t/{token}/qr.svg`.
-    pub url: String,
 }
 
 #[component]
@@ -49,7 +48,6 @@ pub fn TicketSlip(slip: TicketSlipData) -> impl IntoView {
                 <img class="qr-code" src=format!("/t/{}/qr.svg", slip.ticket.token) width="160" height="160"
                     alt=move || t_string!(i18n, slip.qr_alt) />
                 <figcaption>{t!(i18n, slip.qr_caption)}</figcaption>
-                <a class="qr-link no-print" href=slip.url.clone() data-testid="ticket-link">{slip.url.clone()}</a>
             </figure>
         </article>
     }

@@ -44,9 +44,7 @@ pub async fn issue_ticket(queue: String) -> Result<TicketSlipData, AppError> {
     let ticket = room
         .issue_ticket(&info, waitingroom::Channel::Kiosk, crate::ssr::lang())
         .await?;
-    let url = waitingroom::services::ticket_url(&crate::ssr::base_url(&room).await, &ticket.token);
     Ok(TicketSlipData {
-        url,
         queue: info,
         ticket,
     })

@@ -99,6 +99,13 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// A POST to `path` as this site's own pages send it (with their `Origin`).
+    pub fn post(&self, client: &reqwest::Client, path: &str) -> reqwest::RequestBuilder {
+        client
+            .post(self.url(path))
+            .header("origin", format!("http://{}", self.addr))
+    }
+
     /// GETs `path` and answers its body as JSON.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         self.http
@@ -125,8 +132,7 @@ impl TestApp {
 
     /// Signs `client` in as staff; answers the login's status.
     pub async fn sign_in(&self, client: &reqwest::Client, password: &str) -> reqwest::StatusCode {
-        client
-            .post(self.url("/api/admin/login"))
+        self.post(client, "/api/admin/login")
             .form(&[("password", password)])
             .send()
             .await
@@ -141,8 +147,8 @@ impl TestApp {
         path: &str,
         form: &[(&str, &str)],
     ) -> (u16, serde_json::Value) {
-        let response = client
-            .post(self.url(path))
+        let response = self
+            .post(client, path)
             .form(form)
             .send()
             .await
@@ -158,8 +164,7 @@ impl TestApp {
 
     /// Issues a ticket the way the kiosk does (its server function).
     pub async fn issue(&self, queue: &str) -> reqwest::Response {
-        self.http
-            .post(self.url("/api/kiosk/issue_ticket"))
+        self.post(&self.http, "/api/kiosk/issue_ticket")
             .form(&[("queue", queue)])
             .send()
             .await
@@ -175,8 +180,8 @@ impl Drop for TestApp {
     }
 }
 
-pub const ADMIN_PASSWORD: &str = "test-password-1";
-pub const STAFF_API_TOKEN: &str = "test-staff-token-0123456789";
+pub const ADMIN_PASSWORD: &str = "test-password-123";
+pub const STAFF_API_TOKEN: &str = "test-staff-token-0123456789abcdef0123";
 
 pub fn config(redis_url: &str) -> Config {
     config_with(redis_url, &[])

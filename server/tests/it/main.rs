@@ -9,3 +9,4 @@ mod live;
 mod reducer;
 mod staff;
 mod transitions;
+mod attacks;

@@ -134,3 +134,18 @@ async fn unknown_tickets_and_calls_without_a_counter_are_refused() {
     ));
     assert_eq!(everything(&store, &q).await, before);
 }
+
+#[tokio::test]
+async fn a_number_whose_ticket_is_missing_is_never_popped() {
+    use redis::AsyncCommands;
+    let redis = TestRedis::start();
+    let store = Store::open(&redis.url()).unwrap();
+    let q = queue_with_ticket_in(&store, 98, TicketState::Waiting).await;
+    let mut conn = redis.connection().await;
+    let keys = waitingroom::store::QueueKeys::of(&q);
+    let _: () = conn.hdel(keys.tickets(), 1).await.unwrap();
+    let one = CounterId::parse("1").unwrap();
+    let result = store.call_next(&q, &one, AT).await;
+    assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
+    assert_eq!(store.snapshot(&q).await.unwrap().waiting, [1, 2], "the number stays in line");
+}

@@ -37,6 +37,9 @@ pub enum AppError {
     Forbidden,
     #[error("wrong password")]
     WrongPassword,
+    /// Too many failed sign-ins from this address: wait this many minutes.
+    #[error("too many failed sign-ins; wait {wait_minutes} min")]
+    TooManyAttempts { wait_minutes: u64 },
     #[error("the reset was not confirmed")]
     ResetNotConfirmed,
     /// Input no screen of ours sends (a missing or malformed field).
@@ -78,7 +81,9 @@ impl AppError {
             | AppError::TicketChanged { .. }
             | AppError::IntakePaused { .. } => 409,
             AppError::UnknownCounter | AppError::ResetNotConfirmed => 422,
-            AppError::LimitActive { .. } | AppError::LimitPerHour { .. } => 429,
+            AppError::LimitActive { .. }
+            | AppError::LimitPerHour { .. }
+            | AppError::TooManyAttempts { .. } => 429,
             AppError::Network { .. } => 502,
             AppError::Unavailable => 503,
         }
@@ -108,6 +113,9 @@ impl AppError {
             AppError::NotSignedIn => td_string!(locale, error.not_signed_in).to_owned(),
             AppError::Forbidden => td_string!(locale, error.forbidden).to_owned(),
             AppError::WrongPassword => td_string!(locale, error.wrong_password).to_owned(),
+            AppError::TooManyAttempts { wait_minutes } => {
+                td_string!(locale, error.too_many_attempts, n = wait_minutes)
+            }
             AppError::ResetNotConfirmed => td_string!(locale, error.reset_not_confirmed).to_owned(),
             AppError::BadRequest { .. } => td_string!(locale, error.bad_request).to_owned(),
             AppError::Network { .. } => td_string!(locale, error.network).to_owned(),

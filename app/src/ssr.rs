@@ -3,6 +3,7 @@
 
 use crate::error::AppError;
 use crate::i18n::Locale;
+use waitingroom::services::staff::StaffPass;
 use waitingroom::services::WaitingRoom;
 use waitingroom::Lang;
 
@@ -19,17 +20,34 @@ pub async fn session() -> Result<tower_sessions::Session, AppError> {
         .map_err(|_| AppError::Unavailable)
 }
 
-/// Refuses unless the caller signed in as staff.
+/// Refuses unless the caller signed in as staff, under the current staff epoch (the password
+/// has not changed, nobody signed everyone out) and within the session's lifetime.
 pub async fn require_staff() -> Result<WaitingRoom, AppError> {
+    let room = room()?;
     let session = session().await?;
-    let signed_in: Option<bool> = session
+    let pass: Option<StaffPass> = session
         .get(STAFF_KEY)
         .await
         .map_err(|_| AppError::Unavailable)?;
-    if signed_in != Some(true) {
-        return Err(AppError::NotSignedIn);
+    match pass {
+        Some(pass) if room.admits(&pass).await? => Ok(room),
+        Some(_) => {
+            let _ = session.flush().await;
+            Err(AppError::NotSignedIn)
+        }
+        None => Err(AppError::NotSignedIn),
     }
-    room()
+}
+
+/// The address the request came from (through a trusted proxy: the client's).
+pub async fn client_ip(room: &WaitingRoom) -> Result<std::net::IpAddr, AppError> {
+    let axum::extract::ConnectInfo(peer) =
+        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .map_err(|_| AppError::Unavailable)?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
+    Ok(room.client_ip(peer.ip(), forwarded))
 }
 
 /// `PUBLIC_URL`, or the address the browser used.

@@ -33,6 +33,11 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `SESSION_HOURS` (default 12): how long a staff login lasts without activity.
     pub session_hours: u32,
+    /// `SESSION_MAX_DAYS` (default 7): how long a staff login lasts at most, active or not.
+    pub session_max_days: u32,
+    /// `TRUSTED_PROXIES` (default none): comma-separated addresses of reverse proxies whose
+    /// `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -156,8 +161,23 @@ impl Config {
             staff_api_token,
             public_url,
             session_hours: number("SESSION_HOURS", 12, 1)?,
+            session_max_days: number("SESSION_MAX_DAYS", 7, 1)?,
+            trusted_proxies: parse_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES").as_deref())?,
         })
     }
+}
+
+/// `10.0.0.1, 10.0.0.2`: exact addresses (no ranges), none when unset.
+fn parse_addresses(name: &'static str, raw: Option<&str>) -> Result<Vec<IpAddr>, ConfigError> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse()
+                .map_err(|_| ConfigError::Invalid(name, format!("{a:?} is not an IP address")))
+        })
+        .collect()
 }
 
 /// A staff password must hold at least this many characters.
@@ -333,5 +353,8 @@ mod tests {
         assert!(bad("STAFF_API_TOKEN", &format!("{token}f")).is_empty(), "32 are enough");
         assert!(bad("PUBLIC_URL", "example.com").starts_with("PUBLIC_URL is invalid"));
         assert!(bad("QUEUES", "a:TOOLONG").starts_with("QUEUES is invalid"));
+        assert!(bad("TRUSTED_PROXIES", "10.0.0.1, proxy").starts_with("TRUSTED_PROXIES is invalid"));
+        let proxies = config(&[("REDIS_URL", "redis://x/"), ("TRUSTED_PROXIES", "10.0.0.1, ::1")]).unwrap();
+        assert_eq!(proxies.trusted_proxies.len(), 2);
     }
 }

@@ -58,6 +58,8 @@ impl AppState {
             limits: config.limits,
             calendar: config.calendar.clone(),
             public_url: config.public_url.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
+            staff_session_lifetime: Duration::from_secs(u64::from(config.session_max_days) * 86_400),
         };
         Ok(Self {
             leptos,
@@ -99,15 +101,15 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(web::server_fn_status))
-        .layer(axum::middleware::map_response_with_state(
-            web::Https(secure),
-            web::security_headers,
-        ))
         .layer(sessions)
         // before any session is touched: a forged request changes nothing, not even a session
         .layer(axum::middleware::from_fn_with_state(
             web::SiteOrigin::new(state.room.public_url()),
             web::same_site_only,
+        ))
+        .layer(axum::middleware::map_response_with_state(
+            web::Https(secure),
+            web::security_headers,
         ))
         .with_state(state);
     web::traced(router)
@@ -125,7 +127,7 @@ fn start_background(room: WaitingRoom, admin_password: Option<String>) {
                 .await
             {
                 Ok(Some(generated)) => {
-                    println!("Staff password (shown once; set ADMIN_PASSWORD to choose your own): {generated}");
+                    show_generated_password(&generated);
                     break;
                 }
                 Ok(None) => break,
@@ -145,6 +147,41 @@ fn start_background(room: WaitingRoom, admin_password: Option<String>) {
             }
         }
     });
+}
+
+/// Where a generated staff password is written when no terminal can show it.
+const PASSWORD_FILE: &str = "data/staff-password.txt";
+
+/// Shows a generated staff password once: on an interactive terminal, else (a log that may
+/// persist) written to a file only the owner can read, whose path is printed instead.
+fn show_generated_password(password: &str) {
+    use std::io::{IsTerminal, Write};
+    if std::io::stdout().is_terminal() {
+        println!("Staff password (shown once; set ADMIN_PASSWORD to choose your own): {password}");
+        return;
+    }
+    let path = std::path::Path::new(PASSWORD_FILE);
+    let written = (|| -> std::io::Result<std::path::PathBuf> {
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let _ = std::fs::remove_file(path);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
+        writeln!(file, "{password}")?;
+        std::fs::canonicalize(path)
+    })();
+    match written {
+        Ok(at) => println!(
+            "Staff password generated and written to {} (readable by you only); set ADMIN_PASSWORD to choose your own",
+            at.display()
+        ),
+        Err(e) => tracing::error!(error = %e, path = PASSWORD_FILE, "the generated staff password could not be written; set ADMIN_PASSWORD"),
+    }
 }
 
 /// A running server.

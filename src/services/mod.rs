@@ -12,6 +12,8 @@ use crate::queue::{
 use crate::store::{Refusal, Store, StoreError};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 use calendar::Calendar;
+use std::net::IpAddr;
+use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// What staff type to confirm a reset of the day's numbering.
@@ -42,6 +44,21 @@ pub fn qr_svg(text: &str) -> String {
             String::new()
         }
     }
+}
+
+/// The address a request came from: the peer, or — only when the peer is a `trusted` proxy —
+/// the last address in `X-Forwarded-For` that is not a trusted proxy. A client cannot choose
+/// its address by sending the header itself.
+pub fn client_ip(trusted: &[IpAddr], peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    forwarded_for
+        .into_iter()
+        .flat_map(|header| header.rsplit(','))
+        .map_while(|hop| hop.trim().parse::<IpAddr>().ok())
+        .find(|hop| !trusted.contains(hop))
+        .unwrap_or(peer)
 }
 
 /// Why a use case did not happen; nothing was changed.
@@ -107,6 +124,10 @@ pub struct Setup {
     pub calendar: Calendar,
     /// The address customers' phones use (for QR codes); `None`: the request's host.
     pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the real client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// A staff session ends this long after its sign-in, active or not.
+    pub staff_session_lifetime: Duration,
 }
 
 /// The waiting room of one installation: its setup, the store and the live events.
@@ -114,6 +135,7 @@ pub struct Setup {
 pub struct WaitingRoom {
     store: Store,
     hub: EventHub,
+    staff: staff::StaffDesk,
     setup: std::sync::Arc<Setup>,
 }
 
@@ -130,8 +152,14 @@ impl WaitingRoom {
         Self {
             store,
             hub,
+            staff: staff::StaffDesk::new(setup.staff_session_lifetime),
             setup: std::sync::Arc::new(setup),
         }
+    }
+
+    /// The address a request came from (see [`client_ip`]).
+    pub fn client_ip(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        client_ip(&self.setup.trusted_proxies, peer, forwarded_for)
     }
 
     pub fn queues(&self) -> &[QueueInfo] {
@@ -364,12 +392,29 @@ impl WaitingRoom {
         &self,
         configured: Option<&str>,
     ) -> Result<Option<String>, staff::StaffError> {
-        staff::init_password(&self.store, configured).await
+        self.staff.init_password(&self.store, configured).await
     }
 
-    /// Whether `candidate` is the staff password.
-    pub async fn staff_password_is(&self, candidate: &str) -> Result<bool, staff::StaffError> {
-        staff::verify_password(&self.store, candidate).await
+    /// A staff sign-in from `client` (see [`staff::StaffDesk::sign_in`]).
+    pub async fn sign_in(
+        &self,
+        candidate: &str,
+        client: IpAddr,
+    ) -> Result<staff::StaffPass, staff::SignInError> {
+        let now = self.setup.calendar.now().now_ms;
+        self.staff.sign_in(&self.store, candidate, client, now).await
+    }
+
+    /// Whether a staff session's pass still holds.
+    pub async fn admits(&self, pass: &staff::StaffPass) -> Result<bool, ServiceError> {
+        let now = self.setup.calendar.now().now_ms;
+        Ok(self.staff.admits(&self.store, pass, now).await?)
+    }
+
+    /// Ends every staff session, on every tablet.
+    pub async fn sign_out_everywhere(&self) -> Result<(), ServiceError> {
+        self.store.next_staff_epoch().await?;
+        Ok(())
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<HubMessage> {
@@ -378,5 +423,27 @@ impl WaitingRoom {
 
     pub async fn health(&self) -> Result<(), StoreError> {
         self.store.ping().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = ip("10.0.0.1");
+        let trusted = [proxy];
+        assert_eq!(client_ip(&trusted, ip("203.0.113.9"), Some("1.2.3.4")), ip("203.0.113.9"), "not a proxy: its own address");
+        assert_eq!(client_ip(&trusted, proxy, Some("198.51.100.7")), ip("198.51.100.7"));
+        assert_eq!(
+            client_ip(&trusted, proxy, Some("6.6.6.6, 198.51.100.7, 10.0.0.1")),
+            ip("198.51.100.7"),
+            "the client cannot prepend an address of its choice"
+        );
+        assert_eq!(client_ip(&trusted, proxy, Some("garbage")), proxy);
+        assert_eq!(client_ip(&trusted, proxy, None), proxy);
+        assert_eq!(client_ip(&[], ip("127.0.0.1"), Some("1.1.1.1")), ip("127.0.0.1"));
     }
 }

@@ -1,9 +1,16 @@
-//! The staff password: hashed with argon2 and kept in Redis. From `ADMIN_PASSWORD`, or generated
-//! once at first start (and printed once by the caller).
+//! The staff password and sign-in: argon2 hash kept in Redis, from `ADMIN_PASSWORD` or generated
+//! once at first start (shown once by the caller); failed sign-ins limited per address; a
+//! bounded number of argon2 checks at once; staff sessions that end with a changed password,
+//! "sign out everywhere", or their lifetime.
 
 use crate::store::{Store, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StaffError {
@@ -40,41 +47,132 @@ pub fn generate_password() -> String {
         .collect()
 }
 
-/// Sets the staff password at start: `configured` (from `ADMIN_PASSWORD`) replaces the stored
-/// one; without it a password is generated when none is stored yet, and answered so it can be
-/// shown once.
-pub async fn init_password(
-    store: &Store,
-    configured: Option<&str>,
-) -> Result<Option<String>, StaffError> {
-    if let Some(password) = configured {
-        let hashed = hash_off_thread(password.to_owned()).await?;
-        store.set_staff_password_hash(&hashed, false).await?;
-        return Ok(None);
-    }
-    if store.staff_password_hash().await?.is_some() {
-        return Ok(None);
-    }
-    let generated = generate_password();
-    let hashed = hash_off_thread(generated.clone()).await?;
-    let set = store.set_staff_password_hash(&hashed, true).await?;
-    Ok(set.then_some(generated))
+/// Failed sign-ins one address may make per [`FAILURE_WINDOW`] before it must wait. Per address,
+/// never global: an attacker cannot lock the tablets of the shop out.
+pub const MAX_FAILURES: u32 = 10;
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// argon2 checks running at once (each takes ~19 MiB and a core for ~50 ms): a flood of
+/// sign-ins waits its turn instead of taking the memory and the cores of the queue.
+pub const CONCURRENT_CHECKS: usize = 2;
+
+/// What a staff session remembers of its sign-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffPass {
+    /// The staff epoch it signed in under (see `keys::STAFF_EPOCH`).
+    pub epoch: u64,
+    /// Milliseconds since the Unix epoch.
+    pub signed_in_at: u64,
 }
 
-/// Whether `candidate` is the staff password (argon2 runs off the async threads).
-pub async fn verify_password(store: &Store, candidate: &str) -> Result<bool, StaffError> {
-    let Some(stored) = store.staff_password_hash().await? else {
-        return Ok(false);
-    };
-    let candidate = candidate.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&stored).map_err(|_| StaffError::BadHash)?;
-        Ok(Argon2::default()
-            .verify_password(candidate.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(|_| StaffError::BadHash)?
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("wrong password")]
+    WrongPassword,
+    #[error("too many failed sign-ins from this address; retry in {retry_after_s} s")]
+    TooManyAttempts { retry_after_s: u64 },
+    #[error(transparent)]
+    Staff(#[from] StaffError),
+}
+
+impl From<StoreError> for SignInError {
+    fn from(e: StoreError) -> Self {
+        SignInError::Staff(StaffError::Store(e))
+    }
+}
+
+/// Staff sign-in: the password check, its limits, and the lifetime of what it grants.
+#[derive(Clone)]
+pub struct StaffDesk {
+    checks: Arc<Semaphore>,
+    /// A staff session ends this long after its sign-in, active or not.
+    lifetime: Duration,
+}
+
+impl StaffDesk {
+    pub fn new(lifetime: Duration) -> Self {
+        Self {
+            checks: Arc::new(Semaphore::new(CONCURRENT_CHECKS)),
+            lifetime,
+        }
+    }
+
+    /// Sets the staff password at start: `configured` (from `ADMIN_PASSWORD`) replaces the
+    /// stored one, and a changed password ends every staff session; without it a password is
+    /// generated when none is stored yet, and answered so it can be shown once.
+    pub async fn init_password(
+        &self,
+        store: &Store,
+        configured: Option<&str>,
+    ) -> Result<Option<String>, StaffError> {
+        if let Some(password) = configured {
+            if self.matches(store, password).await? {
+                return Ok(None);
+            }
+            let hashed = hash_off_thread(password.to_owned()).await?;
+            store.set_staff_password_hash(&hashed, false).await?;
+            store.next_staff_epoch().await?;
+            return Ok(None);
+        }
+        if store.staff_password_hash().await?.is_some() {
+            return Ok(None);
+        }
+        let generated = generate_password();
+        let hashed = hash_off_thread(generated.clone()).await?;
+        let set = store.set_staff_password_hash(&hashed, true).await?;
+        Ok(set.then_some(generated))
+    }
+
+    /// Checks `candidate` for a sign-in from `client` at `now_ms`.
+    pub async fn sign_in(
+        &self,
+        store: &Store,
+        candidate: &str,
+        client: IpAddr,
+        now_ms: u64,
+    ) -> Result<StaffPass, SignInError> {
+        let (failures, retry_after_s) = store.sign_in_failures(&client).await?;
+        if failures >= MAX_FAILURES {
+            return Err(SignInError::TooManyAttempts { retry_after_s });
+        }
+        if !self.matches(store, candidate).await? {
+            let failures = store.count_sign_in_failure(&client, FAILURE_WINDOW).await?;
+            tracing::warn!(%client, failures, "staff sign-in failed");
+            return Err(SignInError::WrongPassword);
+        }
+        Ok(StaffPass {
+            epoch: store.staff_epoch().await?,
+            signed_in_at: now_ms,
+        })
+    }
+
+    /// Whether a session's pass still holds: same epoch, and within its lifetime.
+    pub async fn admits(
+        &self,
+        store: &Store,
+        pass: &StaffPass,
+        now_ms: u64,
+    ) -> Result<bool, StoreError> {
+        let age = Duration::from_millis(now_ms.saturating_sub(pass.signed_in_at));
+        Ok(age < self.lifetime && pass.epoch == store.staff_epoch().await?)
+    }
+
+    /// Whether `candidate` is the staff password; at most [`CONCURRENT_CHECKS`] run at once,
+    /// off the async threads.
+    async fn matches(&self, store: &Store, candidate: &str) -> Result<bool, StaffError> {
+        let Some(stored) = store.staff_password_hash().await? else {
+            return Ok(false);
+        };
+        let _permit = self.checks.acquire().await.map_err(|_| StaffError::BadHash)?;
+        let candidate = candidate.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let parsed = PasswordHash::new(&stored).map_err(|_| StaffError::BadHash)?;
+            Ok(Argon2::default()
+                .verify_password(candidate.as_bytes(), &parsed)
+                .is_ok())
+        })
+        .await
+        .map_err(|_| StaffError::BadHash)?
+    }
 }
 
 #[cfg(test)]

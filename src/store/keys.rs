@@ -11,6 +11,15 @@ pub const EVENTS_PATTERN: &str = "wr:{*}:events";
 /// The argon2 hash of the staff password.
 pub const STAFF_PASSWORD: &str = "wr:staff:password";
 
+/// Goes up whenever every staff session must end (the password changed, or "sign out
+/// everywhere"): a staff session remembers the value it signed in under.
+pub const STAFF_EPOCH: &str = "wr:staff:epoch";
+
+/// Failed staff sign-ins from one client address in the current window.
+pub fn sign_in_failures(client: &std::net::IpAddr) -> String {
+    format!("wr:signin:fail:{client}")
+}
+
 /// One browser session (tower-sessions), expiring with the session.
 pub fn session(id: &impl std::fmt::Display) -> String {
     format!("wr:session:{id}")

@@ -16,6 +16,7 @@ pub use keys::{QueueKeys, EVENTS_PATTERN};
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Client, ScriptInvocation, Value};
 use script::QueueScript;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// Why a script refused a change (and changed nothing).
@@ -353,6 +354,49 @@ impl Store {
             return Ok(false);
         }
         Ok(true)
+    }
+
+    /// The failed sign-ins of `client` in the current window, and the seconds left of it.
+    pub async fn sign_in_failures(&self, client: &IpAddr) -> Result<(u32, u64), StoreError> {
+        let key = keys::sign_in_failures(client);
+        let mut conn = self.conn.clone();
+        let (count, ttl): (Option<u32>, i64) =
+            redis::pipe().get(&key).ttl(&key).query_async(&mut conn).await?;
+        Ok((count.unwrap_or(0), ttl.max(0) as u64))
+    }
+
+    /// Counts one more failed sign-in of `client`; the window starts with the first failure and
+    /// is never extended by later ones.
+    pub async fn count_sign_in_failure(
+        &self,
+        client: &IpAddr,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let key = keys::sign_in_failures(client);
+        let mut conn = self.conn.clone();
+        let (count, _): (u32, bool) = redis::pipe()
+            .atomic()
+            .incr(&key, 1)
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(window.as_secs().max(1))
+            .arg("NX")
+            .query_async(&mut conn)
+            .await?;
+        Ok(count)
+    }
+
+    /// The current staff epoch (0 before the first change).
+    pub async fn staff_epoch(&self) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        let epoch: Option<u64> = conn.get(keys::STAFF_EPOCH).await?;
+        Ok(epoch.unwrap_or(0))
+    }
+
+    /// Ends every staff session: answers the new epoch.
+    pub async fn next_staff_epoch(&self) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        Ok(conn.incr(keys::STAFF_EPOCH, 1).await?)
     }
 
     /// The argon2 hash of the staff password, if one is set.

@@ -1,7 +1,10 @@
 //! Attacks, tried as an attacker would: each refused request is asserted refused, and nothing
 //! changed.
 
-use crate::common::{client, spawn_app, TestRedis, ADMIN_PASSWORD, STAFF_API_TOKEN};
+use crate::common::{
+    client, client_at, config_with, spawn_app, spawn_app_with, TestApp, TestRedis, ADMIN_PASSWORD,
+    STAFF_API_TOKEN,
+};
 use redis::AsyncCommands;
 use serde_json::Value;
 
@@ -114,4 +117,125 @@ async fn a_write_redis_refuses_for_memory_is_a_clear_503_and_loses_no_number() {
     assert_eq!(next["number"], 2, "no number was taken by the refused issues");
     let waiting = app.get_json("/api/v1/queues/default").await["waiting"].clone();
     assert_eq!(waiting, serde_json::json!([1, 2]));
+}
+
+/// Whether `staff` may still act on the console.
+async fn console_opens(app: &TestApp, staff: &reqwest::Client) -> u16 {
+    app.post_form(staff, "/api/admin/console", &[]).await.0
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_limited_per_address_and_lock_nobody_else_out() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    let attacker = client_at("127.0.0.2");
+    for _ in 0..10 {
+        assert_eq!(app.sign_in(&attacker, "guess-guess-guess").await, 401);
+    }
+    let (status, body) = app
+        .post_form(&attacker, "/api/admin/login", &[("password", "guess-guess-guess")])
+        .await;
+    assert_eq!(status, 429);
+    assert_eq!(body, serde_json::json!({"error": "too_many_attempts", "wait_minutes": 15}));
+    assert_eq!(app.sign_in(&attacker, ADMIN_PASSWORD).await, 429, "not even the right one gets through");
+    // the shop's tablet, on another address, is not locked out
+    let tablet = client_at("127.0.0.3");
+    assert!(app.sign_in(&tablet, ADMIN_PASSWORD).await.is_success());
+    assert_eq!(console_opens(&app, &tablet).await, 200);
+    assert_eq!(console_opens(&app, &attacker).await, 401);
+}
+
+/// The peak memory of this test process (the app runs inside it), in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_parallel_sign_ins_takes_little_memory_and_the_queue_keeps_issuing() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    let before = peak_rss_kib();
+    let attempts = (0..120).map(|i| {
+        let attacker = client_at(&format!("127.0.1.{}", 10 + i % 12));
+        let app = &app;
+        async move { app.sign_in(&attacker, "guess-guess-guess").await }
+    });
+    let issuing = async {
+        let mut slowest = std::time::Duration::ZERO;
+        for _ in 0..20 {
+            let started = std::time::Instant::now();
+            let r = app
+                .http
+                .post(app.url("/api/v1/queues/default/tickets"))
+                .bearer_auth(STAFF_API_TOKEN)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "the queue keeps issuing during the flood");
+            slowest = slowest.max(started.elapsed());
+        }
+        slowest
+    };
+    let (statuses, slowest) = tokio::join!(futures::future::join_all(attempts), issuing);
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    let grown_mib = (peak_rss_kib().saturating_sub(before)) / 1024;
+    println!("120 parallel sign-ins: peak memory grew {grown_mib} MiB; slowest issue meanwhile {slowest:?}");
+    assert!(grown_mib < 512, "argon2 checks run a few at a time (peak grew {grown_mib} MiB)");
+    assert_eq!(app.get_json("/api/v1/queues/default").await["last_number"], 20);
+}
+
+#[tokio::test]
+async fn a_changed_password_or_sign_out_everywhere_ends_every_staff_session() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    let (one, two) = (client(), client());
+    assert!(app.sign_in(&one, ADMIN_PASSWORD).await.is_success());
+    assert!(app.sign_in(&two, ADMIN_PASSWORD).await.is_success());
+    let (status, _) = app.post_form(&one, "/api/admin/logout_everywhere", &[]).await;
+    assert!(status < 400, "{status}");
+    assert_eq!(console_opens(&app, &one).await, 401);
+    assert_eq!(console_opens(&app, &two).await, 401, "the other tablet too");
+
+    // a restart with another ADMIN_PASSWORD ends the sessions made under the old one
+    assert!(app.sign_in(&one, ADMIN_PASSWORD).await.is_success());
+    assert_eq!(console_opens(&app, &one).await, 200);
+    let renewed = "another-password-456";
+    let restarted = spawn_app_with(config_with(&redis.url(), &[("ADMIN_PASSWORD", renewed)])).await;
+    assert_eq!(console_opens(&restarted, &one).await, 401);
+    assert_eq!(restarted.sign_in(&client(), ADMIN_PASSWORD).await, 401, "the old password is gone");
+    // the same password again at the next start changes nothing
+    let staff = client();
+    assert!(restarted.sign_in(&staff, renewed).await.is_success());
+    let again = spawn_app_with(config_with(&redis.url(), &[("ADMIN_PASSWORD", renewed)])).await;
+    assert_eq!(console_opens(&again, &staff).await, 200);
+}
+
+#[tokio::test]
+async fn a_staff_session_ends_after_its_lifetime_even_when_active() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    let staff = client();
+    assert!(app.sign_in(&staff, ADMIN_PASSWORD).await.is_success());
+    assert_eq!(console_opens(&app, &staff).await, 200);
+    // age the session's sign-in by 8 days (the lifetime is 7)
+    let mut conn = redis.connection().await;
+    let keys: Vec<String> = conn.keys("wr:session:*").await.unwrap();
+    let mut aged = 0;
+    for key in keys {
+        let raw: String = conn.get(&key).await.unwrap();
+        let mut record: Value = serde_json::from_str(&raw).unwrap();
+        if let Some(at) = record["data"]["staff"]["signed_in_at"].as_u64() {
+            record["data"]["staff"]["signed_in_at"] = (at - 8 * 86_400_000).into();
+            let ttl: i64 = conn.ttl(&key).await.unwrap();
+            let _: () = conn.set_ex(&key, record.to_string(), ttl as u64).await.unwrap();
+            aged += 1;
+        }
+    }
+    assert!(aged >= 1);
+    assert_eq!(console_opens(&app, &staff).await, 401);
 }

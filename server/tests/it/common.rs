@@ -209,9 +209,15 @@ pub fn config_with(redis_url: &str, extra: &[(&str, &str)]) -> Config {
 
 /// A browser-like client with its own cookie jar (a session of its own), not following redirects.
 pub fn client() -> reqwest::Client {
+    client_at("127.0.0.1")
+}
+
+/// The same, connecting from its own loopback address (`127.0.0.N`), as another machine would.
+pub fn client_at(address: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .local_address(address.parse::<std::net::IpAddr>().unwrap())
         .timeout(REQUEST_TIMEOUT)
         .build()
         .unwrap()
@@ -239,11 +245,12 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
         stop: Some(stop),
     };
     // the staff password is set by a background task at start
+    let password = config.admin_password.clone().unwrap_or_default();
     let settled = eventually(Duration::from_secs(10), || async {
         if config_has_no_redis(&app).await {
             return true;
         }
-        let status = app.sign_in(&client(), ADMIN_PASSWORD).await;
+        let status = app.sign_in(&client(), &password).await;
         status.is_success() || status.is_redirection()
     })
     .await;

@@ -7,16 +7,19 @@ use leptos::prelude::*;
 
 #[server(endpoint = "admin/login")]
 pub async fn login(password: String) -> Result<(), AppError> {
+    use waitingroom::services::staff::SignInError;
     let room = crate::ssr::room()?;
-    let ok = room
-        .staff_password_is(&password)
-        .await
-        .map_err(|_| AppError::Unavailable)?;
-    if !ok {
-        // slow down guessing
-        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
-        return Err(AppError::WrongPassword);
-    }
+    let client = crate::ssr::client_ip(&room).await?;
+    let pass = room.sign_in(&password, client).await.map_err(|e| match e {
+        SignInError::WrongPassword => AppError::WrongPassword,
+        SignInError::TooManyAttempts { retry_after_s } => AppError::TooManyAttempts {
+            wait_minutes: retry_after_s.div_ceil(60).max(1),
+        },
+        SignInError::Staff(e) => {
+            tracing::error!(error = %e, "sign-in unavailable");
+            AppError::Unavailable
+        }
+    })?;
     let session = crate::ssr::session().await?;
     // a new session id at sign-in (no session fixation)
     session
@@ -24,10 +27,19 @@ pub async fn login(password: String) -> Result<(), AppError> {
         .await
         .map_err(|_| AppError::Unavailable)?;
     session
-        .insert(crate::ssr::STAFF_KEY, true)
+        .insert(crate::ssr::STAFF_KEY, pass)
         .await
         .map_err(|_| AppError::Unavailable)?;
     leptos_axum::redirect("/admin");
+    Ok(())
+}
+
+/// Ends every staff session on every tablet (this one too).
+#[server(endpoint = "admin/logout_everywhere")]
+pub async fn logout_everywhere() -> Result<(), AppError> {
+    let room = crate::ssr::require_staff().await?;
+    room.sign_out_everywhere().await?;
+    leptos_axum::redirect("/admin/login");
     Ok(())
 }
 
@@ -57,14 +69,18 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The sign-out button of the console's header.
+/// The sign-out buttons of the console's header: this tablet, or every tablet.
 #[component]
 pub fn SignOut() -> impl IntoView {
     let i18n = use_i18n();
     let logout = ServerAction::<Logout>::new();
+    let everywhere = ServerAction::<LogoutEverywhere>::new();
     view! {
         <ActionForm action=logout>
             <button type="submit" class="link-button">{t!(i18n, admin.sign_out)}</button>
+        </ActionForm>
+        <ActionForm action=everywhere>
+            <button type="submit" class="link-button" data-testid="sign-out-everywhere">{t!(i18n, admin.sign_out_everywhere)}</button>
         </ActionForm>
     }
 }

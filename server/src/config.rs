@@ -146,7 +146,9 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "STAFF_API_TOKEN",
-                format!("use at least {MIN_API_TOKEN_CHARS} characters (e.g. openssl rand -hex 32)"),
+                format!(
+                    "use at least {MIN_API_TOKEN_CHARS} characters (e.g. openssl rand -hex 32)"
+                ),
             ));
         }
         Ok(Self {
@@ -347,14 +349,24 @@ mod tests {
         assert!(bad("DAY_RESETS_AT", "25:00").starts_with("DAY_RESETS_AT is invalid"));
         assert!(bad("ADMIN_PASSWORD", "short").starts_with("ADMIN_PASSWORD is invalid"));
         assert!(bad("ADMIN_PASSWORD", "elevenchars").starts_with("ADMIN_PASSWORD is invalid"));
-        assert!(bad("ADMIN_PASSWORD", "twelve chars").is_empty(), "12 are enough");
+        assert!(
+            bad("ADMIN_PASSWORD", "twelve chars").is_empty(),
+            "12 are enough"
+        );
         let token = "0123456789abcdef0123456789abcde";
         assert!(bad("STAFF_API_TOKEN", token).starts_with("STAFF_API_TOKEN is invalid"));
-        assert!(bad("STAFF_API_TOKEN", &format!("{token}f")).is_empty(), "32 are enough");
+        assert!(
+            bad("STAFF_API_TOKEN", &format!("{token}f")).is_empty(),
+            "32 are enough"
+        );
         assert!(bad("PUBLIC_URL", "example.com").starts_with("PUBLIC_URL is invalid"));
         assert!(bad("QUEUES", "a:TOOLONG").starts_with("QUEUES is invalid"));
         assert!(bad("TRUSTED_PROXIES", "10.0.0.1, proxy").starts_with("TRUSTED_PROXIES is invalid"));
-        let proxies = config(&[("REDIS_URL", "redis://x/"), ("TRUSTED_PROXIES", "10.0.0.1, ::1")]).unwrap();
+        let proxies = config(&[
+            ("REDIS_URL", "redis://x/"),
+            ("TRUSTED_PROXIES", "10.0.0.1, ::1"),
+        ])
+        .unwrap();
         assert_eq!(proxies.trusted_proxies.len(), 2);
     }
 }

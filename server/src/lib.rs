@@ -59,7 +59,9 @@ impl AppState {
             calendar: config.calendar.clone(),
             public_url: config.public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
-            staff_session_lifetime: Duration::from_secs(u64::from(config.session_max_days) * 86_400),
+            staff_session_lifetime: Duration::from_secs(
+                u64::from(config.session_max_days) * 86_400,
+            ),
         };
         Ok(Self {
             leptos,

@@ -6,8 +6,8 @@ use app::error::AppError;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::http::{header, HeaderMap, Request, Response, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::Router;
 use std::time::Duration;
@@ -146,8 +146,12 @@ pub struct Https(pub bool);
 /// allows nothing. `Referrer-Policy: same-origin`: ticket URLs carry the token, so no other site
 /// ever learns them, while this site's own form posts keep the `Referer` that plain-form
 /// fallbacks and the CSRF check use (`no-referrer` would make browsers send `Origin: null`).
-pub async fn security_headers(State(https): State<Https>, mut response: Response<Body>) -> Response<Body> {
+pub async fn security_headers(
+    State(https): State<Https>,
+    mut response: Response<Body>,
+) -> Response<Body> {
     let headers = response.headers_mut();
+    let page_has_its_own = headers.contains_key(header::CONTENT_SECURITY_POLICY);
     let mut set = |name: header::HeaderName, value: &'static str| {
         headers.insert(name, header::HeaderValue::from_static(value));
     };
@@ -159,9 +163,12 @@ pub async fn security_headers(State(https): State<Https>, mut response: Response
         "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
     );
     if https.0 {
-        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
     }
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+    if !page_has_its_own {
         set(
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
@@ -227,7 +234,10 @@ mod tests {
         assert!(public.accepts("https://queue.example.jp", Some("10.0.0.5:3000")));
         assert!(!public.accepts("http://queue.example.jp", Some("queue.example.jp")));
         assert!(!public.accepts("https://queue.example.jp.evil.example", None));
-        assert_eq!(origin_of("https://a.example:8443/t/x?y=1").as_deref(), Some("https://a.example:8443"));
+        assert_eq!(
+            origin_of("https://a.example:8443/t/x?y=1").as_deref(),
+            Some("https://a.example:8443")
+        );
         assert_eq!(origin_of("/relative"), None);
     }
 

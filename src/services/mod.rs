@@ -402,7 +402,9 @@ impl WaitingRoom {
         client: IpAddr,
     ) -> Result<staff::StaffPass, staff::SignInError> {
         let now = self.setup.calendar.now().now_ms;
-        self.staff.sign_in(&self.store, candidate, client, now).await
+        self.staff
+            .sign_in(&self.store, candidate, client, now)
+            .await
     }
 
     /// Whether a staff session's pass still holds.
@@ -435,8 +437,15 @@ mod tests {
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         let proxy = ip("10.0.0.1");
         let trusted = [proxy];
-        assert_eq!(client_ip(&trusted, ip("203.0.113.9"), Some("1.2.3.4")), ip("203.0.113.9"), "not a proxy: its own address");
-        assert_eq!(client_ip(&trusted, proxy, Some("198.51.100.7")), ip("198.51.100.7"));
+        assert_eq!(
+            client_ip(&trusted, ip("203.0.113.9"), Some("1.2.3.4")),
+            ip("203.0.113.9"),
+            "not a proxy: its own address"
+        );
+        assert_eq!(
+            client_ip(&trusted, proxy, Some("198.51.100.7")),
+            ip("198.51.100.7")
+        );
         assert_eq!(
             client_ip(&trusted, proxy, Some("6.6.6.6, 198.51.100.7, 10.0.0.1")),
             ip("198.51.100.7"),
@@ -444,6 +453,9 @@ mod tests {
         );
         assert_eq!(client_ip(&trusted, proxy, Some("garbage")), proxy);
         assert_eq!(client_ip(&trusted, proxy, None), proxy);
-        assert_eq!(client_ip(&[], ip("127.0.0.1"), Some("1.1.1.1")), ip("127.0.0.1"));
+        assert_eq!(
+            client_ip(&[], ip("127.0.0.1"), Some("1.1.1.1")),
+            ip("127.0.0.1")
+        );
     }
 }

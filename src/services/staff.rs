@@ -8,9 +8,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, oneshot};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StaffError {
@@ -18,6 +18,8 @@ pub enum StaffError {
     Store(#[from] StoreError),
     #[error("the stored staff password hash is unreadable")]
     BadHash,
+    #[error("no password check can run")]
+    Unavailable,
 }
 
 fn hash(password: &str) -> Result<String, StaffError> {
@@ -51,9 +53,12 @@ pub fn generate_password() -> String {
 /// never global: an attacker cannot lock the tablets of the shop out.
 pub const MAX_FAILURES: u32 = 10;
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// argon2 checks running at once (each takes ~19 MiB and a core for ~50 ms): a flood of
-/// sign-ins waits its turn instead of taking the memory and the cores of the queue.
+/// argon2 checks running at once (each takes ~19 MiB and a core for ~50 ms): that many threads
+/// of their own do every check, so a flood of sign-ins waits its turn instead of taking the
+/// memory and the cores of the queue.
 pub const CONCURRENT_CHECKS: usize = 2;
+/// Checks waiting for a thread, at most; more sign-ins than that wait to be queued.
+const CHECKS_QUEUED: usize = 64;
 
 /// What a staff session remembers of its sign-in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,20 +85,40 @@ impl From<StoreError> for SignInError {
     }
 }
 
+/// One password check for the checking threads: the stored hash, the candidate, the answer.
+struct Check {
+    stored: String,
+    candidate: String,
+    answer: oneshot::Sender<Result<bool, StaffError>>,
+}
+
 /// Staff sign-in: the password check, its limits, and the lifetime of what it grants.
 #[derive(Clone)]
 pub struct StaffDesk {
-    checks: Arc<Semaphore>,
+    checks: mpsc::Sender<Check>,
     /// A staff session ends this long after its sign-in, active or not.
     lifetime: Duration,
 }
 
 impl StaffDesk {
+    /// Starts the [`CONCURRENT_CHECKS`] password-checking threads.
     pub fn new(lifetime: Duration) -> Self {
-        Self {
-            checks: Arc::new(Semaphore::new(CONCURRENT_CHECKS)),
-            lifetime,
+        let (checks, queue) = mpsc::channel::<Check>(CHECKS_QUEUED);
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..CONCURRENT_CHECKS {
+            let queue = Arc::clone(&queue);
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-check-{i}"))
+                .spawn(move || loop {
+                    let next = queue.lock().map(|mut q| q.blocking_recv());
+                    let Ok(Some(check)) = next else { return };
+                    let _ = check.answer.send(verify(&check.stored, &check.candidate));
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "no password-check thread");
+            }
         }
+        Self { checks, lifetime }
     }
 
     /// Sets the staff password at start: `configured` (from `ADMIN_PASSWORD`) replaces the
@@ -156,23 +181,30 @@ impl StaffDesk {
         Ok(age < self.lifetime && pass.epoch == store.staff_epoch().await?)
     }
 
-    /// Whether `candidate` is the staff password; at most [`CONCURRENT_CHECKS`] run at once,
-    /// off the async threads.
+    /// Whether `candidate` is the staff password, checked by the password-checking threads.
     async fn matches(&self, store: &Store, candidate: &str) -> Result<bool, StaffError> {
         let Some(stored) = store.staff_password_hash().await? else {
             return Ok(false);
         };
-        let _permit = self.checks.acquire().await.map_err(|_| StaffError::BadHash)?;
-        let candidate = candidate.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&stored).map_err(|_| StaffError::BadHash)?;
-            Ok(Argon2::default()
-                .verify_password(candidate.as_bytes(), &parsed)
-                .is_ok())
-        })
-        .await
-        .map_err(|_| StaffError::BadHash)?
+        let (answer, answered) = oneshot::channel();
+        let check = Check {
+            stored,
+            candidate: candidate.to_owned(),
+            answer,
+        };
+        self.checks
+            .send(check)
+            .await
+            .map_err(|_| StaffError::Unavailable)?;
+        answered.await.map_err(|_| StaffError::Unavailable)?
     }
+}
+
+fn verify(stored: &str, candidate: &str) -> Result<bool, StaffError> {
+    let parsed = PasswordHash::new(stored).map_err(|_| StaffError::BadHash)?;
+    Ok(Argon2::default()
+        .verify_password(candidate.as_bytes(), &parsed)
+        .is_ok())
 }
 
 #[cfg(test)]

@@ -360,8 +360,11 @@ impl Store {
     pub async fn sign_in_failures(&self, client: &IpAddr) -> Result<(u32, u64), StoreError> {
         let key = keys::sign_in_failures(client);
         let mut conn = self.conn.clone();
-        let (count, ttl): (Option<u32>, i64) =
-            redis::pipe().get(&key).ttl(&key).query_async(&mut conn).await?;
+        let (count, ttl): (Option<u32>, i64) = redis::pipe()
+            .get(&key)
+            .ttl(&key)
+            .query_async(&mut conn)
+            .await?;
         Ok((count.unwrap_or(0), ttl.max(0) as u64))
     }
 

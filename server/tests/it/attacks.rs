@@ -20,15 +20,24 @@ async fn forms_posted_from_another_site_are_refused_and_change_nothing() {
     let sessions_before: Vec<String> = conn.keys("wr:session:*").await.unwrap();
 
     let forged: [(&str, &[(&str, &str)]); 4] = [
-        ("/api/admin/reset", &[("queue", "default"), ("confirm", "reset")]),
-        ("/api/admin/intake", &[("queue", "default"), ("intake", "paused")]),
+        (
+            "/api/admin/reset",
+            &[("queue", "default"), ("confirm", "reset")],
+        ),
+        (
+            "/api/admin/intake",
+            &[("queue", "default"), ("intake", "paused")],
+        ),
         ("/api/kiosk/issue_ticket", &[("queue", "default")]),
         ("/api/join/take", &[("queue", "default")]),
     ];
     for (path, form) in forged {
         for (header, value) in [
             ("origin", "http://evil.example".to_owned()),
-            ("origin", format!("http://127.0.0.1:{}", app.addr.port() + 1)),
+            (
+                "origin",
+                format!("http://127.0.0.1:{}", app.addr.port() + 1),
+            ),
             ("referer", "http://evil.example/page".to_owned()),
         ] {
             let response = staff
@@ -49,11 +58,19 @@ async fn forms_posted_from_another_site_are_refused_and_change_nothing() {
     let after = app.get_json("/api/v1/queues/default").await;
     assert_eq!(after, before, "nothing changed");
     let sessions_after: Vec<String> = conn.keys("wr:session:*").await.unwrap();
-    assert_eq!(sessions_after.len(), sessions_before.len(), "no session was made");
+    assert_eq!(
+        sessions_after.len(),
+        sessions_before.len(),
+        "no session was made"
+    );
 
     // the site's own pages (Origin, or a same-site Referer) still work
     let (status, _) = app
-        .post_form(&staff, "/api/admin/intake", &[("queue", "default"), ("intake", "paused")])
+        .post_form(
+            &staff,
+            "/api/admin/intake",
+            &[("queue", "default"), ("intake", "paused")],
+        )
         .await;
     assert_eq!(status, 200);
     let referred = staff
@@ -103,18 +120,39 @@ async fn a_write_redis_refuses_for_memory_is_a_clear_503_and_loses_no_number() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    let _: () = redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("1").query_async(&mut conn).await.unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("1")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
 
     let refused = issue_api().await.unwrap();
     assert_eq!(refused.status(), 503);
-    assert_eq!(refused.json::<Value>().await.unwrap()["error"], "unavailable");
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["error"],
+        "unavailable"
+    );
     let kiosk = app.issue("default").await;
     assert_eq!(kiosk.status(), 503);
-    assert_eq!(kiosk.json::<Value>().await.unwrap(), serde_json::json!({"error": "unavailable"}));
+    assert_eq!(
+        kiosk.json::<Value>().await.unwrap(),
+        serde_json::json!({"error": "unavailable"})
+    );
 
-    let _: () = redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("0").query_async(&mut conn).await.unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("0")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     let next: Value = issue_api().await.unwrap().json().await.unwrap();
-    assert_eq!(next["number"], 2, "no number was taken by the refused issues");
+    assert_eq!(
+        next["number"], 2,
+        "no number was taken by the refused issues"
+    );
     let waiting = app.get_json("/api/v1/queues/default").await["waiting"].clone();
     assert_eq!(waiting, serde_json::json!([1, 2]));
 }
@@ -133,11 +171,22 @@ async fn failed_sign_ins_are_limited_per_address_and_lock_nobody_else_out() {
         assert_eq!(app.sign_in(&attacker, "guess-guess-guess").await, 401);
     }
     let (status, body) = app
-        .post_form(&attacker, "/api/admin/login", &[("password", "guess-guess-guess")])
+        .post_form(
+            &attacker,
+            "/api/admin/login",
+            &[("password", "guess-guess-guess")],
+        )
         .await;
     assert_eq!(status, 429);
-    assert_eq!(body, serde_json::json!({"error": "too_many_attempts", "wait_minutes": 15}));
-    assert_eq!(app.sign_in(&attacker, ADMIN_PASSWORD).await, 429, "not even the right one gets through");
+    assert_eq!(
+        body,
+        serde_json::json!({"error": "too_many_attempts", "wait_minutes": 15})
+    );
+    assert_eq!(
+        app.sign_in(&attacker, ADMIN_PASSWORD).await,
+        429,
+        "not even the right one gets through"
+    );
     // the shop's tablet, on another address, is not locked out
     let tablet = client_at("127.0.0.3");
     assert!(app.sign_in(&tablet, ADMIN_PASSWORD).await.is_success());
@@ -182,11 +231,20 @@ async fn a_flood_of_parallel_sign_ins_takes_little_memory_and_the_queue_keeps_is
         slowest
     };
     let (statuses, slowest) = tokio::join!(futures::future::join_all(attempts), issuing);
-    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
     let grown_mib = (peak_rss_kib().saturating_sub(before)) / 1024;
     println!("120 parallel sign-ins: peak memory grew {grown_mib} MiB; slowest issue meanwhile {slowest:?}");
-    assert!(grown_mib < 512, "argon2 checks run a few at a time (peak grew {grown_mib} MiB)");
-    assert_eq!(app.get_json("/api/v1/queues/default").await["last_number"], 20);
+    assert!(
+        grown_mib < 512,
+        "argon2 checks run a few at a time (peak grew {grown_mib} MiB)"
+    );
+    assert_eq!(
+        app.get_json("/api/v1/queues/default").await["last_number"],
+        20
+    );
 }
 
 #[tokio::test]
@@ -196,7 +254,9 @@ async fn a_changed_password_or_sign_out_everywhere_ends_every_staff_session() {
     let (one, two) = (client(), client());
     assert!(app.sign_in(&one, ADMIN_PASSWORD).await.is_success());
     assert!(app.sign_in(&two, ADMIN_PASSWORD).await.is_success());
-    let (status, _) = app.post_form(&one, "/api/admin/logout_everywhere", &[]).await;
+    let (status, _) = app
+        .post_form(&one, "/api/admin/logout_everywhere", &[])
+        .await;
     assert!(status < 400, "{status}");
     assert_eq!(console_opens(&app, &one).await, 401);
     assert_eq!(console_opens(&app, &two).await, 401, "the other tablet too");
@@ -207,7 +267,11 @@ async fn a_changed_password_or_sign_out_everywhere_ends_every_staff_session() {
     let renewed = "another-password-456";
     let restarted = spawn_app_with(config_with(&redis.url(), &[("ADMIN_PASSWORD", renewed)])).await;
     assert_eq!(console_opens(&restarted, &one).await, 401);
-    assert_eq!(restarted.sign_in(&client(), ADMIN_PASSWORD).await, 401, "the old password is gone");
+    assert_eq!(
+        restarted.sign_in(&client(), ADMIN_PASSWORD).await,
+        401,
+        "the old password is gone"
+    );
     // the same password again at the next start changes nothing
     let staff = client();
     assert!(restarted.sign_in(&staff, renewed).await.is_success());
@@ -228,11 +292,17 @@ async fn a_staff_session_ends_after_its_lifetime_even_when_active() {
     let mut aged = 0;
     for key in keys {
         let raw: String = conn.get(&key).await.unwrap();
-        let mut record: Value = serde_json::from_str(&raw).unwrap();
+        // edited as text: the record's id is a 128-bit number no JSON value holds exactly
+        let record: Value = serde_json::from_str(&raw).unwrap();
         if let Some(at) = record["data"]["staff"]["signed_in_at"].as_u64() {
-            record["data"]["staff"]["signed_in_at"] = (at - 8 * 86_400_000).into();
+            let aged_at = at - 8 * 86_400_000;
+            let edited = raw.replace(
+                &format!("\"signed_in_at\":{at}"),
+                &format!("\"signed_in_at\":{aged_at}"),
+            );
+            assert_ne!(edited, raw);
             let ttl: i64 = conn.ttl(&key).await.unwrap();
-            let _: () = conn.set_ex(&key, record.to_string(), ttl as u64).await.unwrap();
+            let _: () = conn.set_ex(&key, edited, ttl as u64).await.unwrap();
             aged += 1;
         }
     }

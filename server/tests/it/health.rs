@@ -19,7 +19,10 @@ async fn health_follows_redis_and_the_app_recovers_without_a_restart() {
     let body: Value = down.json().await.unwrap();
     assert_eq!(body["status"], "unavailable");
     let reason = body["reason"].as_str().unwrap();
-    assert_eq!(reason, "the queue store is unreachable", "no internal error text");
+    assert_eq!(
+        reason, "the queue store is unreachable",
+        "no internal error text"
+    );
     // the kiosk's issue fails cleanly while Redis is down
     let refused = app.issue("default").await;
     assert_eq!(refused.status(), 503);

@@ -1,6 +1,7 @@
 //! Integration tests: the real app on port 0 against a throwaway `redis-server` of each test's
 //! own. One test binary, so every helper in `common` is used somewhere (and builds once).
 
+mod attacks;
 mod common;
 mod console;
 mod health;
@@ -9,4 +10,3 @@ mod live;
 mod reducer;
 mod staff;
 mod transitions;
-mod attacks;

@@ -147,5 +147,9 @@ async fn a_number_whose_ticket_is_missing_is_never_popped() {
     let one = CounterId::parse("1").unwrap();
     let result = store.call_next(&q, &one, AT).await;
     assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
-    assert_eq!(store.snapshot(&q).await.unwrap().waiting, [1, 2], "the number stays in line");
+    assert_eq!(
+        store.snapshot(&q).await.unwrap().waiting,
+        [1, 2],
+        "the number stays in line"
+    );
 }

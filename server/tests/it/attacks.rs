@@ -3,7 +3,6 @@
 
 use crate::common::{
     client, client_at, config_with, spawn_app, spawn_app_with, TestApp, TestRedis, ADMIN_PASSWORD,
-    STAFF_API_TOKEN,
 };
 use redis::AsyncCommands;
 use serde_json::Value;
@@ -91,13 +90,7 @@ async fn forms_posted_from_another_site_are_refused_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(foreign.status(), 403);
-    let integration = app
-        .http
-        .post(app.url("/api/v1/queues/default/tickets"))
-        .bearer_auth(STAFF_API_TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let integration = app.issue_as_staff("default").await;
     assert_eq!(integration.status(), 201);
 }
 
@@ -105,13 +98,7 @@ async fn forms_posted_from_another_site_are_refused_and_change_nothing() {
 async fn a_write_redis_refuses_for_memory_is_a_clear_503_and_loses_no_number() {
     let redis = TestRedis::start();
     let app = spawn_app(&redis).await;
-    let issue_api = || {
-        app.http
-            .post(app.url("/api/v1/queues/default/tickets"))
-            .bearer_auth(STAFF_API_TOKEN)
-            .send()
-    };
-    assert_eq!(issue_api().await.unwrap().status(), 201);
+    assert_eq!(app.issue_as_staff("default").await.status(), 201);
     let mut conn = redis.connection().await;
     let _: () = redis::cmd("CONFIG")
         .arg("SET")
@@ -128,7 +115,7 @@ async fn a_write_redis_refuses_for_memory_is_a_clear_503_and_loses_no_number() {
         .await
         .unwrap();
 
-    let refused = issue_api().await.unwrap();
+    let refused = app.issue_as_staff("default").await;
     assert_eq!(refused.status(), 503);
     assert_eq!(
         refused.json::<Value>().await.unwrap()["error"],
@@ -148,7 +135,7 @@ async fn a_write_redis_refuses_for_memory_is_a_clear_503_and_loses_no_number() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    let next: Value = issue_api().await.unwrap().json().await.unwrap();
+    let next: Value = app.issue_as_staff("default").await.json().await.unwrap();
     assert_eq!(
         next["number"], 2,
         "no number was taken by the refused issues"
@@ -218,13 +205,7 @@ async fn a_flood_of_parallel_sign_ins_takes_little_memory_and_the_queue_keeps_is
         let mut slowest = std::time::Duration::ZERO;
         for _ in 0..20 {
             let started = std::time::Instant::now();
-            let r = app
-                .http
-                .post(app.url("/api/v1/queues/default/tickets"))
-                .bearer_auth(STAFF_API_TOKEN)
-                .send()
-                .await
-                .unwrap();
+            let r = app.issue_as_staff("default").await;
             assert_eq!(r.status(), 201, "the queue keeps issuing during the flood");
             slowest = slowest.max(started.elapsed());
         }

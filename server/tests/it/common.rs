@@ -162,6 +162,16 @@ impl TestApp {
         format!("ws://{}{}", self.addr, path)
     }
 
+    /// Issues a ticket of `queue` through the JSON API with the staff token (no limits).
+    pub async fn issue_as_staff(&self, queue: &str) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/api/v1/queues/{queue}/tickets")))
+            .bearer_auth(STAFF_API_TOKEN)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Issues a ticket the way the kiosk does (its server function).
     pub async fn issue(&self, queue: &str) -> reqwest::Response {
         self.post(&self.http, "/api/kiosk/issue_ticket")

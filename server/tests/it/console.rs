@@ -26,13 +26,7 @@ async fn commands_processed(redis: &TestRedis) -> u64 {
 /// also finishes the ticket its counter served).
 async fn ten_changes(app: &TestApp, queue: &str) {
     for _ in 0..6 {
-        let r = app
-            .http
-            .post(app.url(&format!("/api/v1/queues/{queue}/tickets")))
-            .bearer_auth(STAFF_API_TOKEN)
-            .send()
-            .await
-            .unwrap();
+        let r = app.issue_as_staff(queue).await;
         assert_eq!(r.status(), 201);
     }
     for _ in 0..4 {

@@ -345,13 +345,7 @@ async fn the_staff_api_calls_next_with_a_token_only() {
         limited.json::<Value>().await.unwrap()["error"],
         "limit_reached"
     );
-    let staff = app
-        .http
-        .post(app.url("/api/v1/queues/default/tickets"))
-        .bearer_auth(STAFF_API_TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let staff = app.issue_as_staff("default").await;
     assert_eq!(staff.status(), 201);
     let ticket: Value = staff.json().await.unwrap();
     assert_eq!(ticket["number"], 6);

@@ -76,11 +76,13 @@ pub fn SignOut() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let everywhere = ServerAction::<LogoutEverywhere>::new();
     view! {
-        <ActionForm action=logout>
-            <button type="submit" class="link-button">{t!(i18n, admin.sign_out)}</button>
-        </ActionForm>
-        <ActionForm action=everywhere>
-            <button type="submit" class="link-button" data-testid="sign-out-everywhere">{t!(i18n, admin.sign_out_everywhere)}</button>
-        </ActionForm>
+        <div class="header-tools">
+            <ActionForm action=logout>
+                <button type="submit" class="link-button">{t!(i18n, admin.sign_out)}</button>
+            </ActionForm>
+            <ActionForm action=everywhere>
+                <button type="submit" class="link-button" data-testid="sign-out-everywhere">{t!(i18n, admin.sign_out_everywhere)}</button>
+            </ActionForm>
+        </div>
     }
 }

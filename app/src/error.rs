@@ -26,6 +26,9 @@ pub enum AppError {
     TicketChanged { state: TicketState },
     #[error("intake is paused ({intake:?})")]
     IntakePaused { intake: Intake },
+    /// The day's cap of tickets is reached.
+    #[error("today's {max} tickets are all issued")]
+    DayFull { max: u32 },
     #[error("at most {max} active tickets")]
     LimitActive { max: u32 },
     #[error("at most {max} tickets per hour")]
@@ -79,7 +82,8 @@ impl AppError {
             AppError::UnknownQueue | AppError::TicketNotFound => 404,
             AppError::NobodyWaiting
             | AppError::TicketChanged { .. }
-            | AppError::IntakePaused { .. } => 409,
+            | AppError::IntakePaused { .. }
+            | AppError::DayFull { .. } => 409,
             AppError::UnknownCounter | AppError::ResetNotConfirmed => 422,
             AppError::LimitActive { .. }
             | AppError::LimitPerHour { .. }
@@ -108,6 +112,7 @@ impl AppError {
                 intake: Intake::RemotePaused,
             } => td_string!(locale, error.remote_paused).to_owned(),
             AppError::IntakePaused { .. } => td_string!(locale, error.intake_paused).to_owned(),
+            AppError::DayFull { max } => td_string!(locale, error.day_full, n = max),
             AppError::LimitActive { max } => td_string!(locale, error.limit_active, n = max),
             AppError::LimitPerHour { max } => td_string!(locale, error.limit_per_hour, n = max),
             AppError::NotSignedIn => td_string!(locale, error.not_signed_in).to_owned(),
@@ -153,6 +158,7 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::NobodyWaiting => AppError::NobodyWaiting,
             E::TicketChanged(state) => AppError::TicketChanged { state },
             E::IntakePaused(intake) => AppError::IntakePaused { intake },
+            E::DayFull(max) => AppError::DayFull { max },
             E::Limit(LimitReached::Active(max)) => AppError::LimitActive { max },
             E::Limit(LimitReached::PerHour(max)) => AppError::LimitPerHour { max },
             E::CounterMissing => AppError::BadRequest {

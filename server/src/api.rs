@@ -65,6 +65,7 @@ impl From<ServiceError> for ApiError {
             E::NobodyWaiting => Self::new(StatusCode::CONFLICT, "nobody_waiting", message),
             E::TicketChanged(_) => Self::new(StatusCode::CONFLICT, "ticket_changed", message),
             E::IntakePaused(_) => Self::new(StatusCode::CONFLICT, "intake_paused", message),
+            E::DayFull(_) => Self::new(StatusCode::CONFLICT, "day_full", message),
             E::Limit(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "limit_reached", message),
             E::CounterMissing => Self::new(StatusCode::BAD_REQUEST, "bad_request", message),
             E::ResetNotConfirmed => Self::new(

@@ -43,7 +43,8 @@ impl AppState {
     /// Prepares the state; Redis is connected lazily, so this works while Redis is down.
     /// Must run inside the tokio runtime (it starts the live event subscriber).
     pub fn new(config: &Config, addr: SocketAddr) -> Result<Self, BadRedisUrl> {
-        let store = Store::open(&config.redis_url)?;
+        let store =
+            Store::open(&config.redis_url)?.with_max_tickets_per_day(config.max_tickets_per_day);
         let hub = EventHub::start(store.client().clone());
         let sessions = RedisSessionStore::new(store.connection());
         let leptos = LeptosOptions::builder()

@@ -76,6 +76,8 @@ pub enum ServiceError {
     TicketChanged(TicketState),
     #[error("intake is paused ({0:?})")]
     IntakePaused(Intake),
+    #[error("today's {0} tickets are all issued")]
+    DayFull(u32),
     #[error("limit reached: {0}")]
     Limit(LimitReached),
     #[error("a call needs the counter to call to")]
@@ -93,6 +95,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Refused(Refusal::NotFound) => ServiceError::TicketNotFound,
             StoreError::Refused(Refusal::Conflict(state)) => ServiceError::TicketChanged(state),
             StoreError::Refused(Refusal::Paused(intake)) => ServiceError::IntakePaused(intake),
+            StoreError::Refused(Refusal::DayFull(max)) => ServiceError::DayFull(max),
             other => ServiceError::Store(other),
         }
     }

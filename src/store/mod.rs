@@ -24,6 +24,8 @@ use std::time::Duration;
 pub enum Refusal {
     /// Intake is paused for this channel.
     Paused(Intake),
+    /// The day's cap of tickets is reached.
+    DayFull(u32),
     /// Nobody is waiting.
     Empty,
     /// No such ticket (today).
@@ -82,7 +84,10 @@ struct Scripts {
 impl Scripts {
     fn new() -> Self {
         Self {
-            issue: QueueScript::new(&["CHANNEL", "TOKEN", "LANG"], include_str!("issue.lua")),
+            issue: QueueScript::new(
+                &["CHANNEL", "TOKEN", "LANG", "MAX_TICKETS"],
+                include_str!("issue.lua"),
+            ),
             call_next: QueueScript::new(&["COUNTER"], include_str!("call_next.lua")),
             act: QueueScript::new(
                 &["ACTION", "NUMBER", "SEEN_REV", "COUNTER"],
@@ -101,6 +106,8 @@ pub struct Store {
     client: Client,
     conn: ConnectionManager,
     scripts: std::sync::Arc<Scripts>,
+    /// The day's cap of tickets per queue (0: none).
+    max_tickets_per_day: u32,
 }
 
 impl Store {
@@ -119,7 +126,14 @@ impl Store {
             client,
             conn,
             scripts: std::sync::Arc::new(Scripts::new()),
+            max_tickets_per_day: 0,
         })
+    }
+
+    /// Caps the tickets a queue issues in a day (`MAX_TICKETS_PER_DAY`; 0: no cap).
+    pub fn with_max_tickets_per_day(mut self, max: u32) -> Self {
+        self.max_tickets_per_day = max;
+        self
     }
 
     /// The client, for the pub/sub connection of the event hub.
@@ -152,6 +166,10 @@ impl Store {
             "empty" => Err(StoreError::Refused(Refusal::Empty)),
             "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
             "corrupt" => Err(StoreError::Corrupt(detail()?.unwrap_or_default())),
+            "full" => {
+                let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
+                Err(StoreError::Refused(Refusal::DayFull(cap)))
+            }
             "paused" => {
                 let intake = parse_intake(detail()?.as_deref())?;
                 Err(StoreError::Refused(Refusal::Paused(intake)))
@@ -185,6 +203,7 @@ impl Store {
                 ("CHANNEL", channel.as_str()),
                 ("TOKEN", token.as_str()),
                 ("LANG", lang.code()),
+                ("MAX_TICKETS", &self.max_tickets_per_day.to_string()),
             ],
         );
         let reply = self.run(invocation).await?;

@@ -290,3 +290,25 @@ async fn a_staff_session_ends_after_its_lifetime_even_when_active() {
     assert!(aged >= 1);
     assert_eq!(console_opens(&app, &staff).await, 401);
 }
+
+#[tokio::test]
+async fn the_day_has_a_cap_of_tickets_so_nobody_can_fill_redis() {
+    let redis = TestRedis::start();
+    let config = config_with(&redis.url(), &[("MAX_TICKETS_PER_DAY", "3")]);
+    let app = spawn_app_with(config).await;
+    for _ in 0..3 {
+        assert_eq!(app.issue("default").await.status(), 200);
+    }
+    let kiosk = app.issue("default").await;
+    assert_eq!(kiosk.status(), 409);
+    assert_eq!(
+        kiosk.json::<Value>().await.unwrap(),
+        serde_json::json!({"error": "day_full", "max": 3})
+    );
+    let api = app.issue_as_staff("default").await;
+    assert_eq!(api.status(), 409);
+    assert_eq!(api.json::<Value>().await.unwrap()["error"], "day_full");
+    let snapshot = app.get_json("/api/v1/queues/default").await;
+    assert_eq!(snapshot["last_number"], 3, "no number past the cap");
+    assert_eq!(snapshot["waiting_count"], 3);
+}

@@ -41,23 +41,29 @@ pub async fn require_staff() -> Result<WaitingRoom, AppError> {
 
 /// The address the request came from (through a trusted proxy: the client's).
 pub async fn client_ip(room: &WaitingRoom) -> Result<std::net::IpAddr, AppError> {
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
+    Ok(room.client_ip(peer().await?, forwarded))
+}
+
+/// `PUBLIC_URL`, or the address the browser used (https when a trusted proxy says so).
+pub async fn base_url(room: &WaitingRoom) -> Result<String, AppError> {
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let peer = peer().await?;
+    let named = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+    Ok(room.base_url(&waitingroom::services::RequestOrigin {
+        host: named("host"),
+        peer,
+        forwarded_proto: named("x-forwarded-proto"),
+    }))
+}
+
+async fn peer() -> Result<std::net::IpAddr, AppError> {
     let axum::extract::ConnectInfo(peer) =
         leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .await
             .map_err(|_| AppError::Unavailable)?;
-    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
-    Ok(room.client_ip(peer.ip(), forwarded))
-}
-
-/// `PUBLIC_URL`, or the address the browser used.
-pub async fn base_url(room: &WaitingRoom) -> String {
-    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    room.base_url(
-        headers
-            .get(axum::http::header::HOST)
-            .and_then(|h| h.to_str().ok()),
-    )
+    Ok(peer.ip())
 }
 
 /// The language of the request: the language cookie, else `Accept-Language`, else Japanese.

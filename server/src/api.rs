@@ -16,7 +16,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use waitingroom::live::HubMessage;
-use waitingroom::services::{qr_svg, ticket_url, LimitReached, ServiceError, WaitingRoom};
+use waitingroom::services::{
+    qr_svg, ticket_url, LimitReached, RequestOrigin, ServiceError, WaitingRoom,
+};
 use waitingroom::{Channel, Lang, LiveMessage, QueueId, TicketToken};
 
 pub fn routes() -> Router<AppState> {
@@ -102,6 +104,16 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Where the request says it was sent, for the links it gets back.
+fn request_origin(peer: SocketAddr, headers: &HeaderMap) -> RequestOrigin<'_> {
+    let named = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+    RequestOrigin {
+        host: named("host"),
+        peer: peer.ip(),
+        forwarded_proto: named("x-forwarded-proto"),
+    }
+}
+
 /// `None` without an Authorization header; `Some(valid)` with one.
 fn staff_token(state: &AppState, headers: &HeaderMap) -> Option<bool> {
     let given = headers.get(header::AUTHORIZATION)?;
@@ -176,8 +188,10 @@ async fn issue(
                 })?
         }
     };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let url = ticket_url(&state.room.base_url(host), &ticket.token);
+    let url = ticket_url(
+        &state.room.base_url(&request_origin(peer, &headers)),
+        &ticket.token,
+    );
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -195,6 +209,7 @@ async fn issue(
 pub async fn ticket_qr(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let token = TicketToken::parse(&token).map_err(|_| ServiceError::TicketNotFound)?;
@@ -203,8 +218,10 @@ pub async fn ticket_qr(
         .ticket_by_token(&token)
         .await?
         .ok_or(ServiceError::TicketNotFound)?;
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let url = ticket_url(&state.room.base_url(host), &token);
+    let url = ticket_url(
+        &state.room.base_url(&request_origin(peer, &headers)),
+        &token,
+    );
     let svg = tokio::task::spawn_blocking(move || qr_svg(&url))
         .await
         .map_err(|_| {

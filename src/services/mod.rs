@@ -61,6 +61,40 @@ pub fn client_ip(trusted: &[IpAddr], peer: IpAddr, forwarded_for: Option<&str>) 
         .unwrap_or(peer)
 }
 
+/// What a request says of where it was sent: its `Host`, the peer's address and, through a
+/// proxy, `X-Forwarded-Proto`.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestOrigin<'a> {
+    pub host: Option<&'a str>,
+    pub peer: IpAddr,
+    pub forwarded_proto: Option<&'a str>,
+}
+
+/// Where customers' phones reach this server: `PUBLIC_URL`, else the host the request named,
+/// with https only when a trusted proxy says the request came over https.
+pub fn base_url(
+    public_url: Option<&str>,
+    trusted: &[IpAddr],
+    request: &RequestOrigin<'_>,
+) -> String {
+    if let Some(url) = public_url {
+        return url.to_owned();
+    }
+    let host = request
+        .host
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let https = trusted.contains(&request.peer)
+        && request
+            .forwarded_proto
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
+
 /// Why a use case did not happen; nothing was changed.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -178,18 +212,8 @@ impl WaitingRoom {
     }
 
     /// Where customers' phones reach this server: `PUBLIC_URL`, or the host the request named.
-    pub fn base_url(&self, host: Option<&str>) -> String {
-        if let Some(url) = self.public_url() {
-            return url.to_owned();
-        }
-        let host = host
-            .filter(|h| {
-                !h.is_empty()
-                    && h.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-            })
-            .unwrap_or("localhost");
-        format!("http://{host}")
+    pub fn base_url(&self, request: &RequestOrigin<'_>) -> String {
+        base_url(self.public_url(), &self.setup.trusted_proxies, request)
     }
 
     pub fn calendar(&self) -> &Calendar {
@@ -434,6 +458,35 @@ impl WaitingRoom {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_are_https_only_when_a_trusted_proxy_says_so() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let request = |peer: &str, proto| RequestOrigin {
+            host: Some("queue.example.jp"),
+            peer: peer.parse().unwrap(),
+            forwarded_proto: proto,
+        };
+        let url = |r: RequestOrigin| base_url(None, &[proxy], &r);
+        assert_eq!(
+            url(request("10.0.0.1", Some("https"))),
+            "https://queue.example.jp"
+        );
+        assert_eq!(url(request("10.0.0.1", None)), "http://queue.example.jp");
+        assert_eq!(
+            url(request("203.0.113.5", Some("https"))),
+            "http://queue.example.jp",
+            "not a proxy of ours"
+        );
+        let public = base_url(Some("https://q.example"), &[], &request("1.1.1.1", None));
+        assert_eq!(public, "https://q.example");
+        let odd = RequestOrigin {
+            host: Some("evil\"><script>"),
+            peer: proxy,
+            forwarded_proto: None,
+        };
+        assert_eq!(base_url(None, &[], &odd), "http://localhost");
+    }
 
     #[test]
     fn only_a_trusted_proxy_names_the_client() {

@@ -91,7 +91,7 @@ pub async fn load_join() -> Result<JoinView, AppError> {
         let s = room.snapshot(&info.id).await?;
         queues.push((info.clone(), s.intake, s.waiting.len()));
     }
-    let base = crate::ssr::base_url(&room).await;
+    let base = crate::ssr::base_url(&room).await?;
     let mine = ssr::my_tickets(&room)
         .await?
         .into_iter()

@@ -312,3 +312,30 @@ async fn the_day_has_a_cap_of_tickets_so_nobody_can_fill_redis() {
     assert_eq!(snapshot["last_number"], 3, "no number past the cap");
     assert_eq!(snapshot["waiting_count"], 3);
 }
+
+#[tokio::test]
+async fn links_are_https_only_behind_a_trusted_proxy_that_says_so() {
+    let redis = TestRedis::start();
+    let url_of = |app: &TestApp, proto: &'static str| {
+        let request = app
+            .http
+            .post(app.url("/api/v1/queues/default/tickets"))
+            .header("x-forwarded-proto", proto);
+        async move {
+            let ticket: Value = request.send().await.unwrap().json().await.unwrap();
+            ticket["url"].as_str().unwrap().to_owned()
+        }
+    };
+    let direct = spawn_app(&redis).await;
+    assert!(
+        url_of(&direct, "https").await.starts_with("http://"),
+        "anyone may send the header"
+    );
+    let proxied = spawn_app_with(config_with(
+        &redis.url(),
+        &[("TRUSTED_PROXIES", "127.0.0.1")],
+    ))
+    .await;
+    assert!(url_of(&proxied, "https").await.starts_with("https://"));
+    assert!(url_of(&proxied, "http").await.starts_with("http://"));
+}

@@ -1,5 +1,6 @@
-//! What the pages need from the web layer besides Leptos: the language menu's route, honest
-//! statuses for server functions' errors, and request tracing that never logs a ticket token.
+//! The web layer around the pages and the API: the language menu's route, honest statuses for
+//! server functions' errors, the CSRF check, the security headers, and request tracing that never
+//! logs a ticket token.
 
 use app::components::lang_menu::LANG_COOKIE;
 use app::error::AppError;

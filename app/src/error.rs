@@ -33,6 +33,9 @@ pub enum AppError {
     LimitActive { max: u32 },
     #[error("at most {max} tickets per hour")]
     LimitPerHour { max: u32 },
+    /// The client's address (its network) took its most tickets this hour.
+    #[error("at most {max} tickets per hour from one address")]
+    LimitAddress { max: u32 },
     #[error("staff sign-in required")]
     NotSignedIn,
     /// The request did not come from this site's own pages (CSRF).
@@ -87,6 +90,7 @@ impl AppError {
             AppError::UnknownCounter | AppError::ResetNotConfirmed => 422,
             AppError::LimitActive { .. }
             | AppError::LimitPerHour { .. }
+            | AppError::LimitAddress { .. }
             | AppError::TooManyAttempts { .. } => 429,
             AppError::Network { .. } => 502,
             AppError::Unavailable => 503,
@@ -115,6 +119,7 @@ impl AppError {
             AppError::DayFull { max } => td_string!(locale, error.day_full, n = max),
             AppError::LimitActive { max } => td_string!(locale, error.limit_active, n = max),
             AppError::LimitPerHour { max } => td_string!(locale, error.limit_per_hour, n = max),
+            AppError::LimitAddress { max } => td_string!(locale, error.limit_address, n = max),
             AppError::NotSignedIn => td_string!(locale, error.not_signed_in).to_owned(),
             AppError::Forbidden => td_string!(locale, error.forbidden).to_owned(),
             AppError::WrongPassword => td_string!(locale, error.wrong_password).to_owned(),
@@ -160,7 +165,8 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::IntakePaused(intake) => AppError::IntakePaused { intake },
             E::DayFull(max) => AppError::DayFull { max },
             E::Limit(LimitReached::Active(max)) => AppError::LimitActive { max },
-            E::Limit(LimitReached::PerHour(max)) => AppError::LimitPerHour { max },
+            E::Limit(LimitReached::PerHour { max, .. }) => AppError::LimitPerHour { max },
+            E::Limit(LimitReached::PerAddress { max, .. }) => AppError::LimitAddress { max },
             E::CounterMissing => AppError::BadRequest {
                 detail: e.to_string(),
             },

@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use waitingroom::live::HubMessage;
 use waitingroom::services::{
-    qr_svg, ticket_url, LimitReached, RequestOrigin, ServiceError, WaitingRoom,
+    qr_svg, ticket_url, RemoteClient, RequestOrigin, ServiceError, WaitingRoom,
 };
 use waitingroom::{Channel, Lang, LiveMessage, QueueId, TicketToken};
 
@@ -34,6 +34,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Seconds until a limit's window ends (`Retry-After`).
+    retry_after_s: Option<u64>,
 }
 
 impl ApiError {
@@ -42,6 +44,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after_s: None,
         }
     }
 
@@ -68,7 +71,10 @@ impl From<ServiceError> for ApiError {
             E::TicketChanged(_) => Self::new(StatusCode::CONFLICT, "ticket_changed", message),
             E::IntakePaused(_) => Self::new(StatusCode::CONFLICT, "intake_paused", message),
             E::DayFull(_) => Self::new(StatusCode::CONFLICT, "day_full", message),
-            E::Limit(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "limit_reached", message),
+            E::Limit(hit) => Self {
+                retry_after_s: hit.retry_after_s(),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "limit_reached", message)
+            },
             E::CounterMissing => Self::new(StatusCode::BAD_REQUEST, "bad_request", message),
             E::ResetNotConfirmed => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -99,6 +105,11 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
             );
+        }
+        if let Some(seconds) = self.retry_after_s {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
         }
         response
     }
@@ -156,7 +167,7 @@ async fn snapshot(
 }
 
 /// `POST /api/v1/queues/{queue}/tickets`: 201 with the new ticket. Anonymous calls are limited
-/// per address like remote check-in; staff-token calls are not.
+/// per address (over all queues, together with remote check-in); staff-token calls are not.
 async fn issue(
     State(state): State<AppState>,
     Path(queue): Path<String>,
@@ -173,19 +184,17 @@ async fn issue(
         Some(false) => return Err(ApiError::unauthorized()),
         Some(true) => state.room.issue_ticket(info, Channel::Api, lang).await?,
         None => {
-            let client = format!("ip:{}", peer.ip());
+            let forwarded = headers
+                .get("x-forwarded-for")
+                .and_then(|h| h.to_str().ok());
+            let client = RemoteClient {
+                address: state.room.client_ip(peer.ip(), forwarded),
+                id: None,
+            };
             state
                 .room
-                .issue_limited(info, Channel::Api, lang, &client, 0)
-                .await
-                .map_err(|e| match e {
-                    ServiceError::Limit(LimitReached::PerHour(n)) => ApiError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "limit_reached",
-                        format!("at most {n} tickets per hour from one address"),
-                    ),
-                    other => other.into(),
-                })?
+                .issue_limited(info, Channel::Api, lang, &client)
+                .await?
         }
     };
     let url = ticket_url(

@@ -102,6 +102,7 @@ impl Config {
         let limits = Limits {
             active_per_client: number("REMOTE_MAX_ACTIVE", 2, 1)?,
             per_hour_per_client: number("REMOTE_MAX_PER_HOUR", 5, 1)?,
+            per_hour_per_address: number("ADDRESS_MAX_PER_HOUR", 30, 1)?,
         };
         let tz_name = get("TIMEZONE").unwrap_or_else(|| "Asia/Tokyo".to_owned());
         let tz = jiff::tz::TimeZone::get(tz_name.trim())
@@ -348,6 +349,7 @@ mod tests {
         };
         assert!(bad("COUNTERS", "1,1").starts_with("COUNTERS is invalid"));
         assert!(bad("REMOTE_MAX_ACTIVE", "0").starts_with("REMOTE_MAX_ACTIVE is invalid"));
+        assert!(bad("ADDRESS_MAX_PER_HOUR", "x").starts_with("ADDRESS_MAX_PER_HOUR is invalid"));
         assert!(bad("TIMEZONE", "Mars/Base").starts_with("TIMEZONE is invalid"));
         assert!(bad("DAY_RESETS_AT", "25:00").starts_with("DAY_RESETS_AT is invalid"));
         assert!(bad("ADMIN_PASSWORD", "short").starts_with("ADMIN_PASSWORD is invalid"));

@@ -9,7 +9,7 @@ use crate::live::{EventHub, HubMessage};
 use crate::queue::{
     estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot,
 };
-use crate::store::{Refusal, Store, StoreError};
+use crate::store::{LimitHit, Refusal, Store, StoreError, TakeLimits, Taker};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 use calendar::Calendar;
 use std::net::IpAddr;
@@ -139,15 +139,59 @@ impl From<StoreError> for ServiceError {
 pub enum LimitReached {
     #[error("a client may hold at most {0} active tickets")]
     Active(u32),
-    #[error("this client took {0} tickets in the last hour")]
-    PerHour(u32),
+    #[error("this client took {max} tickets in the last hour")]
+    PerHour { max: u32, retry_after_s: u64 },
+    #[error("{max} tickets were taken from this address in the last hour")]
+    PerAddress { max: u32, retry_after_s: u64 },
 }
 
-/// Per-client limits of remote check-in (and anonymous API calls).
+impl LimitReached {
+    /// Seconds until the limit's window ends (none: the limit lifts when a ticket finishes).
+    pub fn retry_after_s(&self) -> Option<u64> {
+        match self {
+            LimitReached::Active(_) => None,
+            LimitReached::PerHour { retry_after_s, .. }
+            | LimitReached::PerAddress { retry_after_s, .. } => Some(*retry_after_s),
+        }
+    }
+}
+
+/// Limits of remote takes (remote check-in and anonymous API calls), over all queues together.
+/// A window starts with its first take and lasts an hour; refused attempts do not extend it.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub active_per_client: u32,
     pub per_hour_per_client: u32,
+    /// Takes from one address (an IPv6 /64) per hour: phones behind one shop Wi-Fi or one
+    /// carrier's NAT share it, so it is well above the per-phone limit.
+    pub per_hour_per_address: u32,
+}
+
+/// How long a place taken for a ticket that is being issued counts, at most (a process that
+/// stopped between the take and the issue leaves one behind).
+const PENDING_PLACE_MS: u64 = 60_000;
+
+/// Who takes a ticket remotely: where the request came from and, for a phone, the id its session
+/// keeps (none: an anonymous API call, or a phone whose first ticket this is).
+#[derive(Clone, Debug)]
+pub struct RemoteClient {
+    pub address: IpAddr,
+    pub id: Option<String>,
+}
+
+/// The key of an address for the limits: an IPv4 address, or the /64 of an IPv6 one (what one
+/// subscriber gets, so an attacker cannot walk through the addresses of their own network).
+pub fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// How an installation is set up.
@@ -269,28 +313,93 @@ impl WaitingRoom {
         Ok(ticket)
     }
 
-    /// Remote check-in (and anonymous API calls): the same issue, within the per-client limits.
-    /// `client` identifies the caller (its session or address); `active` is how many of its
-    /// tickets are still waiting or called.
+    /// Remote check-in (and anonymous API calls): the same issue, within the limits of the
+    /// client's address and, for a phone, of the phone. The limits are checked and the place
+    /// taken in one Redis step, so parallel requests cannot slip under a limit together.
     pub async fn issue_limited(
         &self,
         queue: &QueueInfo,
         channel: Channel,
         lang: Lang,
-        client: &str,
-        active: u32,
+        client: &RemoteClient,
     ) -> Result<IssuedTicket, ServiceError> {
+        let address = address_key(client.address);
+        let taker = Taker {
+            address: &address,
+            client: client.id.as_deref(),
+        };
         let limits = self.setup.limits;
-        if active >= limits.active_per_client {
-            return Err(ServiceError::Limit(LimitReached::Active(
-                limits.active_per_client,
-            )));
+        let now_ms = self.setup.calendar.now().now_ms;
+        let release = match &client.id {
+            Some(id) => self.finished_places(id, now_ms).await?,
+            None => Vec::new(),
+        };
+        let reservation = format!("pending:{now_ms}:{}", random_token());
+        let take = TakeLimits {
+            window: Duration::from_secs(3600),
+            per_address: limits.per_hour_per_address,
+            per_client: limits.per_hour_per_client,
+            active: limits.active_per_client,
+        };
+        if let Some(hit) = self
+            .store
+            .take_place(taker, take, &reservation, &release)
+            .await?
+        {
+            return Err(ServiceError::Limit(match hit {
+                LimitHit::Address { retry_after_s } => LimitReached::PerAddress {
+                    max: take.per_address,
+                    retry_after_s,
+                },
+                LimitHit::Client { retry_after_s } => LimitReached::PerHour {
+                    max: take.per_client,
+                    retry_after_s,
+                },
+                LimitHit::Active => LimitReached::Active(take.active),
+            }));
         }
-        let max = limits.per_hour_per_client;
-        if !self.store.take_hourly(&queue.id, client, max).await? {
-            return Err(ServiceError::Limit(LimitReached::PerHour(max)));
+        let issued = self.issue_ticket(queue, channel, lang).await;
+        match (&issued, &client.id) {
+            (Ok(ticket), Some(id)) => {
+                let held = format!("{}/{}", queue.id, ticket.number);
+                if let Err(e) = self.store.settle_place(id, &reservation, &held).await {
+                    tracing::warn!(error = %e, "an issued ticket is not yet counted as held");
+                }
+            }
+            (Ok(_), None) => {}
+            (Err(_), _) => {
+                if let Err(e) = self.store.give_back_place(taker, &reservation).await {
+                    tracing::warn!(error = %e, "a place of a ticket not issued was not given back");
+                }
+            }
         }
-        self.issue_ticket(queue, channel, lang).await
+        issued
+    }
+
+    /// What the phone `client` holds that no longer counts: finished (or expired) tickets and
+    /// places of issues that never completed.
+    async fn finished_places(&self, client: &str, now_ms: u64) -> Result<Vec<String>, ServiceError> {
+        let mut finished = Vec::new();
+        for place in self.store.held(client).await? {
+            let counts = match place.split_once('/') {
+                Some((queue, number)) => match (QueueId::parse(queue), number.parse::<u64>()) {
+                    (Ok(queue), Ok(number)) => self
+                        .store
+                        .ticket(&queue, number)
+                        .await?
+                        .is_some_and(|t| t.state().is_active()),
+                    _ => false,
+                },
+                None => place
+                    .strip_prefix("pending:")
+                    .and_then(|rest| rest.split(':').next()?.parse::<u64>().ok())
+                    .is_some_and(|at| now_ms.saturating_sub(at) < PENDING_PLACE_MS),
+            };
+            if !counts {
+                finished.push(place);
+            }
+        }
+        Ok(finished)
     }
 
     pub async fn snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, ServiceError> {
@@ -458,6 +567,16 @@ impl WaitingRoom {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_limited_by_its_whole_64_network() {
+        let key = |ip: &str| address_key(ip.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:ffff:1:2:3"), key("2001:db8:1:2::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+    }
 
     #[test]
     fn links_are_https_only_when_a_trusted_proxy_says_so() {

@@ -20,6 +20,22 @@ pub fn sign_in_failures(client: &std::net::IpAddr) -> String {
     format!("wr:signin:fail:{client}")
 }
 
+/// Remote takes from one client address (or IPv6 /64) in the current window. Every limit key
+/// shares the hash tag `{limits}`, so one script checks an address and a phone together.
+pub fn address_takes(address: &str) -> String {
+    format!("wr:{{limits}}:address:{address}")
+}
+
+/// Remote takes of one phone (its session's client id) in the current window.
+pub fn client_takes(client: &str) -> String {
+    format!("wr:{{limits}}:client:{client}")
+}
+
+/// SET of the tickets one phone holds (`queue/number`, or a `pending:` place being issued).
+pub fn client_held(client: &str) -> String {
+    format!("wr:{{limits}}:held:{client}")
+}
+
 /// One browser session (tower-sessions), expiring with the session.
 pub fn session(id: &impl std::fmt::Display) -> String {
     format!("wr:session:{id}")
@@ -101,10 +117,6 @@ impl QueueKeys {
     pub fn events(&self) -> String {
         self.key("events")
     }
-    /// Tickets one client took in the current hour (remote check-in, anonymous API).
-    pub fn hourly_takes(&self, client: &str) -> String {
-        self.key(&format!("rate:{client}"))
-    }
 }
 
 #[cfg(test)]
@@ -115,7 +127,7 @@ mod tests {
     fn all_keys_of_a_queue_share_one_hash_tag() {
         let keys = QueueKeys::of(&QueueId::parse("kaikei").unwrap());
         let mut all = keys.script_keys();
-        all.extend([keys.events(), keys.hourly_takes("ip:127.0.0.1")]);
+        all.push(keys.events());
         for key in all {
             assert!(key.starts_with("wr:{kaikei}:"), "{key}");
         }

@@ -5,6 +5,7 @@
 //! is ever seen without its event.
 
 pub mod keys;
+mod limits;
 mod script;
 pub mod sessions;
 
@@ -13,6 +14,7 @@ use crate::lang::Lang;
 use crate::queue::{Call, Channel, CounterId, Intake, QueueId, QueueSnapshot, Serving};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 pub use keys::{QueueKeys, EVENTS_PATTERN};
+pub use limits::{LimitHit, TakeLimits, Taker};
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Client, ScriptInvocation, Value};
 use script::QueueScript;
@@ -106,6 +108,7 @@ pub struct Store {
     client: Client,
     conn: ConnectionManager,
     scripts: std::sync::Arc<Scripts>,
+    limits: std::sync::Arc<limits::LimitScripts>,
     /// The day's cap of tickets per queue (0: none).
     max_tickets_per_day: u32,
 }
@@ -126,6 +129,7 @@ impl Store {
             client,
             conn,
             scripts: std::sync::Arc::new(Scripts::new()),
+            limits: std::sync::Arc::new(limits::LimitScripts::new()),
             max_tickets_per_day: 0,
         })
     }
@@ -350,29 +354,6 @@ impl Store {
         Ok(conn
             .hget(QueueKeys::of(queue).tokens(), token.as_str())
             .await?)
-    }
-
-    /// Counts one more take by `client` of `queue` in the current hour; answers whether it stays
-    /// within `max` (a take over the limit is not counted).
-    pub async fn take_hourly(
-        &self,
-        queue: &QueueId,
-        client: &str,
-        max: u32,
-    ) -> Result<bool, StoreError> {
-        let key = QueueKeys::of(queue).hourly_takes(client);
-        let mut conn = self.conn.clone();
-        let (taken, _): (u32, bool) = redis::pipe()
-            .atomic()
-            .incr(&key, 1)
-            .expire(&key, 3600)
-            .query_async(&mut conn)
-            .await?;
-        if taken > max {
-            let _: () = conn.decr(&key, 1).await?;
-            return Ok(false);
-        }
-        Ok(true)
     }
 
     /// The failed sign-ins of `client` in the current window, and the seconds left of it.

@@ -31,6 +31,8 @@ mod ssr {
 
     /// Tickets remembered per session: the latest are plenty.
     const REMEMBERED: usize = 20;
+    /// The session's key of this browser's id for the per-phone limits.
+    const CLIENT_KEY: &str = "client";
 
     async fn tokens() -> Result<Vec<TicketToken>, AppError> {
         let session = session().await?;
@@ -52,34 +54,31 @@ mod ssr {
         Ok(tickets)
     }
 
-    pub async fn remember(token: TicketToken) -> Result<(), AppError> {
+    /// Keeps `token` among this browser's tickets, and `client`, its id for the limits: the
+    /// session is written only once a ticket was taken, so refused posts create nothing.
+    pub async fn remember(token: TicketToken, client: &str) -> Result<(), AppError> {
         let mut tokens = tokens().await?;
         tokens.push(token);
         let skip = tokens.len().saturating_sub(REMEMBERED);
         tokens.drain(..skip);
-        session()
-            .await?
+        let session = session().await?;
+        session
             .insert(TICKETS_KEY, &tokens)
+            .await
+            .map_err(|_| AppError::Unavailable)?;
+        session
+            .insert(CLIENT_KEY, client)
             .await
             .map_err(|_| AppError::Unavailable)
     }
 
-    /// A random id of this browser, kept in its session, for the per-client limits.
-    pub async fn client_id() -> Result<String, AppError> {
-        let session = session().await?;
-        if let Some(id) = session
-            .get::<String>("client")
+    /// This browser's id for the per-phone limits, if it took a ticket before.
+    pub async fn client_id() -> Result<Option<String>, AppError> {
+        session()
+            .await?
+            .get::<String>(CLIENT_KEY)
             .await
-            .map_err(|_| AppError::Unavailable)?
-        {
-            return Ok(id);
-        }
-        let id = waitingroom::services::random_token().to_string();
-        session
-            .insert("client", &id)
-            .await
-            .map_err(|_| AppError::Unavailable)?;
-        Ok(id)
+            .map_err(|_| AppError::Unavailable)
     }
 }
 
@@ -114,22 +113,23 @@ pub async fn load_join() -> Result<JoinView, AppError> {
 pub async fn take_ticket(queue: String) -> Result<String, AppError> {
     let room = crate::ssr::room()?;
     let info = room.queue(&queue)?.clone();
-    let active = ssr::my_tickets(&room)
-        .await?
-        .iter()
-        .filter(|t| t.state().is_active())
-        .count() as u32;
-    let client = ssr::client_id().await?;
+    let id = match ssr::client_id().await? {
+        Some(id) => id,
+        None => waitingroom::services::random_token().to_string(),
+    };
+    let client = waitingroom::services::RemoteClient {
+        address: crate::ssr::client_ip(&room).await?,
+        id: Some(id.clone()),
+    };
     let ticket = room
         .issue_limited(
             &info,
             waitingroom::Channel::Remote,
             crate::ssr::lang(),
-            &format!("s:{client}"),
-            active,
+            &client,
         )
         .await?;
-    ssr::remember(ticket.token.clone()).await?;
+    ssr::remember(ticket.token.clone(), &id).await?;
     let path = format!("/t/{}", ticket.token);
     leptos_axum::redirect(&path);
     Ok(path)

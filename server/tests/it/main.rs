@@ -6,6 +6,7 @@ mod common;
 mod console;
 mod health;
 mod issuing;
+mod limits;
 mod live;
 mod reducer;
 mod staff;

@@ -4,11 +4,16 @@
 //! Events are published by the store's scripts, so several server processes on one Redis all see
 //! every change. When the subscription drops (Redis restarts), events published meanwhile are
 //! lost, so the hub tells every screen to re-read its snapshot once it is subscribed again.
+//!
+//! The hub also keeps the snapshot a screen starts from, per queue, current by applying each
+//! event before passing it on (the screens' own reducer): a storm of reconnecting screens costs
+//! Redis one read per queue, not one per screen.
 
-use crate::queue::QueueEvent;
-use crate::store::EVENTS_PATTERN;
+use crate::queue::{Applied, QueueEvent, QueueId, QueueSnapshot};
+use crate::store::{Store, StoreError, EVENTS_PATTERN};
 use futures::StreamExt;
-use redis::Client;
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -23,22 +28,82 @@ pub enum HubMessage {
 #[derive(Clone)]
 pub struct EventHub {
     sender: broadcast::Sender<HubMessage>,
+    snapshots: Arc<SnapshotCache>,
 }
 
 impl EventHub {
     /// Starts the subscriber task on the current tokio runtime; it runs as long as the runtime.
-    pub fn start(client: Client) -> Self {
+    pub fn start(store: Store) -> Self {
         let (sender, _) = broadcast::channel(1024);
-        tokio::spawn(subscribe_forever(client, sender.clone()));
-        Self { sender }
+        let snapshots = Arc::new(SnapshotCache {
+            store,
+            queues: Default::default(),
+        });
+        tokio::spawn(subscribe_forever(Arc::clone(&snapshots), sender.clone()));
+        Self { sender, snapshots }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<HubMessage> {
         self.sender.subscribe()
     }
+
+    /// The snapshot of `queue` a live screen starts from: this process's copy, current up to the
+    /// last event the hub passed on; read from Redis only when there is none. Subscribe first,
+    /// then ask: events after the snapshot then reach the screen.
+    pub async fn snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, StoreError> {
+        self.snapshots.get(queue).await
+    }
 }
 
-async fn subscribe_forever(client: Client, sender: broadcast::Sender<HubMessage>) {
+/// One snapshot per queue, kept current by the hub's events. A queue's lock is held across a
+/// Redis read, so concurrent screens wait for one read, and no event is applied meanwhile (it
+/// is applied right after, or the read already holds it).
+struct SnapshotCache {
+    store: Store,
+    queues: std::sync::Mutex<HashMap<QueueId, Arc<tokio::sync::Mutex<Option<QueueSnapshot>>>>>,
+}
+
+impl SnapshotCache {
+    fn entry(&self, queue: &QueueId) -> Arc<tokio::sync::Mutex<Option<QueueSnapshot>>> {
+        let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(queues.entry(queue.clone()).or_default())
+    }
+
+    async fn get(&self, queue: &QueueId) -> Result<QueueSnapshot, StoreError> {
+        let entry = self.entry(queue);
+        let mut cached = entry.lock().await;
+        if let Some(snapshot) = cached.as_ref() {
+            return Ok(snapshot.clone());
+        }
+        let snapshot = self.store.snapshot(queue).await?;
+        *cached = Some(snapshot.clone());
+        Ok(snapshot)
+    }
+
+    async fn apply(&self, event: &QueueEvent) {
+        let entry = self.entry(&event.queue);
+        let mut cached = entry.lock().await;
+        if let Some(snapshot) = cached.as_mut() {
+            if snapshot.apply(event) == Applied::Gap {
+                *cached = None;
+            }
+        }
+    }
+
+    /// Events may have been missed: every copy is dropped.
+    async fn clear(&self) {
+        let entries: Vec<_> = {
+            let queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+            queues.values().cloned().collect()
+        };
+        for entry in entries {
+            *entry.lock().await = None;
+        }
+    }
+}
+
+async fn subscribe_forever(snapshots: Arc<SnapshotCache>, sender: broadcast::Sender<HubMessage>) {
+    let client = snapshots.store.client().clone();
     let mut delay = Duration::from_millis(100);
     let mut was_connected = true;
     loop {
@@ -50,6 +115,7 @@ async fn subscribe_forever(client: Client, sender: broadcast::Sender<HubMessage>
                     }
                     delay = Duration::from_millis(100);
                     // Anything published before this point may have been missed.
+                    snapshots.clear().await;
                     let _ = sender.send(HubMessage::Resync);
                     let mut messages = pubsub.on_message();
                     while let Some(msg) = messages.next().await {
@@ -62,6 +128,7 @@ async fn subscribe_forever(client: Client, sender: broadcast::Sender<HubMessage>
                         };
                         match serde_json::from_str::<QueueEvent>(&payload) {
                             Ok(event) => {
+                                snapshots.apply(&event).await;
                                 let _ = sender.send(HubMessage::Event(event));
                             }
                             Err(e) => {
@@ -70,6 +137,7 @@ async fn subscribe_forever(client: Client, sender: broadcast::Sender<HubMessage>
                         }
                     }
                     tracing::warn!("live events: Redis subscription closed; reconnecting");
+                    snapshots.clear().await;
                     was_connected = false;
                     continue;
                 }

@@ -260,8 +260,10 @@ mod client {
         let delay = {
             let mut f = follower.borrow_mut();
             f.failures = f.failures.saturating_add(1);
-            // 0.5 s, 1 s, 2 s … at most 10 s
-            Duration::from_millis((250u64 << f.failures.min(6)).min(10_000))
+            // 0.5 s, 1 s, 2 s … at most 10 s, each spread over its second half so that
+            // screens dropped together (a server restart) do not all come back at once
+            let backoff = (250u64 << f.failures.min(6)).min(10_000) as f64;
+            Duration::from_millis((backoff * (0.5 + 0.5 * js_sys::Math::random())) as u64)
         };
         let f = Rc::clone(follower);
         set_timeout(

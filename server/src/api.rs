@@ -1,10 +1,9 @@
-//! The JSON API v1 and the live channel the screens use.
+//! The JSON API v1 (the live channel the screens use is in `live.rs`).
 //!
 //! Errors are `{"error": "<code>", "message": "..."}` with the matching status; the status of
 //! every error is decided here, once.
 
 use crate::AppState;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,20 +12,15 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
-use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
-use waitingroom::live::HubMessage;
-use waitingroom::services::{
-    qr_svg, ticket_url, RemoteClient, RequestOrigin, ServiceError, WaitingRoom,
-};
-use waitingroom::{Channel, Lang, LiveMessage, QueueId, TicketToken};
+use waitingroom::services::{qr_svg, ticket_url, RemoteClient, RequestOrigin, ServiceError};
+use waitingroom::{Channel, Lang, TicketToken};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/queues/{queue}", get(snapshot))
         .route("/api/v1/queues/{queue}/tickets", post(issue))
         .route("/api/v1/queues/{queue}/call-next", post(call_next))
-        .route("/api/v1/queues/{queue}/live", get(live))
+        .route("/api/v1/queues/{queue}/live", get(crate::live::live))
 }
 
 #[derive(Debug)]
@@ -39,7 +33,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -184,9 +178,7 @@ async fn issue(
         Some(false) => return Err(ApiError::unauthorized()),
         Some(true) => state.room.issue_ticket(info, Channel::Api, lang).await?,
         None => {
-            let forwarded = headers
-                .get("x-forwarded-for")
-                .and_then(|h| h.to_str().ok());
+            let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
             let client = RemoteClient {
                 address: state.room.client_ip(peer.ip(), forwarded),
                 id: None,
@@ -286,79 +278,4 @@ async fn call_next(
     Ok(Json(
         json!({"number": number, "label": info.label(number), "counter": counter, "version": version}),
     ))
-}
-
-/// `GET /api/v1/queues/{queue}/live` (WebSocket): the snapshot, then every event.
-async fn live(
-    State(state): State<AppState>,
-    Path(queue): Path<String>,
-    upgrade: WebSocketUpgrade,
-) -> Result<Response, ApiError> {
-    let queue = state.room.queue(&queue)?.id.clone();
-    let room = state.room.clone();
-    Ok(upgrade.on_upgrade(move |socket| follow(socket, room, queue)))
-}
-
-/// How often an idle live channel is pinged, so dead peers are noticed.
-const PING_EVERY: Duration = Duration::from_secs(25);
-
-async fn follow(mut socket: WebSocket, room: WaitingRoom, queue: QueueId) {
-    // Subscribe before reading the snapshot: nothing can fall between the two.
-    let mut events = room.subscribe();
-    if send_snapshot(&mut socket, &room, &queue).await.is_err() {
-        return;
-    }
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
-    loop {
-        let sent = tokio::select! {
-            received = events.recv() => match received {
-                Ok(HubMessage::Event(event)) if event.queue == queue => {
-                    send(&mut socket, &LiveMessage::Event { event }).await
-                }
-                Ok(HubMessage::Event(_)) => Ok(()),
-                // Events were missed (Redis reconnect, or this channel fell behind).
-                Ok(HubMessage::Resync) | Err(RecvError::Lagged(_)) => {
-                    send_snapshot(&mut socket, &room, &queue).await
-                }
-                Err(RecvError::Closed) => Err(()),
-            },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(()),
-                Some(Ok(_)) => Ok(()),
-            },
-            _ = ping.tick() => socket.send(Message::Ping(Default::default())).await.map_err(|_| ()),
-        };
-        if sent.is_err() {
-            break;
-        }
-    }
-}
-
-async fn send_snapshot(
-    socket: &mut WebSocket,
-    room: &WaitingRoom,
-    queue: &QueueId,
-) -> Result<(), ()> {
-    let snapshot = match room.snapshot(queue).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "live channel: snapshot unavailable; closing");
-            let frame = axum::extract::ws::CloseFrame {
-                code: axum::extract::ws::close_code::AGAIN,
-                reason: "queue store unavailable; reconnect later".into(),
-            };
-            let _ = socket.send(Message::Close(Some(frame))).await;
-            return Err(());
-        }
-    };
-    send(socket, &LiveMessage::Snapshot { snapshot }).await
-}
-
-async fn send(socket: &mut WebSocket, message: &LiveMessage) -> Result<(), ()> {
-    let text = serde_json::to_string(message).map_err(|_| ())?;
-    socket
-        .send(Message::Text(text.into()))
-        .await
-        .map_err(|_| ())
 }

@@ -1,6 +1,7 @@
 //! Configuration from environment variables (documented in README.md). A missing or invalid value
 //! stops start-up with a message naming the variable.
 
+use crate::live::LiveLimits;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 use waitingroom::services::calendar::Calendar;
@@ -20,8 +21,12 @@ pub struct Config {
     pub queues: Vec<QueueInfo>,
     /// `COUNTERS` (default `1,2`): comma-separated counter ids.
     pub counters: Vec<CounterId>,
-    /// `REMOTE_MAX_ACTIVE` (default 2) and `REMOTE_MAX_PER_HOUR` (default 5) per client.
+    /// `REMOTE_MAX_ACTIVE` (default 2) and `REMOTE_MAX_PER_HOUR` (default 5) per phone,
+    /// `ADDRESS_MAX_PER_HOUR` (default 30) per client address.
     pub limits: Limits,
+    /// `LIVE_MAX_CONNECTIONS` (default 10,000), `LIVE_MAX_PER_ADDRESS` (default 200) and
+    /// `LIVE_PING_SECS` (default 25).
+    pub live: LiveLimits,
     /// `TIMEZONE` (default `Asia/Tokyo`), `DAY_RESETS_AT` (default `04:00`) and
     /// `DATA_RETENTION_HOURS` (default 24, after the day closes).
     pub calendar: Calendar,
@@ -161,6 +166,11 @@ impl Config {
             queues,
             counters,
             limits,
+            live: LiveLimits {
+                max_connections: number("LIVE_MAX_CONNECTIONS", 10_000, 1)? as usize,
+                max_per_address: number("LIVE_MAX_PER_ADDRESS", 200, 1)? as usize,
+                ping_every: Duration::from_secs(u64::from(number("LIVE_PING_SECS", 25, 1)?)),
+            },
             calendar,
             admin_password,
             staff_api_token,
@@ -350,6 +360,7 @@ mod tests {
         assert!(bad("COUNTERS", "1,1").starts_with("COUNTERS is invalid"));
         assert!(bad("REMOTE_MAX_ACTIVE", "0").starts_with("REMOTE_MAX_ACTIVE is invalid"));
         assert!(bad("ADDRESS_MAX_PER_HOUR", "x").starts_with("ADDRESS_MAX_PER_HOUR is invalid"));
+        assert!(bad("LIVE_MAX_PER_ADDRESS", "0").starts_with("LIVE_MAX_PER_ADDRESS is invalid"));
         assert!(bad("TIMEZONE", "Mars/Base").starts_with("TIMEZONE is invalid"));
         assert!(bad("DAY_RESETS_AT", "25:00").starts_with("DAY_RESETS_AT is invalid"));
         assert!(bad("ADMIN_PASSWORD", "short").starts_with("ADMIN_PASSWORD is invalid"));

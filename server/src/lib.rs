@@ -3,6 +3,7 @@
 pub mod api;
 pub mod config;
 pub mod health;
+pub mod live;
 pub mod web;
 
 use app::{shell, App};
@@ -31,6 +32,8 @@ pub struct AppState {
     pub staff_api_token: Option<std::sync::Arc<str>>,
     pub sessions: RedisSessionStore,
     pub session_hours: u32,
+    /// The live connections open now, within their limits.
+    pub live: std::sync::Arc<live::LiveGate>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -45,7 +48,7 @@ impl AppState {
     pub fn new(config: &Config, addr: SocketAddr) -> Result<Self, BadRedisUrl> {
         let store =
             Store::open(&config.redis_url)?.with_max_tickets_per_day(config.max_tickets_per_day);
-        let hub = EventHub::start(store.client().clone());
+        let hub = EventHub::start(store.clone());
         let sessions = RedisSessionStore::new(store.connection());
         let leptos = LeptosOptions::builder()
             .output_name(env!("LEPTOS_OUTPUT_NAME"))
@@ -70,6 +73,7 @@ impl AppState {
             staff_api_token: config.staff_api_token.as_deref().map(Into::into),
             sessions,
             session_hours: config.session_hours,
+            live: live::LiveGate::new(config.live),
         })
     }
 }

@@ -378,7 +378,11 @@ impl WaitingRoom {
 
     /// What the phone `client` holds that no longer counts: finished (or expired) tickets and
     /// places of issues that never completed.
-    async fn finished_places(&self, client: &str, now_ms: u64) -> Result<Vec<String>, ServiceError> {
+    async fn finished_places(
+        &self,
+        client: &str,
+        now_ms: u64,
+    ) -> Result<Vec<String>, ServiceError> {
         let mut finished = Vec::new();
         for place in self.store.held(client).await? {
             let counts = match place.split_once('/') {
@@ -557,6 +561,12 @@ impl WaitingRoom {
 
     pub fn subscribe(&self) -> broadcast::Receiver<HubMessage> {
         self.hub.subscribe()
+    }
+
+    /// The snapshot a live screen starts from (after [`Self::subscribe`]): this process's copy,
+    /// kept current by the events, so reconnecting screens cost Redis one read per queue.
+    pub async fn live_snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, ServiceError> {
+        Ok(self.hub.snapshot(queue).await?)
     }
 
     pub async fn health(&self) -> Result<(), StoreError> {

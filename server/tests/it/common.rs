@@ -325,3 +325,13 @@ pub async fn next_json(socket: &mut Socket) -> serde_json::Value {
         }
     }
 }
+
+/// The resident memory of this test process (the app runs inside it), in KiB.
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}

@@ -25,7 +25,10 @@ async fn a_cookieless_flood_of_join_posts_is_refused_per_address_and_creates_no_
     let redis = TestRedis::start();
     let config = config_with(
         &redis.url(),
-        &[("ADDRESS_MAX_PER_HOUR", "4"), ("REMOTE_MAX_PER_HOUR", "100")],
+        &[
+            ("ADDRESS_MAX_PER_HOUR", "4"),
+            ("REMOTE_MAX_PER_HOUR", "100"),
+        ],
     );
     let app = spawn_app_with(config).await;
     let mut conn = redis.connection().await;
@@ -36,7 +39,10 @@ async fn a_cookieless_flood_of_join_posts_is_refused_per_address_and_creates_no_
     }
     let sessions = session_keys(&mut conn).await;
     let window: i64 = conn.ttl("wr:{limits}:address:127.0.0.2").await.unwrap();
-    assert!(window > 3500 && window <= 3600, "an hour's window: {window}");
+    assert!(
+        window > 3500 && window <= 3600,
+        "an hour's window: {window}"
+    );
     let before = app.get_json("/api/v1/queues/default").await;
 
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -52,7 +58,10 @@ async fn a_cookieless_flood_of_join_posts_is_refused_per_address_and_creates_no_
     );
     assert_eq!(session_keys(&mut conn).await, sessions, "no session made");
     let after: i64 = conn.ttl("wr:{limits}:address:127.0.0.2").await.unwrap();
-    assert!(after < window, "refusals do not extend the window ({window} → {after})");
+    assert!(
+        after < window,
+        "refusals do not extend the window ({window} → {after})"
+    );
     let refused: u32 = conn
         .hget("wr:{limits}:address:127.0.0.2", "refused")
         .await
@@ -82,7 +91,10 @@ async fn parallel_posts_of_one_phone_cannot_slip_under_its_limits_together() {
         1,
         "one more, to the limit of 2 held: {statuses:?}"
     );
-    assert!(statuses.iter().all(|s| taken(*s) || *s == 429), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| taken(*s) || *s == 429),
+        "{statuses:?}"
+    );
     let snapshot = app.get_json("/api/v1/queues/default").await;
     assert_eq!(snapshot["last_number"], 2);
 
@@ -93,14 +105,22 @@ async fn parallel_posts_of_one_phone_cannot_slip_under_its_limits_together() {
         .post_form(
             &staff,
             "/api/admin/act",
-            &[("queue", "default"), ("number", "1"), ("rev", "1"), ("action", "cancel")],
+            &[
+                ("queue", "default"),
+                ("number", "1"),
+                ("rev", "1"),
+                ("action", "cancel"),
+            ],
         )
         .await;
     assert_eq!(status, 200);
     let (status, body) = take(&app, &phone, "default").await;
     assert!(taken(status), "{status} {body}");
     let (status, body) = take(&app, &phone, "default").await;
-    assert_eq!((status, body), (429, json!({"error": "limit_active", "max": 2})));
+    assert_eq!(
+        (status, body),
+        (429, json!({"error": "limit_active", "max": 2}))
+    );
 }
 
 #[tokio::test]
@@ -119,7 +139,10 @@ async fn the_per_phone_hourly_limit_holds_across_queues() {
     assert!(taken(take(&app, &phone, "a").await.0));
     assert!(taken(take(&app, &phone, "b").await.0));
     let (status, body) = take(&app, &phone, "b").await;
-    assert_eq!((status, body), (429, json!({"error": "limit_per_hour", "max": 2})));
+    assert_eq!(
+        (status, body),
+        (429, json!({"error": "limit_per_hour", "max": 2}))
+    );
     assert_eq!(app.get_json("/api/v1/queues/b").await["last_number"], 1);
 }
 
@@ -147,7 +170,10 @@ async fn the_anonymous_api_limit_covers_every_queue_and_join_together() {
         .parse()
         .unwrap();
     assert!((1..=3600).contains(&retry_after), "{retry_after}");
-    assert_eq!(refused.json::<Value>().await.unwrap()["error"], "limit_reached");
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["error"],
+        "limit_reached"
+    );
     let (status, body) = take(&app, &client_at("127.0.0.4"), "b").await;
     assert_eq!(
         (status, body),
@@ -155,7 +181,11 @@ async fn the_anonymous_api_limit_covers_every_queue_and_join_together() {
         "/join from the same address shares the limit"
     );
     assert_eq!(app.get_json("/api/v1/queues/b").await["last_number"], 1);
-    assert_eq!(app.issue_as_staff("b").await.status(), 201, "the staff token is not limited");
+    assert_eq!(
+        app.issue_as_staff("b").await.status(),
+        201,
+        "the staff token is not limited"
+    );
     let other = client_at("127.0.0.5")
         .post(app.url("/api/v1/queues/b/tickets"))
         .send()
@@ -169,7 +199,10 @@ async fn behind_a_trusted_proxy_the_limit_is_per_forwarded_client() {
     let redis = TestRedis::start();
     let config = config_with(
         &redis.url(),
-        &[("ADDRESS_MAX_PER_HOUR", "1"), ("TRUSTED_PROXIES", "127.0.0.1")],
+        &[
+            ("ADDRESS_MAX_PER_HOUR", "1"),
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+        ],
     );
     let app = spawn_app_with(config).await;
     let issue = |from: &'static str, forwarded: &'static str| {
@@ -180,7 +213,11 @@ async fn behind_a_trusted_proxy_the_limit_is_per_forwarded_client() {
     };
     assert_eq!(issue("127.0.0.1", "203.0.113.7").await, 201);
     assert_eq!(issue("127.0.0.1", "203.0.113.7").await, 429);
-    assert_eq!(issue("127.0.0.1", "203.0.113.8").await, 201, "another client");
+    assert_eq!(
+        issue("127.0.0.1", "203.0.113.8").await,
+        201,
+        "another client"
+    );
     // an untrusted peer cannot pick its address with the header
     assert_eq!(issue("127.0.0.6", "203.0.113.9").await, 201);
     assert_eq!(issue("127.0.0.6", "203.0.113.10").await, 429);

@@ -8,6 +8,7 @@ mod health;
 mod issuing;
 mod limits;
 mod live;
+mod live_bounds;
 mod reducer;
 mod staff;
 mod transitions;

@@ -1,0 +1,215 @@
+//! The live channel (`GET /api/v1/queues/{queue}/live`, a WebSocket): the queue's snapshot, then
+//! every event. It faces the internet, so everything about it is bounded: connections per address
+//! and in all, small buffers, client messages of at most a few hundred bytes (screens send none),
+//! a screen that stops reading is dropped after a few seconds, and one that stops answering pings
+//! after two of them.
+
+use crate::api::ApiError;
+use crate::AppState;
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use waitingroom::live::HubMessage;
+use waitingroom::services::{address_key, WaitingRoom};
+use waitingroom::{LiveMessage, QueueId};
+
+/// How many live connections the server keeps open, and how it checks on them.
+#[derive(Clone, Copy, Debug)]
+pub struct LiveLimits {
+    /// In all (`LIVE_MAX_CONNECTIONS`): past it, 503 and the screens retry later.
+    pub max_connections: usize,
+    /// From one client address, an IPv6 /64 (`LIVE_MAX_PER_ADDRESS`): phones behind one shop
+    /// Wi-Fi or carrier NAT share an address, so it is generous; past it, 429.
+    pub max_per_address: usize,
+    /// How often a connection is pinged (`LIVE_PING_SECS`); one that answered nothing since the
+    /// last ping is dropped.
+    pub ping_every: Duration,
+}
+
+/// A message a screen does not read within this long drops its connection.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest message or frame a screen may send (it only answers pings and closes).
+const MAX_CLIENT_MESSAGE: usize = 512;
+/// What each connection reads into at once.
+const READ_BUFFER: usize = 1024;
+/// What may wait to be written to one connection: a full day's snapshot fits.
+const MAX_WRITE_BUFFER: usize = 256 * 1024;
+
+/// The live connections open now, in all and per client address.
+pub struct LiveGate {
+    limits: LiveLimits,
+    open: Mutex<(usize, HashMap<String, usize>)>,
+}
+
+/// A connection counted by the gate, until it is dropped.
+struct Admission {
+    gate: Arc<LiveGate>,
+    address: String,
+}
+
+impl LiveGate {
+    pub fn new(limits: LiveLimits) -> Arc<Self> {
+        Arc::new(Self {
+            limits,
+            open: Mutex::new((0, HashMap::new())),
+        })
+    }
+
+    fn admit(self: &Arc<Self>, address: String) -> Result<Admission, ApiError> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let (total, per_address) = &mut *open;
+        if *total >= self.limits.max_connections {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too_many_connections",
+                "the server has all the live connections it takes; try again later",
+            ));
+        }
+        let mine = per_address.entry(address.clone()).or_default();
+        if *mine >= self.limits.max_per_address {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_connections",
+                format!(
+                    "at most {} live connections from one address",
+                    self.limits.max_per_address
+                ),
+            ));
+        }
+        *mine += 1;
+        *total += 1;
+        Ok(Admission {
+            gate: Arc::clone(self),
+            address,
+        })
+    }
+
+    /// Live connections open now.
+    pub fn open(&self) -> usize {
+        self.open.lock().unwrap_or_else(|e| e.into_inner()).0
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let mut open = self.gate.open.lock().unwrap_or_else(|e| e.into_inner());
+        let (total, per_address) = &mut *open;
+        *total -= 1;
+        if let Some(mine) = per_address.get_mut(&self.address) {
+            *mine -= 1;
+            if *mine == 0 {
+                per_address.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// `GET /api/v1/queues/{queue}/live`: 101 and the channel; 429 or 503 past the limits.
+pub async fn live(
+    State(state): State<AppState>,
+    Path(queue): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let queue = state.room.queue(&queue)?.id.clone();
+    let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
+    let address = address_key(state.room.client_ip(peer.ip(), forwarded));
+    let admission = state.live.admit(address)?;
+    let room = state.room.clone();
+    let ping_every = state.live.limits.ping_every;
+    Ok(upgrade
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| async move {
+            follow(socket, room, queue, ping_every).await;
+            drop(admission);
+        }))
+}
+
+async fn follow(mut socket: WebSocket, room: WaitingRoom, queue: QueueId, ping_every: Duration) {
+    // Subscribe before reading the snapshot: nothing can fall between the two.
+    let mut events = room.subscribe();
+    if send_snapshot(&mut socket, &room, &queue).await.is_err() {
+        return;
+    }
+    let mut ping = tokio::time::interval(ping_every);
+    ping.tick().await;
+    // whether the screen sent anything (a pong) since the last ping
+    let mut answered = true;
+    loop {
+        let sent = tokio::select! {
+            received = events.recv() => match received {
+                Ok(HubMessage::Event(event)) if event.queue == queue => {
+                    send(&mut socket, &LiveMessage::Event { event }).await
+                }
+                Ok(HubMessage::Event(_)) => Ok(()),
+                // Events were missed (Redis reconnect, or this channel fell behind).
+                Ok(HubMessage::Resync) | Err(RecvError::Lagged(_)) => {
+                    send_snapshot(&mut socket, &room, &queue).await
+                }
+                Err(RecvError::Closed) => Err(()),
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(()),
+                Some(Ok(_)) => {
+                    answered = true;
+                    Ok(())
+                }
+            },
+            _ = ping.tick() => {
+                if answered {
+                    answered = false;
+                    send_frame(&mut socket, Message::Ping(Default::default())).await
+                } else {
+                    Err(())
+                }
+            }
+        };
+        if sent.is_err() {
+            break;
+        }
+    }
+}
+
+async fn send_snapshot(
+    socket: &mut WebSocket,
+    room: &WaitingRoom,
+    queue: &QueueId,
+) -> Result<(), ()> {
+    let snapshot = match room.live_snapshot(queue).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "live channel: snapshot unavailable; closing");
+            let frame = CloseFrame {
+                code: close_code::AGAIN,
+                reason: "queue store unavailable; reconnect later".into(),
+            };
+            let _ = send_frame(socket, Message::Close(Some(frame))).await;
+            return Err(());
+        }
+    };
+    send(socket, &LiveMessage::Snapshot { snapshot }).await
+}
+
+async fn send(socket: &mut WebSocket, message: &LiveMessage) -> Result<(), ()> {
+    let text = serde_json::to_string(message).map_err(|_| ())?;
+    send_frame(socket, Message::Text(text.into())).await
+}
+
+/// Sends one frame; a screen that does not take it within [`SEND_TIMEOUT`] is dropped.
+async fn send_frame(socket: &mut WebSocket, frame: Message) -> Result<(), ()> {
+    match tokio::time::timeout(SEND_TIMEOUT, socket.send(frame)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(()),
+    }
+}

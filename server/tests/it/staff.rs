@@ -1,6 +1,9 @@
 //! The staff console's server functions and the staff API: sessions, concurrency, conflicts.
 
-use crate::common::{client, spawn_app, text_of, TestRedis, ADMIN_PASSWORD, STAFF_API_TOKEN};
+use crate::common::{
+    client, config_with, spawn_app, spawn_app_with, text_of, TestRedis, ADMIN_PASSWORD,
+    STAFF_API_TOKEN,
+};
 use serde_json::Value;
 
 async fn issue_n(app: &crate::common::TestApp, n: usize) -> Vec<Value> {
@@ -291,7 +294,8 @@ async fn the_ticket_page_shows_only_its_ticket_and_unknown_tokens_are_404() {
 #[tokio::test]
 async fn the_staff_api_calls_next_with_a_token_only() {
     let redis = TestRedis::start();
-    let app = spawn_app(&redis).await;
+    let config = config_with(&redis.url(), &[("ADDRESS_MAX_PER_HOUR", "5")]);
+    let app = spawn_app_with(config).await;
     let post = |auth: Option<&str>, body: &'static str| {
         let mut request = app
             .http

@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod day;
 pub mod fortune;
+pub mod kiosk;
 pub mod lang;
 pub mod queue;
 pub mod ticket;
@@ -20,6 +21,7 @@ pub mod store;
 pub use analytics::Analytics;
 pub use day::QueueDay;
 pub use fortune::{Fortune, Rank};
+pub use kiosk::{Kiosk, KioskCredential};
 pub use lang::Lang;
 pub use queue::{
     estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId, IdError, Intake,

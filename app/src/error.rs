@@ -33,6 +33,18 @@ pub enum AppError {
     LimitActive { max: u32 },
     #[error("at most {max} tickets per hour")]
     LimitPerHour { max: u32 },
+    /// This kiosk issued its most tickets this minute.
+    #[error("at most {max} tickets a minute from one kiosk")]
+    KioskBusy { max: u32 },
+    /// The device is not a kiosk (or its kiosk was revoked).
+    #[error("this device is not a kiosk")]
+    NotAKiosk,
+    #[error("no such kiosk")]
+    KioskNotFound,
+    #[error("a kiosk's name is 1 to 40 characters")]
+    BadKioskName,
+    #[error("at most {max} kiosks")]
+    TooManyKiosks { max: usize },
     /// The client's address (its network) took its most tickets this hour.
     #[error("at most {max} tickets per hour from one address")]
     LimitAddress { max: u32 },
@@ -81,20 +93,27 @@ impl AppError {
         match self {
             AppError::BadRequest { .. } => 400,
             AppError::NotSignedIn | AppError::WrongPassword => 401,
-            AppError::Forbidden => 403,
-            AppError::UnknownQueue | AppError::TicketNotFound => 404,
+            AppError::Forbidden | AppError::NotAKiosk => 403,
+            AppError::UnknownQueue | AppError::TicketNotFound | AppError::KioskNotFound => 404,
             AppError::NobodyWaiting
             | AppError::TicketChanged { .. }
             | AppError::IntakePaused { .. }
-            | AppError::DayFull { .. } => 409,
-            AppError::UnknownCounter | AppError::ResetNotConfirmed => 422,
+            | AppError::DayFull { .. }
+            | AppError::TooManyKiosks { .. } => 409,
+            AppError::UnknownCounter | AppError::ResetNotConfirmed | AppError::BadKioskName => 422,
             AppError::LimitActive { .. }
             | AppError::LimitPerHour { .. }
             | AppError::LimitAddress { .. }
+            | AppError::KioskBusy { .. }
             | AppError::TooManyAttempts { .. } => 429,
             AppError::Network { .. } => 502,
             AppError::Unavailable => 503,
         }
+    }
+
+    /// Whether trying again later may succeed (the server or Redis could not be reached).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, AppError::Unavailable | AppError::Network { .. })
     }
 
     /// What the screen says, in `locale`.
@@ -120,6 +139,11 @@ impl AppError {
             AppError::LimitActive { max } => td_string!(locale, error.limit_active, n = max),
             AppError::LimitPerHour { max } => td_string!(locale, error.limit_per_hour, n = max),
             AppError::LimitAddress { max } => td_string!(locale, error.limit_address, n = max),
+            AppError::KioskBusy { .. } => td_string!(locale, error.kiosk_busy).to_owned(),
+            AppError::NotAKiosk => td_string!(locale, error.not_a_kiosk).to_owned(),
+            AppError::KioskNotFound => td_string!(locale, error.kiosk_not_found).to_owned(),
+            AppError::BadKioskName => td_string!(locale, error.bad_kiosk_name).to_owned(),
+            AppError::TooManyKiosks { max } => td_string!(locale, error.too_many_kiosks, n = max),
             AppError::NotSignedIn => td_string!(locale, error.not_signed_in).to_owned(),
             AppError::Forbidden => td_string!(locale, error.forbidden).to_owned(),
             AppError::WrongPassword => td_string!(locale, error.wrong_password).to_owned(),
@@ -167,6 +191,11 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::Limit(LimitReached::Active(max)) => AppError::LimitActive { max },
             E::Limit(LimitReached::PerHour { max, .. }) => AppError::LimitPerHour { max },
             E::Limit(LimitReached::PerAddress { max, .. }) => AppError::LimitAddress { max },
+            E::Limit(LimitReached::Kiosk { max, .. }) => AppError::KioskBusy { max },
+            E::NotAKiosk => AppError::NotAKiosk,
+            E::KioskNotFound => AppError::KioskNotFound,
+            E::BadKioskName => AppError::BadKioskName,
+            E::TooManyKiosks(max) => AppError::TooManyKiosks { max },
             E::CounterMissing => AppError::BadRequest {
                 detail: e.to_string(),
             },

@@ -8,6 +8,11 @@ use waitingroom::services::WaitingRoom;
 use waitingroom::Lang;
 
 pub const STAFF_KEY: &str = "staff";
+/// The cookie a kiosk keeps its credential in.
+pub const KIOSK_COOKIE: &str = "wr_kiosk";
+/// How long a kiosk's cookie lasts: 400 days, the most browsers keep one (revoking it is what
+/// ends a kiosk).
+const KIOSK_COOKIE_SECONDS: u64 = 400 * 86_400;
 pub const TICKETS_KEY: &str = "tickets";
 
 pub fn room() -> Result<WaitingRoom, AppError> {
@@ -36,6 +41,37 @@ pub async fn require_staff() -> Result<WaitingRoom, AppError> {
             Err(AppError::NotSignedIn)
         }
         None => Err(AppError::NotSignedIn),
+    }
+}
+
+/// The kiosk this request comes from (by its cookie), else `NotAKiosk`.
+pub async fn require_kiosk(
+    room: &WaitingRoom,
+) -> Result<waitingroom::services::kiosks::KioskDevice, AppError> {
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let credential = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(name, value)| (name == KIOSK_COOKIE).then_some(value));
+    Ok(room.admit_kiosk(credential).await?)
+}
+
+/// Makes this browser a kiosk: its credential in a cookie scripts cannot read, sent only to this
+/// site (only over https when `PUBLIC_URL` is https).
+pub fn keep_kiosk_credential(room: &WaitingRoom, credential: &waitingroom::KioskCredential) {
+    let secure = room.public_url().is_some_and(|u| u.starts_with("https://"));
+    let cookie = format!(
+        "{KIOSK_COOKIE}={credential}; Path=/; Max-Age={KIOSK_COOKIE_SECONDS}; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    );
+    if let (Some(response), Ok(value)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::HeaderValue::from_str(&cookie),
+    ) {
+        response.append_header(axum::http::header::SET_COOKIE, value);
     }
 }
 

@@ -68,16 +68,18 @@ export async function startRedis() {
   };
 }
 
-/** The real server binary on a free port; `env` adds configuration. */
+/** The real server binary on a free port; `env` adds configuration (a staff password by default). */
 export async function startServer(redisUrl, env = {}) {
+  const adminPassword = env.ADMIN_PASSWORD ?? 'e2e-password-123';
   const child = spawn(SERVER_BIN, [], {
-    env: { PATH: process.env.PATH, REDIS_URL: redisUrl, PORT: '0', SITE_ROOT, RUST_LOG: 'warn', ...env },
+    env: { PATH: process.env.PATH, REDIS_URL: redisUrl, PORT: '0', SITE_ROOT, RUST_LOG: 'warn', ...env, ADMIN_PASSWORD: adminPassword },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const [, baseUrl] = await waitForLine(child, /serving on (http:\/\/\S+)/, 'the server');
   child.stderr.on('data', (c) => process.stderr.write(c));
   return {
     baseUrl,
+    adminPassword,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -56,13 +56,39 @@ export async function chooseLanguage(page, code) {
 }
 
 export class KioskPage {
-  constructor(page, baseUrl) {
+  /** `server`: the app's server (its address and staff password). */
+  constructor(page, server) {
     this.page = page;
-    this.baseUrl = baseUrl;
+    this.server = server;
+    this.baseUrl = server.baseUrl;
   }
 
+  /**
+   * Makes this browser a kiosk the way staff do: sign in to the console on it, then press
+   * 「この端末を受付機にする」 (the browser is taken to the kiosk, signed out of the console).
+   */
+  async setUp(name = '入口の受付機') {
+    await this.page.goto(`${this.baseUrl}/admin/login`);
+    await this.page.locator('#password').fill(this.server.adminPassword);
+    await Promise.all([
+      this.page.waitForURL(/\/admin$/),
+      this.page.locator('.login button[type=submit]').click(),
+    ]);
+    await waitLive(this.page);
+    await this.page.locator('#kiosk-name').fill(name);
+    await Promise.all([
+      this.page.waitForURL(/\/kiosk$/),
+      this.page.getByTestId('make-kiosk').click(),
+    ]);
+  }
+
+  /** Opens the kiosk; a browser that is not one yet is set up first. */
   async open(query = '') {
     await this.page.goto(`${this.baseUrl}/kiosk${query}`);
+    if (await this.page.getByTestId('not-a-kiosk').count() > 0) {
+      await this.setUp();
+      await this.page.goto(`${this.baseUrl}/kiosk${query}`);
+    }
     await waitLive(this.page);
   }
 
@@ -119,7 +145,7 @@ export class ConsolePage {
     await this.page.locator('#password').fill(password);
     await Promise.all([
       this.page.waitForURL(/\/admin$/),
-      this.page.getByRole('button', { name: 'ログイン' }).click(),
+      this.page.locator('.login button[type=submit]').click(),
     ]);
     await waitLive(this.page);
   }

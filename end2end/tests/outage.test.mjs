@@ -9,8 +9,8 @@ const app = useApp();
 
 test('while Redis is down the kiosk explains; when it is back, both kiosks recover live', async () => {
   const context = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const one = new KioskPage(await context.newPage(), app.server.baseUrl);
-  const two = new KioskPage(await context.newPage(), app.server.baseUrl);
+  const one = new KioskPage(await context.newPage(), app.server);
+  const two = new KioskPage(await context.newPage(), app.server);
   const errors = [one, two].map((k) => watchErrors(k.page, { refusals: true }));
   await one.open();
   await two.open();

@@ -14,7 +14,7 @@ const phone = { viewport: { width: 320, height: 640 }, hasTouch: true, isMobile:
 
 test('kiosk → QR link → ticket page → staff calls → ticket page and display board change live', async () => {
   const store = await app.chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
-  const kiosk = new KioskPage(await store.newPage(), app.server.baseUrl);
+  const kiosk = new KioskPage(await store.newPage(), app.server);
   const errors = [watchErrors(kiosk.page)];
   await kiosk.open();
   await kiosk.issueButton().click();
@@ -93,7 +93,8 @@ test('announcements are queued one after another, never dropped', async () => {
   const tablet = await app.chrome.browser.newContext();
   const console_ = new ConsolePage(await tablet.newPage(), app.server.baseUrl);
   await console_.signIn(ADMIN_PASSWORD);
-  const kiosk = new KioskPage(await tablet.newPage(), app.server.baseUrl);
+  const store = await app.chrome.browser.newContext();
+  const kiosk = new KioskPage(await store.newPage(), app.server);
   await kiosk.open();
   const numbers = [];
   for (let i = 0; i < 3; i++) {
@@ -111,6 +112,7 @@ test('announcements are queued one after another, never dropped', async () => {
   assert.deepEqual(announced, numbers.map((n) => `受付番号${n}番の方、1番窓口へお越しください`), 'in call order');
   await tv.close();
   await tablet.close();
+  await store.close();
 });
 
 test('a board shown in English announces in English, with an English voice', async () => {
@@ -187,7 +189,7 @@ test('the kiosk returns to its idle screen by itself', async () => {
   const store = await app.chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
   const page = await store.newPage();
   await page.clock.install();
-  const kiosk = new KioskPage(page, app.server.baseUrl);
+  const kiosk = new KioskPage(page, app.server);
   await kiosk.open();
   await kiosk.issueButton().click();
   await kiosk.issuedNumber().waitFor();
@@ -201,7 +203,7 @@ test('the kiosk returns to its idle screen by itself', async () => {
 
 test('the print view shows only the ticket, with its QR code, on a receipt-printer width', async () => {
   const store = await app.chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
-  const kiosk = new KioskPage(await store.newPage(), app.server.baseUrl);
+  const kiosk = new KioskPage(await store.newPage(), app.server);
   await kiosk.open();
   await kiosk.issueButton().click();
   await kiosk.issuedNumber().waitFor();
@@ -218,7 +220,7 @@ test('the print view shows only the ticket, with its QR code, on a receipt-print
 test('axe-core finds no violations on any page', async () => {
   const context = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  const kiosk = new KioskPage(page, app.server.baseUrl);
+  const kiosk = new KioskPage(page, app.server);
   await kiosk.open();
   await expectNoAxeViolations(page, '/kiosk');
   await kiosk.issueButton().click();
@@ -238,7 +240,7 @@ test('axe-core finds no violations on any page', async () => {
 
 test('pausing intake on the console shows on the kiosk and the board at once, and resuming brings the button back', async () => {
   const context = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const kiosk = new KioskPage(await context.newPage(), app.server.baseUrl);
+  const kiosk = new KioskPage(await context.newPage(), app.server);
   await kiosk.open();
   const board = new DisplayPage(await context.newPage(), app.server.baseUrl);
   await board.open();

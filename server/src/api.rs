@@ -69,6 +69,12 @@ impl From<ServiceError> for ApiError {
                 retry_after_s: hit.retry_after_s(),
                 ..Self::new(StatusCode::TOO_MANY_REQUESTS, "limit_reached", message)
             },
+            E::NotAKiosk => Self::new(StatusCode::FORBIDDEN, "not_a_kiosk", message),
+            E::KioskNotFound => Self::new(StatusCode::NOT_FOUND, "kiosk_not_found", message),
+            E::BadKioskName => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_kiosk_name", message)
+            }
+            E::TooManyKiosks(_) => Self::new(StatusCode::CONFLICT, "too_many_kiosks", message),
             E::CounterMissing => Self::new(StatusCode::BAD_REQUEST, "bad_request", message),
             E::ResetNotConfirmed => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

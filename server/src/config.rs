@@ -22,7 +22,8 @@ pub struct Config {
     /// `COUNTERS` (default `1,2`): comma-separated counter ids.
     pub counters: Vec<CounterId>,
     /// `REMOTE_MAX_ACTIVE` (default 2) and `REMOTE_MAX_PER_HOUR` (default 5) per phone,
-    /// `ADDRESS_MAX_PER_HOUR` (default 30) per client address.
+    /// `ADDRESS_MAX_PER_HOUR` (default 30) per client address, `KIOSK_MAX_PER_MINUTE` (default 60)
+    /// per kiosk.
     pub limits: Limits,
     /// `LIVE_MAX_CONNECTIONS` (default 10,000), `LIVE_MAX_PER_ADDRESS` (default 200) and
     /// `LIVE_PING_SECS` (default 25).
@@ -108,6 +109,7 @@ impl Config {
             active_per_client: number("REMOTE_MAX_ACTIVE", 2, 1)?,
             per_hour_per_client: number("REMOTE_MAX_PER_HOUR", 5, 1)?,
             per_hour_per_address: number("ADDRESS_MAX_PER_HOUR", 30, 1)?,
+            kiosk_per_minute: number("KIOSK_MAX_PER_MINUTE", 60, 1)?,
         };
         let tz_name = get("TIMEZONE").unwrap_or_else(|| "Asia/Tokyo".to_owned());
         let tz = jiff::tz::TimeZone::get(tz_name.trim())

@@ -37,6 +37,10 @@ async fn main() -> ExitCode {
     ] {
         println!("  {name}: {base}{path}");
     }
+    println!(
+        "  To set up a kiosk: on the store's touch panel, sign in at {base}/admin and press \
+         「この端末を受付機にする」 (Make this device a kiosk); /kiosk issues tickets only there."
+    );
     if let Err(e) = server.run(shutdown_signal()).await {
         eprintln!("error: the server stopped: {e}");
         return ExitCode::FAILURE;

@@ -1,6 +1,7 @@
 //! The use cases, shared by the pages' server functions and the JSON API.
 
 pub mod calendar;
+pub mod kiosks;
 pub mod staff;
 
 use crate::day::Console;
@@ -9,7 +10,7 @@ use crate::live::{EventHub, HubMessage};
 use crate::queue::{
     estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot,
 };
-use crate::store::{LimitHit, Refusal, Store, StoreError, TakeLimits, Taker};
+use crate::store::{LimitHit, Refusal, Source, Store, StoreError, TakeLimits, Taker};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 use calendar::Calendar;
 use std::net::IpAddr;
@@ -114,6 +115,14 @@ pub enum ServiceError {
     DayFull(u32),
     #[error("limit reached: {0}")]
     Limit(LimitReached),
+    #[error("this device is not a kiosk (staff set one up from the console)")]
+    NotAKiosk,
+    #[error("no such kiosk")]
+    KioskNotFound,
+    #[error("a kiosk's name is 1 to 40 characters")]
+    BadKioskName,
+    #[error("at most {0} kiosks")]
+    TooManyKiosks(usize),
     #[error("a call needs the counter to call to")]
     CounterMissing,
     #[error("the reset was not confirmed (type {RESET_CONFIRMATION:?})")]
@@ -143,6 +152,8 @@ pub enum LimitReached {
     PerHour { max: u32, retry_after_s: u64 },
     #[error("{max} tickets were taken from this address in the last hour")]
     PerAddress { max: u32, retry_after_s: u64 },
+    #[error("this kiosk issued {max} tickets in the last minute")]
+    Kiosk { max: u32, retry_after_s: u64 },
 }
 
 impl LimitReached {
@@ -151,7 +162,8 @@ impl LimitReached {
         match self {
             LimitReached::Active(_) => None,
             LimitReached::PerHour { retry_after_s, .. }
-            | LimitReached::PerAddress { retry_after_s, .. } => Some(*retry_after_s),
+            | LimitReached::PerAddress { retry_after_s, .. }
+            | LimitReached::Kiosk { retry_after_s, .. } => Some(*retry_after_s),
         }
     }
 }
@@ -165,6 +177,8 @@ pub struct Limits {
     /// Takes from one address (an IPv6 /64) per hour: phones behind one shop Wi-Fi or one
     /// carrier's NAT share it, so it is well above the per-phone limit.
     pub per_hour_per_address: u32,
+    /// Tickets one kiosk issues per minute at most (`KIOSK_MAX_PER_MINUTE`).
+    pub kiosk_per_minute: u32,
 }
 
 /// How long a place taken for a ticket that is being issued counts, at most (a process that
@@ -325,7 +339,7 @@ impl WaitingRoom {
     ) -> Result<IssuedTicket, ServiceError> {
         let address = address_key(client.address);
         let taker = Taker {
-            address: &address,
+            source: Source::Address(&address),
             client: client.id.as_deref(),
         };
         let limits = self.setup.limits;
@@ -337,7 +351,7 @@ impl WaitingRoom {
         let reservation = format!("pending:{now_ms}:{}", random_token());
         let take = TakeLimits {
             window: Duration::from_secs(3600),
-            per_address: limits.per_hour_per_address,
+            per_source: limits.per_hour_per_address,
             per_client: limits.per_hour_per_client,
             active: limits.active_per_client,
         };
@@ -347,8 +361,8 @@ impl WaitingRoom {
             .await?
         {
             return Err(ServiceError::Limit(match hit {
-                LimitHit::Address { retry_after_s } => LimitReached::PerAddress {
-                    max: take.per_address,
+                LimitHit::Source { retry_after_s } => LimitReached::PerAddress {
+                    max: take.per_source,
                     retry_after_s,
                 },
                 LimitHit::Client { retry_after_s } => LimitReached::PerHour {

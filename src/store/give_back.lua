@@ -1,5 +1,5 @@
 -- Gives back a place taken by take.lua whose ticket was not issued (intake paused, the day
--- full, Redis failing). KEYS: ADDRESS [, CLIENT, HELD]. ARGV: RESERVATION.
+-- full, Redis failing). KEYS: SOURCE [, CLIENT, HELD]. ARGV: RESERVATION.
 for i = 1, 2 do
   local key = KEYS[i]
   if key and tonumber(redis.call('HGET', key, 'taken') or '0') > 0 then

@@ -31,6 +31,17 @@ pub fn client_takes(client: &str) -> String {
     format!("wr:{{limits}}:client:{client}")
 }
 
+/// Tickets one kiosk issued in the current window.
+pub fn kiosk_takes(kiosk: &str) -> String {
+    format!("wr:{{limits}}:kiosk:{kiosk}")
+}
+
+/// HASH kiosk id → the kiosk (JSON: name, created_at, the SHA-256 of its secret). Never expires.
+pub const KIOSKS: &str = "wr:{kiosks}:all";
+
+/// HASH kiosk id → when it was last seen (ms).
+pub const KIOSKS_SEEN: &str = "wr:{kiosks}:seen";
+
 /// SET of the tickets one phone holds (`queue/number`, or a `pending:` place being issued).
 pub fn client_held(client: &str) -> String {
     format!("wr:{{limits}}:held:{client}")

@@ -7,19 +7,28 @@ use super::{Store, StoreError};
 use redis::{AsyncCommands, Script, Value};
 use std::time::Duration;
 
-/// Who takes: the client address (as a limit key, see `services::address_key`) and, for a phone
-/// with a session, the session's client id.
+/// Who takes: where from (a client address, or a kiosk) and, for a phone with a session, the
+/// session's client id.
 #[derive(Clone, Copy, Debug)]
 pub struct Taker<'a> {
-    pub address: &'a str,
+    pub source: Source<'a>,
     pub client: Option<&'a str>,
+}
+
+/// Where a take comes from; each has its own count.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    /// A client address, as a limit key (see `services::address_key`).
+    Address(&'a str),
+    /// A kiosk, by its id.
+    Kiosk(&'a str),
 }
 
 /// How many takes a window allows.
 #[derive(Clone, Copy, Debug)]
 pub struct TakeLimits {
     pub window: Duration,
-    pub per_address: u32,
+    pub per_source: u32,
     pub per_client: u32,
     /// Tickets one client may hold at once.
     pub active: u32,
@@ -28,7 +37,7 @@ pub struct TakeLimits {
 /// Which limit refused a take; `retry_after_s`: when its window ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LimitHit {
-    Address { retry_after_s: u64 },
+    Source { retry_after_s: u64 },
     Client { retry_after_s: u64 },
     Active,
 }
@@ -49,7 +58,10 @@ impl LimitScripts {
 
 impl Taker<'_> {
     fn keys(&self) -> Vec<String> {
-        let mut keys = vec![keys::address_takes(self.address)];
+        let mut keys = vec![match self.source {
+            Source::Address(address) => keys::address_takes(address),
+            Source::Kiosk(kiosk) => keys::kiosk_takes(kiosk),
+        }];
         if let Some(client) = self.client {
             keys.extend([keys::client_takes(client), keys::client_held(client)]);
         }
@@ -81,7 +93,7 @@ impl Store {
         }
         invocation
             .arg(limits.window.as_secs().max(1))
-            .arg(limits.per_address)
+            .arg(limits.per_source)
             .arg(limits.per_client)
             .arg(limits.active)
             .arg(reservation);
@@ -102,7 +114,7 @@ impl Store {
         }
         let retry_after_s = super::int_at(&reply, 2).unwrap_or(0);
         match field(1)?.as_str() {
-            "address" => Ok(Some(LimitHit::Address { retry_after_s })),
+            "source" => Ok(Some(LimitHit::Source { retry_after_s })),
             "per_hour" => Ok(Some(LimitHit::Client { retry_after_s })),
             "active" => Ok(Some(LimitHit::Active)),
             other => Err(StoreError::Corrupt(format!("take.lua refused {other:?}"))),

@@ -5,6 +5,7 @@
 //! is ever seen without its event.
 
 pub mod keys;
+mod kiosks;
 mod limits;
 mod script;
 pub mod sessions;
@@ -14,7 +15,7 @@ use crate::lang::Lang;
 use crate::queue::{Call, Channel, CounterId, Intake, QueueId, QueueSnapshot, Serving};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 pub use keys::{QueueKeys, EVENTS_PATTERN};
-pub use limits::{LimitHit, TakeLimits, Taker};
+pub use limits::{LimitHit, Source, TakeLimits, Taker};
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Client, ScriptInvocation, Value};
 use script::QueueScript;

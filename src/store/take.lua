@@ -1,10 +1,11 @@
 -- One remote take (remote check-in, the anonymous API): checks every limit and, within them all,
 -- takes a place; else refuses and takes nothing. All keys share the hash tag {limits}.
--- KEYS: ADDRESS [, CLIENT, HELD]. ARGV: WINDOW (s), MAX_ADDRESS, MAX_CLIENT, MAX_ACTIVE,
+-- KEYS: SOURCE (a client address or a kiosk) [, CLIENT, HELD].
+-- ARGV: WINDOW (s), MAX_SOURCE, MAX_CLIENT, MAX_ACTIVE,
 -- RESERVATION, then members of HELD to release first (the client's tickets finished since).
 -- A window starts with its first take and is never extended: a refusal is counted (`refused`)
 -- but does not move it.
-local ADDRESS, CLIENT, HELD = KEYS[1], KEYS[2], KEYS[3]
+local SOURCE, CLIENT, HELD = KEYS[1], KEYS[2], KEYS[3]
 local WINDOW = tonumber(ARGV[1])
 
 local function taken(key)
@@ -17,8 +18,8 @@ local function refuse(key, why)
   return {'refused', why, redis.call('TTL', key)}
 end
 
-if taken(ADDRESS) >= tonumber(ARGV[2]) then
-  return refuse(ADDRESS, 'address')
+if taken(SOURCE) >= tonumber(ARGV[2]) then
+  return refuse(SOURCE, 'source')
 end
 if CLIENT then
   for i = 6, #ARGV do
@@ -31,7 +32,7 @@ if CLIENT then
     return refuse(CLIENT, 'active')
   end
 end
-for _, key in ipairs({ADDRESS, CLIENT}) do
+for _, key in ipairs({SOURCE, CLIENT}) do
   redis.call('HINCRBY', key, 'taken', 1)
   redis.call('EXPIRE', key, WINDOW, 'NX')
 end

@@ -33,7 +33,8 @@ pub fn Page(
 
 /// What `resource` read, shown by `view`; while it loads, "loading"; when it failed, the error
 /// in the page's language, with its HTTP status on the server-rendered page. A lost staff session
-/// goes to the sign-in page. `retry`: read again after a few seconds (screens nobody reloads).
+/// goes to the sign-in page. `retry`: read again after a few seconds when the server could not
+/// be reached (screens nobody reloads).
 #[component]
 pub fn Loaded<T, V, F>(
     resource: Resource<Result<T, AppError>>,
@@ -42,7 +43,7 @@ pub fn Loaded<T, V, F>(
     #[prop(optional)] testid: Option<&'static str>,
     /// Shown under the error, e.g. where to go instead.
     #[prop(optional, into)]
-    otherwise: Option<ViewFn>,
+    otherwise: Option<Callback<AppError, AnyView>>,
 ) -> impl IntoView
 where
     T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
@@ -71,12 +72,13 @@ where
                                     }
                                 }
                                 #[cfg(feature = "hydrate")]
-                                if retry {
+                                if retry && error.is_transient() {
                                     set_timeout(move || resource.refetch(), std::time::Duration::from_secs(3));
                                 }
+                                let then = otherwise.map(|o| o.run(error.clone()));
                                 view! {
                                     <ErrorText error testid=testid.unwrap_or_default() />
-                                    {otherwise.map(|o| o.run())}
+                                    {then}
                                 }
                                 .into_any()
                             }

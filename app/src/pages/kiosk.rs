@@ -24,6 +24,7 @@ pub struct KioskSetup {
 #[server(endpoint = "kiosk/setup")]
 pub async fn load_kiosk(queue: Option<String>) -> Result<KioskSetup, AppError> {
     let room = crate::ssr::room()?;
+    crate::ssr::require_kiosk(&room).await?;
     let infos: Vec<QueueInfo> = match queue {
         Some(raw) => vec![room.queue(&raw)?.clone()],
         None => room.queues().to_vec(),
@@ -36,13 +37,15 @@ pub async fn load_kiosk(queue: Option<String>) -> Result<KioskSetup, AppError> {
     Ok(KioskSetup { queues })
 }
 
-/// Issues the next number of `queue` to a customer at the kiosk, in the kiosk's language.
+/// Issues the next number of `queue` to a customer at the kiosk, in the kiosk's language; only
+/// a kiosk staff set up may, within its limit per minute.
 #[server(endpoint = "kiosk/issue_ticket")]
 pub async fn issue_ticket(queue: String) -> Result<TicketSlipData, AppError> {
     let room = crate::ssr::room()?;
+    let kiosk = crate::ssr::require_kiosk(&room).await?;
     let info = room.queue(&queue)?.clone();
     let ticket = room
-        .issue_ticket(&info, waitingroom::Channel::Kiosk, crate::ssr::lang())
+        .issue_at_kiosk(&kiosk, &info, crate::ssr::lang())
         .await?;
     Ok(TicketSlipData {
         queue: info,
@@ -58,7 +61,15 @@ pub fn KioskPage() -> impl IntoView {
     view! {
         <Page class="kiosk" title=move || t!(i18n, kiosk.title)>
             // nobody reloads a kiosk: when Redis is back, it comes back by itself
-            <Loaded resource=setup retry=true view=|setup| view! { <KioskScreen setup /> } />
+            <Loaded
+                resource=setup
+                retry=true
+                view=|setup| view! { <KioskScreen setup /> }
+                otherwise=Callback::new(|error| match error {
+                    AppError::NotAKiosk => view! { <NotAKiosk /> }.into_any(),
+                    _ => ().into_any(),
+                })
+            />
         </Page>
     }
 }
@@ -166,6 +177,22 @@ fn QueueButton(
                     </button>
                 </ActionForm>
             </Show>
+        </div>
+    }
+}
+
+/// What a browser that is not a kiosk sees at `/kiosk`: how staff set one up, and where a
+/// customer takes a ticket instead.
+#[component]
+fn NotAKiosk() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="kiosk-help" data-testid="not-a-kiosk">
+            <h2>{t!(i18n, kiosk.not_set_up_title)}</h2>
+            <p>{t!(i18n, kiosk.not_set_up)}</p>
+            <p><a href="/admin/login">{t!(i18n, kiosk.sign_in)}</a></p>
+            <p>{t!(i18n, kiosk.go_join)}</p>
+            <p><a class="button primary" href="/join">{t!(i18n, kiosk.join)}</a></p>
         </div>
     }
 }

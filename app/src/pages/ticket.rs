@@ -65,7 +65,7 @@ pub fn TicketPage() -> impl IntoView {
                 resource=loaded
                 testid="ticket-error"
                 view=move |v| view! { <TicketScreen view=v refetch=move || loaded.refetch() /> }
-                otherwise=move || view! { <p><a href="/join">{t!(i18n, common.take_ticket)}</a></p> }
+                otherwise=Callback::new(move |_| view! { <p><a href="/join">{t!(i18n, common.take_ticket)}</a></p> }.into_any())
             />
         </Page>
     }

@@ -2,7 +2,8 @@
 //! changed.
 
 use crate::common::{
-    client, client_at, config_with, spawn_app, spawn_app_with, TestApp, TestRedis, ADMIN_PASSWORD,
+    client, client_at, config_with, memory_kib, spawn_app, spawn_app_process, spawn_app_with,
+    TestApp, TestRedis, ADMIN_PASSWORD,
 };
 use redis::AsyncCommands;
 use serde_json::Value;
@@ -99,6 +100,7 @@ async fn a_write_redis_refuses_for_memory_is_a_clear_503_and_loses_no_number() {
     let redis = TestRedis::start();
     let app = spawn_app(&redis).await;
     assert_eq!(app.issue_as_staff("default").await.status(), 201);
+    app.kiosk().await; // set up while Redis takes writes
     let mut conn = redis.connection().await;
     let _: () = redis::cmd("CONFIG")
         .arg("SET")
@@ -181,21 +183,12 @@ async fn failed_sign_ins_are_limited_per_address_and_lock_nobody_else_out() {
     assert_eq!(console_opens(&app, &attacker).await, 401);
 }
 
-/// The peak memory of this test process (the app runs inside it), in KiB.
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_parallel_sign_ins_takes_little_memory_and_the_queue_keeps_issuing() {
     let redis = TestRedis::start();
-    let app = spawn_app(&redis).await;
-    let before = peak_rss_kib();
+    let app = spawn_app_process(&redis, &[]).await;
+    let pid = app.pid().unwrap();
+    let before = memory_kib(pid, "VmHWM");
     let attempts = (0..120).map(|i| {
         let attacker = client_at(&format!("127.0.1.{}", 10 + i % 12));
         let app = &app;
@@ -216,7 +209,7 @@ async fn a_flood_of_parallel_sign_ins_takes_little_memory_and_the_queue_keeps_is
         statuses.iter().all(|s| *s == 401 || *s == 429),
         "{statuses:?}"
     );
-    let grown_mib = (peak_rss_kib().saturating_sub(before)) / 1024;
+    let grown_mib = (memory_kib(pid, "VmHWM").saturating_sub(before)) / 1024;
     println!("120 parallel sign-ins: peak memory grew {grown_mib} MiB; slowest issue meanwhile {slowest:?}");
     assert!(
         grown_mib < 512,

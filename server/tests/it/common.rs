@@ -91,7 +91,13 @@ pub fn free_port() -> u16 {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
+    /// The staff password the app was started with.
+    pub password: String,
+    /// The kiosk `issue` uses, set up at its first use.
+    kiosk: tokio::sync::OnceCell<reqwest::Client>,
     stop: Option<oneshot::Sender<()>>,
+    /// The server binary, when the app runs as a process of its own.
+    process: Option<Child>,
 }
 
 impl TestApp {
@@ -172,9 +178,40 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A device set up as a kiosk the way staff do it: sign in on it, then 「この端末を受付機にする」.
+    pub async fn new_kiosk(&self, name: &str) -> reqwest::Client {
+        let device = client();
+        let signed_in = self.sign_in(&device, &self.password).await;
+        assert!(
+            signed_in.is_success() || signed_in.is_redirection(),
+            "{signed_in}"
+        );
+        let (status, body) = self
+            .post_form(&device, "/api/admin/make_kiosk", &[("name", name)])
+            .await;
+        assert!(
+            (200..400).contains(&status),
+            "kiosk set up: {status} {body}"
+        );
+        device
+    }
+
+    /// The process id of the server, when it runs as a process of its own
+    /// ([`spawn_app_process`]).
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(Child::id)
+    }
+
+    /// This app's kiosk (set up at the first call).
+    pub async fn kiosk(&self) -> &reqwest::Client {
+        self.kiosk
+            .get_or_init(|| self.new_kiosk("テスト受付機"))
+            .await
+    }
+
     /// Issues a ticket the way the kiosk does (its server function).
     pub async fn issue(&self, queue: &str) -> reqwest::Response {
-        self.post(&self.http, "/api/kiosk/issue_ticket")
+        self.post(self.kiosk().await, "/api/kiosk/issue_ticket")
             .form(&[("queue", queue)])
             .send()
             .await
@@ -186,6 +223,10 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
         }
     }
 }
@@ -204,6 +245,8 @@ pub fn config_with(redis_url: &str, extra: &[(&str, &str)]) -> Config {
         ("PORT", "0".to_owned()),
         ("ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
         ("STAFF_API_TOKEN", STAFF_API_TOKEN.to_owned()),
+        // tests issue thousands of tickets from one kiosk; `it/kiosks.rs` tests the limit
+        ("KIOSK_MAX_PER_MINUTE", "1000000".to_owned()),
     ];
     for (k, v) in extra {
         vars.retain(|(name, _)| name != k);
@@ -252,20 +295,82 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .unwrap(),
+        password: config.admin_password.clone().unwrap_or_default(),
+        kiosk: tokio::sync::OnceCell::new(),
         stop: Some(stop),
+        process: None,
     };
-    // the staff password is set by a background task at start
-    let password = config.admin_password.clone().unwrap_or_default();
+    settle(&app).await;
+    app
+}
+
+/// The real server binary, a process of its own (so its memory is measured alone), with the test
+/// configuration and `extra` variables on top.
+pub async fn spawn_app_process(redis: &TestRedis, extra: &[(&str, &str)]) -> TestApp {
+    use std::io::BufRead;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .env("REDIS_URL", redis.url())
+        .env("PORT", "0")
+        .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("STAFF_API_TOKEN", STAFF_API_TOKEN)
+        .env("KIOSK_MAX_PER_MINUTE", "1000000");
+    for (k, v) in extra {
+        command.env(k, v);
+    }
+    let mut process = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let stdout = process.stdout.take().unwrap();
+    let (found, address) = std::sync::mpsc::channel();
+    // reads the address, then drains the output so the server never blocks on it
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(url) = line.split("serving on http://").nth(1) {
+                let _ = found.send(url.trim().to_owned());
+            }
+        }
+    });
+    let addr: SocketAddr = address
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the server says where it serves")
+        .parse()
+        .unwrap();
+    let app = TestApp {
+        addr,
+        http: reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .unwrap(),
+        password: ADMIN_PASSWORD.to_owned(),
+        kiosk: tokio::sync::OnceCell::new(),
+        stop: None,
+        process: Some(process),
+    };
+    settle(&app).await;
+    app
+}
+
+/// Waits until the app has settled its staff password (a background task at start), unless it
+/// runs without Redis.
+async fn settle(app: &TestApp) {
     let settled = eventually(Duration::from_secs(10), || async {
-        if config_has_no_redis(&app).await {
+        if config_has_no_redis(app).await {
             return true;
         }
-        let status = app.sign_in(&client(), &password).await;
+        let status = app.sign_in(&client(), &app.password).await;
         status.is_success() || status.is_redirection()
     })
     .await;
     assert!(settled, "the app started");
-    app
 }
 
 /// True when Redis is unreachable (some tests start the app without it).
@@ -326,12 +431,12 @@ pub async fn next_json(socket: &mut Socket) -> serde_json::Value {
     }
 }
 
-/// The resident memory of this test process (the app runs inside it), in KiB.
-pub fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// A memory figure of process `pid` (`VmRSS`: now, `VmHWM`: its peak), in KiB.
+pub fn memory_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap()
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
 }

@@ -152,7 +152,13 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
         app.issue("default").await;
     }
 
-    let response = app.http.get(app.url("/kiosk")).send().await.unwrap();
+    let response = app
+        .kiosk()
+        .await
+        .get(app.url("/kiosk"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("<html lang=\"ja\""), "Japanese by default");
@@ -164,8 +170,9 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
     );
     assert!(html.contains("/pkg/waitingroom.js"), "the page hydrates");
 
+    let kiosk = app.kiosk().await;
     let in_lang = |header: &'static str, value: &'static str| {
-        let request = app.http.get(app.url("/kiosk")).header(header, value);
+        let request = kiosk.get(app.url("/kiosk")).header(header, value);
         async move { request.send().await.unwrap().text().await.unwrap() }
     };
     let english = in_lang("accept-language", "en-US,en;q=0.9").await;
@@ -174,17 +181,18 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
         "the browser's language"
     );
     assert!(english.contains("People waiting"));
-    let korean = in_lang("cookie", "i18n_pref_locale=ko").await;
-    assert!(
-        korean.contains("<html lang=\"ko\""),
-        "the language chosen in the menu"
-    );
     let chinese = in_lang("accept-language", "zh-CN,zh;q=0.9").await;
     assert!(chinese.contains("<html lang=\"zh\""));
     let other = in_lang("accept-language", "fr-FR").await;
     assert!(
         other.contains("<html lang=\"ja\""),
         "Japanese when we speak none of the browser's"
+    );
+    // last: the kiosk's browser keeps the choice in its cookies
+    let korean = in_lang("cookie", "i18n_pref_locale=ko").await;
+    assert!(
+        korean.contains("<html lang=\"ko\""),
+        "the language chosen in the menu"
     );
 }
 
@@ -255,7 +263,15 @@ async fn with_several_queues_the_kiosk_asks_which_and_each_has_its_own_numbers()
     );
     let app = crate::common::spawn_app_with(config).await;
 
-    let html = app.get_text("/kiosk").await;
+    let kiosk = app.kiosk().await;
+    let html = kiosk
+        .get(app.url("/kiosk"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
         html.contains("ご用件をお選びください"),
         "the kiosk asks which"

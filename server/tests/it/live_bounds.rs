@@ -3,7 +3,10 @@
 //! that never read cost little memory and delay no one, and a storm of reconnecting screens costs
 //! Redis one read.
 
-use crate::common::{config_with, next_json, rss_kib, spawn_app_with, Socket, TestApp, TestRedis};
+use crate::common::{
+    config_with, memory_kib, next_json, spawn_app_process, spawn_app_with, Socket, TestApp,
+    TestRedis,
+};
 use futures::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -172,10 +175,11 @@ async fn two_thousand_screens_that_never_read_take_little_memory_and_delay_no_on
     const SILENT: usize = 2000;
     const EVENTS: usize = 50;
     let redis = TestRedis::start();
-    let app = spawn_app_with(config_with(&redis.url(), &[])).await;
+    let app = spawn_app_process(&redis, &[]).await;
+    let pid = app.pid().unwrap();
     let mut reading = screen(&app, "127.0.0.2").await.unwrap();
     next_json(&mut reading).await;
-    let before = rss_kib();
+    let before = memory_kib(pid, "VmRSS");
     let mut silent = Vec::with_capacity(SILENT);
     for i in 0..SILENT {
         // 20 addresses, 100 screens each, within the per-address limit
@@ -189,7 +193,7 @@ async fn two_thousand_screens_that_never_read_take_little_memory_and_delay_no_on
         assert_eq!(message["event"]["change"], "issued");
         delays.push(start.elapsed());
     }
-    let grown = rss_kib().saturating_sub(before);
+    let grown = memory_kib(pid, "VmRSS").saturating_sub(before);
     delays.sort();
     let per_screen = grown as f64 / SILENT as f64;
     println!(

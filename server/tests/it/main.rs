@@ -6,6 +6,7 @@ mod common;
 mod console;
 mod health;
 mod issuing;
+mod kiosks;
 mod limits;
 mod live;
 mod live_bounds;

@@ -5,6 +5,7 @@
 
 use super::actions::{load_console, Act, CallNext, ResetDay, SetIntake};
 use super::analytics::AnalyticsPanel;
+use super::kiosks::KioskPanel;
 use crate::components::page::{failure, ErrorText};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -254,6 +255,8 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
             </section>
 
             <AnalyticsPanel analytics />
+
+            <KioskPanel />
 
             <section class="reset">
                 <h2>{t!(i18n, admin.reset_title)}</h2>

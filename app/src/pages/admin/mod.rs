@@ -4,11 +4,13 @@
 //! - `login`: sign-in and sign-out;
 //! - `actions`: the console's server functions (read the day, call, act, intake, reset);
 //! - `console`: the screen, kept live by the queue's events (no re-reads but after a gap);
-//! - `analytics`: the day's figures and the tickets-per-hour chart.
+//! - `analytics`: the day's figures and the tickets-per-hour chart;
+//! - `kiosks`: make this device a kiosk, the list of kiosks and their revocation.
 
 mod actions;
 mod analytics;
 mod console;
+mod kiosks;
 pub mod login;
 
 use crate::components::page::{Loaded, Page};

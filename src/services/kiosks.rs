@@ -1,0 +1,137 @@
+//! Kiosks as devices: staff set one up from the console, it issues within its own limit, and the
+//! console lists and revokes them.
+
+use super::{random_token, LimitReached, ServiceError, WaitingRoom};
+use crate::kiosk::{kiosk_name, Kiosk, KioskCredential};
+use crate::lang::Lang;
+use crate::queue::{Channel, QueueInfo};
+use crate::store::{LimitHit, Source, TakeLimits, Taker};
+use crate::ticket::IssuedTicket;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// The kiosks one installation keeps at most (each is set up by staff, by hand).
+pub const MAX_KIOSKS: usize = 100;
+
+fn sha256_hex(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Equal in time whatever the inputs' first difference.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A kiosk that showed its credential.
+#[derive(Clone, Debug)]
+pub struct KioskDevice {
+    id: String,
+}
+
+impl KioskDevice {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl WaitingRoom {
+    /// Makes a new kiosk named `name`: answers it and the credential its device keeps.
+    pub async fn set_up_kiosk(&self, name: &str) -> Result<(Kiosk, KioskCredential), ServiceError> {
+        let name = kiosk_name(name).map_err(|_| ServiceError::BadKioskName)?;
+        if self.store.kiosks().await?.len() >= MAX_KIOSKS {
+            return Err(ServiceError::TooManyKiosks(MAX_KIOSKS));
+        }
+        let credential = KioskCredential::new(random_token(), random_token());
+        let kiosk = Kiosk {
+            id: credential.id().to_owned(),
+            name,
+            created_at: self.setup.calendar.now().now_ms,
+            last_seen_at: None,
+        };
+        self.store
+            .add_kiosk(&kiosk, &sha256_hex(credential.secret()))
+            .await?;
+        tracing::info!(kiosk = %kiosk.id, name = %kiosk.name, "kiosk set up");
+        Ok((kiosk, credential))
+    }
+
+    /// The kiosk whose credential (its cookie) is `raw`, noted as seen now; refused unless the
+    /// kiosk exists and the secret is its own.
+    pub async fn admit_kiosk(&self, raw: Option<&str>) -> Result<KioskDevice, ServiceError> {
+        let credential = raw
+            .and_then(|raw| KioskCredential::parse(raw).ok())
+            .ok_or(ServiceError::NotAKiosk)?;
+        let stored = self
+            .store
+            .kiosk_secret_sha256(credential.id())
+            .await?
+            .ok_or(ServiceError::NotAKiosk)?;
+        if !same(
+            stored.as_bytes(),
+            sha256_hex(credential.secret()).as_bytes(),
+        ) {
+            tracing::warn!(kiosk = %credential.id(), "a kiosk credential with a wrong secret");
+            return Err(ServiceError::NotAKiosk);
+        }
+        let now_ms = self.setup.calendar.now().now_ms;
+        self.store.kiosk_seen(credential.id(), now_ms).await?;
+        Ok(KioskDevice {
+            id: credential.id().to_owned(),
+        })
+    }
+
+    pub async fn kiosks(&self) -> Result<Vec<Kiosk>, ServiceError> {
+        Ok(self.store.kiosks().await?)
+    }
+
+    /// Ends kiosk `id`: its device can no longer issue, and is told how to be set up again.
+    pub async fn revoke_kiosk(&self, id: &str) -> Result<(), ServiceError> {
+        if self.store.remove_kiosk(id).await? {
+            tracing::info!(kiosk = %id, "kiosk revoked");
+            Ok(())
+        } else {
+            Err(ServiceError::KioskNotFound)
+        }
+    }
+
+    /// Issues the next number of `queue` at `kiosk`, within the kiosk's limit per minute (a real
+    /// line never needs more than about a ticket a second).
+    pub async fn issue_at_kiosk(
+        &self,
+        kiosk: &KioskDevice,
+        queue: &QueueInfo,
+        lang: Lang,
+    ) -> Result<IssuedTicket, ServiceError> {
+        let taker = Taker {
+            source: Source::Kiosk(&kiosk.id),
+            client: None,
+        };
+        let limits = TakeLimits {
+            window: Duration::from_secs(60),
+            per_source: self.setup.limits.kiosk_per_minute,
+            per_client: 0,
+            active: 0,
+        };
+        let reservation = "kiosk";
+        if let Some(LimitHit::Source { retry_after_s }) = self
+            .store
+            .take_place(taker, limits, reservation, &[])
+            .await?
+        {
+            return Err(ServiceError::Limit(LimitReached::Kiosk {
+                max: limits.per_source,
+                retry_after_s,
+            }));
+        }
+        let issued = self.issue_ticket(queue, Channel::Kiosk, lang).await;
+        if issued.is_err() {
+            if let Err(e) = self.store.give_back_place(taker, reservation).await {
+                tracing::warn!(error = %e, "a kiosk's take of a ticket not issued was not given back");
+            }
+        }
+        issued
+    }
+}

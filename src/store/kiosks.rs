@@ -1,0 +1,86 @@
+//! The kiosks staff set up: kept without expiry until revoked. Only the SHA-256 of a kiosk's
+//! secret is stored.
+
+use super::keys::{KIOSKS, KIOSKS_SEEN};
+use super::{Store, StoreError};
+use crate::kiosk::Kiosk;
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Serialize, Deserialize)]
+struct StoredKiosk {
+    name: String,
+    created_at: u64,
+    secret_sha256: String,
+}
+
+impl Store {
+    pub async fn add_kiosk(&self, kiosk: &Kiosk, secret_sha256: &str) -> Result<(), StoreError> {
+        let stored = StoredKiosk {
+            name: kiosk.name.clone(),
+            created_at: kiosk.created_at,
+            secret_sha256: secret_sha256.to_owned(),
+        };
+        let json =
+            serde_json::to_string(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut conn = self.conn.clone();
+        let _: () = conn.hset(KIOSKS, &kiosk.id, json).await?;
+        Ok(())
+    }
+
+    /// The SHA-256 of the secret of kiosk `id`, if it exists.
+    pub async fn kiosk_secret_sha256(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let mut conn = self.conn.clone();
+        let raw: Option<String> = conn.hget(KIOSKS, id).await?;
+        raw.map(|json| {
+            serde_json::from_str::<StoredKiosk>(&json)
+                .map(|k| k.secret_sha256)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
+        .transpose()
+    }
+
+    /// Every kiosk, oldest first.
+    pub async fn kiosks(&self) -> Result<Vec<Kiosk>, StoreError> {
+        let mut conn = self.conn.clone();
+        let (all, seen): (HashMap<String, String>, HashMap<String, u64>) = redis::pipe()
+            .hgetall(KIOSKS)
+            .hgetall(KIOSKS_SEEN)
+            .query_async(&mut conn)
+            .await?;
+        let mut kiosks = all
+            .into_iter()
+            .map(|(id, json)| {
+                let stored: StoredKiosk =
+                    serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(Kiosk {
+                    last_seen_at: seen.get(&id).copied(),
+                    id,
+                    name: stored.name,
+                    created_at: stored.created_at,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        kiosks.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(kiosks)
+    }
+
+    /// Removes kiosk `id`; answers whether it existed.
+    pub async fn remove_kiosk(&self, id: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let (removed, _): (u32, u32) = redis::pipe()
+            .atomic()
+            .hdel(KIOSKS, id)
+            .hdel(KIOSKS_SEEN, id)
+            .query_async(&mut conn)
+            .await?;
+        Ok(removed > 0)
+    }
+
+    pub async fn kiosk_seen(&self, id: &str, at_ms: u64) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: () = conn.hset(KIOSKS_SEEN, id, at_ms).await?;
+        Ok(())
+    }
+}

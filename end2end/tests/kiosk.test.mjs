@@ -64,7 +64,7 @@ test('only a device staff set up is a kiosk: others are shown how and pointed to
   await kiosk.page.getByText('「この端末を受付機にする」').waitFor();
   await Promise.all([kiosk.page.waitForURL(/\/join$/), kiosk.page.getByRole('link', { name: 'オンライン受付へ' }).click()]);
 
-  await kiosk.setUp('入口');
+  await kiosk.setUp('裏口');
   await waitLive(kiosk.page);
   await kiosk.issueButton().click();
   await kiosk.issuedNumber().waitFor();
@@ -74,7 +74,7 @@ test('only a device staff set up is a kiosk: others are shown how and pointed to
   const tablet = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const console_ = new ConsolePage(await tablet.newPage(), app.server.baseUrl);
   await console_.signIn(app.server.adminPassword);
-  const row = console_.page.getByTestId('kiosk').filter({ hasText: '入口' });
+  const row = console_.page.getByTestId('kiosk').filter({ hasText: '裏口' });
   await expectText(row.locator('td').nth(1), 'たった今');
   await kiosk.open();
   await row.getByRole('button', { name: '解除' }).click();

@@ -197,27 +197,48 @@ pub fn loggable_path(path: &str) -> String {
 
 /// One log line per request: method, path (without tokens or query), status and latency.
 pub fn traced(router: Router) -> Router {
-    router.layer(
-        TraceLayer::new_for_http()
-            .make_span_with(|request: &Request<Body>| {
-                tracing::info_span!(
-                    "request",
-                    method = %request.method(),
-                    path = %loggable_path(request.uri().path()),
-                )
-            })
-            .on_request(())
-            .on_response(|response: &Response<Body>, latency: Duration, _: &Span| {
-                let latency_ms = latency.as_secs_f64() * 1000.0;
-                tracing::info!(status = response.status().as_u16(), latency_ms, "served");
-            })
-            .on_failure(
-                |failure: ServerErrorsFailureClass, latency: Duration, _: &Span| {
+    router
+        // a bug must never take a connection down with it: a panic is logged and answered 500
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            answer_panic,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<Body>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %loggable_path(request.uri().path()),
+                    )
+                })
+                .on_request(())
+                .on_response(|response: &Response<Body>, latency: Duration, _: &Span| {
                     let latency_ms = latency.as_secs_f64() * 1000.0;
-                    tracing::warn!(%failure, latency_ms, "failed");
-                },
-            ),
-    )
+                    tracing::info!(status = response.status().as_u16(), latency_ms, "served");
+                })
+                .on_failure(
+                    |failure: ServerErrorsFailureClass, latency: Duration, _: &Span| {
+                        let latency_ms = latency.as_secs_f64() * 1000.0;
+                        tracing::warn!(%failure, latency_ms, "failed");
+                    },
+                ),
+        )
+}
+
+fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %what, "a request panicked");
+    let mut response = Response::new(Body::from(r#"{"error":"internal"}"#));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 #[cfg(test)]

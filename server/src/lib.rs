@@ -78,9 +78,20 @@ impl AppState {
     }
 }
 
+/// The app's routes, listed once per process. Listing them runs the app with resource loading
+/// suppressed by a process-wide flag (leptos_server's `SuppressResourceLoad`): a page that starts
+/// rendering meanwhile, in the same process, waits forever (leptos issue #4773). A server lists
+/// them once before it serves; the tests run many apps in one process, and hung at random while
+/// another test's app started.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole application: pages and server functions, the JSON API, health.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let room = state.room.clone();
     let leptos = state.leptos.clone();
     let secure = state

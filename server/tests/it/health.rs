@@ -79,3 +79,32 @@ fn a_bad_environment_stops_start_up_with_a_message_naming_the_variable() {
     assert_eq!(code, Some(2));
     assert!(err.contains("PORT is invalid"), "{err}");
 }
+
+/// Leptos lists an app's routes with resource loading suppressed process-wide; a page rendering
+/// meanwhile in the same process used to wait forever. Pages keep answering while other apps
+/// start beside them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_answer_while_other_apps_start_in_the_same_process() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    let pages = async {
+        for _ in 0..40 {
+            let renders = (0..8).map(|_| {
+                let request = app
+                    .http
+                    .get(app.url(&format!("/t/{}", "0".repeat(32))))
+                    .timeout(Duration::from_secs(5));
+                async move { request.send().await.map(|r| r.status().as_u16()) }
+            });
+            for status in futures::future::join_all(renders).await {
+                assert_eq!(status.expect("the page answered within 5 s"), 404);
+            }
+        }
+    };
+    let starts = async {
+        for _ in 0..10 {
+            drop(spawn_app(&redis).await);
+        }
+    };
+    tokio::join!(pages, starts);
+}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test: unit and integration (against real throwaway Redis servers) and end-to-end in
-# headless Debian chromium. Installs what is missing first. Exits non-zero on any failure.
+# Runs every test: unit and integration (against real throwaway Redis servers, and Twilio's spec
+# through Stoplight Prism) and end-to-end in headless Debian chromium. Installs what is missing
+# first. Exits non-zero on any failure.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 ensure_toolchain
 ensure_apt redis-server redis-server redis-cli redis-tools chromium chromium
 ensure_japanese_fonts
-if [ ! -d end2end/node_modules/playwright-core ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+if [ ! -d end2end/node_modules/playwright-core ] || [ ! -d end2end/node_modules/@stoplight/prism-cli ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   say "installing the end-to-end test packages (npm)"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi

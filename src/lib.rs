@@ -8,6 +8,7 @@ pub mod day;
 pub mod fortune;
 pub mod kiosk;
 pub mod lang;
+pub mod phone;
 pub mod queue;
 pub mod ticket;
 
@@ -17,12 +18,15 @@ pub mod live;
 pub mod services;
 #[cfg(feature = "server")]
 pub mod store;
+#[cfg(feature = "server")]
+pub mod twilio;
 
 pub use analytics::Analytics;
 pub use day::QueueDay;
 pub use fortune::{Fortune, Rank};
 pub use kiosk::{Kiosk, KioskCredential};
 pub use lang::Lang;
+pub use phone::{BadPhone, PhoneNumber};
 pub use queue::{
     estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId, IdError, Intake,
     LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving, UnknownIntake,

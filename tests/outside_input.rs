@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use waitingroom::kiosk::{kiosk_name, KIOSK_NAME_MAX};
 use waitingroom::{
-    CounterId, Intake, KioskCredential, Lang, LiveMessage, QueueEvent, QueueId, TicketAction,
-    TicketToken,
+    CounterId, Intake, KioskCredential, Lang, LiveMessage, PhoneNumber, QueueEvent, QueueId,
+    TicketAction, TicketToken,
 };
 
 /// Any text, weighted towards what parsers find tricky: ids, hex, separators, control and
@@ -93,6 +93,48 @@ proptest! {
         if let Some(lang) = Lang::from_accept_language(&raw) {
             prop_assert!(Lang::ALL.contains(&lang));
         }
+    }
+
+    #[test]
+    fn a_phone_number_is_e164_or_refused(raw in prop_oneof![text(), "[+＋]?[0-9０-９ \\-ー()]{0,20}".prop_map(String::from)]) {
+        if let Ok(phone) = PhoneNumber::parse(&raw) {
+            let e164 = phone.as_str();
+            prop_assert!(e164.starts_with('+'), "{e164}");
+            prop_assert!((9..=16).contains(&e164.len()), "{e164}");
+            prop_assert!(e164[1..].bytes().all(|b| b.is_ascii_digit()), "{e164}");
+            let again = PhoneNumber::parse(e164);
+            prop_assert_eq!(again, Ok(phone.clone()), "E.164 reads back as itself");
+            let masked = phone.masked();
+            prop_assert!(masked.contains("****") && masked.ends_with(&e164[e164.len() - 4..]), "{masked}");
+            prop_assert!(masked.chars().filter(char::is_ascii_digit).count() <= 7, "{masked}: most digits hidden");
+        }
+    }
+
+    #[test]
+    fn a_mobile_number_however_written_is_one_number(
+        prefix in prop::sample::select(vec!["070", "080", "090"]),
+        digits in "[0-9]{8}",
+        separator in prop::sample::select(vec!["", "-", " ", "ー", "－", "."]),
+        full_width in any::<bool>(),
+        international in any::<bool>(),
+    ) {
+        let written = if international {
+            format!("+81{separator}{}{separator}{}{separator}{}", &prefix[1..], &digits[..4], &digits[4..])
+        } else {
+            format!("{prefix}{separator}{}{separator}{}", &digits[..4], &digits[4..])
+        };
+        let written = if full_width {
+            written.chars().map(|c| match c {
+                '0'..='9' => char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap(),
+                '+' => '＋',
+                c => c,
+            }).collect()
+        } else {
+            written
+        };
+        let phone = PhoneNumber::parse(&written).unwrap();
+        prop_assert_eq!(phone.as_str(), format!("+81{}{digits}", &prefix[1..]));
+        prop_assert!(phone.is_japanese_mobile());
     }
 
     #[test]

@@ -14,3 +14,5 @@ mod live_bounds;
 mod reducer;
 mod staff;
 mod transitions;
+mod twilio;
+mod twilio_standin;

@@ -1,0 +1,392 @@
+//! What stands in for api.twilio.com, which the tests cannot reach: a small stateful server that
+//! records every request, answers as Twilio does (and as the tests tell it to fail), behind
+//! Stoplight Prism in validating-proxy mode with Twilio's own OpenAPI spec. A request that breaks
+//! the spec gets Prism's 422 and never reaches the stand-in; an answer that breaks it, a 500.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One request the stand-in received: method, path and form (repeated keys kept, in order).
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub form: Vec<(String, String)>,
+}
+
+impl Recorded {
+    pub fn values(&self, key: &str) -> Vec<&str> {
+        self.form
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.values(key).first().copied()
+    }
+}
+
+/// How the stand-in answers the next create.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Twilio's error JSON with this HTTP status and code.
+    Refuse(u16, u32),
+    /// Makes the resource, but answers only after this long (the client times out).
+    Slow(Duration),
+}
+
+#[derive(Default)]
+struct Account {
+    recorded: Vec<Recorded>,
+    messages: Vec<Value>,
+    calls: Vec<Value>,
+    faults: VecDeque<Fault>,
+}
+
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Account>>);
+
+/// The stand-in and the Prism proxy in front of it; both stop when this is dropped.
+pub struct TwilioStandIn {
+    shared: Shared,
+    prism: Child,
+    /// What the client under test uses as `TWILIO_API_BASE_URL`: the Prism proxy.
+    pub base_url: String,
+}
+
+pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+
+impl TwilioStandIn {
+    pub async fn start() -> Self {
+        let shared = Shared::default();
+        let app = Router::new()
+            .route(
+                "/2010-04-01/Accounts/{account}/Messages.json",
+                post(create_message).get(list_messages),
+            )
+            .route(
+                "/2010-04-01/Accounts/{account}/Messages/{sid}",
+                post(update_message),
+            )
+            .route(
+                "/2010-04-01/Accounts/{account}/Calls.json",
+                post(create_call).get(list_calls),
+            )
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let standin: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let port = crate::common::free_port();
+        let prism = start_prism(port, standin);
+        let base_url = format!("http://127.0.0.1:{port}");
+        wait_for(&base_url).await;
+        Self {
+            shared,
+            prism,
+            base_url,
+        }
+    }
+
+    /// Every request that reached the stand-in (so: valid by Twilio's spec), in order.
+    pub fn recorded(&self) -> Vec<Recorded> {
+        self.shared.0.lock().unwrap().recorded.clone()
+    }
+
+    /// The requests that created something (POST to a list).
+    pub fn creates(&self) -> Vec<Recorded> {
+        self.recorded()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("s.json"))
+            .collect()
+    }
+
+    /// The next creates fail (or lag) this way, in order.
+    pub fn fail_next(&self, faults: &[Fault]) {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .faults
+            .extend(faults.iter().cloned());
+    }
+}
+
+impl Drop for TwilioStandIn {
+    fn drop(&mut self) {
+        let _ = self.prism.kill();
+        let _ = self.prism.wait();
+    }
+}
+
+/// The spec Prism validates with: Twilio's, with the form encoding of lists spelt out
+/// (`../shared/twilio/add_form_encoding.py`, which changes no schema).
+fn prism_spec() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let spec = root.join("target/twilio.prism.json");
+    let source = root.join("../shared/twilio/twilio_api_v2010.json");
+    if !spec.exists() {
+        let tmp = spec.with_extension(format!("{}.json", std::process::id()));
+        let status = Command::new("python3")
+            .arg(root.join("../shared/twilio/add_form_encoding.py"))
+            .arg(&source)
+            .arg(&tmp)
+            .stdout(Stdio::null())
+            .status()
+            .expect("python3 runs");
+        assert!(status.success(), "the Prism copy of Twilio's spec was made");
+        let _ = std::fs::rename(&tmp, &spec);
+    }
+    spec
+}
+
+fn start_prism(port: u16, upstream: SocketAddr) -> Child {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let prism = root.join("end2end/node_modules/.bin/prism");
+    assert!(
+        prism.exists(),
+        "Prism is missing: scripts/test.sh installs it (npm, end2end/)"
+    );
+    Command::new(prism)
+        .args([
+            "proxy",
+            "--errors",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .arg(prism_spec())
+        .arg(format!("http://{upstream}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Prism starts")
+}
+
+async fn wait_for(base_url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let up = reqwest::get(format!("{base_url}/")).await.is_ok();
+        if up {
+            return;
+        }
+        assert!(Instant::now() < deadline, "Prism did not start");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn record(shared: &Shared, method: &str, path: String, body: &[u8]) {
+    let form = form_urlencoded::parse(body).into_owned().collect();
+    shared.0.lock().unwrap().recorded.push(Recorded {
+        method: method.to_owned(),
+        path,
+        form,
+    });
+}
+
+fn sid(prefix: &str) -> String {
+    format!("{prefix}{}", waitingroom::services::random_token())
+}
+
+/// RFC 2822, as Twilio writes dates.
+fn now_rfc2822() -> String {
+    jiff::Timestamp::now()
+        .strftime("%a, %d %b %Y %H:%M:%S +0000")
+        .to_string()
+}
+
+/// The fault of this create, if the tests asked for one (a slow answer waits here).
+async fn fault(shared: &Shared) -> Option<Response> {
+    let next = shared.0.lock().unwrap().faults.pop_front();
+    match next {
+        Some(Fault::Refuse(status, code)) => Some(
+            (
+                StatusCode::from_u16(status).unwrap(),
+                Json(json!({
+                    "code": code,
+                    "message": format!("stand-in error {code}"),
+                    "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+                    "status": status,
+                })),
+            )
+                .into_response(),
+        ),
+        Some(Fault::Slow(wait)) => {
+            tokio::time::sleep(wait).await;
+            None
+        }
+        None => None,
+    }
+}
+
+async fn create_message(
+    State(shared): State<Shared>,
+    Path(account): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    record(&shared, "POST", format!("/{account}/Messages.json"), &body);
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let scheduled = field("ScheduleType").is_some();
+    let message = json!({
+        "sid": sid("SM"),
+        "account_sid": account,
+        "api_version": "2010-04-01",
+        "body": field("Body"),
+        "to": field("To"),
+        "from": field("From"),
+        "messaging_service_sid": field("MessagingServiceSid"),
+        "status": if scheduled { "scheduled" } else { "queued" },
+        "direction": "outbound-api",
+        "num_segments": "1",
+        "num_media": "0",
+        "date_created": now_rfc2822(),
+        "date_updated": now_rfc2822(),
+        "date_sent": null,
+        "error_code": null,
+        "error_message": null,
+        "price": null,
+        "price_unit": "USD",
+        "uri": format!("/2010-04-01/Accounts/{account}/Messages.json"),
+        "subresource_uris": {},
+    });
+    // the resource exists even when the answer is slow (as when Twilio's answer is lost)
+    shared.0.lock().unwrap().messages.insert(0, message.clone());
+    if let Some(refusal) = fault(&shared).await {
+        shared.0.lock().unwrap().messages.remove(0);
+        return refusal;
+    }
+    (StatusCode::CREATED, Json(message)).into_response()
+}
+
+async fn update_message(
+    State(shared): State<Shared>,
+    Path((account, sid_json)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    record(
+        &shared,
+        "POST",
+        format!("/{account}/Messages/{sid_json}"),
+        &body,
+    );
+    let sid = sid_json.trim_end_matches(".json");
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let mut account_state = shared.0.lock().unwrap();
+    let Some(message) = account_state.messages.iter_mut().find(|m| m["sid"] == sid) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"code": 20404, "message": "not found", "more_info": "", "status": 404})),
+        )
+            .into_response();
+    };
+    if let Some((_, status)) = form.iter().find(|(k, _)| k == "Status") {
+        message["status"] = json!(status);
+    }
+    (StatusCode::OK, Json(message.clone())).into_response()
+}
+
+async fn create_call(
+    State(shared): State<Shared>,
+    Path(account): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    record(&shared, "POST", format!("/{account}/Calls.json"), &body);
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let call = json!({
+        "sid": sid("CA"),
+        "account_sid": account,
+        "api_version": "2010-04-01",
+        "to": field("To"),
+        "to_formatted": field("To"),
+        "from": field("From"),
+        "from_formatted": field("From"),
+        "status": "queued",
+        "direction": "outbound-api",
+        "date_created": now_rfc2822(),
+        "date_updated": now_rfc2822(),
+        "start_time": null,
+        "end_time": null,
+        "duration": null,
+        "price": null,
+        "price_unit": "USD",
+        "answered_by": null,
+        "uri": format!("/2010-04-01/Accounts/{account}/Calls.json"),
+        "subresource_uris": {},
+    });
+    shared.0.lock().unwrap().calls.insert(0, call.clone());
+    if let Some(refusal) = fault(&shared).await {
+        shared.0.lock().unwrap().calls.remove(0);
+        return refusal;
+    }
+    (StatusCode::CREATED, Json(call)).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    #[serde(rename = "To")]
+    to: Option<String>,
+}
+
+fn page(key: &str, items: Vec<Value>, account: &str) -> Json<Value> {
+    // absolute: the spec says format "uri"
+    let uri = format!(
+        "https://api.twilio.com/2010-04-01/Accounts/{account}/{}.json",
+        if key == "messages" {
+            "Messages"
+        } else {
+            "Calls"
+        }
+    );
+    Json(json!({
+        key: items,
+        "end": 0,
+        "first_page_uri": uri,
+        "next_page_uri": null,
+        "page": 0,
+        "page_size": 50,
+        "previous_page_uri": null,
+        "start": 0,
+        "uri": uri,
+    }))
+}
+
+async fn list_messages(
+    State(shared): State<Shared>,
+    Path(account): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Json<Value> {
+    record(&shared, "GET", format!("/{account}/Messages.json"), b"");
+    let items = shared.0.lock().unwrap().messages.clone();
+    let items = items
+        .into_iter()
+        .filter(|m| query.to.as_deref().is_none_or(|to| m["to"] == to))
+        .collect();
+    page("messages", items, &account)
+}
+
+async fn list_calls(
+    State(shared): State<Shared>,
+    Path(account): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Json<Value> {
+    record(&shared, "GET", format!("/{account}/Calls.json"), b"");
+    let items = shared.0.lock().unwrap().calls.clone();
+    let items = items
+        .into_iter()
+        .filter(|c| query.to.as_deref().is_none_or(|to| c["to"] == to))
+        .collect();
+    page("calls", items, &account)
+}

@@ -1,0 +1,418 @@
+//! The Twilio REST client (API 2010-04-01) on reqwest: SMS (now or scheduled), its cancellation,
+//! voice calls, and the lists of messages and calls to a number. Twilio's error JSON becomes a
+//! [`TwilioError`]; 429/20429, 5xx and timeouts are retried with backoff and jitter, other 4xx
+//! never. A create that timed out is retried only after the recipient's list shows it was not
+//! made, so nothing is sent twice.
+
+use crate::phone::PhoneNumber;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// Where and as whom the client talks to Twilio.
+#[derive(Clone)]
+pub struct TwilioConfig {
+    /// `TWILIO_API_BASE_URL` (default `https://api.twilio.com`).
+    pub base_url: String,
+    pub account_sid: String,
+    /// Basic auth: the account SID and auth token, or an API key SID and its secret.
+    pub username: String,
+    pub password: String,
+    /// `TWILIO_FROM_NUMBER`: the sender of SMS and calls.
+    pub from: Option<PhoneNumber>,
+    /// `TWILIO_MESSAGING_SERVICE_SID`: sends SMS (and is needed to schedule them).
+    pub messaging_service_sid: Option<String>,
+    /// How long one request may take (10 s in production).
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for TwilioConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwilioConfig")
+            .field("base_url", &self.base_url)
+            .field("account_sid", &self.account_sid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why Twilio did not do it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TwilioError {
+    /// Twilio answered an error: its HTTP status and code (21211 invalid To, 21610 STOP, ...).
+    #[error("Twilio refused ({status}, code {code:?}): {message}")]
+    Api {
+        status: u16,
+        code: Option<u32>,
+        message: String,
+    },
+    /// No answer (connection failed, or timed out).
+    #[error("Twilio did not answer: {0}")]
+    Unreachable(String),
+    /// An answer we could not read.
+    #[error("Twilio answered unexpectedly: {0}")]
+    Unexpected(String),
+    /// The request cannot be made with this configuration (e.g. scheduling without a messaging
+    /// service), or asks for something Twilio refuses by its rules.
+    #[error("not possible: {0}")]
+    Invalid(&'static str),
+}
+
+impl TwilioError {
+    /// Worth another try: too many requests, a server error, or no answer.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            TwilioError::Api { status, code, .. } => {
+                *status == 429 || *status >= 500 || *code == Some(20429)
+            }
+            TwilioError::Unreachable(_) => true,
+            TwilioError::Unexpected(_) | TwilioError::Invalid(_) => false,
+        }
+    }
+}
+
+/// A message or call as Twilio reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Resource {
+    pub sid: String,
+    pub status: String,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// What a call does once answered: TwiML itself, or the URL Twilio fetches it from.
+#[derive(Clone, Debug)]
+pub enum CallScript {
+    Twiml(String),
+    Url(String),
+}
+
+/// A call to place.
+#[derive(Clone, Debug)]
+pub struct Call<'a> {
+    pub to: &'a PhoneNumber,
+    pub script: CallScript,
+    /// Where Twilio posts the call's progress (initiated, ringing, answered, completed).
+    pub status_callback: Option<String>,
+    /// Seconds to let it ring.
+    pub timeout_s: u32,
+    /// Detect an answering machine (`MachineDetection=Enable`).
+    pub detect_machine: bool,
+}
+
+/// How many times a request is tried at most.
+const ATTEMPTS: u32 = 4;
+/// The first wait before a retry; it doubles, each spread over its second half.
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// How long one request may take, unless configured otherwise.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Debug)]
+pub struct TwilioClient {
+    http: reqwest::Client,
+    config: std::sync::Arc<TwilioConfig>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: Option<u32>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default)]
+    messages: Vec<Resource>,
+    #[serde(default)]
+    calls: Vec<Resource>,
+}
+
+impl TwilioClient {
+    pub fn new(config: TwilioConfig) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .build()
+            .expect("an HTTP client with a timeout");
+        Self {
+            http,
+            config: std::sync::Arc::new(config),
+        }
+    }
+
+    fn url(&self, resource: &str) -> String {
+        format!(
+            "{}/2010-04-01/Accounts/{}/{resource}",
+            self.config.base_url.trim_end_matches('/'),
+            self.config.account_sid
+        )
+    }
+
+    /// Sends `body` to `to` now.
+    pub async fn send_sms(
+        &self,
+        to: &PhoneNumber,
+        body: &str,
+        status_callback: Option<&str>,
+    ) -> Result<Resource, TwilioError> {
+        let mut form = vec![("To", to.to_string()), ("Body", body.to_owned())];
+        form.extend(self.sender()?);
+        if let Some(url) = status_callback {
+            form.push(("StatusCallback", url.to_owned()));
+        }
+        self.create("Messages.json", form, || self.messages_to(to))
+            .await
+    }
+
+    /// Schedules `body` to `to` at `send_at` (more than 5 minutes and at most 35 days ahead of
+    /// `now`; through the messaging service).
+    pub async fn schedule_sms(
+        &self,
+        to: &PhoneNumber,
+        body: &str,
+        send_at: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) -> Result<Resource, TwilioError> {
+        let service = self
+            .config
+            .messaging_service_sid
+            .clone()
+            .ok_or(TwilioError::Invalid(
+                "scheduling needs TWILIO_MESSAGING_SERVICE_SID",
+            ))?;
+        let ahead = send_at.duration_since(now).as_secs();
+        if ahead <= 5 * 60 || ahead > 35 * 86_400 {
+            return Err(TwilioError::Invalid(
+                "SendAt must be 5 minutes to 35 days ahead",
+            ));
+        }
+        let form = vec![
+            ("To", to.to_string()),
+            ("Body", body.to_owned()),
+            ("MessagingServiceSid", service),
+            ("ScheduleType", "fixed".to_owned()),
+            ("SendAt", send_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        ];
+        self.create("Messages.json", form, || self.messages_to(to))
+            .await
+    }
+
+    /// Cancels a scheduled message.
+    pub async fn cancel_sms(&self, sid: &str) -> Result<Resource, TwilioError> {
+        let form = vec![("Status", "canceled".to_owned())];
+        let resource = format!("Messages/{sid}.json");
+        self.retrying(|| self.post(&resource, &form)).await
+    }
+
+    /// Places a call.
+    pub async fn call(&self, call: &Call<'_>) -> Result<Resource, TwilioError> {
+        let from = self
+            .config
+            .from
+            .as_ref()
+            .ok_or(TwilioError::Invalid("calls need TWILIO_FROM_NUMBER"))?;
+        let mut form = vec![
+            ("To", call.to.to_string()),
+            ("From", from.to_string()),
+            ("Timeout", call.timeout_s.to_string()),
+        ];
+        match &call.script {
+            CallScript::Twiml(twiml) => form.push(("Twiml", twiml.clone())),
+            CallScript::Url(url) => form.push(("Url", url.clone())),
+        }
+        if let Some(url) = &call.status_callback {
+            form.push(("StatusCallback", url.clone()));
+            for event in ["initiated", "ringing", "answered", "completed"] {
+                form.push(("StatusCallbackEvent", event.to_owned()));
+            }
+        }
+        if call.detect_machine {
+            form.push(("MachineDetection", "Enable".to_owned()));
+        }
+        self.create("Calls.json", form, || self.calls_to(call.to))
+            .await
+    }
+
+    /// The messages sent to `to` today and yesterday (UTC), newest first.
+    pub async fn messages_to(&self, to: &PhoneNumber) -> Result<Vec<Resource>, TwilioError> {
+        let since = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24))
+            .strftime("%Y-%m-%d")
+            .to_string();
+        let query = [
+            ("To", to.to_string()),
+            ("DateSent>", since),
+            ("PageSize", "50".into()),
+        ];
+        let page: Page = self.retrying(|| self.get("Messages.json", &query)).await?;
+        Ok(page.messages)
+    }
+
+    /// The calls placed to `to` in the last day, newest first.
+    pub async fn calls_to(&self, to: &PhoneNumber) -> Result<Vec<Resource>, TwilioError> {
+        let since = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24))
+            .strftime("%Y-%m-%d")
+            .to_string();
+        let query = [
+            ("To", to.to_string()),
+            ("StartTime>", since),
+            ("PageSize", "50".into()),
+        ];
+        let page: Page = self.retrying(|| self.get("Calls.json", &query)).await?;
+        Ok(page.calls)
+    }
+
+    fn sender(&self) -> Result<Vec<(&'static str, String)>, TwilioError> {
+        match (&self.config.messaging_service_sid, &self.config.from) {
+            (Some(service), _) => Ok(vec![("MessagingServiceSid", service.clone())]),
+            (None, Some(from)) => Ok(vec![("From", from.to_string())]),
+            (None, None) => Err(TwilioError::Invalid(
+                "SMS need TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID",
+            )),
+        }
+    }
+
+    /// Creates a message or call. A retry after no answer first looks whether the first try
+    /// reached Twilio (`made`: what exists for the recipient now), so nothing is made twice.
+    async fn create<F, Fut>(
+        &self,
+        resource: &str,
+        form: Vec<(&'static str, String)>,
+        made: F,
+    ) -> Result<Resource, TwilioError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<Resource>, TwilioError>>,
+    {
+        let before: Vec<String> = match made().await {
+            Ok(existing) => existing.into_iter().map(|r| r.sid).collect(),
+            Err(_) => Vec::new(),
+        };
+        let body = form
+            .iter()
+            .find(|(k, _)| *k == "Body")
+            .map(|(_, v)| v.clone());
+        let mut attempt = 0;
+        loop {
+            let result = self.post(resource, &form).await;
+            attempt += 1;
+            match result {
+                Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
+                    if matches!(e, TwilioError::Unreachable(_)) {
+                        // the request may have arrived: look before sending again
+                        if let Ok(now) = made().await {
+                            if let Some(found) = now.into_iter().find(|r| {
+                                !before.contains(&r.sid) && (body.is_none() || r.body == body)
+                            }) {
+                                return Ok(found);
+                            }
+                        }
+                    }
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn retrying<T, F, Fut>(&self, request: F) -> Result<T, TwilioError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, TwilioError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match request().await {
+                Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
+                    tokio::time::sleep(backoff(attempt)).await
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        resource: &str,
+        form: &[(&str, String)],
+    ) -> Result<T, TwilioError> {
+        let request = self
+            .http
+            .post(self.url(resource))
+            .basic_auth(&self.config.username, Some(&self.config.password))
+            .form(form);
+        answer(request.send().await).await
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        resource: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, TwilioError> {
+        let request = self
+            .http
+            .get(self.url(resource))
+            .basic_auth(&self.config.username, Some(&self.config.password))
+            .query(query);
+        answer(request.send().await).await
+    }
+}
+
+async fn answer<T: serde::de::DeserializeOwned>(
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<T, TwilioError> {
+    let response = sent.map_err(|e| TwilioError::Unreachable(e.to_string()))?;
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| TwilioError::Unreachable(e.to_string()))?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes).map_err(|e| TwilioError::Unexpected(e.to_string()));
+    }
+    let error: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+    Err(TwilioError::Api {
+        status: status.as_u16(),
+        code: error.as_ref().and_then(|e| e.code),
+        message: error
+            .and_then(|e| e.message)
+            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(300).collect()),
+    })
+}
+
+/// 200 ms, 400 ms, 800 ms …, each spread over its second half (so retries of many requests do
+/// not arrive together).
+fn backoff(attempt: u32) -> Duration {
+    let full = FIRST_BACKOFF * 2u32.pow(attempt.saturating_sub(1).min(6));
+    let mut byte = [0u8; 1];
+    let _ = getrandom::fill(&mut byte);
+    full / 2 + full / 2 * u32::from(byte[0]) / 255
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_throttling_server_errors_and_silence_are_retried() {
+        let api = |status, code| TwilioError::Api {
+            status,
+            code,
+            message: String::new(),
+        };
+        assert!(api(429, Some(20429)).is_retryable());
+        assert!(api(503, None).is_retryable());
+        assert!(TwilioError::Unreachable("timeout".into()).is_retryable());
+        assert!(!api(400, Some(21211)).is_retryable(), "invalid To");
+        assert!(!api(400, Some(21610)).is_retryable(), "STOP");
+        assert!(!api(401, Some(20003)).is_retryable());
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter() {
+        for attempt in 1..5 {
+            let full = FIRST_BACKOFF * 2u32.pow(attempt - 1);
+            let wait = backoff(attempt);
+            assert!(wait >= full / 2 && wait <= full, "{attempt}: {wait:?}");
+        }
+    }
+}

@@ -32,5 +32,5 @@ pub use queue::{
     LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving, UnknownIntake,
 };
 pub use ticket::{
-    label, IssuedTicket, Ticket, TicketAction, TicketState, TicketSummary, TicketToken,
+    label, IssuedTicket, PhoneStatus, Ticket, TicketAction, TicketState, TicketSummary, TicketToken,
 };

@@ -241,6 +241,8 @@ pub enum Change {
     Intake { intake: Intake },
     /// The day's numbering restarted: the line, the counters and the history are empty.
     Reset,
+    /// A ticket's phone was registered or verified (the number itself never travels in events).
+    Phone { number: u64 },
 }
 
 /// What applying an event to a snapshot did.
@@ -325,6 +327,7 @@ impl QueueSnapshot {
                 self.waiting.insert(0, *number);
             }
             Change::Intake { intake } => self.intake = *intake,
+            Change::Phone { .. } => {}
             Change::Reset => {
                 self.waiting.clear();
                 self.serving.clear();

@@ -158,6 +158,14 @@ impl TicketAction {
     }
 }
 
+/// Where a ticket's phone number stands: registered and sent a link, or verified by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneStatus {
+    Pending,
+    Verified,
+}
+
 /// A ticket without its secret: what the staff console shows, and what every event about a
 /// ticket carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,6 +186,9 @@ pub struct TicketSummary {
     /// Goes up with every change of this ticket: a staff action names the revision it saw, and
     /// is refused when the ticket changed meanwhile.
     pub rev: u64,
+    /// Whether the customer registered a phone, and verified it (never the number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_status: Option<PhoneStatus>,
 }
 
 /// A ticket as stored: its number is unique within its queue and day.
@@ -188,6 +199,9 @@ pub struct Ticket {
     /// The language the ticket was taken in, for what it says later (its page, messages).
     #[serde(default)]
     pub lang: Lang,
+    /// The phone the customer registered (E.164), verified or not: see `summary.phone_status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<crate::phone::PhoneNumber>,
     #[serde(flatten)]
     pub summary: TicketSummary,
 }

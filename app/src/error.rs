@@ -45,6 +45,19 @@ pub enum AppError {
     BadKioskName,
     #[error("at most {max} kiosks")]
     TooManyKiosks { max: usize },
+    /// Not a phone number one can register (`reason`: `not_a_number`, `not_japanese`,
+    /// `country`).
+    #[error("not a phone number we can text ({reason})")]
+    BadPhone { reason: String },
+    /// This ticket had its most verification SMS.
+    #[error("at most {max} verification SMS per ticket")]
+    SmsPerTicket { max: u32 },
+    /// A limit of verification SMS (per number, per address or in all) is reached.
+    #[error("too many verification SMS for now")]
+    SmsLimited,
+    /// A verification link that expired, was used, or was sent to an older number.
+    #[error("the link expired")]
+    LinkExpired,
     /// The client's address (its network) took its most tickets this hour.
     #[error("at most {max} tickets per hour from one address")]
     LimitAddress { max: u32 },
@@ -100,11 +113,17 @@ impl AppError {
             | AppError::IntakePaused { .. }
             | AppError::DayFull { .. }
             | AppError::TooManyKiosks { .. } => 409,
-            AppError::UnknownCounter | AppError::ResetNotConfirmed | AppError::BadKioskName => 422,
+            AppError::UnknownCounter
+            | AppError::ResetNotConfirmed
+            | AppError::BadKioskName
+            | AppError::BadPhone { .. } => 422,
+            AppError::LinkExpired => 410,
             AppError::LimitActive { .. }
             | AppError::LimitPerHour { .. }
             | AppError::LimitAddress { .. }
             | AppError::KioskBusy { .. }
+            | AppError::SmsPerTicket { .. }
+            | AppError::SmsLimited
             | AppError::TooManyAttempts { .. } => 429,
             AppError::Network { .. } => 502,
             AppError::Unavailable => 503,
@@ -140,6 +159,13 @@ impl AppError {
             AppError::LimitPerHour { max } => td_string!(locale, error.limit_per_hour, n = max),
             AppError::LimitAddress { max } => td_string!(locale, error.limit_address, n = max),
             AppError::KioskBusy { .. } => td_string!(locale, error.kiosk_busy).to_owned(),
+            AppError::BadPhone { reason } => match reason.as_str() {
+                "country" => td_string!(locale, error.phone_country).to_owned(),
+                _ => td_string!(locale, error.bad_phone).to_owned(),
+            },
+            AppError::SmsPerTicket { max } => td_string!(locale, error.sms_per_ticket, n = max),
+            AppError::SmsLimited => td_string!(locale, error.sms_limited).to_owned(),
+            AppError::LinkExpired => td_string!(locale, error.link_expired).to_owned(),
             AppError::NotAKiosk => td_string!(locale, error.not_a_kiosk).to_owned(),
             AppError::KioskNotFound => td_string!(locale, error.kiosk_not_found).to_owned(),
             AppError::BadKioskName => td_string!(locale, error.bad_kiosk_name).to_owned(),
@@ -179,6 +205,7 @@ pub fn state_name(state: TicketState, locale: Locale) -> &'static str {
 #[cfg(feature = "ssr")]
 impl From<waitingroom::services::ServiceError> for AppError {
     fn from(e: waitingroom::services::ServiceError) -> Self {
+        use waitingroom::services::phones::SmsRefused;
         use waitingroom::services::{LimitReached, ServiceError as E};
         match e {
             E::UnknownQueue(_) => AppError::UnknownQueue,
@@ -196,6 +223,17 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::KioskNotFound => AppError::KioskNotFound,
             E::BadKioskName => AppError::BadKioskName,
             E::TooManyKiosks(max) => AppError::TooManyKiosks { max },
+            E::Sms(SmsRefused::BadPhone(bad)) => AppError::BadPhone {
+                reason: match bad {
+                    waitingroom::BadPhone::NotANumber => "not_a_number",
+                    waitingroom::BadPhone::NotJapanese => "not_japanese",
+                    waitingroom::BadPhone::CountryNotAllowed(_) => "country",
+                }
+                .to_owned(),
+            },
+            E::Sms(SmsRefused::PerTicket(max)) => AppError::SmsPerTicket { max },
+            E::Sms(SmsRefused::Limit) => AppError::SmsLimited,
+            E::LinkExpired => AppError::LinkExpired,
             E::CounterMissing => AppError::BadRequest {
                 detail: e.to_string(),
             },

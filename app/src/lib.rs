@@ -21,7 +21,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
-use pages::{admin, display, home, join, kiosk, not_found, ticket};
+use pages::{admin, display, home, join, kiosk, not_found, ticket, verify};
 
 /// The Content-Security-Policy of a page whose inline scripts (Leptos's hydration and resource
 /// scripts) carry `nonce`: nothing but this site's own scripts, styles, images and connections
@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/kiosk") view=kiosk::KioskPage ssr=SsrMode::Async />
                         <Route path=path!("/t/:token") view=ticket::TicketPage ssr=SsrMode::Async />
                         <Route path=path!("/join") view=join::JoinPage ssr=SsrMode::Async />
+                        <Route path=path!("/v/:queue/:token") view=verify::VerifyPage ssr=SsrMode::Async />
                         <Route path=path!("/display") view=display::DisplayPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/login") view=admin::login::LoginPage />
                         <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async />

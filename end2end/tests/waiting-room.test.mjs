@@ -273,3 +273,50 @@ test('a customer who switched to English stays in English from check-in to the t
   assert.ok(width <= 320, `fits a 320 px phone (scroll width ${width})`);
   await mobile.close();
 });
+
+test('a customer registers a phone on the ticket page and sees it verified live once the texted link is opened', async () => {
+  const store = await app.chrome.browser.newContext();
+  const kiosk = new KioskPage(await store.newPage(), app.server);
+  await kiosk.open();
+  await kiosk.issueButton().click();
+  const url = await kiosk.ticketUrl();
+
+  const mobile = await app.chrome.browser.newContext(phone);
+  const ticket = new TicketPage(await mobile.newPage());
+  const errors = watchErrors(ticket.page, { refusals: true });
+  await ticket.open(url);
+  await ticket.page.locator('#phone').fill('abc');
+  await ticket.page.getByRole('button', { name: '確認用SMSを送る' }).click();
+  await expectText(ticket.page.getByTestId('phone-error'), '電話番号を確認してください（例：090-1234-5678）。');
+  await ticket.page.locator('#phone').fill('０９０－１２３４－５６７８');
+  await ticket.page.getByRole('button', { name: '確認用SMSを送る' }).click();
+  await ticket.page.getByTestId('phone-status').filter({ hasText: '090-****-5678 に確認用のSMSを送りました' }).waitFor({ timeout: 5_000 });
+
+  // without Twilio, the text waits in the console's dev outbox, marked as not sent
+  const tablet = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const console_ = new ConsolePage(await tablet.newPage(), app.server.baseUrl);
+  await console_.signIn(ADMIN_PASSWORD);
+  const message = console_.page.getByTestId('unsent-message').filter({ hasText: '+819012345678' }).first();
+  for (let i = 0; i < 20 && (await message.count()) === 0; i++) {
+    await console_.page.getByRole('button', { name: '更新' }).click();
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await expectText(message.locator('.badge'), '未送信');
+  const link = await message.locator('a').getAttribute('href');
+  assert.match(link, /\/v\/default\/[0-9a-f]{32}$/);
+
+  // the customer opens the link on the phone: the ticket page, verified
+  let navigations = 0;
+  ticket.page.on('framenavigated', () => navigations++);
+  const opened = await mobile.newPage();
+  await opened.goto(link);
+  await opened.waitForURL(url);
+  await opened.getByText('確認済み').first().waitFor();
+  // and the page that was already open shows it too, without a reload
+  await ticket.page.getByTestId('phone-status').filter({ hasText: '確認済み' }).waitFor({ timeout: 5_000 });
+  assert.equal(navigations, 0, 'no reload');
+  assert.deepEqual(errors, [], 'no errors in the page');
+  await store.close();
+  await mobile.close();
+  await tablet.close();
+});

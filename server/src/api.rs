@@ -75,6 +75,11 @@ impl From<ServiceError> for ApiError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_kiosk_name", message)
             }
             E::TooManyKiosks(_) => Self::new(StatusCode::CONFLICT, "too_many_kiosks", message),
+            E::Sms(waitingroom::services::phones::SmsRefused::BadPhone(_)) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_phone", message)
+            }
+            E::Sms(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "sms_limit", message),
+            E::LinkExpired => Self::new(StatusCode::GONE, "link_expired", message),
             E::CounterMissing => Self::new(StatusCode::BAD_REQUEST, "bad_request", message),
             E::ResetNotConfirmed => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

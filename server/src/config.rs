@@ -4,8 +4,11 @@
 use crate::live::LiveLimits;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
+use waitingroom::phone::{PhoneNumber, CALLING_CODES};
 use waitingroom::services::calendar::Calendar;
+use waitingroom::services::phones::SmsLimits;
 use waitingroom::services::Limits;
+use waitingroom::twilio::TwilioConfig;
 use waitingroom::{CounterId, QueueId, QueueInfo};
 
 /// No `Debug`: it holds secrets, which are never logged.
@@ -46,6 +49,11 @@ pub struct Config {
     /// `TRUSTED_PROXIES` (default none): comma-separated addresses of reverse proxies whose
     /// `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Twilio (`TWILIO_*`); `None`: SMS and calls go to the dev outbox.
+    pub twilio: Option<TwilioConfig>,
+    /// `SMS_MAX_PER_NUMBER_PER_DAY` (5), `SMS_MAX_PER_ADDRESS_PER_DAY` (10), `SMS_MAX_PER_HOUR`
+    /// (100), `TWILIO_ALLOWED_COUNTRIES` (`JP`).
+    pub sms: SmsLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,11 +189,95 @@ impl Config {
             session_max_days: number("SESSION_MAX_DAYS", 7, 1)?,
             max_tickets_per_day: number("MAX_TICKETS_PER_DAY", 9_999, 0)?,
             trusted_proxies: parse_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES").as_deref())?,
+            twilio: twilio(&get)?,
+            sms: SmsLimits {
+                per_number_per_day: number("SMS_MAX_PER_NUMBER_PER_DAY", 5, 1)?,
+                per_address_per_day: number("SMS_MAX_PER_ADDRESS_PER_DAY", 10, 1)?,
+                per_hour: number("SMS_MAX_PER_HOUR", 100, 1)?,
+                allowed_countries: allowed_countries(get("TWILIO_ALLOWED_COUNTRIES").as_deref())?,
+            },
         })
     }
 }
 
 /// `10.0.0.1, 10.0.0.2`: exact addresses (no ranges), none when unset.
+/// Twilio's settings: all of account, secret and sender, or none (the dev outbox).
+fn twilio(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<TwilioConfig>, ConfigError> {
+    let account = get("TWILIO_ACCOUNT_SID");
+    let token = get("TWILIO_AUTH_TOKEN");
+    let key = get("TWILIO_API_KEY_SID").zip(get("TWILIO_API_KEY_SECRET"));
+    let from = get("TWILIO_FROM_NUMBER");
+    let service = get("TWILIO_MESSAGING_SERVICE_SID");
+    let Some(account) = account else {
+        if token.is_some() || key.is_some() || from.is_some() || service.is_some() {
+            return Err(ConfigError::Missing(
+                "TWILIO_ACCOUNT_SID",
+                "the other TWILIO_ settings need it (or unset them all for the dev outbox)",
+            ));
+        }
+        return Ok(None);
+    };
+    let (username, password) = match (key, token) {
+        (Some((sid, secret)), _) => (sid, secret),
+        (None, Some(token)) => (account.clone(), token),
+        (None, None) => {
+            return Err(ConfigError::Missing(
+                "TWILIO_AUTH_TOKEN",
+                "or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET",
+            ))
+        }
+    };
+    let from = from
+        .map(|raw| {
+            PhoneNumber::parse(&raw)
+                .map_err(|e| ConfigError::Invalid("TWILIO_FROM_NUMBER", format!("{raw:?}: {e}")))
+        })
+        .transpose()?;
+    if from.is_none() && service.is_none() {
+        return Err(ConfigError::Missing(
+            "TWILIO_FROM_NUMBER",
+            "or TWILIO_MESSAGING_SERVICE_SID: who SMS come from",
+        ));
+    }
+    let base_url =
+        get("TWILIO_API_BASE_URL").unwrap_or_else(|| "https://api.twilio.com".to_owned());
+    if !base_url.starts_with("http://") && !base_url.starts_with("https://") {
+        return Err(ConfigError::Invalid(
+            "TWILIO_API_BASE_URL",
+            format!("{base_url:?} must start with http:// or https://"),
+        ));
+    }
+    Ok(Some(TwilioConfig {
+        base_url,
+        account_sid: account,
+        username,
+        password,
+        from,
+        messaging_service_sid: service,
+        timeout: waitingroom::twilio::client::REQUEST_TIMEOUT,
+    }))
+}
+
+/// `JP,US`: ISO codes of the countries phones may be in.
+fn allowed_countries(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let countries: Vec<String> = raw
+        .unwrap_or("JP")
+        .split(',')
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    for country in &countries {
+        if !CALLING_CODES.iter().any(|(iso, _)| iso == country) {
+            let known: Vec<&str> = CALLING_CODES.iter().map(|(iso, _)| *iso).collect();
+            return Err(ConfigError::Invalid(
+                "TWILIO_ALLOWED_COUNTRIES",
+                format!("{country:?} is not one of {}", known.join(", ")),
+            ));
+        }
+    }
+    Ok(countries)
+}
+
 fn parse_addresses(name: &'static str, raw: Option<&str>) -> Result<Vec<IpAddr>, ConfigError> {
     raw.unwrap_or_default()
         .split(',')
@@ -363,6 +455,9 @@ mod tests {
         assert!(bad("REMOTE_MAX_ACTIVE", "0").starts_with("REMOTE_MAX_ACTIVE is invalid"));
         assert!(bad("ADDRESS_MAX_PER_HOUR", "x").starts_with("ADDRESS_MAX_PER_HOUR is invalid"));
         assert!(bad("LIVE_MAX_PER_ADDRESS", "0").starts_with("LIVE_MAX_PER_ADDRESS is invalid"));
+        assert!(bad("TWILIO_AUTH_TOKEN", "x").starts_with("TWILIO_ACCOUNT_SID is not set"));
+        assert!(bad("TWILIO_ALLOWED_COUNTRIES", "JP,XX")
+            .starts_with("TWILIO_ALLOWED_COUNTRIES is invalid"));
         assert!(bad("TIMEZONE", "Mars/Base").starts_with("TIMEZONE is invalid"));
         assert!(bad("DAY_RESETS_AT", "25:00").starts_with("DAY_RESETS_AT is invalid"));
         assert!(bad("ADMIN_PASSWORD", "short").starts_with("ADMIN_PASSWORD is invalid"));

@@ -17,9 +17,11 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use waitingroom::live::EventHub;
+use waitingroom::services::notify::{DevOutbox, Notifier, TwilioNotifier};
 use waitingroom::services::{Setup, WaitingRoom};
 use waitingroom::store::sessions::RedisSessionStore;
 use waitingroom::store::{BadRedisUrl, Store};
+use waitingroom::twilio::TwilioClient;
 
 pub use config::{Config, ConfigError};
 
@@ -34,6 +36,8 @@ pub struct AppState {
     pub session_hours: u32,
     /// The live connections open now, within their limits.
     pub live: std::sync::Arc<live::LiveGate>,
+    /// Where SMS and calls go: Twilio, or the dev outbox.
+    pub notifier: std::sync::Arc<dyn Notifier>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -66,6 +70,17 @@ impl AppState {
             staff_session_lifetime: Duration::from_secs(
                 u64::from(config.session_max_days) * 86_400,
             ),
+            sms: config.sms.clone(),
+            twilio: config.twilio.is_some(),
+        };
+        let notifier: std::sync::Arc<dyn Notifier> = match &config.twilio {
+            Some(twilio) => std::sync::Arc::new(TwilioNotifier {
+                client: TwilioClient::new(twilio.clone()),
+                status_callback: None,
+            }),
+            None => std::sync::Arc::new(DevOutbox {
+                store: store.clone(),
+            }),
         };
         Ok(Self {
             leptos,
@@ -74,6 +89,7 @@ impl AppState {
             sessions,
             session_hours: config.session_hours,
             live: live::LiveGate::new(config.live),
+            notifier,
         })
     }
 }
@@ -134,8 +150,20 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Work that runs beside the requests: the staff password at first start, the daily restart of
-/// the numbering.
-fn start_background(room: WaitingRoom, admin_password: Option<String>) {
+/// the numbering, the outbox's SMS and calls.
+fn start_background(
+    room: WaitingRoom,
+    admin_password: Option<String>,
+    notifier: std::sync::Arc<dyn Notifier>,
+) {
+    let outbox_room = room.clone();
+    // one consumer name per process: what it took and did not finish, others take over
+    let consumer = format!(
+        "{}-{}",
+        std::process::id(),
+        &waitingroom::services::random_token().to_string()[..8]
+    );
+    tokio::spawn(async move { outbox_room.work_outbox(notifier, consumer).await });
     let password_room = room.clone();
     tokio::spawn(async move {
         // Redis may still be starting: try until the password is settled.
@@ -219,7 +247,11 @@ impl Server {
             .local_addr()
             .map_err(|e| StartError::Bind(config.addr, e))?;
         let state = AppState::new(config, addr)?;
-        start_background(state.room.clone(), config.admin_password.clone());
+        start_background(
+            state.room.clone(),
+            config.admin_password.clone(),
+            state.notifier.clone(),
+        );
         Ok(Self {
             addr,
             listener,

@@ -37,6 +37,15 @@ async fn main() -> ExitCode {
     ] {
         println!("  {name}: {base}{path}");
     }
+    match &config.twilio {
+        Some(twilio) => println!(
+            "  SMS and calls: sent through Twilio (account {}…)",
+            &twilio.account_sid[..twilio.account_sid.len().min(6)]
+        ),
+        None => println!(
+            "  SMS and calls: NOT sent (no TWILIO_ACCOUNT_SID): they go to the dev outbox in the staff console"
+        ),
+    }
     println!(
         "  To set up a kiosk: on the store's touch panel, sign in at {base}/admin and press \
          「この端末を受付機にする」 (Make this device a kiosk); /kiosk issues tickets only there."

@@ -2,6 +2,8 @@
 
 pub mod calendar;
 pub mod kiosks;
+pub mod notify;
+pub mod phones;
 pub mod staff;
 
 use crate::day::Console;
@@ -123,6 +125,10 @@ pub enum ServiceError {
     BadKioskName,
     #[error("at most {0} kiosks")]
     TooManyKiosks(usize),
+    #[error("no verification SMS: {0}")]
+    Sms(phones::SmsRefused),
+    #[error("the verification link expired or was used")]
+    LinkExpired,
     #[error("a call needs the counter to call to")]
     CounterMissing,
     #[error("the reset was not confirmed (type {RESET_CONFIRMATION:?})")]
@@ -223,6 +229,10 @@ pub struct Setup {
     pub trusted_proxies: Vec<IpAddr>,
     /// A staff session ends this long after its sign-in, active or not.
     pub staff_session_lifetime: Duration,
+    /// Verification SMS: limits and allowed countries.
+    pub sms: phones::SmsLimits,
+    /// Whether SMS and calls really leave (Twilio), or go to the dev outbox.
+    pub twilio: bool,
 }
 
 /// The waiting room of one installation: its setup, the store and the live events.
@@ -272,6 +282,11 @@ impl WaitingRoom {
     /// Where customers' phones reach this server: `PUBLIC_URL`, or the host the request named.
     pub fn base_url(&self, request: &RequestOrigin<'_>) -> String {
         base_url(self.public_url(), &self.setup.trusted_proxies, request)
+    }
+
+    /// Whether SMS and calls really leave (Twilio), or go to the dev outbox.
+    pub fn sends_for_real(&self) -> bool {
+        self.setup.twilio
     }
 
     pub fn calendar(&self) -> &Calendar {

@@ -36,11 +36,19 @@ pub fn kiosk_takes(kiosk: &str) -> String {
     format!("wr:{{limits}}:kiosk:{kiosk}")
 }
 
+/// Verification SMS in the current window, per number, per client address or in all.
+pub fn sms_takes(which: &str) -> String {
+    format!("wr:{{limits}}:sms:{which}")
+}
+
 /// HASH kiosk id → the kiosk (JSON: name, created_at, the SHA-256 of its secret). Never expires.
 pub const KIOSKS: &str = "wr:{kiosks}:all";
 
 /// HASH kiosk id → when it was last seen (ms).
 pub const KIOSKS_SEEN: &str = "wr:{kiosks}:seen";
+
+/// LIST of what would have been sent (JSON, newest first) while Twilio is not configured.
+pub const DEV_OUTBOX: &str = "wr:devoutbox";
 
 /// SET of the tickets one phone holds (`queue/number`, or a `pending:` place being issued).
 pub fn client_held(client: &str) -> String {
@@ -55,7 +63,7 @@ pub fn session(id: &impl std::fmt::Display) -> String {
 /// The keys of one queue's day that every queue script receives, in `KEYS` order, each with
 /// the Lua name the scripts know it by. The scripts' prelude is generated from this list, so the
 /// order is written down once.
-pub(crate) const SCRIPT_KEYS: [(&str, &str); 11] = [
+pub(crate) const SCRIPT_KEYS: [(&str, &str); 13] = [
     ("SEQ", "seq"),
     ("WAITING", "waiting"),
     ("TICKETS", "tickets"),
@@ -67,6 +75,8 @@ pub(crate) const SCRIPT_KEYS: [(&str, &str); 11] = [
     ("VERSION", "version"),
     ("INTAKE", "intake"),
     ("DAY", "day"),
+    ("VERIFY", "verify"),
+    ("OUTBOX", "outbox"),
 ];
 
 /// The Redis keys of one queue.
@@ -123,6 +133,14 @@ impl QueueKeys {
     }
     pub fn intake(&self) -> String {
         self.key("intake")
+    }
+    /// HASH verification token → `number:expires_at_ms` (single use).
+    pub fn verify(&self) -> String {
+        self.key("verify")
+    }
+    /// STREAM of the SMS and calls the queue's changes made due (consumer group `senders`).
+    pub fn outbox(&self) -> String {
+        self.key("outbox")
     }
     /// The Pub/Sub channel of the queue's events.
     pub fn events(&self) -> String {

@@ -22,6 +22,12 @@ pub enum Source<'a> {
     Address(&'a str),
     /// A kiosk, by its id.
     Kiosk(&'a str),
+    /// Verification SMS to one number (E.164).
+    SmsTo(&'a str),
+    /// Verification SMS asked for from one client address.
+    SmsFrom(&'a str),
+    /// Verification SMS in all.
+    SmsAll,
 }
 
 /// How many takes a window allows.
@@ -61,6 +67,9 @@ impl Taker<'_> {
         let mut keys = vec![match self.source {
             Source::Address(address) => keys::address_takes(address),
             Source::Kiosk(kiosk) => keys::kiosk_takes(kiosk),
+            Source::SmsTo(phone) => keys::sms_takes(&format!("to:{phone}")),
+            Source::SmsFrom(address) => keys::sms_takes(&format!("from:{address}")),
+            Source::SmsAll => keys::sms_takes("all"),
         }];
         if let Some(client) = self.client {
             keys.extend([keys::client_takes(client), keys::client_held(client)]);

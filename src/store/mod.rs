@@ -7,6 +7,8 @@
 pub mod keys;
 mod kiosks;
 mod limits;
+mod outbox;
+mod phones;
 mod script;
 pub mod sessions;
 
@@ -16,6 +18,8 @@ use crate::queue::{Call, Channel, CounterId, Intake, QueueId, QueueSnapshot, Ser
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 pub use keys::{QueueKeys, EVENTS_PATTERN};
 pub use limits::{LimitHit, Source, TakeLimits, Taker};
+pub use outbox::{DevMessage, OutboxJob};
+pub use phones::Registration;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Client, ScriptInvocation, Value};
 use script::QueueScript;
@@ -35,6 +39,10 @@ pub enum Refusal {
     NotFound,
     /// The ticket is in another state, or changed since the actor saw it.
     Conflict(TicketState),
+    /// The ticket had its most verification SMS.
+    SmsLimit(u32),
+    /// A verification link that expired, or was sent to a number the ticket no longer has.
+    Expired,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +90,8 @@ struct Scripts {
     act: QueueScript,
     set_intake: QueueScript,
     reset: QueueScript,
+    register_phone: QueueScript,
+    verify_phone: QueueScript,
 }
 
 impl Scripts {
@@ -98,6 +108,19 @@ impl Scripts {
             ),
             set_intake: QueueScript::new(&["INTAKE_STATE"], include_str!("set_intake.lua")),
             reset: QueueScript::new(&["BUSINESS_DAY", "MODE"], include_str!("reset.lua")),
+            register_phone: QueueScript::new(
+                &[
+                    "NUMBER",
+                    "TOKEN",
+                    "PHONE",
+                    "LINK",
+                    "VERIFY_UNTIL",
+                    "MAX_SMS",
+                    "BODY",
+                ],
+                include_str!("register_phone.lua"),
+            ),
+            verify_phone: QueueScript::new(&["LINK"], include_str!("verify_phone.lua")),
         }
     }
 }
@@ -169,6 +192,11 @@ impl Store {
         match status.as_str() {
             "ok" => Ok(reply),
             "empty" => Err(StoreError::Refused(Refusal::Empty)),
+            "expired" => Err(StoreError::Refused(Refusal::Expired)),
+            "limit" => {
+                let max = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
+                Err(StoreError::Refused(Refusal::SmsLimit(max)))
+            }
             "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
             "corrupt" => Err(StoreError::Corrupt(detail()?.unwrap_or_default())),
             "full" => {
@@ -497,7 +525,7 @@ fn parse_intake(raw: Option<&str>) -> Result<Intake, StoreError> {
     })
 }
 
-fn as_string(v: &Value) -> Result<String, StoreError> {
+pub(crate) fn as_string(v: &Value) -> Result<String, StoreError> {
     redis::from_redis_value_ref(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

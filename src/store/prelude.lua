@@ -3,7 +3,7 @@
 -- script's own arguments.
 local RECENT_CALLS, SERVICE_SAMPLES, MIN_SAMPLES = 6, 20, 3
 -- What events carry of a ticket (TicketSummary): never its token, its language or anything personal.
-local SUMMARY_FIELDS = {'number', 'channel', 'issued_at', 'state', 'counter', 'called_at', 'finished_at', 'recalls', 'rev'}
+local SUMMARY_FIELDS = {'number', 'channel', 'issued_at', 'state', 'counter', 'called_at', 'finished_at', 'recalls', 'rev', 'phone_status'}
 
 local function summary_of(t)
   local s = {}
@@ -22,7 +22,7 @@ end
 
 -- The day's keys (tickets and everything personal) expire a while after the day closes.
 local function extend_day()
-  for _, key in ipairs({SEQ, WAITING, TICKETS, TOKENS, SERVING, RECENT, SERVICE_MS, AVG_SERVICE}) do
+  for _, key in ipairs({SEQ, WAITING, TICKETS, TOKENS, SERVING, RECENT, SERVICE_MS, AVG_SERVICE, VERIFY, OUTBOX}) do
     redis.call('EXPIREAT', key, EXPIRE_AT)
   end
 end

@@ -61,14 +61,14 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    /// Every vector Twilio's own helper library computed (`../shared/twilio/signature-vectors.json`).
+    /// Every vector Twilio's own helper library computed (`testdata/twilio/signature-vectors.json`).
     #[test]
     fn every_vector_of_twilios_library_is_matched() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/twilio/signature-vectors.json"
+            "/testdata/twilio/signature-vectors.json"
         );
-        let text = std::fs::read_to_string(path).expect("the shared Twilio vectors");
+        let text = std::fs::read_to_string(path).expect("the Twilio vectors");
         let vectors: serde_json::Value = serde_json::from_str(&text).unwrap();
         let mut checked = 0;
         for v in vectors["vectors"].as_array().unwrap() {

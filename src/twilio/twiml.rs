@@ -120,14 +120,14 @@ fn escape(text: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The lines of `../shared/twilio/twiml-reference.txt`, printed by Twilio's own library.
+    /// The lines of `testdata/twilio/twiml-reference.txt`, printed by Twilio's own library.
     fn reference() -> Vec<String> {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/twilio/twiml-reference.txt"
+            "/testdata/twilio/twiml-reference.txt"
         );
         std::fs::read_to_string(path)
-            .expect("the shared TwiML reference")
+            .expect("the TwiML reference")
             .lines()
             .map(|l| l.trim().trim_matches('\'').to_owned())
             .collect()

@@ -15,6 +15,15 @@ pub fn to_lang(locale: Locale) -> Lang {
     Lang::parse(locale.as_str()).unwrap_or_default()
 }
 
+/// The locale of a domain language (what a ticket's SMS are written in).
+pub fn to_locale(lang: Lang) -> Locale {
+    Locale::get_all()
+        .iter()
+        .copied()
+        .find(|l| l.as_str() == lang.code())
+        .unwrap_or_default()
+}
+
 /// A menu of the four languages, each named in itself; works without JavaScript (plain links to
 /// `/lang/{code}`, which remember the choice and come back to this page).
 #[component]

@@ -5,3 +5,4 @@ pub mod join;
 pub mod kiosk;
 pub mod not_found;
 pub mod ticket;
+pub mod verify;

@@ -9,7 +9,9 @@ use crate::words::{counter_name, people, wait_text};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
-use waitingroom::{estimated_wait_ms, CounterId, QueueInfo, QueueSnapshot, Ticket, TicketState};
+use waitingroom::{
+    estimated_wait_ms, CounterId, PhoneStatus, QueueInfo, QueueSnapshot, Ticket, TicketState,
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketView {
@@ -51,6 +53,60 @@ pub async fn cancel_ticket(token: String) -> Result<TicketState, AppError> {
     let room = crate::ssr::room()?;
     let ticket = room.cancel_by_token(&ssr::token(&token)?).await?;
     Ok(ticket.state())
+}
+
+/// Registers `phone` for the ticket held by `token` and texts it a verification link, in the
+/// language the ticket was taken in.
+#[server(endpoint = "ticket/phone")]
+pub async fn register_phone(token: String, phone: String) -> Result<PhoneStatus, AppError> {
+    let room = crate::ssr::room()?;
+    let client = crate::ssr::client_ip(&room).await?;
+    let base = crate::ssr::base_url(&room).await?;
+    room.register_phone(
+        &ssr::token(&token)?,
+        &phone,
+        client,
+        &base,
+        |ticket, link| {
+            let locale = crate::components::lang_menu::to_locale(ticket.lang);
+            let label = room
+                .queue(ticket.queue.as_str())
+                .map(|q| q.label(ticket.number()))
+                .unwrap_or_else(|_| ticket.number().to_string());
+            td_string!(locale, phone.sms_body, number = label, link = link)
+        },
+    )
+    .await?;
+    Ok(PhoneStatus::Pending)
+}
+
+/// What the ticket page follows: the queue, and this ticket's phone as its events report it.
+#[derive(Clone, Debug, PartialEq)]
+struct TicketLive {
+    snapshot: QueueSnapshot,
+    number: u64,
+    phone_status: Option<PhoneStatus>,
+}
+
+impl crate::live::Follow for TicketLive {
+    fn queue(&self) -> &waitingroom::QueueId {
+        &self.snapshot.queue
+    }
+    fn apply(&mut self, event: &waitingroom::QueueEvent) -> waitingroom::Applied {
+        let applied = self.snapshot.apply(event);
+        if applied == waitingroom::Applied::Updated {
+            if let Some(ticket) = event.ticket.as_ref().filter(|t| t.number == self.number) {
+                self.phone_status = ticket.phone_status;
+            }
+        }
+        applied
+    }
+    /// A snapshot says nothing of the phone: after missed events the page reads itself again.
+    fn catch_up(&mut self, snapshot: QueueSnapshot) -> bool {
+        let current = snapshot.version == self.snapshot.version;
+        self.snapshot = snapshot;
+        current
+    }
 }
 
 #[component]
@@ -104,8 +160,20 @@ fn TicketScreen(
     let number = ticket.number();
     let last_known = ticket.state();
     let token = StoredValue::new(ticket.token.to_string());
-    let live = use_live(snapshot);
-    let shown = live.view();
+    let phone = StoredValue::new(ticket.phone.as_ref().map(|p| p.masked()));
+    let live = use_live(TicketLive {
+        snapshot,
+        number,
+        phone_status: ticket.summary.phone_status,
+    });
+    let followed = live.view();
+    let shown = Memo::new(move |_| followed.with(|f| f.snapshot.clone()));
+    let phone_status = Memo::new(move |_| followed.with(|f| f.phone_status));
+    Effect::new(move |_| {
+        if live.behind() {
+            refetch();
+        }
+    });
     let place = Memo::new(move |_| {
         shown.with(|s| match (s.people_ahead(number), s.counter_of(number)) {
             (Some(ahead), _) => Place::Waiting(ahead),
@@ -186,6 +254,9 @@ fn TicketScreen(
                 <p class="offline" role="status">{t!(i18n, common.reconnecting)}</p>
             </Show>
             <Show when=move || state().is_active()>
+                <PhoneForm token=token.get_value() status=phone_status phone=phone.get_value() refetch />
+            </Show>
+            <Show when=move || state().is_active()>
                 <details class="cancel">
                     <summary>{t!(i18n, ticket.cancel)}</summary>
                     <p>{t!(i18n, ticket.cancel_warning)}</p>
@@ -199,5 +270,56 @@ fn TicketScreen(
                 </details>
             </Show>
         </article>
+    }
+}
+
+/// The phone the shop may call or text: registered here, verified by the link it is texted.
+#[component]
+fn PhoneForm(
+    token: String,
+    status: Memo<Option<PhoneStatus>>,
+    phone: Option<String>,
+    refetch: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let register = ServerAction::<RegisterPhone>::new();
+    // the number just registered is shown masked once the page reads itself again
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = register.value().get() {
+            refetch();
+        }
+    });
+    let phone = StoredValue::new(phone.unwrap_or_default());
+    let token = StoredValue::new(token);
+    view! {
+        <section class="phone" aria-labelledby="phone-title">
+            <h2 id="phone-title">{t!(i18n, phone.title)}</h2>
+            {move || match status.get() {
+                Some(PhoneStatus::Verified) => view! {
+                    <p class="phone-verified" data-testid="phone-status" role="status">
+                        <span class="badge">{t!(i18n, phone.verified_badge)}</span>" "
+                        {move || td_string!(i18n.get_locale(), phone.verified, phone = phone.get_value())}
+                    </p>
+                }.into_any(),
+                Some(PhoneStatus::Pending) => view! {
+                    <p class="phone-pending" data-testid="phone-status" role="status">
+                        {move || td_string!(i18n.get_locale(), phone.pending, phone = phone.get_value())}
+                    </p>
+                }.into_any(),
+                None => ().into_any(),
+            }}
+            <Show when=move || status.get() != Some(PhoneStatus::Verified)>
+                <ActionForm action=register>
+                    <input type="hidden" name="token" value=token.get_value() />
+                    <label for="phone">{t!(i18n, phone.label)}</label>
+                    <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" required
+                        placeholder=move || t_string!(i18n, phone.placeholder) />
+                    <button type="submit" class="secondary" disabled=move || register.pending().get()>
+                        {t!(i18n, phone.send)}
+                    </button>
+                </ActionForm>
+            </Show>
+            {move || failure(register.value().get()).map(|error| view! { <ErrorText error testid="phone-error" /> })}
+        </section>
     }
 }

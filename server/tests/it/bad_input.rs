@@ -31,18 +31,20 @@ fn text() -> BoxedStrategy<String> {
     .boxed()
 }
 
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 13] = [
     "queue", "number", "rev", "action", "counter", "intake", "confirm", "name", "id", "token",
-    "password", "queue[]",
+    "password", "queue[]", "phone",
 ];
 
 /// Every server function a browser can post to (sign-outs and making a kiosk end the session
 /// the rest needs; their input is a session alone, or a name tested in `it/kiosks.rs`).
-const SERVER_FUNCTIONS: [&str; 14] = [
+const SERVER_FUNCTIONS: [&str; 17] = [
     "/api/kiosk/setup",
     "/api/kiosk/issue_ticket",
     "/api/ticket/view",
     "/api/ticket/cancel",
+    "/api/ticket/phone",
+    "/api/verify/open",
     "/api/join/view",
     "/api/join/take",
     "/api/display/setup",
@@ -53,6 +55,7 @@ const SERVER_FUNCTIONS: [&str; 14] = [
     "/api/admin/reset",
     "/api/admin/kiosks",
     "/api/admin/revoke_kiosk",
+    "/api/admin/dev_outbox",
 ];
 
 fn generate<S: Strategy>(runner: &mut TestRunner, strategy: S) -> S::Value {
@@ -233,6 +236,7 @@ async fn assert_only_known_keys(redis: &TestRedis) {
         "wr:session:",
         "wr:staff:",
         "wr:signin:",
+        "wr:devoutbox",
     ];
     for key in keys {
         assert!(

@@ -11,6 +11,7 @@ mod kiosks;
 mod limits;
 mod live;
 mod live_bounds;
+mod phones;
 mod reducer;
 mod staff;
 mod transitions;

@@ -42,6 +42,7 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
         let mut day = store.day(&q).await.unwrap();
         let mut dice = Dice(seed);
         let mut now = 1_800_000_000_000u64;
+        let mut tokens = std::collections::HashMap::new();
 
         for step in 0..250 {
             now += 1 + dice.roll(120_000);
@@ -58,16 +59,10 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                     let mut bytes = [0u8; 16];
                     bytes[..8].copy_from_slice(&now.to_be_bytes());
                     bytes[8..].copy_from_slice(&seed.to_be_bytes());
-                    let _ = store
-                        .issue(
-                            &q,
-                            channel,
-                            &TicketToken::from_bytes(bytes),
-                            Lang::Ja,
-                            "",
-                            at,
-                        )
-                        .await;
+                    let token = TicketToken::from_bytes(bytes);
+                    if let Ok(issued) = store.issue(&q, channel, &token, Lang::Ja, "", at).await {
+                        tokens.insert(issued.number, token);
+                    }
                     "issue"
                 }
                 7..=10 => {
@@ -86,9 +81,32 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                     "intake"
                 }
                 _ => {
-                    if dice.roll(4) == 0 {
+                    let roll = dice.roll(4);
+                    if roll == 0 {
                         store.reset(&q, "2099-01-01", true, at).await.unwrap();
+                        tokens.clear();
                         "reset"
+                    } else if roll == 1 {
+                        // a phone registered (and, half the time, verified) for some ticket
+                        let number = 1 + dice.roll(last);
+                        if let Some(token) = tokens.get(&number) {
+                            let phone = waitingroom::PhoneNumber::parse("090-1234-5678").unwrap();
+                            let link = format!("{:032x}", u128::from(now) * 31 + u128::from(seed));
+                            let registration = waitingroom::store::Registration {
+                                phone: &phone,
+                                link_token: &link,
+                                valid_until_ms: now + 600_000,
+                                max_sms: 3,
+                                body: "verify",
+                            };
+                            let registered = store
+                                .register_phone(&q, number, token, &registration, at)
+                                .await;
+                            if registered.is_ok() && dice.roll(2) == 0 {
+                                let _ = store.verify_phone(&q, &link, at).await;
+                            }
+                        }
+                        "phone"
                     } else {
                         let _ = store.call_next(&q, counter, at).await;
                         "call_next"
@@ -127,6 +145,7 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
         "requeued",
         "intake",
         "reset",
+        "phone",
     ] {
         assert!(
             changes_seen.contains(kind),
@@ -155,5 +174,6 @@ fn change_kind(change: &Change) -> &'static str {
         Change::Requeued { .. } => "requeued",
         Change::Intake { .. } => "intake",
         Change::Reset => "reset",
+        Change::Phone { .. } => "phone",
     }
 }

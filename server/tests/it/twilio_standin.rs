@@ -130,15 +130,15 @@ impl Drop for TwilioStandIn {
 }
 
 /// The spec Prism validates with: Twilio's, with the form encoding of lists spelt out
-/// (`../shared/twilio/add_form_encoding.py`, which changes no schema).
+/// (`testdata/twilio/add_form_encoding.py`, which changes no schema).
 fn prism_spec() -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let spec = root.join("target/twilio.prism.json");
-    let source = root.join("../shared/twilio/twilio_api_v2010.json");
+    let source = root.join("testdata/twilio/twilio_api_v2010.json");
     if !spec.exists() {
         let tmp = spec.with_extension(format!("{}.json", std::process::id()));
         let status = Command::new("python3")
-            .arg(root.join("../shared/twilio/add_form_encoding.py"))
+            .arg(root.join("testdata/twilio/add_form_encoding.py"))
             .arg(&source)
             .arg(&tmp)
             .stdout(Stdio::null())

@@ -6,6 +6,7 @@
 use super::actions::{load_console, Act, CallNext, ResetDay, SetIntake};
 use super::analytics::AnalyticsPanel;
 use super::kiosks::KioskPanel;
+use super::outbox::DevOutbox;
 use crate::components::page::{failure, ErrorText};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -257,6 +258,8 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
             <AnalyticsPanel analytics />
 
             <KioskPanel />
+
+            <DevOutbox />
 
             <section class="reset">
                 <h2>{t!(i18n, admin.reset_title)}</h2>

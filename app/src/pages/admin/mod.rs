@@ -5,13 +5,15 @@
 //! - `actions`: the console's server functions (read the day, call, act, intake, reset);
 //! - `console`: the screen, kept live by the queue's events (no re-reads but after a gap);
 //! - `analytics`: the day's figures and the tickets-per-hour chart;
-//! - `kiosks`: make this device a kiosk, the list of kiosks and their revocation.
+//! - `kiosks`: make this device a kiosk, the list of kiosks and their revocation;
+//! - `outbox`: the dev outbox (what would have been sent without Twilio).
 
 mod actions;
 mod analytics;
 mod console;
 mod kiosks;
 pub mod login;
+mod outbox;
 
 use crate::components::page::{Loaded, Page};
 use crate::i18n::*;

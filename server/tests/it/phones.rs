@@ -1,0 +1,237 @@
+//! A customer's phone: registered on the ticket page, texted a verification link through the
+//! outbox (Twilio through Prism and the stand-in, or the dev outbox), verified by opening it.
+
+use crate::common::{
+    client, client_at, config_with, eventually, spawn_app_with, TestApp, TestRedis,
+};
+use crate::twilio_standin::{TwilioStandIn, ACCOUNT_SID};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn with_twilio(
+    redis: &TestRedis,
+    standin: &TwilioStandIn,
+    extra: &[(&str, &str)],
+) -> server::Config {
+    let mut vars = vec![
+        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+        ("TWILIO_AUTH_TOKEN", "test-auth-token"),
+        ("TWILIO_FROM_NUMBER", "+15005550006"),
+        ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
+    ];
+    vars.extend_from_slice(extra);
+    config_with(&redis.url(), &vars)
+}
+
+async fn ticket_token(app: &TestApp) -> String {
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    slip["ticket"]["token"].as_str().unwrap().to_owned()
+}
+
+async fn register(
+    app: &TestApp,
+    phone: &reqwest::Client,
+    token: &str,
+    number: &str,
+) -> (u16, Value) {
+    app.post_form(
+        phone,
+        "/api/ticket/phone",
+        &[("token", token), ("phone", number)],
+    )
+    .await
+}
+
+async fn phone_status(app: &TestApp, token: &str) -> Value {
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", token)])
+        .await;
+    view["ticket"]["phone_status"].clone()
+}
+
+/// The path of the verification link in `body` (the link names this site: `http://HOST/v/...`).
+fn link_path(body: &str) -> String {
+    let start = body.find("/v/").expect("a link");
+    assert!(
+        body[..start].ends_with(|c: char| c.is_ascii_digit()),
+        "after the host: {body}"
+    );
+    body[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_phone_is_verified_by_the_link_twilio_texts_it() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(with_twilio(&redis, &standin, &[])).await;
+    let token = ticket_token(&app).await;
+    let (mut screen, _) =
+        tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
+            .await
+            .unwrap();
+    crate::common::next_json(&mut screen).await;
+
+    let phone = client();
+    let (status, body) = register(&app, &phone, &token, "０９０－１２３４－５６７８").await;
+    assert_eq!((status, body), (200, json!("pending")));
+    assert_eq!(phone_status(&app, &token).await, "pending");
+    let sent = eventually(Duration::from_secs(10), || async {
+        !standin.creates().is_empty()
+    })
+    .await;
+    assert!(sent, "the outbox sent the SMS through Twilio");
+    let sms = standin.creates().remove(0);
+    assert_eq!(sms.value("To"), Some("+819012345678"));
+    assert_eq!(sms.value("From"), Some("+15005550006"));
+    let text = sms.value("Body").unwrap();
+    assert!(
+        text.contains("受付番号"),
+        "in the ticket's language: {text}"
+    );
+    let path = link_path(text);
+    assert!(path.starts_with("/v/default/"), "{path}");
+
+    // the event says "pending", never the number
+    let mut event = crate::common::next_json(&mut screen).await;
+    while event["event"]["change"] == "issued" {
+        event = crate::common::next_json(&mut screen).await;
+    }
+    assert_eq!(event["event"]["change"], "phone");
+    assert_eq!(event["event"]["ticket"]["phone_status"], "pending");
+    assert!(
+        !event.to_string().contains("9012345678"),
+        "no number in events"
+    );
+
+    // opened in the phone's browser, which asks for a page
+    let opened = phone
+        .get(app.url(&path))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(opened.status().is_redirection(), "{}", opened.status());
+    assert_eq!(opened.headers()["location"], format!("/t/{token}"));
+    assert_eq!(phone_status(&app, &token).await, "verified");
+    let event = crate::common::next_json(&mut screen).await;
+    assert_eq!(event["event"]["ticket"]["phone_status"], "verified");
+
+    let again = phone.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(again.status(), 410, "single use");
+    assert_eq!(standin.creates().len(), 1, "one SMS");
+}
+
+#[tokio::test]
+async fn bad_numbers_and_too_many_texts_are_refused_and_nothing_is_sent() {
+    let redis = TestRedis::start();
+    let config = config_with(&redis.url(), &[("SMS_MAX_PER_ADDRESS_PER_DAY", "4")]);
+    let app = spawn_app_with(config).await;
+    let token = ticket_token(&app).await;
+    let phone = client_at("127.0.0.2");
+    for bad in ["", "abc", "090-1234", "０３"] {
+        let (status, body) = register(&app, &phone, &token, bad).await;
+        assert_eq!(status, 422, "{bad:?} {body}");
+        assert_eq!(body["error"], "bad_phone");
+    }
+    let (status, body) = register(&app, &phone, &token, "+1 415 867 5309").await;
+    assert_eq!(
+        (status, body),
+        (422, json!({"error": "bad_phone", "reason": "country"}))
+    );
+    assert_eq!(
+        phone_status(&app, &token).await,
+        Value::Null,
+        "nothing registered"
+    );
+
+    for _ in 0..3 {
+        let (status, _) = register(&app, &phone, &token, "090-1234-5678").await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = register(&app, &phone, &token, "090-1234-5678").await;
+    assert_eq!(
+        (status, body),
+        (429, json!({"error": "sms_per_ticket", "max": 3}))
+    );
+    // the address's limit of the day holds across tickets
+    let other = ticket_token(&app).await;
+    let (status, _) = register(&app, &phone, &other, "080-1111-2222").await;
+    assert_eq!(status, 200, "the 4th text of this address");
+    let (status, body) = register(&app, &phone, &other, "080-1111-2222").await;
+    assert_eq!((status, body), (429, json!({"error": "sms_limited"})));
+
+    // without Twilio, the texts wait in the dev outbox, marked as not sent
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let shown = eventually(Duration::from_secs(10), || async {
+        let (_, outbox) = app.post_form(&staff, "/api/admin/dev_outbox", &[]).await;
+        outbox.as_array().is_some_and(|m| m.len() == 4)
+    })
+    .await;
+    assert!(shown, "4 texts in the dev outbox");
+}
+
+#[tokio::test]
+async fn a_link_sent_to_an_earlier_number_does_not_verify_a_later_one() {
+    let redis = TestRedis::start();
+    let app = spawn_app_with(config_with(&redis.url(), &[])).await;
+    let token = ticket_token(&app).await;
+    let phone = client();
+    register(&app, &phone, &token, "090-1111-1111").await;
+    register(&app, &phone, &token, "090-2222-2222").await;
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let mut outbox = Value::Null;
+    for _ in 0..100 {
+        outbox = app.post_form(&staff, "/api/admin/dev_outbox", &[]).await.1;
+        if outbox.as_array().is_some_and(|m| m.len() == 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let to_first = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["to"] == "+819011111111")
+        .expect("the first text");
+    let opened = phone
+        .get(app.url(&link_path(to_first["body"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 410);
+    assert_eq!(phone_status(&app, &token).await, "pending");
+}
+
+#[tokio::test]
+async fn two_server_processes_send_each_text_once() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let a = spawn_app_with(with_twilio(&redis, &standin, &[])).await;
+    let b = spawn_app_with(with_twilio(&redis, &standin, &[])).await;
+    for i in 0..6 {
+        let token = ticket_token(&a).await;
+        let (status, _) = register(&b, &client(), &token, &format!("090-0000-000{i}")).await;
+        assert_eq!(status, 200);
+    }
+    let all = eventually(Duration::from_secs(15), || async {
+        standin.creates().len() >= 6
+    })
+    .await;
+    assert!(all, "every text sent");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut numbers: Vec<String> = standin
+        .creates()
+        .iter()
+        .map(|r| r.value("To").unwrap().to_owned())
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(
+        standin.creates().len(),
+        6,
+        "each once, by one of the two processes"
+    );
+    assert_eq!(numbers.len(), 6);
+}

@@ -1,0 +1,174 @@
+//! A customer registers a phone on the ticket page: the number becomes E.164, only allowed
+//! countries pass, and a verification SMS with a single-use link (10 minutes) is made due through
+//! the outbox. SMS pumping is bounded: 3 verification SMS per ticket, limits per number and per
+//! client address per day, and a cap per hour in all.
+
+use super::{random_token, ServiceError, WaitingRoom};
+use crate::phone::{BadPhone, PhoneNumber};
+use crate::queue::QueueId;
+use crate::store::{LimitHit, Registration, Source, TakeLimits, Taker};
+use crate::ticket::{Ticket, TicketToken};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// How long a verification link is valid.
+pub const LINK_VALID_MS: u64 = 10 * 60 * 1000;
+/// Verification SMS one ticket gets at most.
+pub const MAX_SMS_PER_TICKET: u32 = 3;
+
+/// The limits of verification SMS (`SMS_MAX_PER_NUMBER_PER_DAY`, `SMS_MAX_PER_ADDRESS_PER_DAY`,
+/// `SMS_MAX_PER_HOUR`), and the countries numbers may be in (`TWILIO_ALLOWED_COUNTRIES`).
+#[derive(Clone, Debug)]
+pub struct SmsLimits {
+    pub per_number_per_day: u32,
+    pub per_address_per_day: u32,
+    pub per_hour: u32,
+    pub allowed_countries: Vec<String>,
+}
+
+impl Default for SmsLimits {
+    fn default() -> Self {
+        Self {
+            per_number_per_day: 5,
+            per_address_per_day: 10,
+            per_hour: 100,
+            allowed_countries: vec!["JP".to_owned()],
+        }
+    }
+}
+
+/// Why no verification SMS was made due.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SmsRefused {
+    #[error("{0}")]
+    BadPhone(BadPhone),
+    #[error("this ticket had its {0} verification SMS")]
+    PerTicket(u32),
+    #[error("the limit of verification SMS is reached; try later")]
+    Limit,
+}
+
+impl WaitingRoom {
+    /// Registers `raw` as the phone of the ticket held by `token`, and makes its verification SMS
+    /// due; `body` writes the SMS around the link. `client`: where the request came from.
+    pub async fn register_phone(
+        &self,
+        token: &TicketToken,
+        raw: &str,
+        client: IpAddr,
+        base_url: &str,
+        body: impl FnOnce(&Ticket, &str) -> String,
+    ) -> Result<PhoneNumber, ServiceError> {
+        let ticket = self
+            .ticket_by_token(token)
+            .await?
+            .ok_or(ServiceError::TicketNotFound)?;
+        if !ticket.state().is_active() {
+            return Err(ServiceError::TicketChanged(ticket.state()));
+        }
+        let limits = &self.setup.sms;
+        let phone = PhoneNumber::parse(raw)
+            .and_then(|p| p.check_country(&limits.allowed_countries).map(|()| p))
+            .map_err(|e| ServiceError::Sms(SmsRefused::BadPhone(e)))?;
+        let address = super::address_key(client);
+        let day = Duration::from_secs(86_400);
+        let takes = [
+            (
+                Source::SmsTo(phone.as_str()),
+                limits.per_number_per_day,
+                day,
+            ),
+            (Source::SmsFrom(&address), limits.per_address_per_day, day),
+            (Source::SmsAll, limits.per_hour, Duration::from_secs(3600)),
+        ];
+        let mut taken = Vec::new();
+        for (source, max, window) in takes {
+            let taker = Taker {
+                source,
+                client: None,
+            };
+            let limit = TakeLimits {
+                window,
+                per_source: max,
+                per_client: 0,
+                active: 0,
+            };
+            let refused = self.store.take_place(taker, limit, "sms", &[]).await;
+            if !matches!(refused, Ok(None)) {
+                self.give_back(&taken).await;
+                return match refused {
+                    Ok(Some(
+                        LimitHit::Source { .. } | LimitHit::Client { .. } | LimitHit::Active,
+                    )) => Err(ServiceError::Sms(SmsRefused::Limit)),
+                    Ok(None) => unreachable!("matched above"),
+                    Err(e) => Err(e.into()),
+                };
+            }
+            taken.push(taker);
+        }
+        let link_token = random_token().to_string();
+        let link = verify_link(base_url, &ticket.queue, &link_token);
+        let text = body(&ticket, &link);
+        let now_ms = self.setup.calendar.now().now_ms;
+        let registration = Registration {
+            phone: &phone,
+            link_token: &link_token,
+            valid_until_ms: now_ms + LINK_VALID_MS,
+            max_sms: MAX_SMS_PER_TICKET,
+            body: &text,
+        };
+        let registered = self
+            .store
+            .register_phone(
+                &ticket.queue,
+                ticket.number(),
+                token,
+                &registration,
+                self.setup.calendar.now(),
+            )
+            .await;
+        if let Err(e) = registered {
+            self.give_back(&taken).await;
+            return Err(match e {
+                crate::store::StoreError::Refused(crate::store::Refusal::SmsLimit(max)) => {
+                    ServiceError::Sms(SmsRefused::PerTicket(max))
+                }
+                other => other.into(),
+            });
+        }
+        Ok(phone)
+    }
+
+    async fn give_back(&self, taken: &[Taker<'_>]) {
+        for taker in taken {
+            if let Err(e) = self.store.give_back_place(*taker, "sms").await {
+                tracing::warn!(error = %e, "an SMS limit's take was not given back");
+            }
+        }
+    }
+
+    /// Opens verification link `link_token` of `queue`: answers the token of the ticket whose
+    /// phone it verified.
+    pub async fn verify_phone(
+        &self,
+        queue: &str,
+        link_token: &str,
+    ) -> Result<TicketToken, ServiceError> {
+        let queue = self.queue(queue)?.id.clone();
+        let link = TicketToken::parse(link_token).map_err(|_| ServiceError::LinkExpired)?;
+        self.store
+            .verify_phone(&queue, link.as_str(), self.setup.calendar.now())
+            .await
+            .map_err(|e| match e {
+                crate::store::StoreError::Refused(
+                    crate::store::Refusal::Expired | crate::store::Refusal::NotFound,
+                ) => ServiceError::LinkExpired,
+                other => other.into(),
+            })
+    }
+}
+
+/// The address a verification SMS carries.
+pub fn verify_link(base_url: &str, queue: &QueueId, link_token: &str) -> String {
+    format!("{}/v/{queue}/{link_token}", base_url.trim_end_matches('/'))
+}

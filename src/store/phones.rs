@@ -1,0 +1,62 @@
+//! A ticket's phone: registered with its verification SMS made due in the same script, verified
+//! by opening the link.
+
+use super::{as_string, Moment, Store, StoreError};
+use crate::phone::PhoneNumber;
+use crate::queue::QueueId;
+use crate::ticket::TicketToken;
+
+/// What a registration needs besides the ticket: the link's token, how long it is valid, the
+/// most verification SMS a ticket gets, and the SMS text.
+#[derive(Clone, Debug)]
+pub struct Registration<'a> {
+    pub phone: &'a PhoneNumber,
+    pub link_token: &'a str,
+    pub valid_until_ms: u64,
+    pub max_sms: u32,
+    pub body: &'a str,
+}
+
+impl Store {
+    /// Registers `registration.phone` for ticket `number` (held by `token`) and makes the SMS due.
+    pub async fn register_phone(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        token: &TicketToken,
+        registration: &Registration<'_>,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.scripts.register_phone.invoke(
+            queue,
+            at,
+            &[
+                ("NUMBER", &number.to_string()),
+                ("TOKEN", token.as_str()),
+                ("PHONE", registration.phone.as_str()),
+                ("LINK", registration.link_token),
+                ("VERIFY_UNTIL", &registration.valid_until_ms.to_string()),
+                ("MAX_SMS", &registration.max_sms.to_string()),
+                ("BODY", registration.body),
+            ],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+
+    /// Opens verification link `link_token`: answers the token of the ticket it verified.
+    pub async fn verify_phone(
+        &self,
+        queue: &QueueId,
+        link_token: &str,
+        at: Moment,
+    ) -> Result<TicketToken, StoreError> {
+        let invocation = self
+            .scripts
+            .verify_phone
+            .invoke(queue, at, &[("LINK", link_token)]);
+        let reply = self.run(invocation).await?;
+        let raw = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
+        TicketToken::parse(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}

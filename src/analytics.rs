@@ -88,6 +88,7 @@ mod tests {
             finished_at: None,
             recalls: 0,
             rev: 1,
+            phone_status: None,
         }
     }
 

@@ -111,6 +111,7 @@ mod tests {
             finished_at: (state == TicketState::NoShow).then_some(5_000 + number),
             recalls: 0,
             rev,
+            phone_status: None,
         }
     }
 

@@ -26,7 +26,7 @@ pub use day::QueueDay;
 pub use fortune::{Fortune, Rank};
 pub use kiosk::{Kiosk, KioskCredential};
 pub use lang::Lang;
-pub use phone::{BadPhone, PhoneNumber};
+pub use phone::{BadPhone, ContactRecord, PhoneNumber};
 pub use queue::{
     estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId, IdError, Intake,
     LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving, UnknownIntake,

@@ -108,6 +108,30 @@ impl PhoneNumber {
     }
 }
 
+/// One SMS or call of the day's log, as the staff console shows it (the number masked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRecord {
+    /// Twilio's Sid (`SM…`, `CA…`).
+    pub sid: String,
+    /// `sms` or `call`.
+    pub kind: String,
+    /// The number, masked (`090-****-5678`).
+    pub to: String,
+    /// Twilio's latest status (`queued`, `sent`, `delivered`, `ringing`, `no-answer`, ...).
+    pub status: String,
+    /// How far along the status is (`twilio::status::progress`).
+    #[serde(default)]
+    pub progress: u8,
+    pub created_at: u64,
+    #[serde(default)]
+    pub updated_at: u64,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    /// The ticket it is about (its number), if any.
+    #[serde(default)]
+    pub ticket: Option<u64>,
+}
+
 fn half_width(c: char) -> char {
     match c {
         '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),

@@ -58,6 +58,9 @@ pub enum AppError {
     /// A verification link that expired, was used, or was sent to an older number.
     #[error("the link expired")]
     LinkExpired,
+    /// The ticket has no verified phone to call.
+    #[error("no verified phone")]
+    NoPhone,
     /// The client's address (its network) took its most tickets this hour.
     #[error("at most {max} tickets per hour from one address")]
     LimitAddress { max: u32 },
@@ -112,7 +115,8 @@ impl AppError {
             | AppError::TicketChanged { .. }
             | AppError::IntakePaused { .. }
             | AppError::DayFull { .. }
-            | AppError::TooManyKiosks { .. } => 409,
+            | AppError::TooManyKiosks { .. }
+            | AppError::NoPhone => 409,
             AppError::UnknownCounter
             | AppError::ResetNotConfirmed
             | AppError::BadKioskName
@@ -166,6 +170,7 @@ impl AppError {
             AppError::SmsPerTicket { max } => td_string!(locale, error.sms_per_ticket, n = max),
             AppError::SmsLimited => td_string!(locale, error.sms_limited).to_owned(),
             AppError::LinkExpired => td_string!(locale, error.link_expired).to_owned(),
+            AppError::NoPhone => td_string!(locale, error.no_phone).to_owned(),
             AppError::NotAKiosk => td_string!(locale, error.not_a_kiosk).to_owned(),
             AppError::KioskNotFound => td_string!(locale, error.kiosk_not_found).to_owned(),
             AppError::BadKioskName => td_string!(locale, error.bad_kiosk_name).to_owned(),
@@ -234,6 +239,7 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::Sms(SmsRefused::PerTicket(max)) => AppError::SmsPerTicket { max },
             E::Sms(SmsRefused::Limit) => AppError::SmsLimited,
             E::LinkExpired => AppError::LinkExpired,
+            E::NoVerifiedPhone => AppError::NoPhone,
             E::CounterMissing => AppError::BadRequest {
                 detail: e.to_string(),
             },

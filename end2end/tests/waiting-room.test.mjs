@@ -298,7 +298,7 @@ test('a customer registers a phone on the ticket page and sees it verified live 
   await console_.signIn(ADMIN_PASSWORD);
   const message = console_.page.getByTestId('unsent-message').filter({ hasText: '+819012345678' }).first();
   for (let i = 0; i < 20 && (await message.count()) === 0; i++) {
-    await console_.page.getByRole('button', { name: '更新' }).click();
+    await console_.page.getByTestId('dev-outbox').getByRole('button', { name: '更新' }).click();
     await new Promise((r) => setTimeout(r, 250));
   }
   await expectText(message.locator('.badge'), '未送信');
@@ -316,6 +316,19 @@ test('a customer registers a phone on the ticket page and sees it verified live 
   await ticket.page.getByTestId('phone-status').filter({ hasText: '確認済み' }).waitFor({ timeout: 5_000 });
   assert.equal(navigations, 0, 'no reload');
   assert.deepEqual(errors, [], 'no errors in the page');
+
+  // the console offers 「電話で呼び出す」 for the verified ticket, live; the call waits in the dev
+  // outbox with the words it would say
+  const callButton = console_.page.getByTestId('call-phone').first();
+  await callButton.waitFor({ timeout: 5_000 });
+  await callButton.click();
+  const number = (await ticket.number().textContent()).trim();
+  const call = console_.page.getByTestId('unsent-message').filter({ hasText: `受付番号${number}番の方、1番窓口へお越しください` });
+  for (let i = 0; i < 20 && (await call.count()) === 0; i++) {
+    await console_.page.getByTestId('dev-outbox').getByRole('button', { name: '更新' }).click();
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await expectText(call.first().locator('.badge'), '未送信');
   await store.close();
   await mobile.close();
   await tablet.close();

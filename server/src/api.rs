@@ -80,6 +80,7 @@ impl From<ServiceError> for ApiError {
             }
             E::Sms(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "sms_limit", message),
             E::LinkExpired => Self::new(StatusCode::GONE, "link_expired", message),
+            E::NoVerifiedPhone => Self::new(StatusCode::CONFLICT, "no_phone", message),
             E::CounterMissing => Self::new(StatusCode::BAD_REQUEST, "bad_request", message),
             E::ResetNotConfirmed => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

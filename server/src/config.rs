@@ -51,6 +51,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// Twilio (`TWILIO_*`); `None`: SMS and calls go to the dev outbox.
     pub twilio: Option<TwilioConfig>,
+    /// `TWILIO_AUTH_TOKEN`: Twilio signs its webhooks with it (also with an API key).
+    pub twilio_auth_token: Option<String>,
     /// `SMS_MAX_PER_NUMBER_PER_DAY` (5), `SMS_MAX_PER_ADDRESS_PER_DAY` (10), `SMS_MAX_PER_HOUR`
     /// (100), `TWILIO_ALLOWED_COUNTRIES` (`JP`).
     pub sms: SmsLimits,
@@ -190,6 +192,7 @@ impl Config {
             max_tickets_per_day: number("MAX_TICKETS_PER_DAY", 9_999, 0)?,
             trusted_proxies: parse_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES").as_deref())?,
             twilio: twilio(&get)?,
+            twilio_auth_token: get("TWILIO_AUTH_TOKEN"),
             sms: SmsLimits {
                 per_number_per_day: number("SMS_MAX_PER_NUMBER_PER_DAY", 5, 1)?,
                 per_address_per_day: number("SMS_MAX_PER_ADDRESS_PER_DAY", 10, 1)?,

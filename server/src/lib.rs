@@ -4,6 +4,7 @@ pub mod api;
 pub mod config;
 pub mod health;
 pub mod live;
+pub mod twilio;
 pub mod web;
 
 use app::{shell, App};
@@ -38,6 +39,8 @@ pub struct AppState {
     pub live: std::sync::Arc<live::LiveGate>,
     /// Where SMS and calls go: Twilio, or the dev outbox.
     pub notifier: std::sync::Arc<dyn Notifier>,
+    /// `TWILIO_AUTH_TOKEN`: what Twilio signs its webhooks with (none: every webhook is refused).
+    pub twilio_auth_token: Option<std::sync::Arc<str>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -76,7 +79,11 @@ impl AppState {
         let notifier: std::sync::Arc<dyn Notifier> = match &config.twilio {
             Some(twilio) => std::sync::Arc::new(TwilioNotifier {
                 client: TwilioClient::new(twilio.clone()),
-                status_callback: None,
+                // Twilio reaches us only at PUBLIC_URL
+                status_callback: config
+                    .public_url
+                    .as_ref()
+                    .map(|url| format!("{url}/twilio/status")),
             }),
             None => std::sync::Arc::new(DevOutbox {
                 store: store.clone(),
@@ -90,6 +97,7 @@ impl AppState {
             session_hours: config.session_hours,
             live: live::LiveGate::new(config.live),
             notifier,
+            twilio_auth_token: config.twilio_auth_token.as_deref().map(Into::into),
         })
     }
 }
@@ -124,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         ))));
     let router = Router::new()
         .merge(api::routes())
+        .merge(twilio::routes())
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/t/{token}/qr.svg", axum::routing::get(api::ticket_qr))
         .route("/lang/{code}", axum::routing::get(web::choose_language))

@@ -129,6 +129,8 @@ pub enum ServiceError {
     Sms(phones::SmsRefused),
     #[error("the verification link expired or was used")]
     LinkExpired,
+    #[error("the ticket has no verified phone")]
+    NoVerifiedPhone,
     #[error("a call needs the counter to call to")]
     CounterMissing,
     #[error("the reset was not confirmed (type {RESET_CONFIRMATION:?})")]

@@ -1,10 +1,11 @@
-//! Sending what the outbox holds: through Twilio, or — without Twilio credentials — into the dev
+//! Sending what the outbox holds (SMS and calls): through Twilio, or — without Twilio credentials — into the dev
 //! outbox the staff console shows, clearly marked as not sent. Every server process works the
 //! outbox off; Twilio down or slow never slows the queue, which only writes the job.
 
 use super::WaitingRoom;
-use crate::phone::PhoneNumber;
-use crate::store::{DevMessage, OutboxJob, Store};
+use crate::phone::{ContactRecord, PhoneNumber};
+use crate::store::{DevMessage, LogUpdate, OutboxJob, Store};
+use crate::twilio::status::progress;
 use crate::twilio::{TwilioClient, TwilioError};
 use async_trait::async_trait;
 use std::collections::HashSet;
@@ -28,14 +29,18 @@ impl From<TwilioError> for NotifyError {
     }
 }
 
-/// Where SMS (and, later, calls) go.
+/// Where SMS and calls go.
 #[async_trait]
 pub trait Notifier: Send + Sync {
     /// Sends `body` to `to`; answers its id (Twilio's Sid).
     async fn send_sms(&self, to: &PhoneNumber, body: &str) -> Result<String, NotifyError>;
-    /// The id of `body` to `to` if an earlier attempt (of a process that stopped) already sent it.
+    /// Calls `to`; the call says `twiml` (`text`: the same words, for the dev outbox).
+    async fn call(&self, to: &PhoneNumber, twiml: &str, text: &str) -> Result<String, NotifyError>;
+    /// The id of `body` to `to` (of a call to `to`, for `kind` `call`) if an earlier attempt, of a
+    /// process that stopped, already made it.
     async fn already_sent(
         &self,
+        kind: &str,
         to: &PhoneNumber,
         body: &str,
     ) -> Result<Option<String>, NotifyError>;
@@ -59,11 +64,33 @@ impl Notifier for TwilioNotifier {
         Ok(sent.sid)
     }
 
+    async fn call(
+        &self,
+        to: &PhoneNumber,
+        twiml: &str,
+        _text: &str,
+    ) -> Result<String, NotifyError> {
+        let call = crate::twilio::Call {
+            to,
+            script: crate::twilio::CallScript::Twiml(twiml.to_owned()),
+            status_callback: self.status_callback.clone(),
+            timeout_s: 25,
+            detect_machine: false,
+        };
+        Ok(self.client.call(&call).await?.sid)
+    }
+
     async fn already_sent(
         &self,
+        kind: &str,
         to: &PhoneNumber,
         body: &str,
     ) -> Result<Option<String>, NotifyError> {
+        if kind == "call" {
+            // a call carries no text to tell it by: the latest call to this number
+            let calls = self.client.calls_to(to).await?;
+            return Ok(calls.into_iter().next().map(|c| c.sid));
+        }
         let sent = self.client.messages_to(to).await?;
         Ok(sent
             .into_iter()
@@ -84,24 +111,21 @@ pub struct DevOutbox {
 #[async_trait]
 impl Notifier for DevOutbox {
     async fn send_sms(&self, to: &PhoneNumber, body: &str) -> Result<String, NotifyError> {
-        let message = DevMessage {
-            at: jiff::Timestamp::now().as_millisecond().max(0) as u64,
-            to: to.to_string(),
-            body: body.to_owned(),
-            kind: "sms".to_owned(),
-        };
-        self.store
-            .add_dev_message(&message)
-            .await
-            .map_err(|e| NotifyError {
-                retryable: true,
-                message: e.to_string(),
-            })?;
-        Ok(format!("dev-{}", message.at))
+        self.keep("sms", to, body).await
+    }
+
+    async fn call(
+        &self,
+        to: &PhoneNumber,
+        _twiml: &str,
+        text: &str,
+    ) -> Result<String, NotifyError> {
+        self.keep("call", to, text).await
     }
 
     async fn already_sent(
         &self,
+        kind: &str,
         to: &PhoneNumber,
         body: &str,
     ) -> Result<Option<String>, NotifyError> {
@@ -111,12 +135,31 @@ impl Notifier for DevOutbox {
         })?;
         Ok(kept
             .into_iter()
-            .find(|m| m.to == to.as_str() && m.body == body)
+            .find(|m| m.kind == kind && m.to == to.as_str() && m.body == body)
             .map(|m| format!("dev-{}", m.at)))
     }
 
     fn sends(&self) -> bool {
         false
+    }
+}
+
+impl DevOutbox {
+    async fn keep(&self, kind: &str, to: &PhoneNumber, body: &str) -> Result<String, NotifyError> {
+        let message = DevMessage {
+            at: jiff::Timestamp::now().as_millisecond().max(0) as u64,
+            to: to.to_string(),
+            body: body.to_owned(),
+            kind: kind.to_owned(),
+        };
+        self.store
+            .add_dev_message(&message)
+            .await
+            .map_err(|e| NotifyError {
+                retryable: true,
+                message: e.to_string(),
+            })?;
+        Ok(format!("dev-{}", message.at))
     }
 }
 
@@ -176,8 +219,9 @@ impl WaitingRoom {
             let _ = self.store.ack_job(job).await;
             return;
         };
+        let kind = job.field("kind").unwrap_or("sms");
         if job.deliveries > 0 {
-            match notifier.already_sent(&to, body).await {
+            match notifier.already_sent(kind, &to, body).await {
                 Ok(Some(sid)) => {
                     tracing::info!(job = %job.id, %sid, "sent by an earlier attempt");
                     let _ = self.store.ack_job(job).await;
@@ -190,21 +234,62 @@ impl WaitingRoom {
                 }
             }
         }
-        match notifier.send_sms(&to, body).await {
+        let made = match (kind, job.field("twiml")) {
+            ("call", Some(twiml)) => notifier.call(&to, twiml, body).await,
+            _ => notifier.send_sms(&to, body).await,
+        };
+        match made {
             Ok(sid) => {
-                tracing::info!(job = %job.id, to = %to.masked(), %sid, sent = notifier.sends(), "SMS");
+                tracing::info!(job = %job.id, to = %to.masked(), %sid, %kind, sent = notifier.sends(), "sent");
                 if let Err(e) = self.store.ack_job(job).await {
                     tracing::warn!(job = %job.id, error = %e, "sent, not yet acknowledged");
                 }
+                if notifier.sends() {
+                    let now_ms = self.setup.calendar.now().now_ms;
+                    let record = ContactRecord {
+                        sid,
+                        kind: kind.to_owned(),
+                        to: to.masked(),
+                        status: "queued".to_owned(),
+                        progress: progress("queued"),
+                        created_at: now_ms,
+                        updated_at: now_ms,
+                        error_code: None,
+                        ticket: job.field("number").and_then(|n| n.parse().ok()),
+                    };
+                    if let Err(e) = self.store.log_contact(&record).await {
+                        tracing::warn!(error = %e, "a message or call made is missing from the log");
+                    }
+                }
             }
             Err(e) if e.retryable => {
-                tracing::warn!(job = %job.id, error = %e, "SMS not sent; will retry");
+                tracing::warn!(job = %job.id, %kind, error = %e, "not sent; will retry");
             }
             Err(e) => {
-                tracing::warn!(job = %job.id, to = %to.masked(), error = %e, "SMS refused; dropped");
+                tracing::warn!(job = %job.id, %kind, to = %to.masked(), error = %e, "refused; dropped");
                 let _ = self.store.ack_job(job).await;
             }
         }
+    }
+
+    /// A status callback of Twilio's for message or call `sid`: moves its log entry on, never
+    /// backwards; a Sid that is not ours is ignored.
+    pub async fn contact_status(
+        &self,
+        sid: &str,
+        status: &str,
+        error_code: Option<&str>,
+    ) -> Result<LogUpdate, super::ServiceError> {
+        let now_ms = self.setup.calendar.now().now_ms;
+        Ok(self
+            .store
+            .update_contact(sid, status, progress(status), now_ms, error_code)
+            .await?)
+    }
+
+    /// The day's SMS and calls, newest first.
+    pub async fn contact_log(&self) -> Result<Vec<ContactRecord>, super::ServiceError> {
+        Ok(self.store.contact_log().await?)
     }
 
     /// The dev outbox, newest first (empty when Twilio sends for real).

@@ -168,6 +168,37 @@ impl WaitingRoom {
     }
 }
 
+impl WaitingRoom {
+    /// Calls ticket `number`'s verified phone now (「電話で呼び出す」): `words` are what the call
+    /// says, in the ticket's language; it says them twice.
+    pub async fn call_out(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        words: impl FnOnce(&Ticket) -> String,
+    ) -> Result<(), ServiceError> {
+        let ticket = self
+            .ticket(queue, number)
+            .await?
+            .ok_or(ServiceError::TicketNotFound)?;
+        let text = words(&ticket);
+        let twiml = crate::twilio::twiml::response(&[crate::twilio::twiml::Verb::Say {
+            text: text.clone(),
+            language: ticket.lang.speech_code(),
+            times: 2,
+        }]);
+        self.store
+            .call_out(queue, number, &twiml, &text, self.setup.calendar.now())
+            .await
+            .map_err(|e| match e {
+                crate::store::StoreError::Refused(crate::store::Refusal::NoPhone) => {
+                    ServiceError::NoVerifiedPhone
+                }
+                other => other.into(),
+            })
+    }
+}
+
 /// The address a verification SMS carries.
 pub fn verify_link(base_url: &str, queue: &QueueId, link_token: &str) -> String {
     format!("{}/v/{queue}/{link_token}", base_url.trim_end_matches('/'))

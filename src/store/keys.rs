@@ -47,6 +47,11 @@ pub const KIOSKS: &str = "wr:{kiosks}:all";
 /// HASH kiosk id → when it was last seen (ms).
 pub const KIOSKS_SEEN: &str = "wr:{kiosks}:seen";
 
+/// The day's log of SMS and calls: HASH Sid → record (JSON), and ZSET Sid by when it was first
+/// logged (one hash tag, so one script keeps both).
+pub const CONTACTS: &str = "wr:{log}:entries";
+pub const CONTACTS_ORDER: &str = "wr:{log}:order";
+
 /// LIST of what would have been sent (JSON, newest first) while Twilio is not configured.
 pub const DEV_OUTBOX: &str = "wr:devoutbox";
 

@@ -4,6 +4,7 @@
 //! The scripts publish the change with the queue's new version in the same step, so no change
 //! is ever seen without its event.
 
+mod contacts;
 pub mod keys;
 mod kiosks;
 mod limits;
@@ -16,6 +17,7 @@ use crate::day::QueueDay;
 use crate::lang::Lang;
 use crate::queue::{Call, Channel, CounterId, Intake, QueueId, QueueSnapshot, Serving};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
+pub use contacts::LogUpdate;
 pub use keys::{QueueKeys, EVENTS_PATTERN};
 pub use limits::{LimitHit, Source, TakeLimits, Taker};
 pub use outbox::{DevMessage, OutboxJob};
@@ -43,6 +45,8 @@ pub enum Refusal {
     SmsLimit(u32),
     /// A verification link that expired, or was sent to a number the ticket no longer has.
     Expired,
+    /// The ticket has no verified phone.
+    NoPhone,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +96,7 @@ struct Scripts {
     reset: QueueScript,
     register_phone: QueueScript,
     verify_phone: QueueScript,
+    call_out: QueueScript,
 }
 
 impl Scripts {
@@ -121,6 +126,7 @@ impl Scripts {
                 include_str!("register_phone.lua"),
             ),
             verify_phone: QueueScript::new(&["LINK"], include_str!("verify_phone.lua")),
+            call_out: QueueScript::new(&["NUMBER", "TWIML", "TEXT"], include_str!("call_out.lua")),
         }
     }
 }
@@ -133,6 +139,7 @@ pub struct Store {
     conn: ConnectionManager,
     scripts: std::sync::Arc<Scripts>,
     limits: std::sync::Arc<limits::LimitScripts>,
+    log: std::sync::Arc<contacts::LogScript>,
     /// The day's cap of tickets per queue (0: none).
     max_tickets_per_day: u32,
 }
@@ -154,6 +161,7 @@ impl Store {
             conn,
             scripts: std::sync::Arc::new(Scripts::new()),
             limits: std::sync::Arc::new(limits::LimitScripts::new()),
+            log: std::sync::Arc::new(contacts::LogScript::new()),
             max_tickets_per_day: 0,
         })
     }
@@ -193,6 +201,7 @@ impl Store {
             "ok" => Ok(reply),
             "empty" => Err(StoreError::Refused(Refusal::Empty)),
             "expired" => Err(StoreError::Refused(Refusal::Expired)),
+            "no_phone" => Err(StoreError::Refused(Refusal::NoPhone)),
             "limit" => {
                 let max = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
                 Err(StoreError::Refused(Refusal::SmsLimit(max)))

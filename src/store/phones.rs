@@ -60,3 +60,28 @@ impl Store {
         TicketToken::parse(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 }
+
+impl Store {
+    /// Makes a call to ticket `number`'s verified phone due, saying `twiml` (`text` for the dev
+    /// outbox).
+    pub async fn call_out(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        twiml: &str,
+        text: &str,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.scripts.call_out.invoke(
+            queue,
+            at,
+            &[
+                ("NUMBER", &number.to_string()),
+                ("TWIML", twiml),
+                ("TEXT", text),
+            ],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+}

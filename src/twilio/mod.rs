@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod signature;
+pub mod status;
 pub mod twiml;
 
 pub use client::{Call, CallScript, Resource, TwilioClient, TwilioConfig, TwilioError};

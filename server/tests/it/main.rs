@@ -17,3 +17,4 @@ mod staff;
 mod transitions;
 mod twilio;
 mod twilio_standin;
+mod webhooks;

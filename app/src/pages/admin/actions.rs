@@ -61,3 +61,24 @@ pub async fn reset_day(queue: String, confirm: String) -> Result<(), AppError> {
     room.reset(&queue, &confirm).await?;
     Ok(())
 }
+
+/// Calls ticket `number`'s verified phone now, asking its holder to `counter`
+/// (「受付番号42番の方、2番窓口へお越しください」, in the ticket's language).
+#[server(endpoint = "admin/call_phone")]
+pub async fn call_phone(queue: String, number: u64, counter: String) -> Result<(), AppError> {
+    let room = crate::ssr::require_staff().await?;
+    let info = room.queue(&queue)?.clone();
+    let counter = room.counter(&counter)?;
+    room.call_out(&info.id, number, |ticket| {
+        let locale = crate::components::lang_menu::to_locale(ticket.lang);
+        let call = waitingroom::Call {
+            number,
+            counter,
+            at: 0,
+            recall: false,
+        };
+        crate::pages::display::announcement(locale, &info.label(number), &call)
+    })
+    .await?;
+    Ok(())
+}

@@ -3,8 +3,9 @@
 //! ticket it changed, so the tablet reads nothing per event, and reads its day again only after a
 //! gap in the events.
 
-use super::actions::{load_console, Act, CallNext, ResetDay, SetIntake};
+use super::actions::{load_console, Act, CallNext, CallPhone, ResetDay, SetIntake};
 use super::analytics::AnalyticsPanel;
+use super::contacts::ContactLog;
 use super::kiosks::KioskPanel;
 use super::outbox::DevOutbox;
 use crate::components::page::{failure, ErrorText};
@@ -16,7 +17,9 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use waitingroom::day::Console;
-use waitingroom::{Channel, CounterId, Intake, QueueInfo, TicketAction, TicketSummary};
+use waitingroom::{
+    Channel, CounterId, Intake, PhoneStatus, QueueInfo, TicketAction, TicketSummary,
+};
 
 /// How often the minutes waited are brought up to date.
 #[cfg(feature = "hydrate")]
@@ -81,6 +84,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
     let act_action = ServerAction::<Act>::new();
     let intake_action = ServerAction::<SetIntake>::new();
     let reset_action = ServerAction::<ResetDay>::new();
+    let call_phone_action = ServerAction::<CallPhone>::new();
     // the latest error of any action (from the page's address after a form post without
     // JavaScript); a lost session sends the tablet to the sign-in
     let posted_without_js = [
@@ -88,12 +92,14 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
         failure(act_action.value().get_untracked()),
         failure(intake_action.value().get_untracked()),
         failure(reset_action.value().get_untracked()),
+        failure(call_phone_action.value().get_untracked()),
     ];
     let (error, set_error) = signal(posted_without_js.into_iter().flatten().next());
     report_errors(call_next_action.value(), set_error);
     report_errors(act_action.value(), set_error);
     report_errors(intake_action.value(), set_error);
     report_errors(reset_action.value(), set_error);
+    report_errors(call_phone_action.value(), set_error);
     let signed_out = move || error.get() == Some(AppError::NotSignedIn);
 
     let go = move |queue: String, counter: String| {
@@ -200,6 +206,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                                             .into_iter()
                                             .map(|action| view! { <TicketButton form=act_action queue=info ticket=t.clone() action /> })
                                             .collect_view()}
+                                        <PhoneButton form=call_phone_action queue=info ticket=t.clone() counter=Signal::from(counter) />
                                     </td>
                                 </tr>
                             }
@@ -232,6 +239,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                                     <td class="row-actions">
                                         <TicketButton form=act_action queue=info ticket=t.clone() action=TicketAction::Call counter=Signal::from(counter) />
                                         <TicketButton form=act_action queue=info ticket=t.clone() action=TicketAction::Cancel />
+                                        <PhoneButton form=call_phone_action queue=info ticket=t.clone() counter=Signal::from(counter) />
                                     </td>
                                 </tr>
                             }
@@ -260,6 +268,8 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
             <KioskPanel />
 
             <DevOutbox />
+
+            <ContactLog />
 
             <section class="reset">
                 <h2>{t!(i18n, admin.reset_title)}</h2>
@@ -307,6 +317,29 @@ fn action_label(action: TicketAction, locale: Locale) -> &'static str {
         TicketAction::Cancel => td_string!(locale, admin.action.cancel),
         TicketAction::Requeue => td_string!(locale, admin.action.requeue),
     }
+}
+
+/// 「電話で呼び出す」: calls the ticket's verified phone now, to this tablet's counter.
+#[component]
+fn PhoneButton(
+    form: ServerAction<CallPhone>,
+    queue: StoredValue<QueueInfo>,
+    ticket: TicketSummary,
+    counter: Signal<CounterId>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    (ticket.phone_status == Some(PhoneStatus::Verified)).then(|| {
+        view! {
+            <ActionForm action=form>
+                <input type="hidden" name="queue" value=queue.with_value(|q| q.id.to_string()) />
+                <input type="hidden" name="number" value=ticket.number.to_string() />
+                <input type="hidden" name="counter" value=move || counter.get().to_string() />
+                <button type="submit" class="small-action phone" data-testid="call-phone">
+                    {t!(i18n, admin.call_phone)}
+                </button>
+            </ActionForm>
+        }
+    })
 }
 
 /// One button acting on one ticket, naming the revision the staff saw.

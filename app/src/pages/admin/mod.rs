@@ -6,11 +6,13 @@
 //! - `console`: the screen, kept live by the queue's events (no re-reads but after a gap);
 //! - `analytics`: the day's figures and the tickets-per-hour chart;
 //! - `kiosks`: make this device a kiosk, the list of kiosks and their revocation;
-//! - `outbox`: the dev outbox (what would have been sent without Twilio).
+//! - `outbox`: the dev outbox (what would have been sent without Twilio);
+//! - `contacts`: the day's SMS and calls with their latest status.
 
 mod actions;
 mod analytics;
 mod console;
+mod contacts;
 mod kiosks;
 pub mod login;
 mod outbox;

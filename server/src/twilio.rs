@@ -1,0 +1,96 @@
+//! Twilio's webhooks. Each checks `X-Twilio-Signature` against the URL Twilio called (built from
+//! `PUBLIC_URL`, else the request's host) and answers 403 when it fails, changing nothing; each is
+//! idempotent (a retried callback changes nothing twice) and answers at once.
+//!
+//! - `POST /twilio/status`: message and call status callbacks, into the day's SMS/call log.
+
+use crate::AppState;
+use axum::extract::{ConnectInfo, OriginalUri, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use std::net::SocketAddr;
+use waitingroom::services::RequestOrigin;
+use waitingroom::twilio::signature;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/twilio/status", post(status))
+}
+
+/// A webhook's form, its parameters in order (repeated keys kept), once its signature is valid.
+struct Signed(Vec<(String, String)>);
+
+fn signed(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Signed, Response> {
+    let refused = || (StatusCode::FORBIDDEN, "invalid Twilio signature").into_response();
+    let Some(token) = state.twilio_auth_token.as_deref() else {
+        tracing::warn!("a Twilio webhook arrived, but TWILIO_AUTH_TOKEN is not set: refused");
+        return Err(refused());
+    };
+    let named = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+    let base = state.room.base_url(&RequestOrigin {
+        host: named("host"),
+        peer: peer.ip(),
+        forwarded_proto: named("x-forwarded-proto"),
+    });
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("{base}{path}");
+    let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let given = named("x-twilio-signature").unwrap_or_default();
+    if signature::is_valid(token, &url, &params, given) {
+        Ok(Signed(params))
+    } else {
+        tracing::warn!(path = %uri.path(), peer = %peer.ip(), "a webhook with an invalid Twilio signature: refused");
+        Err(refused())
+    }
+}
+
+impl Signed {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `POST /twilio/status`: 204 once noted (or ignored: a Sid that is not ours), 400 without a Sid
+/// and status, 403 unsigned.
+async fn status(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = match signed(&state, &uri, peer, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let sid = form.get("MessageSid").or_else(|| form.get("CallSid"));
+    let status = form.get("MessageStatus").or_else(|| form.get("CallStatus"));
+    let (Some(sid), Some(status)) = (sid, status) else {
+        return (StatusCode::BAD_REQUEST, "a Sid and a status are required").into_response();
+    };
+    match state
+        .room
+        .contact_status(sid, status, form.get("ErrorCode"))
+        .await
+    {
+        Ok(update) => {
+            tracing::info!(%sid, %status, ?update, "Twilio status");
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "a Twilio status was not noted");
+            // Twilio retries a failed callback
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Twilio's webhooks: a forged or unsigned one is refused (403) and changes nothing; a signed one
+//! is noted once, never moving a message back; a malformed one is a 400; a Sid not ours, ignored.
+
+use crate::common::{client, config_with, eventually, spawn_app_with, TestApp, TestRedis};
+use crate::twilio_standin::{TwilioStandIn, ACCOUNT_SID};
+use serde_json::Value;
+use std::time::Duration;
+use waitingroom::twilio::signature::signature;
+
+const AUTH_TOKEN: &str = "test-auth-token-for-webhooks";
+
+/// Posts `params` to `path` as Twilio does: signed with `token` over the URL it calls.
+async fn callback(app: &TestApp, path: &str, params: &[(&str, &str)], token: Option<&str>) -> u16 {
+    let url = app.url(path);
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut request = reqwest::Client::new().post(&url).form(params);
+    if let Some(token) = token {
+        request = request.header("x-twilio-signature", signature(token, &url, &owned));
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+async fn log(app: &TestApp, staff: &reqwest::Client) -> Vec<Value> {
+    let (_, log) = app.post_form(staff, "/api/admin/contact_log", &[]).await;
+    log.as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn status_callbacks_must_be_signed_and_never_move_a_message_back() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let config = config_with(
+        &redis.url(),
+        &[
+            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+            ("TWILIO_FROM_NUMBER", "+15005550006"),
+            ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    let token = slip["ticket"]["token"].as_str().unwrap();
+    let (status, _) = app
+        .post_form(
+            &client(),
+            "/api/ticket/phone",
+            &[("token", token), ("phone", "090-1234-5678")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let logged = eventually(Duration::from_secs(10), || async {
+        log(&app, &staff).await.len() == 1
+    })
+    .await;
+    assert!(logged, "the SMS sent is in the log");
+    let entry = log(&app, &staff).await.remove(0);
+    assert_eq!(entry["status"], "queued");
+    assert_eq!(entry["to"], "090-****-5678", "masked");
+    assert_eq!(entry["ticket"], 1);
+    let sid = entry["sid"].as_str().unwrap().to_owned();
+    let status_of = || async { log(&app, &staff).await[0]["status"].clone() };
+
+    let delivered = [
+        ("MessageSid", sid.as_str()),
+        ("MessageStatus", "delivered"),
+        ("AccountSid", ACCOUNT_SID),
+    ];
+    assert_eq!(
+        callback(&app, "/twilio/status", &delivered, None).await,
+        403,
+        "unsigned"
+    );
+    assert_eq!(
+        callback(&app, "/twilio/status", &delivered, Some("not-the-token")).await,
+        403,
+        "forged"
+    );
+    assert_eq!(status_of().await, "queued", "nothing changed");
+
+    assert_eq!(
+        callback(&app, "/twilio/status", &delivered, Some(AUTH_TOKEN)).await,
+        204
+    );
+    assert_eq!(status_of().await, "delivered");
+    let late = [("MessageSid", sid.as_str()), ("MessageStatus", "sent")];
+    assert_eq!(
+        callback(&app, "/twilio/status", &late, Some(AUTH_TOKEN)).await,
+        204
+    );
+    assert_eq!(
+        status_of().await,
+        "delivered",
+        "a late 'sent' never overwrites 'delivered'"
+    );
+    assert_eq!(
+        callback(&app, "/twilio/status", &delivered, Some(AUTH_TOKEN)).await,
+        204,
+        "a retry"
+    );
+
+    let unknown = [
+        ("MessageSid", "SMffffffffffffffffffffffffffffffff"),
+        ("MessageStatus", "delivered"),
+    ];
+    assert_eq!(
+        callback(&app, "/twilio/status", &unknown, Some(AUTH_TOKEN)).await,
+        204
+    );
+    assert_eq!(log(&app, &staff).await.len(), 1, "not ours: ignored");
+    let malformed = [("MessageStatus", "delivered")];
+    assert_eq!(
+        callback(&app, "/twilio/status", &malformed, Some(AUTH_TOKEN)).await,
+        400
+    );
+}
+
+#[tokio::test]
+async fn without_an_auth_token_every_webhook_is_refused() {
+    let redis = TestRedis::start();
+    let app = spawn_app_with(config_with(&redis.url(), &[])).await;
+    let params = [("MessageSid", "SM0123"), ("MessageStatus", "delivered")];
+    assert_eq!(
+        callback(&app, "/twilio/status", &params, Some("")).await,
+        403
+    );
+    assert_eq!(
+        callback(&app, "/twilio/status", &params, Some("anything")).await,
+        403
+    );
+}
+
+#[tokio::test]
+async fn staff_call_a_verified_phone_and_see_the_call_progress() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let config = config_with(
+        &redis.url(),
+        &[
+            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+            ("TWILIO_FROM_NUMBER", "+15005550006"),
+            ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    let token = slip["ticket"]["token"].as_str().unwrap().to_owned();
+    app.issue("default").await; // ticket 2: no phone
+    let phone = client();
+    app.post_form(
+        &phone,
+        "/api/ticket/phone",
+        &[("token", &token), ("phone", "090-1234-5678")],
+    )
+    .await;
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            standin.creates().len() == 1
+        })
+        .await
+    );
+    let text = standin.creates()[0].value("Body").unwrap().to_owned();
+    let path = &text[text.find("/v/").unwrap()..];
+    let opened = phone
+        .get(app.url(path.split_whitespace().next().unwrap()))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(opened.status().is_redirection());
+
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let (status, body) = app
+        .post_form(
+            &staff,
+            "/api/admin/call_phone",
+            &[("queue", "default"), ("number", "2"), ("counter", "2")],
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (409, serde_json::json!({"error": "no_phone"})),
+        "ticket 2 has no phone"
+    );
+    let (status, _) = app
+        .post_form(
+            &staff,
+            "/api/admin/call_phone",
+            &[("queue", "default"), ("number", "1"), ("counter", "2")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let called = eventually(Duration::from_secs(10), || async {
+        standin.creates().len() == 2
+    })
+    .await;
+    assert!(called, "the call was placed");
+    let call = standin.creates().remove(1);
+    assert!(call.path.ends_with("/Calls.json"));
+    assert_eq!(call.value("To"), Some("+819012345678"));
+    assert_eq!(
+        call.value("Twiml"),
+        Some(
+            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say language="ja-JP" loop="2">受付番号1番の方、2番窓口へお越しください</Say></Response>"#
+        )
+    );
+
+    let logged = eventually(Duration::from_secs(5), || async {
+        log(&app, &staff).await.iter().any(|e| e["kind"] == "call")
+    })
+    .await;
+    assert!(logged, "the call is in the log");
+    let sid = log(&app, &staff)
+        .await
+        .iter()
+        .find(|e| e["kind"] == "call")
+        .unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let call_status = || async {
+        log(&app, &staff)
+            .await
+            .iter()
+            .find(|e| e["kind"] == "call")
+            .unwrap()["status"]
+            .clone()
+    };
+    for (status, expected) in [
+        ("ringing", "ringing"),
+        ("completed", "completed"),
+        ("ringing", "completed"),
+    ] {
+        let params = [("CallSid", sid.as_str()), ("CallStatus", status)];
+        assert_eq!(
+            callback(&app, "/twilio/status", &params, Some(AUTH_TOKEN)).await,
+            204
+        );
+        assert_eq!(call_status().await, expected, "after {status}");
+    }
+}

@@ -236,7 +236,12 @@ impl WaitingRoom {
         }
         let made = match (kind, job.field("twiml")) {
             ("call", Some(twiml)) => notifier.call(&to, twiml, body).await,
-            _ => notifier.send_sms(&to, body).await,
+            ("sms", _) => notifier.send_sms(&to, body).await,
+            (other, _) => {
+                tracing::error!(job = %job.id, kind = %other, "an outbox job of no known kind; dropped");
+                let _ = self.store.ack_job(job).await;
+                return;
+            }
         };
         match made {
             Ok(sid) => {

@@ -6,7 +6,7 @@
 use super::{random_token, ServiceError, WaitingRoom};
 use crate::phone::{BadPhone, PhoneNumber};
 use crate::queue::QueueId;
-use crate::store::{LimitHit, Registration, Source, TakeLimits, Taker};
+use crate::store::{Registration, Source, TakeLimits, Taker};
 use crate::ticket::{Ticket, TicketToken};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -93,16 +93,16 @@ impl WaitingRoom {
                 per_client: 0,
                 active: 0,
             };
-            let refused = self.store.take_place(taker, limit, "sms", &[]).await;
-            if !matches!(refused, Ok(None)) {
-                self.give_back(&taken).await;
-                return match refused {
-                    Ok(Some(
-                        LimitHit::Source { .. } | LimitHit::Client { .. } | LimitHit::Active,
-                    )) => Err(ServiceError::Sms(SmsRefused::Limit)),
-                    Ok(None) => unreachable!("matched above"),
-                    Err(e) => Err(e.into()),
-                };
+            match self.store.take_place(taker, limit, "sms", &[]).await {
+                Ok(None) => {}
+                Ok(Some(_)) => {
+                    self.give_back(&taken).await;
+                    return Err(ServiceError::Sms(SmsRefused::Limit));
+                }
+                Err(e) => {
+                    self.give_back(&taken).await;
+                    return Err(e.into());
+                }
             }
             taken.push(taker);
         }

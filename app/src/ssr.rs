@@ -106,3 +106,13 @@ async fn peer() -> Result<std::net::IpAddr, AppError> {
 pub fn lang() -> Lang {
     crate::components::lang_menu::to_lang(leptos_i18n::locale::resolve_locale::<Locale>())
 }
+
+/// What calls and messages say, from the locale files, for the outbox's senders.
+pub struct LocaleTexts;
+
+impl waitingroom::services::notify::Texts for LocaleTexts {
+    fn turn_near(&self, lang: Lang, label: &str) -> String {
+        let locale = crate::components::lang_menu::to_locale(lang);
+        crate::i18n::td_string!(locale, phone.turn_near, label = label)
+    }
+}

@@ -296,7 +296,7 @@ test('a customer registers a phone on the ticket page and sees it verified live 
   const tablet = await app.chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const console_ = new ConsolePage(await tablet.newPage(), app.server.baseUrl);
   await console_.signIn(ADMIN_PASSWORD);
-  const message = console_.page.getByTestId('unsent-message').filter({ hasText: '+819012345678' }).first();
+  const message = console_.page.getByTestId('unsent-message').filter({ hasText: '+819012345678' }).filter({ hasText: '/v/default/' }).first();
   for (let i = 0; i < 20 && (await message.count()) === 0; i++) {
     await console_.page.getByTestId('dev-outbox').getByRole('button', { name: '更新' }).click();
     await new Promise((r) => setTimeout(r, 250));

@@ -44,6 +44,9 @@ pub struct Config {
     pub session_hours: u32,
     /// `MAX_TICKETS_PER_DAY` (default 9,999; 0 = no cap): tickets one queue issues in a day.
     pub max_tickets_per_day: u32,
+    /// `AUTODIAL_PLACES` (default 3; 0 = never): a verified phone is called once when its ticket
+    /// is this many places (people ahead) from its turn.
+    pub autodial_places: u32,
     /// `SESSION_MAX_DAYS` (default 7): how long a staff login lasts at most, active or not.
     pub session_max_days: u32,
     /// `TRUSTED_PROXIES` (default none): comma-separated addresses of reverse proxies whose
@@ -190,6 +193,7 @@ impl Config {
             session_hours: number("SESSION_HOURS", 12, 1)?,
             session_max_days: number("SESSION_MAX_DAYS", 7, 1)?,
             max_tickets_per_day: number("MAX_TICKETS_PER_DAY", 9_999, 0)?,
+            autodial_places: number("AUTODIAL_PLACES", 3, 0)?,
             trusted_proxies: parse_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES").as_deref())?,
             twilio: twilio(&get)?,
             twilio_auth_token: get("TWILIO_AUTH_TOKEN"),

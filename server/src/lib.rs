@@ -53,8 +53,9 @@ impl AppState {
     /// Prepares the state; Redis is connected lazily, so this works while Redis is down.
     /// Must run inside the tokio runtime (it starts the live event subscriber).
     pub fn new(config: &Config, addr: SocketAddr) -> Result<Self, BadRedisUrl> {
-        let store =
-            Store::open(&config.redis_url)?.with_max_tickets_per_day(config.max_tickets_per_day);
+        let store = Store::open(&config.redis_url)?
+            .with_max_tickets_per_day(config.max_tickets_per_day)
+            .with_autodial_places(config.autodial_places);
         let hub = EventHub::start(store.clone());
         let sessions = RedisSessionStore::new(store.connection());
         let leptos = LeptosOptions::builder()
@@ -172,7 +173,8 @@ fn start_background(
         std::process::id(),
         &waitingroom::services::random_token().to_string()[..8]
     );
-    tokio::spawn(async move { outbox_room.work_outbox(notifier, consumer).await });
+    let texts = std::sync::Arc::new(app::ssr::LocaleTexts);
+    tokio::spawn(async move { outbox_room.work_outbox(notifier, texts, consumer).await });
     let password_room = room.clone();
     tokio::spawn(async move {
         // Redis may still be starting: try until the password is settled.

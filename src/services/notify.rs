@@ -3,6 +3,7 @@
 //! outbox off; Twilio down or slow never slows the queue, which only writes the job.
 
 use super::WaitingRoom;
+use crate::lang::Lang;
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::store::{DevMessage, LogUpdate, OutboxJob, Store};
 use crate::twilio::status::progress;
@@ -46,6 +47,13 @@ pub trait Notifier: Send + Sync {
     ) -> Result<Option<String>, NotifyError>;
     /// `true`: messages really leave (Twilio); `false`: the dev outbox.
     fn sends(&self) -> bool;
+}
+
+/// What calls and messages say, in a ticket's language (the words live in the app's locale
+/// files, so the app provides them).
+pub trait Texts: Send + Sync {
+    /// The automatic call when the turn is near: 「受付番号42番の方、まもなく順番です。…」
+    fn turn_near(&self, lang: Lang, label: &str) -> String;
 }
 
 /// Twilio, with the status callback URL its messages report to.
@@ -173,7 +181,12 @@ const ENSURE_EVERY: u32 = 50;
 
 impl WaitingRoom {
     /// Works the outbox off, as `consumer` (one name per server process), forever.
-    pub async fn work_outbox(&self, notifier: Arc<dyn Notifier>, consumer: String) {
+    pub async fn work_outbox(
+        &self,
+        notifier: Arc<dyn Notifier>,
+        texts: Arc<dyn Texts>,
+        consumer: String,
+    ) {
         let mut ready: HashSet<crate::queue::QueueId> = HashSet::new();
         let mut round: u32 = 0;
         loop {
@@ -196,7 +209,7 @@ impl WaitingRoom {
                 match (stale, fresh) {
                     (Ok(stale), Ok(fresh)) => {
                         for job in stale.into_iter().chain(fresh) {
-                            self.perform(notifier.as_ref(), &job).await;
+                            self.perform(notifier.as_ref(), texts.as_ref(), &job).await;
                         }
                     }
                     _ => {
@@ -210,7 +223,7 @@ impl WaitingRoom {
 
     /// Sends one job and acknowledges it, unless a retry may succeed. A job handed out before is
     /// first looked up: if that attempt reached Twilio, it is not sent again.
-    async fn perform(&self, notifier: &dyn Notifier, job: &OutboxJob) {
+    async fn perform(&self, notifier: &dyn Notifier, texts: &dyn Texts, job: &OutboxJob) {
         let (Some(to), Some(body)) = (
             job.field("to").and_then(|t| PhoneNumber::parse(t).ok()),
             job.field("body"),
@@ -220,6 +233,34 @@ impl WaitingRoom {
             return;
         };
         let kind = job.field("kind").unwrap_or("sms");
+        // the automatic call says its words in the ticket's language, written now
+        let (kind, spoken) = match kind {
+            "autodial" => {
+                let lang = job.field("lang").and_then(Lang::parse).unwrap_or_default();
+                let label = self
+                    .setup
+                    .queues
+                    .iter()
+                    .find(|q| q.id == job.queue)
+                    .map(|q| {
+                        q.label(
+                            job.field("number")
+                                .and_then(|n| n.parse().ok())
+                                .unwrap_or(0),
+                        )
+                    })
+                    .unwrap_or_default();
+                let words = texts.turn_near(lang, &label);
+                let twiml = crate::twilio::twiml::response(&[crate::twilio::twiml::Verb::Say {
+                    text: words.clone(),
+                    language: lang.speech_code(),
+                    times: 2,
+                }]);
+                ("call", Some((twiml, words)))
+            }
+            other => (other, None),
+        };
+        let body = spoken.as_ref().map_or(body, |(_, words)| words.as_str());
         if job.deliveries > 0 {
             match notifier.already_sent(kind, &to, body).await {
                 Ok(Some(sid)) => {
@@ -234,7 +275,11 @@ impl WaitingRoom {
                 }
             }
         }
-        let made = match (kind, job.field("twiml")) {
+        let twiml = spoken
+            .as_ref()
+            .map(|(twiml, _)| twiml.as_str())
+            .or(job.field("twiml"));
+        let made = match (kind, twiml) {
             ("call", Some(twiml)) => notifier.call(&to, twiml, body).await,
             ("sms", _) => notifier.send_sms(&to, body).await,
             (other, _) => {

@@ -24,5 +24,6 @@ elseif ACTION == 'requeue' and (s == 'called' or s == 'no_show') then
 else
   return {'conflict', s}
 end
+autodial_due()
 extend_day()
 return {'ok', version}

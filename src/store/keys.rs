@@ -68,7 +68,7 @@ pub fn session(id: &impl std::fmt::Display) -> String {
 /// The keys of one queue's day that every queue script receives, in `KEYS` order, each with
 /// the Lua name the scripts know it by. The scripts' prelude is generated from this list, so the
 /// order is written down once.
-pub(crate) const SCRIPT_KEYS: [(&str, &str); 13] = [
+pub(crate) const SCRIPT_KEYS: [(&str, &str); 14] = [
     ("SEQ", "seq"),
     ("WAITING", "waiting"),
     ("TICKETS", "tickets"),
@@ -82,6 +82,7 @@ pub(crate) const SCRIPT_KEYS: [(&str, &str); 13] = [
     ("DAY", "day"),
     ("VERIFY", "verify"),
     ("OUTBOX", "outbox"),
+    ("DIALED", "dialed"),
 ];
 
 /// The Redis keys of one queue.

@@ -142,6 +142,8 @@ pub struct Store {
     log: std::sync::Arc<contacts::LogScript>,
     /// The day's cap of tickets per queue (0: none).
     max_tickets_per_day: u32,
+    /// How many places ahead a verified phone gets its automatic call (0: never).
+    autodial_places: u32,
 }
 
 impl Store {
@@ -163,6 +165,7 @@ impl Store {
             limits: std::sync::Arc::new(limits::LimitScripts::new()),
             log: std::sync::Arc::new(contacts::LogScript::new()),
             max_tickets_per_day: 0,
+            autodial_places: 0,
         })
     }
 
@@ -170,6 +173,24 @@ impl Store {
     pub fn with_max_tickets_per_day(mut self, max: u32) -> Self {
         self.max_tickets_per_day = max;
         self
+    }
+
+    /// Calls a verified phone once its ticket is this many places from its turn
+    /// (`AUTODIAL_PLACES`; 0: never).
+    pub fn with_autodial_places(mut self, places: u32) -> Self {
+        self.autodial_places = places;
+        self
+    }
+
+    /// The invocation of a queue script, with what every one of them gets.
+    fn invoke<'a>(
+        &self,
+        script: &'a QueueScript,
+        queue: &QueueId,
+        at: Moment,
+        args: &[(&str, &str)],
+    ) -> ScriptInvocation<'a> {
+        script.invoke(queue, at, self.autodial_places, args)
     }
 
     /// The client, for the pub/sub connection of the event hub.
@@ -238,7 +259,8 @@ impl Store {
         prefix: &str,
         at: Moment,
     ) -> Result<IssuedTicket, StoreError> {
-        let invocation = self.scripts.issue.invoke(
+        let invocation = self.invoke(
+            &self.scripts.issue,
             queue,
             at,
             &[
@@ -273,10 +295,12 @@ impl Store {
         counter: &CounterId,
         at: Moment,
     ) -> Result<(u64, u64), StoreError> {
-        let invocation = self
-            .scripts
-            .call_next
-            .invoke(queue, at, &[("COUNTER", counter.as_str())]);
+        let invocation = self.invoke(
+            &self.scripts.call_next,
+            queue,
+            at,
+            &[("COUNTER", counter.as_str())],
+        );
         let reply = self.run(invocation).await?;
         Ok((int_at(&reply, 1)?, int_at(&reply, 2)?))
     }
@@ -294,7 +318,8 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let number = number.to_string();
         let seen_rev = seen_rev.map(|r| r.to_string()).unwrap_or_default();
-        let invocation = self.scripts.act.invoke(
+        let invocation = self.invoke(
+            &self.scripts.act,
             queue,
             at,
             &[
@@ -317,10 +342,12 @@ impl Store {
         intake: Intake,
         at: Moment,
     ) -> Result<u64, StoreError> {
-        let invocation =
-            self.scripts
-                .set_intake
-                .invoke(queue, at, &[("INTAKE_STATE", intake.as_str())]);
+        let invocation = self.invoke(
+            &self.scripts.set_intake,
+            queue,
+            at,
+            &[("INTAKE_STATE", intake.as_str())],
+        );
         let reply = self.run(invocation).await?;
         int_at(&reply, 1)
     }
@@ -335,10 +362,12 @@ impl Store {
         at: Moment,
     ) -> Result<bool, StoreError> {
         let mode = if force { "force" } else { "" };
-        let invocation =
-            self.scripts
-                .reset
-                .invoke(queue, at, &[("BUSINESS_DAY", day), ("MODE", mode)]);
+        let invocation = self.invoke(
+            &self.scripts.reset,
+            queue,
+            at,
+            &[("BUSINESS_DAY", day), ("MODE", mode)],
+        );
         let mut conn = self.conn.clone();
         let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
         Ok(reply.first().map(as_string).transpose()?.as_deref() == Some("ok"))

@@ -27,7 +27,8 @@ impl Store {
         registration: &Registration<'_>,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.scripts.register_phone.invoke(
+        let invocation = self.invoke(
+            &self.scripts.register_phone,
             queue,
             at,
             &[
@@ -51,10 +52,12 @@ impl Store {
         link_token: &str,
         at: Moment,
     ) -> Result<TicketToken, StoreError> {
-        let invocation = self
-            .scripts
-            .verify_phone
-            .invoke(queue, at, &[("LINK", link_token)]);
+        let invocation = self.invoke(
+            &self.scripts.verify_phone,
+            queue,
+            at,
+            &[("LINK", link_token)],
+        );
         let reply = self.run(invocation).await?;
         let raw = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
         TicketToken::parse(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -72,7 +75,8 @@ impl Store {
         text: &str,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.scripts.call_out.invoke(
+        let invocation = self.invoke(
+            &self.scripts.call_out,
             queue,
             at,
             &[

@@ -22,7 +22,7 @@ end
 
 -- The day's keys (tickets and everything personal) expire a while after the day closes.
 local function extend_day()
-  for _, key in ipairs({SEQ, WAITING, TICKETS, TOKENS, SERVING, RECENT, SERVICE_MS, AVG_SERVICE, VERIFY, OUTBOX}) do
+  for _, key in ipairs({SEQ, WAITING, TICKETS, TOKENS, SERVING, RECENT, SERVICE_MS, AVG_SERVICE, VERIFY, OUTBOX, DIALED}) do
     redis.call('EXPIREAT', key, EXPIRE_AT)
   end
 end
@@ -90,4 +90,19 @@ local function call_to_counter(t, counter, recall)
   redis.call('LPUSH', RECENT, cjson.encode({number = t.number, counter = counter, at = NOW, recall = recall}))
   redis.call('LTRIM', RECENT, 0, RECENT_CALLS - 1)
   return publish({change = 'called', number = t.number, counter = counter, at = NOW, recall = recall}, t)
+end
+
+-- Auto-dial: every ticket with a verified phone that is now at most AUTODIAL places from its turn
+-- (people ahead) gets one call, made due in the outbox. DIALED remembers who had theirs, so it is
+-- exactly one per ticket however many changes (and server processes) follow. AUTODIAL 0: never.
+local function autodial_due()
+  if AUTODIAL <= 0 then return end
+  for _, number in ipairs(redis.call('LRANGE', WAITING, 0, AUTODIAL)) do
+    local t = read_ticket(number)
+    if t and t.phone_status == 'verified' and t.phone
+        and redis.call('HSETNX', DIALED, number, NOW) == 1 then
+      redis.call('XADD', OUTBOX, 'MAXLEN', '~', 10000, '*', 'kind', 'autodial', 'number', number,
+        'to', t.phone, 'lang', t.lang or 'ja', 'body', '', 'at', NOW)
+    end
+  end
 end

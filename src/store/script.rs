@@ -10,13 +10,15 @@ use super::Moment;
 use crate::queue::QueueId;
 use redis::{Script, ScriptInvocation};
 
-/// The arguments every queue script gets first: the queue id, its events channel, now (ms) and
-/// when the day's keys expire (Unix seconds). `true`: the script reads it as a number.
-const COMMON_ARGS: [(&str, bool); 4] = [
+/// The arguments every queue script gets first: the queue id, its events channel, now (ms), when
+/// the day's keys expire (Unix seconds) and how many places ahead a verified phone is called
+/// (0: never). `true`: the script reads it as a number.
+const COMMON_ARGS: [(&str, bool); 5] = [
     ("Q", false),
     ("EVENTS", false),
     ("NOW", true),
     ("EXPIRE_AT", true),
+    ("AUTODIAL", true),
 ];
 
 pub(crate) struct QueueScript {
@@ -46,6 +48,7 @@ impl QueueScript {
         &self,
         queue: &QueueId,
         at: Moment,
+        autodial_places: u32,
         args: &[(&str, &str)],
     ) -> ScriptInvocation<'_> {
         let names: Vec<&str> = args.iter().map(|(name, _)| *name).collect();
@@ -59,7 +62,8 @@ impl QueueScript {
             .arg(queue.as_str())
             .arg(keys.events())
             .arg(at.now_ms)
-            .arg(at.expire_at);
+            .arg(at.expire_at)
+            .arg(autodial_places);
         for (_, value) in args {
             invocation.arg(*value);
         }
@@ -109,7 +113,7 @@ mod tests {
         assert!(h.starts_with("local SEQ, WAITING, TICKETS,"), "{h}");
         assert!(h.contains("= KEYS[1], KEYS[2], KEYS[3],"), "{h}");
         assert!(h.ends_with(
-            "local Q, EVENTS, NOW, EXPIRE_AT, COUNTER = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]"
+            "local Q, EVENTS, NOW, EXPIRE_AT, AUTODIAL, COUNTER = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]"
         ), "{h}");
     }
 }

@@ -13,5 +13,6 @@ if t.phone_status ~= 'verified' then
   t.phone_status = 'verified'
   write_ticket(t)
   publish({change = 'phone', number = t.number}, t)
+  autodial_due()
 end
 return {'ok', t.token}

@@ -18,6 +18,8 @@ fn with_twilio(
         ("TWILIO_AUTH_TOKEN", "test-auth-token"),
         ("TWILIO_FROM_NUMBER", "+15005550006"),
         ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
+        // these tests are about texts: no automatic calls (tested in it/webhooks.rs)
+        ("AUTODIAL_PLACES", "0"),
     ];
     vars.extend_from_slice(extra);
     config_with(&redis.url(), &vars)

@@ -146,6 +146,8 @@ async fn staff_call_a_verified_phone_and_see_the_call_progress() {
             ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
             ("TWILIO_FROM_NUMBER", "+15005550006"),
             ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
+            // (ticket 1 is first in line: no automatic call here, only the staff's)
+            ("AUTODIAL_PLACES", "0"),
         ],
     );
     let app = spawn_app_with(config).await;
@@ -245,4 +247,101 @@ async fn staff_call_a_verified_phone_and_see_the_call_progress() {
         );
         assert_eq!(call_status().await, expected, "after {status}");
     }
+}
+
+/// Issues `n` tickets and verifies a phone for the last one; answers its number.
+async fn last_ticket_with_a_verified_phone(
+    app: &TestApp,
+    standin: &TwilioStandIn,
+    n: usize,
+) -> u64 {
+    let mut last = Value::Null;
+    for _ in 0..n {
+        last = app.issue("default").await.json().await.unwrap();
+    }
+    let token = last["ticket"]["token"].as_str().unwrap().to_owned();
+    let phone = client();
+    app.post_form(
+        &phone,
+        "/api/ticket/phone",
+        &[("token", &token), ("phone", "090-1234-5678")],
+    )
+    .await;
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            !standin.creates().is_empty()
+        })
+        .await
+    );
+    let text = standin.creates()[0].value("Body").unwrap().to_owned();
+    let path = text[text.find("/v/").unwrap()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let opened = phone
+        .get(app.url(&path))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(opened.status().is_redirection());
+    last["ticket"]["number"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_verified_phone_gets_exactly_one_automatic_call_three_places_before_its_turn() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let twilio = [
+        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+        ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+        ("TWILIO_FROM_NUMBER", "+15005550006"),
+        ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
+    ];
+    // two server processes on one Redis, both calling next at once
+    let a = spawn_app_with(config_with(&redis.url(), &twilio)).await;
+    let b = spawn_app_with(config_with(&redis.url(), &twilio)).await;
+    let number = last_ticket_with_a_verified_phone(&a, &standin, 6).await;
+    assert_eq!(number, 6);
+    let calls = || {
+        standin
+            .creates()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/Calls.json"))
+            .collect::<Vec<_>>()
+    };
+    let call_next = |app: &TestApp, counter: &'static str| {
+        let request = app
+            .http
+            .post(app.url("/api/v1/queues/default/call-next"))
+            .bearer_auth(crate::common::STAFF_API_TOKEN)
+            .json(&serde_json::json!({ "counter": counter }));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // 5 ahead, then 3 (two called): the call is due once, whoever moved the line
+    assert_eq!(call_next(&a, "1").await, 200);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(calls().is_empty(), "4 ahead: not yet");
+    let (x, y) = tokio::join!(call_next(&a, "1"), call_next(&b, "2"));
+    assert_eq!((x, y), (200, 200));
+    assert!(
+        eventually(Duration::from_secs(10), || async { calls().len() == 1 }).await,
+        "called"
+    );
+    let (x, y) = tokio::join!(call_next(&a, "1"), call_next(&b, "2"));
+    assert_eq!((x, y), (200, 200));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let calls = calls();
+    assert_eq!(calls.len(), 1, "exactly one call per ticket");
+    assert_eq!(calls[0].value("To"), Some("+819012345678"));
+    let twiml = calls[0].value("Twiml").unwrap();
+    assert!(
+        twiml.contains(r#"<Say language="ja-JP" loop="2">"#),
+        "{twiml}"
+    );
+    assert!(
+        twiml.contains("受付番号6番の方、まもなく順番です"),
+        "{twiml}"
+    );
 }

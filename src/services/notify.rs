@@ -19,6 +19,8 @@ use std::time::Duration;
 pub struct NotifyError {
     pub retryable: bool,
     pub message: String,
+    /// Twilio's error code (21211 invalid number, 21610 replied STOP, ...).
+    pub code: Option<u32>,
 }
 
 impl From<TwilioError> for NotifyError {
@@ -26,6 +28,21 @@ impl From<TwilioError> for NotifyError {
         Self {
             retryable: e.is_retryable(),
             message: e.to_string(),
+            code: match e {
+                TwilioError::Api { code, .. } => code,
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Redis failing: a later attempt may succeed.
+impl From<crate::store::StoreError> for NotifyError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self {
+            retryable: true,
+            message: e.to_string(),
+            code: None,
         }
     }
 }
@@ -137,10 +154,7 @@ impl Notifier for DevOutbox {
         to: &PhoneNumber,
         body: &str,
     ) -> Result<Option<String>, NotifyError> {
-        let kept = self.store.dev_messages().await.map_err(|e| NotifyError {
-            retryable: true,
-            message: e.to_string(),
-        })?;
+        let kept = self.store.dev_messages().await?;
         Ok(kept
             .into_iter()
             .find(|m| m.kind == kind && m.to == to.as_str() && m.body == body)
@@ -160,13 +174,7 @@ impl DevOutbox {
             body: body.to_owned(),
             kind: kind.to_owned(),
         };
-        self.store
-            .add_dev_message(&message)
-            .await
-            .map_err(|e| NotifyError {
-                retryable: true,
-                message: e.to_string(),
-            })?;
+        self.store.add_dev_message(&message).await?;
         Ok(format!("dev-{}", message.at))
     }
 }
@@ -295,21 +303,7 @@ impl WaitingRoom {
                     tracing::warn!(job = %job.id, error = %e, "sent, not yet acknowledged");
                 }
                 if notifier.sends() {
-                    let now_ms = self.setup.calendar.now().now_ms;
-                    let record = ContactRecord {
-                        sid,
-                        kind: kind.to_owned(),
-                        to: to.masked(),
-                        status: "queued".to_owned(),
-                        progress: progress("queued"),
-                        created_at: now_ms,
-                        updated_at: now_ms,
-                        error_code: None,
-                        ticket: job.field("number").and_then(|n| n.parse().ok()),
-                    };
-                    if let Err(e) = self.store.log_contact(&record).await {
-                        tracing::warn!(error = %e, "a message or call made is missing from the log");
-                    }
+                    self.note_contact(job, kind, &to, sid, "queued", None).await;
                 }
             }
             Err(e) if e.retryable => {
@@ -318,7 +312,39 @@ impl WaitingRoom {
             Err(e) => {
                 tracing::warn!(job = %job.id, %kind, to = %to.masked(), error = %e, "refused; dropped");
                 let _ = self.store.ack_job(job).await;
+                // the console's log shows what Twilio refused, and why
+                let code = e.code.map(|c| c.to_string());
+                let id = format!("job-{}", job.id);
+                self.note_contact(job, kind, &to, id, "failed", code.as_deref())
+                    .await;
             }
+        }
+    }
+
+    /// Writes what became of a job into the day's log.
+    async fn note_contact(
+        &self,
+        job: &OutboxJob,
+        kind: &str,
+        to: &PhoneNumber,
+        sid: String,
+        status: &str,
+        error_code: Option<&str>,
+    ) {
+        let now_ms = self.setup.calendar.now().now_ms;
+        let record = ContactRecord {
+            sid,
+            kind: kind.to_owned(),
+            to: to.masked(),
+            status: status.to_owned(),
+            progress: progress(status),
+            created_at: now_ms,
+            updated_at: now_ms,
+            error_code: error_code.map(str::to_owned),
+            ticket: job.field("number").and_then(|n| n.parse().ok()),
+        };
+        if let Err(e) = self.store.log_contact(&record).await {
+            tracing::warn!(error = %e, "a message or call is missing from the log");
         }
     }
 

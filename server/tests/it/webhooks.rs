@@ -345,3 +345,46 @@ async fn a_verified_phone_gets_exactly_one_automatic_call_three_places_before_it
         "{twiml}"
     );
 }
+
+#[tokio::test]
+async fn a_text_twilio_refuses_shows_in_the_log_as_failed_and_is_not_retried() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let config = config_with(
+        &redis.url(),
+        &[
+            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+            ("TWILIO_FROM_NUMBER", "+15005550006"),
+            ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    // Twilio refuses the number (21211: not a valid phone number)
+    standin.fail_next(&[crate::twilio_standin::Fault::Refuse(400, 21211)]);
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    let token = slip["ticket"]["token"].as_str().unwrap();
+    let (status, _) = app
+        .post_form(
+            &client(),
+            "/api/ticket/phone",
+            &[("token", token), ("phone", "090-1234-5678")],
+        )
+        .await;
+    assert_eq!(status, 200, "the queue does not wait for Twilio");
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let failed = eventually(Duration::from_secs(10), || async {
+        log(&app, &staff)
+            .await
+            .first()
+            .is_some_and(|e| e["status"] == "failed")
+    })
+    .await;
+    assert!(failed, "the refusal shows in the console's log");
+    let entry = log(&app, &staff).await.remove(0);
+    assert_eq!(entry["error_code"], "21211");
+    assert_eq!(entry["to"], "090-****-5678");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(standin.creates().len(), 1, "a refusal is not retried");
+}

@@ -10,6 +10,7 @@ pub mod kiosk;
 pub mod lang;
 pub mod phone;
 pub mod queue;
+pub mod secret;
 pub mod ticket;
 
 #[cfg(feature = "server")]

@@ -140,13 +140,11 @@ fn staff_token(state: &AppState, headers: &HeaderMap) -> Option<bool> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     Some(match &state.staff_api_token {
-        Some(expected) => constant_time_eq(given.as_bytes(), expected.as_bytes()),
+        Some(expected) => {
+            waitingroom::secret::constant_time_eq(given.as_bytes(), expected.as_bytes())
+        }
         None => false,
     })
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// `GET /api/v1/queues/{queue}`: version, the waiting numbers in order, now serving per counter.

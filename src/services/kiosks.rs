@@ -20,11 +20,6 @@ fn sha256_hex(secret: &str) -> String {
         .collect()
 }
 
-/// Equal in time whatever the inputs' first difference.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A kiosk that showed its credential.
 #[derive(Clone, Debug)]
 pub struct KioskDevice {
@@ -69,7 +64,7 @@ impl WaitingRoom {
             .kiosk_secret_sha256(credential.id())
             .await?
             .ok_or(ServiceError::NotAKiosk)?;
-        if !same(
+        if !crate::secret::constant_time_eq(
             stored.as_bytes(),
             sha256_hex(credential.secret()).as_bytes(),
         ) {

@@ -25,7 +25,7 @@ pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> St
 /// its default port added or removed.
 pub fn is_valid(auth_token: &str, url: &str, params: &[(String, String)], given: &str) -> bool {
     url_variants(url).iter().any(|u| {
-        same(
+        crate::secret::constant_time_eq(
             signature(auth_token, u, params).as_bytes(),
             given.as_bytes(),
         )
@@ -51,10 +51,6 @@ fn url_variants(url: &str) -> Vec<String> {
     };
     variants.push(format!("{scheme}://{toggled}{path}"));
     variants
-}
-
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

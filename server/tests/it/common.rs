@@ -101,6 +101,25 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    fn new(
+        addr: SocketAddr,
+        password: String,
+        stop: Option<oneshot::Sender<()>>,
+        process: Option<Child>,
+    ) -> Self {
+        Self {
+            addr,
+            http: reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+                .unwrap(),
+            password,
+            kiosk: tokio::sync::OnceCell::new(),
+            stop,
+            process,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
@@ -289,17 +308,8 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     tokio::spawn(server.run(async {
         let _ = stopped.await;
     }));
-    let app = TestApp {
-        addr,
-        http: reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .unwrap(),
-        password: config.admin_password.clone().unwrap_or_default(),
-        kiosk: tokio::sync::OnceCell::new(),
-        stop: Some(stop),
-        process: None,
-    };
+    let password = config.admin_password.clone().unwrap_or_default();
+    let app = TestApp::new(addr, password, Some(stop), None);
     settle(&app).await;
     app
 }
@@ -344,17 +354,7 @@ pub async fn spawn_app_process(redis: &TestRedis, extra: &[(&str, &str)]) -> Tes
         .expect("the server says where it serves")
         .parse()
         .unwrap();
-    let app = TestApp {
-        addr,
-        http: reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .unwrap(),
-        password: ADMIN_PASSWORD.to_owned(),
-        kiosk: tokio::sync::OnceCell::new(),
-        stop: None,
-        process: Some(process),
-    };
+    let app = TestApp::new(addr, ADMIN_PASSWORD.to_owned(), None, Some(process));
     settle(&app).await;
     app
 }

@@ -4,25 +4,14 @@
 use crate::common::{
     client, client_at, config_with, eventually, spawn_app_with, TestApp, TestRedis,
 };
-use crate::twilio_standin::{TwilioStandIn, ACCOUNT_SID};
+use crate::twilio_standin::TwilioStandIn;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn with_twilio(
-    redis: &TestRedis,
-    standin: &TwilioStandIn,
-    extra: &[(&str, &str)],
-) -> server::Config {
-    let mut vars = vec![
-        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
-        ("TWILIO_AUTH_TOKEN", "test-auth-token"),
-        ("TWILIO_FROM_NUMBER", "+15005550006"),
-        ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
-        // these tests are about texts: no automatic calls (tested in it/webhooks.rs)
-        ("AUTODIAL_PLACES", "0"),
-    ];
-    vars.extend_from_slice(extra);
-    config_with(&redis.url(), &vars)
+/// An app sending through `standin`; these tests are about texts: no automatic calls (those are
+/// tested in it/webhooks.rs).
+fn with_twilio(redis: &TestRedis, standin: &TwilioStandIn) -> server::Config {
+    standin.config(redis, &[("AUTODIAL_PLACES", "0")])
 }
 
 async fn ticket_token(app: &TestApp) -> String {
@@ -61,11 +50,21 @@ fn link_path(body: &str) -> String {
     body[start..].split_whitespace().next().unwrap().to_owned()
 }
 
+/// Opens the verification link in SMS `body` as the phone's browser does (it asks for a page).
+pub async fn open_link(app: &TestApp, phone: &reqwest::Client, body: &str) -> reqwest::Response {
+    phone
+        .get(app.url(&link_path(body)))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_phone_is_verified_by_the_link_twilio_texts_it() {
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
-    let app = spawn_app_with(with_twilio(&redis, &standin, &[])).await;
+    let app = spawn_app_with(with_twilio(&redis, &standin)).await;
     let token = ticket_token(&app).await;
     let (mut screen, _) =
         tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
@@ -105,20 +104,14 @@ async fn a_phone_is_verified_by_the_link_twilio_texts_it() {
         "no number in events"
     );
 
-    // opened in the phone's browser, which asks for a page
-    let opened = phone
-        .get(app.url(&path))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let opened = open_link(&app, &phone, text).await;
     assert!(opened.status().is_redirection(), "{}", opened.status());
     assert_eq!(opened.headers()["location"], format!("/t/{token}"));
     assert_eq!(phone_status(&app, &token).await, "verified");
     let event = crate::common::next_json(&mut screen).await;
     assert_eq!(event["event"]["ticket"]["phone_status"], "verified");
 
-    let again = phone.get(app.url(&path)).send().await.unwrap();
+    let again = open_link(&app, &phone, text).await;
     assert_eq!(again.status(), 410, "single use");
     assert_eq!(standin.creates().len(), 1, "one SMS");
 }
@@ -197,11 +190,7 @@ async fn a_link_sent_to_an_earlier_number_does_not_verify_a_later_one() {
         .iter()
         .find(|m| m["to"] == "+819011111111")
         .expect("the first text");
-    let opened = phone
-        .get(app.url(&link_path(to_first["body"].as_str().unwrap())))
-        .send()
-        .await
-        .unwrap();
+    let opened = open_link(&app, &phone, to_first["body"].as_str().unwrap()).await;
     assert_eq!(opened.status(), 410);
     assert_eq!(phone_status(&app, &token).await, "pending");
 }
@@ -210,8 +199,8 @@ async fn a_link_sent_to_an_earlier_number_does_not_verify_a_later_one() {
 async fn two_server_processes_send_each_text_once() {
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
-    let a = spawn_app_with(with_twilio(&redis, &standin, &[])).await;
-    let b = spawn_app_with(with_twilio(&redis, &standin, &[])).await;
+    let a = spawn_app_with(with_twilio(&redis, &standin)).await;
+    let b = spawn_app_with(with_twilio(&redis, &standin)).await;
     for i in 0..6 {
         let token = ticket_token(&a).await;
         let (status, _) = register(&b, &client(), &token, &format!("090-0000-000{i}")).await;

@@ -66,6 +66,8 @@ pub struct TwilioStandIn {
 }
 
 pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+/// The auth token the app is given: Twilio would sign its webhooks with it.
+pub const AUTH_TOKEN: &str = "test-auth-token";
 
 impl TwilioStandIn {
     pub async fn start() -> Self {
@@ -96,6 +98,22 @@ impl TwilioStandIn {
             prism,
             base_url,
         }
+    }
+
+    /// The test configuration of an app that sends through this stand-in, with `extra` on top.
+    pub fn config(
+        &self,
+        redis: &crate::common::TestRedis,
+        extra: &[(&str, &str)],
+    ) -> server::Config {
+        let mut vars = vec![
+            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+            ("TWILIO_FROM_NUMBER", "+15005550006"),
+            ("TWILIO_API_BASE_URL", self.base_url.as_str()),
+        ];
+        vars.extend_from_slice(extra);
+        crate::common::config_with(&redis.url(), &vars)
     }
 
     /// Every request that reached the stand-in (so: valid by Twilio's spec), in order.

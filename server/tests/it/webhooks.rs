@@ -2,12 +2,11 @@
 //! is noted once, never moving a message back; a malformed one is a 400; a Sid not ours, ignored.
 
 use crate::common::{client, config_with, eventually, spawn_app_with, TestApp, TestRedis};
-use crate::twilio_standin::{TwilioStandIn, ACCOUNT_SID};
+use crate::phones::open_link;
+use crate::twilio_standin::{TwilioStandIn, ACCOUNT_SID, AUTH_TOKEN};
 use serde_json::Value;
 use std::time::Duration;
 use waitingroom::twilio::signature::signature;
-
-const AUTH_TOKEN: &str = "test-auth-token-for-webhooks";
 
 /// Posts `params` to `path` as Twilio does: signed with `token` over the URL it calls.
 async fn callback(app: &TestApp, path: &str, params: &[(&str, &str)], token: Option<&str>) -> u16 {
@@ -32,15 +31,7 @@ async fn log(app: &TestApp, staff: &reqwest::Client) -> Vec<Value> {
 async fn status_callbacks_must_be_signed_and_never_move_a_message_back() {
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
-    let config = config_with(
-        &redis.url(),
-        &[
-            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
-            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
-            ("TWILIO_FROM_NUMBER", "+15005550006"),
-            ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
-        ],
-    );
+    let config = standin.config(&redis, &[]);
     let app = spawn_app_with(config).await;
     let slip: Value = app.issue("default").await.json().await.unwrap();
     let token = slip["ticket"]["token"].as_str().unwrap();
@@ -139,17 +130,8 @@ async fn without_an_auth_token_every_webhook_is_refused() {
 async fn staff_call_a_verified_phone_and_see_the_call_progress() {
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
-    let config = config_with(
-        &redis.url(),
-        &[
-            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
-            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
-            ("TWILIO_FROM_NUMBER", "+15005550006"),
-            ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
-            // (ticket 1 is first in line: no automatic call here, only the staff's)
-            ("AUTODIAL_PLACES", "0"),
-        ],
-    );
+    // (ticket 1 is first in line: no automatic call here, only the staff's)
+    let config = standin.config(&redis, &[("AUTODIAL_PLACES", "0")]);
     let app = spawn_app_with(config).await;
     let slip: Value = app.issue("default").await.json().await.unwrap();
     let token = slip["ticket"]["token"].as_str().unwrap().to_owned();
@@ -168,13 +150,7 @@ async fn staff_call_a_verified_phone_and_see_the_call_progress() {
         .await
     );
     let text = standin.creates()[0].value("Body").unwrap().to_owned();
-    let path = &text[text.find("/v/").unwrap()..];
-    let opened = phone
-        .get(app.url(path.split_whitespace().next().unwrap()))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let opened = open_link(&app, &phone, &text).await;
     assert!(opened.status().is_redirection());
 
     let staff = client();
@@ -274,17 +250,7 @@ async fn last_ticket_with_a_verified_phone(
         .await
     );
     let text = standin.creates()[0].value("Body").unwrap().to_owned();
-    let path = text[text.find("/v/").unwrap()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
-    let opened = phone
-        .get(app.url(&path))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let opened = open_link(app, &phone, &text).await;
     assert!(opened.status().is_redirection());
     last["ticket"]["number"].as_u64().unwrap()
 }
@@ -293,15 +259,9 @@ async fn last_ticket_with_a_verified_phone(
 async fn a_verified_phone_gets_exactly_one_automatic_call_three_places_before_its_turn() {
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
-    let twilio = [
-        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
-        ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
-        ("TWILIO_FROM_NUMBER", "+15005550006"),
-        ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
-    ];
     // two server processes on one Redis, both calling next at once
-    let a = spawn_app_with(config_with(&redis.url(), &twilio)).await;
-    let b = spawn_app_with(config_with(&redis.url(), &twilio)).await;
+    let a = spawn_app_with(standin.config(&redis, &[])).await;
+    let b = spawn_app_with(standin.config(&redis, &[])).await;
     let number = last_ticket_with_a_verified_phone(&a, &standin, 6).await;
     assert_eq!(number, 6);
     let calls = || {
@@ -350,15 +310,7 @@ async fn a_verified_phone_gets_exactly_one_automatic_call_three_places_before_it
 async fn a_text_twilio_refuses_shows_in_the_log_as_failed_and_is_not_retried() {
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
-    let config = config_with(
-        &redis.url(),
-        &[
-            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
-            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
-            ("TWILIO_FROM_NUMBER", "+15005550006"),
-            ("TWILIO_API_BASE_URL", standin.base_url.as_str()),
-        ],
-    );
+    let config = standin.config(&redis, &[]);
     let app = spawn_app_with(config).await;
     // Twilio refuses the number (21211: not a valid phone number)
     standin.fail_next(&[crate::twilio_standin::Fault::Refuse(400, 21211)]);

@@ -89,6 +89,8 @@ mod tests {
             recalls: 0,
             rev: 1,
             phone_status: None,
+            contact: None,
+            answer: None,
         }
     }
 

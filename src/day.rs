@@ -112,6 +112,8 @@ mod tests {
             recalls: 0,
             rev,
             phone_status: None,
+            contact: None,
+            answer: None,
         }
     }
 

@@ -33,5 +33,5 @@ pub use queue::{
     LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving, UnknownIntake,
 };
 pub use ticket::{
-    label, IssuedTicket, PhoneStatus, Ticket, TicketAction, TicketState, TicketSummary, TicketToken,
+    label, CallAnswer, ContactState, IssuedTicket, PhoneStatus, Ticket, TicketAction, TicketState, TicketSummary, TicketToken,
 };

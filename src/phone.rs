@@ -127,9 +127,14 @@ pub struct ContactRecord {
     pub updated_at: u64,
     #[serde(default)]
     pub error_code: Option<String>,
-    /// The ticket it is about (its number), if any.
+    /// The ticket it is about (its queue and number), if any.
     #[serde(default)]
     pub ticket: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<crate::queue::QueueId>,
+    /// Why it was sent: `verify`, `call_out`, `autodial`, `turn_text`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
 }
 
 fn half_width(c: char) -> char {

@@ -166,6 +166,43 @@ pub enum PhoneStatus {
     Verified,
 }
 
+/// The latest SMS or call about a ticket: which, and Twilio's latest status of it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ContactState {
+    /// `sms` or `call`.
+    pub kind: String,
+    /// Twilio's status (`queued`, `ringing`, `no-answer`, `delivered`, ...).
+    pub status: String,
+}
+
+/// What the customer pressed on the automatic call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallAnswer {
+    /// 1: on my way.
+    OnMyWay,
+    /// 2: cancel my ticket.
+    Cancel,
+}
+
+impl CallAnswer {
+    /// The key pressed for it.
+    pub fn from_digits(digits: &str) -> Option<Self> {
+        match digits.trim() {
+            "1" => Some(CallAnswer::OnMyWay),
+            "2" => Some(CallAnswer::Cancel),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallAnswer::OnMyWay => "on_my_way",
+            CallAnswer::Cancel => "cancel",
+        }
+    }
+}
+
 /// A ticket without its secret: what the staff console shows, and what every event about a
 /// ticket carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,6 +226,12 @@ pub struct TicketSummary {
     /// Whether the customer registered a phone, and verified it (never the number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_status: Option<PhoneStatus>,
+    /// The latest SMS or call about this ticket and where it stands (from Twilio's callbacks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactState>,
+    /// What the customer answered on the automatic call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<CallAnswer>,
 }
 
 /// A ticket as stored: its number is unique within its queue and day.

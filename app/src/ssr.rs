@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::i18n::Locale;
 use waitingroom::services::staff::StaffPass;
+use waitingroom::services::notify::Words;
 use waitingroom::services::WaitingRoom;
 use waitingroom::Lang;
 
@@ -111,8 +112,18 @@ pub fn lang() -> Lang {
 pub struct LocaleTexts;
 
 impl waitingroom::services::notify::Texts for LocaleTexts {
-    fn turn_near(&self, lang: Lang, label: &str) -> String {
+    fn say(&self, lang: Lang, words: Words<'_>) -> String {
+        use crate::i18n::td_string;
         let locale = crate::components::lang_menu::to_locale(lang);
-        crate::i18n::td_string!(locale, phone.turn_near, label = label)
+        match words {
+            Words::TurnNear { label } => td_string!(locale, phone.turn_near, label = label),
+            Words::TurnMenu => td_string!(locale, phone.turn_menu).to_owned(),
+            Words::OnMyWay => td_string!(locale, phone.on_my_way).to_owned(),
+            Words::Cancelled { label } => td_string!(locale, phone.cancelled, label = label),
+            Words::Goodbye => td_string!(locale, phone.goodbye).to_owned(),
+            Words::TurnNearText { label, link } => {
+                td_string!(locale, phone.turn_near_text, label = label, link = link)
+            }
+        }
     }
 }

@@ -3,9 +3,10 @@
 //! idempotent (a retried callback changes nothing twice) and answers at once.
 //!
 //! - `POST /twilio/status`: message and call status callbacks, into the day's SMS/call log.
+//! - `POST /twilio/voice/answer/{queue}/{number}`: the key pressed on an automatic call.
 
 use crate::AppState;
-use axum::extract::{ConnectInfo, OriginalUri, State};
+use axum::extract::{ConnectInfo, OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -15,7 +16,9 @@ use waitingroom::services::RequestOrigin;
 use waitingroom::twilio::signature;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/twilio/status", post(status))
+    Router::new()
+        .route("/twilio/status", post(status))
+        .route("/twilio/voice/answer/{queue}/{number}", post(voice_answer))
 }
 
 /// A webhook's form, its parameters in order (repeated keys kept), once its signature is valid.
@@ -80,7 +83,7 @@ async fn status(
     };
     match state
         .room
-        .contact_status(sid, status, form.get("ErrorCode"))
+        .contact_status(sid, status, form.get("ErrorCode"), form.get("AnsweredBy"))
         .await
     {
         Ok(update) => {
@@ -91,6 +94,39 @@ async fn status(
             tracing::error!(error = %e, "a Twilio status was not noted");
             // Twilio retries a failed callback
             StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// TwiML, as Twilio reads it.
+fn twiml(xml: String) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "text/xml; charset=utf-8")], xml).into_response()
+}
+
+/// `POST /twilio/voice/answer/{queue}/{number}`: `Digits` pressed on ticket `number`'s automatic
+/// call; answers the TwiML the call goes on with. 404 for a ticket that is not there.
+async fn voice_answer(
+    State(state): State<AppState>,
+    Path((queue, number)): Path<(String, u64)>,
+    OriginalUri(uri): OriginalUri,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = match signed(&state, &uri, peer, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let digits = form.get("Digits").unwrap_or_default();
+    match state
+        .room
+        .answer_call(&app::ssr::LocaleTexts, &queue, number, digits)
+        .await
+    {
+        Ok(xml) => twiml(xml),
+        Err(e) => {
+            tracing::warn!(%queue, number, error = %e, "an answer to a call was not taken");
+            crate::api::ApiError::from(e).into_response()
         }
     }
 }

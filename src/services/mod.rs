@@ -5,6 +5,7 @@ pub mod kiosks;
 pub mod notify;
 pub mod phones;
 pub mod staff;
+pub mod voice;
 
 use crate::day::Console;
 use crate::lang::Lang;

@@ -6,7 +6,8 @@ use super::WaitingRoom;
 use crate::lang::Lang;
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::store::{DevMessage, LogUpdate, OutboxJob, Store};
-use crate::twilio::status::progress;
+use crate::store::StoreError;
+use crate::twilio::status::{progress, Stage};
 use crate::twilio::{TwilioClient, TwilioError};
 use async_trait::async_trait;
 use std::collections::HashSet;
@@ -37,8 +38,8 @@ impl From<TwilioError> for NotifyError {
 }
 
 /// Redis failing: a later attempt may succeed.
-impl From<crate::store::StoreError> for NotifyError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<StoreError> for NotifyError {
+    fn from(e: StoreError) -> Self {
         Self {
             retryable: true,
             message: e.to_string(),
@@ -52,8 +53,15 @@ impl From<crate::store::StoreError> for NotifyError {
 pub trait Notifier: Send + Sync {
     /// Sends `body` to `to`; answers its id (Twilio's Sid).
     async fn send_sms(&self, to: &PhoneNumber, body: &str) -> Result<String, NotifyError>;
-    /// Calls `to`; the call says `twiml` (`text`: the same words, for the dev outbox).
-    async fn call(&self, to: &PhoneNumber, twiml: &str, text: &str) -> Result<String, NotifyError>;
+    /// Calls `to`; the call says `twiml` (`text`: the same words, for the dev outbox);
+    /// `detect_machine`: Twilio tells whether a person or a machine answered.
+    async fn call(
+        &self,
+        to: &PhoneNumber,
+        twiml: &str,
+        text: &str,
+        detect_machine: bool,
+    ) -> Result<String, NotifyError>;
     /// The id of `body` to `to` (of a call to `to`, for `kind` `call`) if an earlier attempt, of a
     /// process that stopped, already made it.
     async fn already_sent(
@@ -69,8 +77,24 @@ pub trait Notifier: Send + Sync {
 /// What calls and messages say, in a ticket's language (the words live in the app's locale
 /// files, so the app provides them).
 pub trait Texts: Send + Sync {
+    fn say(&self, lang: Lang, words: Words<'_>) -> String;
+}
+
+/// Everything SMS and calls say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Words<'a> {
     /// The automatic call when the turn is near: 「受付番号42番の方、まもなく順番です。…」
-    fn turn_near(&self, lang: Lang, label: &str) -> String;
+    TurnNear { label: &'a str },
+    /// Its menu: 1 on my way, 2 cancel, 9 repeat.
+    TurnMenu,
+    /// 1 pressed.
+    OnMyWay,
+    /// 2 pressed: the ticket is cancelled.
+    Cancelled { label: &'a str },
+    /// Nothing (more) to do on the call.
+    Goodbye,
+    /// The SMS instead of an automatic call that reached nobody, with the ticket's page.
+    TurnNearText { label: &'a str, link: &'a str },
 }
 
 /// Twilio, with the status callback URL its messages report to.
@@ -94,13 +118,14 @@ impl Notifier for TwilioNotifier {
         to: &PhoneNumber,
         twiml: &str,
         _text: &str,
+        detect_machine: bool,
     ) -> Result<String, NotifyError> {
         let call = crate::twilio::Call {
             to,
             script: crate::twilio::CallScript::Twiml(twiml.to_owned()),
             status_callback: self.status_callback.clone(),
             timeout_s: 25,
-            detect_machine: false,
+            detect_machine,
         };
         Ok(self.client.call(&call).await?.sid)
     }
@@ -144,6 +169,7 @@ impl Notifier for DevOutbox {
         to: &PhoneNumber,
         _twiml: &str,
         text: &str,
+        _detect_machine: bool,
     ) -> Result<String, NotifyError> {
         self.keep("call", to, text).await
     }
@@ -177,6 +203,16 @@ impl DevOutbox {
         self.store.add_dev_message(&message).await?;
         Ok(format!("dev-{}", message.at))
     }
+}
+
+/// One SMS or call, ready to go.
+enum Message {
+    Sms(String),
+    Call {
+        twiml: String,
+        text: String,
+        detect_machine: bool,
+    },
 }
 
 /// How often the outbox is looked at.
@@ -232,45 +268,29 @@ impl WaitingRoom {
     /// Sends one job and acknowledges it, unless a retry may succeed. A job handed out before is
     /// first looked up: if that attempt reached Twilio, it is not sent again.
     async fn perform(&self, notifier: &dyn Notifier, texts: &dyn Texts, job: &OutboxJob) {
-        let (Some(to), Some(body)) = (
-            job.field("to").and_then(|t| PhoneNumber::parse(t).ok()),
-            job.field("body"),
-        ) else {
-            tracing::error!(job = %job.id, "an outbox job without a number or text; dropped");
+        let Some(to) = job.field("to").and_then(|t| PhoneNumber::parse(t).ok()) else {
+            tracing::error!(job = %job.id, "an outbox job without a number; dropped");
             let _ = self.store.ack_job(job).await;
             return;
         };
-        let kind = job.field("kind").unwrap_or("sms");
-        // the automatic call says its words in the ticket's language, written now
-        let (kind, spoken) = match kind {
-            "autodial" => {
-                let lang = job.field("lang").and_then(Lang::parse).unwrap_or_default();
-                let label = self
-                    .setup
-                    .queues
-                    .iter()
-                    .find(|q| q.id == job.queue)
-                    .map(|q| {
-                        q.label(
-                            job.field("number")
-                                .and_then(|n| n.parse().ok())
-                                .unwrap_or(0),
-                        )
-                    })
-                    .unwrap_or_default();
-                let words = texts.turn_near(lang, &label);
-                let twiml = crate::twilio::twiml::response(&[crate::twilio::twiml::Verb::Say {
-                    text: words.clone(),
-                    language: lang.speech_code(),
-                    times: 2,
-                }]);
-                ("call", Some((twiml, words)))
+        let message = match self.message_of(texts, job).await {
+            Ok(Some(message)) => message,
+            Ok(None) => {
+                tracing::info!(job = %job.id, "nothing to send (its ticket is over, or the job is unknown)");
+                let _ = self.store.ack_job(job).await;
+                return;
             }
-            other => (other, None),
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %e, "the job's ticket is unreadable; later");
+                return;
+            }
         };
-        let body = spoken.as_ref().map_or(body, |(_, words)| words.as_str());
+        let (kind, text) = match &message {
+            Message::Sms(body) => ("sms", body.as_str()),
+            Message::Call { text, .. } => ("call", text.as_str()),
+        };
         if job.deliveries > 0 {
-            match notifier.already_sent(kind, &to, body).await {
+            match notifier.already_sent(kind, &to, text).await {
                 Ok(Some(sid)) => {
                     tracing::info!(job = %job.id, %sid, "sent by an earlier attempt");
                     let _ = self.store.ack_job(job).await;
@@ -283,18 +303,13 @@ impl WaitingRoom {
                 }
             }
         }
-        let twiml = spoken
-            .as_ref()
-            .map(|(twiml, _)| twiml.as_str())
-            .or(job.field("twiml"));
-        let made = match (kind, twiml) {
-            ("call", Some(twiml)) => notifier.call(&to, twiml, body).await,
-            ("sms", _) => notifier.send_sms(&to, body).await,
-            (other, _) => {
-                tracing::error!(job = %job.id, kind = %other, "an outbox job of no known kind; dropped");
-                let _ = self.store.ack_job(job).await;
-                return;
-            }
+        let made = match &message {
+            Message::Sms(body) => notifier.send_sms(&to, body).await,
+            Message::Call {
+                twiml,
+                text,
+                detect_machine,
+            } => notifier.call(&to, twiml, text, *detect_machine).await,
         };
         match made {
             Ok(sid) => {
@@ -321,6 +336,60 @@ impl WaitingRoom {
         }
     }
 
+    /// What job says: given in the job (`sms`, `call`), or written now in its ticket's language
+    /// (`autodial`, `turn_text`: not when the ticket is over meanwhile). `None`: nothing to send.
+    async fn message_of(
+        &self,
+        texts: &dyn Texts,
+        job: &OutboxJob,
+    ) -> Result<Option<Message>, StoreError> {
+        let kind = job.field("kind").unwrap_or("sms");
+        let given = match kind {
+            "sms" => job.field("body").map(|body| Message::Sms(body.to_owned())),
+            "call" => job.field("twiml").map(|twiml| Message::Call {
+                twiml: twiml.to_owned(),
+                text: job.field("body").unwrap_or_default().to_owned(),
+                detect_machine: false,
+            }),
+            _ => None,
+        };
+        if given.is_some() || !matches!(kind, "autodial" | "turn_text") {
+            return Ok(given);
+        }
+        let Some(number) = job.field("number").and_then(|n| n.parse().ok()) else {
+            return Ok(None);
+        };
+        let Some(ticket) = self.store.ticket(&job.queue, number).await? else {
+            return Ok(None);
+        };
+        if !ticket.state().is_active() {
+            return Ok(None);
+        }
+        Ok(Some(if kind == "autodial" {
+            let (twiml, text) = self.turn_near_call(texts, &ticket);
+            Message::Call {
+                twiml,
+                text,
+                // a machine that answers hears nothing useful: the customer is texted instead
+                detect_machine: true,
+            }
+        } else {
+            let label = self.label_of(&job.queue, number);
+            let link = format!(
+                "{}/t/{}",
+                self.public_url().unwrap_or_default().trim_end_matches('/'),
+                ticket.token
+            );
+            Message::Sms(texts.say(
+                ticket.lang,
+                Words::TurnNearText {
+                    label: &label,
+                    link: &link,
+                },
+            ))
+        }))
+    }
+
     /// Writes what became of a job into the day's log.
     async fn note_contact(
         &self,
@@ -342,6 +411,8 @@ impl WaitingRoom {
             updated_at: now_ms,
             error_code: error_code.map(str::to_owned),
             ticket: job.field("number").and_then(|n| n.parse().ok()),
+            queue: Some(job.queue.clone()),
+            purpose: job.field("purpose").or(job.field("kind")).map(str::to_owned),
         };
         if let Err(e) = self.store.log_contact(&record).await {
             tracing::warn!(error = %e, "a message or call is missing from the log");
@@ -349,18 +420,36 @@ impl WaitingRoom {
     }
 
     /// A status callback of Twilio's for message or call `sid`: moves its log entry on, never
-    /// backwards; a Sid that is not ours is ignored.
+    /// backwards, and with it the state its ticket shows; a Sid that is not ours is ignored. An
+    /// automatic call that reached nobody (busy, no answer, failed, a machine: `answered_by`)
+    /// makes an SMS due instead.
     pub async fn contact_status(
         &self,
         sid: &str,
         status: &str,
         error_code: Option<&str>,
+        answered_by: Option<&str>,
     ) -> Result<LogUpdate, super::ServiceError> {
-        let now_ms = self.setup.calendar.now().now_ms;
-        Ok(self
+        let now = self.setup.calendar.now();
+        let update = self
             .store
-            .update_contact(sid, status, progress(status), now_ms, error_code)
-            .await?)
+            .update_contact(sid, status, progress(status), now.now_ms, error_code)
+            .await?;
+        if let LogUpdate::Updated(entry) = &update {
+            if let (Some(queue), Some(number)) = (&entry.queue, entry.ticket) {
+                let text_instead = entry.purpose.as_deref() == Some("autodial")
+                    && Stage::missed_call(status, answered_by);
+                match self
+                    .store
+                    .note_contact_state(queue, number, &entry.kind, status, text_instead, now)
+                    .await
+                {
+                    Ok(()) | Err(StoreError::Refused(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(update)
     }
 
     /// The day's SMS and calls, newest first.

@@ -12,10 +12,10 @@ const KEEP_MS: u64 = 24 * 3600 * 1000;
 const SHOWN: isize = 200;
 
 /// What a status callback did to the log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogUpdate {
-    /// The status moved the entry on.
-    Updated,
+    /// The status moved the entry on: the entry now.
+    Updated(Box<ContactRecord>),
     /// The entry is already as far along (a late or repeated callback).
     Kept,
     /// No such Sid in the log (not ours, or older than a day): ignored.
@@ -74,7 +74,12 @@ impl Store {
             .invoke_async(&mut conn)
             .await?;
         match reply.first().map(as_string).transpose()?.as_deref() {
-            Some("updated") => Ok(LogUpdate::Updated),
+            Some("updated") => {
+                let json = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
+                let entry = serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(LogUpdate::Updated(Box::new(entry)))
+            }
             Some("kept") => Ok(LogUpdate::Kept),
             Some("unknown") => Ok(LogUpdate::Unknown),
             other => Err(StoreError::Corrupt(format!("log.lua answered {other:?}"))),

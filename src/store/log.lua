@@ -2,6 +2,7 @@
 -- (ZSET sid by when it was first logged). ARGV: MODE ('add' or 'status'), SID, then
 -- add: ENTRY (JSON), AT (ms), KEEP_MS; status: STATUS, PROGRESS, AT (ms), ERROR, KEEP_MS.
 -- A status never replaces one that is further along; a status for an unknown Sid is ignored.
+-- status answers 'updated' and the entry as it is now, 'kept' or 'unknown'.
 local ENTRIES, ORDER = KEYS[1], KEYS[2]
 local MODE, SID = ARGV[1], ARGV[2]
 local function keep(at, keep_ms)
@@ -29,6 +30,7 @@ entry.status = ARGV[3]
 entry.progress = progress
 entry.updated_at = tonumber(ARGV[5])
 if ARGV[6] ~= '' then entry.error_code = ARGV[6] end
-redis.call('HSET', ENTRIES, SID, cjson.encode(entry))
+local json = cjson.encode(entry)
+redis.call('HSET', ENTRIES, SID, json)
 keep(tonumber(ARGV[5]), tonumber(ARGV[7]))
-return {'updated'}
+return {'updated', json}

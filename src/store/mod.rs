@@ -97,6 +97,8 @@ struct Scripts {
     register_phone: QueueScript,
     verify_phone: QueueScript,
     call_out: QueueScript,
+    contact: QueueScript,
+    answer: QueueScript,
 }
 
 impl Scripts {
@@ -127,6 +129,11 @@ impl Scripts {
             ),
             verify_phone: QueueScript::new(&["LINK"], include_str!("verify_phone.lua")),
             call_out: QueueScript::new(&["NUMBER", "TWIML", "TEXT"], include_str!("call_out.lua")),
+            contact: QueueScript::new(
+                &["NUMBER", "KIND", "STATUS", "TEXT_INSTEAD"],
+                include_str!("contact.lua"),
+            ),
+            answer: QueueScript::new(&["NUMBER", "ANSWER"], include_str!("answer.lua")),
         }
     }
 }

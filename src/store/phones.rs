@@ -4,7 +4,7 @@
 use super::{as_string, Moment, Store, StoreError};
 use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
-use crate::ticket::TicketToken;
+use crate::ticket::{CallAnswer, TicketToken};
 
 /// What a registration needs besides the ticket: the link's token, how long it is valid, the
 /// most verification SMS a ticket gets, and the SMS text.
@@ -84,6 +84,52 @@ impl Store {
                 ("TWIML", twiml),
                 ("TEXT", text),
             ],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Notes where the latest SMS or call about ticket `number` stands (`status`, Twilio's);
+    /// `text_instead`: an automatic call did not reach the customer, so an SMS is made due (once).
+    pub async fn note_contact_state(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        kind: &str,
+        status: &str,
+        text_instead: bool,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.contact,
+            queue,
+            at,
+            &[
+                ("NUMBER", &number.to_string()),
+                ("KIND", kind),
+                ("STATUS", status),
+                ("TEXT_INSTEAD", if text_instead { "1" } else { "" }),
+            ],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+
+    /// Notes what the customer pressed on the automatic call (`cancel` cancels the ticket).
+    pub async fn answer_call(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        answer: CallAnswer,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.answer,
+            queue,
+            at,
+            &[("NUMBER", &number.to_string()), ("ANSWER", answer.as_str())],
         );
         self.run(invocation).await?;
         Ok(())

@@ -3,7 +3,7 @@
 -- script's own arguments.
 local RECENT_CALLS, SERVICE_SAMPLES, MIN_SAMPLES = 6, 20, 3
 -- What events carry of a ticket (TicketSummary): never its token, its language or anything personal.
-local SUMMARY_FIELDS = {'number', 'channel', 'issued_at', 'state', 'counter', 'called_at', 'finished_at', 'recalls', 'rev', 'phone_status'}
+local SUMMARY_FIELDS = {'number', 'channel', 'issued_at', 'state', 'counter', 'called_at', 'finished_at', 'recalls', 'rev', 'phone_status', 'contact', 'answer'}
 
 local function summary_of(t)
   local s = {}

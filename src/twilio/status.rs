@@ -15,6 +15,55 @@ pub fn progress(status: &str) -> u8 {
     }
 }
 
+/// What staff read of a status: Twilio's many statuses in the few words that matter at a counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// On its way to Twilio or the carrier (queued, accepted, scheduled, sending, initiated).
+    Sending,
+    /// Handed to the carrier, not yet confirmed (an SMS).
+    Sent,
+    /// Reached the phone (an SMS).
+    Delivered,
+    /// Could not be delivered or placed.
+    Failed,
+    Ringing,
+    /// Answered, the call goes on.
+    InCall,
+    /// The call was answered and has ended.
+    Completed,
+    Busy,
+    NoAnswer,
+    Canceled,
+    /// An SMS the customer sent us.
+    Received,
+}
+
+impl Stage {
+    pub fn of(status: &str) -> Self {
+        match status {
+            "sent" => Stage::Sent,
+            "delivered" | "read" => Stage::Delivered,
+            "undelivered" | "failed" => Stage::Failed,
+            "ringing" => Stage::Ringing,
+            "in-progress" | "answered" => Stage::InCall,
+            "completed" => Stage::Completed,
+            "busy" => Stage::Busy,
+            "no-answer" => Stage::NoAnswer,
+            "canceled" => Stage::Canceled,
+            "received" => Stage::Received,
+            _ => Stage::Sending,
+        }
+    }
+
+    /// A call that did not reach a person: the customer is texted instead.
+    pub fn missed_call(status: &str, answered_by: Option<&str>) -> bool {
+        matches!(
+            Stage::of(status),
+            Stage::Busy | Stage::NoAnswer | Stage::Failed | Stage::Canceled
+        ) || answered_by.is_some_and(|a| a.starts_with("machine") || a == "fax")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +80,18 @@ mod tests {
         assert_eq!(progress("delivered"), progress("undelivered"));
         assert_eq!(progress("no-answer"), progress("busy"));
         assert_eq!(progress("whatever"), 0);
+    }
+
+    #[test]
+    fn a_call_nobody_answered_is_a_missed_one() {
+        for status in ["busy", "no-answer", "failed", "canceled"] {
+            assert!(Stage::missed_call(status, None), "{status}");
+        }
+        assert!(!Stage::missed_call("completed", Some("human")));
+        assert!(!Stage::missed_call("completed", None));
+        assert!(Stage::missed_call("completed", Some("machine_end_beep")));
+        assert!(Stage::missed_call("in-progress", Some("fax")));
+        assert_eq!(Stage::of("in-progress"), Stage::InCall);
+        assert_eq!(Stage::of("queued"), Stage::Sending);
     }
 }

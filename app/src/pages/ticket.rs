@@ -86,6 +86,8 @@ struct TicketLive {
     snapshot: QueueSnapshot,
     number: u64,
     phone_status: Option<PhoneStatus>,
+    /// What the customer pressed on the automatic call.
+    answer: Option<waitingroom::CallAnswer>,
 }
 
 impl crate::live::Follow for TicketLive {
@@ -97,6 +99,7 @@ impl crate::live::Follow for TicketLive {
         if applied == waitingroom::Applied::Updated {
             if let Some(ticket) = event.ticket.as_ref().filter(|t| t.number == self.number) {
                 self.phone_status = ticket.phone_status;
+                self.answer = ticket.answer;
             }
         }
         applied
@@ -165,6 +168,7 @@ fn TicketScreen(
         snapshot,
         number,
         phone_status: ticket.summary.phone_status,
+        answer: ticket.summary.answer,
     });
     let followed = live.view();
     let shown = Memo::new(move |_| followed.with(|f| f.snapshot.clone()));
@@ -252,6 +256,9 @@ fn TicketScreen(
             })}
             <Show when=move || live.connected() == Some(false)>
                 <p class="offline" role="status">{t!(i18n, common.reconnecting)}</p>
+            </Show>
+            <Show when=move || state().is_active() && followed.with(|f| f.answer) == Some(waitingroom::CallAnswer::OnMyWay)>
+                <p class="answer" data-testid="call-answer">{t!(i18n, phone.answer_on_my_way)}</p>
             </Show>
             <Show when=move || state().is_active()>
                 <PhoneForm token=token.get_value() status=phone_status phone=phone.get_value() refetch />

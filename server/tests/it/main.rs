@@ -17,4 +17,5 @@ mod staff;
 mod transitions;
 mod twilio;
 mod twilio_standin;
+mod voice;
 mod webhooks;

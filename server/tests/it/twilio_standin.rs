@@ -52,6 +52,17 @@ struct Account {
     messages: Vec<Value>,
     calls: Vec<Value>,
     faults: VecDeque<Fault>,
+    /// Sid → what Twilio would call back: its StatusCallback, and a call's TwiML.
+    made: std::collections::HashMap<String, Made>,
+    /// The calls made, in order: their Sid and their create request.
+    placed: Vec<(String, Recorded)>,
+}
+
+#[derive(Clone, Default)]
+struct Made {
+    status_callback: Option<String>,
+    twiml: Option<String>,
+    to: String,
 }
 
 #[derive(Clone, Default)]
@@ -100,17 +111,22 @@ impl TwilioStandIn {
         }
     }
 
-    /// The test configuration of an app that sends through this stand-in, with `extra` on top.
+    /// The test configuration of an app that sends through this stand-in, with `extra` on top:
+    /// it serves on a port chosen now, which is also its `PUBLIC_URL` (where Twilio calls back).
     pub fn config(
         &self,
         redis: &crate::common::TestRedis,
         extra: &[(&str, &str)],
     ) -> server::Config {
+        let port = crate::common::free_port().to_string();
+        let public_url = format!("http://127.0.0.1:{port}");
         let mut vars = vec![
             ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
             ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
             ("TWILIO_FROM_NUMBER", "+15005550006"),
             ("TWILIO_API_BASE_URL", self.base_url.as_str()),
+            ("PORT", port.as_str()),
+            ("PUBLIC_URL", public_url.as_str()),
         ];
         vars.extend_from_slice(extra);
         crate::common::config_with(&redis.url(), &vars)
@@ -127,6 +143,54 @@ impl TwilioStandIn {
             .into_iter()
             .filter(|r| r.method == "POST" && r.path.ends_with("s.json"))
             .collect()
+    }
+
+    /// Reports `status` of message or call `sid` to its StatusCallback, signed as Twilio signs,
+    /// with `extra` parameters (`AnsweredBy`, `ErrorCode`); answers the HTTP status.
+    pub async fn report(&self, sid: &str, status: &str, extra: &[(&str, &str)]) -> u16 {
+        let made = self.made(sid);
+        let url = made.status_callback.expect("the create named a StatusCallback");
+        let (sid_key, status_key) = if sid.starts_with("CA") {
+            ("CallSid", "CallStatus")
+        } else {
+            ("MessageSid", "MessageStatus")
+        };
+        let mut params = vec![
+            ("AccountSid", ACCOUNT_SID),
+            (sid_key, sid),
+            (status_key, status),
+            ("To", made.to.as_str()),
+            ("From", "+15005550006"),
+        ];
+        params.extend_from_slice(extra);
+        signed_post(&url, &params).await.0
+    }
+
+    /// The callee of call `sid` presses `digits` at the call's `<Gather>`: Twilio posts them to
+    /// the gather's action; answers the HTTP status and the TwiML the call goes on with.
+    pub async fn press(&self, sid: &str, digits: &str) -> (u16, String) {
+        let twiml = self.made(sid).twiml.expect("a call says TwiML");
+        let action = gather_action(&twiml).expect("the call has a <Gather action=…>");
+        signed_post(
+            &action,
+            &[
+                ("AccountSid", ACCOUNT_SID),
+                ("CallSid", sid),
+                ("CallStatus", "in-progress"),
+                ("Digits", digits),
+                ("FinishedOnKey", ""),
+            ],
+        )
+        .await
+    }
+
+    /// The calls made (not refused), in order: each one's Sid and create request.
+    pub fn calls(&self) -> Vec<(String, Recorded)> {
+        self.shared.0.lock().unwrap().placed.clone()
+    }
+
+    fn made(&self, sid: &str) -> Made {
+        self.shared.0.lock().unwrap().made.get(sid).cloned().expect("a Sid the stand-in made")
     }
 
     /// The next creates fail (or lag) this way, in order.
@@ -202,6 +266,43 @@ async fn wait_for(base_url: &str) {
         assert!(Instant::now() < deadline, "Prism did not start");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Posts `params` to `url` signed with [`AUTH_TOKEN`], as Twilio posts its webhooks.
+pub async fn signed_post(url: &str, params: &[(&str, &str)]) -> (u16, String) {
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let signature = waitingroom::twilio::signature::signature(AUTH_TOKEN, url, &owned);
+    let answer = reqwest::Client::new()
+        .post(url)
+        .header("x-twilio-signature", signature)
+        .form(params)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.text().await.unwrap_or_default())
+}
+
+/// The `action` of the first `<Gather>` in `twiml`.
+pub fn gather_action(twiml: &str) -> Option<String> {
+    let gather = &twiml[twiml.find("<Gather ")?..];
+    let start = gather.find("action=\"")? + "action=\"".len();
+    let end = start + gather[start..].find('"')?;
+    Some(gather[start..end].replace("&amp;", "&"))
+}
+
+fn remember(shared: &Shared, resource: &Value, form: &[(String, String)]) {
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let made = Made {
+        status_callback: field("StatusCallback"),
+        twiml: field("Twiml"),
+        to: field("To").unwrap_or_default(),
+    };
+    let sid = resource["sid"].as_str().unwrap_or_default().to_owned();
+    shared.0.lock().unwrap().made.insert(sid, made);
 }
 
 fn record(shared: &Shared, method: &str, path: String, body: &[u8]) {
@@ -281,6 +382,7 @@ async fn create_message(
     });
     // the resource exists even when the answer is slow (as when Twilio's answer is lost)
     shared.0.lock().unwrap().messages.insert(0, message.clone());
+    remember(&shared, &message, &form);
     if let Some(refusal) = fault(&shared).await {
         shared.0.lock().unwrap().messages.remove(0);
         return refusal;
@@ -345,10 +447,18 @@ async fn create_call(
         "subresource_uris": {},
     });
     shared.0.lock().unwrap().calls.insert(0, call.clone());
+    remember(&shared, &call, &form);
     if let Some(refusal) = fault(&shared).await {
         shared.0.lock().unwrap().calls.remove(0);
         return refusal;
     }
+    let sid = call["sid"].as_str().unwrap_or_default().to_owned();
+    let request = Recorded {
+        method: "POST".to_owned(),
+        path: format!("/{account}/Calls.json"),
+        form,
+    };
+    shared.0.lock().unwrap().placed.push((sid, request));
     (StatusCode::CREATED, Json(call)).into_response()
 }
 

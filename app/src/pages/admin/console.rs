@@ -5,7 +5,7 @@
 
 use super::actions::{load_console, Act, CallNext, CallPhone, ResetDay, SetIntake};
 use super::analytics::AnalyticsPanel;
-use super::contacts::ContactLog;
+use super::contacts::{ContactBadge, ContactLog};
 use super::kiosks::KioskPanel;
 use super::outbox::DevOutbox;
 use crate::components::page::{failure, ErrorText};
@@ -70,6 +70,15 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
     let missed = Memo::new(move |_| day.with(|d| d.missed()));
     let intake = Memo::new(move |_| day.with(|d| d.snapshot.intake));
     let analytics = Memo::new(move |_| day.with(|d| d.analytics(utc_offset_ms)));
+    // every ticket's latest SMS or call: the log is read again when one moves on
+    let contacts = Memo::new(move |_| {
+        day.with(|d| {
+            d.tickets
+                .values()
+                .filter_map(|t| t.contact.as_ref().map(|c| (t.number, c.status.clone())))
+                .collect::<Vec<_>>()
+        })
+    });
 
     let first_counter = counters[0].clone();
     let counter = Memo::new(move |_| {
@@ -199,7 +208,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                             let at = t.counter.clone();
                             view! {
                                 <tr data-testid="serving-ticket">
-                                    <td class="num">{info.with_value(|q| q.label(t.number))}</td>
+                                    <td class="num">{info.with_value(|q| q.label(t.number))} <ContactBadge ticket=t.clone() /></td>
                                     <td>{move || at.as_ref().map(|c| counter_name(i18n.get_locale(), c)).unwrap_or_default()}</td>
                                     <td class="row-actions">
                                         {[TicketAction::Recall, TicketAction::Done, TicketAction::NoShow, TicketAction::Requeue, TicketAction::Cancel]
@@ -233,7 +242,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                             let channel = t.channel;
                             view! {
                                 <tr data-testid="waiting-ticket">
-                                    <td class="num">{info.with_value(|q| q.label(t.number))}</td>
+                                    <td class="num">{info.with_value(|q| q.label(t.number))} <ContactBadge ticket=t.clone() /></td>
                                     <td>{move || minutes(i18n.get_locale(), Some(now.get().saturating_sub(issued_at)))}</td>
                                     <td>{move || channel_name(channel, i18n.get_locale())}</td>
                                     <td class="row-actions">
@@ -269,7 +278,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
 
             <DevOutbox />
 
-            <ContactLog />
+            <ContactLog moved=contacts />
 
             <section class="reset">
                 <h2>{t!(i18n, admin.reset_title)}</h2>

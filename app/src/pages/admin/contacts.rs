@@ -4,7 +4,8 @@ use crate::components::page::ErrorText;
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
-use waitingroom::ContactRecord;
+use waitingroom::twilio::status::Stage;
+use waitingroom::{CallAnswer, ContactRecord, TicketSummary};
 
 #[server(endpoint = "admin/contact_log")]
 pub async fn load_contact_log() -> Result<Vec<ContactRecord>, AppError> {
@@ -12,11 +13,12 @@ pub async fn load_contact_log() -> Result<Vec<ContactRecord>, AppError> {
     Ok(room.contact_log().await?)
 }
 
+/// The day's log; read again when `moved` changes (a ticket's SMS or call moved on) and on 「更新」.
 #[component]
-pub fn ContactLog() -> impl IntoView {
+pub fn ContactLog(#[prop(into)] moved: Signal<Vec<(u64, String)>>) -> impl IntoView {
     let i18n = use_i18n();
     let (reads, set_reads) = signal(0u32);
-    let log = Resource::new(move || reads.get(), |_| load_contact_log());
+    let log = Resource::new(move || (reads.get(), moved.get()), |_| load_contact_log());
     view! {
         <section class="contact-log" aria-labelledby="contact-log-title">
             <h2 id="contact-log-title">{t!(i18n, phone.log_title)}</h2>
@@ -36,12 +38,16 @@ pub fn ContactLog() -> impl IntoView {
                                 </tr></thead>
                                 <tbody>
                                     {records.into_iter().map(|r| {
-                                        let status = r.status.clone();
+                                        let stage = Stage::of(&r.status);
+                                        let kind = r.kind.clone();
                                         view! {
                                             <tr data-testid="contact" data-kind=r.kind>
                                                 <td>{r.ticket.map(|n| n.to_string()).unwrap_or_default()}</td>
                                                 <td>{r.to}</td>
-                                                <td data-status=status>{r.status}</td>
+                                                <td data-status=r.status>
+                                                    {move || format!("{} {}", kind_name(&kind, i18n.get_locale()), stage_name(stage, i18n.get_locale()))}
+                                                    {r.error_code.map(|code| format!(" ({code})"))}
+                                                </td>
                                             </tr>
                                         }
                                     }).collect_view()}
@@ -53,5 +59,54 @@ pub fn ContactLog() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// Where a ticket's latest SMS or call stands, and what the customer answered on the call.
+#[component]
+pub fn ContactBadge(ticket: TicketSummary) -> impl IntoView {
+    let i18n = use_i18n();
+    let contact = ticket.contact.map(|c| {
+        let stage = Stage::of(&c.status);
+        view! {
+            <span class="badge contact" data-testid="contact-state" data-status=c.status.clone()>
+                {move || format!("{} {}", kind_name(&c.kind, i18n.get_locale()), stage_name(stage, i18n.get_locale()))}
+            </span>
+        }
+    });
+    let answer = ticket.answer.map(|answer| {
+        view! {
+            <span class="badge answer" data-testid="call-answer" data-answer=answer.as_str()>
+                {move || match answer {
+                    CallAnswer::OnMyWay => t_string!(i18n, contact.on_my_way),
+                    CallAnswer::Cancel => t_string!(i18n, contact.cancelled_by_phone),
+                }}
+            </span>
+        }
+    });
+    (contact, answer)
+}
+
+fn kind_name(kind: &str, locale: Locale) -> &'static str {
+    if kind == "call" {
+        td_string!(locale, contact.call)
+    } else {
+        td_string!(locale, contact.sms)
+    }
+}
+
+fn stage_name(stage: Stage, locale: Locale) -> &'static str {
+    match stage {
+        Stage::Sending => td_string!(locale, contact.sending),
+        Stage::Sent => td_string!(locale, contact.sent),
+        Stage::Delivered => td_string!(locale, contact.delivered),
+        Stage::Failed => td_string!(locale, contact.failed),
+        Stage::Ringing => td_string!(locale, contact.ringing),
+        Stage::InCall => td_string!(locale, contact.in_call),
+        Stage::Completed => td_string!(locale, contact.completed),
+        Stage::Busy => td_string!(locale, contact.busy),
+        Stage::NoAnswer => td_string!(locale, contact.no_answer),
+        Stage::Canceled => td_string!(locale, contact.canceled),
+        Stage::Received => td_string!(locale, contact.received),
     }
 }

@@ -19,7 +19,6 @@ pub mod live;
 pub mod services;
 #[cfg(feature = "server")]
 pub mod store;
-#[cfg(feature = "server")]
 pub mod twilio;
 
 pub use analytics::Analytics;

@@ -1,14 +1,19 @@
 //! Twilio: the REST client, webhook signatures and TwiML. Everything about Twilio's wire format
-//! lives here; the use cases decide what to send.
+//! lives here; the use cases decide what to send. Only `status` (what a status means) is also
+//! in the browser's build.
 
+#[cfg(feature = "server")]
 pub mod client;
+#[cfg(feature = "server")]
 pub mod signature;
 pub mod status;
+#[cfg(feature = "server")]
 pub mod twiml;
 
+#[cfg(feature = "server")]
 pub use client::{Call, CallScript, Resource, TwilioClient, TwilioConfig, TwilioError};
 
-#[cfg(test)]
+#[cfg(all(test, feature = "server"))]
 mod tests {
     /// The copies in `testdata/twilio/` are Twilio's files, unchanged (checked against the
     /// workplace's `../shared/twilio/` where it exists).

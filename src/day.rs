@@ -88,6 +88,8 @@ pub struct Console {
     pub queues: Vec<QueueInfo>,
     pub queue: QueueInfo,
     pub counters: Vec<CounterId>,
+    /// How many places ahead a verified phone is called (0: never).
+    pub autodial_places: u32,
     pub day: QueueDay,
     /// When this was read (ms since the Unix epoch), for the minutes waited.
     pub now_ms: u64,

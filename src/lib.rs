@@ -4,6 +4,7 @@
 //! adds the adapters: the Redis [`store`], the [`live`] event hub and the use cases in [`services`].
 
 pub mod analytics;
+pub mod command;
 pub mod day;
 pub mod fortune;
 pub mod kiosk;
@@ -32,5 +33,5 @@ pub use queue::{
     LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving, UnknownIntake,
 };
 pub use ticket::{
-    label, CallAnswer, ContactState, IssuedTicket, PhoneStatus, Ticket, TicketAction, TicketState, TicketSummary, TicketToken,
+    label, CallAnswer, ContactState, IssuedTicket, PhoneStatus, ReminderState, Ticket, TicketAction, TicketState, TicketSummary, TicketToken,
 };

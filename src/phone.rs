@@ -97,13 +97,31 @@ impl PhoneNumber {
 
     /// For screens and logs: `090-****-5678` (a Japanese number) or `+44 ****5678`.
     pub fn masked(&self) -> String {
+        self.written(|_| "****")
+    }
+
+    /// The whole number as people write it (`090-1234-5678`; E.164 outside Japan), for staff
+    /// who open the ticket.
+    pub fn national(&self) -> String {
+        if self.0.starts_with("+81") {
+            self.written(|middle| middle)
+        } else {
+            self.0.clone()
+        }
+    }
+
+    /// `0AA-MMMM-LLLL` (a Japanese number; `middle` writes the middle digits), else
+    /// `+CC MMMMLLLL`.
+    fn written<'a>(&'a self, middle: impl Fn(&'a str) -> &'a str) -> String {
         let last4 = &self.0[self.0.len() - 4..];
+        let before_last4 = &self.0[..self.0.len() - 4];
         match self.0.strip_prefix("+81") {
-            Some(national) if national.len() == 10 => {
-                format!("0{}-****-{last4}", &national[..2])
+            Some(national) => {
+                let area = if national.len() == 10 { 2 } else { 1 };
+                let between = &before_last4[3 + area..];
+                format!("0{}-{}-{last4}", &national[..area], middle(between))
             }
-            Some(national) => format!("0{}-****-{last4}", &national[..1]),
-            None => format!("{} ****{last4}", &self.0[..3]),
+            None => format!("{} {}{last4}", &self.0[..3], middle(&before_last4[3..])),
         }
     }
 }
@@ -200,10 +218,9 @@ mod tests {
             assert_eq!(phone.as_str(), "+819012345678", "{raw:?}");
             assert!(phone.is_japanese_mobile());
         }
-        assert_eq!(
-            PhoneNumber::parse("090-1234-5678").unwrap().masked(),
-            "090-****-5678"
-        );
+        let phone = PhoneNumber::parse("090-1234-5678").unwrap();
+        assert_eq!(phone.masked(), "090-****-5678");
+        assert_eq!(phone.national(), "090-1234-5678");
     }
 
     #[test]
@@ -212,9 +229,11 @@ mod tests {
         assert_eq!(tokyo.as_str(), "+81312345678");
         assert!(!tokyo.is_japanese_mobile());
         assert_eq!(tokyo.masked(), "03-****-5678");
+        assert_eq!(tokyo.national(), "03-1234-5678");
         let us = PhoneNumber::parse("+1 415 867 5309").unwrap();
         assert_eq!(us.as_str(), "+14158675309");
         assert!(us.check_country(&["JP".into()]).is_err());
+        assert_eq!(us.masked(), "+14 ****5309");
         assert!(us.check_country(&["JP".into(), "US".into()]).is_ok());
         assert!(tokyo.check_country(&["jp".into()]).is_ok());
     }

@@ -107,6 +107,8 @@ pub enum Channel {
     Remote,
     /// An integration through the JSON API.
     Api,
+    /// By SMS or a phone call to the store's number (the ticket keeps that number, verified).
+    Phone,
 }
 
 impl Channel {
@@ -115,9 +117,13 @@ impl Channel {
             Channel::Kiosk => "kiosk",
             Channel::Remote => "remote",
             Channel::Api => "api",
+            Channel::Phone => "phone",
         }
     }
 }
+
+/// The farthest from its turn a verified phone is called (`AUTODIAL_PLACES`, the console).
+pub const MAX_AUTODIAL_PLACES: u32 = 20;
 
 /// Whether the queue takes new tickets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -175,6 +175,15 @@ pub struct ContactState {
     pub status: String,
 }
 
+/// A ticket's SMS reminder (about 30 minutes before the turn), as its page shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderState {
+    /// When it is to be sent (ms), once planned.
+    pub send_at: Option<u64>,
+    /// Sent already.
+    pub sent: bool,
+}
+
 /// What the customer pressed on the automatic call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

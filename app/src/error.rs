@@ -55,6 +55,9 @@ pub enum AppError {
     /// A limit of verification SMS (per number, per address or in all) is reached.
     #[error("too many verification SMS for now")]
     SmsLimited,
+    /// The number texted STOP: nothing is sent to it until it texts START.
+    #[error("the number asked for no more texts")]
+    PhoneStopped,
     /// A verification link that expired, was used, or was sent to an older number.
     #[error("the link expired")]
     LinkExpired,
@@ -76,6 +79,9 @@ pub enum AppError {
     TooManyAttempts { wait_minutes: u64 },
     #[error("the reset was not confirmed")]
     ResetNotConfirmed,
+    /// The automatic call's reach is out of range.
+    #[error("the automatic call's reach is 0 to {max} places")]
+    BadAutodial { max: u32 },
     /// Input no screen of ours sends (a missing or malformed field).
     #[error("bad request: {detail}")]
     BadRequest { detail: String },
@@ -116,9 +122,11 @@ impl AppError {
             | AppError::IntakePaused { .. }
             | AppError::DayFull { .. }
             | AppError::TooManyKiosks { .. }
+            | AppError::PhoneStopped
             | AppError::NoPhone => 409,
             AppError::UnknownCounter
             | AppError::ResetNotConfirmed
+            | AppError::BadAutodial { .. }
             | AppError::BadKioskName
             | AppError::BadPhone { .. } => 422,
             AppError::LinkExpired => 410,
@@ -169,6 +177,7 @@ impl AppError {
             },
             AppError::SmsPerTicket { max } => td_string!(locale, error.sms_per_ticket, n = max),
             AppError::SmsLimited => td_string!(locale, error.sms_limited).to_owned(),
+            AppError::PhoneStopped => td_string!(locale, error.phone_stopped).to_owned(),
             AppError::LinkExpired => td_string!(locale, error.link_expired).to_owned(),
             AppError::NoPhone => td_string!(locale, error.no_phone).to_owned(),
             AppError::NotAKiosk => td_string!(locale, error.not_a_kiosk).to_owned(),
@@ -182,6 +191,7 @@ impl AppError {
                 td_string!(locale, error.too_many_attempts, n = wait_minutes)
             }
             AppError::ResetNotConfirmed => td_string!(locale, error.reset_not_confirmed).to_owned(),
+            AppError::BadAutodial { max } => td_string!(locale, error.bad_autodial, n = max),
             AppError::BadRequest { .. } => td_string!(locale, error.bad_request).to_owned(),
             AppError::Network { .. } => td_string!(locale, error.network).to_owned(),
         }
@@ -238,12 +248,14 @@ impl From<waitingroom::services::ServiceError> for AppError {
             },
             E::Sms(SmsRefused::PerTicket(max)) => AppError::SmsPerTicket { max },
             E::Sms(SmsRefused::Limit) => AppError::SmsLimited,
+            E::Sms(SmsRefused::Stopped) => AppError::PhoneStopped,
             E::LinkExpired => AppError::LinkExpired,
             E::NoVerifiedPhone => AppError::NoPhone,
             E::CounterMissing => AppError::BadRequest {
                 detail: e.to_string(),
             },
             E::ResetNotConfirmed => AppError::ResetNotConfirmed,
+            E::BadAutodial(max) => AppError::BadAutodial { max },
             E::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 AppError::Unavailable

@@ -124,6 +124,67 @@ impl waitingroom::services::notify::Texts for LocaleTexts {
             Words::TurnNearText { label, link } => {
                 td_string!(locale, phone.turn_near_text, label = label, link = link)
             }
+            Words::Joined { label, ahead, link } => {
+                td_string!(locale, sms.joined, label = label, n = ahead, link = link)
+            }
+            Words::Waiting {
+                label,
+                ahead,
+                minutes,
+                link,
+            } => match (minutes, link) {
+                (Some(minutes), Some(link)) => td_string!(
+                    locale,
+                    sms.waiting,
+                    label = label,
+                    n = ahead,
+                    minutes = minutes,
+                    link = link
+                ),
+                (None, Some(link)) => td_string!(
+                    locale,
+                    sms.waiting_no_estimate,
+                    label = label,
+                    n = ahead,
+                    link = link
+                ),
+                (Some(minutes), None) => td_string!(
+                    locale,
+                    voice.waiting,
+                    label = label,
+                    n = ahead,
+                    minutes = minutes
+                ),
+                (None, None) => {
+                    td_string!(locale, voice.waiting_no_estimate, label = label, n = ahead)
+                }
+            },
+            Words::AtCounter {
+                label,
+                counter,
+                spoken,
+            } => {
+                let counter = crate::words::counter_name(locale, counter);
+                if spoken {
+                    td_string!(locale, voice.at_counter, label = label, counter = counter)
+                } else {
+                    td_string!(locale, sms.at_counter, label = label, counter = counter)
+                }
+            }
+            Words::PhoneMenu => td_string!(locale, voice.menu).to_owned(),
+            Words::JoinedByCall { label, ahead } => {
+                td_string!(locale, voice.joined, label = label, n = ahead)
+            }
+            Words::NoCallerId => td_string!(locale, voice.no_caller_id).to_owned(),
+            Words::NoTicket { spoken: false } => td_string!(locale, sms.no_ticket).to_owned(),
+            Words::NoTicket { spoken: true } => td_string!(locale, voice.no_ticket).to_owned(),
+            Words::NotNow { spoken: false } => td_string!(locale, sms.not_now).to_owned(),
+            Words::NotNow { spoken: true } => td_string!(locale, voice.not_now).to_owned(),
+            Words::Started => td_string!(locale, sms.started).to_owned(),
+            Words::Help => td_string!(locale, sms.help).to_owned(),
+            Words::Reminder { label, link } => {
+                td_string!(locale, sms.reminder, label = label, link = link)
+            }
         }
     }
 }

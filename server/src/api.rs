@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
-use waitingroom::services::{qr_svg, ticket_url, RemoteClient, RequestOrigin, ServiceError};
+use waitingroom::services::{qr_svg, ticket_url, RemoteClient, RequestOrigin, ServiceError, Via};
 use waitingroom::{Channel, Lang, TicketToken};
 
 pub fn routes() -> Router<AppState> {
@@ -78,10 +78,16 @@ impl From<ServiceError> for ApiError {
             E::Sms(waitingroom::services::phones::SmsRefused::BadPhone(_)) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_phone", message)
             }
+            E::Sms(waitingroom::services::phones::SmsRefused::Stopped) => {
+                Self::new(StatusCode::CONFLICT, "phone_stopped", message)
+            }
             E::Sms(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "sms_limit", message),
             E::LinkExpired => Self::new(StatusCode::GONE, "link_expired", message),
             E::NoVerifiedPhone => Self::new(StatusCode::CONFLICT, "no_phone", message),
             E::CounterMissing => Self::new(StatusCode::BAD_REQUEST, "bad_request", message),
+            E::BadAutodial(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_autodial", message)
+            }
             E::ResetNotConfirmed => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "reset_not_confirmed",
@@ -190,7 +196,7 @@ async fn issue(
         None => {
             let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
             let client = RemoteClient {
-                address: state.room.client_ip(peer.ip(), forwarded),
+                via: Via::Address(state.room.client_ip(peer.ip(), forwarded)),
                 id: None,
             };
             state

@@ -7,7 +7,8 @@ use std::time::Duration;
 use waitingroom::phone::{PhoneNumber, CALLING_CODES};
 use waitingroom::services::calendar::Calendar;
 use waitingroom::services::phones::SmsLimits;
-use waitingroom::services::Limits;
+use waitingroom::services::{Limits, MAX_AUTODIAL_PLACES};
+use waitingroom::store::AutodialPlaces;
 use waitingroom::twilio::TwilioConfig;
 use waitingroom::{CounterId, QueueId, QueueInfo};
 
@@ -44,9 +45,12 @@ pub struct Config {
     pub session_hours: u32,
     /// `MAX_TICKETS_PER_DAY` (default 9,999; 0 = no cap): tickets one queue issues in a day.
     pub max_tickets_per_day: u32,
+    /// `REMINDER_CHECK_SECS` (default 60): how often SMS reminders are planned again.
+    pub reminder_check: Duration,
     /// `AUTODIAL_PLACES` (default 3; 0 = never): a verified phone is called once when its ticket
-    /// is this many places (people ahead) from its turn.
-    pub autodial_places: u32,
+    /// is this many places (people ahead) from its turn; `3,kaikei:5` sets one queue apart. Staff
+    /// can change it per queue in the console.
+    pub autodial_places: AutodialPlaces,
     /// `SESSION_MAX_DAYS` (default 7): how long a staff login lasts at most, active or not.
     pub session_max_days: u32,
     /// `TRUSTED_PROXIES` (default none): comma-separated addresses of reverse proxies whose
@@ -102,6 +106,7 @@ impl Config {
             Some(v) => parse_queues(&v)?,
         };
         let counters = parse_counters(get("COUNTERS").as_deref().unwrap_or("1,2"))?;
+        let autodial_places = parse_autodial(get("AUTODIAL_PLACES").as_deref(), &queues)?;
         let number = |name: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
             match get(name) {
                 None => Ok(default),
@@ -193,7 +198,8 @@ impl Config {
             session_hours: number("SESSION_HOURS", 12, 1)?,
             session_max_days: number("SESSION_MAX_DAYS", 7, 1)?,
             max_tickets_per_day: number("MAX_TICKETS_PER_DAY", 9_999, 0)?,
-            autodial_places: number("AUTODIAL_PLACES", 3, 0)?,
+            reminder_check: Duration::from_secs(u64::from(number("REMINDER_CHECK_SECS", 60, 1)?)),
+            autodial_places,
             trusted_proxies: parse_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES").as_deref())?,
             twilio: twilio(&get)?,
             twilio_auth_token: get("TWILIO_AUTH_TOKEN"),
@@ -350,6 +356,35 @@ fn parse_queues(raw: &str) -> Result<Vec<QueueInfo>, ConfigError> {
     Ok(queues)
 }
 
+/// `3` (every queue) or `3,kaikei:5` (one queue apart); default 3.
+fn parse_autodial(raw: Option<&str>, queues: &[QueueInfo]) -> Result<AutodialPlaces, ConfigError> {
+    let mut places = AutodialPlaces {
+        default: 3,
+        per_queue: Vec::new(),
+    };
+    let bad = |why: String| ConfigError::Invalid("AUTODIAL_PLACES", why);
+    let count = |n: &str| {
+        n.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n <= MAX_AUTODIAL_PLACES)
+            .ok_or_else(|| bad(format!("{n:?} is not a whole number from 0 to {MAX_AUTODIAL_PLACES}")))
+    };
+    for part in raw.unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once(':') {
+            None => places.default = count(part)?,
+            Some((queue, n)) => {
+                let queue = QueueId::parse(queue.trim())
+                    .ok()
+                    .filter(|q| queues.iter().any(|info| &info.id == q))
+                    .ok_or_else(|| bad(format!("{queue:?} is not a queue of QUEUES")))?;
+                places.per_queue.push((queue, count(n)?));
+            }
+        }
+    }
+    Ok(places)
+}
+
 fn parse_counters(raw: &str) -> Result<Vec<CounterId>, ConfigError> {
     let mut counters: Vec<CounterId> = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -390,6 +425,21 @@ mod tests {
         assert_eq!(c.counters.len(), 2);
         assert!(c.admin_password.is_none() && c.staff_api_token.is_none());
         assert_eq!(c.site_root, "target/site");
+    }
+
+    #[test]
+    fn the_automatic_call_reaches_as_far_as_set_per_queue() {
+        let c = config(&[
+            ("REDIS_URL", "redis://x/"),
+            ("QUEUES", "uketsuke,kaikei"),
+            ("AUTODIAL_PLACES", "2, kaikei:5"),
+        ])
+        .unwrap();
+        let queue = |id: &str| QueueId::parse(id).unwrap();
+        assert_eq!(c.autodial_places.of(&queue("uketsuke")), 2);
+        assert_eq!(c.autodial_places.of(&queue("kaikei")), 5);
+        let default = config(&[("REDIS_URL", "redis://x/")]).unwrap();
+        assert_eq!(default.autodial_places.of(&queue("default")), 3);
     }
 
     #[test]
@@ -480,6 +530,8 @@ mod tests {
             "32 are enough"
         );
         assert!(bad("PUBLIC_URL", "example.com").starts_with("PUBLIC_URL is invalid"));
+        assert!(bad("AUTODIAL_PLACES", "3,nope:2").starts_with("AUTODIAL_PLACES is invalid"));
+        assert!(bad("AUTODIAL_PLACES", "99").starts_with("AUTODIAL_PLACES is invalid"));
         assert!(bad("QUEUES", "a:TOOLONG").starts_with("QUEUES is invalid"));
         assert!(bad("TRUSTED_PROXIES", "10.0.0.1, proxy").starts_with("TRUSTED_PROXIES is invalid"));
         let proxies = config(&[

@@ -55,7 +55,7 @@ impl AppState {
     pub fn new(config: &Config, addr: SocketAddr) -> Result<Self, BadRedisUrl> {
         let store = Store::open(&config.redis_url)?
             .with_max_tickets_per_day(config.max_tickets_per_day)
-            .with_autodial_places(config.autodial_places);
+            .with_autodial_places(config.autodial_places.clone());
         let hub = EventHub::start(store.clone());
         let sessions = RedisSessionStore::new(store.connection());
         let leptos = LeptosOptions::builder()
@@ -76,6 +76,11 @@ impl AppState {
             ),
             sms: config.sms.clone(),
             twilio: config.twilio.is_some(),
+            schedules_sms: config
+                .twilio
+                .as_ref()
+                .is_none_or(|t| t.messaging_service_sid.is_some()),
+            reminder_check: config.reminder_check,
         };
         let notifier: std::sync::Arc<dyn Notifier> = match &config.twilio {
             Some(twilio) => std::sync::Arc::new(TwilioNotifier {

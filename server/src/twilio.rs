@@ -3,7 +3,11 @@
 //! idempotent (a retried callback changes nothing twice) and answers at once.
 //!
 //! - `POST /twilio/status`: message and call status callbacks, into the day's SMS/call log.
+//! - `POST /twilio/sms`: a text to the store's number (受付 / JOIN, 状況 / STATUS, ...), answered
+//!   with TwiML `<Message>`.
 //! - `POST /twilio/voice/answer/{queue}/{number}`: the key pressed on an automatic call.
+//! - `POST /twilio/voice/incoming`: a call to the store's number hears the menu;
+//!   `POST /twilio/voice/menu`: the key pressed on it.
 
 use crate::AppState;
 use axum::extract::{ConnectInfo, OriginalUri, Path, State};
@@ -18,7 +22,10 @@ use waitingroom::twilio::signature;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/twilio/status", post(status))
+        .route("/twilio/sms", post(sms))
         .route("/twilio/voice/answer/{queue}/{number}", post(voice_answer))
+        .route("/twilio/voice/incoming", post(voice_incoming))
+        .route("/twilio/voice/menu", post(voice_menu))
 }
 
 /// A webhook's form, its parameters in order (repeated keys kept), once its signature is valid.
@@ -126,6 +133,78 @@ async fn voice_answer(
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::warn!(%queue, number, error = %e, "an answer to a call was not taken");
+            crate::api::ApiError::from(e).into_response()
+        }
+    }
+}
+
+/// `POST /twilio/sms`: a text to the store's number; answers the reply's TwiML. 400 without a
+/// MessageSid and a sender.
+async fn sms(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = match signed(&state, &uri, peer, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let (Some(sid), Some(from)) = (form.get("MessageSid"), form.get("From")) else {
+        return (StatusCode::BAD_REQUEST, "a MessageSid and a sender are required").into_response();
+    };
+    let text = form.get("Body").unwrap_or_default();
+    match state
+        .room
+        .text_received(&app::ssr::LocaleTexts, sid, from, text)
+        .await
+    {
+        Ok(xml) => twiml(xml),
+        Err(e) => {
+            tracing::error!(error = %e, "a text was not answered");
+            // Twilio tries the webhook again
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// `POST /twilio/voice/incoming`: a call to the store's number; answers the menu.
+async fn voice_incoming(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    match signed(&state, &uri, peer, &headers, &body) {
+        Ok(_) => twiml(state.room.phone_menu(&app::ssr::LocaleTexts)),
+        Err(refused) => refused,
+    }
+}
+
+/// `POST /twilio/voice/menu`: `Digits` pressed on the menu by caller `From`.
+async fn voice_menu(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = match signed(&state, &uri, peer, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let from = form.get("From").unwrap_or_default();
+    let digits = form.get("Digits").unwrap_or_default();
+    match state
+        .room
+        .phone_menu_choice(&app::ssr::LocaleTexts, from, digits)
+        .await
+    {
+        Ok(xml) => twiml(xml),
+        Err(e) => {
+            tracing::error!(error = %e, "a key on the phone menu was not taken");
             crate::api::ApiError::from(e).into_response()
         }
     }

@@ -7,18 +7,12 @@ use crate::lang::Lang;
 use crate::queue::{Channel, QueueInfo};
 use crate::store::{LimitHit, Source, TakeLimits, Taker};
 use crate::ticket::IssuedTicket;
-use sha2::{Digest, Sha256};
+use crate::secret::sha256_hex;
 use std::time::Duration;
 
 /// The kiosks one installation keeps at most (each is set up by staff, by hand).
 pub const MAX_KIOSKS: usize = 100;
 
-fn sha256_hex(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// A kiosk that showed its credential.
 #[derive(Clone, Debug)]

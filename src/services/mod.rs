@@ -1,6 +1,8 @@
 //! The use cases, shared by the pages' server functions and the JSON API.
 
 pub mod calendar;
+pub mod inbound;
+pub mod reminders;
 pub mod kiosks;
 pub mod notify;
 pub mod phones;
@@ -13,7 +15,9 @@ use crate::live::{EventHub, HubMessage};
 use crate::queue::{
     estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot,
 };
-use crate::store::{LimitHit, Refusal, Source, Store, StoreError, TakeLimits, Taker};
+use crate::phone::PhoneNumber;
+pub use crate::queue::MAX_AUTODIAL_PLACES;
+use crate::store::{LimitHit, NewTicket, Refusal, Source, Store, StoreError, TakeLimits, Taker};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 use calendar::Calendar;
 use std::net::IpAddr;
@@ -136,6 +140,8 @@ pub enum ServiceError {
     CounterMissing,
     #[error("the reset was not confirmed (type {RESET_CONFIRMATION:?})")]
     ResetNotConfirmed,
+    #[error("the automatic call's reach is 0 to {0} places")]
+    BadAutodial(u32),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -198,8 +204,17 @@ const PENDING_PLACE_MS: u64 = 60_000;
 /// keeps (none: an anonymous API call, or a phone whose first ticket this is).
 #[derive(Clone, Debug)]
 pub struct RemoteClient {
-    pub address: IpAddr,
+    pub via: Via,
     pub id: Option<String>,
+}
+
+/// Where a remote take comes from.
+#[derive(Clone, Debug)]
+pub enum Via {
+    /// A browser or an integration, from this client address.
+    Address(IpAddr),
+    /// An SMS or a call from this number: the ticket keeps it, verified.
+    Phone(PhoneNumber),
 }
 
 /// The key of an address for the limits: an IPv4 address, or the /64 of an IPv6 one (what one
@@ -236,6 +251,11 @@ pub struct Setup {
     pub sms: phones::SmsLimits,
     /// Whether SMS and calls really leave (Twilio), or go to the dev outbox.
     pub twilio: bool,
+    /// Whether SMS can be scheduled (Twilio with a messaging service, or the dev outbox): the
+    /// ticket page offers reminders only then.
+    pub schedules_sms: bool,
+    /// How often the reminders are planned again (`REMINDER_CHECK_SECS`).
+    pub reminder_check: Duration,
 }
 
 /// The waiting room of one installation: its setup, the store and the live events.
@@ -325,17 +345,27 @@ impl WaitingRoom {
         channel: Channel,
         lang: Lang,
     ) -> Result<IssuedTicket, ServiceError> {
+        self.issue_with_phone(queue, channel, lang, None).await
+    }
+
+    /// The same, for a ticket taken by SMS or a call: it keeps `phone`, verified.
+    async fn issue_with_phone(
+        &self,
+        queue: &QueueInfo,
+        channel: Channel,
+        lang: Lang,
+        phone: Option<&PhoneNumber>,
+    ) -> Result<IssuedTicket, ServiceError> {
         let token = random_token();
+        let new = NewTicket {
+            channel,
+            token: &token,
+            lang,
+            phone,
+        };
         let mut ticket = self
             .store
-            .issue(
-                &queue.id,
-                channel,
-                &token,
-                lang,
-                &queue.prefix,
-                self.setup.calendar.now(),
-            )
+            .issue(&queue.id, new, &queue.prefix, self.setup.calendar.now())
             .await?;
         ticket.estimated_wait_ms = estimated_wait_ms(
             ticket.people_ahead as usize,
@@ -355,12 +385,19 @@ impl WaitingRoom {
         lang: Lang,
         client: &RemoteClient,
     ) -> Result<IssuedTicket, ServiceError> {
-        let address = address_key(client.address);
+        let limits = self.setup.limits;
+        let (source, per_source, phone) = match &client.via {
+            Via::Address(ip) => (address_key(*ip), limits.per_hour_per_address, None),
+            Via::Phone(phone) => (
+                format!("phone:{}", phone.as_str()),
+                limits.per_hour_per_client,
+                Some(phone),
+            ),
+        };
         let taker = Taker {
-            source: Source::Address(&address),
+            source: Source::Address(&source),
             client: client.id.as_deref(),
         };
-        let limits = self.setup.limits;
         let now_ms = self.setup.calendar.now().now_ms;
         let release = match &client.id {
             Some(id) => self.finished_places(id, now_ms).await?,
@@ -369,7 +406,7 @@ impl WaitingRoom {
         let reservation = format!("pending:{now_ms}:{}", random_token());
         let take = TakeLimits {
             window: Duration::from_secs(3600),
-            per_source: limits.per_hour_per_address,
+            per_source,
             per_client: limits.per_hour_per_client,
             active: limits.active_per_client,
         };
@@ -390,7 +427,7 @@ impl WaitingRoom {
                 LimitHit::Active => LimitReached::Active(take.active),
             }));
         }
-        let issued = self.issue_ticket(queue, channel, lang).await;
+        let issued = self.issue_with_phone(queue, channel, lang, phone).await;
         match (&issued, &client.id) {
             (Ok(ticket), Some(id)) => {
                 let held = format!("{}/{}", queue.id, ticket.number);
@@ -471,10 +508,27 @@ impl WaitingRoom {
             queues: self.setup.queues.clone(),
             queue: queue.clone(),
             counters: self.setup.counters.clone(),
+            autodial_places: self.store.autodial_places(&queue.id).await?,
             day,
             now_ms: calendar.now().now_ms,
             utc_offset_ms: calendar.utc_offset_ms(),
         })
+    }
+
+    /// Staff set how many places ahead `queue` calls a verified phone (0: never); tickets now
+    /// within reach get their call at once.
+    pub async fn set_autodial_places(
+        &self,
+        queue: &QueueId,
+        places: u32,
+    ) -> Result<(), ServiceError> {
+        if places > MAX_AUTODIAL_PLACES {
+            return Err(ServiceError::BadAutodial(MAX_AUTODIAL_PLACES));
+        }
+        Ok(self
+            .store
+            .set_autodial_places(queue, places, self.setup.calendar.now())
+            .await?)
     }
 
     /// The customer cancels their own ticket.

@@ -70,6 +70,15 @@ pub trait Notifier: Send + Sync {
         to: &PhoneNumber,
         body: &str,
     ) -> Result<Option<String>, NotifyError>;
+    /// Schedules `body` to `to` at `send_at_ms`; answers its id.
+    async fn schedule_sms(
+        &self,
+        to: &PhoneNumber,
+        body: &str,
+        send_at_ms: u64,
+    ) -> Result<String, NotifyError>;
+    /// Cancels scheduled message `sid`.
+    async fn cancel_scheduled(&self, sid: &str) -> Result<(), NotifyError>;
     /// `true`: messages really leave (Twilio); `false`: the dev outbox.
     fn sends(&self) -> bool;
 }
@@ -95,6 +104,42 @@ pub enum Words<'a> {
     Goodbye,
     /// The SMS instead of an automatic call that reached nobody, with the ticket's page.
     TurnNearText { label: &'a str, link: &'a str },
+    /// A ticket taken by SMS: its number, the people ahead and its page.
+    Joined {
+        label: &'a str,
+        ahead: u64,
+        link: &'a str,
+    },
+    /// Where a waiting ticket is (`minutes`: the estimate, if there is one yet), texted with its
+    /// page's `link`, or spoken (`None`).
+    Waiting {
+        label: &'a str,
+        ahead: u64,
+        minutes: Option<u64>,
+        link: Option<&'a str>,
+    },
+    /// The ticket is called to `counter`.
+    AtCounter {
+        label: &'a str,
+        counter: &'a crate::queue::CounterId,
+        spoken: bool,
+    },
+    /// A call to the store's number: 1 take a ticket, 2 hear my place, 3 cancel my ticket.
+    PhoneMenu,
+    /// A ticket taken on the phone menu, said to the caller.
+    JoinedByCall { label: &'a str, ahead: u64 },
+    /// The caller's number is withheld (or not one we serve).
+    NoCallerId,
+    /// The phone holds no ticket today (texted, or `spoken` on a call).
+    NoTicket { spoken: bool },
+    /// No ticket can be taken now (intake paused, the day full).
+    NotNow { spoken: bool },
+    /// START: texts and calls resume.
+    Started,
+    /// What one can text.
+    Help,
+    /// The reminder about 30 minutes before the turn, with the ticket's page.
+    Reminder { label: &'a str, link: &'a str },
 }
 
 /// Twilio, with the status callback URL its messages report to.
@@ -148,6 +193,32 @@ impl Notifier for TwilioNotifier {
             .map(|m| m.sid))
     }
 
+    async fn schedule_sms(
+        &self,
+        to: &PhoneNumber,
+        body: &str,
+        send_at_ms: u64,
+    ) -> Result<String, NotifyError> {
+        let at = |ms: u64| {
+            jiff::Timestamp::from_millisecond(ms as i64).map_err(|e| NotifyError {
+                retryable: false,
+                message: e.to_string(),
+                code: None,
+            })
+        };
+        let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;
+        let sent = self
+            .client
+            .schedule_sms(to, body, at(send_at_ms)?, at(now)?)
+            .await?;
+        Ok(sent.sid)
+    }
+
+    async fn cancel_scheduled(&self, sid: &str) -> Result<(), NotifyError> {
+        self.client.cancel_sms(sid).await?;
+        Ok(())
+    }
+
     fn sends(&self) -> bool {
         true
     }
@@ -185,6 +256,23 @@ impl Notifier for DevOutbox {
             .into_iter()
             .find(|m| m.kind == kind && m.to == to.as_str() && m.body == body)
             .map(|m| format!("dev-{}", m.at)))
+    }
+
+    async fn schedule_sms(
+        &self,
+        to: &PhoneNumber,
+        body: &str,
+        send_at_ms: u64,
+    ) -> Result<String, NotifyError> {
+        let when = jiff::Timestamp::from_millisecond(send_at_ms as i64)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        self.keep("scheduled", to, &format!("[{when}] {body}")).await
+    }
+
+    async fn cancel_scheduled(&self, sid: &str) -> Result<(), NotifyError> {
+        tracing::info!(%sid, "dev outbox: a scheduled message is cancelled");
+        Ok(())
     }
 
     fn sends(&self) -> bool {
@@ -233,7 +321,15 @@ impl WaitingRoom {
     ) {
         let mut ready: HashSet<crate::queue::QueueId> = HashSet::new();
         let mut round: u32 = 0;
+        let plan_every = self.setup.reminder_check;
+        let mut planned = tokio::time::Instant::now();
         loop {
+            if planned.elapsed() >= plan_every {
+                planned = tokio::time::Instant::now();
+                let hold_ms = plan_every.as_millis().saturating_sub(100).max(100) as u64;
+                self.plan_reminders(notifier.as_ref(), texts.as_ref(), hold_ms)
+                    .await;
+            }
             round = round.wrapping_add(1);
             if round % ENSURE_EVERY == 0 {
                 ready.clear();
@@ -273,6 +369,27 @@ impl WaitingRoom {
             let _ = self.store.ack_job(job).await;
             return;
         };
+        if job.field("kind") == Some("unschedule") {
+            self.unschedule(notifier, job).await;
+            return;
+        }
+        match self.store.is_stopped(&to).await {
+            Ok(false) => {}
+            Ok(true) => {
+                // the number texted STOP: nothing more goes to it (Twilio's code for it: 21610)
+                tracing::info!(job = %job.id, to = %to.masked(), "not sent: the number texted STOP");
+                let _ = self.store.ack_job(job).await;
+                let texted = matches!(job.field("kind"), Some("sms" | "turn_text"));
+                let kind = if texted { "sms" } else { "call" };
+                let id = format!("job-{}", job.id);
+                self.note_contact(job, kind, &to, id, "failed", Some("21610")).await;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %e, "the stop list is unreadable; later");
+                return;
+            }
+        }
         let message = match self.message_of(texts, job).await {
             Ok(Some(message)) => message,
             Ok(None) => {
@@ -336,6 +453,35 @@ impl WaitingRoom {
         }
     }
 
+    /// Cancels the scheduled reminder of an `unschedule` job (its ticket was called or is over).
+    async fn unschedule(&self, notifier: &dyn Notifier, job: &OutboxJob) {
+        let Some(sid) = job.field("sid") else {
+            let _ = self.store.ack_job(job).await;
+            return;
+        };
+        match notifier.cancel_scheduled(sid).await {
+            Ok(()) => {
+                let now_ms = self.setup.calendar.now().now_ms;
+                let _ = self.store.ack_job(job).await;
+                if let Err(e) = self
+                    .store
+                    .update_contact(sid, "canceled", progress("canceled"), now_ms, None, None)
+                    .await
+                {
+                    tracing::warn!(error = %e, "a cancelled reminder is not so in the log");
+                }
+            }
+            Err(e) if e.retryable => {
+                tracing::warn!(job = %job.id, error = %e, "a reminder is not cancelled yet; will retry");
+            }
+            Err(e) => {
+                // sent already, or cancelled: nothing more to do
+                tracing::warn!(job = %job.id, error = %e, "a reminder could not be cancelled");
+                let _ = self.store.ack_job(job).await;
+            }
+        }
+    }
+
     /// What job says: given in the job (`sms`, `call`), or written now in its ticket's language
     /// (`autodial`, `turn_text`: not when the ticket is over meanwhile). `None`: nothing to send.
     async fn message_of(
@@ -375,11 +521,7 @@ impl WaitingRoom {
             }
         } else {
             let label = self.label_of(&job.queue, number);
-            let link = format!(
-                "{}/t/{}",
-                self.public_url().unwrap_or_default().trim_end_matches('/'),
-                ticket.token
-            );
+            let link = super::ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
             Message::Sms(texts.say(
                 ticket.lang,
                 Words::TurnNearText {
@@ -414,15 +556,50 @@ impl WaitingRoom {
             queue: Some(job.queue.clone()),
             purpose: job.field("purpose").or(job.field("kind")).map(str::to_owned),
         };
-        if let Err(e) = self.store.log_contact(&record).await {
+        if let Err(e) = self.log_contact(record).await {
             tracing::warn!(error = %e, "a message or call is missing from the log");
         }
     }
 
-    /// A status callback of Twilio's for message or call `sid`: moves its log entry on, never
-    /// backwards, and with it the state its ticket shows; a Sid that is not ours is ignored. An
+    /// Adds `record` to the day's log; a status Twilio reported before it (its first callback
+    /// can beat the answer to the create) takes effect now.
+    pub(crate) async fn log_contact(&self, mut record: ContactRecord) -> Result<(), StoreError> {
+        let Some(early) = self.store.log_contact(&record).await? else {
+            return Ok(());
+        };
+        record.status = early.status;
+        self.contact_moved(&record, early.answered_by.as_deref())
+            .await
+    }
+
+    /// Log entry `entry` moved on to its status: the ticket it is about shows it, and an
     /// automatic call that reached nobody (busy, no answer, failed, a machine: `answered_by`)
     /// makes an SMS due instead.
+    async fn contact_moved(
+        &self,
+        entry: &ContactRecord,
+        answered_by: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let (Some(queue), Some(number)) = (&entry.queue, entry.ticket) else {
+            return Ok(());
+        };
+        let text_instead = entry.purpose.as_deref() == Some("autodial")
+            && Stage::missed_call(&entry.status, answered_by);
+        let now = self.setup.calendar.now();
+        match self
+            .store
+            .note_contact_state(queue, number, &entry.kind, &entry.status, text_instead, now)
+            .await
+        {
+            Ok(()) | Err(StoreError::Refused(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A status callback of Twilio's for message or call `sid`: moves its log entry on, never
+    /// backwards, and with it the state its ticket shows (see `contact_moved`). A Sid not in the
+    /// log is kept aside a few minutes, for the entry its sender is about to write; one that is
+    /// not ours is thus ignored.
     pub async fn contact_status(
         &self,
         sid: &str,
@@ -430,24 +607,13 @@ impl WaitingRoom {
         error_code: Option<&str>,
         answered_by: Option<&str>,
     ) -> Result<LogUpdate, super::ServiceError> {
-        let now = self.setup.calendar.now();
+        let now_ms = self.setup.calendar.now().now_ms;
         let update = self
             .store
-            .update_contact(sid, status, progress(status), now.now_ms, error_code)
+            .update_contact(sid, status, progress(status), now_ms, error_code, answered_by)
             .await?;
         if let LogUpdate::Updated(entry) = &update {
-            if let (Some(queue), Some(number)) = (&entry.queue, entry.ticket) {
-                let text_instead = entry.purpose.as_deref() == Some("autodial")
-                    && Stage::missed_call(status, answered_by);
-                match self
-                    .store
-                    .note_contact_state(queue, number, &entry.kind, status, text_instead, now)
-                    .await
-                {
-                    Ok(()) | Err(StoreError::Refused(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
+            self.contact_moved(entry, answered_by).await?;
         }
         Ok(update)
     }

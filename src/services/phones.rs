@@ -46,6 +46,9 @@ pub enum SmsRefused {
     PerTicket(u32),
     #[error("the limit of verification SMS is reached; try later")]
     Limit,
+    /// The number texted STOP: it is sent nothing until it texts START.
+    #[error("this number asked for no more texts (STOP); text START to resume")]
+    Stopped,
 }
 
 impl WaitingRoom {
@@ -70,6 +73,9 @@ impl WaitingRoom {
         let phone = PhoneNumber::parse(raw)
             .and_then(|p| p.check_country(&limits.allowed_countries).map(|()| p))
             .map_err(|e| ServiceError::Sms(SmsRefused::BadPhone(e)))?;
+        if self.store.is_stopped(&phone).await? {
+            return Err(ServiceError::Sms(SmsRefused::Stopped));
+        }
         let address = super::address_key(client);
         let day = Duration::from_secs(86_400);
         let takes = [
@@ -196,6 +202,23 @@ impl WaitingRoom {
                 }
                 other => other.into(),
             })
+    }
+}
+
+impl WaitingRoom {
+    /// Ticket `number`'s phone, whole (staff opening the ticket: everywhere else it is masked).
+    pub async fn ticket_phone(
+        &self,
+        queue: &QueueId,
+        number: u64,
+    ) -> Result<PhoneNumber, ServiceError> {
+        let ticket = self
+            .ticket(queue, number)
+            .await?
+            .ok_or(ServiceError::TicketNotFound)?;
+        let phone = ticket.phone.ok_or(ServiceError::NoVerifiedPhone)?;
+        tracing::info!(%queue, number, "staff opened a ticket's phone number");
+        Ok(phone)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The day's log of SMS and calls, one entry per Sid, kept 24 hours: written when a message
 //! leaves, moved on by Twilio's status callbacks (never backwards).
 
-use super::keys::{CONTACTS, CONTACTS_ORDER};
+use super::keys::{early_contact as early, CONTACTS, CONTACTS_ORDER};
 use super::{as_string, Store, StoreError};
 use crate::phone::ContactRecord;
 use redis::{AsyncCommands, Script, Value};
@@ -30,15 +30,32 @@ impl LogScript {
     }
 }
 
+/// A status Twilio reported for a Sid before the sender logged it: the entry took it when it
+/// was added.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct EarlyStatus {
+    pub status: String,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub answered_by: Option<String>,
+}
+
 impl Store {
-    pub async fn log_contact(&self, record: &ContactRecord) -> Result<(), StoreError> {
+    /// Adds `record` to the log (once per Sid); answers the status that arrived before it, if
+    /// one did and moved it on.
+    pub async fn log_contact(
+        &self,
+        record: &ContactRecord,
+    ) -> Result<Option<EarlyStatus>, StoreError> {
         let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut conn = self.conn.clone();
-        let _: Value = self
+        let reply: Vec<Value> = self
             .log
             .0
             .key(CONTACTS)
             .key(CONTACTS_ORDER)
+            .key(early(&record.sid))
             .arg("add")
             .arg(&record.sid)
             .arg(json)
@@ -46,10 +63,25 @@ impl Store {
             .arg(KEEP_MS)
             .invoke_async(&mut conn)
             .await?;
-        Ok(())
+        reply
+            .get(1)
+            .map(as_string)
+            .transpose()?
+            .map(|json| {
+                serde_json::from_str::<EarlyStatus>(&json)
+                    .map(|mut early| {
+                        // Lua writes an absent value as ''
+                        early.error_code = early.error_code.filter(|c| !c.is_empty());
+                        early.answered_by = early.answered_by.filter(|a| !a.is_empty());
+                        early
+                    })
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .transpose()
     }
 
-    /// Moves entry `sid` on to `status` (of `progress`), unless it is already as far along.
+    /// Moves entry `sid` on to `status` (of `progress`), unless it is already as far along; a
+    /// Sid not logged yet keeps the status aside for its entry (`answered_by` with it).
     pub async fn update_contact(
         &self,
         sid: &str,
@@ -57,6 +89,7 @@ impl Store {
         progress: u8,
         at_ms: u64,
         error_code: Option<&str>,
+        answered_by: Option<&str>,
     ) -> Result<LogUpdate, StoreError> {
         let mut conn = self.conn.clone();
         let reply: Vec<Value> = self
@@ -64,6 +97,7 @@ impl Store {
             .0
             .key(CONTACTS)
             .key(CONTACTS_ORDER)
+            .key(early(sid))
             .arg("status")
             .arg(sid)
             .arg(status)
@@ -71,6 +105,7 @@ impl Store {
             .arg(at_ms)
             .arg(error_code.unwrap_or(""))
             .arg(KEEP_MS)
+            .arg(answered_by.unwrap_or(""))
             .invoke_async(&mut conn)
             .await?;
         match reply.first().map(as_string).transpose()?.as_deref() {

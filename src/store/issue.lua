@@ -1,7 +1,9 @@
--- Issue the next number. Own ARGV: CHANNEL (kiosk, remote, api), TOKEN, LANG,
--- MAX_TICKETS (the day's cap; '0' = none), so the day's keys and every snapshot stay bounded.
+-- Issue the next number. Own ARGV: CHANNEL (kiosk, remote, api, phone), TOKEN, LANG,
+-- MAX_TICKETS (the day's cap; '0' = none), so the day's keys and every snapshot stay bounded,
+-- PHONE (E.164, or ''): the number a ticket taken by SMS or a call keeps, verified (it texted or
+-- called us).
 local intake = redis.call('GET', INTAKE) or 'open'
-if intake == 'paused' or (intake == 'remote_paused' and CHANNEL == 'remote') then
+if intake == 'paused' or (intake == 'remote_paused' and (CHANNEL == 'remote' or CHANNEL == 'phone')) then
   return {'paused', intake}
 end
 local cap = tonumber(MAX_TICKETS)
@@ -12,6 +14,13 @@ local number = redis.call('INCR', SEQ)
 local waiting = redis.call('RPUSH', WAITING, number)
 local t = {queue = Q, number = number, token = TOKEN, lang = LANG, channel = CHANNEL,
            issued_at = NOW, state = 'waiting', recalls = 0}
+if PHONE ~= '' then
+  t.phone = PHONE
+  t.phone_status = 'verified'
+  redis.call('HSET', PHONES, PHONE, number)
+  -- the customer has just been told the number and the line: no automatic call this close
+  if AUTODIAL > 0 and waiting - 1 <= AUTODIAL then redis.call('HSETNX', DIALED, number, NOW) end
+end
 write_ticket(t)
 redis.call('HSET', TOKENS, TOKEN, number)
 local version = publish({change = 'issued', number = number}, t)

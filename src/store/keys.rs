@@ -52,6 +52,21 @@ pub const KIOSKS_SEEN: &str = "wr:{kiosks}:seen";
 pub const CONTACTS: &str = "wr:{log}:entries";
 pub const CONTACTS_ORDER: &str = "wr:{log}:order";
 
+/// A status of Sid `sid` that came before its log entry (kept a few minutes).
+pub fn early_contact(sid: &str) -> String {
+    format!("wr:{{log}}:early:{sid}")
+}
+
+/// SET of the numbers that texted STOP (the SHA-256 of each, not the number: it is kept until
+/// START, longer than a day's personal data).
+pub const STOPPED: &str = "wr:{optout}:numbers";
+
+/// The reply to inbound message `sid` (Twilio's MessageSid), kept a day: a retried webhook gets
+/// the same reply and changes nothing twice.
+pub fn inbound(sid: &str) -> String {
+    format!("wr:{{log}}:inbound:{sid}")
+}
+
 /// LIST of what would have been sent (JSON, newest first) while Twilio is not configured.
 pub const DEV_OUTBOX: &str = "wr:devoutbox";
 
@@ -68,7 +83,7 @@ pub fn session(id: &impl std::fmt::Display) -> String {
 /// The keys of one queue's day that every queue script receives, in `KEYS` order, each with
 /// the Lua name the scripts know it by. The scripts' prelude is generated from this list, so the
 /// order is written down once.
-pub(crate) const SCRIPT_KEYS: [(&str, &str); 14] = [
+pub(crate) const SCRIPT_KEYS: [(&str, &str); 17] = [
     ("SEQ", "seq"),
     ("WAITING", "waiting"),
     ("TICKETS", "tickets"),
@@ -83,6 +98,9 @@ pub(crate) const SCRIPT_KEYS: [(&str, &str); 14] = [
     ("VERIFY", "verify"),
     ("OUTBOX", "outbox"),
     ("DIALED", "dialed"),
+    ("PHONES", "phones"),
+    ("AUTODIAL_SET", "autodial"),
+    ("REMINDERS", "reminders"),
 ];
 
 /// The Redis keys of one queue.
@@ -143,6 +161,24 @@ impl QueueKeys {
     /// HASH verification token → `number:expires_at_ms` (single use).
     pub fn verify(&self) -> String {
         self.key("verify")
+    }
+    /// HASH verified phone (E.164) → the number of its latest ticket today.
+    pub fn phones(&self) -> String {
+        self.key("phones")
+    }
+    /// How many places ahead a verified phone is called, as staff set it in the console (a
+    /// setting: it does not expire with the day).
+    pub fn autodial(&self) -> String {
+        self.key("autodial")
+    }
+    /// HASH number → the ticket's SMS reminder (JSON: asked_at, to, and once planned sid,
+    /// send_at, sent).
+    pub fn reminders(&self) -> String {
+        self.key("reminders")
+    }
+    /// Held by the process planning the queue's reminders (one at a time).
+    pub fn planner(&self) -> String {
+        self.key("planner")
     }
     /// STREAM of the SMS and calls the queue's changes made due (consumer group `senders`).
     pub fn outbox(&self) -> String {

@@ -18,7 +18,8 @@ pub struct Taker<'a> {
 /// Where a take comes from; each has its own count.
 #[derive(Clone, Copy, Debug)]
 pub enum Source<'a> {
-    /// A client address, as a limit key (see `services::address_key`).
+    /// A client address, as a limit key (see `services::address_key`), or `phone:<E.164>` for a
+    /// take by SMS or a call.
     Address(&'a str),
     /// A kiosk, by its id.
     Kiosk(&'a str),

@@ -10,6 +10,7 @@ mod kiosks;
 mod limits;
 mod outbox;
 mod phones;
+mod reminders;
 mod script;
 pub mod sessions;
 
@@ -17,11 +18,12 @@ use crate::day::QueueDay;
 use crate::lang::Lang;
 use crate::queue::{Call, Channel, CounterId, Intake, QueueId, QueueSnapshot, Serving};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
-pub use contacts::LogUpdate;
+pub use contacts::{EarlyStatus, LogUpdate};
 pub use keys::{QueueKeys, EVENTS_PATTERN};
 pub use limits::{LimitHit, Source, TakeLimits, Taker};
 pub use outbox::{DevMessage, OutboxJob};
 pub use phones::Registration;
+pub use reminders::Reminder;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Client, ScriptInvocation, Value};
 use script::QueueScript;
@@ -79,6 +81,28 @@ impl From<redis::RedisError> for StoreError {
 #[error("REDIS_URL is not a valid Redis URL ({0}); expected e.g. redis://127.0.0.1:6379/0")]
 pub struct BadRedisUrl(String);
 
+/// What a new ticket starts with: where it was taken, its secret, its language and, taken by SMS
+/// or a call, the phone it came from.
+#[derive(Clone, Copy, Debug)]
+pub struct NewTicket<'a> {
+    pub channel: Channel,
+    pub token: &'a TicketToken,
+    pub lang: Lang,
+    pub phone: Option<&'a crate::phone::PhoneNumber>,
+}
+
+impl<'a> NewTicket<'a> {
+    /// A ticket taken at a kiosk, a browser or the API (no phone yet).
+    pub fn new(channel: Channel, token: &'a TicketToken, lang: Lang) -> Self {
+        Self {
+            channel,
+            token,
+            lang,
+            phone: None,
+        }
+    }
+}
+
 /// The current time and how long the day's keys live, passed to every change.
 #[derive(Clone, Copy, Debug)]
 pub struct Moment {
@@ -99,13 +123,17 @@ struct Scripts {
     call_out: QueueScript,
     contact: QueueScript,
     answer: QueueScript,
+    send_text: QueueScript,
+    set_autodial: QueueScript,
+    reminder: QueueScript,
+    reminder_set: QueueScript,
 }
 
 impl Scripts {
     fn new() -> Self {
         Self {
             issue: QueueScript::new(
-                &["CHANNEL", "TOKEN", "LANG", "MAX_TICKETS"],
+                &["CHANNEL", "TOKEN", "LANG", "MAX_TICKETS", "PHONE"],
                 include_str!("issue.lua"),
             ),
             call_next: QueueScript::new(&["COUNTER"], include_str!("call_next.lua")),
@@ -134,6 +162,19 @@ impl Scripts {
                 include_str!("contact.lua"),
             ),
             answer: QueueScript::new(&["NUMBER", "ANSWER"], include_str!("answer.lua")),
+            set_autodial: QueueScript::new(&["PLACES"], include_str!("set_autodial.lua")),
+            reminder: QueueScript::new(
+                &["NUMBER", "TOKEN", "WANT"],
+                include_str!("reminder.lua"),
+            ),
+            reminder_set: QueueScript::new(
+                &["NUMBER", "SID", "SEND_AT", "SENT"],
+                include_str!("reminder_set.lua"),
+            ),
+            send_text: QueueScript::new(
+                &["NUMBER", "BODY", "PURPOSE"],
+                include_str!("send_text.lua"),
+            ),
         }
     }
 }
@@ -149,8 +190,26 @@ pub struct Store {
     log: std::sync::Arc<contacts::LogScript>,
     /// The day's cap of tickets per queue (0: none).
     max_tickets_per_day: u32,
-    /// How many places ahead a verified phone gets its automatic call (0: never).
-    autodial_places: u32,
+    /// How many places ahead a verified phone gets its automatic call (0: never), per queue as
+    /// configured (the console's setting, in Redis, goes over it).
+    autodial: std::sync::Arc<AutodialPlaces>,
+}
+
+/// `AUTODIAL_PLACES`: how many places ahead a verified phone is called, for every queue and for
+/// some queues apart.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AutodialPlaces {
+    pub default: u32,
+    pub per_queue: Vec<(QueueId, u32)>,
+}
+
+impl AutodialPlaces {
+    pub fn of(&self, queue: &QueueId) -> u32 {
+        self.per_queue
+            .iter()
+            .find(|(q, _)| q == queue)
+            .map_or(self.default, |(_, places)| *places)
+    }
 }
 
 impl Store {
@@ -172,7 +231,7 @@ impl Store {
             limits: std::sync::Arc::new(limits::LimitScripts::new()),
             log: std::sync::Arc::new(contacts::LogScript::new()),
             max_tickets_per_day: 0,
-            autodial_places: 0,
+            autodial: Default::default(),
         })
     }
 
@@ -184,9 +243,35 @@ impl Store {
 
     /// Calls a verified phone once its ticket is this many places from its turn
     /// (`AUTODIAL_PLACES`; 0: never).
-    pub fn with_autodial_places(mut self, places: u32) -> Self {
-        self.autodial_places = places;
+    pub fn with_autodial_places(mut self, places: AutodialPlaces) -> Self {
+        self.autodial = std::sync::Arc::new(places);
         self
+    }
+
+    /// How many places ahead `queue` calls a verified phone now (the console's setting, else
+    /// the configured one).
+    pub async fn autodial_places(&self, queue: &QueueId) -> Result<u32, StoreError> {
+        let mut conn = self.conn.clone();
+        let set: Option<u32> = conn.get(QueueKeys::of(queue).autodial()).await?;
+        Ok(set.unwrap_or_else(|| self.autodial.of(queue)))
+    }
+
+    /// Staff set how many places ahead `queue` calls a verified phone; tickets now within reach
+    /// get their call.
+    pub async fn set_autodial_places(
+        &self,
+        queue: &QueueId,
+        places: u32,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.set_autodial,
+            queue,
+            at,
+            &[("PLACES", &places.to_string())],
+        );
+        self.run(invocation).await?;
+        Ok(())
     }
 
     /// The invocation of a queue script, with what every one of them gets.
@@ -197,7 +282,7 @@ impl Store {
         at: Moment,
         args: &[(&str, &str)],
     ) -> ScriptInvocation<'a> {
-        script.invoke(queue, at, self.autodial_places, args)
+        script.invoke(queue, at, self.autodial.of(queue), args)
     }
 
     /// The client, for the pub/sub connection of the event hub.
@@ -260,12 +345,16 @@ impl Store {
     pub async fn issue(
         &self,
         queue: &QueueId,
-        channel: Channel,
-        token: &TicketToken,
-        lang: Lang,
+        new: NewTicket<'_>,
         prefix: &str,
         at: Moment,
     ) -> Result<IssuedTicket, StoreError> {
+        let NewTicket {
+            channel,
+            token,
+            lang,
+            phone,
+        } = new;
         let invocation = self.invoke(
             &self.scripts.issue,
             queue,
@@ -275,6 +364,7 @@ impl Store {
                 ("TOKEN", token.as_str()),
                 ("LANG", lang.code()),
                 ("MAX_TICKETS", &self.max_tickets_per_day.to_string()),
+                ("PHONE", phone.map(|p| p.as_str()).unwrap_or_default()),
             ],
         );
         let reply = self.run(invocation).await?;

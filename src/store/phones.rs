@@ -1,7 +1,9 @@
 //! A ticket's phone: registered with its verification SMS made due in the same script, verified
 //! by opening the link.
 
+use super::keys::{self, QueueKeys};
 use super::{as_string, Moment, Store, StoreError};
+use redis::AsyncCommands;
 use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
 use crate::ticket::{CallAnswer, TicketToken};
@@ -130,6 +132,113 @@ impl Store {
             queue,
             at,
             &[("NUMBER", &number.to_string()), ("ANSWER", answer.as_str())],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+}
+
+/// What the stop list keeps of a number: its SHA-256, not the number.
+fn stop_entry(phone: &PhoneNumber) -> String {
+    crate::secret::sha256_hex(phone.as_str())
+}
+
+impl Store {
+    /// `phone` texted STOP: nothing more is sent to it until it texts START.
+    pub async fn stop_sending(&self, phone: &PhoneNumber) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: u64 = conn.sadd(keys::STOPPED, stop_entry(phone)).await?;
+        Ok(())
+    }
+
+    /// `phone` texted START.
+    pub async fn resume_sending(&self, phone: &PhoneNumber) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: u64 = conn.srem(keys::STOPPED, stop_entry(phone)).await?;
+        Ok(())
+    }
+
+    pub async fn is_stopped(&self, phone: &PhoneNumber) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        Ok(conn.sismember(keys::STOPPED, stop_entry(phone)).await?)
+    }
+
+    /// The latest ticket of `queue` today whose verified phone is `phone`.
+    pub async fn ticket_of_phone(
+        &self,
+        queue: &QueueId,
+        phone: &PhoneNumber,
+    ) -> Result<Option<crate::ticket::Ticket>, StoreError> {
+        let mut conn = self.conn.clone();
+        let number: Option<u64> = conn
+            .hget(QueueKeys::of(queue).phones(), phone.as_str())
+            .await?;
+        match number {
+            Some(number) => self.ticket(queue, number).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Takes inbound message `sid` to answer: `None` the first time; after that the reply kept
+    /// for it (empty while the first delivery is still being answered).
+    pub async fn claim_inbound(&self, sid: &str) -> Result<Option<String>, StoreError> {
+        let mut conn = self.conn.clone();
+        let key = keys::inbound(sid);
+        let claimed: bool = redis::cmd("SET")
+            .arg(&key)
+            .arg("")
+            .arg("NX")
+            .arg("EX")
+            .arg(INBOUND_KEPT_S)
+            .query_async::<Option<String>>(&mut conn)
+            .await?
+            .is_some();
+        if claimed {
+            return Ok(None);
+        }
+        let reply: Option<String> = conn.get(&key).await?;
+        Ok(Some(reply.unwrap_or_default()))
+    }
+
+    /// Keeps the reply to inbound message `sid`, or (`None`: it failed) lets a retry answer it.
+    pub async fn keep_reply(&self, sid: &str, reply: Option<&str>) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let key = keys::inbound(sid);
+        match reply {
+            Some(reply) => {
+                let _: () = conn.set_ex(&key, reply, INBOUND_KEPT_S).await?;
+            }
+            None => {
+                let _: u64 = conn.del(&key).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How long the reply to an inbound message is kept (Twilio retries within minutes).
+const INBOUND_KEPT_S: u64 = 86_400;
+
+impl Store {
+    /// Makes an SMS of `body` to ticket `number`'s verified phone due; `purpose` names it in the
+    /// log.
+    pub async fn text_ticket(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        body: &str,
+        purpose: &str,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.send_text,
+            queue,
+            at,
+            &[
+                ("NUMBER", &number.to_string()),
+                ("BODY", body),
+                ("PURPOSE", purpose),
+            ],
         );
         self.run(invocation).await?;
         Ok(())

@@ -2,6 +2,11 @@
 -- names (store/script.rs): SEQ, WAITING, TICKETS, ... and Q, EVENTS, NOW, EXPIRE_AT, then the
 -- script's own arguments.
 local RECENT_CALLS, SERVICE_SAMPLES, MIN_SAMPLES = 6, 20, 3
+-- the console's setting of the automatic call's reach, over the configured one
+do
+  local set = redis.call('GET', AUTODIAL_SET)
+  if set then AUTODIAL = tonumber(set) end
+end
 -- What events carry of a ticket (TicketSummary): never its token, its language or anything personal.
 local SUMMARY_FIELDS = {'number', 'channel', 'issued_at', 'state', 'counter', 'called_at', 'finished_at', 'recalls', 'rev', 'phone_status', 'contact', 'answer'}
 
@@ -22,7 +27,7 @@ end
 
 -- The day's keys (tickets and everything personal) expire a while after the day closes.
 local function extend_day()
-  for _, key in ipairs({SEQ, WAITING, TICKETS, TOKENS, SERVING, RECENT, SERVICE_MS, AVG_SERVICE, VERIFY, OUTBOX, DIALED}) do
+  for _, key in ipairs({SEQ, WAITING, TICKETS, TOKENS, SERVING, RECENT, SERVICE_MS, AVG_SERVICE, VERIFY, OUTBOX, DIALED, PHONES, REMINDERS}) do
     redis.call('EXPIREAT', key, EXPIRE_AT)
   end
 end
@@ -52,6 +57,19 @@ local function average_service_ms()
   return math.floor(sum / #samples)
 end
 
+-- A ticket's SMS reminder ends when it is called or over; one scheduled with Twilio is cancelled
+-- (a job of the outbox).
+local function drop_reminder(number)
+  local raw = redis.call('HGET', REMINDERS, number)
+  if not raw then return end
+  redis.call('HDEL', REMINDERS, number)
+  local r = cjson.decode(raw)
+  if r.sid and not r.sent then
+    redis.call('XADD', OUTBOX, 'MAXLEN', '~', 10000, '*', 'kind', 'unschedule', 'sid', r.sid,
+      'number', number, 'to', r.to or '', 'body', '', 'at', NOW)
+  end
+end
+
 -- An active ticket leaves the line or its counter for good: done, no_show or cancelled.
 local function finish(t, outcome)
   if t.state == 'waiting' then redis.call('LREM', WAITING, 1, t.number) end
@@ -64,6 +82,7 @@ local function finish(t, outcome)
   end
   t.state = outcome
   t.finished_at = NOW
+  drop_reminder(t.number)
   write_ticket(t)
   local avg = redis.call('GET', AVG_SERVICE)
   return publish({change = 'finished', number = t.number, outcome = outcome, avg_service_ms = avg and tonumber(avg) or nil}, t)
@@ -85,6 +104,7 @@ local function call_to_counter(t, counter, recall)
   end
   t.state = 'called'
   t.counter = counter
+  drop_reminder(t.number)
   write_ticket(t)
   redis.call('HSET', SERVING, counter, t.number)
   redis.call('LPUSH', RECENT, cjson.encode({number = t.number, counter = counter, at = NOW, recall = recall}))

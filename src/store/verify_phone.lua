@@ -12,6 +12,7 @@ if not t or t.phone ~= phone then return {'expired'} end
 if t.phone_status ~= 'verified' then
   t.phone_status = 'verified'
   write_ticket(t)
+  redis.call('HSET', PHONES, t.phone, t.number)
   publish({change = 'phone', number = t.number}, t)
   autodial_due()
 end

@@ -118,7 +118,7 @@ pub async fn take_ticket(queue: String) -> Result<String, AppError> {
         None => waitingroom::services::random_token().to_string(),
     };
     let client = waitingroom::services::RemoteClient {
-        address: crate::ssr::client_ip(&room).await?,
+        via: waitingroom::services::Via::Address(crate::ssr::client_ip(&room).await?),
         id: Some(id.clone()),
     };
     let ticket = room

@@ -10,7 +10,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 use waitingroom::{
-    estimated_wait_ms, CounterId, PhoneStatus, QueueInfo, QueueSnapshot, Ticket, TicketState,
+    estimated_wait_ms, CounterId, PhoneStatus, QueueInfo, QueueSnapshot, ReminderState, Ticket,
+    TicketState,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -19,6 +20,9 @@ pub struct TicketView {
     pub queue: QueueInfo,
     pub snapshot: QueueSnapshot,
     pub counters: usize,
+    /// The SMS reminder asked for, if any; `offers_reminders`: whether it can be asked for here.
+    pub reminder: Option<ReminderState>,
+    pub offers_reminders: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -40,12 +44,24 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
         .ok_or(AppError::TicketNotFound)?;
     let queue = room.queue(ticket.queue.as_str())?.clone();
     let snapshot = room.snapshot(&queue.id).await?;
+    let reminder = room.reminder_of(&ticket).await?;
     Ok(TicketView {
         ticket,
         queue,
         snapshot,
         counters: room.counters().len(),
+        reminder,
+        offers_reminders: room.offers_reminders(),
     })
+}
+
+/// The holder of `token` asks (`want`), or no longer asks, to be texted about 30 minutes before
+/// the turn.
+#[server(endpoint = "ticket/reminder")]
+pub async fn ask_reminder(token: String, want: bool) -> Result<bool, AppError> {
+    let room = crate::ssr::room()?;
+    room.ask_reminder(&ssr::token(&token)?, want).await?;
+    Ok(want)
 }
 
 #[server(endpoint = "ticket/cancel")]
@@ -159,6 +175,8 @@ fn TicketScreen(
         queue,
         snapshot,
         counters,
+        reminder,
+        offers_reminders,
     } = view;
     let number = ticket.number();
     let last_known = ticket.state();
@@ -263,6 +281,15 @@ fn TicketScreen(
             <Show when=move || state().is_active()>
                 <PhoneForm token=token.get_value() status=phone_status phone=phone.get_value() refetch />
             </Show>
+            // a long wait: a text about 30 minutes before the turn (the automatic call covers short ones)
+            <Show when=move || {
+                offers_reminders
+                    && phone_status.get() == Some(PhoneStatus::Verified)
+                    && state() == TicketState::Waiting
+                    && (reminder.is_some() || wait().is_some_and(|w| w > REMINDER_OFFERED_FROM_MS))
+            }>
+                <ReminderForm token=token.get_value() asked=reminder refetch />
+            </Show>
             <Show when=move || state().is_active()>
                 <details class="cancel">
                     <summary>{t!(i18n, ticket.cancel)}</summary>
@@ -281,6 +308,40 @@ fn TicketScreen(
 }
 
 /// The phone the shop may call or text: registered here, verified by the link it is texted.
+/// A wait longer than this is offered the SMS reminder (30 minutes before the turn, at least 5
+/// ahead).
+const REMINDER_OFFERED_FROM_MS: u64 = 40 * 60_000;
+
+/// 「順番の約30分前にSMSで知らせる」, or, once asked, a way to stop it.
+#[component]
+fn ReminderForm(
+    token: String,
+    asked: Option<ReminderState>,
+    refetch: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ask = ServerAction::<AskReminder>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = ask.value().get() {
+            refetch();
+        }
+    });
+    let asked = asked.is_some();
+    view! {
+        <section class="reminder" data-testid="reminder">
+            {asked.then(|| view! { <p role="status">{t!(i18n, reminder.asked)}</p> })}
+            <ActionForm action=ask>
+                <input type="hidden" name="token" value=token />
+                <input type="hidden" name="want" value=(!asked).to_string() />
+                <button type="submit" class="secondary" data-testid="reminder-button" disabled=move || ask.pending().get()>
+                    {move || if asked { t_string!(i18n, reminder.stop) } else { t_string!(i18n, reminder.ask) }}
+                </button>
+            </ActionForm>
+            {move || failure(ask.value().get()).map(|error| view! { <ErrorText error /> })}
+        </section>
+    }
+}
+
 #[component]
 fn PhoneForm(
     token: String,

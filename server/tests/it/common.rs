@@ -187,6 +187,18 @@ impl TestApp {
         format!("ws://{}{}", self.addr, path)
     }
 
+    /// The queue's snapshot, as the JSON API answers it.
+    pub async fn snapshot(&self, queue: &str) -> serde_json::Value {
+        self.http
+            .get(self.url(&format!("/api/v1/queues/{queue}")))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("a snapshot")
+    }
+
     /// Issues a ticket of `queue` through the JSON API with the staff token (no limits).
     pub async fn issue_as_staff(&self, queue: &str) -> reqwest::Response {
         self.http

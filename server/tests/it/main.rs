@@ -13,6 +13,8 @@ mod live;
 mod live_bounds;
 mod phones;
 mod reducer;
+mod reminders;
+mod sms;
 mod staff;
 mod transitions;
 mod twilio;

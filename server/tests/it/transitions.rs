@@ -2,7 +2,7 @@
 //! (as `TicketAction::outcome` says), or a refusal that changed nothing.
 
 use crate::common::TestRedis;
-use waitingroom::store::{Moment, Refusal, Store, StoreError};
+use waitingroom::store::{Moment, NewTicket, Refusal, Store, StoreError};
 use waitingroom::{
     Channel, CounterId, Lang, QueueDay, QueueId, TicketAction, TicketState, TicketToken,
 };
@@ -19,7 +19,7 @@ async fn queue_with_ticket_in(store: &Store, case: usize, state: TicketState) ->
         let token =
             TicketToken::from_bytes([case as u8, b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         store
-            .issue(&q, Channel::Kiosk, &token, Lang::Ja, "", AT)
+            .issue(&q, NewTicket::new(Channel::Kiosk, &token, Lang::Ja), "", AT)
             .await
             .unwrap();
     }

@@ -184,6 +184,11 @@ impl TwilioStandIn {
         .await
     }
 
+    /// The messages Twilio holds (as its API shows them, newest first).
+    pub fn messages(&self) -> Vec<Value> {
+        self.shared.0.lock().unwrap().messages.clone()
+    }
+
     /// The calls made (not refused), in order: each one's Sid and create request.
     pub fn calls(&self) -> Vec<(String, Recorded)> {
         self.shared.0.lock().unwrap().placed.clone()

@@ -27,16 +27,7 @@ async fn ticket_view(app: &TestApp, token: &str) -> Value {
 }
 
 async fn version(app: &TestApp) -> u64 {
-    let snapshot: Value = app
-        .http
-        .get(app.url("/api/v1/queues/default"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    snapshot["version"].as_u64().unwrap()
+    app.snapshot("default").await["version"].as_u64().unwrap()
 }
 
 #[tokio::test]
@@ -157,4 +148,116 @@ async fn an_automatic_call_that_reaches_nobody_becomes_one_sms() {
     assert_eq!(texts().len(), 2, "one SMS instead of the call, however many callbacks");
     let view = ticket_view(&app, &token).await;
     assert_eq!(view["ticket"]["contact"]["kind"], "call");
+}
+
+/// A call to the store's number presses `digits` on the menu, from `from`.
+async fn menu(app: &TestApp, from: &str, digits: &str) -> String {
+    let (status, twiml) = signed_post(
+        &app.url("/twilio/voice/menu"),
+        &[
+            ("CallSid", "CA0000000000000000000000000000menu"),
+            ("From", from),
+            ("To", "+15005550006"),
+            ("Digits", digits),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{twiml}");
+    twiml
+}
+
+#[tokio::test]
+async fn a_caller_without_a_smartphone_takes_hears_and_cancels_a_ticket_by_keys() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[])).await;
+    app.issue("default").await;
+    let caller = "+819055556666";
+
+    let (status, welcome) = signed_post(
+        &app.url("/twilio/voice/incoming"),
+        &[("CallSid", "CA01"), ("From", caller), ("To", "+15005550006")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        gather_action(&welcome),
+        Some(format!("{}/twilio/voice/menu", app.url("")))
+    );
+    assert!(welcome.contains("整理券をお取りになる方は1を"), "{welcome}");
+
+    let taken = menu(&app, caller, "1").await;
+    assert!(
+        taken.contains(r#"<Say language="ja-JP" loop="2">受付番号2番をお取りしました。前に1人お待ちです。"#),
+        "the number, read twice: {taken}"
+    );
+    // a mobile number also gets the ticket's page by SMS
+    let texted = eventually(Duration::from_secs(10), || async {
+        standin.creates().iter().any(|r| {
+            r.value("To") == Some(caller) && r.value("Body").is_some_and(|b| b.contains("/t/"))
+        })
+    })
+    .await;
+    assert!(texted, "the ticket's link was texted");
+    let body = standin.creates()[0].value("Body").unwrap().to_owned();
+    let token: String = body.split("/t/").nth(1).unwrap().chars().take(32).collect();
+    let ticket = ticket_view(&app, &token).await["ticket"].clone();
+    assert_eq!(ticket["channel"], "phone");
+    assert_eq!(ticket["phone_status"], "verified");
+
+    let place = menu(&app, caller, "2").await;
+    assert!(place.contains("受付番号2番、前に1人お待ちです。"), "{place}");
+    let again = menu(&app, caller, "1").await;
+    assert!(again.contains("受付番号2番、前に1人"), "its ticket, not another: {again}");
+    assert_eq!(app.snapshot("default").await["last_number"], 2);
+
+    let cancelled = menu(&app, caller, "3").await;
+    assert!(cancelled.contains("受付番号2番を取り消しました"), "{cancelled}");
+    assert_eq!(ticket_view(&app, &token).await["ticket"]["state"], "cancelled");
+    let none = menu(&app, caller, "2").await;
+    assert!(none.contains("本日お取りの整理券はありません"), "{none}");
+    let unknown = menu(&app, caller, "7").await;
+    assert!(unknown.contains("<Gather "), "the menu again: {unknown}");
+
+    // a withheld number cannot take a ticket
+    let withheld = menu(&app, "anonymous", "1").await;
+    assert!(withheld.contains("電話番号を通知して"), "{withheld}");
+    assert_eq!(app.snapshot("default").await["last_number"], 2);
+}
+
+
+#[tokio::test]
+async fn staff_change_how_far_ahead_the_automatic_call_reaches() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[("AUTODIAL_PLACES", "1")])).await;
+    // 3 ahead: out of reach of 1
+    let _ = last_ticket_with_a_verified_phone(&app, &standin, 4).await;
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let (_, console) = app.post_form(&staff, "/api/admin/console", &[]).await;
+    assert_eq!(console["autodial_places"], 1);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(standin.calls().is_empty(), "not called at 3 ahead");
+
+    let (status, body) = app
+        .post_form(&staff, "/api/admin/autodial", &[("queue", "default"), ("places", "99")])
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (_, console) = app.post_form(&staff, "/api/admin/console", &[]).await;
+    assert_eq!(console["autodial_places"], 1, "nothing changed");
+    // without a staff session: refused
+    let (status, _) = app
+        .post_form(&client(), "/api/admin/autodial", &[("queue", "default"), ("places", "3")])
+        .await;
+    assert_eq!(status, 401);
+
+    let (status, _) = app
+        .post_form(&staff, "/api/admin/autodial", &[("queue", "default"), ("places", "3")])
+        .await;
+    assert_eq!(status, 200);
+    let (_, console) = app.post_form(&staff, "/api/admin/console", &[]).await;
+    assert_eq!(console["autodial_places"], 3);
+    let (_, call) = the_call(&standin).await;
+    assert!(call.value("Twiml").unwrap().contains("受付番号4番の方、まもなく順番です"));
 }

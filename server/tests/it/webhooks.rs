@@ -340,3 +340,42 @@ async fn a_text_twilio_refuses_shows_in_the_log_as_failed_and_is_not_retried() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(standin.creates().len(), 1, "a refusal is not retried");
 }
+
+#[tokio::test]
+async fn a_status_that_arrives_before_its_message_is_logged_is_not_lost() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[("AUTODIAL_PLACES", "0")])).await;
+    // Twilio makes the message at once but its answer to the create takes 1.5 s; its status
+    // callback comes meanwhile
+    standin.fail_next(&[crate::twilio_standin::Fault::Slow(Duration::from_millis(1500))]);
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    let token = slip["ticket"]["token"].as_str().unwrap();
+    let (status, _) = app
+        .post_form(
+            &client(),
+            "/api/ticket/phone",
+            &[("token", token), ("phone", "090-1234-5678")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let made = eventually(Duration::from_secs(10), || async {
+        !standin.messages().is_empty()
+    })
+    .await;
+    assert!(made);
+    let sid = standin.messages()[0]["sid"].as_str().unwrap().to_owned();
+    assert_eq!(standin.report(&sid, "delivered", &[]).await, 204);
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let logged = eventually(Duration::from_secs(10), || async {
+        log(&app, &staff).await.first().is_some_and(|e| e["sid"] == sid.as_str())
+    })
+    .await;
+    assert!(logged, "the message is logged once its create answered");
+    assert_eq!(log(&app, &staff).await[0]["status"], "delivered", "the early status kept");
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", token)])
+        .await;
+    assert_eq!(view["ticket"]["contact"]["status"], "delivered", "and the ticket shows it");
+}

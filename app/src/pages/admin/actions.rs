@@ -53,6 +53,24 @@ pub async fn set_intake(queue: String, intake: Intake) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Ticket `number`'s phone number, whole (`090-1234-5678`): only staff see it, and only when
+/// they open it.
+#[server(endpoint = "admin/ticket_phone")]
+pub async fn ticket_phone(queue: String, number: u64) -> Result<String, AppError> {
+    let room = crate::ssr::require_staff().await?;
+    let queue = room.queue(&queue)?.id.clone();
+    Ok(room.ticket_phone(&queue, number).await?.national())
+}
+
+/// How many places ahead `queue` calls a verified phone (0: never).
+#[server(endpoint = "admin/autodial")]
+pub async fn set_autodial(queue: String, places: u32) -> Result<(), AppError> {
+    let room = crate::ssr::require_staff().await?;
+    let queue = room.queue(&queue)?.id.clone();
+    room.set_autodial_places(&queue, places).await?;
+    Ok(())
+}
+
 /// Restarts the day's numbering; `confirm` must be what the staff typed (`reset`).
 #[server(endpoint = "admin/reset")]
 pub async fn reset_day(queue: String, confirm: String) -> Result<(), AppError> {

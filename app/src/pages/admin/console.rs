@@ -3,7 +3,7 @@
 //! ticket it changed, so the tablet reads nothing per event, and reads its day again only after a
 //! gap in the events.
 
-use super::actions::{load_console, Act, CallNext, CallPhone, ResetDay, SetIntake};
+use super::actions::{load_console, Act, CallNext, CallPhone, ResetDay, SetAutodial, SetIntake};
 use super::analytics::AnalyticsPanel;
 use super::contacts::{ContactBadge, ContactLog};
 use super::kiosks::KioskPanel;
@@ -34,6 +34,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
         queues,
         queue: info,
         counters,
+        autodial_places,
         day,
         now_ms,
         utc_offset_ms,
@@ -94,6 +95,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
     let intake_action = ServerAction::<SetIntake>::new();
     let reset_action = ServerAction::<ResetDay>::new();
     let call_phone_action = ServerAction::<CallPhone>::new();
+    let autodial_action = ServerAction::<SetAutodial>::new();
     // the latest error of any action (from the page's address after a form post without
     // JavaScript); a lost session sends the tablet to the sign-in
     let posted_without_js = [
@@ -102,6 +104,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
         failure(intake_action.value().get_untracked()),
         failure(reset_action.value().get_untracked()),
         failure(call_phone_action.value().get_untracked()),
+        failure(autodial_action.value().get_untracked()),
     ];
     let (error, set_error) = signal(posted_without_js.into_iter().flatten().next());
     report_errors(call_next_action.value(), set_error);
@@ -109,6 +112,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
     report_errors(intake_action.value(), set_error);
     report_errors(reset_action.value(), set_error);
     report_errors(call_phone_action.value(), set_error);
+    report_errors(autodial_action.value(), set_error);
     let signed_out = move || error.get() == Some(AppError::NotSignedIn);
 
     let go = move |queue: String, counter: String| {
@@ -193,6 +197,22 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                         </ActionForm>
                     }).collect_view()}
                 </div>
+                <ActionForm action=autodial_action attr:class="autodial">
+                    <input type="hidden" name="queue" value=queue_field.get_value() />
+                    <label for="autodial-places">{t!(i18n, admin.autodial)}</label>
+                    <select id="autodial-places" name="places" data-testid="autodial-places">
+                        {(0..=waitingroom::queue::MAX_AUTODIAL_PLACES).map(|n| view! {
+                            <option value=n.to_string() selected=n == autodial_places>
+                                {move || if n == 0 {
+                                    t_string!(i18n, admin.autodial_off).to_owned()
+                                } else {
+                                    td_string!(i18n.get_locale(), admin.autodial_places, n = n)
+                                }}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" class="secondary">{t!(i18n, admin.autodial_save)}</button>
+                </ActionForm>
             </section>
 
             <section class="serving-list">
@@ -208,7 +228,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                             let at = t.counter.clone();
                             view! {
                                 <tr data-testid="serving-ticket">
-                                    <td class="num">{info.with_value(|q| q.label(t.number))} <ContactBadge ticket=t.clone() /></td>
+                                    <td class="num">{info.with_value(|q| q.label(t.number))} <ContactBadge queue=queue_field.get_value() ticket=t.clone() /></td>
                                     <td>{move || at.as_ref().map(|c| counter_name(i18n.get_locale(), c)).unwrap_or_default()}</td>
                                     <td class="row-actions">
                                         {[TicketAction::Recall, TicketAction::Done, TicketAction::NoShow, TicketAction::Requeue, TicketAction::Cancel]
@@ -242,7 +262,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                             let channel = t.channel;
                             view! {
                                 <tr data-testid="waiting-ticket">
-                                    <td class="num">{info.with_value(|q| q.label(t.number))} <ContactBadge ticket=t.clone() /></td>
+                                    <td class="num">{info.with_value(|q| q.label(t.number))} <ContactBadge queue=queue_field.get_value() ticket=t.clone() /></td>
                                     <td>{move || minutes(i18n.get_locale(), Some(now.get().saturating_sub(issued_at)))}</td>
                                     <td>{move || channel_name(channel, i18n.get_locale())}</td>
                                     <td class="row-actions">
@@ -314,6 +334,7 @@ fn channel_name(channel: Channel, locale: Locale) -> &'static str {
         Channel::Kiosk => td_string!(locale, channel.kiosk),
         Channel::Remote => td_string!(locale, channel.remote),
         Channel::Api => td_string!(locale, channel.api),
+        Channel::Phone => td_string!(locale, channel.phone),
     }
 }
 

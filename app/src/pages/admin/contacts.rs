@@ -1,5 +1,6 @@
 //! The day's SMS and calls, with their latest status from Twilio (numbers masked).
 
+use super::actions::TicketPhone;
 use crate::components::page::ErrorText;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -62,10 +63,23 @@ pub fn ContactLog(#[prop(into)] moved: Signal<Vec<(u64, String)>>) -> impl IntoV
     }
 }
 
-/// Where a ticket's latest SMS or call stands, and what the customer answered on the call.
+/// Where a ticket's latest SMS or call stands, what the customer answered on the call, and (for
+/// staff who open it) the ticket's phone number.
 #[component]
-pub fn ContactBadge(ticket: TicketSummary) -> impl IntoView {
+pub fn ContactBadge(queue: String, ticket: TicketSummary) -> impl IntoView {
     let i18n = use_i18n();
+    let reveal = ServerAction::<TicketPhone>::new();
+    let has_phone = ticket.phone_status.is_some();
+    let number = ticket.number;
+    let phone = move || {
+        reveal.value().get().map(|shown| match shown {
+            Ok(phone) => {
+                let tel = format!("tel:{}", phone.replace('-', ""));
+                view! { <a class="phone-number" data-testid="phone-number" href=tel>{phone}</a> }.into_any()
+            }
+            Err(error) => view! { <ErrorText error /> }.into_any(),
+        })
+    };
     let contact = ticket.contact.map(|c| {
         let stage = Stage::of(&c.status);
         view! {
@@ -84,7 +98,22 @@ pub fn ContactBadge(ticket: TicketSummary) -> impl IntoView {
             </span>
         }
     });
-    (contact, answer)
+    let open = has_phone.then(|| {
+        view! {
+            <Show when=move || reveal.value().get().is_none() fallback=phone>
+                <button type="button" class="link-button" data-testid="show-phone"
+                    on:click={
+                        let queue = queue.clone();
+                        move |_| {
+                            reveal.dispatch(TicketPhone { queue: queue.clone(), number });
+                        }
+                    }>
+                    {t!(i18n, admin.show_phone)}
+                </button>
+            </Show>
+        }
+    });
+    (contact, answer, open)
 }
 
 fn kind_name(kind: &str, locale: Locale) -> &'static str {

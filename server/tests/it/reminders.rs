@@ -1,0 +1,166 @@
+//! The SMS reminder about 30 minutes before the turn, scheduled with Twilio (Message Scheduling,
+//! through Prism and the stand-in): scheduled when asked, scheduled again when the estimate moves
+//! by more than 10 minutes (cancel, then create), left alone when it moves less, cancelled when
+//! the ticket is called.
+
+use crate::common::{client, eventually, spawn_app_with, TestApp, TestRedis};
+use crate::twilio_standin::TwilioStandIn;
+use crate::webhooks::last_ticket_with_a_verified_phone;
+use serde_json::Value;
+use std::time::Duration;
+
+const MESSAGING_SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
+
+/// The queue's recent service times average `minutes` (as if the day so far had gone so).
+async fn average_service(redis: &TestRedis, minutes: u64) {
+    let mut conn = redis.connection().await;
+    let _: () = redis::cmd("SET")
+        .arg("wr:{default}:avg_service")
+        .arg(minutes * 60_000)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+}
+
+fn scheduled(standin: &TwilioStandIn) -> Vec<Value> {
+    standin
+        .messages()
+        .into_iter()
+        .filter(|m| m["status"] == "scheduled")
+        .collect()
+}
+
+async fn ask(app: &TestApp, token: &str, want: &str) -> (u16, Value) {
+    app.post_form(
+        &client(),
+        "/api/ticket/reminder",
+        &[("token", token), ("want", want)],
+    )
+    .await
+}
+
+/// When the scheduled message is to be sent, in ms.
+fn send_at_ms(request: &crate::twilio_standin::Recorded) -> i64 {
+    let at: jiff::Timestamp = request.value("SendAt").unwrap().parse().unwrap();
+    at.as_millisecond()
+}
+
+#[tokio::test]
+async fn a_reminder_is_scheduled_moved_with_the_estimate_and_cancelled_when_called() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let config = standin.config(
+        &redis,
+        &[
+            ("TWILIO_MESSAGING_SERVICE_SID", MESSAGING_SERVICE),
+            ("REMINDER_CHECK_SECS", "1"),
+            ("AUTODIAL_PLACES", "0"),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    // 11 ahead, 2 counters, 10 minutes each: an hour's wait, so the text goes in about 30 minutes
+    average_service(&redis, 10).await;
+    let (_, token) = last_ticket_with_a_verified_phone(&app, &standin, 12).await;
+    let (status, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", &token)])
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(view["offers_reminders"], true);
+    assert_eq!(view["reminder"], Value::Null);
+
+    let asked_at = jiff::Timestamp::now().as_millisecond();
+    assert_eq!(ask(&app, &token, "true").await.0, 200);
+    let made = eventually(Duration::from_secs(10), || async {
+        scheduled(&standin).len() == 1
+    })
+    .await;
+    assert!(made, "the reminder is scheduled with Twilio");
+    let create = standin.creates().pop().unwrap();
+    assert_eq!(create.value("ScheduleType"), Some("fixed"));
+    assert_eq!(create.value("MessagingServiceSid"), Some(MESSAGING_SERVICE));
+    assert_eq!(create.value("To"), Some("+819012345678"));
+    assert!(
+        create.value("Body").unwrap().contains("受付番号12番の方、あと30分ほどで順番です"),
+        "{create:?}"
+    );
+    // the estimate, less 30 minutes
+    let wait = waitingroom::estimated_wait_ms(11, Some(10 * 60_000), 2).unwrap() as i64;
+    let ahead = send_at_ms(&create) - asked_at;
+    assert!(
+        (ahead - (wait - 30 * 60_000)).abs() < 60_000,
+        "{ahead} ms ahead, for a wait of {wait} ms"
+    );
+    let first = scheduled(&standin)[0]["sid"].as_str().unwrap().to_owned();
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", &token)])
+        .await;
+    assert!(view["reminder"]["send_at"].is_u64(), "{view}");
+
+    // the services take twice as long: cancelled and scheduled anew
+    average_service(&redis, 20).await;
+    let moved = eventually(Duration::from_secs(10), || async {
+        let all = standin.messages();
+        let old = all.iter().find(|m| m["sid"] == first.as_str()).unwrap();
+        old["status"] == "canceled" && scheduled(&standin).len() == 1
+    })
+    .await;
+    assert!(moved, "the old one is cancelled, a new one scheduled");
+    let second = scheduled(&standin)[0]["sid"].as_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    // a smaller move (6 minutes) changes nothing
+    average_service(&redis, 21).await;
+    let count = standin.creates().len();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(standin.creates().len(), count, "moved less than 10 minutes");
+
+    // the ticket is called: the scheduled reminder is cancelled
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let (status, _) = app
+        .post_form(
+            &staff,
+            "/api/admin/act",
+            &[
+                ("queue", "default"),
+                ("number", "12"),
+                ("rev", &view_rev(&app, &token).await),
+                ("action", "call"),
+                ("counter", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let cancelled = eventually(Duration::from_secs(10), || async {
+        scheduled(&standin).is_empty()
+    })
+    .await;
+    assert!(cancelled, "called: the reminder is cancelled");
+    let all = standin.messages();
+    let last = all.iter().find(|m| m["sid"] == second.as_str()).unwrap();
+    assert_eq!(last["status"], "canceled");
+}
+
+async fn view_rev(app: &TestApp, token: &str) -> String {
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", token)])
+        .await;
+    view["ticket"]["rev"].to_string()
+}
+
+#[tokio::test]
+async fn only_a_verified_phone_can_ask_for_a_reminder() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[])).await;
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    let token = slip["ticket"]["token"].as_str().unwrap();
+    assert_eq!(ask(&app, token, "true").await.0, 409, "no phone");
+    assert_eq!(ask(&app, &"0".repeat(32), "true").await.0, 404);
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", token)])
+        .await;
+    assert_eq!(
+        view["offers_reminders"], false,
+        "Twilio schedules only through a messaging service"
+    );
+}

@@ -1,0 +1,242 @@
+//! What customers text to the store's number: 受付 / JOIN takes a ticket for that phone (it is
+//! verified: it texted us), 状況 / STATUS tells where its ticket is, キャンセル / CANCEL cancels it,
+//! STOP / START stop and resume everything we send to it; anything else gets a short help text.
+//! Each reply is in the sender's language, and a retried webhook gets the same reply and changes
+//! nothing twice.
+
+use super::notify::{Texts, Words};
+use super::{ticket_url, ServiceError, Via, WaitingRoom};
+use crate::command::Command;
+use crate::lang::Lang;
+use crate::phone::{ContactRecord, PhoneNumber};
+use crate::queue::{estimated_wait_ms, minutes_ceil, Channel, QueueInfo};
+use crate::ticket::{IssuedTicket, Ticket, TicketAction};
+use crate::twilio::status::progress;
+use crate::twilio::twiml::{response, Verb};
+
+impl WaitingRoom {
+    /// Text `body` from `from` arrived (Twilio's MessageSid `sid`): carries out its command once
+    /// and answers the reply's TwiML (the same reply again when Twilio retries).
+    pub async fn text_received(
+        &self,
+        texts: &dyn Texts,
+        sid: &str,
+        from: &str,
+        body: &str,
+    ) -> Result<String, ServiceError> {
+        if let Some(reply) = self.store.claim_inbound(sid).await? {
+            return Ok(if reply.is_empty() {
+                response(&[])
+            } else {
+                reply
+            });
+        }
+        let answered = self.answer_text(texts, sid, from, body).await;
+        let twiml = answered
+            .as_ref()
+            .ok()
+            .map(|reply| response(&reply.iter().cloned().map(Verb::Message).collect::<Vec<_>>()));
+        if let Err(e) = self.store.keep_reply(sid, twiml.as_deref()).await {
+            tracing::warn!(error = %e, "the reply to a text is not kept");
+        }
+        answered?;
+        Ok(twiml.unwrap_or_default())
+    }
+
+    /// Carries out what the text asks; answers the reply (none: the number is not one we text).
+    async fn answer_text(
+        &self,
+        texts: &dyn Texts,
+        sid: &str,
+        from: &str,
+        body: &str,
+    ) -> Result<Option<String>, ServiceError> {
+        // short codes and alphanumeric senders get no reply
+        let Ok(phone) = PhoneNumber::parse(from) else {
+            return Ok(None);
+        };
+        let (command, lang) = Command::parse(body);
+        let held = self.ticket_of_phone(&phone).await?;
+        let lang = lang.or(held.as_ref().map(|t| t.lang)).unwrap_or_default();
+        self.log_received(sid, &phone, held.as_ref()).await;
+        // a number that texted STOP hears nothing more, until START
+        if command != Command::Start && self.store.is_stopped(&phone).await? {
+            return Ok(None);
+        }
+        let say = |words: Words<'_>| Ok(Some(texts.say(lang, words)));
+        match command {
+            Command::Stop => {
+                self.store.stop_sending(&phone).await?;
+                if let Some(ticket) = &held {
+                    // a scheduled reminder is cancelled too
+                    let now = self.setup.calendar.now();
+                    self.store
+                        .ask_reminder(&ticket.queue, ticket.number(), None, false, now)
+                        .await?;
+                }
+                // Twilio confirms a STOP itself, and delivers nothing after it
+                Ok(None)
+            }
+            Command::Start => {
+                self.store.resume_sending(&phone).await?;
+                say(Words::Started)
+            }
+            Command::Help => say(Words::Help),
+            Command::Status => match held {
+                Some(ticket) => Ok(Some(self.where_is(texts, lang, &ticket).await?)),
+                None => say(Words::NoTicket { spoken: false }),
+            },
+            Command::Cancel => match held {
+                Some(ticket) => {
+                    self.act(&ticket.queue, ticket.number(), TicketAction::Cancel, None, None)
+                        .await?;
+                    let label = self.label_of(&ticket.queue, ticket.number());
+                    say(Words::Cancelled { label: &label })
+                }
+                None => say(Words::NoTicket { spoken: false }),
+            },
+            Command::Join { queue } => {
+                if let Some(ticket) = held {
+                    return Ok(Some(self.where_is(texts, lang, &ticket).await?));
+                }
+                let queue = match queue {
+                    Some(name) => match self.queue(&name) {
+                        Ok(queue) => queue.clone(),
+                        Err(_) => return say(Words::Help),
+                    },
+                    None => self.default_queue().clone(),
+                };
+                if phone
+                    .check_country(&self.setup.sms.allowed_countries)
+                    .is_err()
+                {
+                    return Ok(None);
+                }
+                let Some(issued) = self.join_by_phone(lang, &queue, &phone).await? else {
+                    return say(Words::NotNow { spoken: false });
+                };
+                let link = ticket_url(self.public_url().unwrap_or_default(), &issued.token);
+                say(Words::Joined {
+                    label: &issued.label,
+                    ahead: issued.people_ahead,
+                    link: &link,
+                })
+            }
+        }
+    }
+
+    /// Takes a ticket of `queue` for `phone` (by SMS or a call: it keeps the number, verified);
+    /// `None` when none can be taken now (intake paused, the day full, the number's limit).
+    pub(crate) async fn join_by_phone(
+        &self,
+        lang: Lang,
+        queue: &QueueInfo,
+        phone: &PhoneNumber,
+    ) -> Result<Option<IssuedTicket>, ServiceError> {
+        let client = super::RemoteClient {
+            via: Via::Phone(phone.clone()),
+            id: Some(format!("phone:{}", phone.as_str())),
+        };
+        match self
+            .issue_limited(queue, Channel::Phone, lang, &client)
+            .await
+        {
+            Ok(issued) => Ok(Some(issued)),
+            Err(
+                ServiceError::IntakePaused(_) | ServiceError::DayFull(_) | ServiceError::Limit(_),
+            ) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Where `ticket` is, as a text (with its page's link).
+    async fn where_is(
+        &self,
+        texts: &dyn Texts,
+        lang: Lang,
+        ticket: &Ticket,
+    ) -> Result<String, ServiceError> {
+        let link = ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
+        self.place_words(texts, lang, ticket, Some(&link)).await
+    }
+
+    /// Where `ticket` is, as a call says it.
+    pub(crate) async fn spoken_place(
+        &self,
+        texts: &dyn Texts,
+        lang: Lang,
+        ticket: &Ticket,
+    ) -> Result<String, ServiceError> {
+        self.place_words(texts, lang, ticket, None).await
+    }
+
+    /// Its place and estimated wait, or the counter it is called to.
+    async fn place_words(
+        &self,
+        texts: &dyn Texts,
+        lang: Lang,
+        ticket: &Ticket,
+        link: Option<&str>,
+    ) -> Result<String, ServiceError> {
+        let snapshot = self.snapshot(&ticket.queue).await?;
+        let label = self.label_of(&ticket.queue, ticket.number());
+        if let Some(counter) = snapshot.counter_of(ticket.number()) {
+            return Ok(texts.say(
+                lang,
+                Words::AtCounter {
+                    label: &label,
+                    counter,
+                    spoken: link.is_none(),
+                },
+            ));
+        }
+        let ahead = snapshot.people_ahead(ticket.number()).unwrap_or(0);
+        let minutes = estimated_wait_ms(ahead, snapshot.avg_service_ms, self.setup.counters.len())
+            .map(minutes_ceil);
+        Ok(texts.say(
+            lang,
+            Words::Waiting {
+                label: &label,
+                ahead: ahead as u64,
+                minutes,
+                link,
+            },
+        ))
+    }
+
+    /// The active ticket `phone` holds today (in any queue), if any.
+    pub async fn ticket_of_phone(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Option<Ticket>, ServiceError> {
+        for queue in &self.setup.queues {
+            if let Some(ticket) = self.store.ticket_of_phone(&queue.id, phone).await? {
+                if ticket.state().is_active() {
+                    return Ok(Some(ticket));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The text received, in the day's log.
+    async fn log_received(&self, sid: &str, phone: &PhoneNumber, held: Option<&Ticket>) {
+        let now_ms = self.setup.calendar.now().now_ms;
+        let record = ContactRecord {
+            sid: sid.to_owned(),
+            kind: "sms".to_owned(),
+            to: phone.masked(),
+            status: "received".to_owned(),
+            progress: progress("received"),
+            created_at: now_ms,
+            updated_at: now_ms,
+            error_code: None,
+            ticket: held.map(Ticket::number),
+            queue: held.map(|t| t.queue.clone()),
+            purpose: Some("inbound".to_owned()),
+        };
+        if let Err(e) = self.log_contact(record).await {
+            tracing::warn!(error = %e, "a text received is missing from the log");
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! A customer whose wait is long asks on the ticket page to be texted about 30 minutes before the
+//! turn. One process at a time plans each queue's reminders: it schedules the SMS with Twilio
+//! (Message Scheduling), schedules it again (cancel, then create) when the estimate moves by more
+//! than 10 minutes, and sends it at once when the turn is already that near. The queue's scripts
+//! drop a reminder when its ticket is called or over, which cancels the scheduled SMS through the
+//! outbox; so does STOP.
+
+use super::notify::{Notifier, NotifyError, Texts, Words};
+use super::{ticket_url, ServiceError, WaitingRoom};
+use crate::phone::ContactRecord;
+use crate::queue::{estimated_wait_ms, QueueId};
+use crate::store::{Refusal, StoreError};
+use crate::ticket::{ReminderState, Ticket, TicketToken};
+use crate::twilio::status::progress;
+
+/// How long before the turn the reminder goes.
+pub const REMIND_BEFORE_MS: u64 = 30 * 60_000;
+/// How far the estimate may move before the reminder is scheduled again.
+pub const MOVE_TOLERANCE_MS: u64 = 10 * 60_000;
+/// Twilio schedules more than 5 minutes ahead; a minute of margin.
+const SCHEDULE_MIN_AHEAD_MS: u64 = 6 * 60_000;
+
+impl WaitingRoom {
+    /// The customer holding `token` asks (`want`), or no longer asks, to be texted about 30
+    /// minutes before the turn. Needs a verified phone and a waiting ticket.
+    pub async fn ask_reminder(&self, token: &TicketToken, want: bool) -> Result<(), ServiceError> {
+        let ticket = self
+            .ticket_by_token(token)
+            .await?
+            .ok_or(ServiceError::TicketNotFound)?;
+        let now = self.setup.calendar.now();
+        self.store
+            .ask_reminder(&ticket.queue, ticket.number(), Some(token), want, now)
+            .await
+            .map_err(|e| match e {
+                StoreError::Refused(Refusal::NoPhone) => ServiceError::NoVerifiedPhone,
+                other => other.into(),
+            })
+    }
+
+    /// `ticket`'s reminder, as its page shows it.
+    pub async fn reminder_of(&self, ticket: &Ticket) -> Result<Option<ReminderState>, ServiceError> {
+        Ok(self
+            .store
+            .reminder(&ticket.queue, ticket.number())
+            .await?
+            .map(|r| ReminderState {
+                send_at: r.send_at,
+                sent: r.sent,
+            }))
+    }
+
+    /// Whether reminders can be scheduled here (Twilio needs a messaging service for it; the dev
+    /// outbox always can).
+    pub fn offers_reminders(&self) -> bool {
+        self.setup.schedules_sms
+    }
+
+    /// Plans the reminders of every queue whose planning this process takes (for `hold_ms`:
+    /// one process plans a queue at a time).
+    pub async fn plan_reminders(&self, notifier: &dyn Notifier, texts: &dyn Texts, hold_ms: u64) {
+        for queue in &self.setup.queues {
+            match self.store.take_planner(&queue.id, hold_ms).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reminders not planned");
+                    continue;
+                }
+            }
+            if let Err(e) = self.plan_queue(notifier, texts, &queue.id).await {
+                tracing::warn!(queue = %queue.id, error = %e, "reminders not planned; later");
+            }
+        }
+    }
+
+    async fn plan_queue(
+        &self,
+        notifier: &dyn Notifier,
+        texts: &dyn Texts,
+        queue: &QueueId,
+    ) -> Result<(), NotifyError> {
+        let reminders = self.store.reminders(queue).await?;
+        if reminders.is_empty() {
+            return Ok(());
+        }
+        let snapshot = self.store.snapshot(queue).await?;
+        let now = self.setup.calendar.now();
+        for (number, reminder) in reminders {
+            // sent, or due already (Twilio sends it)
+            if reminder.sent || reminder.send_at.is_some_and(|at| at <= now.now_ms) {
+                continue;
+            }
+            let (Some(ticket), Some(ahead)) = (
+                self.store.ticket(queue, number).await?,
+                snapshot.people_ahead(number),
+            ) else {
+                continue;
+            };
+            let Some(phone) = ticket.phone.clone() else {
+                continue;
+            };
+            let counters = self.setup.counters.len();
+            let Some(wait) = estimated_wait_ms(ahead, snapshot.avg_service_ms, counters) else {
+                continue;
+            };
+            let target = (now.now_ms + wait).saturating_sub(REMIND_BEFORE_MS);
+            if reminder
+                .send_at
+                .is_some_and(|at| at.abs_diff(target) <= MOVE_TOLERANCE_MS)
+            {
+                continue;
+            }
+            if self.store.is_stopped(&phone).await? {
+                self.store
+                    .ask_reminder(queue, number, None, false, now)
+                    .await?;
+                continue;
+            }
+            // never planned, or the estimate moved by more than 10 minutes
+            if let Some(sid) = &reminder.sid {
+                notifier.cancel_scheduled(sid).await?;
+                self.store
+                    .update_contact(sid, "canceled", progress("canceled"), now.now_ms, None, None)
+                    .await?;
+            }
+            let label = self.label_of(queue, number);
+            let link = ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
+            let words = Words::Reminder {
+                label: &label,
+                link: &link,
+            };
+            let body = texts.say(ticket.lang, words);
+            let at_once = target < now.now_ms + SCHEDULE_MIN_AHEAD_MS;
+            let (sid, send_at) = if at_once {
+                (notifier.send_sms(&phone, &body).await?, now.now_ms)
+            } else {
+                (notifier.schedule_sms(&phone, &body, target).await?, target)
+            };
+            let planned = self
+                .store
+                .reminder_planned(queue, number, Some(&sid), send_at, at_once, now)
+                .await;
+            match planned {
+                Ok(()) => {}
+                // dropped meanwhile (the ticket was called or is over)
+                Err(StoreError::Refused(_)) if !at_once => notifier.cancel_scheduled(&sid).await?,
+                Err(StoreError::Refused(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if notifier.sends() {
+                let status = if at_once { "queued" } else { "scheduled" };
+                let record = ContactRecord {
+                    sid,
+                    kind: "sms".to_owned(),
+                    to: phone.masked(),
+                    status: status.to_owned(),
+                    progress: progress(status),
+                    created_at: now.now_ms,
+                    updated_at: now.now_ms,
+                    error_code: None,
+                    ticket: Some(number),
+                    queue: Some(queue.clone()),
+                    purpose: Some("reminder".to_owned()),
+                };
+                self.log_contact(record).await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,12 @@
+-- What the planner did with a ticket's reminder: scheduled with Twilio as SID for SEND_AT (ms),
+-- or sent at once (SENT '1'). Refused when the reminder was dropped meanwhile (the ticket called
+-- or over): the caller cancels what it made. Own ARGV: NUMBER, SID, SEND_AT, SENT
+local raw = redis.call('HGET', REMINDERS, NUMBER)
+local t = read_ticket(NUMBER)
+if not raw or not t or t.state ~= 'waiting' then return {'not_found'} end
+local r = cjson.decode(raw)
+r.sid = SID ~= '' and SID or nil
+r.send_at = tonumber(SEND_AT)
+if SENT == '1' then r.sent = true end
+redis.call('HSET', REMINDERS, NUMBER, cjson.encode(r))
+return {'ok'}

@@ -1,0 +1,120 @@
+//! SMS reminders about 30 minutes before the turn: asked for on the ticket page, planned (and
+//! scheduled with Twilio) by one process at a time, dropped by the scripts when the ticket is
+//! called or over.
+
+use super::keys::QueueKeys;
+use super::{Moment, Store, StoreError};
+use crate::queue::QueueId;
+use crate::ticket::TicketToken;
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+
+/// A ticket's reminder, as kept (the number it goes to included: never sent to a browser).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    #[serde(default)]
+    pub asked_at: u64,
+    /// The phone (E.164), for cancelling.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Twilio's Sid of the scheduled message.
+    #[serde(default)]
+    pub sid: Option<String>,
+    /// When it is (or was) to be sent, ms.
+    #[serde(default)]
+    pub send_at: Option<u64>,
+    /// Sent at once (the turn was already near).
+    #[serde(default)]
+    pub sent: bool,
+}
+
+impl Store {
+    /// Asks for (`want`) or drops the reminder of ticket `number`; `token`: its holder's (none:
+    /// the system drops it).
+    pub async fn ask_reminder(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        token: Option<&TicketToken>,
+        want: bool,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.reminder,
+            queue,
+            at,
+            &[
+                ("NUMBER", &number.to_string()),
+                ("TOKEN", token.map(TicketToken::as_str).unwrap_or_default()),
+                ("WANT", if want { "1" } else { "" }),
+            ],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+
+    /// The reminders asked for in `queue` (by ticket number).
+    pub async fn reminders(&self, queue: &QueueId) -> Result<Vec<(u64, Reminder)>, StoreError> {
+        let mut conn = self.conn.clone();
+        let raw: Vec<(u64, String)> = conn.hgetall(QueueKeys::of(queue).reminders()).await?;
+        raw.into_iter()
+            .map(|(number, json)| {
+                serde_json::from_str(&json)
+                    .map(|r| (number, r))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
+    }
+
+    pub async fn reminder(
+        &self,
+        queue: &QueueId,
+        number: u64,
+    ) -> Result<Option<Reminder>, StoreError> {
+        let mut conn = self.conn.clone();
+        let raw: Option<String> = conn.hget(QueueKeys::of(queue).reminders(), number).await?;
+        raw.map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    /// Notes what the planner did: scheduled as `sid` for `send_at`, or `sent` at once. Refused
+    /// (`NotFound`) when the reminder was dropped meanwhile.
+    pub async fn reminder_planned(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        sid: Option<&str>,
+        send_at: u64,
+        sent: bool,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.reminder_set,
+            queue,
+            at,
+            &[
+                ("NUMBER", &number.to_string()),
+                ("SID", sid.unwrap_or_default()),
+                ("SEND_AT", &send_at.to_string()),
+                ("SENT", if sent { "1" } else { "" }),
+            ],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+
+    /// Takes the planning of `queue`'s reminders for `for_ms` (one process at a time): whether it
+    /// was free.
+    pub async fn take_planner(&self, queue: &QueueId, for_ms: u64) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let taken: Option<String> = redis::cmd("SET")
+            .arg(QueueKeys::of(queue).planner())
+            .arg(std::process::id())
+            .arg("NX")
+            .arg("PX")
+            .arg(for_ms)
+            .query_async(&mut conn)
+            .await?;
+        Ok(taken.is_some())
+    }
+}

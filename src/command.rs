@@ -112,9 +112,21 @@ mod tests {
         for (body, command, lang) in [
             ("受付", Command::Join { queue: None }, Lang::Ja),
             (" join ", Command::Join { queue: None }, Lang::En),
-            ("Join Kaikei", Command::Join { queue: Some("kaikei".into()) }, Lang::En),
+            (
+                "Join Kaikei",
+                Command::Join {
+                    queue: Some("kaikei".into()),
+                },
+                Lang::En,
+            ),
             ("ＪＯＩＮ", Command::Join { queue: None }, Lang::En),
-            ("受付　kaikei", Command::Join { queue: Some("kaikei".into()) }, Lang::Ja),
+            (
+                "受付　kaikei",
+                Command::Join {
+                    queue: Some("kaikei".into()),
+                },
+                Lang::Ja,
+            ),
             ("状況", Command::Status, Lang::Ja),
             ("status?", Command::Status, Lang::En),
             ("キャンセル", Command::Cancel, Lang::Ja),
@@ -133,11 +145,20 @@ mod tests {
 
     #[test]
     fn anything_else_is_help_in_the_language_it_is_written_in() {
-        assert_eq!(Command::parse("こんにちは"), (Command::Help, Some(Lang::Ja)));
-        assert_eq!(Command::parse("hello there"), (Command::Help, Some(Lang::En)));
+        assert_eq!(
+            Command::parse("こんにちは"),
+            (Command::Help, Some(Lang::Ja))
+        );
+        assert_eq!(
+            Command::parse("hello there"),
+            (Command::Help, Some(Lang::En))
+        );
         assert_eq!(Command::parse(""), (Command::Help, None));
         assert_eq!(Command::parse("   "), (Command::Help, None));
         // a command word inside a sentence is not a command
-        assert_eq!(Command::parse("please stop"), (Command::Help, Some(Lang::En)));
+        assert_eq!(
+            Command::parse("please stop"),
+            (Command::Help, Some(Lang::En))
+        );
     }
 }

@@ -33,5 +33,6 @@ pub use queue::{
     LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving, UnknownIntake,
 };
 pub use ticket::{
-    label, CallAnswer, ContactState, IssuedTicket, PhoneStatus, ReminderState, Ticket, TicketAction, TicketState, TicketSummary, TicketToken,
+    label, CallAnswer, ContactState, IssuedTicket, PhoneStatus, ReminderState, Ticket,
+    TicketAction, TicketState, TicketSummary, TicketToken,
 };

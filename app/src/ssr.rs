@@ -3,8 +3,8 @@
 
 use crate::error::AppError;
 use crate::i18n::Locale;
-use waitingroom::services::staff::StaffPass;
 use waitingroom::services::notify::Words;
+use waitingroom::services::staff::StaffPass;
 use waitingroom::services::WaitingRoom;
 use waitingroom::Lang;
 

@@ -368,9 +368,18 @@ fn parse_autodial(raw: Option<&str>, queues: &[QueueInfo]) -> Result<AutodialPla
             .parse::<u32>()
             .ok()
             .filter(|n| *n <= MAX_AUTODIAL_PLACES)
-            .ok_or_else(|| bad(format!("{n:?} is not a whole number from 0 to {MAX_AUTODIAL_PLACES}")))
+            .ok_or_else(|| {
+                bad(format!(
+                    "{n:?} is not a whole number from 0 to {MAX_AUTODIAL_PLACES}"
+                ))
+            })
     };
-    for part in raw.unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    for part in raw
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         match part.split_once(':') {
             None => places.default = count(part)?,
             Some((queue, n)) => {

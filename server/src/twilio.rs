@@ -107,7 +107,11 @@ async fn status(
 
 /// TwiML, as Twilio reads it.
 fn twiml(xml: String) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "text/xml; charset=utf-8")], xml).into_response()
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
 }
 
 /// `POST /twilio/voice/answer/{queue}/{number}`: `Digits` pressed on ticket `number`'s automatic
@@ -152,7 +156,11 @@ async fn sms(
         Err(refused) => return refused,
     };
     let (Some(sid), Some(from)) = (form.get("MessageSid"), form.get("From")) else {
-        return (StatusCode::BAD_REQUEST, "a MessageSid and a sender are required").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "a MessageSid and a sender are required",
+        )
+            .into_response();
     };
     let text = form.get("Body").unwrap_or_default();
     match state

@@ -88,8 +88,14 @@ impl WaitingRoom {
             },
             Command::Cancel => match held {
                 Some(ticket) => {
-                    self.act(&ticket.queue, ticket.number(), TicketAction::Cancel, None, None)
-                        .await?;
+                    self.act(
+                        &ticket.queue,
+                        ticket.number(),
+                        TicketAction::Cancel,
+                        None,
+                        None,
+                    )
+                    .await?;
                     let label = self.label_of(&ticket.queue, ticket.number());
                     say(Words::Cancelled { label: &label })
                 }

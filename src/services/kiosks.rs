@@ -5,14 +5,13 @@ use super::{random_token, LimitReached, ServiceError, WaitingRoom};
 use crate::kiosk::{kiosk_name, Kiosk, KioskCredential};
 use crate::lang::Lang;
 use crate::queue::{Channel, QueueInfo};
+use crate::secret::sha256_hex;
 use crate::store::{LimitHit, Source, TakeLimits, Taker};
 use crate::ticket::IssuedTicket;
-use crate::secret::sha256_hex;
 use std::time::Duration;
 
 /// The kiosks one installation keeps at most (each is set up by staff, by hand).
 pub const MAX_KIOSKS: usize = 100;
-
 
 /// A kiosk that showed its credential.
 #[derive(Clone, Debug)]

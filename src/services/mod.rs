@@ -2,21 +2,21 @@
 
 pub mod calendar;
 pub mod inbound;
-pub mod reminders;
 pub mod kiosks;
 pub mod notify;
 pub mod phones;
+pub mod reminders;
 pub mod staff;
 pub mod voice;
 
 use crate::day::Console;
 use crate::lang::Lang;
 use crate::live::{EventHub, HubMessage};
+use crate::phone::PhoneNumber;
+pub use crate::queue::MAX_AUTODIAL_PLACES;
 use crate::queue::{
     estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot,
 };
-use crate::phone::PhoneNumber;
-pub use crate::queue::MAX_AUTODIAL_PLACES;
 use crate::store::{LimitHit, NewTicket, Refusal, Source, Store, StoreError, TakeLimits, Taker};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 use calendar::Calendar;

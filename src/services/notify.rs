@@ -5,8 +5,8 @@
 use super::WaitingRoom;
 use crate::lang::Lang;
 use crate::phone::{ContactRecord, PhoneNumber};
-use crate::store::{DevMessage, LogUpdate, OutboxJob, Store};
 use crate::store::StoreError;
+use crate::store::{DevMessage, LogUpdate, OutboxJob, Store};
 use crate::twilio::status::{progress, Stage};
 use crate::twilio::{TwilioClient, TwilioError};
 use async_trait::async_trait;
@@ -267,7 +267,8 @@ impl Notifier for DevOutbox {
         let when = jiff::Timestamp::from_millisecond(send_at_ms as i64)
             .map(|t| t.to_string())
             .unwrap_or_default();
-        self.keep("scheduled", to, &format!("[{when}] {body}")).await
+        self.keep("scheduled", to, &format!("[{when}] {body}"))
+            .await
     }
 
     async fn cancel_scheduled(&self, sid: &str) -> Result<(), NotifyError> {
@@ -382,7 +383,8 @@ impl WaitingRoom {
                 let texted = matches!(job.field("kind"), Some("sms" | "turn_text"));
                 let kind = if texted { "sms" } else { "call" };
                 let id = format!("job-{}", job.id);
-                self.note_contact(job, kind, &to, id, "failed", Some("21610")).await;
+                self.note_contact(job, kind, &to, id, "failed", Some("21610"))
+                    .await;
                 return;
             }
             Err(e) => {
@@ -554,7 +556,10 @@ impl WaitingRoom {
             error_code: error_code.map(str::to_owned),
             ticket: job.field("number").and_then(|n| n.parse().ok()),
             queue: Some(job.queue.clone()),
-            purpose: job.field("purpose").or(job.field("kind")).map(str::to_owned),
+            purpose: job
+                .field("purpose")
+                .or(job.field("kind"))
+                .map(str::to_owned),
         };
         if let Err(e) = self.log_contact(record).await {
             tracing::warn!(error = %e, "a message or call is missing from the log");
@@ -610,7 +615,14 @@ impl WaitingRoom {
         let now_ms = self.setup.calendar.now().now_ms;
         let update = self
             .store
-            .update_contact(sid, status, progress(status), now_ms, error_code, answered_by)
+            .update_contact(
+                sid,
+                status,
+                progress(status),
+                now_ms,
+                error_code,
+                answered_by,
+            )
             .await?;
         if let LogUpdate::Updated(entry) = &update {
             self.contact_moved(entry, answered_by).await?;

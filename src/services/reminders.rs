@@ -39,7 +39,10 @@ impl WaitingRoom {
     }
 
     /// `ticket`'s reminder, as its page shows it.
-    pub async fn reminder_of(&self, ticket: &Ticket) -> Result<Option<ReminderState>, ServiceError> {
+    pub async fn reminder_of(
+        &self,
+        ticket: &Ticket,
+    ) -> Result<Option<ReminderState>, ServiceError> {
         Ok(self
             .store
             .reminder(&ticket.queue, ticket.number())
@@ -121,7 +124,14 @@ impl WaitingRoom {
             if let Some(sid) = &reminder.sid {
                 notifier.cancel_scheduled(sid).await?;
                 self.store
-                    .update_contact(sid, "canceled", progress("canceled"), now.now_ms, None, None)
+                    .update_contact(
+                        sid,
+                        "canceled",
+                        progress("canceled"),
+                        now.now_ms,
+                        None,
+                        None,
+                    )
                     .await?;
             }
             let label = self.label_of(queue, number);

@@ -192,8 +192,14 @@ impl WaitingRoom {
             }
             ("1" | "2", Some(ticket)) => say(self.spoken_place(texts, lang, &ticket).await?, 2),
             ("3", Some(ticket)) => {
-                self.act(&ticket.queue, ticket.number(), TicketAction::Cancel, None, None)
-                    .await?;
+                self.act(
+                    &ticket.queue,
+                    ticket.number(),
+                    TicketAction::Cancel,
+                    None,
+                    None,
+                )
+                .await?;
                 let label = self.label_of(&ticket.queue, ticket.number());
                 say(texts.say(lang, Words::Cancelled { label: &label }), 1)
             }

@@ -111,8 +111,8 @@ impl Store {
         match reply.first().map(as_string).transpose()?.as_deref() {
             Some("updated") => {
                 let json = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
-                let entry = serde_json::from_str(&json)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let entry =
+                    serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 Ok(LogUpdate::Updated(Box::new(entry)))
             }
             Some("kept") => Ok(LogUpdate::Kept),

@@ -23,9 +23,9 @@ pub use keys::{QueueKeys, EVENTS_PATTERN};
 pub use limits::{LimitHit, Source, TakeLimits, Taker};
 pub use outbox::{DevMessage, OutboxJob};
 pub use phones::Registration;
-pub use reminders::Reminder;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Client, ScriptInvocation, Value};
+pub use reminders::Reminder;
 use script::QueueScript;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -163,10 +163,7 @@ impl Scripts {
             ),
             answer: QueueScript::new(&["NUMBER", "ANSWER"], include_str!("answer.lua")),
             set_autodial: QueueScript::new(&["PLACES"], include_str!("set_autodial.lua")),
-            reminder: QueueScript::new(
-                &["NUMBER", "TOKEN", "WANT"],
-                include_str!("reminder.lua"),
-            ),
+            reminder: QueueScript::new(&["NUMBER", "TOKEN", "WANT"], include_str!("reminder.lua")),
             reminder_set: QueueScript::new(
                 &["NUMBER", "SID", "SEND_AT", "SENT"],
                 include_str!("reminder_set.lua"),

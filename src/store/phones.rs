@@ -3,10 +3,10 @@
 
 use super::keys::{self, QueueKeys};
 use super::{as_string, Moment, Store, StoreError};
-use redis::AsyncCommands;
 use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
 use crate::ticket::{CallAnswer, TicketToken};
+use redis::AsyncCommands;
 
 /// What a registration needs besides the ticket: the link's token, how long it is valid, the
 /// most verification SMS a ticket gets, and the SMS text.

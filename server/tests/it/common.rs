@@ -452,3 +452,22 @@ pub fn memory_kib(pid: u32, field: &str) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
 }
+
+impl crate::twilio_standin::TwilioStandIn {
+    /// The test configuration of an app that sends through this stand-in, with `extra` on top:
+    /// it serves on a port chosen now, which is also its `PUBLIC_URL` (where Twilio calls back).
+    pub fn config(&self, redis: &TestRedis, extra: &[(&str, &str)]) -> server::Config {
+        let port = free_port().to_string();
+        let public_url = format!("http://127.0.0.1:{port}");
+        let mut vars = vec![
+            ("TWILIO_ACCOUNT_SID", crate::twilio_standin::ACCOUNT_SID),
+            ("TWILIO_AUTH_TOKEN", crate::twilio_standin::AUTH_TOKEN),
+            ("TWILIO_FROM_NUMBER", "+15005550006"),
+            ("TWILIO_API_BASE_URL", self.base_url.as_str()),
+            ("PORT", port.as_str()),
+            ("PUBLIC_URL", public_url.as_str()),
+        ];
+        vars.extend_from_slice(extra);
+        config_with(&redis.url(), &vars)
+    }
+}

@@ -309,11 +309,21 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
         "the first start only notes the day"
     );
     store
-        .issue(&q, NewTicket::new(Channel::Kiosk, &token(1), Lang::Ja), "", at)
+        .issue(
+            &q,
+            NewTicket::new(Channel::Kiosk, &token(1), Lang::Ja),
+            "",
+            at,
+        )
         .await
         .unwrap();
     store
-        .issue(&q, NewTicket::new(Channel::Kiosk, &token(2), Lang::Ja), "", at)
+        .issue(
+            &q,
+            NewTicket::new(Channel::Kiosk, &token(2), Lang::Ja),
+            "",
+            at,
+        )
         .await
         .unwrap();
     assert!(
@@ -336,7 +346,12 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
     assert!(after.waiting.is_empty());
     assert_eq!(after.version, before + 1);
     let first = store
-        .issue(&q, NewTicket::new(Channel::Kiosk, &token(3), Lang::Ja), "", at)
+        .issue(
+            &q,
+            NewTicket::new(Channel::Kiosk, &token(3), Lang::Ja),
+            "",
+            at,
+        )
         .await
         .unwrap();
     assert_eq!(first.number, 1);
@@ -351,14 +366,24 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
         .unwrap();
     assert!(
         store
-            .issue(&q, NewTicket::new(Channel::Remote, &token(4), Lang::Ja), "", at)
+            .issue(
+                &q,
+                NewTicket::new(Channel::Remote, &token(4), Lang::Ja),
+                "",
+                at
+            )
             .await
             .is_err(),
         "remote paused"
     );
     assert!(
         store
-            .issue(&q, NewTicket::new(Channel::Kiosk, &token(5), Lang::Ja), "", at)
+            .issue(
+                &q,
+                NewTicket::new(Channel::Kiosk, &token(5), Lang::Ja),
+                "",
+                at
+            )
             .await
             .is_ok(),
         "the kiosk still issues"
@@ -366,7 +391,12 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
     store.set_intake(&q, Intake::Paused, at).await.unwrap();
     assert!(
         store
-            .issue(&q, NewTicket::new(Channel::Kiosk, &token(6), Lang::Ja), "", at)
+            .issue(
+                &q,
+                NewTicket::new(Channel::Kiosk, &token(6), Lang::Ja),
+                "",
+                at
+            )
             .await
             .is_err(),
         "all intake paused"

@@ -80,7 +80,10 @@ async fn a_reminder_is_scheduled_moved_with_the_estimate_and_cancelled_when_call
     assert_eq!(create.value("MessagingServiceSid"), Some(MESSAGING_SERVICE));
     assert_eq!(create.value("To"), Some("+819012345678"));
     assert!(
-        create.value("Body").unwrap().contains("受付番号12番の方、あと30分ほどで順番です"),
+        create
+            .value("Body")
+            .unwrap()
+            .contains("受付番号12番の方、あと30分ほどで順番です"),
         "{create:?}"
     );
     // the estimate, less 30 minutes

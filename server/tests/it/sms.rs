@@ -3,8 +3,8 @@
 //! outbox sends it nothing, scheduled or not) until START; anything else gets help. A retried
 //! webhook gets the same reply and changes nothing; a forged one is refused.
 
-use crate::common::{client, eventually, spawn_app_with, TestApp};
 use crate::common::TestRedis;
+use crate::common::{client, eventually, spawn_app_with, TestApp};
 use crate::twilio_standin::{signed_post, TwilioStandIn};
 use serde_json::Value;
 use std::time::Duration;
@@ -33,7 +33,9 @@ fn message(twiml: &str) -> Option<&str> {
 }
 
 async fn last_number(app: &TestApp) -> u64 {
-    app.snapshot("default").await["last_number"].as_u64().unwrap()
+    app.snapshot("default").await["last_number"]
+        .as_u64()
+        .unwrap()
 }
 
 async fn ticket_of_link(app: &TestApp, reply: &str) -> Value {
@@ -76,16 +78,24 @@ async fn a_text_takes_a_ticket_asks_where_it_is_and_cancels_it() {
     assert_eq!(ticket["phone_status"], "verified", "it texted us");
 
     // Twilio retries the webhook: the same reply, no second ticket
-    assert_eq!(text(&app, "SM0001", CUSTOMER, "受付").await, (200, twiml.clone()));
+    assert_eq!(
+        text(&app, "SM0001", CUSTOMER, "受付").await,
+        (200, twiml.clone())
+    );
     assert_eq!(last_number(&app).await, 3);
     // JOIN again from the same phone: its ticket, not another one
     let (_, again) = text(&app, "SM0002", CUSTOMER, "JOIN").await;
-    assert!(message(&again).unwrap().contains("Ticket 3: 2 ahead"), "{again}");
+    assert!(
+        message(&again).unwrap().contains("Ticket 3: 2 ahead"),
+        "{again}"
+    );
     assert_eq!(last_number(&app).await, 3);
 
     let (_, status_ja) = text(&app, "SM0003", CUSTOMER, "状況").await;
     assert!(
-        message(&status_ja).unwrap().starts_with("【待合室】受付番号3番：前に2人お待ちです。"),
+        message(&status_ja)
+            .unwrap()
+            .starts_with("【待合室】受付番号3番：前に2人お待ちです。"),
         "{status_ja}"
     );
 
@@ -93,7 +103,11 @@ async fn a_text_takes_a_ticket_asks_where_it_is_and_cancels_it() {
     let forged = reqwest::Client::new()
         .post(app.url("/twilio/sms"))
         .header("x-twilio-signature", "forged")
-        .form(&[("MessageSid", "SM0009"), ("From", CUSTOMER), ("Body", "キャンセル")])
+        .form(&[
+            ("MessageSid", "SM0009"),
+            ("From", CUSTOMER),
+            ("Body", "キャンセル"),
+        ])
         .send()
         .await
         .unwrap();
@@ -104,14 +118,22 @@ async fn a_text_takes_a_ticket_asks_where_it_is_and_cancels_it() {
 
     let (_, cancelled) = text(&app, "SM0004", CUSTOMER, "キャンセル").await;
     assert!(
-        message(&cancelled).unwrap().contains("受付番号3番を取り消しました"),
+        message(&cancelled)
+            .unwrap()
+            .contains("受付番号3番を取り消しました"),
         "{cancelled}"
     );
     assert_eq!(ticket_of_link(&app, &joined).await["state"], "cancelled");
     let (_, none) = text(&app, "SM0005", CUSTOMER, "status").await;
-    assert!(message(&none).unwrap().contains("You hold no ticket today"), "{none}");
+    assert!(
+        message(&none).unwrap().contains("You hold no ticket today"),
+        "{none}"
+    );
     let (_, help) = text(&app, "SM0006", CUSTOMER, "こんにちは").await;
-    assert!(message(&help).unwrap().contains("「受付」で整理券"), "{help}");
+    assert!(
+        message(&help).unwrap().contains("「受付」で整理券"),
+        "{help}"
+    );
 
     // every text received is in the console's log, numbers masked
     let staff = client();
@@ -137,9 +159,20 @@ async fn a_text_takes_a_ticket_asks_where_it_is_and_cancels_it() {
             .await
         }
     };
-    assert_eq!(open(staff.clone(), "3").await, (200, Value::from("090-1111-2222")));
-    assert_eq!(open(client(), "3").await.0, 401, "not without a staff session");
-    assert_eq!(open(staff.clone(), "1").await.0, 409, "ticket 1 has no phone");
+    assert_eq!(
+        open(staff.clone(), "3").await,
+        (200, Value::from("090-1111-2222"))
+    );
+    assert_eq!(
+        open(client(), "3").await.0,
+        401,
+        "not without a staff session"
+    );
+    assert_eq!(
+        open(staff.clone(), "1").await.0,
+        409,
+        "ticket 1 has no phone"
+    );
 }
 
 #[tokio::test]
@@ -148,13 +181,24 @@ async fn after_stop_nothing_is_sent_to_the_number_until_start() {
     let standin = TwilioStandIn::start().await;
     let app = spawn_app_with(standin.config(&redis, &[])).await;
     let (_, joined) = text(&app, "SM0101", CUSTOMER, "JOIN").await;
-    assert!(message(&joined).unwrap().contains("Your ticket is 1"), "{joined}");
+    assert!(
+        message(&joined).unwrap().contains("Your ticket is 1"),
+        "{joined}"
+    );
 
     let (status, stopped) = text(&app, "SM0102", CUSTOMER, "STOP").await;
     assert_eq!(status, 200);
-    assert_eq!(message(&stopped), None, "Twilio confirms a STOP itself: {stopped}");
+    assert_eq!(
+        message(&stopped),
+        None,
+        "Twilio confirms a STOP itself: {stopped}"
+    );
     let (_, silent) = text(&app, "SM0103", CUSTOMER, "状況").await;
-    assert_eq!(message(&silent), None, "a stopped number gets no replies: {silent}");
+    assert_eq!(
+        message(&silent),
+        None,
+        "a stopped number gets no replies: {silent}"
+    );
 
     // staff call the ticket's phone: the job is made, but nothing reaches Twilio
     let staff = client();

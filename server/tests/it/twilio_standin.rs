@@ -2,6 +2,8 @@
 //! records every request, answers as Twilio does (and as the tests tell it to fail), behind
 //! Stoplight Prism in validating-proxy mode with Twilio's own OpenAPI spec. A request that breaks
 //! the spec gets Prism's 422 and never reaches the stand-in; an answer that breaks it, a 500.
+//! The end-to-end tests run it as a process of its own (`server/examples/twilio_standin.rs`), so
+//! it needs nothing of the tests' but `common::free_port`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -111,27 +113,6 @@ impl TwilioStandIn {
         }
     }
 
-    /// The test configuration of an app that sends through this stand-in, with `extra` on top:
-    /// it serves on a port chosen now, which is also its `PUBLIC_URL` (where Twilio calls back).
-    pub fn config(
-        &self,
-        redis: &crate::common::TestRedis,
-        extra: &[(&str, &str)],
-    ) -> server::Config {
-        let port = crate::common::free_port().to_string();
-        let public_url = format!("http://127.0.0.1:{port}");
-        let mut vars = vec![
-            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
-            ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
-            ("TWILIO_FROM_NUMBER", "+15005550006"),
-            ("TWILIO_API_BASE_URL", self.base_url.as_str()),
-            ("PORT", port.as_str()),
-            ("PUBLIC_URL", public_url.as_str()),
-        ];
-        vars.extend_from_slice(extra);
-        crate::common::config_with(&redis.url(), &vars)
-    }
-
     /// Every request that reached the stand-in (so: valid by Twilio's spec), in order.
     pub fn recorded(&self) -> Vec<Recorded> {
         self.shared.0.lock().unwrap().recorded.clone()
@@ -149,7 +130,9 @@ impl TwilioStandIn {
     /// with `extra` parameters (`AnsweredBy`, `ErrorCode`); answers the HTTP status.
     pub async fn report(&self, sid: &str, status: &str, extra: &[(&str, &str)]) -> u16 {
         let made = self.made(sid);
-        let url = made.status_callback.expect("the create named a StatusCallback");
+        let url = made
+            .status_callback
+            .expect("the create named a StatusCallback");
         let (sid_key, status_key) = if sid.starts_with("CA") {
             ("CallSid", "CallStatus")
         } else {
@@ -191,11 +174,26 @@ impl TwilioStandIn {
 
     /// The calls made (not refused), in order: each one's Sid and create request.
     pub fn calls(&self) -> Vec<(String, Recorded)> {
+        self.placed()
+            .into_iter()
+            .filter(|(_, r)| r.path.ends_with("/Calls.json"))
+            .collect()
+    }
+
+    /// The messages and calls made (not refused), in order: each one's Sid and create request.
+    pub fn placed(&self) -> Vec<(String, Recorded)> {
         self.shared.0.lock().unwrap().placed.clone()
     }
 
     fn made(&self, sid: &str) -> Made {
-        self.shared.0.lock().unwrap().made.get(sid).cloned().expect("a Sid the stand-in made")
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .made
+            .get(sid)
+            .cloned()
+            .expect("a Sid the stand-in made")
     }
 
     /// The next creates fail (or lag) this way, in order.
@@ -310,6 +308,17 @@ fn remember(shared: &Shared, resource: &Value, form: &[(String, String)]) {
     shared.0.lock().unwrap().made.insert(sid, made);
 }
 
+/// A message or call made (its create answered).
+fn place(shared: &Shared, resource: &Value, path: String, form: Vec<(String, String)>) {
+    let sid = resource["sid"].as_str().unwrap_or_default().to_owned();
+    let request = Recorded {
+        method: "POST".to_owned(),
+        path,
+        form,
+    };
+    shared.0.lock().unwrap().placed.push((sid, request));
+}
+
 fn record(shared: &Shared, method: &str, path: String, body: &[u8]) {
     let form = form_urlencoded::parse(body).into_owned().collect();
     shared.0.lock().unwrap().recorded.push(Recorded {
@@ -392,6 +401,7 @@ async fn create_message(
         shared.0.lock().unwrap().messages.remove(0);
         return refusal;
     }
+    place(&shared, &message, format!("/{account}/Messages.json"), form);
     (StatusCode::CREATED, Json(message)).into_response()
 }
 
@@ -457,13 +467,7 @@ async fn create_call(
         shared.0.lock().unwrap().calls.remove(0);
         return refusal;
     }
-    let sid = call["sid"].as_str().unwrap_or_default().to_owned();
-    let request = Recorded {
-        method: "POST".to_owned(),
-        path: format!("/{account}/Calls.json"),
-        form,
-    };
-    shared.0.lock().unwrap().placed.push((sid, request));
+    place(&shared, &call, format!("/{account}/Calls.json"), form);
     (StatusCode::CREATED, Json(call)).into_response()
 }
 

@@ -79,7 +79,10 @@ async fn the_customer_answers_the_automatic_call_with_a_key() {
     // 9: the words and the menu again
     let (status, again) = standin.press(&sid, "9").await;
     assert_eq!(status, 200);
-    assert!(again.contains("<Gather ") && again.contains("まもなく順番です"), "{again}");
+    assert!(
+        again.contains("<Gather ") && again.contains("まもなく順番です"),
+        "{again}"
+    );
     assert_eq!(version(&app).await, before, "repeating changes nothing");
 
     // 1: on my way, on the ticket page; Twilio retrying the webhook changes nothing twice
@@ -91,7 +94,11 @@ async fn the_customer_answers_the_automatic_call_with_a_key() {
     assert_eq!(view["ticket"]["state"], "waiting");
     let after = version(&app).await;
     assert_eq!(standin.press(&sid, "1").await.0, 200);
-    assert_eq!(version(&app).await, after, "a repeated answer changes nothing");
+    assert_eq!(
+        version(&app).await,
+        after,
+        "a repeated answer changes nothing"
+    );
 
     // 2: the ticket is cancelled
     let (status, bye) = standin.press(&sid, "2").await;
@@ -145,7 +152,11 @@ async fn an_automatic_call_that_reaches_nobody_becomes_one_sms() {
         204
     );
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(texts().len(), 2, "one SMS instead of the call, however many callbacks");
+    assert_eq!(
+        texts().len(),
+        2,
+        "one SMS instead of the call, however many callbacks"
+    );
     let view = ticket_view(&app, &token).await;
     assert_eq!(view["ticket"]["contact"]["kind"], "call");
 }
@@ -176,7 +187,11 @@ async fn a_caller_without_a_smartphone_takes_hears_and_cancels_a_ticket_by_keys(
 
     let (status, welcome) = signed_post(
         &app.url("/twilio/voice/incoming"),
-        &[("CallSid", "CA01"), ("From", caller), ("To", "+15005550006")],
+        &[
+            ("CallSid", "CA01"),
+            ("From", caller),
+            ("To", "+15005550006"),
+        ],
     )
     .await;
     assert_eq!(status, 200);
@@ -188,7 +203,9 @@ async fn a_caller_without_a_smartphone_takes_hears_and_cancels_a_ticket_by_keys(
 
     let taken = menu(&app, caller, "1").await;
     assert!(
-        taken.contains(r#"<Say language="ja-JP" loop="2">受付番号2番をお取りしました。前に1人お待ちです。"#),
+        taken.contains(
+            r#"<Say language="ja-JP" loop="2">受付番号2番をお取りしました。前に1人お待ちです。"#
+        ),
         "the number, read twice: {taken}"
     );
     // a mobile number also gets the ticket's page by SMS
@@ -206,14 +223,26 @@ async fn a_caller_without_a_smartphone_takes_hears_and_cancels_a_ticket_by_keys(
     assert_eq!(ticket["phone_status"], "verified");
 
     let place = menu(&app, caller, "2").await;
-    assert!(place.contains("受付番号2番、前に1人お待ちです。"), "{place}");
+    assert!(
+        place.contains("受付番号2番、前に1人お待ちです。"),
+        "{place}"
+    );
     let again = menu(&app, caller, "1").await;
-    assert!(again.contains("受付番号2番、前に1人"), "its ticket, not another: {again}");
+    assert!(
+        again.contains("受付番号2番、前に1人"),
+        "its ticket, not another: {again}"
+    );
     assert_eq!(app.snapshot("default").await["last_number"], 2);
 
     let cancelled = menu(&app, caller, "3").await;
-    assert!(cancelled.contains("受付番号2番を取り消しました"), "{cancelled}");
-    assert_eq!(ticket_view(&app, &token).await["ticket"]["state"], "cancelled");
+    assert!(
+        cancelled.contains("受付番号2番を取り消しました"),
+        "{cancelled}"
+    );
+    assert_eq!(
+        ticket_view(&app, &token).await["ticket"]["state"],
+        "cancelled"
+    );
     let none = menu(&app, caller, "2").await;
     assert!(none.contains("本日お取りの整理券はありません"), "{none}");
     let unknown = menu(&app, caller, "7").await;
@@ -224,7 +253,6 @@ async fn a_caller_without_a_smartphone_takes_hears_and_cancels_a_ticket_by_keys(
     assert!(withheld.contains("電話番号を通知して"), "{withheld}");
     assert_eq!(app.snapshot("default").await["last_number"], 2);
 }
-
 
 #[tokio::test]
 async fn staff_change_how_far_ahead_the_automatic_call_reaches() {
@@ -241,23 +269,38 @@ async fn staff_change_how_far_ahead_the_automatic_call_reaches() {
     assert!(standin.calls().is_empty(), "not called at 3 ahead");
 
     let (status, body) = app
-        .post_form(&staff, "/api/admin/autodial", &[("queue", "default"), ("places", "99")])
+        .post_form(
+            &staff,
+            "/api/admin/autodial",
+            &[("queue", "default"), ("places", "99")],
+        )
         .await;
     assert_eq!(status, 422, "{body}");
     let (_, console) = app.post_form(&staff, "/api/admin/console", &[]).await;
     assert_eq!(console["autodial_places"], 1, "nothing changed");
     // without a staff session: refused
     let (status, _) = app
-        .post_form(&client(), "/api/admin/autodial", &[("queue", "default"), ("places", "3")])
+        .post_form(
+            &client(),
+            "/api/admin/autodial",
+            &[("queue", "default"), ("places", "3")],
+        )
         .await;
     assert_eq!(status, 401);
 
     let (status, _) = app
-        .post_form(&staff, "/api/admin/autodial", &[("queue", "default"), ("places", "3")])
+        .post_form(
+            &staff,
+            "/api/admin/autodial",
+            &[("queue", "default"), ("places", "3")],
+        )
         .await;
     assert_eq!(status, 200);
     let (_, console) = app.post_form(&staff, "/api/admin/console", &[]).await;
     assert_eq!(console["autodial_places"], 3);
     let (_, call) = the_call(&standin).await;
-    assert!(call.value("Twiml").unwrap().contains("受付番号4番の方、まもなく順番です"));
+    assert!(call
+        .value("Twiml")
+        .unwrap()
+        .contains("受付番号4番の方、まもなく順番です"));
 }

@@ -348,7 +348,9 @@ async fn a_status_that_arrives_before_its_message_is_logged_is_not_lost() {
     let app = spawn_app_with(standin.config(&redis, &[("AUTODIAL_PLACES", "0")])).await;
     // Twilio makes the message at once but its answer to the create takes 1.5 s; its status
     // callback comes meanwhile
-    standin.fail_next(&[crate::twilio_standin::Fault::Slow(Duration::from_millis(1500))]);
+    standin.fail_next(&[crate::twilio_standin::Fault::Slow(Duration::from_millis(
+        1500,
+    ))]);
     let slip: Value = app.issue("default").await.json().await.unwrap();
     let token = slip["ticket"]["token"].as_str().unwrap();
     let (status, _) = app
@@ -369,13 +371,96 @@ async fn a_status_that_arrives_before_its_message_is_logged_is_not_lost() {
     let staff = client();
     app.sign_in(&staff, &app.password).await;
     let logged = eventually(Duration::from_secs(10), || async {
-        log(&app, &staff).await.first().is_some_and(|e| e["sid"] == sid.as_str())
+        log(&app, &staff)
+            .await
+            .first()
+            .is_some_and(|e| e["sid"] == sid.as_str())
     })
     .await;
     assert!(logged, "the message is logged once its create answered");
-    assert_eq!(log(&app, &staff).await[0]["status"], "delivered", "the early status kept");
+    assert_eq!(
+        log(&app, &staff).await[0]["status"],
+        "delivered",
+        "the early status kept"
+    );
     let (_, view) = app
         .post_form(&client(), "/api/ticket/view", &[("token", token)])
         .await;
-    assert_eq!(view["ticket"]["contact"]["status"], "delivered", "and the ticket shows it");
+    assert_eq!(
+        view["ticket"]["contact"]["status"], "delivered",
+        "and the ticket shows it"
+    );
+}
+
+#[tokio::test]
+async fn twilio_failing_or_lagging_never_slows_the_queue_and_nothing_goes_twice() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[("AUTODIAL_PLACES", "0")])).await;
+    // the verification text meets two 500s (retried), the staff's call a Twilio that answers
+    // only after the client gave up (10 s): it looks the call up instead of placing another
+    standin.fail_next(&[
+        crate::twilio_standin::Fault::Refuse(500, 20500),
+        crate::twilio_standin::Fault::Refuse(500, 20500),
+    ]);
+    let _ = last_ticket_with_a_verified_phone(&app, &standin, 1).await;
+    let sent = eventually(Duration::from_secs(10), || async {
+        standin.placed().len() == 1
+    })
+    .await;
+    assert!(sent, "the text went, after two 500s");
+    let tried = |path: &'static str| {
+        standin
+            .recorded()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with(path))
+            .count()
+    };
+    assert_eq!(tried("/Messages.json"), 3, "two refused, one made");
+    standin.fail_next(&[crate::twilio_standin::Fault::Slow(Duration::from_secs(12))]);
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let (status, _) = app
+        .post_form(
+            &staff,
+            "/api/admin/call_phone",
+            &[("queue", "default"), ("number", "1"), ("counter", "1")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    // meanwhile the queue answers as fast as ever
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..10 {
+        let started = std::time::Instant::now();
+        assert!(app.issue("default").await.status().is_success());
+        let (status, _) = app
+            .post_form(
+                &staff,
+                "/api/admin/call_next",
+                &[("queue", "default"), ("counter", "2")],
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert!(
+            started.elapsed() < Duration::from_millis(1000),
+            "the queue does not wait for Twilio: {:?}",
+            started.elapsed()
+        );
+    }
+    let logged = eventually(Duration::from_secs(25), || async {
+        log(&app, &staff).await.iter().any(|e| e["kind"] == "call")
+    })
+    .await;
+    assert!(logged, "the slow call is logged once Twilio answered");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        tried("/Calls.json"),
+        1,
+        "asked for once: the lost answer was looked up, not sent again"
+    );
+    let one_call = eventually(Duration::from_secs(10), || async {
+        standin.calls().len() == 1
+    })
+    .await;
+    assert!(one_call, "Twilio holds one call");
 }

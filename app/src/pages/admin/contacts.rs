@@ -75,7 +75,8 @@ pub fn ContactBadge(queue: String, ticket: TicketSummary) -> impl IntoView {
         reveal.value().get().map(|shown| match shown {
             Ok(phone) => {
                 let tel = format!("tel:{}", phone.replace('-', ""));
-                view! { <a class="phone-number" data-testid="phone-number" href=tel>{phone}</a> }.into_any()
+                view! { <a class="phone-number" data-testid="phone-number" href=tel>{phone}</a> }
+                    .into_any()
             }
             Err(error) => view! { <ErrorText error /> }.into_any(),
         })

@@ -71,19 +71,31 @@ export async function startRedis() {
 /** The real server binary on a free port; `env` adds configuration (a staff password by default). */
 export async function startServer(redisUrl, env = {}) {
   const adminPassword = env.ADMIN_PASSWORD ?? 'e2e-password-123';
-  const child = spawn(SERVER_BIN, [], {
-    env: { PATH: process.env.PATH, REDIS_URL: redisUrl, PORT: '0', SITE_ROOT, RUST_LOG: 'warn', ...env, ADMIN_PASSWORD: adminPassword },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const [, baseUrl] = await waitForLine(child, /serving on (http:\/\/\S+)/, 'the server');
-  child.stderr.on('data', (c) => process.stderr.write(c));
+  const launch = async (port) => {
+    const child = spawn(SERVER_BIN, [], {
+      env: { PATH: process.env.PATH, REDIS_URL: redisUrl, PORT: port, SITE_ROOT, RUST_LOG: 'warn', ...env, ADMIN_PASSWORD: adminPassword },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const [, baseUrl] = await waitForLine(child, /serving on (http:\/\/\S+)/, 'the server');
+    child.stderr.on('data', (c) => process.stderr.write(c));
+    return { child, baseUrl };
+  };
+  let { child, baseUrl } = await launch(env.PORT ?? '0');
+  const end = async (signal) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  };
   return {
     baseUrl,
     adminPassword,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+    /** Kills the server as a crash would; `restart()` starts it again on the same address. */
+    kill: () => end('SIGKILL'),
+    async restart() {
+      ({ child } = await launch(new URL(baseUrl).port));
     },
+    stop: () => end('SIGTERM'),
   };
 }
 

@@ -295,3 +295,18 @@ async fn call_next(
         json!({"number": number, "label": info.label(number), "counter": counter, "version": version}),
     ))
 }
+
+/// `GET /metrics` (staff token): what the server counts, for Prometheus (OpenMetrics text).
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if staff_token(&state, &headers) != Some(true) {
+        return ApiError::unauthorized().into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.room.metrics().render(),
+    )
+        .into_response()
+}

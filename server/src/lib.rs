@@ -123,6 +123,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let room = state.room.clone();
+    let room_for_metrics = state.room.clone();
     let leptos = state.leptos.clone();
     let secure = state
         .room
@@ -140,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(twilio::routes())
         .route("/healthz", axum::routing::get(health::healthz))
+        .route("/metrics", axum::routing::get(api::metrics))
         .route("/t/{token}/qr.svg", axum::routing::get(api::ticket_qr))
         .route("/lang/{code}", axum::routing::get(web::choose_language))
         .leptos_routes_with_context(
@@ -161,7 +163,7 @@ pub fn router(state: AppState) -> Router {
             web::security_headers,
         ))
         .with_state(state);
-    web::traced(router)
+    web::traced(router, room_for_metrics)
 }
 
 /// Work that runs beside the requests: the staff password at first start, the daily restart of

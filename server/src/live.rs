@@ -131,7 +131,9 @@ pub async fn live(
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| async move {
+            let counted = room.metrics().live_connection();
             follow(socket, room, queue, ping_every).await;
+            drop(counted);
             drop(admission);
         }))
 }

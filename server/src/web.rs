@@ -15,6 +15,7 @@ use std::time::Duration;
 use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
+use waitingroom::services::WaitingRoom;
 use waitingroom::Lang;
 
 /// How long the language chosen in the menu is remembered.
@@ -195,9 +196,11 @@ pub fn loggable_path(path: &str) -> String {
     }
 }
 
-/// One log line per request: method, path (without tokens or query), status and latency.
-pub fn traced(router: Router) -> Router {
+/// One log line per request: method, path (without tokens or query), status and latency; and
+/// each request counted by method, route and status (`/metrics`).
+pub fn traced(router: Router, room: WaitingRoom) -> Router {
     router
+        .layer(axum::middleware::from_fn_with_state(room, count_request))
         // a bug must never take a connection down with it: a panic is logged and answered 500
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             answer_panic,
@@ -223,6 +226,29 @@ pub fn traced(router: Router) -> Router {
                     },
                 ),
         )
+}
+
+/// Counts a request under its route's pattern (never its path: it may hold a ticket's token).
+async fn count_request(
+    State(room): State<WaitingRoom>,
+    request: Request<Body>,
+    next: Next,
+) -> Response<Body> {
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(none)", |p| p.as_str())
+        .to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    room.metrics().http_request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {

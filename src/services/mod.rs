@@ -367,6 +367,8 @@ impl WaitingRoom {
             .store
             .issue(&queue.id, new, &queue.prefix, self.setup.calendar.now())
             .await?;
+        self.metrics()
+            .ticket_issued(queue.id.as_str(), channel.as_str());
         ticket.estimated_wait_ms = estimated_wait_ms(
             ticket.people_ahead as usize,
             ticket.estimated_wait_ms,
@@ -556,10 +558,12 @@ impl WaitingRoom {
         queue: &QueueId,
         counter: &CounterId,
     ) -> Result<(u64, u64), ServiceError> {
-        Ok(self
+        let called = self
             .store
             .call_next(queue, counter, self.setup.calendar.now())
-            .await?)
+            .await?;
+        self.metrics().ticket_called(queue.as_str());
+        Ok(called)
     }
 
     /// A staff action on ticket `number`, refused when the ticket changed since revision
@@ -576,10 +580,19 @@ impl WaitingRoom {
             return Err(ServiceError::CounterMissing);
         }
         let at = self.setup.calendar.now();
-        Ok(self
+        let version = self
             .store
             .act(queue, number, action, counter, seen_rev, at)
-            .await?)
+            .await?;
+        if action == TicketAction::Call {
+            self.metrics().ticket_called(queue.as_str());
+        }
+        Ok(version)
+    }
+
+    /// What the app counts, for `/metrics`.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        self.store.metrics()
     }
 
     pub async fn set_intake(&self, queue: &QueueId, intake: Intake) -> Result<u64, ServiceError> {

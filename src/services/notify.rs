@@ -379,9 +379,10 @@ impl WaitingRoom {
             Ok(true) => {
                 // the number texted STOP: nothing more goes to it (Twilio's code for it: 21610)
                 tracing::info!(job = %job.id, to = %to.masked(), "not sent: the number texted STOP");
-                let _ = self.store.ack_job(job).await;
                 let texted = matches!(job.field("kind"), Some("sms" | "turn_text"));
                 let kind = if texted { "sms" } else { "call" };
+                self.metrics().outbound(kind, "stopped");
+                let _ = self.store.ack_job(job).await;
                 let id = format!("job-{}", job.id);
                 self.note_contact(job, kind, &to, id, "failed", Some("21610"))
                     .await;
@@ -432,6 +433,7 @@ impl WaitingRoom {
         };
         match made {
             Ok(sid) => {
+                self.metrics().outbound(kind, "sent");
                 tracing::info!(job = %job.id, to = %to.masked(), %sid, %kind, sent = notifier.sends(), "sent");
                 if let Err(e) = self.store.ack_job(job).await {
                     tracing::warn!(job = %job.id, error = %e, "sent, not yet acknowledged");
@@ -441,9 +443,11 @@ impl WaitingRoom {
                 }
             }
             Err(e) if e.retryable => {
+                self.metrics().outbound(kind, "retry");
                 tracing::warn!(job = %job.id, %kind, error = %e, "not sent; will retry");
             }
             Err(e) => {
+                self.metrics().outbound(kind, "refused");
                 tracing::warn!(job = %job.id, %kind, to = %to.masked(), error = %e, "refused; dropped");
                 let _ = self.store.ack_job(job).await;
                 // the console's log shows what Twilio refused, and why

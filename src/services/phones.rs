@@ -70,9 +70,7 @@ impl WaitingRoom {
             return Err(ServiceError::TicketChanged(ticket.state()));
         }
         let limits = &self.setup.sms;
-        let phone = PhoneNumber::parse(raw)
-            .and_then(|p| p.check_country(&limits.allowed_countries).map(|()| p))
-            .map_err(|e| ServiceError::Sms(SmsRefused::BadPhone(e)))?;
+        let phone = self.check_phone(raw)?;
         if self.store.is_stopped(&phone).await? {
             return Err(ServiceError::Sms(SmsRefused::Stopped));
         }
@@ -206,6 +204,17 @@ impl WaitingRoom {
 }
 
 impl WaitingRoom {
+    /// Whether `raw` is a number a verification SMS may go to (written any usual way, in an
+    /// allowed country, not stopped), before anything is taken for it.
+    pub fn check_phone(&self, raw: &str) -> Result<PhoneNumber, ServiceError> {
+        PhoneNumber::parse(raw)
+            .and_then(|p| {
+                p.check_country(&self.setup.sms.allowed_countries)
+                    .map(|()| p)
+            })
+            .map_err(|e| ServiceError::Sms(SmsRefused::BadPhone(e)))
+    }
+
     /// Ticket `number`'s phone, whole (staff opening the ticket: everywhere else it is masked).
     pub async fn ticket_phone(
         &self,

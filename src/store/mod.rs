@@ -190,6 +190,8 @@ pub struct Store {
     /// How many places ahead a verified phone gets its automatic call (0: never), per queue as
     /// configured (the console's setting, in Redis, goes over it).
     autodial: std::sync::Arc<AutodialPlaces>,
+    /// What the app counts (the scripts' time and failures among it).
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// `AUTODIAL_PLACES`: how many places ahead a verified phone is called, for every queue and for
@@ -229,6 +231,7 @@ impl Store {
             log: std::sync::Arc::new(contacts::LogScript::new()),
             max_tickets_per_day: 0,
             autodial: Default::default(),
+            metrics: Default::default(),
         })
     }
 
@@ -282,6 +285,11 @@ impl Store {
         script.invoke(queue, at, self.autodial.of(queue), args)
     }
 
+    /// What the app counts.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
+    }
+
     /// The client, for the pub/sub connection of the event hub.
     pub fn client(&self) -> &Client {
         &self.client
@@ -300,7 +308,10 @@ impl Store {
 
     async fn run(&self, invocation: ScriptInvocation<'_>) -> Result<Vec<Value>, StoreError> {
         let mut conn = self.conn.clone();
-        let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
+        let started = std::time::Instant::now();
+        let reply: Result<Vec<Value>, _> = invocation.invoke_async(&mut conn).await;
+        self.metrics.redis_script(started.elapsed(), reply.is_err());
+        let reply = reply?;
         let status = reply
             .first()
             .map(as_string)

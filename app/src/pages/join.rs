@@ -108,11 +108,17 @@ pub async fn load_join() -> Result<JoinView, AppError> {
     Ok(JoinView { queues, mine })
 }
 
-/// Takes a ticket of `queue` for this browser, in its language, and goes to its page.
+/// Takes a ticket of `queue` for this browser, in its language, and goes to its page; a `phone`
+/// given with it is registered and texted its verification link (a bad one is refused before
+/// any ticket is taken).
 #[server(endpoint = "join/take")]
-pub async fn take_ticket(queue: String) -> Result<String, AppError> {
+pub async fn take_ticket(queue: String, phone: Option<String>) -> Result<String, AppError> {
     let room = crate::ssr::room()?;
     let info = room.queue(&queue)?.clone();
+    let phone = phone.filter(|p| !p.trim().is_empty());
+    if let Some(raw) = &phone {
+        room.check_phone(raw)?;
+    }
     let id = match ssr::client_id().await? {
         Some(id) => id,
         None => waitingroom::services::random_token().to_string(),
@@ -130,6 +136,12 @@ pub async fn take_ticket(queue: String) -> Result<String, AppError> {
         )
         .await?;
     ssr::remember(ticket.token.clone(), &id).await?;
+    if let Some(raw) = &phone {
+        // the ticket is taken: a limit of texts now only leaves the phone to register on its page
+        if let Err(e) = super::ticket::ssr::register_phone(&room, &ticket.token, raw).await {
+            tracing::info!(error = %e, "a phone given at check-in was not registered");
+        }
+    }
     let path = format!("/t/{}", ticket.token);
     leptos_axum::redirect(&path);
     Ok(path)
@@ -178,7 +190,10 @@ fn JoinScreen(view: JoinView, take: ServerAction<TakeTicket>) -> impl IntoView {
                         {if open {
                             view! {
                                 <ActionForm action=take>
-                                    <input type="hidden" name="queue" value=queue_field />
+                                    <input type="hidden" name="queue" value=queue_field.clone() />
+                                    <label for=format!("phone-{queue_field}")>{t!(i18n, join.phone)}</label>
+                                    <input id=format!("phone-{queue_field}") name="phone" type="tel" inputmode="tel" autocomplete="tel"
+                                        placeholder=move || t_string!(i18n, phone.placeholder) />
                                     <button type="submit" class="primary" disabled=move || take.pending().get()>
                                         {t!(i18n, join.take_here)}
                                     </button>

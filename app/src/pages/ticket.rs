@@ -26,12 +26,34 @@ pub struct TicketView {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use crate::error::AppError;
 
     /// A token that is not even well-formed names no ticket.
     pub fn token(raw: &str) -> Result<waitingroom::TicketToken, AppError> {
         waitingroom::TicketToken::parse(raw).map_err(|_| AppError::TicketNotFound)
+    }
+
+    /// Registers `phone` for the ticket held by `token`, texting it the verification link in the
+    /// ticket's language.
+    pub async fn register_phone(
+        room: &waitingroom::services::WaitingRoom,
+        token: &waitingroom::TicketToken,
+        phone: &str,
+    ) -> Result<(), AppError> {
+        use crate::i18n::td_string;
+        let client = crate::ssr::client_ip(room).await?;
+        let base = crate::ssr::base_url(room).await?;
+        room.register_phone(token, phone, client, &base, |ticket, link| {
+            let locale = crate::components::lang_menu::to_locale(ticket.lang);
+            let label = room
+                .queue(ticket.queue.as_str())
+                .map(|q| q.label(ticket.number()))
+                .unwrap_or_else(|_| ticket.number().to_string());
+            td_string!(locale, phone.sms_body, number = label, link = link)
+        })
+        .await?;
+        Ok(())
     }
 }
 
@@ -76,23 +98,7 @@ pub async fn cancel_ticket(token: String) -> Result<TicketState, AppError> {
 #[server(endpoint = "ticket/phone")]
 pub async fn register_phone(token: String, phone: String) -> Result<PhoneStatus, AppError> {
     let room = crate::ssr::room()?;
-    let client = crate::ssr::client_ip(&room).await?;
-    let base = crate::ssr::base_url(&room).await?;
-    room.register_phone(
-        &ssr::token(&token)?,
-        &phone,
-        client,
-        &base,
-        |ticket, link| {
-            let locale = crate::components::lang_menu::to_locale(ticket.lang);
-            let label = room
-                .queue(ticket.queue.as_str())
-                .map(|q| q.label(ticket.number()))
-                .unwrap_or_else(|_| ticket.number().to_string());
-            td_string!(locale, phone.sms_body, number = label, link = link)
-        },
-    )
-    .await?;
+    ssr::register_phone(&room, &ssr::token(&token)?, &phone).await?;
     Ok(PhoneStatus::Pending)
 }
 

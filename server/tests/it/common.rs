@@ -7,15 +7,27 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
-/// A `redis-server` of this test's own, on a free port, without persistence.
+/// A `redis-server` of this test's own, on a free port, without persistence (or durable: every
+/// write in its append-only file before it answers).
 pub struct TestRedis {
     pub port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    durable: bool,
 }
 
 impl TestRedis {
     pub fn start() -> Self {
+        Self::start_as(false)
+    }
+
+    /// With `appendonly yes` and `appendfsync always`, as a shop's Redis should run: a restart
+    /// after a crash loses nothing it acknowledged.
+    pub fn start_durable() -> Self {
+        Self::start_as(true)
+    }
+
+    fn start_as(durable: bool) -> Self {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("wr-test-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -23,6 +35,7 @@ impl TestRedis {
             port,
             dir,
             child: None,
+            durable,
         };
         redis.restart();
         redis
@@ -36,7 +49,12 @@ impl TestRedis {
     pub fn restart(&mut self) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(["--save", ""])
+            .args(if self.durable {
+                ["--appendonly", "yes", "--appendfsync", "always"].as_slice()
+            } else {
+                ["--appendonly", "no"].as_slice()
+            })
             .arg("--dir")
             .arg(&self.dir)
             .stdout(Stdio::null())
@@ -96,8 +114,9 @@ pub struct TestApp {
     /// The kiosk `issue` uses, set up at its first use.
     kiosk: tokio::sync::OnceCell<reqwest::Client>,
     stop: Option<oneshot::Sender<()>>,
-    /// The server binary, when the app runs as a process of its own.
+    /// The server binary, when the app runs as a process of its own, and what it printed.
     process: Option<Child>,
+    output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl TestApp {
@@ -117,7 +136,13 @@ impl TestApp {
             kiosk: tokio::sync::OnceCell::new(),
             stop,
             process,
+            output: Default::default(),
         }
+    }
+
+    /// What the server process printed so far, line by line.
+    pub fn output(&self) -> Vec<String> {
+        self.output.lock().unwrap().clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -187,18 +212,6 @@ impl TestApp {
         format!("ws://{}{}", self.addr, path)
     }
 
-    /// The queue's snapshot, as the JSON API answers it.
-    pub async fn snapshot(&self, queue: &str) -> serde_json::Value {
-        self.http
-            .get(self.url(&format!("/api/v1/queues/{queue}")))
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("a snapshot")
-    }
-
     /// Issues a ticket of `queue` through the JSON API with the staff token (no limits).
     pub async fn issue_as_staff(&self, queue: &str) -> reqwest::Response {
         self.http
@@ -233,6 +246,14 @@ impl TestApp {
         self.process.as_ref().map(Child::id)
     }
 
+    /// Kills the server process (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
     /// This app's kiosk (set up at the first call).
     pub async fn kiosk(&self) -> &reqwest::Client {
         self.kiosk
@@ -255,10 +276,7 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(mut process) = self.process.take() {
-            let _ = process.kill();
-            let _ = process.wait();
-        }
+        self.kill();
     }
 }
 
@@ -350,7 +368,9 @@ pub async fn spawn_app_process(redis: &TestRedis, extra: &[(&str, &str)]) -> Tes
         .expect("the server binary starts");
     let stdout = process.stdout.take().unwrap();
     let (found, address) = std::sync::mpsc::channel();
-    // reads the address, then drains the output so the server never blocks on it
+    let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = output.clone();
+    // reads the address, then keeps the output (so the server never blocks on it)
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout)
             .lines()
@@ -359,6 +379,7 @@ pub async fn spawn_app_process(redis: &TestRedis, extra: &[(&str, &str)]) -> Tes
             if let Some(url) = line.split("serving on http://").nth(1) {
                 let _ = found.send(url.trim().to_owned());
             }
+            kept.lock().unwrap().push(line);
         }
     });
     let addr: SocketAddr = address
@@ -366,7 +387,8 @@ pub async fn spawn_app_process(redis: &TestRedis, extra: &[(&str, &str)]) -> Tes
         .expect("the server says where it serves")
         .parse()
         .unwrap();
-    let app = TestApp::new(addr, ADMIN_PASSWORD.to_owned(), None, Some(process));
+    let mut app = TestApp::new(addr, ADMIN_PASSWORD.to_owned(), None, Some(process));
+    app.output = output;
     settle(&app).await;
     app
 }

@@ -226,3 +226,52 @@ async fn two_server_processes_send_each_text_once() {
     );
     assert_eq!(numbers.len(), 6);
 }
+
+#[tokio::test]
+async fn a_phone_given_at_remote_check_in_is_texted_its_link_and_a_bad_one_takes_no_ticket() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(with_twilio(&redis, &standin)).await;
+    let phone = client();
+    let (status, body) = app
+        .post_form(
+            &phone,
+            "/api/join/take",
+            &[("queue", "default"), ("phone", "090-1234")],
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        app.get_json("/api/v1/queues/default").await["last_number"],
+        0,
+        "no ticket taken"
+    );
+
+    let (status, body) = app
+        .post_form(
+            &phone,
+            "/api/join/take",
+            &[("queue", "default"), ("phone", "+81 90 1234 5678")],
+        )
+        .await;
+    assert!(status < 400, "{status} {body}");
+    assert_eq!(
+        app.get_json("/api/v1/queues/default").await["last_number"],
+        1
+    );
+    let texted = eventually(Duration::from_secs(10), || async {
+        standin.creates().len() == 1
+    })
+    .await;
+    assert!(texted, "the verification link was texted");
+    let text = standin.creates()[0].value("Body").unwrap().to_owned();
+    assert!(text.contains("受付番号1番"), "{text}");
+    let opened = open_link(&app, &phone, &text).await;
+    assert!(opened.status().is_redirection());
+    let token = opened.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/t/")
+        .to_owned();
+    assert_eq!(phone_status(&app, &token).await, "verified");
+}

@@ -393,6 +393,25 @@ impl Store {
         })
     }
 
+    /// The issue script's source and one `EVALSHA` command line of it for `queue` (a kiosk
+    /// ticket, a fixed token): what `redis-benchmark` runs to measure the ceiling an issue has in
+    /// this Redis.
+    pub fn issue_command_line(&self, queue: &QueueId, at: Moment) -> (String, Vec<String>) {
+        let token = "0".repeat(32);
+        self.scripts.issue.command_line(
+            queue,
+            at,
+            0,
+            &[
+                ("CHANNEL", Channel::Kiosk.as_str()),
+                ("TOKEN", &token),
+                ("LANG", Lang::Ja.code()),
+                ("MAX_TICKETS", "0"),
+                ("PHONE", ""),
+            ],
+        )
+    }
+
     /// Calls the first in line to `counter`; answers its number and the queue's version.
     pub async fn call_next(
         &self,

@@ -23,6 +23,7 @@ const COMMON_ARGS: [(&str, bool); 5] = [
 
 pub(crate) struct QueueScript {
     script: Script,
+    source: String,
     own_args: &'static [&'static str],
 }
 
@@ -36,8 +37,36 @@ impl QueueScript {
         );
         Self {
             script: Script::new(&source),
+            source,
             own_args,
         }
+    }
+
+    /// The script's source and the `EVALSHA` command line of an invocation (as `invoke`), for
+    /// `redis-benchmark`.
+    pub fn command_line(
+        &self,
+        queue: &QueueId,
+        at: Moment,
+        autodial_places: u32,
+        args: &[(&str, &str)],
+    ) -> (String, Vec<String>) {
+        let keys = QueueKeys::of(queue).script_keys();
+        let mut line = vec![
+            "EVALSHA".to_owned(),
+            self.script.get_hash().to_owned(),
+            keys.len().to_string(),
+        ];
+        line.extend(keys);
+        line.extend([
+            queue.as_str().to_owned(),
+            QueueKeys::of(queue).events(),
+            at.now_ms.to_string(),
+            at.expire_at.to_string(),
+            autodial_places.to_string(),
+        ]);
+        line.extend(args.iter().map(|(_, v)| v.to_string()));
+        (self.source.clone(), line)
     }
 
     /// The invocation for `queue` at `at`, with the script's own arguments by name.

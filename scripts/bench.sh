@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The benchmark (separate from the tests): builds the release, starts a Redis and the server of
+# its own on loopback, measures (server/examples/bench.rs, then Lighthouse on the ticket page) and
+# prints one table, also written as JSON to target/bench/report.json. Stops everything it started.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+ensure_toolchain
+ensure_apt redis-server redis-server redis-cli redis-tools redis-benchmark redis-tools
+ensure_apt chromium chromium curl curl
+build_site
+say "building the server and the benchmark (release)"
+cargo build -p server --release --bin server --example bench
+
+out="$ROOT/target/bench"
+rm -rf "$out"
+mkdir -p "$out"
+# 10,000 screens need 10,000 sockets, on both ends
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+# the same Redis settings as run.sh: every acknowledged write in the append-only file first
+redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$out" --save "" --appendonly yes \
+  --appendfsync always --maxmemory-policy noeviction --maxclients 20000 --daemonize yes \
+  --pidfile "$out/redis.pid" --logfile "$out/redis.log" >/dev/null
+for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+redis_url="redis://127.0.0.1:$redis_port/"
+
+token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+REDIS_URL="$redis_url" PORT="$port" SITE_ROOT="$ROOT/target/site" STAFF_API_TOKEN="$token" \
+  ADMIN_PASSWORD="bench-password-123" RUST_LOG=warn \
+  QUEUES="default,b1,b16,b64,b256,live0,live1,live2,live3" \
+  LIVE_MAX_CONNECTIONS=20000 LIVE_MAX_PER_ADDRESS=20000 MAX_TICKETS_PER_DAY=0 \
+  "$ROOT/target/release/server" >"$out/server.log" 2>&1 &
+server_pid=$!
+cleanup() {
+  kill -TERM "$server_pid" 2>/dev/null || true
+  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
+
+say "measuring"
+BENCH_URL="http://127.0.0.1:$port" BENCH_SERVER_PID="$server_pid" STAFF_API_TOKEN="$token" \
+  BENCH_SERVER_BIN="$ROOT/target/release/server" BENCH_REDIS_URL="$redis_url" \
+  BENCH_REDIS_PORT="$redis_port" BENCH_OUT="$out/measured.json" \
+  "$ROOT/target/release/examples/bench" | tee "$out/table.txt"
+
+say "Lighthouse: the ticket page, mobile preset (simulated slow 4G, a mid-range phone)"
+(cd "$ROOT/end2end" && npm install --no-audit --no-fund --silent >/dev/null)
+if [ ! -x "$out/node/node_modules/.bin/lighthouse" ]; then
+  npm install --prefix "$out/node" --no-audit --no-fund --silent lighthouse@13.5.0 >/dev/null
+fi
+ticket_url="$(curl -s -X POST -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/queues/default/tickets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')"
+CHROME_PATH=/usr/bin/chromium "$out/node/node_modules/.bin/lighthouse" "$ticket_url" --quiet \
+  --chrome-flags="--headless=new --no-sandbox --disable-gpu" --only-categories=performance,accessibility \
+  --output=json --output-path="$out/lighthouse.json" >/dev/null 2>&1 || say "Lighthouse failed"
+python3 - "$out" <<'PY' | tee -a "$out/table.txt"
+import json, sys
+out = sys.argv[1]
+report = json.load(open(f"{out}/measured.json"))
+try:
+    lh = json.load(open(f"{out}/lighthouse.json"))
+    audits = lh["audits"]
+    report["lighthouse_ticket_page"] = {
+        "performance": round(lh["categories"]["performance"]["score"] * 100),
+        "accessibility": round(lh["categories"]["accessibility"]["score"] * 100),
+        "time_to_interactive_ms": audits["interactive"]["numericValue"],
+        "largest_contentful_paint_ms": audits["largest-contentful-paint"]["numericValue"],
+        "transferred_bytes": audits["total-byte-weight"]["numericValue"],
+    }
+    l = report["lighthouse_ticket_page"]
+    print(f"Lighthouse (mobile): performance {l['performance']}, accessibility {l['accessibility']}, "
+          f"time to interactive {l['time_to_interactive_ms']:.0f} ms, LCP {l['largest_contentful_paint_ms']:.0f} ms, "
+          f"{l['transferred_bytes']:.0f} bytes")
+except (OSError, KeyError, TypeError) as e:
+    print(f"Lighthouse: no result ({e})")
+json.dump(report, open(f"{out}/report.json", "w"), indent=2)
+print(f"report: {out}/report.json")
+PY

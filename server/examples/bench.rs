@@ -1,0 +1,409 @@
+//! The benchmark (`./scripts/bench.sh` builds the release, starts Redis and the server, then runs
+//! this): issuing through the JSON API at 1, 16, 64 and 256 keep-alive clients beside the
+//! ceiling `redis-benchmark` reaches with the same script on the same Redis, the live channel's
+//! fan-out to 1,000, 5,000 and 10,000 connections, what a phone downloads for the ticket page,
+//! and the server's cold start. Loopback only; stops by itself. Prints a table and writes JSON.
+//!
+//! Environment: `BENCH_URL` (the running server), `BENCH_SERVER_PID` (its process, for memory),
+//! `BENCH_SERVER_BIN` and `BENCH_REDIS_URL` (for the cold starts), `BENCH_REDIS_PORT`,
+//! `STAFF_API_TOKEN`, `BENCH_OUT` (the JSON file), `BENCH_SECONDS` (per issuing run, 10),
+//! `BENCH_SCREENS` (`1000,5000,10000`).
+
+use futures::StreamExt;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashSet};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use waitingroom::store::{Moment, Store};
+use waitingroom::QueueId;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set (run ./scripts/bench.sh)"))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// RSS of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() {
+    let base = env("BENCH_URL");
+    let token = env("STAFF_API_TOKEN");
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let mut report = serde_json::Map::new();
+
+    println!("issuing: POST /api/v1/queues/{{queue}}/tickets, {seconds} s per run");
+    let mut issuing = Vec::new();
+    for clients in [1usize, 16, 64, 256] {
+        let run = issue_run(&base, &token, clients, Duration::from_secs(seconds)).await;
+        println!(
+            "  {clients:>3} clients: {:>8.0} tickets/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  duplicates {}  gaps {}",
+            run["tickets_per_s"].as_f64().unwrap(),
+            run["p50_ms"].as_f64().unwrap(),
+            run["p99_ms"].as_f64().unwrap(),
+            run["errors"],
+            run["duplicates"],
+            run["gaps"],
+        );
+        issuing.push(run);
+    }
+    let ceiling = redis_ceiling(&env("BENCH_REDIS_URL"), &env("BENCH_REDIS_PORT"));
+    if let Some(ceiling) = ceiling {
+        let at64 = issuing[2]["tickets_per_s"].as_f64().unwrap_or(0.0);
+        println!(
+            "  ceiling: redis-benchmark, the same script, 64 clients: {ceiling:.0}/s; the server at 64 clients: {:.0} %",
+            at64 / ceiling * 100.0
+        );
+        report.insert("redis_ceiling_per_s".into(), json!(ceiling));
+        report.insert("percent_of_ceiling_at_64".into(), json!(at64 / ceiling * 100.0));
+    }
+    report.insert("issuing".into(), Value::from(issuing));
+
+    let pid: u32 = env("BENCH_SERVER_PID").parse().expect("a pid");
+    let screens: Vec<usize> = std::env::var("BENCH_SCREENS")
+        .unwrap_or_else(|_| "1000,5000,10000".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    println!("live fan-out: 50 calls each, time from the call to the slowest screen");
+    let mut fanout = Vec::new();
+    for (i, n) in screens.into_iter().enumerate() {
+        let run = fanout_run(&base, &token, pid, n, &format!("live{i}")).await;
+        println!(
+            "  {n:>6} screens: slowest p50 {:>7.1} ms  p99 {:>7.1} ms  {:>5.1} KiB per connection  ({} of {} connected)",
+            run["slowest_p50_ms"].as_f64().unwrap(),
+            run["slowest_p99_ms"].as_f64().unwrap(),
+            run["kib_per_connection"].as_f64().unwrap(),
+            run["connected"],
+            n
+        );
+        fanout.push(run);
+    }
+    report.insert("live".into(), Value::from(fanout));
+
+    let page = page_weight(&base, &token).await;
+    println!(
+        "ticket page: {} bytes compressed in all ({} raw) over {} files",
+        page["compressed_bytes"], page["raw_bytes"], page["files"]
+    );
+    report.insert("ticket_page".into(), page);
+
+    let cold = cold_start(&env("BENCH_SERVER_BIN"), &env("BENCH_REDIS_URL")).await;
+    println!("cold start to the first 200 of /healthz: median {cold:.0} ms of 5");
+    report.insert("cold_start_ms".into(), json!(cold));
+
+    let out = env("BENCH_OUT");
+    std::fs::write(&out, serde_json::to_string_pretty(&Value::Object(report)).unwrap())
+        .expect("the JSON report is written");
+    println!("written: {out}");
+}
+
+/// `clients` keep-alive clients, each with a connection of its own, issuing for `length`.
+async fn issue_run(base: &str, token: &str, clients: usize, length: Duration) -> Value {
+    let queue = format!("b{clients}");
+    let url = format!("{base}/api/v1/queues/{queue}/tickets");
+    let deadline = Instant::now() + length;
+    let started = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|_| {
+            let (url, token) = (url.clone(), token.to_owned());
+            tokio::spawn(async move {
+                let http = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .http1_only()
+                    .build()
+                    .unwrap();
+                let mut results = Vec::new();
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    let answer = http.post(&url).bearer_auth(&token).send().await;
+                    let number = match answer {
+                        Ok(r) if r.status() == 201 => r
+                            .json::<Value>()
+                            .await
+                            .ok()
+                            .and_then(|v| v["number"].as_u64()),
+                        _ => None,
+                    };
+                    results.push((t.elapsed(), number));
+                }
+                results
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut numbers = Vec::new();
+    let mut errors = 0;
+    for worker in workers {
+        for (latency, number) in worker.await.unwrap() {
+            latencies.push(latency);
+            match number {
+                Some(n) => numbers.push(n),
+                None => errors += 1,
+            }
+        }
+    }
+    let took = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let unique: HashSet<u64> = numbers.iter().copied().collect();
+    let max = numbers.iter().copied().max().unwrap_or(0);
+    json!({
+        "clients": clients,
+        "tickets": numbers.len(),
+        "tickets_per_s": numbers.len() as f64 / took,
+        "p50_ms": percentile(&latencies, 0.50),
+        "p99_ms": percentile(&latencies, 0.99),
+        "errors": errors,
+        "duplicates": numbers.len() - unique.len(),
+        "gaps": max as usize - unique.len(),
+    })
+}
+
+/// What `redis-benchmark` reaches running the issue script itself on the same Redis (64
+/// clients): the ceiling of an issue there.
+fn redis_ceiling(redis_url: &str, port: &str) -> Option<f64> {
+    let rt = tokio::runtime::Handle::current();
+    let store = Store::open(redis_url).ok()?;
+    let queue = QueueId::parse("ceiling").ok()?;
+    let moment = Moment {
+        now_ms: 1,
+        expire_at: (jiff::Timestamp::now().as_second() + 3600) as u64,
+    };
+    let (source, line) = store.issue_command_line(&queue, moment);
+    let client = redis::Client::open(redis_url).ok()?;
+    let loaded: Option<String> = tokio::task::block_in_place(|| {
+        rt.block_on(async {
+            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+            redis::cmd("SCRIPT")
+                .arg("LOAD")
+                .arg(&source)
+                .query_async(&mut conn)
+                .await
+                .ok()
+        })
+    });
+    loaded?;
+    let output = Command::new("redis-benchmark")
+        .args(["-h", "127.0.0.1", "-p", port, "-c", "64", "-n", "200000", "-q"])
+        .args(&line)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    // "EVALSHA ...: 41152.26 requests per second, p50=..."
+    let per_s = text
+        .rsplit(": ")
+        .find_map(|part| part.split(" requests per second").next()?.trim().parse().ok());
+    if per_s.is_none() {
+        eprintln!("redis-benchmark said: {text}");
+    }
+    per_s
+}
+
+/// `n` screens on queue `queue`'s live channel; 50 calls; per call, the time until the slowest
+/// screen saw it. Memory: the server's RSS before and after the screens connected.
+async fn fanout_run(base: &str, token: &str, pid: u32, n: usize, queue: &str) -> Value {
+    let http = reqwest::Client::new();
+    let post = |path: String, body: Value| {
+        let request = http
+            .post(format!("{base}/api/v1/queues/{queue}{path}"))
+            .bearer_auth(token)
+            .json(&body);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    for _ in 0..60 {
+        post("/tickets".into(), json!({})).await;
+    }
+    let ws = format!(
+        "{}/api/v1/queues/{queue}/live",
+        base.replacen("http://", "ws://", 1)
+    );
+    let before = rss_kib(pid);
+    let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<(u64, Instant)>();
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<bool>();
+    let mut screens = Vec::with_capacity(n);
+    for i in 0..n {
+        let (ws, seen, ready) = (ws.clone(), seen_tx.clone(), ready_tx.clone());
+        screens.push(tokio::spawn(async move {
+            // spread the screens over loopback addresses (each has its own ports)
+            let local = std::net::Ipv4Addr::new(127, 0, 0, 1 + (i % 50) as u8);
+            let Ok(socket) = tokio::net::TcpSocket::new_v4() else {
+                let _ = ready.send(false);
+                return;
+            };
+            let _ = socket.bind((local, 0).into());
+            let addr: std::net::SocketAddr = ws
+                .trim_start_matches("ws://")
+                .split('/')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let Ok(stream) = socket.connect(addr).await else {
+                let _ = ready.send(false);
+                return;
+            };
+            let Ok((mut socket, _)) = tokio_tungstenite::client_async(ws.as_str(), stream).await
+            else {
+                let _ = ready.send(false);
+                return;
+            };
+            let _ = socket.next().await; // the snapshot
+            let _ = ready.send(true);
+            while let Some(Ok(message)) = socket.next().await {
+                if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+                    let at = Instant::now();
+                    if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                        if let Some(version) = v["event"]["version"].as_u64() {
+                            let _ = seen.send((version, at));
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    drop(seen_tx);
+    let mut connected = 0;
+    for _ in 0..n {
+        if ready_rx.recv().await == Some(true) {
+            connected += 1;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = rss_kib(pid);
+    let mut sent_at = BTreeMap::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        let called = post("/call-next".into(), json!({ "counter": "1" })).await;
+        if let Some(version) = called["version"].as_u64() {
+            sent_at.insert(version, t);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let mut slowest: BTreeMap<u64, (Instant, usize)> = BTreeMap::new();
+    while let Ok((version, at)) = seen_rx.try_recv() {
+        let entry = slowest.entry(version).or_insert((at, 0));
+        entry.0 = entry.0.max(at);
+        entry.1 += 1;
+    }
+    let mut delays: Vec<Duration> = sent_at
+        .iter()
+        .filter_map(|(v, t)| slowest.get(v).map(|(at, _)| at.saturating_duration_since(*t)))
+        .collect();
+    let missed = sent_at
+        .keys()
+        .filter(|v| slowest.get(v).is_none_or(|(_, count)| *count < connected))
+        .count();
+    delays.sort_unstable();
+    for screen in screens {
+        screen.abort();
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    json!({
+        "screens": n,
+        "connected": connected,
+        "calls": sent_at.len(),
+        "calls_not_seen_by_every_screen": missed,
+        "slowest_p50_ms": percentile(&delays, 0.50),
+        "slowest_p99_ms": percentile(&delays, 0.99),
+        "kib_per_connection": (after.saturating_sub(before)) as f64 / connected.max(1) as f64,
+    })
+}
+
+/// What a phone downloads for the ticket page: the page and every file it loads (the bundle's
+/// JS, WASM and CSS), compressed as the browser accepts them (brotli or gzip).
+async fn page_weight(base: &str, token: &str) -> Value {
+    let http = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    let issued: Value = http
+        .post(format!("{base}/api/v1/queues/default/tickets"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page = format!("{base}/t/{}", issued["token"].as_str().unwrap_or_default());
+    let html = http.get(&page).send().await.unwrap().text().await.unwrap();
+    let mut files: Vec<String> = vec![page];
+    for part in html.split(['"', '\'']) {
+        if part.starts_with("/pkg/") && !files.iter().any(|f| f.ends_with(part)) {
+            files.push(format!("{base}{part}"));
+        }
+    }
+    if let Some(js) = files.iter().find(|f| f.ends_with(".js")).cloned() {
+        files.push(js.replace(".js", ".wasm"));
+    }
+    files.dedup();
+    let (mut compressed, mut raw) = (0usize, 0usize);
+    for file in &files {
+        let size = |encoding: &'static str| {
+            let request = http.get(file).header("accept-encoding", encoding);
+            async move { request.send().await.unwrap().bytes().await.unwrap().len() }
+        };
+        compressed += size("br, gzip").await;
+        raw += size("identity").await;
+    }
+    json!({ "files": files.len(), "compressed_bytes": compressed, "raw_bytes": raw, "urls": files })
+}
+
+/// Starts the server binary 5 times; the median time until `/healthz` first answers 200.
+async fn cold_start(bin: &str, redis_url: &str) -> f64 {
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let started = Instant::now();
+        let mut child = Command::new(bin)
+            .env("REDIS_URL", redis_url)
+            .env("PORT", port.to_string())
+            .env("ADMIN_PASSWORD", "bench-password-123")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        let url = format!("http://127.0.0.1:{port}/healthz");
+        let http = reqwest::Client::new();
+        loop {
+            if let Ok(r) = http.get(&url).send().await {
+                if r.status() == 200 {
+                    break;
+                }
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        times.push(started.elapsed());
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    times.sort_unstable();
+    times[times.len() / 2].as_secs_f64() * 1000.0
+}

@@ -59,9 +59,12 @@ build_site() {
   mv -f "$site/pkg/${OUTPUT_NAME}_bg.wasm" "$site/pkg/$OUTPUT_NAME.wasm"
   cp "$ROOT/style/main.css" "$site/pkg/$OUTPUT_NAME.css"
   cp -R "$ROOT/public/." "$site/"
-  # precompressed copies, served when the browser accepts gzip
-  gzip -9 -k -f "$site/pkg/$OUTPUT_NAME.wasm" "$site/pkg/$OUTPUT_NAME.js" "$site/pkg/$OUTPUT_NAME.css"
-  say "WASM: $(stat -c %s "$site/pkg/$OUTPUT_NAME.wasm") bytes, gzip $(stat -c %s "$site/pkg/$OUTPUT_NAME.wasm.gz") bytes"
+  # precompressed copies, served when the browser accepts brotli (every current one) or gzip
+  ensure_apt brotli brotli
+  local files=("$site/pkg/$OUTPUT_NAME.wasm" "$site/pkg/$OUTPUT_NAME.js" "$site/pkg/$OUTPUT_NAME.css")
+  gzip -9 -k -f "${files[@]}"
+  brotli -q 11 -k -f "${files[@]}"
+  say "WASM: $(stat -c %s "$site/pkg/$OUTPUT_NAME.wasm") bytes, gzip $(stat -c %s "$site/pkg/$OUTPUT_NAME.wasm.gz"), brotli $(stat -c %s "$site/pkg/$OUTPUT_NAME.wasm.br")"
 }
 
 # Starts a redis-server of our own: $1 data dir, $2 port (0: unix socket only), more args appended.

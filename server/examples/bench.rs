@@ -75,7 +75,10 @@ async fn main() {
             at64 / ceiling * 100.0
         );
         report.insert("redis_ceiling_per_s".into(), json!(ceiling));
-        report.insert("percent_of_ceiling_at_64".into(), json!(at64 / ceiling * 100.0));
+        report.insert(
+            "percent_of_ceiling_at_64".into(),
+            json!(at64 / ceiling * 100.0),
+        );
     }
     report.insert("issuing".into(), Value::from(issuing));
 
@@ -113,8 +116,11 @@ async fn main() {
     report.insert("cold_start_ms".into(), json!(cold));
 
     let out = env("BENCH_OUT");
-    std::fs::write(&out, serde_json::to_string_pretty(&Value::Object(report)).unwrap())
-        .expect("the JSON report is written");
+    std::fs::write(
+        &out,
+        serde_json::to_string_pretty(&Value::Object(report)).unwrap(),
+    )
+    .expect("the JSON report is written");
     println!("written: {out}");
 }
 
@@ -204,16 +210,30 @@ fn redis_ceiling(redis_url: &str, port: &str) -> Option<f64> {
     });
     loaded?;
     let output = Command::new("redis-benchmark")
-        .args(["-h", "127.0.0.1", "-p", port, "-c", "64", "-n", "200000", "-q"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            port,
+            "-c",
+            "64",
+            "-n",
+            "200000",
+            "-q",
+        ])
         .args(&line)
         .stderr(Stdio::null())
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
     // "EVALSHA ...: 41152.26 requests per second, p50=..."
-    let per_s = text
-        .rsplit(": ")
-        .find_map(|part| part.split(" requests per second").next()?.trim().parse().ok());
+    let per_s = text.rsplit(": ").find_map(|part| {
+        part.split(" requests per second")
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    });
     if per_s.is_none() {
         eprintln!("redis-benchmark said: {text}");
     }
@@ -309,7 +329,11 @@ async fn fanout_run(base: &str, token: &str, pid: u32, n: usize, queue: &str) ->
     }
     let mut delays: Vec<Duration> = sent_at
         .iter()
-        .filter_map(|(v, t)| slowest.get(v).map(|(at, _)| at.saturating_duration_since(*t)))
+        .filter_map(|(v, t)| {
+            slowest
+                .get(v)
+                .map(|(at, _)| at.saturating_duration_since(*t))
+        })
         .collect();
     let missed = sent_at
         .keys()
@@ -334,7 +358,11 @@ async fn fanout_run(base: &str, token: &str, pid: u32, n: usize, queue: &str) ->
 /// What a phone downloads for the ticket page: the page and every file it loads (the bundle's
 /// JS, WASM and CSS), compressed as the browser accepts them (brotli or gzip).
 async fn page_weight(base: &str, token: &str) -> Value {
-    let http = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    let http = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .unwrap();
     let issued: Value = http
         .post(format!("{base}/api/v1/queues/default/tickets"))
         .bearer_auth(token)

@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/queues/{queue}/tickets", post(issue))
         .route("/api/v1/queues/{queue}/call-next", post(call_next))
         .route("/api/v1/queues/{queue}/live", get(crate::live::live))
+        .route("/api/v1/queues/{queue}/events", get(crate::live::events))
 }
 
 #[derive(Debug)]

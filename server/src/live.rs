@@ -1,5 +1,6 @@
 //! The live channel (`GET /api/v1/queues/{queue}/live`, a WebSocket): the queue's snapshot, then
-//! every event. It faces the internet, so everything about it is bounded: connections per address
+//! every event. The same as Server-Sent Events at `GET /api/v1/queues/{queue}/events`, for
+//! integrations and for clients behind proxies that block WebSockets. It faces the internet, so everything about it is bounded: connections per address
 //! and in all, small buffers, client messages of at most a few hundred bytes (screens send none),
 //! a screen that stops reading is dropped after a few seconds, and one that stops answering pings
 //! after two of them.
@@ -214,4 +215,92 @@ async fn send_frame(socket: &mut WebSocket, frame: Message) -> Result<(), ()> {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) | Err(_) => Err(()),
     }
+}
+
+/// `GET /api/v1/queues/{queue}/events`: the live channel as Server-Sent Events, the same messages
+/// (`event: snapshot` or `event: event`, `id:` the queue's version, `data:` the JSON). A client
+/// that reconnects with `Last-Event-ID` equal to the queue's current version gets no snapshot,
+/// only what follows; any other gets the snapshot first (missed events are not kept: the
+/// snapshot has them). A comment every `LIVE_PING_SECS` keeps proxies from closing it. Counted
+/// with the WebSockets, within the same limits.
+pub async fn events(
+    State(state): State<AppState>,
+    Path(queue): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    use axum::response::sse::{KeepAlive, Sse};
+    use axum::response::IntoResponse;
+    let queue = state.room.queue(&queue)?.id.clone();
+    let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
+    let address = address_key(state.room.client_ip(peer.ip(), forwarded));
+    let admission = state.live.admit(address)?;
+    let last_seen: Option<u64> = headers
+        .get("last-event-id")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let room = state.room.clone();
+    // subscribe before reading the snapshot: nothing can fall between the two
+    let subscription = room.subscribe();
+    let snapshot = room.live_snapshot(&queue).await?;
+    let first = (last_seen != Some(snapshot.version))
+        .then(|| sse_event(&LiveMessage::Snapshot { snapshot }));
+    let follower = SseFollower {
+        first,
+        subscription,
+        _counted: room.metrics().live_connection(),
+        room,
+        queue,
+        _admission: admission,
+    };
+    let stream = futures::stream::unfold(follower, |mut follower| async move {
+        let event = follower.next().await?;
+        Some((Ok::<_, std::convert::Infallible>(event), follower))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(state.live.limits.ping_every))
+        .into_response())
+}
+
+/// One Server-Sent Events client: what it is sent next.
+struct SseFollower {
+    first: Option<axum::response::sse::Event>,
+    subscription: tokio::sync::broadcast::Receiver<HubMessage>,
+    room: WaitingRoom,
+    queue: QueueId,
+    _counted: waitingroom::metrics::LiveConnection,
+    _admission: Admission,
+}
+
+impl SseFollower {
+    async fn next(&mut self) -> Option<axum::response::sse::Event> {
+        if let Some(first) = self.first.take() {
+            return Some(first);
+        }
+        loop {
+            match self.subscription.recv().await {
+                Ok(HubMessage::Event(event)) if event.queue == self.queue => {
+                    return Some(sse_event(&LiveMessage::Event { event }));
+                }
+                Ok(HubMessage::Event(_)) => {}
+                // events were missed: the snapshot has them
+                Ok(HubMessage::Resync) | Err(RecvError::Lagged(_)) => {
+                    let snapshot = self.room.live_snapshot(&self.queue).await.ok()?;
+                    return Some(sse_event(&LiveMessage::Snapshot { snapshot }));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+fn sse_event(message: &LiveMessage) -> axum::response::sse::Event {
+    let (name, version) = match message {
+        LiveMessage::Snapshot { snapshot } => ("snapshot", snapshot.version),
+        LiveMessage::Event { event } => ("event", event.version),
+    };
+    axum::response::sse::Event::default()
+        .event(name)
+        .id(version.to_string())
+        .data(serde_json::to_string(message).unwrap_or_default())
 }

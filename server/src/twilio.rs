@@ -10,8 +10,8 @@
 //!   `POST /twilio/voice/menu`: the key pressed on it.
 
 use crate::AppState;
-use axum::extract::{ConnectInfo, OriginalUri, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, OriginalUri, Path, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -28,38 +28,52 @@ pub fn routes() -> Router<AppState> {
         .route("/twilio/voice/menu", post(voice_menu))
 }
 
-/// A webhook's form, its parameters in order (repeated keys kept), once its signature is valid.
+/// A webhook's form, its parameters in order (repeated keys kept), once its signature is valid:
+/// as an extractor, a request signed otherwise is answered 403 before the handler runs.
 struct Signed(Vec<(String, String)>);
 
-fn signed(
-    state: &AppState,
-    uri: &axum::http::Uri,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Signed, Response> {
-    let refused = || (StatusCode::FORBIDDEN, "invalid Twilio signature").into_response();
-    let Some(token) = state.twilio_auth_token.as_deref() else {
-        tracing::warn!("a Twilio webhook arrived, but TWILIO_AUTH_TOKEN is not set: refused");
-        return Err(refused());
-    };
-    let named = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
-    let base = state.room.base_url(&RequestOrigin {
-        host: named("host"),
-        peer: peer.ip(),
-        forwarded_proto: named("x-forwarded-proto"),
-    });
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let url = format!("{base}{path}");
-    let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-    let given = named("x-twilio-signature").unwrap_or_default();
-    if signature::is_valid(token, &url, &params, given) {
-        Ok(Signed(params))
-    } else {
-        tracing::warn!(path = %uri.path(), peer = %peer.ip(), "a webhook with an invalid Twilio signature: refused");
-        Err(refused())
+impl axum::extract::FromRequest<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let refused = || (StatusCode::FORBIDDEN, "invalid Twilio signature").into_response();
+        let Some(token) = state.twilio_auth_token.clone() else {
+            tracing::warn!("a Twilio webhook arrived, but TWILIO_AUTH_TOKEN is not set: refused");
+            return Err(refused());
+        };
+        let (parts, body) = request.into_parts();
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+        let named = |name: &str| parts.headers.get(name).and_then(|h| h.to_str().ok());
+        let base = state.room.base_url(&RequestOrigin {
+            host: named("host"),
+            peer,
+            forwarded_proto: named("x-forwarded-proto"),
+        });
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or(&parts.uri, |o| &o.0);
+        let url = format!("{base}{}", uri.path_and_query().map_or("/", |p| p.as_str()));
+        let body = axum::body::to_bytes(body, MAX_WEBHOOK_BODY)
+            .await
+            .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "too large").into_response())?;
+        let params: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+        let given = named("x-twilio-signature").unwrap_or_default();
+        if signature::is_valid(&token, &url, &params, given) {
+            Ok(Signed(params))
+        } else {
+            tracing::warn!(path = %uri.path(), %peer, "a webhook with an invalid Twilio signature: refused");
+            Err(refused())
+        }
     }
 }
+
+/// Twilio's webhooks are a few hundred bytes of form.
+const MAX_WEBHOOK_BODY: usize = 64 * 1024;
 
 impl Signed {
     fn get(&self, name: &str) -> Option<&str> {
@@ -72,17 +86,7 @@ impl Signed {
 
 /// `POST /twilio/status`: 204 once noted (or ignored: a Sid that is not ours), 400 without a Sid
 /// and status, 403 unsigned.
-async fn status(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let form = match signed(&state, &uri, peer, &headers, &body) {
-        Ok(form) => form,
-        Err(refused) => return refused,
-    };
+async fn status(State(state): State<AppState>, form: Signed) -> Response {
     let sid = form.get("MessageSid").or_else(|| form.get("CallSid"));
     let status = form.get("MessageStatus").or_else(|| form.get("CallStatus"));
     let (Some(sid), Some(status)) = (sid, status) else {
@@ -119,15 +123,8 @@ fn twiml(xml: String) -> Response {
 async fn voice_answer(
     State(state): State<AppState>,
     Path((queue, number)): Path<(String, u64)>,
-    OriginalUri(uri): OriginalUri,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    form: Signed,
 ) -> Response {
-    let form = match signed(&state, &uri, peer, &headers, &body) {
-        Ok(form) => form,
-        Err(refused) => return refused,
-    };
     let digits = form.get("Digits").unwrap_or_default();
     match state
         .room
@@ -144,17 +141,7 @@ async fn voice_answer(
 
 /// `POST /twilio/sms`: a text to the store's number; answers the reply's TwiML. 400 without a
 /// MessageSid and a sender.
-async fn sms(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let form = match signed(&state, &uri, peer, &headers, &body) {
-        Ok(form) => form,
-        Err(refused) => return refused,
-    };
+async fn sms(State(state): State<AppState>, form: Signed) -> Response {
     let (Some(sid), Some(from)) = (form.get("MessageSid"), form.get("From")) else {
         return (
             StatusCode::BAD_REQUEST,
@@ -178,31 +165,12 @@ async fn sms(
 }
 
 /// `POST /twilio/voice/incoming`: a call to the store's number; answers the menu.
-async fn voice_incoming(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    match signed(&state, &uri, peer, &headers, &body) {
-        Ok(_) => twiml(state.room.phone_menu(&app::ssr::LocaleTexts)),
-        Err(refused) => refused,
-    }
+async fn voice_incoming(State(state): State<AppState>, _signed: Signed) -> Response {
+    twiml(state.room.phone_menu(&app::ssr::LocaleTexts))
 }
 
 /// `POST /twilio/voice/menu`: `Digits` pressed on the menu by caller `From`.
-async fn voice_menu(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let form = match signed(&state, &uri, peer, &headers, &body) {
-        Ok(form) => form,
-        Err(refused) => return refused,
-    };
+async fn voice_menu(State(state): State<AppState>, form: Signed) -> Response {
     let from = form.get("From").unwrap_or_default();
     let digits = form.get("Digits").unwrap_or_default();
     match state

@@ -10,7 +10,7 @@ use crate::command::Command;
 use crate::lang::Lang;
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::queue::{estimated_wait_ms, minutes_ceil, Channel, QueueInfo};
-use crate::ticket::{IssuedTicket, Ticket, TicketAction};
+use crate::ticket::{IssuedTicket, Ticket};
 use crate::twilio::status::progress;
 use crate::twilio::twiml::{response, Verb};
 
@@ -88,14 +88,7 @@ impl WaitingRoom {
             },
             Command::Cancel => match held {
                 Some(ticket) => {
-                    self.act(
-                        &ticket.queue,
-                        ticket.number(),
-                        TicketAction::Cancel,
-                        None,
-                        None,
-                    )
-                    .await?;
+                    self.cancel(&ticket).await?;
                     let label = self.label_of(&ticket.queue, ticket.number());
                     say(Words::Cancelled { label: &label })
                 }

@@ -533,12 +533,8 @@ impl WaitingRoom {
             .await?)
     }
 
-    /// The customer cancels their own ticket.
-    pub async fn cancel_by_token(&self, token: &TicketToken) -> Result<Ticket, ServiceError> {
-        let ticket = self
-            .ticket_by_token(token)
-            .await?
-            .ok_or(ServiceError::TicketNotFound)?;
+    /// Its holder cancels `ticket` (on its page, by SMS or on the phone).
+    pub async fn cancel(&self, ticket: &Ticket) -> Result<u64, ServiceError> {
         self.act(
             &ticket.queue,
             ticket.number(),
@@ -546,7 +542,16 @@ impl WaitingRoom {
             None,
             None,
         )
-        .await?;
+        .await
+    }
+
+    /// The customer cancels their own ticket.
+    pub async fn cancel_by_token(&self, token: &TicketToken) -> Result<Ticket, ServiceError> {
+        let ticket = self
+            .ticket_by_token(token)
+            .await?
+            .ok_or(ServiceError::TicketNotFound)?;
+        self.cancel(&ticket).await?;
         self.ticket(&ticket.queue, ticket.number())
             .await?
             .ok_or(ServiceError::TicketNotFound)

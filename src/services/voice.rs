@@ -10,7 +10,7 @@ use crate::lang::Lang;
 use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
 use crate::store::{Refusal, StoreError};
-use crate::ticket::{CallAnswer, Ticket, TicketAction};
+use crate::ticket::{CallAnswer, Ticket};
 use crate::twilio::twiml::{response, Verb};
 
 /// How long the menu waits for a key, in seconds.
@@ -192,14 +192,7 @@ impl WaitingRoom {
             }
             ("1" | "2", Some(ticket)) => say(self.spoken_place(texts, lang, &ticket).await?, 2),
             ("3", Some(ticket)) => {
-                self.act(
-                    &ticket.queue,
-                    ticket.number(),
-                    TicketAction::Cancel,
-                    None,
-                    None,
-                )
-                .await?;
+                self.cancel(&ticket).await?;
                 let label = self.label_of(&ticket.queue, ticket.number());
                 say(texts.say(lang, Words::Cancelled { label: &label }), 1)
             }

@@ -212,6 +212,17 @@ impl TestApp {
         format!("ws://{}{}", self.addr, path)
     }
 
+    /// Calls the next ticket of `queue` to `counter` through the JSON API with the staff token.
+    pub async fn call_next_as_staff(&self, queue: &str, counter: &str) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/api/v1/queues/{queue}/call-next")))
+            .bearer_auth(STAFF_API_TOKEN)
+            .json(&serde_json::json!({ "counter": counter }))
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Issues a ticket of `queue` through the JSON API with the staff token (no limits).
     pub async fn issue_as_staff(&self, queue: &str) -> reqwest::Response {
         self.http

@@ -227,15 +227,7 @@ async fn a_server_killed_and_restarted_serves_its_screens_the_current_state() {
     for _ in 0..4 {
         assert_eq!(other.issue_as_staff("default").await.status(), 201);
     }
-    let call = other
-        .http
-        .post(other.url("/api/v1/queues/default/call-next"))
-        .bearer_auth(STAFF_API_TOKEN)
-        .json(&serde_json::json!({ "counter": "1" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(call.status(), 200);
+    assert_eq!(other.call_next_as_staff("default", "1").await.status(), 200);
     screen.follow(Duration::from_millis(300)).await; // the connection is gone
 
     let restarted = spawn_app_process(&redis, &extra).await;
@@ -259,25 +251,14 @@ async fn two_server_processes_calling_next_at_once_call_every_ticket_exactly_onc
     for _ in 0..200 {
         assert_eq!(a.issue_as_staff("default").await.status(), 201);
     }
-    let call_next = |app: &TestApp, counter: &'static str| {
-        let request = app
-            .http
-            .post(app.url("/api/v1/queues/default/call-next"))
-            .bearer_auth(STAFF_API_TOKEN)
-            .json(&serde_json::json!({ "counter": counter }));
-        async move {
-            let answer = request.send().await.unwrap();
-            match answer.status().as_u16() {
-                200 => Some(
-                    answer.json::<Value>().await.unwrap()["number"]
-                        .as_u64()
-                        .unwrap(),
-                ),
-                409 => None, // nobody left
-                other => panic!("call-next answered {other}"),
-            }
+    async fn call_next(app: &TestApp, counter: &str) -> Option<u64> {
+        let answer = app.call_next_as_staff("default", counter).await;
+        match answer.status().as_u16() {
+            200 => answer.json::<Value>().await.unwrap()["number"].as_u64(),
+            409 => None, // nobody left
+            other => panic!("call-next answered {other}"),
         }
-    };
+    }
     let mut called = Vec::new();
     loop {
         let round = futures::future::join_all([

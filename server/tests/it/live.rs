@@ -84,3 +84,112 @@ async fn an_unknown_queue_has_no_live_channel() {
         other => panic!("expected a 404, got {other:?}"),
     }
 }
+
+/// A Server-Sent Events client: the messages of `GET path` as (event, id, data) as they come.
+struct EventStream {
+    answer: reqwest::Response,
+    buffer: String,
+}
+
+impl EventStream {
+    async fn open(app: &crate::common::TestApp, last_event_id: Option<u64>) -> (u16, Option<Self>) {
+        let mut request = app.http.get(app.url("/api/v1/queues/default/events"));
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        let answer = request.send().await.unwrap();
+        let status = answer.status().as_u16();
+        if status != 200 {
+            return (status, None);
+        }
+        assert_eq!(answer.headers()["content-type"], "text/event-stream");
+        (
+            status,
+            Some(Self {
+                answer,
+                buffer: String::new(),
+            }),
+        )
+    }
+
+    /// The next message (comments skipped), within 5 s.
+    async fn next(&mut self) -> (String, u64, serde_json::Value) {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name))
+                        .map(|v| v.trim().to_owned())
+                };
+                if let (Some(event), Some(id), Some(data)) =
+                    (field("event:"), field("id:"), field("data:"))
+                {
+                    return (
+                        event,
+                        id.parse().unwrap(),
+                        serde_json::from_str(&data).unwrap(),
+                    );
+                }
+                continue;
+            }
+            let chunk =
+                tokio::time::timeout(std::time::Duration::from_secs(5), self.answer.chunk())
+                    .await
+                    .expect("a message within 5 s")
+                    .unwrap()
+                    .expect("the stream goes on");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_live_channel_also_comes_as_server_sent_events_and_resumes_from_a_version() {
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    app.issue("default").await;
+    let (status, stream) = EventStream::open(&app, None).await;
+    assert_eq!(status, 200);
+    let mut stream = stream.unwrap();
+    let (kind, id, data) = stream.next().await;
+    assert_eq!((kind.as_str(), id), ("snapshot", 1));
+    assert_eq!(data["snapshot"]["waiting"], serde_json::json!([1]));
+    app.issue("default").await;
+    let (kind, id, data) = stream.next().await;
+    assert_eq!((kind.as_str(), id), ("event", 2));
+    assert_eq!(data["event"]["change"], "issued");
+    drop(stream);
+
+    // back with the current version: only what follows; with an older one: the snapshot first
+    let (_, resumed) = EventStream::open(&app, Some(2)).await;
+    let mut resumed = resumed.unwrap();
+    app.issue("default").await;
+    let (kind, id, _) = resumed.next().await;
+    assert_eq!(
+        (kind.as_str(), id),
+        ("event", 3),
+        "no snapshot for a client up to date"
+    );
+    let (_, behind) = EventStream::open(&app, Some(1)).await;
+    let (kind, id, data) = behind.unwrap().next().await;
+    assert_eq!((kind.as_str(), id), ("snapshot", 3));
+    assert_eq!(data["snapshot"]["waiting"], serde_json::json!([1, 2, 3]));
+}
+
+#[tokio::test]
+async fn server_sent_events_count_within_the_live_limits() {
+    let redis = TestRedis::start();
+    let config = crate::common::config_with(&redis.url(), &[("LIVE_MAX_PER_ADDRESS", "2")]);
+    let app = crate::common::spawn_app_with(config).await;
+    let (_, a) = EventStream::open(&app, None).await;
+    let (_, b) = EventStream::open(&app, None).await;
+    assert!(a.is_some() && b.is_some());
+    let (status, _) = EventStream::open(&app, None).await;
+    assert_eq!(status, 429, "a third from one address");
+    drop(a);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (status, _) = EventStream::open(&app, None).await;
+    assert_eq!(status, 200, "a closed one makes room");
+}

@@ -29,15 +29,7 @@ async fn metrics_count_tickets_calls_requests_and_screens_for_staff_only() {
     for _ in 0..3 {
         assert_eq!(app.issue_as_staff("default").await.status(), 201);
     }
-    let call = app
-        .http
-        .post(app.url("/api/v1/queues/default/call-next"))
-        .bearer_auth(STAFF_API_TOKEN)
-        .json(&serde_json::json!({ "counter": "1" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(call.status(), 200);
+    assert_eq!(app.call_next_as_staff("default", "1").await.status(), 200);
     let (_screen, _) = tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
         .await
         .unwrap();

@@ -271,14 +271,12 @@ async fn a_verified_phone_gets_exactly_one_automatic_call_three_places_before_it
             .filter(|r| r.path.ends_with("/Calls.json"))
             .collect::<Vec<_>>()
     };
-    let call_next = |app: &TestApp, counter: &'static str| {
-        let request = app
-            .http
-            .post(app.url("/api/v1/queues/default/call-next"))
-            .bearer_auth(crate::common::STAFF_API_TOKEN)
-            .json(&serde_json::json!({ "counter": counter }));
-        async move { request.send().await.unwrap().status().as_u16() }
-    };
+    async fn call_next(app: &TestApp, counter: &str) -> u16 {
+        app.call_next_as_staff("default", counter)
+            .await
+            .status()
+            .as_u16()
+    }
     // 5 ahead, then 3 (two called): the call is due once, whoever moved the line
     assert_eq!(call_next(&a, "1").await, 200);
     tokio::time::sleep(Duration::from_millis(800)).await;

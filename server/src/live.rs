@@ -218,7 +218,8 @@ async fn send_frame(socket: &mut WebSocket, frame: Message) -> Result<(), ()> {
 }
 
 /// `GET /api/v1/queues/{queue}/events`: the live channel as Server-Sent Events, the same messages
-/// (`event: snapshot` or `event: event`, `id:` the queue's version, `data:` the JSON). A client
+/// (`event: snapshot` or `event: event`, `id:` the queue's version, `data:` the JSON), each event
+/// once and after the snapshot that does not hold it already. A client
 /// that reconnects with `Last-Event-ID` equal to the queue's current version gets no snapshot,
 /// only what follows; any other gets the snapshot first (missed events are not kept: the
 /// snapshot has them). A comment every `LIVE_PING_SECS` keeps proxies from closing it. Counted
@@ -243,10 +244,12 @@ pub async fn events(
     // subscribe before reading the snapshot: nothing can fall between the two
     let subscription = room.subscribe();
     let snapshot = room.live_snapshot(&queue).await?;
-    let first = (last_seen != Some(snapshot.version))
-        .then(|| sse_event(&LiveMessage::Snapshot { snapshot }));
+    let version = snapshot.version;
+    let first =
+        (last_seen != Some(version)).then(|| sse_event(&LiveMessage::Snapshot { snapshot }));
     let follower = SseFollower {
         first,
+        version,
         subscription,
         _counted: room.metrics().live_connection(),
         room,
@@ -265,6 +268,9 @@ pub async fn events(
 /// One Server-Sent Events client: what it is sent next.
 struct SseFollower {
     first: Option<axum::response::sse::Event>,
+    /// The version the client holds: events up to it (still on their way when the snapshot was
+    /// read) are not sent.
+    version: u64,
     subscription: tokio::sync::broadcast::Receiver<HubMessage>,
     room: WaitingRoom,
     queue: QueueId,
@@ -279,13 +285,17 @@ impl SseFollower {
         }
         loop {
             match self.subscription.recv().await {
-                Ok(HubMessage::Event(event)) if event.queue == self.queue => {
+                Ok(HubMessage::Event(event))
+                    if event.queue == self.queue && event.version > self.version =>
+                {
+                    self.version = event.version;
                     return Some(sse_event(&LiveMessage::Event { event }));
                 }
                 Ok(HubMessage::Event(_)) => {}
                 // events were missed: the snapshot has them
                 Ok(HubMessage::Resync) | Err(RecvError::Lagged(_)) => {
                     let snapshot = self.room.live_snapshot(&self.queue).await.ok()?;
+                    self.version = snapshot.version;
                     return Some(sse_event(&LiveMessage::Snapshot { snapshot }));
                 }
                 Err(RecvError::Closed) => return None,

@@ -9,7 +9,7 @@
 //! event before passing it on (the screens' own reducer): a storm of reconnecting screens costs
 //! Redis one read per queue, not one per screen.
 
-use crate::queue::{Applied, QueueEvent, QueueId, QueueSnapshot};
+use crate::queue::{Applied, LiveMessage, QueueEvent, QueueId, QueueSnapshot};
 use crate::store::{Store, StoreError, EVENTS_PATTERN};
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -20,9 +20,18 @@ use tokio::sync::broadcast;
 /// What the hub passes to screens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HubMessage {
-    Event(QueueEvent),
+    Event(Arc<HubEvent>),
     /// Events may have been missed: read the snapshot again.
     Resync,
+}
+
+/// An event as the hub passes it on: parsed (to filter and to keep snapshots current), and
+/// already written as the live channel's message, once for every screen of the process.
+#[derive(Debug, PartialEq, Eq)]
+pub struct HubEvent {
+    pub event: QueueEvent,
+    /// `LiveMessage::Event` of it, as JSON.
+    pub message: Arc<str>,
 }
 
 #[derive(Clone)]
@@ -129,7 +138,13 @@ async fn subscribe_forever(snapshots: Arc<SnapshotCache>, sender: broadcast::Sen
                         match serde_json::from_str::<QueueEvent>(&payload) {
                             Ok(event) => {
                                 snapshots.apply(&event).await;
-                                let _ = sender.send(HubMessage::Event(event));
+                                let message = LiveMessage::Event {
+                                    event: event.clone(),
+                                };
+                                let message =
+                                    serde_json::to_string(&message).unwrap_or_default().into();
+                                let hub_event = Arc::new(HubEvent { event, message });
+                                let _ = sender.send(HubMessage::Event(hub_event));
                             }
                             Err(e) => {
                                 tracing::warn!(error = %e, "live events: unknown event");

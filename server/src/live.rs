@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use waitingroom::live::HubMessage;
 use waitingroom::services::{address_key, WaitingRoom};
-use waitingroom::{LiveMessage, QueueId};
+use waitingroom::{LiveMessage, QueueId, QueueSnapshot};
 
 /// How many live connections the server keeps open, and how it checks on them.
 #[derive(Clone, Copy, Debug)]
@@ -152,8 +152,9 @@ async fn follow(mut socket: WebSocket, room: WaitingRoom, queue: QueueId, ping_e
     loop {
         let sent = tokio::select! {
             received = events.recv() => match received {
-                Ok(HubMessage::Event(event)) if event.queue == queue => {
-                    send(&mut socket, &LiveMessage::Event { event }).await
+                Ok(HubMessage::Event(hub)) if hub.event.queue == queue => {
+                    // written once for every screen of the process
+                    send_frame(&mut socket, Message::Text(hub.message.to_string().into())).await
                 }
                 Ok(HubMessage::Event(_)) => Ok(()),
                 // Events were missed (Redis reconnect, or this channel fell behind).
@@ -245,8 +246,7 @@ pub async fn events(
     let subscription = room.subscribe();
     let snapshot = room.live_snapshot(&queue).await?;
     let version = snapshot.version;
-    let first =
-        (last_seen != Some(version)).then(|| sse_event(&LiveMessage::Snapshot { snapshot }));
+    let first = (last_seen != Some(version)).then(|| sse_snapshot(snapshot));
     let follower = SseFollower {
         first,
         version,
@@ -285,18 +285,18 @@ impl SseFollower {
         }
         loop {
             match self.subscription.recv().await {
-                Ok(HubMessage::Event(event))
-                    if event.queue == self.queue && event.version > self.version =>
+                Ok(HubMessage::Event(hub))
+                    if hub.event.queue == self.queue && hub.event.version > self.version =>
                 {
-                    self.version = event.version;
-                    return Some(sse_event(&LiveMessage::Event { event }));
+                    self.version = hub.event.version;
+                    return Some(sse_message("event", hub.event.version, &hub.message));
                 }
                 Ok(HubMessage::Event(_)) => {}
                 // events were missed: the snapshot has them
                 Ok(HubMessage::Resync) | Err(RecvError::Lagged(_)) => {
                     let snapshot = self.room.live_snapshot(&self.queue).await.ok()?;
                     self.version = snapshot.version;
-                    return Some(sse_event(&LiveMessage::Snapshot { snapshot }));
+                    return Some(sse_snapshot(snapshot));
                 }
                 Err(RecvError::Closed) => return None,
             }
@@ -304,13 +304,16 @@ impl SseFollower {
     }
 }
 
-fn sse_event(message: &LiveMessage) -> axum::response::sse::Event {
-    let (name, version) = match message {
-        LiveMessage::Snapshot { snapshot } => ("snapshot", snapshot.version),
-        LiveMessage::Event { event } => ("event", event.version),
-    };
+/// One message of the event stream: `event: name`, `id: version`, `data: ` the JSON.
+fn sse_message(name: &str, version: u64, data: &str) -> axum::response::sse::Event {
     axum::response::sse::Event::default()
         .event(name)
         .id(version.to_string())
-        .data(serde_json::to_string(message).unwrap_or_default())
+        .data(data)
+}
+
+fn sse_snapshot(snapshot: QueueSnapshot) -> axum::response::sse::Event {
+    let version = snapshot.version;
+    let data = serde_json::to_string(&LiveMessage::Snapshot { snapshot }).unwrap_or_default();
+    sse_message("snapshot", version, &data)
 }

@@ -22,6 +22,22 @@ async fn callback(app: &TestApp, path: &str, params: &[(&str, &str)], token: Opt
     request.send().await.unwrap().status().as_u16()
 }
 
+/// Issues a ticket and registers 090-1234-5678 for it (its verification SMS made due); answers
+/// the ticket's token.
+async fn ticket_with_a_phone(app: &TestApp) -> String {
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    let token = slip["ticket"]["token"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post_form(
+            &client(),
+            "/api/ticket/phone",
+            &[("token", &token), ("phone", "090-1234-5678")],
+        )
+        .await;
+    assert_eq!(status, 200, "the phone is registered");
+    token
+}
+
 async fn log(app: &TestApp, staff: &reqwest::Client) -> Vec<Value> {
     let (_, log) = app.post_form(staff, "/api/admin/contact_log", &[]).await;
     log.as_array().cloned().unwrap_or_default()
@@ -33,16 +49,7 @@ async fn status_callbacks_must_be_signed_and_never_move_a_message_back() {
     let standin = TwilioStandIn::start().await;
     let config = standin.config(&redis, &[]);
     let app = spawn_app_with(config).await;
-    let slip: Value = app.issue("default").await.json().await.unwrap();
-    let token = slip["ticket"]["token"].as_str().unwrap();
-    let (status, _) = app
-        .post_form(
-            &client(),
-            "/api/ticket/phone",
-            &[("token", token), ("phone", "090-1234-5678")],
-        )
-        .await;
-    assert_eq!(status, 200);
+    ticket_with_a_phone(&app).await;
     let staff = client();
     app.sign_in(&staff, &app.password).await;
     let logged = eventually(Duration::from_secs(10), || async {
@@ -312,16 +319,8 @@ async fn a_text_twilio_refuses_shows_in_the_log_as_failed_and_is_not_retried() {
     let app = spawn_app_with(config).await;
     // Twilio refuses the number (21211: not a valid phone number)
     standin.fail_next(&[crate::twilio_standin::Fault::Refuse(400, 21211)]);
-    let slip: Value = app.issue("default").await.json().await.unwrap();
-    let token = slip["ticket"]["token"].as_str().unwrap();
-    let (status, _) = app
-        .post_form(
-            &client(),
-            "/api/ticket/phone",
-            &[("token", token), ("phone", "090-1234-5678")],
-        )
-        .await;
-    assert_eq!(status, 200, "the queue does not wait for Twilio");
+    // the queue does not wait for Twilio
+    ticket_with_a_phone(&app).await;
     let staff = client();
     app.sign_in(&staff, &app.password).await;
     let failed = eventually(Duration::from_secs(10), || async {
@@ -349,16 +348,7 @@ async fn a_status_that_arrives_before_its_message_is_logged_is_not_lost() {
     standin.fail_next(&[crate::twilio_standin::Fault::Slow(Duration::from_millis(
         1500,
     ))]);
-    let slip: Value = app.issue("default").await.json().await.unwrap();
-    let token = slip["ticket"]["token"].as_str().unwrap();
-    let (status, _) = app
-        .post_form(
-            &client(),
-            "/api/ticket/phone",
-            &[("token", token), ("phone", "090-1234-5678")],
-        )
-        .await;
-    assert_eq!(status, 200);
+    let token = ticket_with_a_phone(&app).await;
     let made = eventually(Duration::from_secs(10), || async {
         !standin.messages().is_empty()
     })
@@ -382,7 +372,7 @@ async fn a_status_that_arrives_before_its_message_is_logged_is_not_lost() {
         "the early status kept"
     );
     let (_, view) = app
-        .post_form(&client(), "/api/ticket/view", &[("token", token)])
+        .post_form(&client(), "/api/ticket/view", &[("token", &token)])
         .await;
     assert_eq!(
         view["ticket"]["contact"]["status"], "delivered",

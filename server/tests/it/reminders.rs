@@ -94,10 +94,15 @@ async fn a_reminder_is_scheduled_moved_with_the_estimate_and_cancelled_when_call
         "{ahead} ms ahead, for a wait of {wait} ms"
     );
     let first = scheduled(&standin)[0]["sid"].as_str().unwrap().to_owned();
-    let (_, view) = app
-        .post_form(&client(), "/api/ticket/view", &[("token", &token)])
-        .await;
-    assert!(view["reminder"]["send_at"].is_u64(), "{view}");
+    // the planner notes it once Twilio answered the create
+    let noted = eventually(Duration::from_secs(5), || async {
+        let (_, view) = app
+            .post_form(&client(), "/api/ticket/view", &[("token", &token)])
+            .await;
+        view["reminder"]["send_at"].is_u64()
+    })
+    .await;
+    assert!(noted, "the ticket page knows when it goes");
 
     // the services take twice as long: cancelled and scheduled anew
     average_service(&redis, 20).await;

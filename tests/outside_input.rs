@@ -1,7 +1,9 @@
 //! Every parser of outside input (URL segments, form fields, cookies, headers, the live channel's
-//! frames), fed arbitrary text: it never panics, and it accepts exactly what it should.
+//! frames, texts to the store's number), fed arbitrary text: it never panics, and it accepts
+//! exactly what it should.
 
 use proptest::prelude::*;
+use waitingroom::command::Command;
 use waitingroom::kiosk::{kiosk_name, KIOSK_NAME_MAX};
 use waitingroom::{
     CounterId, Intake, KioskCredential, Lang, LiveMessage, PhoneNumber, QueueEvent, QueueId,
@@ -48,6 +50,24 @@ proptest! {
         // as JSON (API bodies, stored events), the same rule
         let json = serde_json::to_string(&raw).unwrap();
         prop_assert_eq!(serde_json::from_str::<QueueId>(&json).is_ok(), is_id(&raw, QueueId::MAX_LEN));
+    }
+
+    #[test]
+    fn a_text_to_the_store_is_one_command_and_only_its_first_word_decides(
+        raw in text(),
+        word in prop::sample::select(vec!["受付", "JOIN", "状況", "status", "キャンセル", "STOP", "start", "ＳＴＯＰ"]),
+    ) {
+        // anything at all is some command (help at worst), never a panic
+        let (command, lang) = Command::parse(&raw);
+        if raw.trim().is_empty() {
+            prop_assert_eq!((command, lang), (Command::Help, None));
+        }
+        // a command word first decides, whatever follows it
+        let (first, _) = Command::parse(&format!("{word} {raw}"));
+        prop_assert_ne!(first, Command::Help, "{} {:?}", word, raw);
+        // and anywhere else it does not
+        let (later, _) = Command::parse(&format!("x {word}"));
+        prop_assert_eq!(later, Command::Help);
     }
 
     #[test]

@@ -102,15 +102,21 @@ impl TwilioStandIn {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let standin: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        let port = crate::common::free_port();
-        let prism = start_prism(port, standin);
-        let base_url = format!("http://127.0.0.1:{port}");
-        wait_for(&base_url).await;
-        Self {
-            shared,
-            prism,
-            base_url,
+        // the free port may be taken by another test before Prism binds it: then Prism exits,
+        // and starts again on another one
+        for _ in 0..3 {
+            let port = crate::common::free_port();
+            let mut prism = start_prism(port, standin);
+            let base_url = format!("http://127.0.0.1:{port}");
+            if wait_for(&base_url, &mut prism).await {
+                return Self {
+                    shared,
+                    prism,
+                    base_url,
+                };
+            }
         }
+        panic!("Prism did not start");
     }
 
     /// Every request that reached the stand-in (so: valid by Twilio's spec), in order.
@@ -259,16 +265,21 @@ fn start_prism(port: u16, upstream: SocketAddr) -> Child {
         .expect("Prism starts")
 }
 
-async fn wait_for(base_url: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let up = reqwest::get(format!("{base_url}/")).await.is_ok();
-        if up {
-            return;
+/// Whether Prism answers at `base_url` (false: it exited, or did not answer within 60 s).
+async fn wait_for(base_url: &str, prism: &mut Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if reqwest::get(format!("{base_url}/")).await.is_ok() {
+            return true;
         }
-        assert!(Instant::now() < deadline, "Prism did not start");
+        if prism.try_wait().ok().flatten().is_some() {
+            return false;
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    let _ = prism.kill();
+    let _ = prism.wait();
+    false
 }
 
 /// Posts `params` to `url` signed with [`AUTH_TOKEN`], as Twilio posts its webhooks.

@@ -46,25 +46,40 @@ ensure_toolchain() {
   fi
 }
 
-# Builds the browser half into target/site: the WASM (size-optimised, no name section), its JS
-# glue, the stylesheet and public/. Never runs wasm-opt (Debian's breaks hydration).
+# Builds the browser half into target/site: two bundles (size-optimised WASM without name section,
+# and its JS glue), the stylesheet and public/. `$OUTPUT_NAME` has every page; `$OUTPUT_NAME-phone`
+# only the customer's pages (app feature `phone`), which the server hands to them. Never runs
+# wasm-opt (Debian's breaks hydration; npm binaryen's -Oz made the brotli copy larger).
 build_site() {
-  local front="$ROOT/target/front" site="$ROOT/target/site"
-  say "building the browser bundle (WASM)"
-  (cd "$ROOT" && cargo build -p app --lib --features hydrate \
-    --target wasm32-unknown-unknown --profile wasm-release --target-dir "$front")
+  local site="$ROOT/target/site"
   mkdir -p "$site/pkg"
-  wasm-bindgen --target web --out-name "$OUTPUT_NAME" --out-dir "$site/pkg" --no-typescript \
-    --remove-name-section "$front/wasm32-unknown-unknown/wasm-release/app.wasm"
-  mv -f "$site/pkg/${OUTPUT_NAME}_bg.wasm" "$site/pkg/$OUTPUT_NAME.wasm"
+  build_bundle hydrate "$OUTPUT_NAME"
+  build_bundle phone "$OUTPUT_NAME-phone"
   cp "$ROOT/style/main.css" "$site/pkg/$OUTPUT_NAME.css"
   cp -R "$ROOT/public/." "$site/"
   # precompressed copies, served when the browser accepts brotli (every current one) or gzip
   ensure_apt brotli brotli
-  local files=("$site/pkg/$OUTPUT_NAME.wasm" "$site/pkg/$OUTPUT_NAME.js" "$site/pkg/$OUTPUT_NAME.css")
+  local files=("$site/pkg/$OUTPUT_NAME.css")
+  local name
+  for name in "$OUTPUT_NAME" "$OUTPUT_NAME-phone"; do
+    files+=("$site/pkg/$name.wasm" "$site/pkg/$name.js")
+  done
   gzip -9 -k -f "${files[@]}"
   brotli -q 11 -k -f "${files[@]}"
-  say "WASM: $(stat -c %s "$site/pkg/$OUTPUT_NAME.wasm") bytes, gzip $(stat -c %s "$site/pkg/$OUTPUT_NAME.wasm.gz"), brotli $(stat -c %s "$site/pkg/$OUTPUT_NAME.wasm.br")"
+  for name in "$OUTPUT_NAME" "$OUTPUT_NAME-phone"; do
+    say "$name.wasm: $(stat -c %s "$site/pkg/$name.wasm") bytes, gzip $(stat -c %s "$site/pkg/$name.wasm.gz"), brotli $(stat -c %s "$site/pkg/$name.wasm.br")"
+  done
+}
+
+# One bundle: $1 the app feature, $2 its name in target/site/pkg.
+build_bundle() {
+  local feature="$1" name="$2" front="$ROOT/target/front"
+  say "building the browser bundle $name (WASM)"
+  (cd "$ROOT" && cargo build -p app --lib --features "$feature" \
+    --target wasm32-unknown-unknown --profile wasm-release --target-dir "$front")
+  wasm-bindgen --target web --out-name "$name" --out-dir "$ROOT/target/site/pkg" --no-typescript \
+    --remove-name-section "$front/wasm32-unknown-unknown/wasm-release/app.wasm"
+  mv -f "$ROOT/target/site/pkg/${name}_bg.wasm" "$ROOT/target/site/pkg/$name.wasm"
 }
 
 # Starts a redis-server of our own: $1 data dir, $2 port (0: unix socket only), more args appended.

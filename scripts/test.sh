@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: unit and integration (against real throwaway Redis servers, and Twilio's spec
-# through Stoplight Prism) and end-to-end in headless Debian chromium. Installs what is missing
+# Runs every test: unit and integration (against real throwaway Redis servers, the integration
+# tests a second time against a three-master Redis Cluster, and Twilio's spec through Stoplight
+# Prism) and end-to-end in headless Debian chromium. Installs what is missing
 # first. Exits non-zero on any failure.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -21,6 +22,10 @@ say "unit and integration tests"
 # a hung test fails the run instead of stalling it
 if timeout 30m cargo test --workspace 2>&1 | tee target/cargo-test.log; then :; else status=1; fi
 while IFS= read -r line; do summary+=("cargo: $line"); done < <(grep -E '^test result:' target/cargo-test.log)
+
+say "integration tests again, against a Redis Cluster of three masters"
+if WR_TEST_REDIS=cluster timeout 20m cargo test -p server --test it 2>&1 | tee target/cargo-test-cluster.log; then :; else status=1; fi
+while IFS= read -r line; do summary+=("cluster: $line"); done < <(grep -E '^test result:' target/cargo-test-cluster.log)
 
 say "end-to-end tests (chromium)"
 # the server binary the integration tests built (same features: no second build of everything)

@@ -112,11 +112,10 @@ impl SnapshotCache {
 }
 
 async fn subscribe_forever(snapshots: Arc<SnapshotCache>, sender: broadcast::Sender<HubMessage>) {
-    let client = snapshots.store.client().clone();
     let mut delay = Duration::from_millis(100);
     let mut was_connected = true;
     loop {
-        match client.get_async_pubsub().await {
+        match snapshots.store.pubsub().await {
             Ok(mut pubsub) => match pubsub.psubscribe(EVENTS_PATTERN).await {
                 Ok(()) => {
                     if !was_connected {

@@ -34,6 +34,13 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
+/// Whether the page at `path` is one of the customer's, which the phone's bundle (feature `phone`,
+/// without the kiosk, the display and the staff console) hydrates. Any other page gets the whole
+/// bundle.
+pub fn is_phone_page(path: &str) -> bool {
+    path == "/" || path == "/join" || path.starts_with("/t/") || path.starts_with("/v/")
+}
+
 /// The HTML document around every page (its `lang` follows the page's language).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -45,6 +52,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
         }
     }
+    #[cfg(feature = "ssr")]
+    let options = ssr::bundle_for_the_page(options);
     view! {
         <!DOCTYPE html>
         <html>

@@ -188,3 +188,12 @@ impl waitingroom::services::notify::Texts for LocaleTexts {
         }
     }
 }
+
+/// The customer's pages load the phone's bundle (`<name>-phone`: no kiosk, display or console).
+pub fn bundle_for_the_page(mut options: leptos::prelude::LeptosOptions) -> leptos::prelude::LeptosOptions {
+    let path = leptos::prelude::use_context::<axum::http::request::Parts>();
+    if path.is_some_and(|request| crate::is_phone_page(request.uri.path())) {
+        options.output_name = format!("{}-phone", options.output_name).into();
+    }
+    options
+}

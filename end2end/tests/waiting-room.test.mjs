@@ -274,6 +274,25 @@ test('a customer who switched to English stays in English from check-in to the t
   await mobile.close();
 });
 
+test('the customer\'s pages load the light phone bundle; a link from them to the board loads the whole one', async () => {
+  const mobile = await app.chrome.browser.newContext(phone);
+  const page = await mobile.newPage();
+  const bundles = () => page.evaluate(() => performance.getEntriesByType('resource')
+    .map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.wasm')));
+  await page.goto(`${app.server.baseUrl}/join`);
+  await page.getByRole('button', { name: 'この受付で整理券を取る' }).click();
+  await page.waitForURL(/\/t\/[0-9a-f]{32}$/);
+  await waitLive(page);
+  assert.deepEqual(await bundles(), ['/pkg/waitingroom-phone.wasm'], 'join and ticket page: the phone bundle only');
+
+  await page.goto(`${app.server.baseUrl}/`);
+  await page.locator('a[href="/display"]').click();
+  await page.waitForURL(/\/display$/);
+  await waitLive(page);
+  assert.deepEqual(await bundles(), ['/pkg/waitingroom.wasm'], 'the board, reached by a link: the whole bundle');
+  await mobile.close();
+});
+
 test('a customer registers a phone on the ticket page and sees it verified live once the texted link is opened', async () => {
   const store = await app.chrome.browser.newContext();
   const kiosk = new KioskPage(await store.newPage(), app.server);

@@ -104,12 +104,34 @@ async fn main() {
     }
     report.insert("live".into(), Value::from(fanout));
 
-    let page = page_weight(&base, &token).await;
-    println!(
-        "ticket page: {} bytes compressed in all ({} raw) over {} files",
-        page["compressed_bytes"], page["raw_bytes"], page["files"]
-    );
-    report.insert("ticket_page".into(), page);
+    let issued: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/queues/default/tickets"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket_page = format!("/t/{}", issued["token"].as_str().unwrap_or_default());
+    let mut pages = serde_json::Map::new();
+    for (name, path, target) in [
+        ("ticket page", ticket_page.as_str(), 250_000),
+        ("/join", "/join", 250_000),
+        ("kiosk", "/kiosk", 350_000),
+        ("display", "/display", 350_000),
+    ] {
+        let page = page_weight(&base, path).await;
+        let compressed = page["compressed_bytes"].as_u64().unwrap_or_default();
+        println!(
+            "{name:>12}: {compressed:>7} bytes compressed in all ({} raw) over {} files  (target ≤ {target}: {})",
+            page["raw_bytes"],
+            page["files"],
+            if compressed <= target { "met" } else { "missed" }
+        );
+        pages.insert(name.into(), page);
+    }
+    report.insert("pages".into(), Value::from(pages));
 
     let cold = cold_start(&env("BENCH_SERVER_BIN"), &env("BENCH_REDIS_URL")).await;
     println!("cold start to the first 200 of /healthz: median {cold:.0} ms of 5");
@@ -366,24 +388,15 @@ fn event_version(text: &str) -> Option<u64> {
         .ok()
 }
 
-/// What a phone downloads for the ticket page: the page and every file it loads (the bundle's
-/// JS, WASM and CSS), compressed as the browser accepts them (brotli or gzip).
-async fn page_weight(base: &str, token: &str) -> Value {
+/// What a browser downloads for the page at `path`: the page and every file it loads (the
+/// bundle's JS, WASM and CSS), compressed as the browser accepts them (brotli or gzip).
+async fn page_weight(base: &str, path: &str) -> Value {
     let http = reqwest::Client::builder()
         .no_gzip()
         .no_brotli()
         .build()
         .unwrap();
-    let issued: Value = http
-        .post(format!("{base}/api/v1/queues/default/tickets"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let page = format!("{base}/t/{}", issued["token"].as_str().unwrap_or_default());
+    let page = format!("{base}{path}");
     let html = http.get(&page).send().await.unwrap().text().await.unwrap();
     let mut files: Vec<String> = vec![page];
     for part in html.split(['"', '\'']) {

@@ -15,7 +15,8 @@ use waitingroom::{CounterId, QueueId, QueueInfo};
 /// No `Debug`: it holds secrets, which are never logged.
 #[derive(Clone)]
 pub struct Config {
-    /// `REDIS_URL` (required): e.g. `redis://127.0.0.1:6379/0`.
+    /// `REDIS_URL` (required): e.g. `redis://127.0.0.1:6379/0`; a cluster
+    /// `redis+cluster://host1:7000,host2:7001`, Sentinel `redis+sentinel://host1:26379/mymaster`.
     pub redis_url: String,
     /// `BIND_ADDR` (default `127.0.0.1`) and `PORT` (default `3000`; `0` picks a free port).
     pub addr: SocketAddr,

@@ -4,6 +4,7 @@
 //! The scripts publish the change with the queue's new version in the same step, so no change
 //! is ever seen without its event.
 
+mod connection;
 mod contacts;
 pub mod keys;
 mod kiosks;
@@ -23,8 +24,8 @@ pub use keys::{QueueKeys, EVENTS_PATTERN};
 pub use limits::{LimitHit, Source, TakeLimits, Taker};
 pub use outbox::{DevMessage, OutboxJob};
 pub use phones::Registration;
-use redis::aio::ConnectionManager;
-use redis::{AsyncCommands, Client, ScriptInvocation, Value};
+pub use connection::{Connection, RedisTarget};
+use redis::{AsyncCommands, ScriptInvocation, Value};
 pub use reminders::Reminder;
 use script::QueueScript;
 use std::net::IpAddr;
@@ -78,7 +79,7 @@ impl From<redis::RedisError> for StoreError {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("REDIS_URL is not a valid Redis URL ({0}); expected e.g. redis://127.0.0.1:6379/0")]
+#[error("REDIS_URL is not a valid Redis URL ({0}); expected e.g. redis://127.0.0.1:6379/0, redis+cluster://host1:7000,host2:7001 or redis+sentinel://host1:26379,host2:26379/mymaster")]
 pub struct BadRedisUrl(String);
 
 /// What a new ticket starts with: where it was taken, its secret, its language and, taken by SMS
@@ -176,12 +177,12 @@ impl Scripts {
     }
 }
 
-/// The connection to Redis shared by every request (one multiplexed connection that reconnects by
-/// itself), plus the scripts.
+/// The connection to Redis shared by every request (one multiplexed connection, or one per cluster
+/// node, that reconnects by itself), plus the scripts.
 #[derive(Clone)]
 pub struct Store {
-    client: Client,
-    conn: ConnectionManager,
+    target: std::sync::Arc<RedisTarget>,
+    conn: Connection,
     scripts: std::sync::Arc<Scripts>,
     limits: std::sync::Arc<limits::LimitScripts>,
     log: std::sync::Arc<contacts::LogScript>,
@@ -215,16 +216,10 @@ impl Store {
     /// Prepares the connection without opening it: the server starts while Redis is down and
     /// connects as soon as it is up. Must run inside the tokio runtime.
     pub fn open(url: &str) -> Result<Self, BadRedisUrl> {
-        let client = Client::open(url).map_err(|e| BadRedisUrl(e.to_string()))?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(3)))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)
-            .map_err(|e| BadRedisUrl(e.to_string()))?;
+        let target = RedisTarget::parse(url).map_err(BadRedisUrl)?;
+        let conn = Connection::open(&target).map_err(|e| BadRedisUrl(e.to_string()))?;
         Ok(Self {
-            client,
+            target: std::sync::Arc::new(target),
             conn,
             scripts: std::sync::Arc::new(Scripts::new()),
             limits: std::sync::Arc::new(limits::LimitScripts::new()),
@@ -290,13 +285,13 @@ impl Store {
         &self.metrics
     }
 
-    /// The client, for the pub/sub connection of the event hub.
-    pub fn client(&self) -> &Client {
-        &self.client
+    /// A connection of its own for the event hub's subscription.
+    pub async fn pubsub(&self) -> Result<redis::aio::PubSub, redis::RedisError> {
+        self.conn.pubsub(&self.target).await
     }
 
     /// The shared connection, for other stores on the same Redis (sessions).
-    pub fn connection(&self) -> ConnectionManager {
+    pub fn connection(&self) -> Connection {
         self.conn.clone()
     }
 

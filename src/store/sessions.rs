@@ -2,14 +2,14 @@
 //! key that expires with the session.
 
 use async_trait::async_trait;
-use redis::aio::ConnectionManager;
+use super::Connection;
 use redis::AsyncCommands;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};
 
 #[derive(Clone)]
 pub struct RedisSessionStore {
-    conn: ConnectionManager,
+    conn: Connection,
 }
 
 impl std::fmt::Debug for RedisSessionStore {
@@ -19,7 +19,7 @@ impl std::fmt::Debug for RedisSessionStore {
 }
 
 impl RedisSessionStore {
-    pub fn new(conn: ConnectionManager) -> Self {
+    pub fn new(conn: Connection) -> Self {
         Self { conn }
     }
 

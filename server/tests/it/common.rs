@@ -8,12 +8,24 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// A `redis-server` of this test's own, on a free port, without persistence (or durable: every
-/// write in its append-only file before it answers).
+/// write in its append-only file before it answers). With `WR_TEST_REDIS=cluster`, a Redis Cluster
+/// of three masters instead (the slots split in three), which the app reaches by a
+/// `redis+cluster://` URL: the same tests, run once against a cluster.
 pub struct TestRedis {
+    /// The first node's port.
     pub port: u16,
+    /// Each node's port and cluster bus port (one node, no bus, unless a cluster).
+    nodes: Vec<(u16, u16)>,
     dir: PathBuf,
-    child: Option<Child>,
+    children: Vec<Child>,
     durable: bool,
+    /// A cluster whose nodes have met (a restart waits until they serve every slot again).
+    formed: bool,
+}
+
+/// Whether the tests run against a Redis Cluster (`WR_TEST_REDIS=cluster`).
+pub fn cluster_mode() -> bool {
+    std::env::var("WR_TEST_REDIS").as_deref() == Ok("cluster")
 }
 
 impl TestRedis {
@@ -28,66 +40,217 @@ impl TestRedis {
     }
 
     fn start_as(durable: bool) -> Self {
-        let port = free_port();
-        let dir = std::env::temp_dir().join(format!("wr-test-redis-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let mut redis = Self {
-            port,
-            dir,
-            child: None,
-            durable,
-        };
-        redis.restart();
-        redis
+        // a free port can be taken by another test before our server binds it: then again
+        for _ in 0..5 {
+            let nodes: Vec<(u16, u16)> = if cluster_mode() {
+                (0..3).map(|_| (free_port(), free_port())).collect()
+            } else {
+                vec![(free_port(), 0)]
+            };
+            let port = nodes[0].0;
+            let dir =
+                std::env::temp_dir().join(format!("wr-test-redis-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let mut redis = Self {
+                port,
+                nodes,
+                dir,
+                children: Vec::new(),
+                durable,
+                formed: false,
+            };
+            if !redis.spawn_nodes() {
+                continue;
+            }
+            if cluster_mode() {
+                redis.form_cluster();
+            }
+            return redis;
+        }
+        panic!("no free ports for redis-server");
     }
 
+    /// What the app is given as `REDIS_URL`.
     pub fn url(&self) -> String {
+        if cluster_mode() {
+            let nodes: Vec<String> = self
+                .nodes
+                .iter()
+                .map(|(port, _)| format!("127.0.0.1:{port}"))
+                .collect();
+            format!("redis+cluster://{}", nodes.join(","))
+        } else {
+            self.node_url()
+        }
+    }
+
+    /// Each server's URL.
+    pub fn node_urls(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .map(|(port, _)| format!("redis://127.0.0.1:{port}/"))
+            .collect()
+    }
+
+    /// One server's URL (a cluster passes every PUBLISH to each of its nodes).
+    pub fn node_url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
-    /// (Re)starts the server on the same port.
+    /// (Re)starts the server(s) on the same ports (a cluster's nodes find each other again).
     pub fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", ""])
-            .args(if self.durable {
-                ["--appendonly", "yes", "--appendfsync", "always"].as_slice()
-            } else {
-                ["--appendonly", "no"].as_slice()
-            })
-            .arg("--dir")
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (scripts/test.sh installs it)");
-        self.child = Some(child);
+        assert!(self.spawn_nodes(), "redis-server did not start again on its ports");
+        if self.formed {
+            self.wait_for_cluster();
+        }
+    }
+
+    /// Starts each node; false when one could not have its port.
+    fn spawn_nodes(&mut self) -> bool {
+        for (i, &(port, bus)) in self.nodes.iter().enumerate() {
+            let dir = self.dir.join(format!("node{i}"));
+            std::fs::create_dir_all(&dir).expect("node dir");
+            let mut command = Command::new("redis-server");
+            command
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", ""])
+                .args(if self.durable {
+                    ["--appendonly", "yes", "--appendfsync", "always"].as_slice()
+                } else {
+                    ["--appendonly", "no"].as_slice()
+                })
+                .arg("--dir")
+                .arg(&dir);
+            if bus != 0 {
+                command
+                    .args(["--cluster-enabled", "yes", "--cluster-port", &bus.to_string()])
+                    .args(["--cluster-node-timeout", "2000"]);
+            }
+            let child = command
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server must be installed (scripts/test.sh installs it)");
+            self.children.push(child);
+        }
+        // each port answers, and it is our server that answers
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not start on port {}",
-                self.port
-            );
+        let ours = self.children.iter_mut().zip(&self.nodes).all(|(child, &(port, _))| loop {
+            if !matches!(child.try_wait(), Ok(None)) {
+                break false;
+            }
+            if server_pid(port) == Some(child.id()) {
+                break true;
+            }
+            if Instant::now() > deadline {
+                break false;
+            }
             std::thread::sleep(Duration::from_millis(20));
+        });
+        if !ours {
+            self.stop();
+        }
+        ours
+    }
+
+    /// Every node's `INFO commandstats`, one after another (a command's lines to be summed).
+    pub fn command_stats(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|&(port, _)| {
+                redis::cmd("INFO")
+                    .arg("commandstats")
+                    .query::<String>(&mut node(port))
+                    .unwrap()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Splits the 16,384 slots over the nodes and introduces them to each other.
+    fn form_cluster(&mut self) {
+        let per_node = 16384 / self.nodes.len();
+        for (i, &(port, _)) in self.nodes.iter().enumerate() {
+            let first = i * per_node;
+            let last = if i + 1 == self.nodes.len() { 16383 } else { first + per_node - 1 };
+            let mut conn = node(port);
+            redis::cmd("CLUSTER")
+                .arg("ADDSLOTSRANGE")
+                .arg(first)
+                .arg(last)
+                .exec(&mut conn)
+                .expect("CLUSTER ADDSLOTSRANGE");
+            redis::cmd("CLUSTER")
+                .arg("SET-CONFIG-EPOCH")
+                .arg(i + 1)
+                .exec(&mut conn)
+                .expect("CLUSTER SET-CONFIG-EPOCH");
+        }
+        let mut first = node(self.port);
+        for &(port, bus) in &self.nodes[1..] {
+            redis::cmd("CLUSTER")
+                .arg("MEET")
+                .arg("127.0.0.1")
+                .arg(port)
+                .arg(bus)
+                .exec(&mut first)
+                .expect("CLUSTER MEET");
+        }
+        self.formed = true;
+        self.wait_for_cluster();
+    }
+
+    /// Until every node knows every node and serves every slot.
+    fn wait_for_cluster(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ready = self.nodes.iter().all(|&(port, _)| {
+                let info: String = redis::cmd("CLUSTER")
+                    .arg("INFO")
+                    .query(&mut node(port))
+                    .unwrap_or_default();
+                info.contains("cluster_state:ok")
+                    && info.contains(&format!("cluster_known_nodes:{}", self.nodes.len()))
+            });
+            if ready {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the Redis Cluster did not form");
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
+        for mut child in self.children.drain(..) {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    /// A direct connection, to look at what the app stored.
-    pub async fn connection(&self) -> redis::aio::MultiplexedConnection {
-        redis::Client::open(self.url())
-            .unwrap()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap()
+    /// A direct connection (to the cluster, in cluster mode), to look at what the app stored.
+    pub async fn connection(&self) -> waitingroom::store::Connection {
+        let target = waitingroom::store::RedisTarget::parse(&self.url()).unwrap();
+        waitingroom::store::Connection::open(&target).unwrap()
     }
+}
+
+/// The process id of the redis-server on `port`, if one answers.
+fn server_pid(port: u16) -> Option<u32> {
+    let mut conn = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .ok()?
+        .get_connection()
+        .ok()?;
+    let info: String = redis::cmd("INFO").arg("server").query(&mut conn).ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .and_then(|p| p.trim().parse().ok())
+}
+
+fn node(port: u16) -> redis::Connection {
+    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .unwrap()
+        .get_connection()
+        .expect("a cluster node")
 }
 
 impl Drop for TestRedis {

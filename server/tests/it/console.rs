@@ -12,12 +12,7 @@ use waitingroom::{Applied, QueueDay, QueueEvent};
 /// Every command Redis processed so far, but those of the outbox's senders, which poll their
 /// streams in the background whatever the screens do (and `INFO` itself).
 async fn commands_processed(redis: &TestRedis) -> u64 {
-    let mut conn = redis.connection().await;
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let info = redis.command_stats();
     info.lines()
         .filter_map(|l| l.strip_prefix("cmdstat_"))
         .filter(|l| {

@@ -169,6 +169,22 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
         "the waiting count is in the server-rendered HTML"
     );
     assert!(html.contains("/pkg/waitingroom.js"), "the page hydrates");
+    let issued: serde_json::Value = app.issue("default").await.json().await.unwrap();
+    let token = issued["ticket"]["token"].as_str().unwrap();
+    let ticket_page = app
+        .http
+        .get(app.url(&format!("/t/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ticket_page.contains("/pkg/waitingroom-phone.js")
+            && !ticket_page.contains("/pkg/waitingroom.js"),
+        "the ticket page hydrates with the phone's bundle"
+    );
 
     let kiosk = app.kiosk().await;
     let in_lang = |header: &'static str, value: &'static str| {

@@ -15,7 +15,7 @@ fn taken(status: u16) -> bool {
     (200..400).contains(&status)
 }
 
-async fn session_keys(conn: &mut redis::aio::MultiplexedConnection) -> usize {
+async fn session_keys(conn: &mut waitingroom::store::Connection) -> usize {
     let keys: Vec<String> = conn.keys("wr:session:*").await.unwrap();
     keys.len()
 }

@@ -18,6 +18,7 @@ mod reducer;
 mod reminders;
 mod sms;
 mod staff;
+mod topologies;
 mod transitions;
 mod twilio;
 mod twilio_standin;

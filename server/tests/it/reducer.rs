@@ -27,7 +27,7 @@ impl Dice {
 async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
     let redis = TestRedis::start();
     let store = Store::open(&redis.url()).unwrap();
-    let client = redis::Client::open(redis.url()).unwrap();
+    let client = redis::Client::open(redis.node_url()).unwrap();
     let counters: Vec<CounterId> = ["1", "2", "3"]
         .iter()
         .map(|c| CounterId::parse(c).unwrap())

@@ -46,27 +46,30 @@ ensure_toolchain() {
   fi
 }
 
-# Builds the browser half into target/site: two bundles (size-optimised WASM without name section,
-# and its JS glue), the stylesheet and public/. `$OUTPUT_NAME` has every page; `$OUTPUT_NAME-phone`
-# only the customer's pages (app feature `phone`), which the server hands to them. Never runs
+# Builds the browser half into target/site: three bundles (size-optimised WASM without name
+# section, and its JS glue), the stylesheet and public/. `$OUTPUT_NAME` has every page (the staff
+# console needs it), `$OUTPUT_NAME-phone` only the customer's pages (app feature `phone`),
+# `$OUTPUT_NAME-screens` only the kiosk and the board (`screens`); the server hands each page its
+# own (`app::bundle_of`). Never runs
 # wasm-opt (Debian's breaks hydration; npm binaryen's -Oz made the brotli copy larger).
 build_site() {
   local site="$ROOT/target/site"
   mkdir -p "$site/pkg"
   build_bundle hydrate "$OUTPUT_NAME"
   build_bundle phone "$OUTPUT_NAME-phone"
+  build_bundle screens "$OUTPUT_NAME-screens"
   cp "$ROOT/style/main.css" "$site/pkg/$OUTPUT_NAME.css"
   cp -R "$ROOT/public/." "$site/"
   # precompressed copies, served when the browser accepts brotli (every current one) or gzip
   ensure_apt brotli brotli
   local files=("$site/pkg/$OUTPUT_NAME.css")
   local name
-  for name in "$OUTPUT_NAME" "$OUTPUT_NAME-phone"; do
+  for name in "$OUTPUT_NAME" "$OUTPUT_NAME-phone" "$OUTPUT_NAME-screens"; do
     files+=("$site/pkg/$name.wasm" "$site/pkg/$name.js")
   done
   gzip -9 -k -f "${files[@]}"
   brotli -q 11 -k -f "${files[@]}"
-  for name in "$OUTPUT_NAME" "$OUTPUT_NAME-phone"; do
+  for name in "$OUTPUT_NAME" "$OUTPUT_NAME-phone" "$OUTPUT_NAME-screens"; do
     say "$name.wasm: $(stat -c %s "$site/pkg/$name.wasm") bytes, gzip $(stat -c %s "$site/pkg/$name.wasm.gz"), brotli $(stat -c %s "$site/pkg/$name.wasm.br")"
   done
 }

@@ -24,7 +24,7 @@ if timeout 30m cargo test --workspace 2>&1 | tee target/cargo-test.log; then :; 
 while IFS= read -r line; do summary+=("cargo: $line"); done < <(grep -E '^test result:' target/cargo-test.log)
 
 say "integration tests again, against a Redis Cluster of three masters"
-if WR_TEST_REDIS=cluster timeout 20m cargo test -p server --test it 2>&1 | tee target/cargo-test-cluster.log; then :; else status=1; fi
+if WR_TEST_REDIS=cluster timeout 20m cargo test --workspace --test it 2>&1 | tee target/cargo-test-cluster.log; then :; else status=1; fi
 while IFS= read -r line; do summary+=("cluster: $line"); done < <(grep -E '^test result:' target/cargo-test-cluster.log)
 
 say "end-to-end tests (chromium)"

@@ -34,11 +34,18 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-/// Whether the page at `path` is one of the customer's, which the phone's bundle (feature `phone`,
-/// without the kiosk, the display and the staff console) hydrates. Any other page gets the whole
-/// bundle.
-pub fn is_phone_page(path: &str) -> bool {
-    path == "/" || path == "/join" || path.starts_with("/t/") || path.starts_with("/v/")
+/// The bundle that hydrates the page at `path`, by the suffix of its name: `-phone` for the
+/// customer's pages (feature `phone`), `-screens` for the kiosk and the board (feature `screens`),
+/// none (the whole bundle) for the staff console and any other page.
+pub fn bundle_of(path: &str) -> &'static str {
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    if path == "/" || under("/join") || under("/t") || under("/v") {
+        "-phone"
+    } else if under("/kiosk") || under("/display") {
+        "-screens"
+    } else {
+        ""
+    }
 }
 
 /// The HTML document around every page (its `lang` follows the page's language).
@@ -109,4 +116,22 @@ pub fn App() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bundle_of;
+
+    #[test]
+    fn each_page_has_its_bundle() {
+        for path in ["/", "/join", "/t/0123abcd", "/v/default/0123abcd"] {
+            assert_eq!(bundle_of(path), "-phone", "{path}");
+        }
+        for path in ["/kiosk", "/display", "/display/"] {
+            assert_eq!(bundle_of(path), "-screens", "{path}");
+        }
+        for path in ["/admin", "/admin/login", "/kiosks", "/joinus", "/nowhere"] {
+            assert_eq!(bundle_of(path), "", "{path}");
+        }
+    }
 }

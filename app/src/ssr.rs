@@ -189,11 +189,13 @@ impl waitingroom::services::notify::Texts for LocaleTexts {
     }
 }
 
-/// The customer's pages load the phone's bundle (`<name>-phone`: no kiosk, display or console).
-pub fn bundle_for_the_page(mut options: leptos::prelude::LeptosOptions) -> leptos::prelude::LeptosOptions {
-    let path = leptos::prelude::use_context::<axum::http::request::Parts>();
-    if path.is_some_and(|request| crate::is_phone_page(request.uri.path())) {
-        options.output_name = format!("{}-phone", options.output_name).into();
+/// The page's bundle (see [`crate::bundle_of`]) in place of the whole one.
+pub fn bundle_for_the_page(
+    mut options: leptos::prelude::LeptosOptions,
+) -> leptos::prelude::LeptosOptions {
+    if let Some(request) = leptos::prelude::use_context::<axum::http::request::Parts>() {
+        let suffix = crate::bundle_of(request.uri.path());
+        options.output_name = format!("{}{suffix}", options.output_name).into();
     }
     options
 }

@@ -274,7 +274,7 @@ test('a customer who switched to English stays in English from check-in to the t
   await mobile.close();
 });
 
-test('the customer\'s pages load the light phone bundle; a link from them to the board loads the whole one', async () => {
+test('each page loads its own bundle: the phone\'s, the screens\' or the whole one; a link across bundles loads the page whole', async () => {
   const mobile = await app.chrome.browser.newContext(phone);
   const page = await mobile.newPage();
   const bundles = () => page.evaluate(() => performance.getEntriesByType('resource')
@@ -285,11 +285,27 @@ test('the customer\'s pages load the light phone bundle; a link from them to the
   await waitLive(page);
   assert.deepEqual(await bundles(), ['/pkg/waitingroom-phone.wasm'], 'join and ticket page: the phone bundle only');
 
-  await page.goto(`${app.server.baseUrl}/`);
-  await page.locator('a[href="/display"]').click();
-  await page.waitForURL(/\/display$/);
+  // a link the router follows to a page the phone's bundle lacks: that page loads whole
+  await page.evaluate(() => {
+    const link = Object.assign(document.createElement('a'), { href: '/display', id: 'to-board', textContent: 'board' });
+    document.body.prepend(link);
+  });
+  await page.click('#to-board');
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('-screens.wasm')));
   await waitLive(page);
-  assert.deepEqual(await bundles(), ['/pkg/waitingroom.wasm'], 'the board, reached by a link: the whole bundle');
+  assert.equal(new URL(page.url()).pathname, '/display');
+  assert.deepEqual(await bundles(), ['/pkg/waitingroom-screens.wasm'], 'the board: the screens\' bundle');
+
+  // the start page's links to the kiosk, the board and the console load them whole
+  await page.goto(`${app.server.baseUrl}/`);
+  await page.locator('a[href="/kiosk"]').click();
+  await page.waitForURL(/\/kiosk$/);
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm')));
+  assert.deepEqual(await bundles(), ['/pkg/waitingroom-screens.wasm'], 'the kiosk: the screens\' bundle');
+
+  await page.goto(`${app.server.baseUrl}/admin/login`);
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm')));
+  assert.deepEqual(await bundles(), ['/pkg/waitingroom.wasm'], 'the staff console: the whole bundle');
   await mobile.close();
 });
 

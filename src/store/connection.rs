@@ -30,7 +30,10 @@ pub enum RedisTarget {
     /// Node URLs (`redis://host:port`).
     Cluster(Vec<String>),
     /// Sentinel URLs and the name of the master they watch.
-    Sentinel { sentinels: Vec<String>, master: String },
+    Sentinel {
+        sentinels: Vec<String>,
+        master: String,
+    },
 }
 
 impl RedisTarget {
@@ -83,9 +86,10 @@ impl Connection {
     /// inside the tokio runtime.
     pub fn open(target: &RedisTarget) -> RedisResult<Self> {
         Ok(match target {
-            RedisTarget::Single(url) => {
-                Self::Single(ConnectionManager::new_lazy_with_config(Client::open(url.as_str())?, manager_config())?)
-            }
+            RedisTarget::Single(url) => Self::Single(ConnectionManager::new_lazy_with_config(
+                Client::open(url.as_str())?,
+                manager_config(),
+            )?),
             RedisTarget::Cluster(nodes) => {
                 let client = ClusterClientBuilder::new(nodes.clone())
                     .connection_timeout(CONNECT_TIMEOUT)
@@ -108,7 +112,9 @@ impl Connection {
     /// answers does.
     pub async fn pubsub(&self, target: &RedisTarget) -> RedisResult<PubSub> {
         match (self, target) {
-            (Self::Sentinel(sentinel), _) => sentinel.master_client().await?.get_async_pubsub().await,
+            (Self::Sentinel(sentinel), _) => {
+                sentinel.master_client().await?.get_async_pubsub().await
+            }
             (_, RedisTarget::Cluster(nodes)) => {
                 let mut last = None;
                 for node in nodes {
@@ -210,7 +216,12 @@ impl SentinelConnection {
     }
 
     async fn current(&self) -> RedisResult<ConnectionManager> {
-        let known = self.inner.master.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let known = self
+            .inner
+            .master
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         match known {
             Some((_, conn)) => Ok(conn),
             None => self.inner.find_master().await,
@@ -303,7 +314,12 @@ mod tests {
                 master: "mymaster".into()
             })
         );
-        for bad in ["http://nope", "redis+cluster://", "redis+sentinel://s1:26379", "redis+sentinel://s1:26379/"] {
+        for bad in [
+            "http://nope",
+            "redis+cluster://",
+            "redis+sentinel://s1:26379",
+            "redis+sentinel://s1:26379/",
+        ] {
             assert!(RedisTarget::parse(bad).is_err(), "{bad}");
         }
     }

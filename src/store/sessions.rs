@@ -1,8 +1,8 @@
 //! Sessions (tower-sessions) kept in Redis, on the store's shared connection. Each session is one
 //! key that expires with the session.
 
-use async_trait::async_trait;
 use super::Connection;
+use async_trait::async_trait;
 use redis::AsyncCommands;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};

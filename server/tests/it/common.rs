@@ -99,7 +99,10 @@ impl TestRedis {
 
     /// (Re)starts the server(s) on the same ports (a cluster's nodes find each other again).
     pub fn restart(&mut self) {
-        assert!(self.spawn_nodes(), "redis-server did not start again on its ports");
+        assert!(
+            self.spawn_nodes(),
+            "redis-server did not start again on its ports"
+        );
         if self.formed {
             self.wait_for_cluster();
         }
@@ -123,7 +126,12 @@ impl TestRedis {
                 .arg(&dir);
             if bus != 0 {
                 command
-                    .args(["--cluster-enabled", "yes", "--cluster-port", &bus.to_string()])
+                    .args([
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-port",
+                        &bus.to_string(),
+                    ])
                     .args(["--cluster-node-timeout", "2000"]);
             }
             let child = command
@@ -135,18 +143,22 @@ impl TestRedis {
         }
         // each port answers, and it is our server that answers
         let deadline = Instant::now() + Duration::from_secs(10);
-        let ours = self.children.iter_mut().zip(&self.nodes).all(|(child, &(port, _))| loop {
-            if !matches!(child.try_wait(), Ok(None)) {
-                break false;
-            }
-            if server_pid(port) == Some(child.id()) {
-                break true;
-            }
-            if Instant::now() > deadline {
-                break false;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        });
+        let ours = self
+            .children
+            .iter_mut()
+            .zip(&self.nodes)
+            .all(|(child, &(port, _))| loop {
+                if !matches!(child.try_wait(), Ok(None)) {
+                    break false;
+                }
+                if server_pid(port) == Some(child.id()) {
+                    break true;
+                }
+                if Instant::now() > deadline {
+                    break false;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            });
         if !ours {
             self.stop();
         }
@@ -172,7 +184,11 @@ impl TestRedis {
         let per_node = 16384 / self.nodes.len();
         for (i, &(port, _)) in self.nodes.iter().enumerate() {
             let first = i * per_node;
-            let last = if i + 1 == self.nodes.len() { 16383 } else { first + per_node - 1 };
+            let last = if i + 1 == self.nodes.len() {
+                16383
+            } else {
+                first + per_node - 1
+            };
             let mut conn = node(port);
             redis::cmd("CLUSTER")
                 .arg("ADDSLOTSRANGE")

@@ -168,7 +168,10 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
         Some("3"),
         "the waiting count is in the server-rendered HTML"
     );
-    assert!(html.contains("/pkg/waitingroom.js"), "the page hydrates");
+    assert!(
+        html.contains("/pkg/waitingroom-screens.js"),
+        "the page hydrates, with the screens' bundle"
+    );
     let issued: serde_json::Value = app.issue("default").await.json().await.unwrap();
     let token = issued["ticket"]["token"].as_str().unwrap();
     let ticket_page = app

@@ -43,39 +43,48 @@ for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null &
 
 say "measuring"
 BENCH_URL="http://127.0.0.1:$port" BENCH_SERVER_PID="$server_pid" STAFF_API_TOKEN="$token" \
+  BENCH_REDIS_PID="$(cat "$out/redis.pid")" \
   BENCH_SERVER_BIN="$ROOT/target/release/server" BENCH_REDIS_URL="$redis_url" \
   BENCH_REDIS_PORT="$redis_port" BENCH_OUT="$out/measured.json" \
   "$ROOT/target/release/examples/bench" | tee "$out/table.txt"
 
-say "Lighthouse: the ticket page, mobile preset (simulated slow 4G, a mid-range phone)"
+say "Lighthouse: the ticket page, /join and the kiosk, mobile preset (simulated slow 4G, a mid-range phone)"
 (cd "$ROOT/end2end" && npm install --no-audit --no-fund --silent >/dev/null)
 if [ ! -x "$out/node/node_modules/.bin/lighthouse" ]; then
   npm install --prefix "$out/node" --no-audit --no-fund --silent lighthouse@13.5.0 >/dev/null
 fi
 ticket_url="$(curl -s -X POST -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/queues/default/tickets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')"
-CHROME_PATH=/usr/bin/chromium "$out/node/node_modules/.bin/lighthouse" "$ticket_url" --quiet \
-  --chrome-flags="--headless=new --no-sandbox --disable-gpu" --only-categories=performance,accessibility \
-  --output=json --output-path="$out/lighthouse.json" >/dev/null 2>&1 || say "Lighthouse failed"
+for page in ticket join kiosk; do
+  case "$page" in
+    ticket) url="$ticket_url" ;;
+    *) url="http://127.0.0.1:$port/$page" ;;
+  esac
+  CHROME_PATH=/usr/bin/chromium "$out/node/node_modules/.bin/lighthouse" "$url" --quiet \
+    --chrome-flags="--headless=new --no-sandbox --disable-gpu" --only-categories=performance,accessibility \
+    --output=json --output-path="$out/lighthouse-$page.json" >/dev/null 2>&1 || say "Lighthouse failed on $page"
+done
 python3 - "$out" <<'PY' | tee -a "$out/table.txt"
 import json, sys
 out = sys.argv[1]
 report = json.load(open(f"{out}/measured.json"))
-try:
-    lh = json.load(open(f"{out}/lighthouse.json"))
-    audits = lh["audits"]
-    report["lighthouse_ticket_page"] = {
-        "performance": round(lh["categories"]["performance"]["score"] * 100),
-        "accessibility": round(lh["categories"]["accessibility"]["score"] * 100),
-        "time_to_interactive_ms": audits["interactive"]["numericValue"],
-        "largest_contentful_paint_ms": audits["largest-contentful-paint"]["numericValue"],
-        "transferred_bytes": audits["total-byte-weight"]["numericValue"],
-    }
-    l = report["lighthouse_ticket_page"]
-    print(f"Lighthouse (mobile): performance {l['performance']}, accessibility {l['accessibility']}, "
-          f"time to interactive {l['time_to_interactive_ms']:.0f} ms, LCP {l['largest_contentful_paint_ms']:.0f} ms, "
-          f"{l['transferred_bytes']:.0f} bytes")
-except (OSError, KeyError, TypeError) as e:
-    print(f"Lighthouse: no result ({e})")
+report["lighthouse"] = {}
+for page in ["ticket", "join", "kiosk"]:
+    try:
+        lh = json.load(open(f"{out}/lighthouse-{page}.json"))
+        audits = lh["audits"]
+        l = report["lighthouse"][page] = {
+            "performance": round(lh["categories"]["performance"]["score"] * 100),
+            "accessibility": round(lh["categories"]["accessibility"]["score"] * 100),
+            "time_to_interactive_ms": audits["interactive"]["numericValue"],
+            "largest_contentful_paint_ms": audits["largest-contentful-paint"]["numericValue"],
+            "total_blocking_time_ms": audits["total-blocking-time"]["numericValue"],
+            "transferred_bytes": audits["total-byte-weight"]["numericValue"],
+        }
+        print(f"Lighthouse (mobile) {page:>6}: performance {l['performance']}, accessibility {l['accessibility']}, "
+              f"time to interactive {l['time_to_interactive_ms']:.0f} ms, LCP {l['largest_contentful_paint_ms']:.0f} ms, "
+              f"TBT {l['total_blocking_time_ms']:.0f} ms, {l['transferred_bytes']:.0f} bytes")
+    except (OSError, KeyError, TypeError) as e:
+        print(f"Lighthouse {page}: no result ({e})")
 json.dump(report, open(f"{out}/report.json", "w"), indent=2)
 print(f"report: {out}/report.json")
 PY

@@ -30,8 +30,8 @@ pub enum HubMessage {
 #[derive(Debug, PartialEq, Eq)]
 pub struct HubEvent {
     pub event: QueueEvent,
-    /// `LiveMessage::Event` of it, as JSON.
-    pub message: Arc<str>,
+    /// `LiveMessage::Event` of it, as JSON (UTF-8), shared by every screen's frame.
+    pub message: bytes::Bytes,
 }
 
 #[derive(Clone)]
@@ -141,7 +141,7 @@ async fn subscribe_forever(snapshots: Arc<SnapshotCache>, sender: broadcast::Sen
                                     event: event.clone(),
                                 };
                                 let message =
-                                    serde_json::to_string(&message).unwrap_or_default().into();
+                                    serde_json::to_vec(&message).unwrap_or_default().into();
                                 let hub_event = Arc::new(HubEvent { event, message });
                                 let _ = sender.send(HubMessage::Event(hub_event));
                             }

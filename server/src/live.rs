@@ -7,7 +7,7 @@
 
 use crate::api::ApiError;
 use crate::AppState;
-use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -153,8 +153,11 @@ async fn follow(mut socket: WebSocket, room: WaitingRoom, queue: QueueId, ping_e
         let sent = tokio::select! {
             received = events.recv() => match received {
                 Ok(HubMessage::Event(hub)) if hub.event.queue == queue => {
-                    // written once for every screen of the process
-                    send_frame(&mut socket, Message::Text(hub.message.to_string().into())).await
+                    // written once for every screen of the process; each frame shares it
+                    match Utf8Bytes::try_from(hub.message.clone()) {
+                        Ok(text) => send_frame(&mut socket, Message::Text(text)).await,
+                        Err(_) => Ok(()),
+                    }
                 }
                 Ok(HubMessage::Event(_)) => Ok(()),
                 // Events were missed (Redis reconnect, or this channel fell behind).
@@ -289,7 +292,8 @@ impl SseFollower {
                     if hub.event.queue == self.queue && hub.event.version > self.version =>
                 {
                     self.version = hub.event.version;
-                    return Some(sse_message("event", hub.event.version, &hub.message));
+                    let data = std::str::from_utf8(&hub.message).unwrap_or_default();
+                    return Some(sse_message("event", hub.event.version, data));
                 }
                 Ok(HubMessage::Event(_)) => {}
                 // events were missed: the snapshot has them

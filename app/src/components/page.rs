@@ -56,10 +56,8 @@ where
         <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {
                 let view = view.clone();
-                let otherwise = otherwise;
                 move || {
                     let view = view.clone();
-                    let otherwise = otherwise;
                     Suspend::new(async move {
                         match resource.await {
                             Ok(value) => view(value).into_any(),

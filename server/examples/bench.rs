@@ -31,6 +31,25 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 /// RSS of process `pid`, in KiB.
+/// The CPU time process `pid` has used so far (user, system), in ms.
+fn cpu_ms(pid: u32) -> (u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // the fields after the command's closing parenthesis; utime and stime are the 12th and 13th
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .filter_map(|f| f.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let tick_ms = 1000 / 100; // USER_HZ
+    (
+        fields.get(10).copied().unwrap_or(0) * tick_ms,
+        fields.get(11).copied().unwrap_or(0) * tick_ms,
+    )
+}
+
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -51,6 +70,36 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
     let mut report = serde_json::Map::new();
+
+    // what a browser downloads, on a day as it starts (before the load below fills the queues)
+    let issued: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/queues/default/tickets"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket_page = format!("/t/{}", issued["token"].as_str().unwrap_or_default());
+    let mut pages = serde_json::Map::new();
+    for (name, path, target) in [
+        ("ticket page", ticket_page.as_str(), 250_000),
+        ("/join", "/join", 250_000),
+        ("kiosk", "/kiosk", 350_000),
+        ("display", "/display", 350_000),
+    ] {
+        let page = page_weight(&base, path).await;
+        let compressed = page["compressed_bytes"].as_u64().unwrap_or_default();
+        println!(
+            "{name:>12}: {compressed:>7} bytes compressed in all ({} raw) over {} files  (target ≤ {target}: {})",
+            page["raw_bytes"],
+            page["files"],
+            if compressed <= target { "met" } else { "missed" }
+        );
+        pages.insert(name.into(), page);
+    }
+    report.insert("pages".into(), Value::from(pages));
 
     println!("issuing: POST /api/v1/queues/{{queue}}/tickets, {seconds} s per run");
     let mut issuing = Vec::new();
@@ -93,10 +142,12 @@ async fn main() {
     for (i, n) in screens.into_iter().enumerate() {
         let run = fanout_run(&base, &token, pid, n, &format!("live{i}")).await;
         println!(
-            "  {n:>6} screens: slowest p50 {:>7.1} ms  p99 {:>7.1} ms  {:>5.1} KiB per connection  ({} of {} connected)",
+            "  {n:>6} screens: slowest p50 {:>7.1} ms  p99 {:>7.1} ms  {:>5.1} KiB per connection  server CPU per call {:.0} ms user + {:.0} ms system  ({} of {} connected)",
             run["slowest_p50_ms"].as_f64().unwrap(),
             run["slowest_p99_ms"].as_f64().unwrap(),
             run["kib_per_connection"].as_f64().unwrap(),
+            run["server_cpu_ms_per_call_user"].as_f64().unwrap(),
+            run["server_cpu_ms_per_call_system"].as_f64().unwrap(),
             run["connected"],
             n
         );
@@ -131,35 +182,6 @@ async fn main() {
     run["screens_on_their_own_core"] = json!(true);
     fanout.push(run);
     report.insert("live".into(), Value::from(fanout));
-
-    let issued: Value = reqwest::Client::new()
-        .post(format!("{base}/api/v1/queues/default/tickets"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ticket_page = format!("/t/{}", issued["token"].as_str().unwrap_or_default());
-    let mut pages = serde_json::Map::new();
-    for (name, path, target) in [
-        ("ticket page", ticket_page.as_str(), 250_000),
-        ("/join", "/join", 250_000),
-        ("kiosk", "/kiosk", 350_000),
-        ("display", "/display", 350_000),
-    ] {
-        let page = page_weight(&base, path).await;
-        let compressed = page["compressed_bytes"].as_u64().unwrap_or_default();
-        println!(
-            "{name:>12}: {compressed:>7} bytes compressed in all ({} raw) over {} files  (target ≤ {target}: {})",
-            page["raw_bytes"],
-            page["files"],
-            if compressed <= target { "met" } else { "missed" }
-        );
-        pages.insert(name.into(), page);
-    }
-    report.insert("pages".into(), Value::from(pages));
 
     let cold = cold_start(&env("BENCH_SERVER_BIN"), &env("BENCH_REDIS_URL")).await;
     println!("cold start to the first 200 of /healthz: median {cold:.0} ms of 5");
@@ -361,6 +383,7 @@ async fn fanout_run(base: &str, token: &str, pid: u32, n: usize, queue: &str) ->
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = rss_kib(pid);
+    let cpu_before = cpu_ms(pid);
     let mut sent_at = BTreeMap::new();
     for _ in 0..50 {
         let t = Instant::now();
@@ -371,6 +394,8 @@ async fn fanout_run(base: &str, token: &str, pid: u32, n: usize, queue: &str) ->
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(1000)).await;
+    let cpu_after = cpu_ms(pid);
+    let calls = sent_at.len().max(1) as f64;
     let mut slowest: BTreeMap<u64, (Instant, usize)> = BTreeMap::new();
     while let Ok((version, at)) = seen_rx.try_recv() {
         let entry = slowest.entry(version).or_insert((at, 0));
@@ -402,6 +427,10 @@ async fn fanout_run(base: &str, token: &str, pid: u32, n: usize, queue: &str) ->
         "slowest_p50_ms": percentile(&delays, 0.50),
         "slowest_p99_ms": percentile(&delays, 0.99),
         "kib_per_connection": (after.saturating_sub(before)) as f64 / connected.max(1) as f64,
+        // the server's CPU per call for all its screens: its own code (user) and the kernel's
+        // network stack (system; on loopback the kernel also delivers to the receiving socket)
+        "server_cpu_ms_per_call_user": (cpu_after.0 - cpu_before.0) as f64 / calls,
+        "server_cpu_ms_per_call_system": (cpu_after.1 - cpu_before.1) as f64 / calls,
     })
 }
 

@@ -41,14 +41,7 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
 
-say "measuring"
-BENCH_URL="http://127.0.0.1:$port" BENCH_SERVER_PID="$server_pid" STAFF_API_TOKEN="$token" \
-  BENCH_REDIS_PID="$(cat "$out/redis.pid")" \
-  BENCH_SERVER_BIN="$ROOT/target/release/server" BENCH_REDIS_URL="$redis_url" \
-  BENCH_REDIS_PORT="$redis_port" BENCH_OUT="$out/measured.json" \
-  "$ROOT/target/release/examples/bench" | tee "$out/table.txt"
-
-say "Lighthouse: the ticket page, /join and the kiosk, mobile preset (simulated slow 4G, a mid-range phone)"
+say "Lighthouse as the day starts: the ticket page, /join and a kiosk, mobile preset (simulated slow 4G, a mid-range phone)"
 (cd "$ROOT/end2end" && npm install --no-audit --no-fund --silent >/dev/null)
 if [ ! -x "$out/node/node_modules/.bin/lighthouse" ]; then
   npm install --prefix "$out/node" --no-audit --no-fund --silent lighthouse@13.5.0 >/dev/null
@@ -70,6 +63,13 @@ for page in ticket join kiosk; do
     --chrome-flags="--headless=new --no-sandbox --disable-gpu" --only-categories=performance,accessibility \
     --output=json --output-path="$out/lighthouse-$page.json" >/dev/null 2>&1 || say "Lighthouse failed on $page"
 done
+say "measuring"
+BENCH_URL="http://127.0.0.1:$port" BENCH_SERVER_PID="$server_pid" STAFF_API_TOKEN="$token" \
+  BENCH_REDIS_PID="$(cat "$out/redis.pid")" \
+  BENCH_SERVER_BIN="$ROOT/target/release/server" BENCH_REDIS_URL="$redis_url" \
+  BENCH_REDIS_PORT="$redis_port" BENCH_OUT="$out/measured.json" \
+  "$ROOT/target/release/examples/bench" | tee "$out/table.txt"
+
 python3 - "$out" <<'PY' | tee -a "$out/table.txt"
 import json, sys
 out = sys.argv[1]

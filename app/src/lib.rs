@@ -83,7 +83,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Loads the page's bundle and hydrates the page once it has been painted: the page's own bytes
 /// (HTML, stylesheet) come first, the WASM after them. (Leptos's `HydrationScripts` preloads the
 /// WASM beside the stylesheet; on a slow phone network they share the bandwidth, and Lighthouse
-/// counts the WASM's download into the largest paint.) The pages work without it.
+/// counts the WASM's download into the largest paint.) A page opened in a background tab, which
+/// paints no frame, hydrates after a second. The pages work without it.
 #[component]
 fn HydrateAfterPaint(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
@@ -91,8 +92,10 @@ fn HydrateAfterPaint(options: LeptosOptions) -> impl IntoView {
     view! {
         <script type="module" nonce=nonce>
             {format!(
-                "const hydrate = () => import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate()));\
-                 requestAnimationFrame(() => setTimeout(hydrate, 0));",
+                "let started = false;\
+                 const hydrate = () => started || (started = true, import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate())));\
+                 requestAnimationFrame(() => setTimeout(hydrate, 0));\
+                 if (document.visibilityState === \"hidden\") setTimeout(hydrate, 1000);",
                 js = format!("{bundle}.js"),
                 wasm = format!("{bundle}.wasm"),
             )}

@@ -164,6 +164,13 @@ test('remote check-in: the session remembers the ticket, and the limit is explai
   const page = await mobile.newPage();
   const errors = watchErrors(page, { refusals: true });
   await page.goto(`${app.server.baseUrl}/join`);
+  // the page is painted first, its WASM fetched after
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm')));
+  const order = await page.evaluate(() => ({
+    paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime,
+    wasm: performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'))?.startTime,
+  }));
+  assert.ok(order.paint !== undefined && order.wasm > order.paint, `WASM after the first paint: ${JSON.stringify(order)}`);
   await page.getByRole('button', { name: 'この受付で整理券を取る' }).click();
   await page.waitForURL(/\/t\/[0-9a-f]{32}$/);
   await waitLive(page);

@@ -174,15 +174,7 @@ async fn the_kiosk_is_rendered_on_the_server_with_the_waiting_count() {
     );
     let issued: serde_json::Value = app.issue("default").await.json().await.unwrap();
     let token = issued["ticket"]["token"].as_str().unwrap();
-    let ticket_page = app
-        .http
-        .get(app.url(&format!("/t/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let ticket_page = app.get_text(&format!("/t/{token}")).await;
     assert!(
         ticket_page.contains("/pkg/waitingroom-phone.js")
             && !ticket_page.contains("/pkg/waitingroom.js"),

@@ -17,6 +17,20 @@ pub fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
+/// The HMAC-SHA256 of `text` under `key`, in lowercase hex: what is kept of a value whose
+/// plain hash could be reversed by trying every possible value (a phone number).
+#[cfg(feature = "server")]
+pub fn keyed_hash_hex(key: &[u8], text: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(text.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,5 +40,16 @@ mod tests {
         assert!(constant_time_eq(b"token", b"token"));
         assert!(!constant_time_eq(b"token", b"tokem"));
         assert!(!constant_time_eq(b"token", b"tokens"));
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn keyed_hashes_are_rfc_4231_hmac_sha256() {
+        // RFC 4231, test case 2
+        assert_eq!(
+            keyed_hash_hex(b"Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_ne!(keyed_hash_hex(b"a", "+818055551234"), keyed_hash_hex(b"b", "+818055551234"));
     }
 }

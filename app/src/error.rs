@@ -20,6 +20,9 @@ pub enum AppError {
     UnknownCounter,
     #[error("no such ticket")]
     TicketNotFound,
+    /// A ticket of an earlier business day: it is over.
+    #[error("the ticket is of an earlier day")]
+    TicketOfEarlierDay,
     #[error("nobody is waiting")]
     NobodyWaiting,
     #[error("the ticket changed meanwhile (now {state:?})")]
@@ -117,6 +120,7 @@ impl AppError {
             AppError::NotSignedIn | AppError::WrongPassword => 401,
             AppError::Forbidden | AppError::NotAKiosk => 403,
             AppError::UnknownQueue | AppError::TicketNotFound | AppError::KioskNotFound => 404,
+            AppError::TicketOfEarlierDay => 410,
             AppError::NobodyWaiting
             | AppError::TicketChanged { .. }
             | AppError::IntakePaused { .. }
@@ -154,6 +158,9 @@ impl AppError {
             AppError::UnknownQueue => td_string!(locale, error.unknown_queue).to_owned(),
             AppError::UnknownCounter => td_string!(locale, error.unknown_counter).to_owned(),
             AppError::TicketNotFound => td_string!(locale, error.ticket_not_found).to_owned(),
+            AppError::TicketOfEarlierDay => {
+                td_string!(locale, error.ticket_of_earlier_day).to_owned()
+            }
             AppError::NobodyWaiting => td_string!(locale, error.nobody_waiting).to_owned(),
             AppError::TicketChanged { state } => {
                 td_string!(
@@ -226,6 +233,7 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::UnknownQueue(_) => AppError::UnknownQueue,
             E::UnknownCounter(_) => AppError::UnknownCounter,
             E::TicketNotFound => AppError::TicketNotFound,
+            E::TicketOfEarlierDay => AppError::TicketOfEarlierDay,
             E::NobodyWaiting => AppError::NobodyWaiting,
             E::TicketChanged(state) => AppError::TicketChanged { state },
             E::IntakePaused(intake) => AppError::IntakePaused { intake },

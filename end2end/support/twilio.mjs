@@ -35,6 +35,7 @@ export async function startTwilio() {
       TWILIO_AUTH_TOKEN: 'test-auth-token',
       TWILIO_FROM_NUMBER: '+15005550006',
       TWILIO_API_BASE_URL: apiUrl,
+      PHONE_HASH_SECRET: 'test-phone-hash-secret-0123456789abcdef',
     },
     /** Every message and call the app created: `{ sid, kind, form }`. */
     made: () => control('/made'),

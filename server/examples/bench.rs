@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
-use waitingroom::store::{Moment, Store};
+use waitingroom::store::Store;
 use waitingroom::QueueId;
 
 fn env(name: &str) -> String {
@@ -263,10 +263,9 @@ fn redis_ceiling(redis_url: &str, port: &str) -> Option<f64> {
     let rt = tokio::runtime::Handle::current();
     let store = Store::open(redis_url).ok()?;
     let queue = QueueId::parse("ceiling").ok()?;
-    let moment = Moment {
-        now_ms: 1,
-        expire_at: (jiff::Timestamp::now().as_second() + 3600) as u64,
-    };
+    let moment = waitingroom::services::calendar::Calendar::tokyo()
+        .expect("the Tokyo time zone")
+        .now();
     let (source, line) = store.issue_command_line(&queue, moment);
     let client = redis::Client::open(redis_url).ok()?;
     let loaded: Option<String> = tokio::task::block_in_place(|| {

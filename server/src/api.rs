@@ -62,6 +62,7 @@ impl From<ServiceError> for ApiError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_counter", message)
             }
             E::TicketNotFound => Self::new(StatusCode::NOT_FOUND, "ticket_not_found", message),
+            E::TicketOfEarlierDay => Self::new(StatusCode::GONE, "ticket_of_earlier_day", message),
             E::NobodyWaiting => Self::new(StatusCode::CONFLICT, "nobody_waiting", message),
             E::TicketChanged(_) => Self::new(StatusCode::CONFLICT, "ticket_changed", message),
             E::IntakePaused(_) => Self::new(StatusCode::CONFLICT, "intake_paused", message),

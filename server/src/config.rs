@@ -61,6 +61,10 @@ pub struct Config {
     pub twilio: Option<TwilioConfig>,
     /// `TWILIO_AUTH_TOKEN`: Twilio signs its webhooks with it (also with an API key).
     pub twilio_auth_token: Option<String>,
+    /// `PHONE_HASH_SECRET` (required with Twilio): the key of the HMAC that the stop list keeps
+    /// of a number instead of the number (a plain hash of the ~10⁸ Japanese mobile numbers is
+    /// reversed by trying them all).
+    pub phone_hash_secret: Option<String>,
     /// `SMS_MAX_PER_NUMBER_PER_DAY` (5), `SMS_MAX_PER_ADDRESS_PER_DAY` (10), `SMS_MAX_PER_HOUR`
     /// (100), `TWILIO_ALLOWED_COUNTRIES` (`JP`).
     pub sms: SmsLimits,
@@ -180,6 +184,25 @@ impl Config {
                 ),
             ));
         }
+        let twilio = twilio(&get)?;
+        let phone_hash_secret = get("PHONE_HASH_SECRET");
+        match &phone_hash_secret {
+            Some(s) if s.len() < MIN_API_TOKEN_CHARS => {
+                return Err(ConfigError::Invalid(
+                    "PHONE_HASH_SECRET",
+                    format!(
+                        "use at least {MIN_API_TOKEN_CHARS} characters (e.g. openssl rand -hex 32)"
+                    ),
+                ))
+            }
+            None if twilio.is_some() => {
+                return Err(ConfigError::Missing(
+                    "PHONE_HASH_SECRET",
+                    "Twilio needs it: the key the stop list hashes numbers with (e.g. openssl rand -hex 32; keep it, a new one forgets who texted STOP)",
+                ))
+            }
+            _ => {}
+        }
         Ok(Self {
             redis_url,
             addr: SocketAddr::new(ip, port),
@@ -202,8 +225,9 @@ impl Config {
             reminder_check: Duration::from_secs(u64::from(number("REMINDER_CHECK_SECS", 60, 1)?)),
             autodial_places,
             trusted_proxies: parse_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES").as_deref())?,
-            twilio: twilio(&get)?,
+            twilio,
             twilio_auth_token: get("TWILIO_AUTH_TOKEN"),
+            phone_hash_secret,
             sms: SmsLimits {
                 per_number_per_day: number("SMS_MAX_PER_NUMBER_PER_DAY", 5, 1)?,
                 per_address_per_day: number("SMS_MAX_PER_ADDRESS_PER_DAY", 10, 1)?,
@@ -550,5 +574,25 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(proxies.trusted_proxies.len(), 2);
+    }
+
+    #[test]
+    fn twilio_needs_the_key_of_the_stop_lists_hashes() {
+        let twilio = [
+            ("REDIS_URL", "redis://x/"),
+            ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+            ("TWILIO_AUTH_TOKEN", "token"),
+            ("TWILIO_FROM_NUMBER", "+15005550006"),
+        ];
+        let err = config(&twilio).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("PHONE_HASH_SECRET is not set"), "{err}");
+        let with = |secret: &str| {
+            let mut vars = twilio.to_vec();
+            vars.push(("PHONE_HASH_SECRET", secret));
+            config(&vars)
+        };
+        assert!(with("short").is_err());
+        let ok = with("0123456789abcdef0123456789abcdef").unwrap();
+        assert!(ok.phone_hash_secret.is_some());
     }
 }

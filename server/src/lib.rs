@@ -55,7 +55,9 @@ impl AppState {
     pub fn new(config: &Config, addr: SocketAddr) -> Result<Self, BadRedisUrl> {
         let store = Store::open(&config.redis_url)?
             .with_max_tickets_per_day(config.max_tickets_per_day)
-            .with_autodial_places(config.autodial_places.clone());
+            .with_autodial_places(config.autodial_places.clone())
+            .with_calendar(config.calendar.clone())
+            .with_phone_key(config.phone_hash_secret.as_deref());
         let hub = EventHub::start(store.clone());
         let sessions = RedisSessionStore::new(store.connection());
         let leptos = LeptosOptions::builder()
@@ -203,9 +205,11 @@ fn start_background(
         }
     });
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        // at each boundary (a moment after it) and every minute: every screen learns of the new
+        // day without waiting for the first change of it
         loop {
-            tick.tick().await;
+            let until_close = room.calendar().until_close() + Duration::from_millis(50);
+            tokio::time::sleep(until_close.min(Duration::from_secs(60))).await;
             if let Err(e) = room.daily_reset().await {
                 tracing::warn!(error = %e, "daily reset check failed; will retry");
             }

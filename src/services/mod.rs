@@ -17,7 +17,9 @@ pub use crate::queue::MAX_AUTODIAL_PLACES;
 use crate::queue::{
     estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot,
 };
-use crate::store::{LimitHit, NewTicket, Refusal, Source, Store, StoreError, TakeLimits, Taker};
+use crate::store::{
+    DayId, LimitHit, NewTicket, Refusal, Source, Store, StoreError, TakeLimits, Taker, TokenDay,
+};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 use calendar::Calendar;
 use std::net::IpAddr;
@@ -112,6 +114,8 @@ pub enum ServiceError {
     UnknownCounter(String),
     #[error("no such ticket")]
     TicketNotFound,
+    #[error("the ticket is of an earlier day")]
+    TicketOfEarlierDay,
     #[error("nobody is waiting")]
     NobodyWaiting,
     #[error("the ticket is {0:?} now")]
@@ -345,7 +349,7 @@ impl WaitingRoom {
         channel: Channel,
         lang: Lang,
     ) -> Result<IssuedTicket, ServiceError> {
-        self.issue_with_phone(queue, channel, lang, None).await
+        Ok(self.issue_with_phone(queue, channel, lang, None).await?.0)
     }
 
     /// The same, for a ticket taken by SMS or a call: it keeps `phone`, verified.
@@ -355,7 +359,7 @@ impl WaitingRoom {
         channel: Channel,
         lang: Lang,
         phone: Option<&PhoneNumber>,
-    ) -> Result<IssuedTicket, ServiceError> {
+    ) -> Result<(IssuedTicket, DayId), ServiceError> {
         let token = random_token();
         let new = NewTicket {
             channel,
@@ -363,7 +367,7 @@ impl WaitingRoom {
             lang,
             phone,
         };
-        let mut ticket = self
+        let (mut ticket, day) = self
             .store
             .issue(&queue.id, new, &queue.prefix, self.setup.calendar.now())
             .await?;
@@ -374,7 +378,7 @@ impl WaitingRoom {
             ticket.estimated_wait_ms,
             self.setup.counters.len(),
         );
-        Ok(ticket)
+        Ok((ticket, day))
     }
 
     /// Remote check-in (and anonymous API calls): the same issue, within the limits of the
@@ -431,8 +435,8 @@ impl WaitingRoom {
         }
         let issued = self.issue_with_phone(queue, channel, lang, phone).await;
         match (&issued, &client.id) {
-            (Ok(ticket), Some(id)) => {
-                let held = format!("{}/{}", queue.id, ticket.number);
+            (Ok((ticket, day)), Some(id)) => {
+                let held = format!("{}/{day}/{}", queue.id, ticket.number);
                 if let Err(e) = self.store.settle_place(id, &reservation, &held).await {
                     tracing::warn!(error = %e, "an issued ticket is not yet counted as held");
                 }
@@ -444,7 +448,7 @@ impl WaitingRoom {
                 }
             }
         }
-        issued
+        issued.map(|(ticket, _)| ticket)
     }
 
     /// What the phone `client` holds that no longer counts: finished (or expired) tickets and
@@ -456,16 +460,25 @@ impl WaitingRoom {
     ) -> Result<Vec<String>, ServiceError> {
         let mut finished = Vec::new();
         for place in self.store.held(client).await? {
-            let counts = match place.split_once('/') {
-                Some((queue, number)) => match (QueueId::parse(queue), number.parse::<u64>()) {
-                    (Ok(queue), Ok(number)) => self
-                        .store
-                        .ticket(&queue, number)
-                        .await?
-                        .is_some_and(|t| t.state().is_active()),
+            let counts = match place.splitn(3, '/').collect::<Vec<_>>()[..] {
+                // `queue/day/number`: a ticket of an earlier day is over
+                [queue, day, number] => match (
+                    QueueId::parse(queue),
+                    DayId::parse(day),
+                    number.parse::<u64>(),
+                ) {
+                    (Ok(queue), Some(day), Ok(number)) => {
+                        self.store.today(&queue).await? == day
+                            && self
+                                .store
+                                .ticket_on(&queue, &day, number)
+                                .await?
+                                .is_some_and(|t| t.state().is_active())
+                    }
                     _ => false,
                 },
-                None => place
+                // a place being issued (`pending:<ms>:<id>`) counts a while
+                _ => place
                     .strip_prefix("pending:")
                     .and_then(|rest| rest.split(':').next()?.parse::<u64>().ok())
                     .is_some_and(|at| now_ms.saturating_sub(at) < PENDING_PLACE_MS),
@@ -481,15 +494,22 @@ impl WaitingRoom {
         Ok(self.store.snapshot(queue).await?)
     }
 
-    /// The ticket with `token`, in whichever queue it is.
+    /// The ticket with `token`, in whichever queue it is, today. A ticket of an earlier day is
+    /// over: [`ServiceError::TicketOfEarlierDay`].
     pub async fn ticket_by_token(
         &self,
         token: &TicketToken,
     ) -> Result<Option<Ticket>, ServiceError> {
+        let mut earlier = false;
         for queue in &self.setup.queues {
-            if let Some(number) = self.store.number_of(&queue.id, token).await? {
-                return Ok(self.store.ticket(&queue.id, number).await?);
+            match self.store.token_day(&queue.id, token).await? {
+                TokenDay::Today(number) => return Ok(self.store.ticket(&queue.id, number).await?),
+                TokenDay::Earlier => earlier = true,
+                TokenDay::Unknown => {}
             }
+        }
+        if earlier {
+            return Err(ServiceError::TicketOfEarlierDay);
         }
         Ok(None)
     }
@@ -607,25 +627,27 @@ impl WaitingRoom {
             .await?)
     }
 
-    /// The staff restarts the day's numbering now, having typed [`RESET_CONFIRMATION`].
+    /// The staff start a new business day now (numbering from 1), having typed
+    /// [`RESET_CONFIRMATION`]. The day before stays as it was until its data expires.
     pub async fn reset(&self, queue: &QueueId, confirmation: &str) -> Result<(), ServiceError> {
         if confirmation.trim() != RESET_CONFIRMATION {
             return Err(ServiceError::ResetNotConfirmed);
         }
         let now = self.setup.calendar.now();
-        let (day, _) = self.setup.calendar.day_of(jiff::Timestamp::now());
-        self.store.reset(queue, &day, true, now).await?;
+        if let Some(day) = self.store.reset(queue, true, now).await? {
+            tracing::info!(%queue, %day, "staff started a new day");
+        }
         Ok(())
     }
 
-    /// Restarts the numbering of every queue whose business day has turned; run every minute by
-    /// every server process (the script makes sure it happens once).
+    /// Starts the new business day of every queue whose date came. The first change after the
+    /// boundary does it anyway, in any process; this tells idle screens in time. Run by every
+    /// server process at each boundary and every minute (the script makes it happen once).
     pub async fn daily_reset(&self) -> Result<(), ServiceError> {
         let now = self.setup.calendar.now();
-        let (day, _) = self.setup.calendar.day_of(jiff::Timestamp::now());
         for queue in &self.setup.queues {
-            if self.store.reset(&queue.id, &day, false, now).await? {
-                tracing::info!(queue = %queue.id, %day, "the day's numbering restarted");
+            if let Some(day) = self.store.reset(&queue.id, false, now).await? {
+                tracing::info!(queue = %queue.id, %day, "a new business day started");
             }
         }
         Ok(())

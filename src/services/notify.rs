@@ -6,7 +6,7 @@ use super::WaitingRoom;
 use crate::lang::Lang;
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::store::StoreError;
-use crate::store::{DevMessage, LogUpdate, OutboxJob, Store};
+use crate::store::{DayId, DevMessage, LogUpdate, OutboxJob, Store};
 use crate::twilio::status::{progress, Stage};
 use crate::twilio::{TwilioClient, TwilioError};
 use async_trait::async_trait;
@@ -374,6 +374,20 @@ impl WaitingRoom {
             self.unschedule(notifier, job).await;
             return;
         }
+        // a job of a business day that is over is never sent: its ticket is over, and its number
+        // may be someone else's today
+        match self.store.today(&job.queue).await {
+            Ok(today) if job.field("day") == Some(today.as_str()) => {}
+            Ok(today) => {
+                tracing::info!(job = %job.id, day = job.field("day").unwrap_or("?"), %today, "not sent: made due on an earlier business day");
+                let _ = self.store.ack_job(job).await;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %e, "the business day is unreadable; later");
+                return;
+            }
+        }
         match self.store.is_stopped(&to).await {
             Ok(false) => {}
             Ok(true) => {
@@ -508,10 +522,13 @@ impl WaitingRoom {
         if given.is_some() || !matches!(kind, "autodial" | "turn_text") {
             return Ok(given);
         }
-        let Some(number) = job.field("number").and_then(|n| n.parse().ok()) else {
+        let (Some(number), Some(day)) = (
+            job.field("number").and_then(|n| n.parse().ok()),
+            job.field("day").and_then(DayId::parse),
+        ) else {
             return Ok(None);
         };
-        let Some(ticket) = self.store.ticket(&job.queue, number).await? else {
+        let Some(ticket) = self.store.ticket_on(&job.queue, &day, number).await? else {
             return Ok(None);
         };
         if !ticket.state().is_active() {

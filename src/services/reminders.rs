@@ -83,7 +83,7 @@ impl WaitingRoom {
         texts: &dyn Texts,
         queue: &QueueId,
     ) -> Result<(), NotifyError> {
-        let reminders = self.store.reminders(queue).await?;
+        let (day, reminders) = self.store.reminders(queue).await?;
         if reminders.is_empty() {
             return Ok(());
         }
@@ -95,7 +95,7 @@ impl WaitingRoom {
                 continue;
             }
             let (Some(ticket), Some(ahead)) = (
-                self.store.ticket(queue, number).await?,
+                self.store.ticket_on(queue, &day, number).await?,
                 snapshot.people_ahead(number),
             ) else {
                 continue;

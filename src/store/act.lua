@@ -25,5 +25,5 @@ else
   return {'conflict', s}
 end
 autodial_due()
-extend_day()
+expire_day()
 return {'ok', version}

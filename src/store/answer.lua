@@ -14,5 +14,5 @@ else
   write_ticket(t)
   version = publish({change = 'phone', number = t.number}, t)
 end
-extend_day()
+expire_day()
 return {'ok', version}

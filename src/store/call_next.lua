@@ -7,5 +7,5 @@ local t = read_ticket(number)
 if not t then return {'corrupt', 'ticket ' .. number .. ' is missing'} end
 local version = call_to_counter(t, COUNTER, false)
 autodial_due()
-extend_day()
+expire_day()
 return {'ok', t.number, version}

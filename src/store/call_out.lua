@@ -4,7 +4,5 @@ local t = read_ticket(NUMBER)
 if not t then return {'not_found'} end
 if t.state ~= 'waiting' and t.state ~= 'called' then return {'conflict', t.state} end
 if t.phone_status ~= 'verified' or not t.phone then return {'no_phone'} end
-redis.call('XADD', OUTBOX, 'MAXLEN', '~', 10000, '*', 'kind', 'call', 'purpose', 'call_out',
-  'number', t.number, 'to', t.phone, 'twiml', TWIML, 'body', TEXT, 'at', NOW)
-redis.call('EXPIREAT', OUTBOX, EXPIRE_AT)
+make_due('call', {'purpose', 'call_out', 'number', t.number, 'to', t.phone, 'twiml', TWIML, 'body', TEXT})
 return {'ok'}

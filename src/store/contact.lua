@@ -9,8 +9,7 @@ write_ticket(t)
 local version = publish({change = 'phone', number = t.number}, t)
 if TEXT_INSTEAD == '1' and (t.state == 'waiting' or t.state == 'called') and t.phone
     and redis.call('HSETNX', DIALED, t.number .. ':text', NOW) == 1 then
-  redis.call('XADD', OUTBOX, 'MAXLEN', '~', 10000, '*', 'kind', 'turn_text', 'number', t.number,
-    'to', t.phone, 'lang', t.lang or 'ja', 'body', '', 'at', NOW)
+  make_due('turn_text', {'number', t.number, 'to', t.phone, 'lang', t.lang or 'ja', 'body', ''})
 end
-extend_day()
+expire_day()
 return {'ok', version}

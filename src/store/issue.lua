@@ -24,6 +24,6 @@ end
 write_ticket(t)
 redis.call('HSET', TOKENS, TOKEN, number)
 local version = publish({change = 'issued', number = number}, t)
-extend_day()
+expire_day()
 local avg = redis.call('GET', AVG_SERVICE)
-return {'ok', number, waiting - 1, version, avg or ''}
+return {'ok', number, waiting - 1, version, avg or '', DAY}

@@ -57,8 +57,8 @@ pub fn early_contact(sid: &str) -> String {
     format!("wr:{{log}}:early:{sid}")
 }
 
-/// SET of the numbers that texted STOP (the SHA-256 of each, not the number: it is kept until
-/// START, longer than a day's personal data).
+/// SET of the numbers that texted STOP (the HMAC of each under `PHONE_HASH_SECRET`, not the
+/// number: it is kept until START, longer than a day's personal data).
 pub const STOPPED: &str = "wr:{optout}:numbers";
 
 /// The reply to inbound message `sid` (Twilio's MessageSid), kept a day: a retried webhook gets
@@ -80,10 +80,23 @@ pub fn session(id: &impl std::fmt::Display) -> String {
     format!("wr:session:{id}")
 }
 
-/// The keys of one queue's day that every queue script receives, in `KEYS` order, each with
-/// the Lua name the scripts know it by. The scripts' prelude is generated from this list, so the
-/// order is written down once.
-pub(crate) const SCRIPT_KEYS: [(&str, &str); 17] = [
+/// The keys of one queue that every queue script receives, in `KEYS` order, each with the Lua
+/// name the scripts know it by: what lasts across days (the current day, the version, settings,
+/// the outbox). The scripts' header is generated from this list, so the order is written once.
+pub(crate) const SCRIPT_KEYS: [(&str, &str); 6] = [
+    ("DAY_KEY", "day"),
+    ("DAYS", "days"),
+    ("VERSION", "version"),
+    ("INTAKE", "intake"),
+    ("AUTODIAL_SET", "autodial"),
+    ("OUTBOX", "outbox"),
+];
+
+/// The keys of one business day of a queue, with the Lua names the scripts bind them to once they
+/// know the day (`wr:{default}:2026-11-25:tickets`). Everything personal lives here: the day is in
+/// the name, outside the hash tag (one slot per queue still), so nothing of one day is reachable
+/// from another, and each key expires at its own day's close plus the retention.
+pub(crate) const DAY_KEYS: [(&str, &str); 12] = [
     ("SEQ", "seq"),
     ("WAITING", "waiting"),
     ("TICKETS", "tickets"),
@@ -92,21 +105,62 @@ pub(crate) const SCRIPT_KEYS: [(&str, &str); 17] = [
     ("RECENT", "recent"),
     ("SERVICE_MS", "service_ms"),
     ("AVG_SERVICE", "avg_service"),
-    ("VERSION", "version"),
-    ("INTAKE", "intake"),
-    ("DAY", "day"),
     ("VERIFY", "verify"),
-    ("OUTBOX", "outbox"),
     ("DIALED", "dialed"),
     ("PHONES", "phones"),
-    ("AUTODIAL_SET", "autodial"),
     ("REMINDERS", "reminders"),
 ];
+
+/// A business day of a queue as its keys name it: the day's date (`2026-11-25`), and after a
+/// staff reset on that date a count (`2026-11-25.2`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DayId(String);
+
+impl DayId {
+    /// The first day of `date`.
+    pub fn of_date(date: jiff::civil::Date) -> Self {
+        Self(date.to_string())
+    }
+
+    /// What a script answered or a key held; `None` unless it is `YYYY-MM-DD` or `YYYY-MM-DD.N`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (date, count) = match raw.split_once('.') {
+            Some((date, count)) => (date, Some(count)),
+            None => (raw, None),
+        };
+        let date_ok = date.len() == 10 && date.parse::<jiff::civil::Date>().is_ok();
+        let count_ok = count.is_none_or(|c| {
+            !c.is_empty() && c.len() <= 6 && c.bytes().all(|b| b.is_ascii_digit())
+        });
+        (date_ok && count_ok).then(|| Self(raw.to_owned()))
+    }
+
+    /// The date whose business day this is.
+    pub fn date(&self) -> &str {
+        &self.0[..10]
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for DayId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// The Redis keys of one queue.
 #[derive(Clone, Debug)]
 pub struct QueueKeys {
     queue: QueueId,
+}
+
+/// The Redis keys of one business day of a queue.
+#[derive(Clone, Debug)]
+pub struct DayKeys {
+    prefix: String,
 }
 
 impl QueueKeys {
@@ -123,6 +177,55 @@ impl QueueKeys {
     /// The keys of [`SCRIPT_KEYS`], in order.
     pub(crate) fn script_keys(&self) -> Vec<String> {
         SCRIPT_KEYS.iter().map(|(_, name)| self.key(name)).collect()
+    }
+
+    /// The keys of business day `day`.
+    pub fn day_keys(&self, day: &DayId) -> DayKeys {
+        DayKeys {
+            prefix: format!("wr:{{{}}}:{day}:", self.queue),
+        }
+    }
+
+    /// The queue's current business day ([`DayId`]); a later date turns it (see the prelude).
+    pub fn day(&self) -> String {
+        self.key("day")
+    }
+    /// LIST of the queue's recent business days, newest first (no personal data): an old
+    /// ticket's token is recognised as one of an earlier day while that day's keys live.
+    pub fn days(&self) -> String {
+        self.key("days")
+    }
+    /// Goes up with every change, across days: screens see every change in order.
+    pub fn version(&self) -> String {
+        self.key("version")
+    }
+    /// Whether intake is open (a setting: it does not end with the day).
+    pub fn intake(&self) -> String {
+        self.key("intake")
+    }
+    /// How many places ahead a verified phone is called, as staff set it in the console (a
+    /// setting: it does not expire with the day).
+    pub fn autodial(&self) -> String {
+        self.key("autodial")
+    }
+    /// Held by the process planning the queue's reminders (one at a time).
+    pub fn planner(&self) -> String {
+        self.key("planner")
+    }
+    /// STREAM of the SMS and calls the queue's changes made due (consumer group `senders`); each
+    /// job names its business day, and one of a past day is never sent. Done jobs are deleted.
+    pub fn outbox(&self) -> String {
+        self.key("outbox")
+    }
+    /// The Pub/Sub channel of the queue's events.
+    pub fn events(&self) -> String {
+        self.key("events")
+    }
+}
+
+impl DayKeys {
+    fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
     }
 
     /// The last number issued (INCR).
@@ -152,41 +255,22 @@ impl QueueKeys {
     pub fn avg_service(&self) -> String {
         self.key("avg_service")
     }
-    pub fn version(&self) -> String {
-        self.key("version")
-    }
-    pub fn intake(&self) -> String {
-        self.key("intake")
-    }
-    /// HASH verification token → `number:expires_at_ms` (single use).
+    /// HASH verification token → `number:expires_at_ms:phone` (single use).
     pub fn verify(&self) -> String {
         self.key("verify")
     }
-    /// HASH verified phone (E.164) → the number of its latest ticket today.
+    /// HASH number → when its automatic call was made due (`number:text`: its SMS instead).
+    pub fn dialed(&self) -> String {
+        self.key("dialed")
+    }
+    /// HASH verified phone (E.164) → the number of its latest ticket of the day.
     pub fn phones(&self) -> String {
         self.key("phones")
-    }
-    /// How many places ahead a verified phone is called, as staff set it in the console (a
-    /// setting: it does not expire with the day).
-    pub fn autodial(&self) -> String {
-        self.key("autodial")
     }
     /// HASH number → the ticket's SMS reminder (JSON: asked_at, to, and once planned sid,
     /// send_at, sent).
     pub fn reminders(&self) -> String {
         self.key("reminders")
-    }
-    /// Held by the process planning the queue's reminders (one at a time).
-    pub fn planner(&self) -> String {
-        self.key("planner")
-    }
-    /// STREAM of the SMS and calls the queue's changes made due (consumer group `senders`).
-    pub fn outbox(&self) -> String {
-        self.key("outbox")
-    }
-    /// The Pub/Sub channel of the queue's events.
-    pub fn events(&self) -> String {
-        self.key("events")
     }
 }
 
@@ -197,12 +281,23 @@ mod tests {
     #[test]
     fn all_keys_of_a_queue_share_one_hash_tag() {
         let keys = QueueKeys::of(&QueueId::parse("kaikei").unwrap());
+        let day = DayId::parse("2026-11-25.2").unwrap();
         let mut all = keys.script_keys();
         all.push(keys.events());
+        all.push(keys.day_keys(&day).tickets());
         for key in all {
             assert!(key.starts_with("wr:{kaikei}:"), "{key}");
         }
-        assert_eq!(keys.waiting(), "wr:{kaikei}:waiting");
-        assert!(SCRIPT_KEYS.iter().any(|(lua, _)| *lua == "WAITING"));
+        assert_eq!(keys.day_keys(&day).waiting(), "wr:{kaikei}:2026-11-25.2:waiting");
+        assert!(DAY_KEYS.iter().any(|(lua, _)| *lua == "WAITING"));
+    }
+
+    #[test]
+    fn a_day_is_a_date_and_a_count() {
+        for bad in ["", "2026-11-25.", "2026-13-01", "2026-11-25.x", "../x", "2026-11-25:a"] {
+            assert_eq!(DayId::parse(bad), None, "{bad}");
+        }
+        let d = |s: &str| DayId::parse(s).unwrap();
+        assert_eq!(d("2026-11-25.2").date(), "2026-11-25");
     }
 }

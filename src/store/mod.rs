@@ -6,6 +6,7 @@
 
 mod connection;
 mod contacts;
+mod day;
 pub mod keys;
 mod kiosks;
 mod limits;
@@ -16,12 +17,14 @@ mod script;
 pub mod sessions;
 
 use crate::day::QueueDay;
+use crate::services::calendar::Calendar;
 use crate::lang::Lang;
 use crate::queue::{Call, Channel, CounterId, Intake, QueueId, QueueSnapshot, Serving};
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 pub use connection::{Connection, RedisTarget};
 pub use contacts::{EarlyStatus, LogUpdate};
-pub use keys::{QueueKeys, EVENTS_PATTERN};
+pub use day::TokenDay;
+pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};
 pub use limits::{LimitHit, Source, TakeLimits, Taker};
 pub use outbox::{DevMessage, OutboxJob};
 pub use phones::Registration;
@@ -104,13 +107,15 @@ impl<'a> NewTicket<'a> {
     }
 }
 
-/// The current time and how long the day's keys live, passed to every change.
+/// The current time, its business day and how long that day's keys live, passed to every change.
 #[derive(Clone, Copy, Debug)]
 pub struct Moment {
     /// Milliseconds since the Unix epoch.
     pub now_ms: u64,
     /// When the day's keys expire (Unix seconds).
     pub expire_at: u64,
+    /// The date of the business day now is in (after midnight, before the reset time: yesterday).
+    pub day: jiff::civil::Date,
 }
 
 struct Scripts {
@@ -119,6 +124,7 @@ struct Scripts {
     act: QueueScript,
     set_intake: QueueScript,
     reset: QueueScript,
+    today: QueueScript,
     register_phone: QueueScript,
     verify_phone: QueueScript,
     call_out: QueueScript,
@@ -143,7 +149,8 @@ impl Scripts {
                 include_str!("act.lua"),
             ),
             set_intake: QueueScript::new(&["INTAKE_STATE"], include_str!("set_intake.lua")),
-            reset: QueueScript::new(&["BUSINESS_DAY", "MODE"], include_str!("reset.lua")),
+            reset: QueueScript::new(&["MODE"], include_str!("reset.lua")),
+            today: QueueScript::new(&[], include_str!("today.lua")),
             register_phone: QueueScript::new(
                 &[
                     "NUMBER",
@@ -193,6 +200,10 @@ pub struct Store {
     autodial: std::sync::Arc<AutodialPlaces>,
     /// What the app counts (the scripts' time and failures among it).
     metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// Now and the business day, for reads (changes are given their moment).
+    calendar: Calendar,
+    /// The key of the stop list's hashes (`PHONE_HASH_SECRET`).
+    phone_key: Option<std::sync::Arc<[u8]>>,
 }
 
 /// `AUTODIAL_PLACES`: how many places ahead a verified phone is called, for every queue and for
@@ -227,7 +238,15 @@ impl Store {
             max_tickets_per_day: 0,
             autodial: Default::default(),
             metrics: Default::default(),
+            calendar: Calendar::tokyo().map_err(|e| BadRedisUrl(e.to_string()))?,
+            phone_key: None,
         })
+    }
+
+    /// Reads the current business day by `calendar` (Asia/Tokyo, turning at 04:00, by default).
+    pub fn with_calendar(mut self, calendar: Calendar) -> Self {
+        self.calendar = calendar;
+        self
     }
 
     /// Caps the tickets a queue issues in a day (`MAX_TICKETS_PER_DAY`; 0: no cap).
@@ -344,14 +363,14 @@ impl Store {
 
     /// Issues the next number: INCR, RPUSH onto the waiting LIST, the ticket, its token, the
     /// version and the event, in one script. `estimated_wait_ms` answers the average service
-    /// time; the caller turns it into the estimate.
+    /// time; the caller turns it into the estimate. Answers the business day it belongs to too.
     pub async fn issue(
         &self,
         queue: &QueueId,
         new: NewTicket<'_>,
         prefix: &str,
         at: Moment,
-    ) -> Result<IssuedTicket, StoreError> {
+    ) -> Result<(IssuedTicket, DayId), StoreError> {
         let NewTicket {
             channel,
             token,
@@ -377,7 +396,7 @@ impl Store {
             .map(as_string)
             .transpose()?
             .and_then(|s| s.parse().ok());
-        Ok(IssuedTicket {
+        let ticket = IssuedTicket {
             queue: queue.clone(),
             number,
             label: crate::ticket::label(prefix, number),
@@ -385,7 +404,8 @@ impl Store {
             people_ahead: int_at(&reply, 2)?,
             version: int_at(&reply, 3)?,
             estimated_wait_ms: avg_service_ms,
-        })
+        };
+        Ok((ticket, day::day_at(&reply, 5)?))
     }
 
     /// The issue script's source and one `EVALSHA` command line of it for `queue` (a kiosk
@@ -471,43 +491,42 @@ impl Store {
         int_at(&reply, 1)
     }
 
-    /// Restarts the numbering: `force` (staff) always, otherwise once per business `day`.
-    /// Answers whether it reset.
+    /// Starts a new business day: `force` (staff) now, otherwise when the clock's date came (the
+    /// first script after the boundary does that anyway; this tells idle screens in time).
+    /// Answers the day it started, if it did.
     pub async fn reset(
         &self,
         queue: &QueueId,
-        day: &str,
         force: bool,
         at: Moment,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<DayId>, StoreError> {
         let mode = if force { "force" } else { "" };
-        let invocation = self.invoke(
-            &self.scripts.reset,
-            queue,
-            at,
-            &[("BUSINESS_DAY", day), ("MODE", mode)],
-        );
+        let invocation = self.invoke(&self.scripts.reset, queue, at, &[("MODE", mode)]);
         let mut conn = self.conn.clone();
         let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
-        Ok(reply.first().map(as_string).transpose()?.as_deref() == Some("ok"))
+        if reply.first().map(as_string).transpose()?.as_deref() != Some("ok") {
+            return Ok(None);
+        }
+        day::day_at(&reply, 1).map(Some)
     }
 
     /// The queue as one consistent picture (MULTI/EXEC).
     pub async fn snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, StoreError> {
-        let keys = QueueKeys::of(queue);
-        let mut conn = self.conn.clone();
-        let raw: RawSnapshot = snapshot_reads(&keys).query_async(&mut conn).await?;
+        let (_, replies) = self.read_day(queue, snapshot_reads).await?;
+        let raw: RawSnapshot = redis::from_redis_value_ref(&Value::Array(replies))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         raw.into_snapshot(queue)
     }
 
     /// The snapshot and every ticket of the day, read together (one MULTI/EXEC): what the staff
     /// console starts from, and reads again only after a gap in the events.
     pub async fn day(&self, queue: &QueueId) -> Result<QueueDay, StoreError> {
-        let keys = QueueKeys::of(queue);
-        let mut conn = self.conn.clone();
-        let mut reads = snapshot_reads(&keys);
-        reads.hvals(keys.tickets());
-        let mut replies: Vec<Value> = reads.query_async(&mut conn).await?;
+        let (_, mut replies) = self
+            .read_day(queue, |pipe, queue_keys, day_keys| {
+                snapshot_reads(pipe, queue_keys, day_keys);
+                pipe.hvals(day_keys.tickets());
+            })
+            .await?;
         let corrupt = |e: redis::ParsingError| StoreError::Corrupt(e.to_string());
         let tickets: Vec<String> = replies
             .pop()
@@ -524,22 +543,29 @@ impl Store {
         Ok(QueueDay::new(snapshot, tickets))
     }
 
-    pub async fn ticket(&self, queue: &QueueId, number: u64) -> Result<Option<Ticket>, StoreError> {
+    /// Ticket `number` of business `day` (while that day's keys live).
+    pub async fn ticket_on(
+        &self,
+        queue: &QueueId,
+        day: &DayId,
+        number: u64,
+    ) -> Result<Option<Ticket>, StoreError> {
         let mut conn = self.conn.clone();
-        let raw: Option<String> = conn.hget(QueueKeys::of(queue).tickets(), number).await?;
+        let raw: Option<String> = conn
+            .hget(QueueKeys::of(queue).day_keys(day).tickets(), number)
+            .await?;
         raw.map(|json| parse_ticket(&json)).transpose()
     }
 
-    /// The number of the ticket with `token` in `queue`, if it exists today.
-    pub async fn number_of(
-        &self,
-        queue: &QueueId,
-        token: &TicketToken,
-    ) -> Result<Option<u64>, StoreError> {
-        let mut conn = self.conn.clone();
-        Ok(conn
-            .hget(QueueKeys::of(queue).tokens(), token.as_str())
-            .await?)
+    /// Ticket `number` of the current business day.
+    pub async fn ticket(&self, queue: &QueueId, number: u64) -> Result<Option<Ticket>, StoreError> {
+        let (_, replies) = self
+            .read_day(queue, |pipe, _, day| {
+                pipe.hget(day.tickets(), number);
+            })
+            .await?;
+        let raw: Option<String> = day::single(replies)?;
+        raw.map(|json| parse_ticket(&json)).transpose()
     }
 
     /// The failed sign-ins of `client` in the current window, and the seconds left of it.
@@ -622,18 +648,15 @@ type RawSnapshot = (
     Option<u64>,
 );
 
-/// The reads of a snapshot, as one MULTI/EXEC that callers may extend.
-fn snapshot_reads(keys: &QueueKeys) -> redis::Pipeline {
-    let mut pipe = redis::pipe();
-    pipe.atomic()
-        .get(keys.version())
-        .lrange(keys.waiting(), 0, -1)
-        .hgetall(keys.serving())
-        .lrange(keys.recent(), 0, -1)
-        .get(keys.sequence())
-        .get(keys.intake())
-        .get(keys.avg_service());
-    pipe
+/// The reads of a snapshot, in a MULTI/EXEC that callers may extend.
+fn snapshot_reads(pipe: &mut redis::Pipeline, queue: &QueueKeys, day: &DayKeys) {
+    pipe.get(queue.version())
+        .lrange(day.waiting(), 0, -1)
+        .hgetall(day.serving())
+        .lrange(day.recent(), 0, -1)
+        .get(day.sequence())
+        .get(queue.intake())
+        .get(day.avg_service());
 }
 
 trait IntoSnapshot {

@@ -132,11 +132,18 @@ impl Store {
             .collect())
     }
 
-    /// The job is done (or will never be): it is not handed out again.
+    /// The job is done (or will never be): it is not handed out again, and it is deleted (the
+    /// stream keeps no number longer than its job needs it).
     pub async fn ack_job(&self, job: &OutboxJob) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        let _: u64 = conn
-            .xack(QueueKeys::of(&job.queue).outbox(), GROUP, &[&job.id])
+        let outbox = QueueKeys::of(&job.queue).outbox();
+        let _: () = redis::pipe()
+            .atomic()
+            .xack(&outbox, GROUP, &[&job.id])
+            .ignore()
+            .xdel(&outbox, &[&job.id])
+            .ignore()
+            .query_async(&mut conn)
             .await?;
         Ok(())
     }

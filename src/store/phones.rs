@@ -1,7 +1,7 @@
 //! A ticket's phone: registered with its verification SMS made due in the same script, verified
 //! by opening the link.
 
-use super::keys::{self, QueueKeys};
+use super::keys;
 use super::{as_string, Moment, Store, StoreError};
 use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
@@ -138,45 +138,65 @@ impl Store {
     }
 }
 
-/// What the stop list keeps of a number: its SHA-256, not the number.
-fn stop_entry(phone: &PhoneNumber) -> String {
-    crate::secret::sha256_hex(phone.as_str())
-}
-
 impl Store {
+    /// Keys the stop list's hashes with `secret` (`PHONE_HASH_SECRET`). Without one (no Twilio:
+    /// nobody can text STOP) the stop list is empty and cannot be written.
+    pub fn with_phone_key(mut self, secret: Option<&str>) -> Self {
+        self.phone_key = secret.map(|s| std::sync::Arc::from(s.as_bytes()));
+        self
+    }
+
+    /// What the stop list keeps of a number: its HMAC under the server's secret, not the number
+    /// (nor its plain hash, which trying every mobile number reverses).
+    fn stop_entry(&self, phone: &PhoneNumber) -> Result<String, StoreError> {
+        let key = self.phone_key.as_ref().ok_or_else(|| {
+            StoreError::Corrupt("the stop list needs PHONE_HASH_SECRET".to_owned())
+        })?;
+        Ok(crate::secret::keyed_hash_hex(key, phone.as_str()))
+    }
+
     /// `phone` texted STOP: nothing more is sent to it until it texts START.
     pub async fn stop_sending(&self, phone: &PhoneNumber) -> Result<(), StoreError> {
+        let entry = self.stop_entry(phone)?;
         let mut conn = self.conn.clone();
-        let _: u64 = conn.sadd(keys::STOPPED, stop_entry(phone)).await?;
+        let _: u64 = conn.sadd(keys::STOPPED, entry).await?;
         Ok(())
     }
 
     /// `phone` texted START.
     pub async fn resume_sending(&self, phone: &PhoneNumber) -> Result<(), StoreError> {
+        let entry = self.stop_entry(phone)?;
         let mut conn = self.conn.clone();
-        let _: u64 = conn.srem(keys::STOPPED, stop_entry(phone)).await?;
+        let _: u64 = conn.srem(keys::STOPPED, entry).await?;
         Ok(())
     }
 
     pub async fn is_stopped(&self, phone: &PhoneNumber) -> Result<bool, StoreError> {
+        if self.phone_key.is_none() {
+            return Ok(false);
+        }
+        let entry = self.stop_entry(phone)?;
         let mut conn = self.conn.clone();
-        Ok(conn.sismember(keys::STOPPED, stop_entry(phone)).await?)
+        Ok(conn.sismember(keys::STOPPED, entry).await?)
     }
 
-    /// The latest ticket of `queue` today whose verified phone is `phone`.
+    /// The latest ticket of `queue`'s current day whose verified phone is `phone` (a phone of
+    /// an earlier day reaches nothing).
     pub async fn ticket_of_phone(
         &self,
         queue: &QueueId,
         phone: &PhoneNumber,
     ) -> Result<Option<crate::ticket::Ticket>, StoreError> {
-        let mut conn = self.conn.clone();
-        let number: Option<u64> = conn
-            .hget(QueueKeys::of(queue).phones(), phone.as_str())
+        let (day, replies) = self
+            .read_day(queue, |pipe, _, day| {
+                pipe.hget(day.phones(), phone.as_str());
+            })
             .await?;
-        match number {
-            Some(number) => self.ticket(queue, number).await,
-            None => Ok(None),
-        }
+        let Some(number) = super::day::single::<Option<u64>>(replies)? else {
+            return Ok(None);
+        };
+        // the ticket of that same day, even if the next has started since
+        self.ticket_on(queue, &day, number).await
     }
 
     /// Takes inbound message `sid` to answer: `None` the first time; after that the reply kept

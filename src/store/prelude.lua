@@ -1,7 +1,12 @@
 -- Shared by every script of a queue, after the generated header that binds KEYS and ARGV to
--- names (store/script.rs): SEQ, WAITING, TICKETS, ... and Q, EVENTS, NOW, EXPIRE_AT, then the
--- script's own arguments.
+-- names (store/script.rs): DAY_KEY, VERSION, OUTBOX, ... and Q, EVENTS, NOW, EXPIRE_AT,
+-- BUSINESS_DAY, then the script's own arguments; and declares the day's keys (SEQ, WAITING,
+-- TICKETS, ...) with bind_day(). At its end the prelude settles which business day is current
+-- (turning it when this process's date is later) and binds the day's keys to it.
 local RECENT_CALLS, SERVICE_SAMPLES, MIN_SAMPLES = 6, 20, 3
+-- the days kept in DAYS (for telling an old ticket's token from an unknown one)
+local DAYS_KEPT = 10
+local OUTBOX_MAXLEN = 10000
 -- the console's setting of the automatic call's reach, over the configured one
 do
   local set = redis.call('GET', AUTODIAL_SET)
@@ -25,11 +30,28 @@ local function publish(change, t)
   return change.version
 end
 
--- The day's keys (tickets and everything personal) expire a while after the day closes.
-local function extend_day()
-  for _, key in ipairs({SEQ, WAITING, TICKETS, TOKENS, SERVING, RECENT, SERVICE_MS, AVG_SERVICE, VERIFY, OUTBOX, DIALED, PHONES, REMINDERS}) do
-    redis.call('EXPIREAT', key, EXPIRE_AT)
+-- When the current day's keys expire: EXPIRE_AT is for this process's business day; a process
+-- whose clock is behind another's works in the later day, which closes a day later.
+local function day_expires_at()
+  if string.sub(DAY, 1, 10) > BUSINESS_DAY then return EXPIRE_AT + 86400 end
+  return EXPIRE_AT
+end
+
+-- The day's keys (tickets and everything personal) expire at the day's close plus the retention:
+-- the day is in their names, so no later day's script ever moves it.
+local function expire_day()
+  local at = day_expires_at()
+  for _, key in ipairs({SEQ, WAITING, TICKETS, TOKENS, SERVING, RECENT, SERVICE_MS, AVG_SERVICE, VERIFY, DIALED, PHONES, REMINDERS}) do
+    redis.call('EXPIREAT', key, at)
   end
+end
+
+-- Makes an SMS or call due: a job of the queue's outbox, of the current day (a job of a day that
+-- is over is never sent). `fields`: the job's own fields, name then value.
+local function make_due(kind, fields)
+  redis.call('XADD', OUTBOX, 'MAXLEN', '~', OUTBOX_MAXLEN, '*', 'kind', kind, 'day', DAY, 'at', NOW, unpack(fields))
+  local at = day_expires_at()
+  if redis.call('EXPIRETIME', OUTBOX) < at then redis.call('EXPIREAT', OUTBOX, at) end
 end
 
 local function read_ticket(number)
@@ -65,8 +87,7 @@ local function drop_reminder(number)
   redis.call('HDEL', REMINDERS, number)
   local r = cjson.decode(raw)
   if r.sid and not r.sent then
-    redis.call('XADD', OUTBOX, 'MAXLEN', '~', 10000, '*', 'kind', 'unschedule', 'sid', r.sid,
-      'number', number, 'to', r.to or '', 'body', '', 'at', NOW)
+    make_due('unschedule', {'sid', r.sid, 'number', number, 'to', r.to or '', 'body', ''})
   end
 end
 
@@ -121,8 +142,34 @@ local function autodial_due()
     local t = read_ticket(number)
     if t and t.phone_status == 'verified' and t.phone
         and redis.call('HSETNX', DIALED, number, NOW) == 1 then
-      redis.call('XADD', OUTBOX, 'MAXLEN', '~', 10000, '*', 'kind', 'autodial', 'number', number,
-        'to', t.phone, 'lang', t.lang or 'ja', 'body', '', 'at', NOW)
+      make_due('autodial', {'number', number, 'to', t.phone, 'lang', t.lang or 'ja', 'body', ''})
     end
   end
 end
+
+-- Starts business day `day`: the last day's keys stay as they are until they expire, so nothing
+-- of it is deleted (nor reachable from the new day); its reminders scheduled with Twilio are
+-- cancelled, and every screen is told (a reset). TURNED: this script started a day after another
+-- (the installation's first day only is noted).
+local TURNED = false
+local function turn_to(day)
+  local previous = DAY
+  if previous then
+    for _, number in ipairs(redis.call('HKEYS', REMINDERS)) do drop_reminder(number) end
+  end
+  DAY = day
+  bind_day()
+  redis.call('SET', DAY_KEY, DAY)
+  redis.call('LPUSH', DAYS, DAY)
+  redis.call('LTRIM', DAYS, 0, DAYS_KEPT - 1)
+  if previous then
+    TURNED = true
+    publish({change = 'reset'})
+  end
+end
+
+-- The current business day: the first script after the boundary, in any process, turns it; a
+-- process whose clock is behind stays in the day another has turned to.
+DAY = redis.call('GET', DAY_KEY)
+if DAY then bind_day() end
+if not DAY or string.sub(DAY, 1, 10) < BUSINESS_DAY then turn_to(BUSINESS_DAY) end

@@ -12,8 +12,7 @@ t.phone_status = 'pending'
 t.verify_sms = sent + 1
 write_ticket(t)
 redis.call('HSET', VERIFY, LINK, t.number .. ':' .. VERIFY_UNTIL .. ':' .. PHONE)
-redis.call('XADD', OUTBOX, 'MAXLEN', '~', 10000, '*', 'kind', 'sms', 'purpose', 'verify',
-  'number', t.number, 'to', PHONE, 'body', BODY, 'at', NOW)
+make_due('sms', {'purpose', 'verify', 'number', t.number, 'to', PHONE, 'body', BODY})
 local version = publish({change = 'phone', number = t.number}, t)
-extend_day()
+expire_day()
 return {'ok', version}

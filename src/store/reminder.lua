@@ -12,5 +12,5 @@ if WANT == '1' then
 else
   drop_reminder(t.number)
 end
-extend_day()
+expire_day()
 return {'ok'}

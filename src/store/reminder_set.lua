@@ -9,4 +9,5 @@ r.sid = SID ~= '' and SID or nil
 r.send_at = tonumber(SEND_AT)
 if SENT == '1' then r.sent = true end
 redis.call('HSET', REMINDERS, NUMBER, cjson.encode(r))
+expire_day()
 return {'ok'}

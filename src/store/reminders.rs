@@ -2,11 +2,10 @@
 //! scheduled with Twilio) by one process at a time, dropped by the scripts when the ticket is
 //! called or over.
 
-use super::keys::QueueKeys;
+use super::keys::{DayId, QueueKeys};
 use super::{Moment, Store, StoreError};
 use crate::queue::QueueId;
 use crate::ticket::TicketToken;
-use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 
 /// A ticket's reminder, as kept (the number it goes to included: never sent to a browser).
@@ -53,17 +52,25 @@ impl Store {
         Ok(())
     }
 
-    /// The reminders asked for in `queue` (by ticket number).
-    pub async fn reminders(&self, queue: &QueueId) -> Result<Vec<(u64, Reminder)>, StoreError> {
-        let mut conn = self.conn.clone();
-        let raw: Vec<(u64, String)> = conn.hgetall(QueueKeys::of(queue).reminders()).await?;
+    /// The reminders asked for in `queue`'s current day (by ticket number), and that day.
+    pub async fn reminders(
+        &self,
+        queue: &QueueId,
+    ) -> Result<(DayId, Vec<(u64, Reminder)>), StoreError> {
+        let (day, replies) = self
+            .read_day(queue, |pipe, _, day| {
+                pipe.hgetall(day.reminders());
+            })
+            .await?;
+        let raw: Vec<(u64, String)> = super::day::single(replies)?;
         raw.into_iter()
             .map(|(number, json)| {
                 serde_json::from_str(&json)
                     .map(|r| (number, r))
                     .map_err(|e| StoreError::Corrupt(e.to_string()))
             })
-            .collect()
+            .collect::<Result<_, _>>()
+            .map(|reminders| (day, reminders))
     }
 
     pub async fn reminder(
@@ -71,8 +78,12 @@ impl Store {
         queue: &QueueId,
         number: u64,
     ) -> Result<Option<Reminder>, StoreError> {
-        let mut conn = self.conn.clone();
-        let raw: Option<String> = conn.hget(QueueKeys::of(queue).reminders(), number).await?;
+        let (_, replies) = self
+            .read_day(queue, |pipe, _, day| {
+                pipe.hget(day.reminders(), number);
+            })
+            .await?;
+        let raw: Option<String> = super::day::single(replies)?;
         raw.map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string())))
             .transpose()
     }

@@ -1,11 +1,9 @@
--- Restart the day's numbering. Own ARGV: BUSINESS_DAY, MODE ('force' by staff, '' by the daily job).
--- The daily job resets once per business day, and never on the first start of an installation.
-local day = redis.call('GET', DAY)
-if MODE ~= 'force' and not day then
-  redis.call('SET', DAY, BUSINESS_DAY)
-  return {'same'}
+-- Starts a new business day. Own ARGV: MODE ('force': staff start one now; '': the clock's day,
+-- which the prelude has already turned to if its date came). A day the prelude has just started
+-- is already new: a staff reset then starts no second one. Answers 'ok' when a day started.
+if MODE ~= 'force' or TURNED then
+  return {TURNED and 'ok' or 'same', DAY}
 end
-if MODE ~= 'force' and day == BUSINESS_DAY then return {'same'} end
-redis.call('SET', DAY, BUSINESS_DAY)
-redis.call('DEL', SEQ, WAITING, TICKETS, TOKENS, SERVING, RECENT, SERVICE_MS, AVG_SERVICE)
-return {'ok', publish({change = 'reset'})}
+local count = tonumber(string.match(DAY, '%.(%d+)$') or '1')
+turn_to(string.sub(DAY, 1, 10) .. '.' .. (count + 1))
+return {'ok', DAY}

@@ -3,22 +3,26 @@
 //! Each script is a generated header, `prelude.lua`, then its body. The header binds every key
 //! (`keys::SCRIPT_KEYS`), the arguments every script gets (`COMMON_ARGS`) and the script's own
 //! arguments to Lua names, so positions are written down once, here, and the call sites name
-//! each argument they pass.
+//! each argument they pass. It also declares the business day's keys (`keys::DAY_KEYS`) and
+//! `bind_day()`, which names them for the day in `DAY` once the prelude knows which day is
+//! current: the day's keys live in the queue's hash slot, so a script may name them itself.
 
-use super::keys::{QueueKeys, SCRIPT_KEYS};
+use super::keys::{QueueKeys, DAY_KEYS, SCRIPT_KEYS};
 use super::Moment;
 use crate::queue::QueueId;
 use redis::{Script, ScriptInvocation};
 
 /// The arguments every queue script gets first: the queue id, its events channel, now (ms), when
-/// the day's keys expire (Unix seconds) and how many places ahead a verified phone is called
-/// (0: never). `true`: the script reads it as a number.
-const COMMON_ARGS: [(&str, bool); 5] = [
+/// the keys of today's business day expire (Unix seconds), how many places ahead a verified phone
+/// is called (0: never), and the date of today's business day (`2026-11-25`) by this process's
+/// clock. `true`: the script reads it as a number.
+const COMMON_ARGS: [(&str, bool); 6] = [
     ("Q", false),
     ("EVENTS", false),
     ("NOW", true),
     ("EXPIRE_AT", true),
     ("AUTODIAL", true),
+    ("BUSINESS_DAY", false),
 ];
 
 pub(crate) struct QueueScript {
@@ -64,6 +68,7 @@ impl QueueScript {
             at.now_ms.to_string(),
             at.expire_at.to_string(),
             autodial_places.to_string(),
+            at.day.to_string(),
         ]);
         line.extend(args.iter().map(|(_, v)| v.to_string()));
         (self.source.clone(), line)
@@ -92,7 +97,8 @@ impl QueueScript {
             .arg(keys.events())
             .arg(at.now_ms)
             .arg(at.expire_at)
-            .arg(autodial_places);
+            .arg(autodial_places)
+            .arg(at.day.to_string());
         for (_, value) in args {
             invocation.arg(*value);
         }
@@ -100,7 +106,7 @@ impl QueueScript {
     }
 }
 
-/// `local SEQ, WAITING, … = KEYS[1], KEYS[2], …` and the same for ARGV.
+/// `local DAY_KEY, DAYS, … = KEYS[1], KEYS[2], …`, the same for ARGV, and the day's keys.
 fn header(own_args: &[&str]) -> String {
     let keys: Vec<(String, String)> = SCRIPT_KEYS
         .iter()
@@ -122,14 +128,25 @@ fn header(own_args: &[&str]) -> String {
             (name.to_string(), value)
         })
         .collect();
-    [keys, args]
+    let mut lines: Vec<String> = [keys, args]
         .iter()
         .map(|binding| {
             let (names, values): (Vec<_>, Vec<_>) = binding.iter().cloned().unzip();
             format!("local {} = {}", names.join(", "), values.join(", "))
         })
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    let (names, values): (Vec<&str>, Vec<String>) = DAY_KEYS
+        .iter()
+        .map(|(lua, name)| (*lua, format!("p .. '{name}'")))
+        .unzip();
+    lines.push(format!("local DAY, {}", names.join(", ")));
+    // the same names as `QueueKeys::day_keys`
+    lines.push(format!(
+        "local function bind_day()\n  local p = 'wr:{{' .. Q .. '}}:' .. DAY .. ':'\n  {} = {}\nend",
+        names.join(", "),
+        values.join(", ")
+    ));
+    lines.join("\n")
 }
 
 #[cfg(test)]
@@ -139,10 +156,13 @@ mod tests {
     #[test]
     fn the_header_binds_keys_and_arguments_in_order() {
         let h = header(&["COUNTER"]);
-        assert!(h.starts_with("local SEQ, WAITING, TICKETS,"), "{h}");
+        assert!(h.starts_with("local DAY_KEY, DAYS, VERSION,"), "{h}");
         assert!(h.contains("= KEYS[1], KEYS[2], KEYS[3],"), "{h}");
-        assert!(h.ends_with(
-            "local Q, EVENTS, NOW, EXPIRE_AT, AUTODIAL, COUNTER = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]"
+        assert!(h.contains(
+            "local Q, EVENTS, NOW, EXPIRE_AT, AUTODIAL, BUSINESS_DAY, COUNTER = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]\n"
         ), "{h}");
+        assert!(h.contains("local DAY, SEQ, WAITING, TICKETS,"), "{h}");
+        assert!(h.contains("  local p = 'wr:{' .. Q .. '}:' .. DAY .. ':'\n  SEQ, WAITING,"), "{h}");
+        assert!(h.contains("= p .. 'seq', p .. 'waiting',"), "{h}");
     }
 }

@@ -3,7 +3,6 @@
 local t = read_ticket(NUMBER)
 if not t then return {'not_found'} end
 if t.phone_status ~= 'verified' or not t.phone then return {'no_phone'} end
-redis.call('XADD', OUTBOX, 'MAXLEN', '~', 10000, '*', 'kind', 'sms', 'purpose', PURPOSE,
-  'number', t.number, 'to', t.phone, 'body', BODY, 'at', NOW)
-extend_day()
+make_due('sms', {'purpose', PURPOSE, 'number', t.number, 'to', t.phone, 'body', BODY})
+expire_day()
 return {'ok'}

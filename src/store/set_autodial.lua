@@ -3,4 +3,5 @@
 redis.call('SET', AUTODIAL_SET, PLACES)
 AUTODIAL = tonumber(PLACES)
 autodial_due()
+expire_day()
 return {'ok'}

@@ -15,5 +15,6 @@ if t.phone_status ~= 'verified' then
   redis.call('HSET', PHONES, t.phone, t.number)
   publish({change = 'phone', number = t.number}, t)
   autodial_due()
+  expire_day()
 end
 return {'ok', t.token}

@@ -472,6 +472,7 @@ impl Drop for TestApp {
 
 pub const ADMIN_PASSWORD: &str = "test-password-123";
 pub const STAFF_API_TOKEN: &str = "test-staff-token-0123456789abcdef0123";
+pub const PHONE_HASH_SECRET: &str = "test-phone-hash-secret-0123456789abcdef";
 
 pub fn config(redis_url: &str) -> Config {
     config_with(redis_url, &[])
@@ -497,6 +498,14 @@ pub fn config_with(redis_url: &str, extra: &[(&str, &str)]) -> Config {
             .map(|(_, v)| v.clone())
     })
     .expect("test config")
+}
+
+/// The keys of `queue`'s current business day, as the app names them now.
+pub async fn day_keys(redis: &TestRedis, queue: &str) -> waitingroom::store::DayKeys {
+    let store = waitingroom::store::Store::open(&redis.url()).unwrap();
+    let queue = waitingroom::QueueId::parse(queue).unwrap();
+    let day = store.today(&queue).await.unwrap();
+    waitingroom::store::QueueKeys::of(&queue).day_keys(&day)
 }
 
 /// A browser-like client with its own cookie jar (a session of its own), not following redirects.
@@ -676,6 +685,7 @@ impl crate::twilio_standin::TwilioStandIn {
             ("TWILIO_AUTH_TOKEN", crate::twilio_standin::AUTH_TOKEN),
             ("TWILIO_FROM_NUMBER", "+15005550006"),
             ("TWILIO_API_BASE_URL", self.base_url.as_str()),
+            ("PHONE_HASH_SECRET", PHONE_HASH_SECRET),
             ("PORT", port.as_str()),
             ("PUBLIC_URL", public_url.as_str()),
         ];

@@ -174,9 +174,10 @@ async fn redis_killed_while_tickets_are_issued_loses_or_renumbers_nothing_acknow
     let acked = acked.lock().unwrap().clone();
     let numbers: HashSet<u64> = acked.iter().map(|(n, _)| *n).collect();
     assert_eq!(numbers.len(), acked.len(), "no number given twice");
+    let keys = crate::common::day_keys(&redis, "default").await;
     let mut conn = redis.connection().await;
     let waiting: Vec<u64> = redis::cmd("LRANGE")
-        .arg("wr:{default}:waiting")
+        .arg(keys.waiting())
         .arg(0)
         .arg(-1)
         .query_async(&mut conn)
@@ -193,7 +194,7 @@ async fn redis_killed_while_tickets_are_issued_loses_or_renumbers_nothing_acknow
             "ticket {number} was acknowledged, then lost"
         );
         let raw: String = redis::cmd("HGET")
-            .arg("wr:{default}:tickets")
+            .arg(keys.tickets())
             .arg(number)
             .query_async(&mut conn)
             .await

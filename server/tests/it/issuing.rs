@@ -31,7 +31,8 @@ async fn a_thousand_concurrent_issues_give_each_number_once_in_list_order() {
     );
 
     let mut conn = redis.connection().await;
-    let list: Vec<u64> = conn.lrange("wr:{default}:waiting", 0, -1).await.unwrap();
+    let keys = crate::common::day_keys(&redis, "default").await;
+    let list: Vec<u64> = conn.lrange(keys.waiting(), 0, -1).await.unwrap();
     assert_eq!(
         list,
         (1..=1000).collect::<Vec<u64>>(),
@@ -98,7 +99,8 @@ async fn an_issue_answers_the_number_and_the_people_ahead() {
 
     // the stored ticket is readable by the domain type
     let mut conn = redis.connection().await;
-    let raw: String = conn.hget("wr:{default}:tickets", 2).await.unwrap();
+    let keys = crate::common::day_keys(&redis, "default").await;
+    let raw: String = conn.hget(keys.tickets(), 2).await.unwrap();
     let ticket: waitingroom::Ticket = serde_json::from_str(&raw).unwrap();
     assert_eq!(ticket.number(), 2);
     assert_eq!(ticket.token.as_str(), token);
@@ -108,7 +110,7 @@ async fn an_issue_answers_the_number_and_the_people_ahead() {
         waitingroom::Lang::Ja,
         "taken in the kiosk's language"
     );
-    let ttl: i64 = conn.ttl("wr:{default}:tickets").await.unwrap();
+    let ttl: i64 = conn.ttl(keys.tickets()).await.unwrap();
     assert!(
         ttl > 24 * 3600 && ttl <= 48 * 3600,
         "the day's data expires 24 h after the day closes (ttl {ttl} s)"
@@ -140,8 +142,8 @@ async fn an_unknown_queue_is_refused_and_changes_nothing() {
     let mut conn = redis.connection().await;
     let keys: Vec<String> = conn.keys("wr:{nope}*").await.unwrap();
     assert!(keys.is_empty(), "nothing was written: {keys:?}");
-    let seq: Option<u64> = conn.get("wr:{default}:seq").await.unwrap();
-    assert_eq!(seq, None);
+    let seq: Vec<String> = conn.keys("wr:{default}:*seq").await.unwrap();
+    assert!(seq.is_empty(), "{seq:?}");
 }
 
 #[tokio::test]
@@ -304,72 +306,67 @@ async fn with_several_queues_the_kiosk_asks_which_and_each_has_its_own_numbers()
 
 #[tokio::test]
 async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_issuing() {
-    use waitingroom::store::{Moment, NewTicket, Store};
+    use waitingroom::services::calendar::Calendar;
+    use waitingroom::store::{NewTicket, Store, TokenDay};
     use waitingroom::{Channel, Intake, Lang, QueueId, TicketToken};
     let redis = TestRedis::start();
     let store = Store::open(&redis.url()).unwrap();
     let q = QueueId::default_queue();
-    let at = Moment {
-        now_ms: 1_800_000_000_000,
-        expire_at: 1_800_100_000,
-    };
+    let tokyo = Calendar::tokyo().unwrap();
+    let moment = |iso: &str| tokyo.moment_at(iso.parse().unwrap());
+    // 2027-01-15 in Tokyo, then the next business day (it starts at 04:00 JST, 19:00Z)
+    let day_one = moment("2027-01-15T01:00:00Z");
+    let at = moment("2027-01-15T19:00:00Z");
     let token = |b: u8| TicketToken::from_bytes([b; 16]);
 
-    assert!(
-        !store.reset(&q, "2026-11-21", false, at).await.unwrap(),
-        "the first start only notes the day"
-    );
-    store
-        .issue(
-            &q,
-            NewTicket::new(Channel::Kiosk, &token(1), Lang::Ja),
-            "",
-            at,
-        )
-        .await
-        .unwrap();
-    store
-        .issue(
-            &q,
-            NewTicket::new(Channel::Kiosk, &token(2), Lang::Ja),
-            "",
-            at,
-        )
-        .await
-        .unwrap();
-    assert!(
-        !store.reset(&q, "2026-11-21", false, at).await.unwrap(),
+    for b in 1..=2 {
+        store
+            .issue(&q, NewTicket::new(Channel::Kiosk, &token(b), Lang::Ja), "", day_one)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.reset(&q, false, day_one).await.unwrap(),
+        None,
         "same day: nothing happens"
     );
     assert_eq!(store.snapshot(&q).await.unwrap().waiting, vec![1, 2]);
 
     // a new business day: numbering restarts at 1, the version keeps counting
     let before = store.snapshot(&q).await.unwrap().version;
-    assert!(
-        store.reset(&q, "2099-01-01", false, at).await.unwrap(),
-        "the first check of a new day resets"
+    assert_eq!(
+        store.reset(&q, false, at).await.unwrap().map(|d| d.to_string()),
+        Some("2027-01-16".to_owned()),
+        "the first check of a new day starts it"
     );
-    assert!(
-        !store.reset(&q, "2099-01-01", false, at).await.unwrap(),
-        "only once"
-    );
+    assert_eq!(store.reset(&q, false, at).await.unwrap(), None, "only once");
     let after = store.snapshot(&q).await.unwrap();
     assert!(after.waiting.is_empty());
     assert_eq!(after.version, before + 1);
-    let first = store
-        .issue(
-            &q,
-            NewTicket::new(Channel::Kiosk, &token(3), Lang::Ja),
-            "",
-            at,
-        )
+    let (first, _) = store
+        .issue(&q, NewTicket::new(Channel::Kiosk, &token(3), Lang::Ja), "", at)
         .await
         .unwrap();
     assert_eq!(first.number, 1);
-    assert!(
-        store.number_of(&q, &token(1)).await.unwrap().is_none(),
-        "yesterday's tokens are gone"
+    assert_eq!(
+        store.token_day(&q, &token(1)).await.unwrap(),
+        TokenDay::Earlier,
+        "yesterday's token is known as yesterday's, and reaches nothing of today"
     );
+    assert_eq!(store.token_day(&q, &token(3)).await.unwrap(), TokenDay::Today(1));
+    assert_eq!(store.token_day(&q, &token(9)).await.unwrap(), TokenDay::Unknown);
+
+    // staff start a new day on the same date: numbering from 1 again
+    assert_eq!(
+        store.reset(&q, true, at).await.unwrap().map(|d| d.to_string()),
+        Some("2027-01-16.2".to_owned())
+    );
+    assert!(store.snapshot(&q).await.unwrap().waiting.is_empty());
+    assert_eq!(store.token_day(&q, &token(3)).await.unwrap(), TokenDay::Earlier);
+    store
+        .issue(&q, NewTicket::new(Channel::Kiosk, &token(7), Lang::Ja), "", at)
+        .await
+        .unwrap();
 
     store
         .set_intake(&q, Intake::RemotePaused, at)

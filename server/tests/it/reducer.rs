@@ -5,7 +5,7 @@
 use crate::common::TestRedis;
 use futures::StreamExt;
 use std::time::Duration;
-use waitingroom::store::{Moment, NewTicket, QueueKeys, Store};
+use waitingroom::store::{NewTicket, QueueKeys, Store};
 use waitingroom::{
     Applied, Change, Channel, CounterId, Intake, Lang, Outcome, QueueEvent, QueueId, TicketAction,
     TicketToken,
@@ -46,10 +46,9 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
 
         for step in 0..250 {
             now += 1 + dice.roll(120_000);
-            let at = Moment {
-                now_ms: now,
-                expire_at: now / 1000 + 86_400,
-            };
+            let at = waitingroom::services::calendar::Calendar::tokyo()
+                .unwrap()
+                .moment_at(jiff::Timestamp::from_millisecond(now as i64).unwrap());
             let last = day.snapshot.last_number.max(1);
             let counter = &counters[dice.roll(3) as usize];
             let kind = match dice.roll(20) {
@@ -60,7 +59,7 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                     bytes[..8].copy_from_slice(&now.to_be_bytes());
                     bytes[8..].copy_from_slice(&seed.to_be_bytes());
                     let token = TicketToken::from_bytes(bytes);
-                    if let Ok(issued) = store
+                    if let Ok((issued, _)) = store
                         .issue(&q, NewTicket::new(channel, &token, Lang::Ja), "", at)
                         .await
                     {
@@ -86,7 +85,7 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                 _ => {
                     let roll = dice.roll(4);
                     if roll == 0 {
-                        store.reset(&q, "2099-01-01", true, at).await.unwrap();
+                        store.reset(&q, true, at).await.unwrap();
                         tokens.clear();
                         "reset"
                     } else if roll == 1 {

@@ -13,9 +13,10 @@ const MESSAGING_SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
 
 /// The queue's recent service times average `minutes` (as if the day so far had gone so).
 async fn average_service(redis: &TestRedis, minutes: u64) {
+    let keys = crate::common::day_keys(redis, "default").await;
     let mut conn = redis.connection().await;
     let _: () = redis::cmd("SET")
-        .arg("wr:{default}:avg_service")
+        .arg(keys.avg_service())
         .arg(minutes * 60_000)
         .query_async(&mut conn)
         .await

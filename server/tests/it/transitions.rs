@@ -7,10 +7,12 @@ use waitingroom::{
     Channel, CounterId, Lang, QueueDay, QueueId, TicketAction, TicketState, TicketToken,
 };
 
-const AT: Moment = Moment {
-    now_ms: 1_800_000_000_000,
-    expire_at: 1_800_100_000,
-};
+/// One moment of a fixed day (2027-01-15 in Tokyo), for every change.
+fn at() -> Moment {
+    waitingroom::services::calendar::Calendar::tokyo()
+        .unwrap()
+        .moment_at(jiff::Timestamp::from_millisecond(1_800_000_000_000).unwrap())
+}
 
 /// A queue of its own whose ticket 1 is in `state` (ticket 2 waits behind it).
 async fn queue_with_ticket_in(store: &Store, case: usize, state: TicketState) -> QueueId {
@@ -19,19 +21,19 @@ async fn queue_with_ticket_in(store: &Store, case: usize, state: TicketState) ->
         let token =
             TicketToken::from_bytes([case as u8, b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         store
-            .issue(&q, NewTicket::new(Channel::Kiosk, &token, Lang::Ja), "", AT)
+            .issue(&q, NewTicket::new(Channel::Kiosk, &token, Lang::Ja), "", at())
             .await
             .unwrap();
     }
     let one = CounterId::parse("1").unwrap();
-    let act = |action| store.act(&q, 1, action, None, None, AT);
+    let act = |action| store.act(&q, 1, action, None, None, at());
     match state {
         TicketState::Waiting => {}
         TicketState::Called => {
-            store.call_next(&q, &one, AT).await.unwrap();
+            store.call_next(&q, &one, at()).await.unwrap();
         }
         TicketState::Done | TicketState::NoShow => {
-            store.call_next(&q, &one, AT).await.unwrap();
+            store.call_next(&q, &one, at()).await.unwrap();
             let action = if state == TicketState::Done {
                 TicketAction::Done
             } else {
@@ -67,7 +69,7 @@ async fn every_state_by_every_action_moves_or_is_refused_changing_nothing() {
 
             // a tablet that saw an older revision is refused, whatever the action
             let stale = store
-                .act(&q, 1, action, Some(&two), Some(rev - 1), AT)
+                .act(&q, 1, action, Some(&two), Some(rev - 1), at())
                 .await;
             assert!(
                 matches!(stale, Err(StoreError::Refused(Refusal::Conflict(s))) if s == state),
@@ -79,7 +81,7 @@ async fn every_state_by_every_action_moves_or_is_refused_changing_nothing() {
                 "{state:?} × {action:?}: stale changed something"
             );
 
-            let result = store.act(&q, 1, action, Some(&two), Some(rev), AT).await;
+            let result = store.act(&q, 1, action, Some(&two), Some(rev), at()).await;
             let after = everything(&store, &q).await;
             match action.outcome(state) {
                 Some(next) => {
@@ -122,12 +124,12 @@ async fn unknown_tickets_and_calls_without_a_counter_are_refused() {
     let store = Store::open(&redis.url()).unwrap();
     let q = queue_with_ticket_in(&store, 99, TicketState::Waiting).await;
     let before = everything(&store, &q).await;
-    let missing = store.act(&q, 7, TicketAction::Cancel, None, None, AT).await;
+    let missing = store.act(&q, 7, TicketAction::Cancel, None, None, at()).await;
     assert!(
         matches!(missing, Err(StoreError::Refused(Refusal::NotFound))),
         "{missing:?}"
     );
-    let no_counter = store.act(&q, 1, TicketAction::Call, None, None, AT).await;
+    let no_counter = store.act(&q, 1, TicketAction::Call, None, None, at()).await;
     assert!(matches!(
         no_counter,
         Err(StoreError::Refused(Refusal::Conflict(TicketState::Waiting)))
@@ -142,10 +144,11 @@ async fn a_number_whose_ticket_is_missing_is_never_popped() {
     let store = Store::open(&redis.url()).unwrap();
     let q = queue_with_ticket_in(&store, 98, TicketState::Waiting).await;
     let mut conn = redis.connection().await;
-    let keys = waitingroom::store::QueueKeys::of(&q);
+    let day = store.today(&q).await.unwrap();
+    let keys = waitingroom::store::QueueKeys::of(&q).day_keys(&day);
     let _: () = conn.hdel(keys.tickets(), 1).await.unwrap();
     let one = CounterId::parse("1").unwrap();
-    let result = store.call_next(&q, &one, AT).await;
+    let result = store.call_next(&q, &one, at()).await;
     assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
     assert_eq!(
         store.snapshot(&q).await.unwrap().waiting,

@@ -22,7 +22,8 @@ pub fn sha256_hex(text: &str) -> String {
 #[cfg(feature = "server")]
 pub fn keyed_hash_hex(key: &[u8], text: &str) -> String {
     use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
     mac.update(text.as_bytes());
     mac.finalize()
         .into_bytes()
@@ -50,6 +51,9 @@ mod tests {
             keyed_hash_hex(b"Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-        assert_ne!(keyed_hash_hex(b"a", "+818055551234"), keyed_hash_hex(b"b", "+818055551234"));
+        assert_ne!(
+            keyed_hash_hex(b"a", "+818055551234"),
+            keyed_hash_hex(b"b", "+818055551234")
+        );
     }
 }

@@ -584,7 +584,10 @@ mod tests {
             ("TWILIO_AUTH_TOKEN", "token"),
             ("TWILIO_FROM_NUMBER", "+15005550006"),
         ];
-        let err = config(&twilio).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = config(&twilio)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.starts_with("PHONE_HASH_SECRET is not set"), "{err}");
         let with = |secret: &str| {
             let mut vars = twilio.to_vec();

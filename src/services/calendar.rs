@@ -197,10 +197,17 @@ mod tests {
         assert_eq!(day.to_string(), "2027-11-06");
         assert_eq!(close, ts("2027-11-07T05:30:00Z"));
         let (day, close) = c.day_of(ts("2027-11-07T06:45:00Z"));
-        assert_eq!(day.to_string(), "2027-11-07", "the second 01:45 is the same day");
+        assert_eq!(
+            day.to_string(),
+            "2027-11-07",
+            "the second 01:45 is the same day"
+        );
         assert_eq!(close, ts("2027-11-08T06:30:00Z"), "a 25-hour day");
         // every moment's day closes when the next starts, across both changes
-        for c in [ny(Time::constant(2, 30, 0, 0)), ny(Time::constant(1, 30, 0, 0))] {
+        for c in [
+            ny(Time::constant(2, 30, 0, 0)),
+            ny(Time::constant(1, 30, 0, 0)),
+        ] {
             let mut at = ts("2027-03-10T00:00:00Z");
             while at < ts("2027-11-10T00:00:00Z") {
                 let (day, close) = c.day_of(at);

@@ -106,11 +106,7 @@ impl Store {
 
 /// The day a script answered at `i`.
 pub(super) fn day_at(reply: &[Value], i: usize) -> Result<DayId, StoreError> {
-    let raw = reply
-        .get(i)
-        .map(as_string)
-        .transpose()?
-        .unwrap_or_default();
+    let raw = reply.get(i).map(as_string).transpose()?.unwrap_or_default();
     DayId::parse(&raw).ok_or_else(|| StoreError::Corrupt(format!("not a business day: {raw:?}")))
 }
 

@@ -129,9 +129,8 @@ impl DayId {
             None => (raw, None),
         };
         let date_ok = date.len() == 10 && date.parse::<jiff::civil::Date>().is_ok();
-        let count_ok = count.is_none_or(|c| {
-            !c.is_empty() && c.len() <= 6 && c.bytes().all(|b| b.is_ascii_digit())
-        });
+        let count_ok = count
+            .is_none_or(|c| !c.is_empty() && c.len() <= 6 && c.bytes().all(|b| b.is_ascii_digit()));
         (date_ok && count_ok).then(|| Self(raw.to_owned()))
     }
 
@@ -288,13 +287,23 @@ mod tests {
         for key in all {
             assert!(key.starts_with("wr:{kaikei}:"), "{key}");
         }
-        assert_eq!(keys.day_keys(&day).waiting(), "wr:{kaikei}:2026-11-25.2:waiting");
+        assert_eq!(
+            keys.day_keys(&day).waiting(),
+            "wr:{kaikei}:2026-11-25.2:waiting"
+        );
         assert!(DAY_KEYS.iter().any(|(lua, _)| *lua == "WAITING"));
     }
 
     #[test]
     fn a_day_is_a_date_and_a_count() {
-        for bad in ["", "2026-11-25.", "2026-13-01", "2026-11-25.x", "../x", "2026-11-25:a"] {
+        for bad in [
+            "",
+            "2026-11-25.",
+            "2026-13-01",
+            "2026-11-25.x",
+            "../x",
+            "2026-11-25:a",
+        ] {
             assert_eq!(DayId::parse(bad), None, "{bad}");
         }
         let d = |s: &str| DayId::parse(s).unwrap();

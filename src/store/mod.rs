@@ -17,9 +17,9 @@ mod script;
 pub mod sessions;
 
 use crate::day::QueueDay;
-use crate::services::calendar::Calendar;
 use crate::lang::Lang;
 use crate::queue::{Call, Channel, CounterId, Intake, QueueId, QueueSnapshot, Serving};
+use crate::services::calendar::Calendar;
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 pub use connection::{Connection, RedisTarget};
 pub use contacts::{EarlyStatus, LogUpdate};

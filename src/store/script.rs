@@ -162,7 +162,10 @@ mod tests {
             "local Q, EVENTS, NOW, EXPIRE_AT, AUTODIAL, BUSINESS_DAY, COUNTER = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]\n"
         ), "{h}");
         assert!(h.contains("local DAY, SEQ, WAITING, TICKETS,"), "{h}");
-        assert!(h.contains("  local p = 'wr:{' .. Q .. '}:' .. DAY .. ':'\n  SEQ, WAITING,"), "{h}");
+        assert!(
+            h.contains("  local p = 'wr:{' .. Q .. '}:' .. DAY .. ':'\n  SEQ, WAITING,"),
+            "{h}"
+        );
         assert!(h.contains("= p .. 'seq', p .. 'waiting',"), "{h}");
     }
 }

@@ -321,7 +321,12 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
 
     for b in 1..=2 {
         store
-            .issue(&q, NewTicket::new(Channel::Kiosk, &token(b), Lang::Ja), "", day_one)
+            .issue(
+                &q,
+                NewTicket::new(Channel::Kiosk, &token(b), Lang::Ja),
+                "",
+                day_one,
+            )
             .await
             .unwrap();
     }
@@ -335,7 +340,11 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
     // a new business day: numbering restarts at 1, the version keeps counting
     let before = store.snapshot(&q).await.unwrap().version;
     assert_eq!(
-        store.reset(&q, false, at).await.unwrap().map(|d| d.to_string()),
+        store
+            .reset(&q, false, at)
+            .await
+            .unwrap()
+            .map(|d| d.to_string()),
         Some("2027-01-16".to_owned()),
         "the first check of a new day starts it"
     );
@@ -344,7 +353,12 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
     assert!(after.waiting.is_empty());
     assert_eq!(after.version, before + 1);
     let (first, _) = store
-        .issue(&q, NewTicket::new(Channel::Kiosk, &token(3), Lang::Ja), "", at)
+        .issue(
+            &q,
+            NewTicket::new(Channel::Kiosk, &token(3), Lang::Ja),
+            "",
+            at,
+        )
         .await
         .unwrap();
     assert_eq!(first.number, 1);
@@ -353,18 +367,36 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
         TokenDay::Earlier,
         "yesterday's token is known as yesterday's, and reaches nothing of today"
     );
-    assert_eq!(store.token_day(&q, &token(3)).await.unwrap(), TokenDay::Today(1));
-    assert_eq!(store.token_day(&q, &token(9)).await.unwrap(), TokenDay::Unknown);
+    assert_eq!(
+        store.token_day(&q, &token(3)).await.unwrap(),
+        TokenDay::Today(1)
+    );
+    assert_eq!(
+        store.token_day(&q, &token(9)).await.unwrap(),
+        TokenDay::Unknown
+    );
 
     // staff start a new day on the same date: numbering from 1 again
     assert_eq!(
-        store.reset(&q, true, at).await.unwrap().map(|d| d.to_string()),
+        store
+            .reset(&q, true, at)
+            .await
+            .unwrap()
+            .map(|d| d.to_string()),
         Some("2027-01-16.2".to_owned())
     );
     assert!(store.snapshot(&q).await.unwrap().waiting.is_empty());
-    assert_eq!(store.token_day(&q, &token(3)).await.unwrap(), TokenDay::Earlier);
+    assert_eq!(
+        store.token_day(&q, &token(3)).await.unwrap(),
+        TokenDay::Earlier
+    );
     store
-        .issue(&q, NewTicket::new(Channel::Kiosk, &token(7), Lang::Ja), "", at)
+        .issue(
+            &q,
+            NewTicket::new(Channel::Kiosk, &token(7), Lang::Ja),
+            "",
+            at,
+        )
         .await
         .unwrap();
 

@@ -5,6 +5,7 @@ mod attacks;
 mod bad_input;
 mod common;
 mod console;
+mod days;
 mod faults;
 mod health;
 mod issuing;

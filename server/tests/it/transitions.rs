@@ -21,7 +21,12 @@ async fn queue_with_ticket_in(store: &Store, case: usize, state: TicketState) ->
         let token =
             TicketToken::from_bytes([case as u8, b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         store
-            .issue(&q, NewTicket::new(Channel::Kiosk, &token, Lang::Ja), "", at())
+            .issue(
+                &q,
+                NewTicket::new(Channel::Kiosk, &token, Lang::Ja),
+                "",
+                at(),
+            )
             .await
             .unwrap();
     }
@@ -124,7 +129,9 @@ async fn unknown_tickets_and_calls_without_a_counter_are_refused() {
     let store = Store::open(&redis.url()).unwrap();
     let q = queue_with_ticket_in(&store, 99, TicketState::Waiting).await;
     let before = everything(&store, &q).await;
-    let missing = store.act(&q, 7, TicketAction::Cancel, None, None, at()).await;
+    let missing = store
+        .act(&q, 7, TicketAction::Cancel, None, None, at())
+        .await;
     assert!(
         matches!(missing, Err(StoreError::Refused(Refusal::NotFound))),
         "{missing:?}"

@@ -36,17 +36,7 @@ async fn app_on(
 /// Texts `body` from `from` to the store's number, as Twilio posts it; answers the reply's TwiML.
 async fn text(app: &TestApp, from: &str, body: &str) -> String {
     let sid = format!("SM{:032x}", rand_u128());
-    let (status, twiml) = signed_post(
-        &app.url("/twilio/sms"),
-        &[
-            ("MessageSid", &sid),
-            ("AccountSid", crate::twilio_standin::ACCOUNT_SID),
-            ("From", from),
-            ("To", "+15005550006"),
-            ("Body", body),
-        ],
-    )
-    .await;
+    let (status, twiml) = crate::sms::text(app, &sid, from, body).await;
     assert_eq!(status, 200, "{twiml}");
     twiml
 }

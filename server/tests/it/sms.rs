@@ -12,7 +12,7 @@ use std::time::Duration;
 const CUSTOMER: &str = "+819011112222";
 
 /// Texts `body` from `from` as message `sid`; answers the HTTP status and the reply's TwiML.
-async fn text(app: &TestApp, sid: &str, from: &str, body: &str) -> (u16, String) {
+pub async fn text(app: &TestApp, sid: &str, from: &str, body: &str) -> (u16, String) {
     signed_post(
         &app.url("/twilio/sms"),
         &[

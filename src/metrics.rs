@@ -154,9 +154,11 @@ impl Metrics {
         }
     }
 
+    /// Counts a request; a method outside HTTP's standard ones counts as `OTHER` (a label never
+    /// comes from the client unbounded).
     pub fn http_request(&self, method: &str, route: &str, status: u16, took: Duration) {
         let labels = RouteLabels {
-            method: method.to_owned(),
+            method: method_label(method).to_owned(),
             route: route.to_owned(),
             status,
         };
@@ -193,6 +195,17 @@ impl Drop for LiveConnection {
     }
 }
 
+/// The label of an HTTP method: one of the standard methods, or `OTHER`.
+fn method_label(method: &str) -> &'static str {
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    STANDARD
+        .into_iter()
+        .find(|m| *m == method)
+        .unwrap_or("OTHER")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,5 +234,13 @@ mod tests {
         );
         drop(open);
         assert!(metrics.render().contains("waitingroom_live_connections 0"));
+    }
+
+    #[test]
+    fn only_standard_methods_are_labels() {
+        assert_eq!(method_label("GET"), "GET");
+        assert_eq!(method_label("PATCH"), "PATCH");
+        assert_eq!(method_label("get"), "OTHER");
+        assert_eq!(method_label(&"X".repeat(30_000)), "OTHER");
     }
 }

@@ -179,21 +179,26 @@ pub async fn security_headers(
     response
 }
 
-/// The path of a request as it may be logged: ticket tokens (`/t/{token}`) are cut to a prefix.
+/// The path of a request as it may be logged: ticket tokens (`/t/{token}`) and verification
+/// links (`/v/{queue}/{link}`) are cut to a prefix.
 pub fn loggable_path(path: &str) -> String {
-    match path.strip_prefix("/t/") {
-        Some(rest) => {
-            let (token, tail) = rest.split_once('/').unwrap_or((rest, ""));
-            let shown: String = token.chars().take(4).collect();
-            let tail = if tail.is_empty() {
-                String::new()
-            } else {
-                format!("/{tail}")
-            };
-            format!("/t/{shown}…{tail}")
-        }
-        None => path.to_owned(),
-    }
+    let (head, secret_and_tail) = if let Some(rest) = path.strip_prefix("/t/") {
+        ("/t/".to_owned(), rest)
+    } else if let Some((queue, rest)) = path.strip_prefix("/v/").and_then(|r| r.split_once('/')) {
+        (format!("/v/{queue}/"), rest)
+    } else {
+        return path.to_owned();
+    };
+    let (secret, tail) = secret_and_tail
+        .split_once('/')
+        .unwrap_or((secret_and_tail, ""));
+    let shown: String = secret.chars().take(4).collect();
+    let tail = if tail.is_empty() {
+        String::new()
+    } else {
+        format!("/{tail}")
+    };
+    format!("{head}{shown}…{tail}")
 }
 
 /// One log line per request: method, path (without tokens or query), status and latency; and
@@ -300,6 +305,10 @@ mod tests {
         assert_eq!(
             loggable_path("/api/v1/queues/default"),
             "/api/v1/queues/default"
+        );
+        assert_eq!(
+            loggable_path(&format!("/v/default/{token}")),
+            "/v/default/0123…"
         );
     }
 }

@@ -69,3 +69,43 @@ async fn metrics_count_tickets_calls_requests_and_screens_for_staff_only() {
         logs.len()
     );
 }
+
+/// An attacker sends requests with invented methods (each a new 2 KB name): each counts as
+/// `OTHER`, none becomes a label of its own (each would be kept in memory for good).
+#[tokio::test]
+async fn invented_methods_count_as_one_label() {
+    let redis = TestRedis::start();
+    let app = crate::common::spawn_app(&redis).await;
+    for i in 0..200 {
+        let name = format!("X{i:04}{}", "A".repeat(2000));
+        let method = reqwest::Method::from_bytes(name.as_bytes()).unwrap();
+        let answer = app
+            .http
+            .request(method, app.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_client_error(), "{}", answer.status());
+    }
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .bearer_auth(STAFF_API_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("X0000"), "an invented method became a label");
+    assert!(
+        text.contains(r#"method="OTHER""#),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+    assert!(
+        text.len() < 100_000,
+        "the metrics stay small: {} bytes",
+        text.len()
+    );
+}

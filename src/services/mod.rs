@@ -502,10 +502,12 @@ impl WaitingRoom {
     ) -> Result<Option<Ticket>, ServiceError> {
         let mut earlier = false;
         for queue in &self.setup.queues {
-            match self.store.token_day(&queue.id, token).await? {
-                TokenDay::Today(number) => return Ok(self.store.ticket(&queue.id, number).await?),
-                TokenDay::Earlier => earlier = true,
-                TokenDay::Unknown => {}
+            match self.store.token_day_and_today(&queue.id, token).await? {
+                (TokenDay::Today(number), day) => {
+                    return Ok(self.store.ticket_on(&queue.id, &day, number).await?)
+                }
+                (TokenDay::Earlier, _) => earlier = true,
+                (TokenDay::Unknown, _) => {}
             }
         }
         if earlier {

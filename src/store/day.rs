@@ -69,6 +69,15 @@ impl Store {
         queue: &QueueId,
         token: &TicketToken,
     ) -> Result<TokenDay, StoreError> {
+        Ok(self.token_day_and_today(queue, token).await?.0)
+    }
+
+    /// [`Store::token_day`], and the current day it was read in (for reading the ticket of it).
+    pub async fn token_day_and_today(
+        &self,
+        queue: &QueueId,
+        token: &TicketToken,
+    ) -> Result<(TokenDay, DayId), StoreError> {
         let (today, replies) = self
             .read_day(queue, |pipe, queue, day| {
                 pipe.hget(day.tokens(), token.as_str())
@@ -79,7 +88,7 @@ impl Store {
             redis::from_redis_value_ref(&Value::Array(replies))
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         if let Some(number) = number {
-            return Ok(TokenDay::Today(number));
+            return Ok((TokenDay::Today(number), today));
         }
         let keys = QueueKeys::of(queue);
         let earlier: Vec<DayId> = days
@@ -88,7 +97,7 @@ impl Store {
             .filter(|d| *d != today)
             .collect();
         if earlier.is_empty() {
-            return Ok(TokenDay::Unknown);
+            return Ok((TokenDay::Unknown, today));
         }
         let mut pipe = redis::pipe();
         for day in &earlier {
@@ -96,11 +105,12 @@ impl Store {
         }
         let mut conn = self.conn.clone();
         let found: Vec<bool> = pipe.query_async(&mut conn).await?;
-        Ok(if found.contains(&true) {
+        let found = if found.contains(&true) {
             TokenDay::Earlier
         } else {
             TokenDay::Unknown
-        })
+        };
+        Ok((found, today))
     }
 }
 

@@ -117,11 +117,6 @@ pub(crate) const DAY_KEYS: [(&str, &str); 12] = [
 pub struct DayId(String);
 
 impl DayId {
-    /// The first day of `date`.
-    pub fn of_date(date: jiff::civil::Date) -> Self {
-        Self(date.to_string())
-    }
-
     /// What a script answered or a key held; `None` unless it is `YYYY-MM-DD` or `YYYY-MM-DD.N`.
     pub fn parse(raw: &str) -> Option<Self> {
         let (date, count) = match raw.split_once('.') {

@@ -238,7 +238,7 @@ impl Store {
             max_tickets_per_day: 0,
             autodial: Default::default(),
             metrics: Default::default(),
-            calendar: Calendar::tokyo().map_err(|e| BadRedisUrl(e.to_string()))?,
+            calendar: Calendar::tokyo(),
             phone_key: None,
         })
     }

@@ -312,7 +312,7 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
     let redis = TestRedis::start();
     let store = Store::open(&redis.url()).unwrap();
     let q = QueueId::default_queue();
-    let tokyo = Calendar::tokyo().unwrap();
+    let tokyo = Calendar::tokyo();
     let moment = |iso: &str| tokyo.moment_at(iso.parse().unwrap());
     // 2027-01-15 in Tokyo, then the next business day (it starts at 04:00 JST, 19:00Z)
     let day_one = moment("2027-01-15T01:00:00Z");

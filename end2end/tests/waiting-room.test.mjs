@@ -352,6 +352,10 @@ test('a customer registers a phone on the ticket page and sees it verified live 
   ticket.page.on('framenavigated', () => navigations++);
   const opened = await mobile.newPage();
   await opened.goto(link);
+  await opened.getByText('整理券を取ったご本人でない場合は').waitFor();
+  await ticket.page.getByTestId('phone-status').filter({ hasText: '確認用のSMSを送りました' }).waitFor();
+  // opening the link changes nothing (a link preview must not verify): the customer presses
+  await opened.getByRole('button', { name: '電話番号を確認する' }).click();
   await opened.waitForURL(url);
   await opened.getByText('確認済み').first().waitFor();
   // and the page that was already open shows it too, without a reload

@@ -203,6 +203,13 @@ impl Config {
             }
             _ => {}
         }
+        if twilio.is_some() && public_url.is_none() {
+            // a link texted to a phone must never name the host a request claimed to be
+            return Err(ConfigError::Missing(
+                "PUBLIC_URL",
+                "Twilio needs it: every link texted to a phone, and every webhook's signature, names it (e.g. https://queue.example.jp)",
+            ));
+        }
         Ok(Self {
             redis_url,
             addr: SocketAddr::new(ip, port),
@@ -583,6 +590,7 @@ mod tests {
             ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
             ("TWILIO_AUTH_TOKEN", "token"),
             ("TWILIO_FROM_NUMBER", "+15005550006"),
+            ("PUBLIC_URL", "https://queue.example.jp"),
         ];
         let err = config(&twilio)
             .err()
@@ -597,5 +605,20 @@ mod tests {
         assert!(with("short").is_err());
         let ok = with("0123456789abcdef0123456789abcdef").unwrap();
         assert!(ok.phone_hash_secret.is_some());
+    }
+
+    #[test]
+    fn twilio_needs_the_public_url_for_every_link_it_texts() {
+        let err = config(&[
+            ("REDIS_URL", "redis://x/"),
+            ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+            ("TWILIO_AUTH_TOKEN", "token"),
+            ("TWILIO_FROM_NUMBER", "+15005550006"),
+            ("PHONE_HASH_SECRET", "0123456789abcdef0123456789abcdef"),
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.starts_with("PUBLIC_URL is not set"), "{err}");
     }
 }

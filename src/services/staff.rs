@@ -155,15 +155,19 @@ impl StaffDesk {
         client: IpAddr,
         now_ms: u64,
     ) -> Result<StaffPass, SignInError> {
-        let (failures, retry_after_s) = store.sign_in_failures(&client).await?;
-        if failures >= MAX_FAILURES {
+        // counted before the (slow) check, in one step: parallel guesses cannot all slip under
+        // the limit; per IPv6 /64, as one customer holds a whole /64
+        let address = super::address_key(client);
+        let (attempts, retry_after_s) =
+            store.take_sign_in_attempt(&address, FAILURE_WINDOW).await?;
+        if attempts > MAX_FAILURES {
             return Err(SignInError::TooManyAttempts { retry_after_s });
         }
         if !self.matches(store, candidate).await? {
-            let failures = store.count_sign_in_failure(&client, FAILURE_WINDOW).await?;
-            tracing::warn!(%client, failures, "staff sign-in failed");
+            tracing::warn!(%client, failures = attempts, "staff sign-in failed");
             return Err(SignInError::WrongPassword);
         }
+        store.give_back_sign_in_attempt(&address).await?;
         Ok(StaffPass {
             epoch: store.staff_epoch().await?,
             signed_in_at: now_ms,

@@ -15,9 +15,10 @@ pub const STAFF_PASSWORD: &str = "wr:staff:password";
 /// everywhere"): a staff session remembers the value it signed in under.
 pub const STAFF_EPOCH: &str = "wr:staff:epoch";
 
-/// Failed staff sign-ins from one client address in the current window.
-pub fn sign_in_failures(client: &std::net::IpAddr) -> String {
-    format!("wr:signin:fail:{client}")
+/// Staff sign-in attempts (less those that had the right password) from one client address (an
+/// IPv6 /64) in the current window.
+pub fn sign_in_attempts(address: &str) -> String {
+    format!("wr:signin:fail:{address}")
 }
 
 /// Remote takes from one client address (or IPv6 /64) in the current window. Every limit key

@@ -568,37 +568,35 @@ impl Store {
         raw.map(|json| parse_ticket(&json)).transpose()
     }
 
-    /// The failed sign-ins of `client` in the current window, and the seconds left of it.
-    pub async fn sign_in_failures(&self, client: &IpAddr) -> Result<(u32, u64), StoreError> {
-        let key = keys::sign_in_failures(client);
-        let mut conn = self.conn.clone();
-        let (count, ttl): (Option<u32>, i64) = redis::pipe()
-            .get(&key)
-            .ttl(&key)
-            .query_async(&mut conn)
-            .await?;
-        Ok((count.unwrap_or(0), ttl.max(0) as u64))
-    }
-
-    /// Counts one more failed sign-in of `client`; the window starts with the first failure and
-    /// is never extended by later ones.
-    pub async fn count_sign_in_failure(
+    /// Counts one more sign-in attempt of `address` (an IPv4 address or an IPv6 /64, see
+    /// `services::address_key`) before its password is checked, so parallel attempts cannot all
+    /// slip under the limit: answers the attempts in the current window, this one included, and
+    /// the seconds left of it. The window starts with the first attempt and is never extended.
+    pub async fn take_sign_in_attempt(
         &self,
-        client: &IpAddr,
+        address: &str,
         window: Duration,
-    ) -> Result<u32, StoreError> {
-        let key = keys::sign_in_failures(client);
+    ) -> Result<(u32, u64), StoreError> {
+        let key = keys::sign_in_attempts(address);
         let mut conn = self.conn.clone();
-        let (count, _): (u32, bool) = redis::pipe()
+        let (count, _, ttl): (u32, bool, i64) = redis::pipe()
             .atomic()
             .incr(&key, 1)
             .cmd("EXPIRE")
             .arg(&key)
             .arg(window.as_secs().max(1))
             .arg("NX")
+            .ttl(&key)
             .query_async(&mut conn)
             .await?;
-        Ok(count)
+        Ok((count, ttl.max(0) as u64))
+    }
+
+    /// Gives back the attempt of a sign-in that had the right password: only failures count.
+    pub async fn give_back_sign_in_attempt(&self, address: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: i64 = conn.decr(keys::sign_in_attempts(address), 1).await?;
+        Ok(())
     }
 
     /// The current staff epoch (0 before the first change).

@@ -16,7 +16,11 @@ use waitingroom::{
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketView {
+    /// The ticket, without its phone: the holder sees only [`TicketView::phone`].
     pub ticket: Ticket,
+    /// The ticket's phone, masked (`090-****-5678`): the whole number leaves the server only to
+    /// staff who open it in the console.
+    pub phone: Option<String>,
     pub queue: QueueInfo,
     pub snapshot: QueueSnapshot,
     pub counters: usize,
@@ -60,15 +64,17 @@ pub(crate) mod ssr {
 #[server(endpoint = "ticket/view")]
 pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
     let room = crate::ssr::room()?;
-    let ticket = room
+    let mut ticket = room
         .ticket_by_token(&ssr::token(&token)?)
         .await?
         .ok_or(AppError::TicketNotFound)?;
+    let phone = ticket.phone.take().map(|p| p.masked());
     let queue = room.queue(ticket.queue.as_str())?.clone();
     let snapshot = room.snapshot(&queue.id).await?;
     let reminder = room.reminder_of(&ticket).await?;
     Ok(TicketView {
         ticket,
+        phone,
         queue,
         snapshot,
         counters: room.counters().len(),
@@ -178,6 +184,7 @@ fn TicketScreen(
     let i18n = use_i18n();
     let TicketView {
         ticket,
+        phone,
         queue,
         snapshot,
         counters,
@@ -187,7 +194,7 @@ fn TicketScreen(
     let number = ticket.number();
     let last_known = ticket.state();
     let token = StoredValue::new(ticket.token.to_string());
-    let phone = StoredValue::new(ticket.phone.as_ref().map(|p| p.masked()));
+    let phone = StoredValue::new(phone);
     let live = use_live(TicketLive {
         snapshot,
         number,

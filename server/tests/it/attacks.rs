@@ -183,6 +183,58 @@ async fn failed_sign_ins_are_limited_per_address_and_lock_nobody_else_out() {
     assert_eq!(console_opens(&app, &attacker).await, 401);
 }
 
+/// 40 guesses at once from one address: each is counted before its (slow) check, so exactly the
+/// limit's 10 are judged and the rest refused; and the limit holds for a whole IPv6 /64 (one
+/// customer's connection), whichever of its addresses the guesses come from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_are_counted_before_they_are_checked_and_per_ipv6_prefix() {
+    let redis = TestRedis::start();
+    let app = spawn_app_with(config_with(
+        &redis.url(),
+        &[("TRUSTED_PROXIES", "127.0.0.1")],
+    ))
+    .await;
+    let guess = |from: String| {
+        let app = &app;
+        async move {
+            let attacker = client();
+            app.post(&attacker, "/api/admin/login")
+                .header("x-forwarded-for", from)
+                .form(&[("password", "guess-guess-guess")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let statuses =
+        futures::future::join_all((0..40).map(|_| guess("203.0.113.7".to_owned()))).await;
+    let judged = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((judged, refused), (10, 30), "{statuses:?}");
+
+    // one /64, a new address for each guess
+    for i in 1..=10 {
+        assert_eq!(guess(format!("2001:db8:1:2::{i:x}")).await, 401);
+    }
+    assert_eq!(
+        guess("2001:db8:1:2:ffff::1".to_owned()).await,
+        429,
+        "the same /64"
+    );
+    assert_eq!(
+        guess("2001:db8:1:3::1".to_owned()).await,
+        401,
+        "another /64 is not locked out"
+    );
+    // the right password from the shop's own address still works, and does not count
+    let tablet = client_at("127.0.0.3");
+    for _ in 0..12 {
+        assert!(app.sign_in(&tablet, ADMIN_PASSWORD).await.is_success());
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_parallel_sign_ins_takes_little_memory_and_the_queue_keeps_issuing() {
     let redis = TestRedis::start();
@@ -331,4 +383,52 @@ async fn links_are_https_only_behind_a_trusted_proxy_that_says_so() {
     .await;
     assert!(url_of(&proxied, "https").await.starts_with("https://"));
     assert!(url_of(&proxied, "http").await.starts_with("http://"));
+}
+
+/// A forged `Host` (with a matching `Origin`, as a script of the attacker's can send) must never
+/// make the shop's number text a victim a link to the attacker's site: with Twilio, links come
+/// from `PUBLIC_URL` only (the server does not start without it).
+#[tokio::test]
+async fn a_forged_host_never_names_the_links_the_shop_texts() {
+    let redis = TestRedis::start();
+    let standin = crate::twilio_standin::TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[("AUTODIAL_PLACES", "0")])).await;
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    let token = slip["ticket"]["token"].as_str().unwrap().to_owned();
+    let attacker = client();
+    for path in ["/api/ticket/phone", "/api/join/take"] {
+        let form: &[(&str, &str)] = if path == "/api/ticket/phone" {
+            &[("token", &token), ("phone", "090-1234-5678")]
+        } else {
+            &[("queue", "default"), ("phone", "090-8765-4321")]
+        };
+        let answer = attacker
+            .post(app.url(path))
+            .header("host", "evil.example")
+            .header("origin", "http://evil.example")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 403, "{path}: a foreign origin is refused");
+    }
+    // the same, posted as the site's own page: the link names PUBLIC_URL, not the Host
+    let (status, body) = app
+        .post_form(
+            &attacker,
+            "/api/ticket/phone",
+            &[("token", &token), ("phone", "090-1234-5678")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let texted = crate::common::eventually(std::time::Duration::from_secs(10), || async {
+        !standin.creates().is_empty()
+    })
+    .await;
+    assert!(texted);
+    for made in standin.creates() {
+        let body = made.value("Body").unwrap_or_default();
+        assert!(!body.contains("evil.example"), "{body}");
+        assert!(body.contains(&app.url("/v/")), "{body}");
+    }
 }

@@ -50,11 +50,20 @@ fn link_path(body: &str) -> String {
     body[start..].split_whitespace().next().unwrap().to_owned()
 }
 
-/// Opens the verification link in SMS `body` as the phone's browser does (it asks for a page).
+/// Opens the verification link in SMS `body` as the phone's holder does: the page (which changes
+/// nothing), then its button (a POST of the page's form). Answers the button's response.
 pub async fn open_link(app: &TestApp, phone: &reqwest::Client, body: &str) -> reqwest::Response {
-    phone
-        .get(app.url(&link_path(body)))
+    let path = link_path(body);
+    let page = phone
+        .get(app.url(&path))
         .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "the link's page");
+    let (queue, token) = path["/v/".len()..].split_once('/').unwrap();
+    app.post(phone, "/api/verify/open")
+        .form(&[("queue", queue), ("token", token)])
         .send()
         .await
         .unwrap()
@@ -104,12 +113,48 @@ async fn a_phone_is_verified_by_the_link_twilio_texts_it() {
         "no number in events"
     );
 
+    // a link previewer (a chat app, a mail scanner, a carrier's URL check) fetches the link, as
+    // often as it likes, from anywhere: nothing is verified, nor used up
+    for accept in ["text/html", "*/*"] {
+        let previewed = client_at("127.0.0.9")
+            .get(app.url(&path))
+            .header("accept", accept)
+            .header("user-agent", "facebookexternalhit/1.1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(previewed.status(), 200);
+        let page = previewed.text().await.unwrap();
+        assert!(
+            page.contains("電話番号を確認する"),
+            "the page asks for a press"
+        );
+    }
+    let head = client().head(app.url(&path)).send().await.unwrap();
+    assert!(head.status().is_success(), "{}", head.status());
+    assert_eq!(
+        phone_status(&app, &token).await,
+        "pending",
+        "a GET verifies nothing"
+    );
+
     let opened = open_link(&app, &phone, text).await;
     assert!(opened.status().is_redirection(), "{}", opened.status());
     assert_eq!(opened.headers()["location"], format!("/t/{token}"));
     assert_eq!(phone_status(&app, &token).await, "verified");
     let event = crate::common::next_json(&mut screen).await;
     assert_eq!(event["event"]["ticket"]["phone_status"], "verified");
+
+    // the ticket's holder sees the number masked, in the API and in the page's embedded data
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", &token)])
+        .await;
+    assert_eq!(view["phone"], "090-****-5678", "{view}");
+    let page = app.get_text(&format!("/t/{token}")).await;
+    for (what, text) in [("the view", view.to_string()), ("the page", page)] {
+        assert!(!text.contains("9012345678"), "{what} leaks the number");
+        assert!(!text.contains("1234-5678"), "{what} leaks the number");
+    }
 
     let again = open_link(&app, &phone, text).await;
     assert_eq!(again.status(), 410, "single use");

@@ -33,6 +33,29 @@ async fn register(
     .await
 }
 
+/// A link refused (used, expired, or for another number): the button's post comes back to the
+/// link's page, which says so in Japanese.
+async fn assert_link_refused(phone: &reqwest::Client, pressed: reqwest::Response) {
+    assert_eq!(pressed.status(), 302, "a plain form goes back to its page");
+    let location = pressed.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.contains("/v/default/") && location.contains("__err="),
+        "{location}"
+    );
+    let page = phone
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("このリンクは期限切れか、すでに使われています"),
+        "the page says why"
+    );
+}
+
 async fn phone_status(app: &TestApp, token: &str) -> Value {
     let (_, view) = app
         .post_form(&client(), "/api/ticket/view", &[("token", token)])
@@ -51,7 +74,8 @@ fn link_path(body: &str) -> String {
 }
 
 /// Opens the verification link in SMS `body` as the phone's holder does: the page (which changes
-/// nothing), then its button (a POST of the page's form). Answers the button's response.
+/// nothing), then its button (the page's form, posted as a browser posts it). Answers the
+/// button's response: a redirect to the ticket's page, or back to the link's page with the error.
 pub async fn open_link(app: &TestApp, phone: &reqwest::Client, body: &str) -> reqwest::Response {
     let path = link_path(body);
     let page = phone
@@ -63,6 +87,8 @@ pub async fn open_link(app: &TestApp, phone: &reqwest::Client, body: &str) -> re
     assert_eq!(page.status(), 200, "the link's page");
     let (queue, token) = path["/v/".len()..].split_once('/').unwrap();
     app.post(phone, "/api/verify/open")
+        .header("accept", "text/html")
+        .header("referer", app.url(&path))
         .form(&[("queue", queue), ("token", token)])
         .send()
         .await
@@ -157,7 +183,7 @@ async fn a_phone_is_verified_by_the_link_twilio_texts_it() {
     }
 
     let again = open_link(&app, &phone, text).await;
-    assert_eq!(again.status(), 410, "single use");
+    assert_link_refused(&phone, again).await; // single use
     assert_eq!(standin.creates().len(), 1, "one SMS");
 }
 
@@ -236,7 +262,7 @@ async fn a_link_sent_to_an_earlier_number_does_not_verify_a_later_one() {
         .find(|m| m["to"] == "+819011111111")
         .expect("the first text");
     let opened = open_link(&app, &phone, to_first["body"].as_str().unwrap()).await;
-    assert_eq!(opened.status(), 410);
+    assert_link_refused(&phone, opened).await;
     assert_eq!(phone_status(&app, &token).await, "pending");
 }
 

@@ -31,7 +31,6 @@ pub use phones::Registration;
 use redis::{AsyncCommands, ScriptInvocation, Value};
 pub use reminders::Reminder;
 use script::QueueScript;
-use std::net::IpAddr;
 use std::time::Duration;
 
 /// Why a script refused a change (and changed nothing).

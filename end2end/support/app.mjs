@@ -68,12 +68,16 @@ export async function startRedis() {
   };
 }
 
+/** `DAY_RESETS_AT` twelve hours from now (Tokyo time): no test lives across a turn of the day. */
+const farResetAt = () =>
+  new Date(Date.now() + 12 * 3600e3).toLocaleTimeString('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hour12: false });
+
 /** The real server binary on a free port; `env` adds configuration (a staff password by default). */
 export async function startServer(redisUrl, env = {}) {
   const adminPassword = env.ADMIN_PASSWORD ?? 'e2e-password-123';
   const launch = async (port) => {
     const child = spawn(SERVER_BIN, [], {
-      env: { PATH: process.env.PATH, REDIS_URL: redisUrl, PORT: port, SITE_ROOT, RUST_LOG: 'warn', ...env, ADMIN_PASSWORD: adminPassword },
+      env: { PATH: process.env.PATH, REDIS_URL: redisUrl, PORT: port, SITE_ROOT, RUST_LOG: 'warn', DAY_RESETS_AT: farResetAt(), ...env, ADMIN_PASSWORD: adminPassword },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const [, baseUrl] = await waitForLine(child, /serving on (http:\/\/\S+)/, 'the server');

@@ -474,6 +474,27 @@ pub const ADMIN_PASSWORD: &str = "test-password-123";
 pub const STAFF_API_TOKEN: &str = "test-staff-token-0123456789abcdef0123";
 pub const PHONE_HASH_SECRET: &str = "test-phone-hash-secret-0123456789abcdef";
 
+/// The tests' `DAY_RESETS_AT`: twelve hours after the run started (Tokyo time), so no test lives
+/// across a turn of the business day by accident, whenever CI runs; the tests of days
+/// (`it/days.rs`) move their clock across it on purpose.
+pub fn day_resets_at() -> &'static str {
+    static AT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    AT.get_or_init(|| {
+        let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(12);
+        let local = later.to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap());
+        format!("{:02}:{:02}", local.hour(), local.minute())
+    })
+}
+
+/// The business calendar the test apps run by (Asia/Tokyo, turning at [`day_resets_at`]).
+pub fn test_calendar() -> waitingroom::services::calendar::Calendar {
+    waitingroom::services::calendar::Calendar::new(
+        jiff::tz::TimeZone::get("Asia/Tokyo").unwrap(),
+        day_resets_at().parse().unwrap(),
+        Duration::from_secs(24 * 3600),
+    )
+}
+
 pub fn config(redis_url: &str) -> Config {
     config_with(redis_url, &[])
 }
@@ -487,6 +508,7 @@ pub fn config_with(redis_url: &str, extra: &[(&str, &str)]) -> Config {
         ("STAFF_API_TOKEN", STAFF_API_TOKEN.to_owned()),
         // tests issue thousands of tickets from one kiosk; `it/kiosks.rs` tests the limit
         ("KIOSK_MAX_PER_MINUTE", "1000000".to_owned()),
+        ("DAY_RESETS_AT", day_resets_at().to_owned()),
     ];
     for (k, v) in extra {
         vars.retain(|(name, _)| name != k);
@@ -500,9 +522,16 @@ pub fn config_with(redis_url: &str, extra: &[(&str, &str)]) -> Config {
     .expect("test config")
 }
 
+/// A store on `redis` that reads by the test apps' calendar (the same business day as theirs).
+pub fn store(redis: &TestRedis) -> waitingroom::store::Store {
+    waitingroom::store::Store::open(&redis.url())
+        .unwrap()
+        .with_calendar(test_calendar())
+}
+
 /// The keys of `queue`'s current business day, as the app names them now.
 pub async fn day_keys(redis: &TestRedis, queue: &str) -> waitingroom::store::DayKeys {
-    let store = waitingroom::store::Store::open(&redis.url()).unwrap();
+    let store = store(redis);
     let queue = waitingroom::QueueId::parse(queue).unwrap();
     let day = store.today(&queue).await.unwrap();
     waitingroom::store::QueueKeys::of(&queue).day_keys(&day)
@@ -556,7 +585,8 @@ pub async fn spawn_app_process(redis: &TestRedis, extra: &[(&str, &str)]) -> Tes
         .env("PORT", "0")
         .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("STAFF_API_TOKEN", STAFF_API_TOKEN)
-        .env("KIOSK_MAX_PER_MINUTE", "1000000");
+        .env("KIOSK_MAX_PER_MINUTE", "1000000")
+        .env("DAY_RESETS_AT", day_resets_at());
     for (k, v) in extra {
         command.env(k, v);
     }

@@ -276,8 +276,10 @@ async fn a_week_of_operation_two_processes_each_day_like_the_first() {
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
     let clock = Clock::shifted();
-    let a = app_on(&redis, &standin, &clock, &[]).await;
-    let b = app_on(&redis, &standin, &clock, &[]).await;
+    // the shop's own day: 04:00 in Tokyo, as the calendar below
+    let tokyo = [("DAY_RESETS_AT", "04:00")];
+    let a = app_on(&redis, &standin, &clock, &tokyo).await;
+    let b = app_on(&redis, &standin, &clock, &tokyo).await;
     let calendar = Calendar::tokyo().with_clock(clock.clone());
     // Monday 2027-01-11, 10:00 in Tokyo
     let monday: Timestamp = "2027-01-11T01:00:00Z".parse().unwrap();

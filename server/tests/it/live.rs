@@ -40,7 +40,7 @@ async fn a_screen_gets_the_snapshot_then_each_change_with_its_version() {
     assert_eq!(event["number"], 2);
 
     // the screen's own reducer, applied to the events, equals a fresh read of Redis
-    let store = waitingroom::store::Store::open(&redis.url()).unwrap();
+    let store = crate::common::store(&redis);
     let fresh = store
         .snapshot(&waitingroom::QueueId::parse("default").unwrap())
         .await

@@ -260,7 +260,7 @@ async fn a_reconnect_storm_costs_redis_one_snapshot_read() {
     app.issue_as_staff("default").await;
     assert_eq!(next_json(&mut first).await["event"]["version"], 2);
     let mut late = screen(&app, "127.0.0.2").await.unwrap();
-    let store = waitingroom::store::Store::open(&redis.url()).unwrap();
+    let store = crate::common::store(&redis);
     let fresh = store
         .snapshot(&waitingroom::QueueId::parse("default").unwrap())
         .await

@@ -522,6 +522,26 @@ pub fn config_with(redis_url: &str, extra: &[(&str, &str)]) -> Config {
     .expect("test config")
 }
 
+/// A refusal of a plain form post (no JavaScript): it goes back to its page with the error;
+/// answers where, and that page (what `client` then sees).
+pub async fn refusal_page(
+    client: &reqwest::Client,
+    response: reqwest::Response,
+) -> (String, String) {
+    assert_eq!(response.status(), 302, "a plain form goes back to its page");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("__err="), "{location}");
+    let page = client
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (location, page)
+}
+
 /// A store on `redis` that reads by the test apps' calendar (the same business day as theirs).
 pub fn store(redis: &TestRedis) -> waitingroom::store::Store {
     waitingroom::store::Store::open(&redis.url())

@@ -239,17 +239,7 @@ async fn without_javascript_a_refusal_comes_back_to_the_page_in_its_language() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 302, "a plain form goes back to its page");
-        let location = response.headers()["location"].to_str().unwrap().to_owned();
-        assert!(location.contains("__err="), "{location}");
-        let page = staff
-            .get(&location)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (_, page) = crate::common::refusal_page(&staff, response).await;
         assert!(page.contains(&format!("<html lang=\"{lang}\"")), "{page}");
         assert!(page.contains(words), "the page says why, in {lang}");
     }

@@ -36,20 +36,8 @@ async fn register(
 /// A link refused (used, expired, or for another number): the button's post comes back to the
 /// link's page, which says so in Japanese.
 async fn assert_link_refused(phone: &reqwest::Client, pressed: reqwest::Response) {
-    assert_eq!(pressed.status(), 302, "a plain form goes back to its page");
-    let location = pressed.headers()["location"].to_str().unwrap().to_owned();
-    assert!(
-        location.contains("/v/default/") && location.contains("__err="),
-        "{location}"
-    );
-    let page = phone
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (location, page) = crate::common::refusal_page(phone, pressed).await;
+    assert!(location.contains("/v/default/"), "{location}");
     assert!(
         page.contains("このリンクは期限切れか、すでに使われています"),
         "the page says why"

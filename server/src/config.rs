@@ -2,6 +2,7 @@
 //! stops start-up with a message naming the variable.
 
 use crate::live::LiveLimits;
+use crate::serve::HttpLimits;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 use waitingroom::phone::{PhoneNumber, CALLING_CODES};
@@ -33,6 +34,8 @@ pub struct Config {
     /// `LIVE_MAX_CONNECTIONS` (default 10,000), `LIVE_MAX_PER_ADDRESS` (default 200) and
     /// `LIVE_PING_SECS` (default 25).
     pub live: LiveLimits,
+    /// `HTTP_READ_SECS` (default 10) and `HTTP_WRITE_STALL_SECS` (default 10).
+    pub http: HttpLimits,
     /// `TIMEZONE` (default `Asia/Tokyo`), `DAY_RESETS_AT` (default `04:00`) and
     /// `DATA_RETENTION_HOURS` (default 24, after the day closes).
     pub calendar: Calendar,
@@ -221,6 +224,14 @@ impl Config {
                 max_connections: number("LIVE_MAX_CONNECTIONS", 10_000, 1)? as usize,
                 max_per_address: number("LIVE_MAX_PER_ADDRESS", 200, 1)? as usize,
                 ping_every: Duration::from_secs(u64::from(number("LIVE_PING_SECS", 25, 1)?)),
+            },
+            http: HttpLimits {
+                read: Duration::from_secs(u64::from(number("HTTP_READ_SECS", 10, 1)?)),
+                write_stall: Duration::from_secs(u64::from(number(
+                    "HTTP_WRITE_STALL_SECS",
+                    10,
+                    1,
+                )?)),
             },
             calendar,
             admin_password,
@@ -553,6 +564,8 @@ mod tests {
         assert!(bad("REMOTE_MAX_ACTIVE", "0").starts_with("REMOTE_MAX_ACTIVE is invalid"));
         assert!(bad("ADDRESS_MAX_PER_HOUR", "x").starts_with("ADDRESS_MAX_PER_HOUR is invalid"));
         assert!(bad("LIVE_MAX_PER_ADDRESS", "0").starts_with("LIVE_MAX_PER_ADDRESS is invalid"));
+        assert!(bad("HTTP_READ_SECS", "0").starts_with("HTTP_READ_SECS is invalid"));
+        assert!(bad("HTTP_WRITE_STALL_SECS", "x").starts_with("HTTP_WRITE_STALL_SECS is invalid"));
         assert!(bad("TWILIO_AUTH_TOKEN", "x").starts_with("TWILIO_ACCOUNT_SID is not set"));
         assert!(bad("TWILIO_ALLOWED_COUNTRIES", "JP,XX")
             .starts_with("TWILIO_ALLOWED_COUNTRIES is invalid"));

@@ -4,6 +4,7 @@ pub mod api;
 pub mod config;
 pub mod health;
 pub mod live;
+pub mod serve;
 pub mod twilio;
 pub mod web;
 
@@ -257,6 +258,7 @@ pub struct Server {
     pub addr: SocketAddr,
     listener: TcpListener,
     app: Router,
+    http: serve::HttpLimits,
 }
 
 impl Server {
@@ -278,6 +280,7 @@ impl Server {
             addr,
             listener,
             app: router(state),
+            http: config.http,
         })
     }
 
@@ -286,12 +289,7 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
-            self.listener,
-            self.app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
+        serve::serve(self.listener, self.app, self.http, shutdown).await
     }
 }
 

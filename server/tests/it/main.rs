@@ -17,6 +17,7 @@ mod metrics;
 mod phones;
 mod reducer;
 mod reminders;
+mod slow_clients;
 mod sms;
 mod staff;
 mod topologies;

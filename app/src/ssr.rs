@@ -50,14 +50,18 @@ pub async fn require_kiosk(
     room: &WaitingRoom,
 ) -> Result<waitingroom::services::kiosks::KioskDevice, AppError> {
     let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    let credential = headers
+    Ok(room.admit_kiosk(kiosk_cookie(&headers)).await?)
+}
+
+/// The kiosk credential a request's cookies carry, if any.
+pub fn kiosk_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|h| h.to_str().ok())
         .flat_map(|h| h.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find_map(|(name, value)| (name == KIOSK_COOKIE).then_some(value));
-    Ok(room.admit_kiosk(credential).await?)
+        .find_map(|(name, value)| (name == KIOSK_COOKIE).then_some(value))
 }
 
 /// Makes this browser a kiosk: its credential in a cookie scripts cannot read, sent only to this

@@ -31,8 +31,8 @@ pub struct Config {
     /// `ADDRESS_MAX_PER_HOUR` (default 30) per client address, `KIOSK_MAX_PER_MINUTE` (default 60)
     /// per kiosk.
     pub limits: Limits,
-    /// `LIVE_MAX_CONNECTIONS` (default 10,000), `LIVE_MAX_PER_ADDRESS` (default 200) and
-    /// `LIVE_PING_SECS` (default 25).
+    /// `LIVE_MAX_CONNECTIONS` (default 10,000), `LIVE_MAX_PER_ADDRESS` (default 200),
+    /// `LIVE_PING_SECS` (default 25) and `LIVE_RESERVED_CONNECTIONS` (default 200).
     pub live: LiveLimits,
     /// `HTTP_READ_SECS` (default 10) and `HTTP_WRITE_STALL_SECS` (default 10).
     pub http: HttpLimits,
@@ -224,6 +224,7 @@ impl Config {
                 max_connections: number("LIVE_MAX_CONNECTIONS", 10_000, 1)? as usize,
                 max_per_address: number("LIVE_MAX_PER_ADDRESS", 200, 1)? as usize,
                 ping_every: Duration::from_secs(u64::from(number("LIVE_PING_SECS", 25, 1)?)),
+                reserved: number("LIVE_RESERVED_CONNECTIONS", 200, 0)? as usize,
             },
             http: HttpLimits {
                 read: Duration::from_secs(u64::from(number("HTTP_READ_SECS", 10, 1)?)),
@@ -565,6 +566,8 @@ mod tests {
         assert!(bad("ADDRESS_MAX_PER_HOUR", "x").starts_with("ADDRESS_MAX_PER_HOUR is invalid"));
         assert!(bad("LIVE_MAX_PER_ADDRESS", "0").starts_with("LIVE_MAX_PER_ADDRESS is invalid"));
         assert!(bad("HTTP_READ_SECS", "0").starts_with("HTTP_READ_SECS is invalid"));
+        assert!(bad("LIVE_RESERVED_CONNECTIONS", "-1")
+            .starts_with("LIVE_RESERVED_CONNECTIONS is invalid"));
         assert!(bad("HTTP_WRITE_STALL_SECS", "x").starts_with("HTTP_WRITE_STALL_SECS is invalid"));
         assert!(bad("TWILIO_AUTH_TOKEN", "x").starts_with("TWILIO_ACCOUNT_SID is not set"));
         assert!(bad("TWILIO_ALLOWED_COUNTRIES", "JP,XX")

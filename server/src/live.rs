@@ -31,6 +31,17 @@ pub struct LiveLimits {
     /// How often a connection is pinged (`LIVE_PING_SECS`); one that answered nothing since the
     /// last ping is dropped.
     pub ping_every: Duration,
+    /// Connections beyond `max_connections`, and beyond any address's share, kept for the
+    /// store's own devices (`LIVE_RESERVED_CONNECTIONS`): a kiosk, or a board or console signed
+    /// in as staff, still connects when the public has taken every other place.
+    pub reserved: usize,
+}
+
+/// Who a live connection is for: anyone, or one of the store's own devices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seat {
+    Public,
+    Store,
 }
 
 /// A message a screen does not read within this long drops its connection.
@@ -62,10 +73,14 @@ impl LiveGate {
         })
     }
 
-    fn admit(self: &Arc<Self>, address: String) -> Result<Admission, ApiError> {
+    fn admit(self: &Arc<Self>, address: String, seat: Seat) -> Result<Admission, ApiError> {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let (total, per_address) = &mut *open;
-        if *total >= self.limits.max_connections {
+        let max = match seat {
+            Seat::Public => self.limits.max_connections,
+            Seat::Store => self.limits.max_connections + self.limits.reserved,
+        };
+        if *total >= max {
             return Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "too_many_connections",
@@ -73,7 +88,7 @@ impl LiveGate {
             ));
         }
         let mine = per_address.entry(address.clone()).or_default();
-        if *mine >= self.limits.max_per_address {
+        if seat == Seat::Public && *mine >= self.limits.max_per_address {
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_connections",
@@ -89,6 +104,23 @@ impl LiveGate {
             gate: Arc::clone(self),
             address,
         })
+    }
+
+    /// Admits a connection from `address`: as anyone's while there is room, else (when the
+    /// request comes from a kiosk or a staff session) on a place kept for the store's devices.
+    async fn admit_request(
+        self: &Arc<Self>,
+        room: &WaitingRoom,
+        address: String,
+        headers: &HeaderMap,
+        session: &tower_sessions::Session,
+    ) -> Result<Admission, ApiError> {
+        match self.admit(address.clone(), Seat::Public) {
+            Err(full) if is_store_device(room, headers, session).await => {
+                self.admit(address, Seat::Store).map_err(|_| full)
+            }
+            admitted => admitted,
+        }
     }
 
     /// Live connections open now.
@@ -111,18 +143,40 @@ impl Drop for Admission {
     }
 }
 
+/// Whether a request comes from one of the store's devices: a kiosk (its credential cookie) or a
+/// browser signed in as staff.
+async fn is_store_device(
+    room: &WaitingRoom,
+    headers: &HeaderMap,
+    session: &tower_sessions::Session,
+) -> bool {
+    if let Some(credential) = app::ssr::kiosk_cookie(headers) {
+        if room.admit_kiosk(Some(credential)).await.is_ok() {
+            return true;
+        }
+    }
+    match session.get(app::ssr::STAFF_KEY).await {
+        Ok(Some(pass)) => room.admits(&pass).await.unwrap_or(false),
+        _ => false,
+    }
+}
+
 /// `GET /api/v1/queues/{queue}/live`: 101 and the channel; 429 or 503 past the limits.
 pub async fn live(
     State(state): State<AppState>,
     Path(queue): Path<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    session: tower_sessions::Session,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let queue = state.room.queue(&queue)?.id.clone();
     let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
     let address = address_key(state.room.client_ip(peer.ip(), forwarded));
-    let admission = state.live.admit(address)?;
+    let admission = state
+        .live
+        .admit_request(&state.room, address, &headers, &session)
+        .await?;
     let room = state.room.clone();
     let ping_every = state.live.limits.ping_every;
     Ok(upgrade
@@ -233,13 +287,17 @@ pub async fn events(
     Path(queue): Path<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    session: tower_sessions::Session,
 ) -> Result<Response, ApiError> {
     use axum::response::sse::{KeepAlive, Sse};
     use axum::response::IntoResponse;
     let queue = state.room.queue(&queue)?.id.clone();
     let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
     let address = address_key(state.room.client_ip(peer.ip(), forwarded));
-    let admission = state.live.admit(address)?;
+    let admission = state
+        .live
+        .admit_request(&state.room, address, &headers, &session)
+        .await?;
     let last_seen: Option<u64> = headers
         .get("last-event-id")
         .and_then(|h| h.to_str().ok())

@@ -96,15 +96,24 @@ fn origin_of(url: &str) -> Option<String> {
 /// CSRF: a POST to the screens' server functions (`/api/...` but the JSON API) must come from
 /// this site's own pages: its `Origin` (or, without one, its `Referer`) must be this site. Anything
 /// else — another site's form or script, or a request that names no origin — gets 403 and changes
-/// nothing. The JSON API refuses only a foreign `Origin` (integrations send none).
+/// nothing. The JSON API refuses only a foreign `Origin` (integrations send none), and so does
+/// the live channel (WebSocket and Server-Sent Events): another site's page cannot make its
+/// visitors' browsers hold our connections.
 pub async fn same_site_only(
     State(site): State<SiteOrigin>,
     request: Request<Body>,
     next: Next,
 ) -> Response<Body> {
     let path = request.uri().path();
-    let server_fn = path.starts_with("/api/") && !path.starts_with("/api/v1/");
-    if request.method() != Method::POST || !(server_fn || path.starts_with("/api/v1/")) {
+    let api = path.starts_with("/api/v1/");
+    let server_fn = path.starts_with("/api/") && !api;
+    let live = api && (path.ends_with("/live") || path.ends_with("/events"));
+    let guarded = match *request.method() {
+        Method::POST => server_fn || api,
+        Method::GET => live,
+        _ => false,
+    };
+    if !guarded {
         return next.run(request).await;
     }
     let headers = request.headers();

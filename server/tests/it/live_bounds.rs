@@ -11,6 +11,7 @@ use futures::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// A TCP connection to the app from `from` (a loopback address of its own).
@@ -268,4 +269,96 @@ async fn a_reconnect_storm_costs_redis_one_snapshot_read() {
     let cached: waitingroom::QueueSnapshot =
         serde_json::from_value(next_json(&mut late).await["snapshot"].clone()).unwrap();
     assert_eq!(cached, fresh);
+}
+
+/// The event stream from `client`: its status, and the open response (the connection) while it is
+/// held.
+async fn event_stream(app: &TestApp, client: &reqwest::Client) -> (u16, reqwest::Response) {
+    let response = client
+        .get(app.url("/api/v1/queues/default/events"))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response)
+}
+
+#[tokio::test]
+async fn another_sites_page_cannot_open_the_live_channel() {
+    let redis = TestRedis::start();
+    let config = config_with(&redis.url(), &[("LIVE_MAX_PER_ADDRESS", "1")]);
+    let app = spawn_app_with(config).await;
+    // a WebSocket handshake a browser makes from a page of evil.example
+    let mut request = app
+        .ws_url("/api/v1/queues/default/live")
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", "http://evil.example".parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(request).await;
+    assert!(
+        matches!(&refused, Err(WsError::Http(r)) if r.status() == 403),
+        "a foreign origin's WebSocket is refused: {refused:?}"
+    );
+    let sse = app
+        .http
+        .get(app.url("/api/v1/queues/default/events"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sse.status(), 403, "a foreign origin's event stream");
+    // nothing was counted: the address's only place is still free, for our own page
+    let mut ours = app
+        .ws_url("/api/v1/queues/default/live")
+        .into_client_request()
+        .unwrap();
+    ours.headers_mut()
+        .insert("origin", format!("http://{}", app.addr).parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(ours)
+        .await
+        .expect("this site's own page connects");
+    assert_eq!(next_json(&mut socket).await["kind"], "snapshot");
+}
+
+#[tokio::test]
+async fn the_stores_devices_connect_when_the_public_has_taken_every_place() {
+    let redis = TestRedis::start();
+    let config = config_with(
+        &redis.url(),
+        &[
+            ("LIVE_MAX_CONNECTIONS", "2"),
+            ("LIVE_MAX_PER_ADDRESS", "2"),
+            ("LIVE_RESERVED_CONNECTIONS", "1"),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    let kiosk = app.new_kiosk("入口").await;
+    let console = crate::common::client();
+    let signed_in = app.sign_in(&console, &app.password).await;
+    assert!(
+        signed_in.is_success() || signed_in.is_redirection(),
+        "{signed_in}"
+    );
+    // the public fills the server (from the kiosk's own address too: one shop Wi-Fi)
+    let (first, _held1) = event_stream(&app, &crate::common::client()).await;
+    let (second, _held2) = event_stream(&app, &crate::common::client()).await;
+    assert_eq!((first, second), (200, 200));
+    let (public, _) = event_stream(&app, &crate::common::client()).await;
+    assert_eq!(public, 503, "the public's places are taken");
+    // the kiosk still connects, on the place kept for the store
+    let (at_kiosk, held_by_kiosk) = event_stream(&app, &kiosk).await;
+    assert_eq!(at_kiosk, 200, "a kiosk connects past the public's limit");
+    let (at_console, _) = event_stream(&app, &console).await;
+    assert_eq!(at_console, 503, "the one kept place is taken");
+    let (public, _) = event_stream(&app, &crate::common::client()).await;
+    assert_eq!(public, 503, "the public never gets a kept place");
+    drop(held_by_kiosk);
+    assert!(
+        crate::common::eventually(Duration::from_secs(5), || async {
+            event_stream(&app, &console).await.0 == 200
+        })
+        .await,
+        "a console signed in as staff takes the kept place once free"
+    );
 }

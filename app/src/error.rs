@@ -32,6 +32,9 @@ pub enum AppError {
     /// The day's cap of tickets is reached.
     #[error("today's {max} tickets are all issued")]
     DayFull { max: u32 },
+    /// Remote intake's share of the day is taken (the kiosk in the store still issues).
+    #[error("today's {max} tickets for remote intake are all issued")]
+    RemoteFull { max: u32 },
     #[error("at most {max} active tickets")]
     LimitActive { max: u32 },
     #[error("at most {max} tickets per hour")]
@@ -125,6 +128,7 @@ impl AppError {
             | AppError::TicketChanged { .. }
             | AppError::IntakePaused { .. }
             | AppError::DayFull { .. }
+            | AppError::RemoteFull { .. }
             | AppError::TooManyKiosks { .. }
             | AppError::PhoneStopped
             | AppError::NoPhone => 409,
@@ -174,6 +178,7 @@ impl AppError {
             } => td_string!(locale, error.remote_paused).to_owned(),
             AppError::IntakePaused { .. } => td_string!(locale, error.intake_paused).to_owned(),
             AppError::DayFull { max } => td_string!(locale, error.day_full, n = max),
+            AppError::RemoteFull { .. } => td_string!(locale, error.remote_full).to_owned(),
             AppError::LimitActive { max } => td_string!(locale, error.limit_active, n = max),
             AppError::LimitPerHour { max } => td_string!(locale, error.limit_per_hour, n = max),
             AppError::LimitAddress { max } => td_string!(locale, error.limit_address, n = max),
@@ -238,6 +243,7 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::TicketChanged(state) => AppError::TicketChanged { state },
             E::IntakePaused(intake) => AppError::IntakePaused { intake },
             E::DayFull(max) => AppError::DayFull { max },
+            E::RemoteFull(max) => AppError::RemoteFull { max },
             E::Limit(LimitReached::Active(max)) => AppError::LimitActive { max },
             E::Limit(LimitReached::PerHour { max, .. }) => AppError::LimitPerHour { max },
             E::Limit(LimitReached::PerAddress { max, .. }) => AppError::LimitAddress { max },

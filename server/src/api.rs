@@ -67,6 +67,7 @@ impl From<ServiceError> for ApiError {
             E::TicketChanged(_) => Self::new(StatusCode::CONFLICT, "ticket_changed", message),
             E::IntakePaused(_) => Self::new(StatusCode::CONFLICT, "intake_paused", message),
             E::DayFull(_) => Self::new(StatusCode::CONFLICT, "day_full", message),
+            E::RemoteFull(_) => Self::new(StatusCode::CONFLICT, "remote_full", message),
             E::Limit(hit) => Self {
                 retry_after_s: hit.retry_after_s(),
                 ..Self::new(StatusCode::TOO_MANY_REQUESTS, "limit_reached", message)

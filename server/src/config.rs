@@ -49,6 +49,9 @@ pub struct Config {
     pub session_hours: u32,
     /// `MAX_TICKETS_PER_DAY` (default 9,999; 0 = no cap): tickets one queue issues in a day.
     pub max_tickets_per_day: u32,
+    /// `REMOTE_SHARE_PERCENT` (default 50): the part of `max_tickets_per_day` remote intake may
+    /// take; the rest is kept for the people in the store.
+    pub remote_share_percent: u32,
     /// `REMINDER_CHECK_SECS` (default 60): how often SMS reminders are planned again.
     pub reminder_check: Duration,
     /// `AUTODIAL_PLACES` (default 3; 0 = never): a verified phone is called once when its ticket
@@ -241,6 +244,15 @@ impl Config {
             session_hours: number("SESSION_HOURS", 12, 1)?,
             session_max_days: number("SESSION_MAX_DAYS", 7, 1)?,
             max_tickets_per_day: number("MAX_TICKETS_PER_DAY", 9_999, 0)?,
+            remote_share_percent: match number("REMOTE_SHARE_PERCENT", 50, 1)? {
+                p if p <= 100 => p,
+                _ => {
+                    return Err(ConfigError::Invalid(
+                        "REMOTE_SHARE_PERCENT",
+                        "a percent of MAX_TICKETS_PER_DAY, 1–100".to_owned(),
+                    ))
+                }
+            },
             reminder_check: Duration::from_secs(u64::from(number("REMINDER_CHECK_SECS", 60, 1)?)),
             autodial_places,
             trusted_proxies: parse_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES").as_deref())?,
@@ -566,6 +578,7 @@ mod tests {
         assert!(bad("ADDRESS_MAX_PER_HOUR", "x").starts_with("ADDRESS_MAX_PER_HOUR is invalid"));
         assert!(bad("LIVE_MAX_PER_ADDRESS", "0").starts_with("LIVE_MAX_PER_ADDRESS is invalid"));
         assert!(bad("HTTP_READ_SECS", "0").starts_with("HTTP_READ_SECS is invalid"));
+        assert!(bad("REMOTE_SHARE_PERCENT", "101").starts_with("REMOTE_SHARE_PERCENT is invalid"));
         assert!(bad("LIVE_RESERVED_CONNECTIONS", "-1")
             .starts_with("LIVE_RESERVED_CONNECTIONS is invalid"));
         assert!(bad("HTTP_WRITE_STALL_SECS", "x").starts_with("HTTP_WRITE_STALL_SECS is invalid"));

@@ -56,6 +56,7 @@ impl AppState {
     pub fn new(config: &Config, addr: SocketAddr) -> Result<Self, BadRedisUrl> {
         let store = Store::open(&config.redis_url)?
             .with_max_tickets_per_day(config.max_tickets_per_day)
+            .with_remote_share(config.remote_share_percent)
             .with_autodial_places(config.autodial_places.clone())
             .with_calendar(config.calendar.clone())
             .with_phone_key(config.phone_hash_secret.as_deref());

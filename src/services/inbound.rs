@@ -142,7 +142,10 @@ impl WaitingRoom {
         {
             Ok(issued) => Ok(Some(issued)),
             Err(
-                ServiceError::IntakePaused(_) | ServiceError::DayFull(_) | ServiceError::Limit(_),
+                ServiceError::IntakePaused(_)
+                | ServiceError::DayFull(_)
+                | ServiceError::RemoteFull(_)
+                | ServiceError::Limit(_),
             ) => Ok(None),
             Err(e) => Err(e),
         }

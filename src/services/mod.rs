@@ -124,6 +124,8 @@ pub enum ServiceError {
     IntakePaused(Intake),
     #[error("today's {0} tickets are all issued")]
     DayFull(u32),
+    #[error("today's {0} tickets for remote intake are all issued")]
+    RemoteFull(u32),
     #[error("limit reached: {0}")]
     Limit(LimitReached),
     #[error("this device is not a kiosk (staff set one up from the console)")]
@@ -158,6 +160,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Refused(Refusal::Conflict(state)) => ServiceError::TicketChanged(state),
             StoreError::Refused(Refusal::Paused(intake)) => ServiceError::IntakePaused(intake),
             StoreError::Refused(Refusal::DayFull(max)) => ServiceError::DayFull(max),
+            StoreError::Refused(Refusal::RemoteFull(max)) => ServiceError::RemoteFull(max),
             other => ServiceError::Store(other),
         }
     }
@@ -349,16 +352,21 @@ impl WaitingRoom {
         channel: Channel,
         lang: Lang,
     ) -> Result<IssuedTicket, ServiceError> {
-        Ok(self.issue_with_phone(queue, channel, lang, None).await?.0)
+        Ok(self
+            .issue_with_phone(queue, channel, lang, None, false)
+            .await?
+            .0)
     }
 
-    /// The same, for a ticket taken by SMS or a call: it keeps `phone`, verified.
+    /// The same, for a ticket taken by SMS or a call: it keeps `phone`, verified; `remote`: taken
+    /// from outside the store (within remote intake's share of the day).
     async fn issue_with_phone(
         &self,
         queue: &QueueInfo,
         channel: Channel,
         lang: Lang,
         phone: Option<&PhoneNumber>,
+        remote: bool,
     ) -> Result<(IssuedTicket, DayId), ServiceError> {
         let token = random_token();
         let new = NewTicket {
@@ -366,6 +374,7 @@ impl WaitingRoom {
             token: &token,
             lang,
             phone,
+            remote,
         };
         let (mut ticket, day) = self
             .store
@@ -433,7 +442,9 @@ impl WaitingRoom {
                 LimitHit::Active => LimitReached::Active(take.active),
             }));
         }
-        let issued = self.issue_with_phone(queue, channel, lang, phone).await;
+        let issued = self
+            .issue_with_phone(queue, channel, lang, phone, true)
+            .await;
         match (&issued, &client.id) {
             (Ok((ticket, day)), Some(id)) => {
                 let held = format!("{}/{day}/{}", queue.id, ticket.number);

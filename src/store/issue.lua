@@ -1,5 +1,7 @@
 -- Issue the next number. Own ARGV: CHANNEL (kiosk, remote, api, phone), TOKEN, LANG,
 -- MAX_TICKETS (the day's cap; '0' = none), so the day's keys and every snapshot stay bounded,
+-- REMOTE_MAX (for a ticket taken from outside the store: remote intake's share of the cap; ''
+-- for one taken in the store), so a flood from outside never refuses the people in the shop,
 -- PHONE (E.164, or ''): the number a ticket taken by SMS or a call keeps, verified (it texted or
 -- called us).
 local intake = redis.call('GET', INTAKE) or 'open'
@@ -9,6 +11,12 @@ end
 local cap = tonumber(MAX_TICKETS)
 if cap > 0 and tonumber(redis.call('GET', SEQ) or 0) >= cap then
   return {'full', MAX_TICKETS}
+end
+if REMOTE_MAX ~= '' then
+  if tonumber(redis.call('GET', REMOTE) or 0) >= tonumber(REMOTE_MAX) then
+    return {'remote_full', REMOTE_MAX}
+  end
+  redis.call('INCR', REMOTE)
 end
 local number = redis.call('INCR', SEQ)
 local waiting = redis.call('RPUSH', WAITING, number)

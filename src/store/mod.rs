@@ -40,6 +40,8 @@ pub enum Refusal {
     Paused(Intake),
     /// The day's cap of tickets is reached.
     DayFull(u32),
+    /// The share of the day's cap kept for remote intake is taken (the kiosk still issues).
+    RemoteFull(u32),
     /// Nobody is waiting.
     Empty,
     /// No such ticket (today).
@@ -92,6 +94,9 @@ pub struct NewTicket<'a> {
     pub token: &'a TicketToken,
     pub lang: Lang,
     pub phone: Option<&'a crate::phone::PhoneNumber>,
+    /// Taken from outside the store (remote check-in, the anonymous API, SMS or a call): counts
+    /// against remote intake's share of the day.
+    pub remote: bool,
 }
 
 impl<'a> NewTicket<'a> {
@@ -102,6 +107,7 @@ impl<'a> NewTicket<'a> {
             token,
             lang,
             phone: None,
+            remote: false,
         }
     }
 }
@@ -139,7 +145,14 @@ impl Scripts {
     fn new() -> Self {
         Self {
             issue: QueueScript::new(
-                &["CHANNEL", "TOKEN", "LANG", "MAX_TICKETS", "PHONE"],
+                &[
+                    "CHANNEL",
+                    "TOKEN",
+                    "LANG",
+                    "MAX_TICKETS",
+                    "REMOTE_MAX",
+                    "PHONE",
+                ],
                 include_str!("issue.lua"),
             ),
             call_next: QueueScript::new(&["COUNTER"], include_str!("call_next.lua")),
@@ -194,6 +207,8 @@ pub struct Store {
     log: std::sync::Arc<contacts::LogScript>,
     /// The day's cap of tickets per queue (0: none).
     max_tickets_per_day: u32,
+    /// Percent of `max_tickets_per_day` remote intake may take (100: all of it).
+    remote_share_percent: u32,
     /// How many places ahead a verified phone gets its automatic call (0: never), per queue as
     /// configured (the console's setting, in Redis, goes over it).
     autodial: std::sync::Arc<AutodialPlaces>,
@@ -235,6 +250,7 @@ impl Store {
             limits: std::sync::Arc::new(limits::LimitScripts::new()),
             log: std::sync::Arc::new(contacts::LogScript::new()),
             max_tickets_per_day: 0,
+            remote_share_percent: 100,
             autodial: Default::default(),
             metrics: Default::default(),
             calendar: Calendar::tokyo(),
@@ -249,6 +265,22 @@ impl Store {
     }
 
     /// Caps the tickets a queue issues in a day (`MAX_TICKETS_PER_DAY`; 0: no cap).
+    /// Keeps all but `percent` of the day's cap for the people in the store: remote intake (see
+    /// [`NewTicket::remote`]) stops at that share, so a flood from outside never refuses the
+    /// kiosk (`REMOTE_SHARE_PERCENT`).
+    pub fn with_remote_share(mut self, percent: u32) -> Self {
+        self.remote_share_percent = percent.clamp(1, 100);
+        self
+    }
+
+    /// The tickets remote intake may take in a day, when the day has a cap.
+    fn remote_max_per_day(&self) -> Option<u64> {
+        (self.max_tickets_per_day > 0).then(|| {
+            (u64::from(self.max_tickets_per_day) * u64::from(self.remote_share_percent) / 100)
+                .max(1)
+        })
+    }
+
     pub fn with_max_tickets_per_day(mut self, max: u32) -> Self {
         self.max_tickets_per_day = max;
         self
@@ -346,6 +378,10 @@ impl Store {
                 let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
                 Err(StoreError::Refused(Refusal::DayFull(cap)))
             }
+            "remote_full" => {
+                let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
+                Err(StoreError::Refused(Refusal::RemoteFull(cap)))
+            }
             "paused" => {
                 let intake = parse_intake(detail()?.as_deref())?;
                 Err(StoreError::Refused(Refusal::Paused(intake)))
@@ -375,7 +411,12 @@ impl Store {
             token,
             lang,
             phone,
+            remote,
         } = new;
+        let remote_max = match self.remote_max_per_day() {
+            Some(max) if remote => max.to_string(),
+            _ => String::new(),
+        };
         let invocation = self.invoke(
             &self.scripts.issue,
             queue,
@@ -385,6 +426,7 @@ impl Store {
                 ("TOKEN", token.as_str()),
                 ("LANG", lang.code()),
                 ("MAX_TICKETS", &self.max_tickets_per_day.to_string()),
+                ("REMOTE_MAX", &remote_max),
                 ("PHONE", phone.map(|p| p.as_str()).unwrap_or_default()),
             ],
         );

@@ -41,7 +41,7 @@ end
 -- the day is in their names, so no later day's script ever moves it.
 local function expire_day()
   local at = day_expires_at()
-  for _, key in ipairs({SEQ, WAITING, TICKETS, TOKENS, SERVING, RECENT, SERVICE_MS, AVG_SERVICE, VERIFY, DIALED, PHONES, REMINDERS}) do
+  for _, key in ipairs(day_keys()) do
     redis.call('EXPIREAT', key, at)
   end
 end

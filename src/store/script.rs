@@ -146,6 +146,11 @@ fn header(own_args: &[&str]) -> String {
         names.join(", "),
         values.join(", ")
     ));
+    // every key of the day, for what applies to them all (their expiry)
+    lines.push(format!(
+        "local function day_keys()\n  return {{{}}}\nend",
+        names.join(", ")
+    ));
     lines.join("\n")
 }
 

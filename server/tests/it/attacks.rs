@@ -359,6 +359,50 @@ async fn the_day_has_a_cap_of_tickets_so_nobody_can_fill_redis() {
 }
 
 #[tokio::test]
+async fn a_remote_flood_never_refuses_the_people_in_the_shop() {
+    let redis = TestRedis::start();
+    let config = config_with(
+        &redis.url(),
+        &[("MAX_TICKETS_PER_DAY", "4"), ("REMOTE_SHARE_PERCENT", "50")],
+    );
+    let app = spawn_app_with(config).await;
+    // remote takes from many addresses (each within its own limits)
+    let mut statuses = Vec::new();
+    for i in 2..12 {
+        let phone = client_at(&format!("127.0.1.{i}"));
+        let taken = phone
+            .post(app.url("/api/v1/queues/default/tickets"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(taken.status().as_u16());
+        if taken.status() == 409 {
+            assert_eq!(
+                taken.json::<Value>().await.unwrap()["error"],
+                "remote_full",
+                "remote intake's share is taken"
+            );
+        }
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        2,
+        "half of the day for remote intake: {statuses:?}"
+    );
+    let snapshot = app.get_json("/api/v1/queues/default").await;
+    assert_eq!(
+        snapshot["last_number"], 2,
+        "no number for a refused remote take"
+    );
+    // the kiosk still issues the rest of the day
+    for _ in 0..2 {
+        assert_eq!(app.issue("default").await.status(), 200);
+    }
+    let kiosk = app.issue("default").await;
+    assert_eq!(kiosk.json::<Value>().await.unwrap()["error"], "day_full");
+}
+
+#[tokio::test]
 async fn links_are_https_only_behind_a_trusted_proxy_that_says_so() {
     let redis = TestRedis::start();
     let url_of = |app: &TestApp, proto: &'static str| {

@@ -26,6 +26,17 @@ pub struct SmsLimits {
     pub allowed_countries: Vec<String>,
 }
 
+/// The part of the hour's verification SMS one network (an IPv4 /24, an IPv6 /48) may ask for:
+/// holding the hourly cap takes this many networks at least.
+const NETWORKS_TO_FILL_AN_HOUR: u32 = 10;
+
+impl SmsLimits {
+    /// Verification SMS one network may ask for per hour (`SMS_MAX_PER_HOUR` / 10, at least 1).
+    pub fn network_share_per_hour(&self) -> u32 {
+        (self.per_hour / NETWORKS_TO_FILL_AN_HOUR).max(1)
+    }
+}
+
 impl Default for SmsLimits {
     fn default() -> Self {
         Self {
@@ -74,16 +85,23 @@ impl WaitingRoom {
         if self.store.is_stopped(&phone).await? {
             return Err(ServiceError::Sms(SmsRefused::Stopped));
         }
-        let address = super::address_key(client);
         let day = Duration::from_secs(86_400);
+        let hour = Duration::from_secs(3600);
         let takes = [
             (
                 Source::SmsTo(phone.as_str()),
                 limits.per_number_per_day,
                 day,
             ),
-            (Source::SmsFrom(&address), limits.per_address_per_day, day),
-            (Source::SmsAll, limits.per_hour, Duration::from_secs(3600)),
+            (Source::SmsFrom(client), limits.per_address_per_day, day),
+            // no one network may spend more than its share of the hour's SMS: a few of them
+            // cannot hold the cap and block verification for everyone
+            (
+                Source::SmsShare(client),
+                limits.network_share_per_hour(),
+                hour,
+            ),
+            (Source::SmsAll, limits.per_hour, hour),
         ];
         let mut taken = Vec::new();
         for (source, max, window) in takes {

@@ -156,18 +156,19 @@ impl StaffDesk {
         now_ms: u64,
     ) -> Result<StaffPass, SignInError> {
         // counted before the (slow) check, in one step: parallel guesses cannot all slip under
-        // the limit; per IPv6 /64, as one customer holds a whole /64
-        let address = super::address_key(client);
-        let (attempts, retry_after_s) =
-            store.take_sign_in_attempt(&address, FAILURE_WINDOW).await?;
-        if attempts > MAX_FAILURES {
+        // the limit; per IPv6 /64, /56 and /48, as one customer holds a whole prefix
+        let networks = crate::store::networks(client);
+        if let Some(retry_after_s) = store
+            .take_sign_in_attempt(&networks, MAX_FAILURES, FAILURE_WINDOW)
+            .await?
+        {
             return Err(SignInError::TooManyAttempts { retry_after_s });
         }
         if !self.matches(store, candidate).await? {
-            tracing::warn!(%client, failures = attempts, "staff sign-in failed");
+            tracing::warn!(%client, "staff sign-in failed");
             return Err(SignInError::WrongPassword);
         }
-        store.give_back_sign_in_attempt(&address).await?;
+        store.give_back_sign_in_attempt(&networks).await?;
         Ok(StaffPass {
             epoch: store.staff_epoch().await?,
             signed_in_at: now_ms,

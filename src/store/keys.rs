@@ -15,10 +15,11 @@ pub const STAFF_PASSWORD: &str = "wr:staff:password";
 /// everywhere"): a staff session remembers the value it signed in under.
 pub const STAFF_EPOCH: &str = "wr:staff:epoch";
 
-/// Staff sign-in attempts (less those that had the right password) from one client address (an
-/// IPv6 /64) in the current window.
+/// Staff sign-in attempts (less those that had the right password) from one network of client
+/// addresses (an IPv4 address, an IPv6 /64, /56 or /48) in the current window; one hash tag, so
+/// one step counts a client in all of its networks.
 pub fn sign_in_attempts(address: &str) -> String {
-    format!("wr:signin:fail:{address}")
+    format!("wr:{{signin}}:fail:{address}")
 }
 
 /// Remote takes from one client address (or IPv6 /64) in the current window. Every limit key

@@ -5,7 +5,56 @@
 use super::keys;
 use super::{Store, StoreError};
 use redis::{AsyncCommands, Script, Value};
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
+
+/// The networks a client address counts in, for limits, each with how many times the address's
+/// own limit it allows: an IPv4 address alone; an IPv6 address's /64 (what one subscriber gets)
+/// ×1, its /56 ×2 and its /48 ×4, as one customer of an ordinary ISP holds a /56 or a /48 (256 or
+/// 65,536 /64s): fresh /64s of one customer's prefix do not each bring a fresh limit.
+pub fn networks(ip: IpAddr) -> Vec<(String, u32)> {
+    match unmapped(ip) {
+        IpAddr::V4(v4) => vec![(v4.to_string(), 1)],
+        IpAddr::V6(v6) => [(64, 1), (56, 2), (48, 4)]
+            .into_iter()
+            .map(|(bits, times)| (prefix(v6, bits), times))
+            .collect(),
+    }
+}
+
+/// The key of an address for the limits: an IPv4 address, or the /64 of an IPv6 one (the
+/// narrowest of [`networks`]).
+pub fn address_key(ip: IpAddr) -> String {
+    networks(ip).swap_remove(0).0
+}
+
+/// The widest network of an address one party plausibly holds whole: an IPv4 /24, an IPv6 /48.
+pub fn wide_network(ip: IpAddr) -> String {
+    match unmapped(ip) {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => prefix(v6, 48),
+    }
+}
+
+fn unmapped(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// `2001:db8:1:200::/56`: the first `bits` (a multiple of 8, at most 64) of `v6`.
+fn prefix(v6: Ipv6Addr, bits: u32) -> String {
+    let mask = u64::MAX << (64 - bits);
+    let high = (u128::from(v6) >> 64) as u64 & mask;
+    let s = Ipv6Addr::from(u128::from(high) << 64).segments();
+    let shown = (bits as usize).div_ceil(16);
+    let groups: Vec<String> = s[..shown].iter().map(|g| format!("{g:x}")).collect();
+    format!("{}::/{bits}", groups.join(":"))
+}
 
 /// Who takes: where from (a client address, or a kiosk) and, for a phone with a session, the
 /// session's client id.
@@ -18,15 +67,18 @@ pub struct Taker<'a> {
 /// Where a take comes from; each has its own count.
 #[derive(Clone, Copy, Debug)]
 pub enum Source<'a> {
-    /// A client address, as a limit key (see `services::address_key`), or `phone:<E.164>` for a
-    /// take by SMS or a call.
-    Address(&'a str),
+    /// A client address: counted in each of its [`networks`].
+    Network(IpAddr),
+    /// A phone (E.164), for a take by SMS or a call.
+    Phone(&'a str),
     /// A kiosk, by its id.
     Kiosk(&'a str),
     /// Verification SMS to one number (E.164).
     SmsTo(&'a str),
-    /// Verification SMS asked for from one client address.
-    SmsFrom(&'a str),
+    /// Verification SMS asked for from one client address: counted in each of its [`networks`].
+    SmsFrom(IpAddr),
+    /// Verification SMS asked for from one [`wide_network`]: its share of the hour's SMS.
+    SmsShare(IpAddr),
     /// Verification SMS in all.
     SmsAll,
 }
@@ -64,14 +116,29 @@ impl LimitScripts {
 }
 
 impl Taker<'_> {
-    fn keys(&self) -> Vec<String> {
-        let mut keys = vec![match self.source {
-            Source::Address(address) => keys::address_takes(address),
-            Source::Kiosk(kiosk) => keys::kiosk_takes(kiosk),
-            Source::SmsTo(phone) => keys::sms_takes(&format!("to:{phone}")),
-            Source::SmsFrom(address) => keys::sms_takes(&format!("from:{address}")),
-            Source::SmsAll => keys::sms_takes("all"),
-        }];
+    /// The keys the source counts in, each with how many times the source's limit it allows.
+    fn sources(&self) -> Vec<(String, u32)> {
+        let one = |key: String| vec![(key, 1)];
+        match self.source {
+            Source::Network(ip) => networks(ip)
+                .into_iter()
+                .map(|(network, times)| (keys::address_takes(&network), times))
+                .collect(),
+            Source::Phone(phone) => one(keys::address_takes(&format!("phone:{phone}"))),
+            Source::Kiosk(kiosk) => one(keys::kiosk_takes(kiosk)),
+            Source::SmsTo(phone) => one(keys::sms_takes(&format!("to:{phone}"))),
+            Source::SmsFrom(ip) => networks(ip)
+                .into_iter()
+                .map(|(network, times)| (keys::sms_takes(&format!("from:{network}")), times))
+                .collect(),
+            Source::SmsShare(ip) => one(keys::sms_takes(&format!("share:{}", wide_network(ip)))),
+            Source::SmsAll => one(keys::sms_takes("all")),
+        }
+    }
+
+    /// The scripts' keys: the sources', then the client's count and what it holds.
+    fn keys(&self, sources: &[(String, u32)]) -> Vec<String> {
+        let mut keys: Vec<String> = sources.iter().map(|(key, _)| key.clone()).collect();
         if let Some(client) = self.client {
             keys.extend([keys::client_takes(client), keys::client_held(client)]);
         }
@@ -97,13 +164,18 @@ impl Store {
         reservation: &str,
         release: &[String],
     ) -> Result<Option<LimitHit>, StoreError> {
+        let sources = taker.sources();
         let mut invocation = self.limits.take.prepare_invoke();
-        for key in taker.keys() {
+        for key in taker.keys(&sources) {
             invocation.key(key);
         }
         invocation
             .arg(limits.window.as_secs().max(1))
-            .arg(limits.per_source)
+            .arg(sources.len());
+        for (_, times) in &sources {
+            invocation.arg(limits.per_source.saturating_mul(*times));
+        }
+        invocation
             .arg(limits.per_client)
             .arg(limits.active)
             .arg(reservation);
@@ -157,13 +229,62 @@ impl Store {
         taker: Taker<'_>,
         reservation: &str,
     ) -> Result<(), StoreError> {
+        let sources = taker.sources();
         let mut invocation = self.limits.give_back.prepare_invoke();
-        for key in taker.keys() {
+        for key in taker.keys(&sources) {
             invocation.key(key);
         }
-        invocation.arg(reservation);
+        invocation.arg(sources.len()).arg(reservation);
         let mut conn = self.conn.clone();
         let _: Value = invocation.invoke_async(&mut conn).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(ip: &str) -> Vec<(String, u32)> {
+        networks(ip.parse().unwrap())
+    }
+
+    #[test]
+    fn an_ipv4_address_counts_alone() {
+        assert_eq!(of("203.0.113.7"), [("203.0.113.7".to_owned(), 1)]);
+        assert_eq!(of("::ffff:203.0.113.7"), of("203.0.113.7"));
+        assert_eq!(
+            wide_network("203.0.113.7".parse().unwrap()),
+            "203.0.113.0/24"
+        );
+    }
+
+    #[test]
+    fn an_ipv6_address_counts_in_its_64_56_and_48() {
+        let networks = of("2001:db8:1:2ab:ffff:1:2:3");
+        assert_eq!(
+            networks,
+            [
+                ("2001:db8:1:2ab::/64".to_owned(), 1),
+                ("2001:db8:1:200::/56".to_owned(), 2),
+                ("2001:db8:1::/48".to_owned(), 4),
+            ]
+        );
+        assert_eq!(
+            address_key("2001:db8:1:2ab::1".parse().unwrap()),
+            "2001:db8:1:2ab::/64"
+        );
+        // another /64 of the same /56 shares the /56 and the /48
+        let neighbour = of("2001:db8:1:2cd::1");
+        assert_ne!(neighbour[0], networks[0]);
+        assert_eq!(neighbour[1..], networks[1..]);
+        // another /56 of the same /48 shares only the /48
+        let cousin = of("2001:db8:1:3ab::1");
+        assert_ne!(cousin[1], networks[1]);
+        assert_eq!(cousin[2], networks[2]);
+        assert_eq!(
+            wide_network("2001:db8:1:2ab::1".parse().unwrap()),
+            "2001:db8:1::/48"
+        );
     }
 }

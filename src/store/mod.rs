@@ -25,7 +25,7 @@ pub use connection::{Connection, RedisTarget};
 pub use contacts::{EarlyStatus, LogUpdate};
 pub use day::TokenDay;
 pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};
-pub use limits::{LimitHit, Source, TakeLimits, Taker};
+pub use limits::{address_key, networks, wide_network, LimitHit, Source, TakeLimits, Taker};
 pub use outbox::{DevMessage, OutboxJob};
 pub use phones::Registration;
 use redis::{AsyncCommands, ScriptInvocation, Value};
@@ -609,34 +609,50 @@ impl Store {
         raw.map(|json| parse_ticket(&json)).transpose()
     }
 
-    /// Counts one more sign-in attempt of `address` (an IPv4 address or an IPv6 /64, see
-    /// `services::address_key`) before its password is checked, so parallel attempts cannot all
-    /// slip under the limit: answers the attempts in the current window, this one included, and
-    /// the seconds left of it. The window starts with the first attempt and is never extended.
+    /// Counts one more sign-in attempt in each of a client's `networks` (see [`networks`]: each
+    /// allows `max` times its multiple) before its password is checked, so parallel attempts
+    /// cannot all slip under the limit; answers `Some(seconds left of the window)` when a network
+    /// is past its limit. A window starts with its first attempt and is never extended.
     pub async fn take_sign_in_attempt(
         &self,
-        address: &str,
+        networks: &[(String, u32)],
+        max: u32,
         window: Duration,
-    ) -> Result<(u32, u64), StoreError> {
-        let key = keys::sign_in_attempts(address);
+    ) -> Result<Option<u64>, StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (network, _) in networks {
+            let key = keys::sign_in_attempts(network);
+            pipe.incr(&key, 1)
+                .cmd("EXPIRE")
+                .arg(&key)
+                .arg(window.as_secs().max(1))
+                .arg("NX")
+                .ignore()
+                .ttl(&key);
+        }
         let mut conn = self.conn.clone();
-        let (count, _, ttl): (u32, bool, i64) = redis::pipe()
-            .atomic()
-            .incr(&key, 1)
-            .cmd("EXPIRE")
-            .arg(&key)
-            .arg(window.as_secs().max(1))
-            .arg("NX")
-            .ttl(&key)
-            .query_async(&mut conn)
-            .await?;
-        Ok((count, ttl.max(0) as u64))
+        let counts: Vec<(u32, i64)> = pipe.query_async(&mut conn).await?;
+        Ok(networks
+            .iter()
+            .zip(counts)
+            .filter(|((_, times), (count, _))| *count > max.saturating_mul(*times))
+            .map(|(_, (_, ttl))| ttl.max(0) as u64)
+            .max())
     }
 
     /// Gives back the attempt of a sign-in that had the right password: only failures count.
-    pub async fn give_back_sign_in_attempt(&self, address: &str) -> Result<(), StoreError> {
+    pub async fn give_back_sign_in_attempt(
+        &self,
+        networks: &[(String, u32)],
+    ) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (network, _) in networks {
+            pipe.decr(keys::sign_in_attempts(network), 1).ignore();
+        }
         let mut conn = self.conn.clone();
-        let _: i64 = conn.decr(keys::sign_in_attempts(address), 1).await?;
+        let () = pipe.query_async(&mut conn).await?;
         Ok(())
     }
 

@@ -228,6 +228,20 @@ async fn parallel_guesses_are_counted_before_they_are_checked_and_per_ipv6_prefi
         401,
         "another /64 is not locked out"
     );
+    // but fresh /64s of one /56 share its limit, twice a /64's (12 counted so far)
+    for i in 4..12 {
+        assert_eq!(guess(format!("2001:db8:1:{i:x}::1")).await, 401);
+    }
+    assert_eq!(
+        guess("2001:db8:1:c::1".to_owned()).await,
+        429,
+        "the same /56"
+    );
+    assert_eq!(
+        guess("2001:db8:1:100::1".to_owned()).await,
+        401,
+        "another /56 of the /48, within four times a /64's"
+    );
     // the right password from the shop's own address still works, and does not count
     let tablet = client_at("127.0.0.3");
     for _ in 0..12 {

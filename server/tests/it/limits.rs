@@ -222,3 +222,38 @@ async fn behind_a_trusted_proxy_the_limit_is_per_forwarded_client() {
     assert_eq!(issue("127.0.0.6", "203.0.113.9").await, 201);
     assert_eq!(issue("127.0.0.6", "203.0.113.10").await, 429);
 }
+
+#[tokio::test]
+async fn one_customers_ipv6_prefix_cannot_walk_its_64s_for_fresh_limits() {
+    let redis = TestRedis::start();
+    let config = config_with(
+        &redis.url(),
+        &[
+            ("ADDRESS_MAX_PER_HOUR", "2"),
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    let issue = |forwarded: String| {
+        let request = client()
+            .post(app.url("/api/v1/queues/default/tickets"))
+            .header("x-forwarded-for", forwarded);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // a new /64 of one /56 each time: the /56 allows twice a /64's limit
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        statuses.push(issue(format!("2001:db8:a:{i:x}::1")).await);
+    }
+    assert_eq!(statuses, [201, 201, 201, 201, 429, 429], "one /56");
+    // other /56s of the same /48: the /48 allows four times a /64's limit
+    let mut statuses = Vec::new();
+    for i in 1..8 {
+        statuses.push(issue(format!("2001:db8:a:{i:x}00::1")).await);
+    }
+    assert_eq!(statuses, [201, 201, 201, 201, 429, 429, 429], "one /48");
+    let snapshot = app.get_json("/api/v1/queues/default").await;
+    assert_eq!(snapshot["last_number"], 8, "no number for a refused take");
+    // another customer's /48 is not held up
+    assert_eq!(issue("2001:db8:b::1".to_owned()).await, 201);
+}

@@ -226,6 +226,41 @@ async fn bad_numbers_and_too_many_texts_are_refused_and_nothing_is_sent() {
 }
 
 #[tokio::test]
+async fn a_few_networks_cannot_spend_the_hours_texts_and_block_verification_for_everyone() {
+    let redis = TestRedis::start();
+    let config = config_with(
+        &redis.url(),
+        &[("SMS_MAX_PER_HOUR", "20"), ("TRUSTED_PROXIES", "127.0.0.1")],
+    );
+    let app = spawn_app_with(config).await;
+    let register_from = |network: &'static str, i: usize| {
+        let app = &app;
+        async move {
+            let token = ticket_token(app).await;
+            let number = format!("090-1234-{:04}", 5000 + i);
+            app.post(&client(), "/api/ticket/phone")
+                .header("x-forwarded-for", format!("{network}{}", 10 + i))
+                .form(&[("token", token.as_str()), ("phone", number.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // one attacker's /24 (a new address, a new ticket and a new number each time): a tenth of
+    // the hour's 20 texts
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        statuses.push(register_from("198.51.100.", i).await);
+    }
+    assert_eq!(statuses, [200, 200, 429, 429, 429], "one network's share");
+    // everyone else still verifies
+    assert_eq!(register_from("203.0.113.", 0).await, 200);
+    assert_eq!(register_from("192.0.2.", 0).await, 200);
+}
+
+#[tokio::test]
 async fn a_link_sent_to_an_earlier_number_does_not_verify_a_later_one() {
     let redis = TestRedis::start();
     let app = spawn_app_with(config_with(&redis.url(), &[])).await;

@@ -121,6 +121,14 @@ impl WaitingRoom {
                 continue;
             }
             // never planned, or the estimate moved by more than 10 minutes
+            if reminder.sid.is_none() {
+                // the first plan of this reminder: one of the ticket's messages
+                match self.store.take_reminder(queue, number, now).await {
+                    Ok(()) => {}
+                    Err(StoreError::Refused(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
             if let Some(sid) = &reminder.sid {
                 notifier.cancel_scheduled(sid).await?;
                 self.store

@@ -98,7 +98,7 @@ pub(crate) const SCRIPT_KEYS: [(&str, &str); 6] = [
 /// know the day (`wr:{default}:2026-11-25:tickets`). Everything personal lives here: the day is in
 /// the name, outside the hash tag (one slot per queue still), so nothing of one day is reachable
 /// from another, and each key expires at its own day's close plus the retention.
-pub(crate) const DAY_KEYS: [(&str, &str); 13] = [
+pub(crate) const DAY_KEYS: [(&str, &str); 14] = [
     ("SEQ", "seq"),
     ("WAITING", "waiting"),
     ("TICKETS", "tickets"),
@@ -112,6 +112,7 @@ pub(crate) const DAY_KEYS: [(&str, &str); 13] = [
     ("PHONES", "phones"),
     ("REMINDERS", "reminders"),
     ("REMOTE", "remote"),
+    ("BUDGET", "budget"),
 ];
 
 /// A business day of a queue as its keys name it: the day's date (`2026-11-25`), and after a

@@ -139,6 +139,7 @@ struct Scripts {
     set_autodial: QueueScript,
     reminder: QueueScript,
     reminder_set: QueueScript,
+    reminder_take: QueueScript,
 }
 
 impl Scripts {
@@ -188,6 +189,7 @@ impl Scripts {
                 &["NUMBER", "SID", "SEND_AT", "SENT"],
                 include_str!("reminder_set.lua"),
             ),
+            reminder_take: QueueScript::new(&["NUMBER"], include_str!("reminder_take.lua")),
             send_text: QueueScript::new(
                 &["NUMBER", "BODY", "PURPOSE"],
                 include_str!("send_text.lua"),

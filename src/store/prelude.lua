@@ -79,6 +79,17 @@ local function average_service_ms()
   return math.floor(sum / #samples)
 end
 
+-- Every SMS and call a ticket causes (its verification texts, its reminder, the automatic call,
+-- the text instead) counts against one budget, so nothing a customer can repeat (a reminder
+-- turned off and on, a number registered anew) sends without end. Staff's own calls and texts do
+-- not count. Answers whether the ticket may cause one more, and counts it.
+local MESSAGES_PER_TICKET = 6
+local function spend(number)
+  if tonumber(redis.call('HGET', BUDGET, number) or 0) >= MESSAGES_PER_TICKET then return false end
+  redis.call('HINCRBY', BUDGET, number, 1)
+  return true
+end
+
 -- A ticket's SMS reminder ends when it is called or over; one scheduled with Twilio is cancelled
 -- (a job of the outbox).
 local function drop_reminder(number)
@@ -141,7 +152,7 @@ local function autodial_due()
   for _, number in ipairs(redis.call('LRANGE', WAITING, 0, AUTODIAL)) do
     local t = read_ticket(number)
     if t and t.phone_status == 'verified' and t.phone
-        and redis.call('HSETNX', DIALED, number, NOW) == 1 then
+        and redis.call('HSETNX', DIALED, number, NOW) == 1 and spend(number) then
       make_due('autodial', {'number', number, 'to', t.phone, 'lang', t.lang or 'ja', 'body', ''})
     end
   end

@@ -6,7 +6,7 @@ local t = read_ticket(NUMBER)
 if not t or t.token ~= TOKEN then return {'not_found'} end
 if t.state ~= 'waiting' and t.state ~= 'called' then return {'conflict', t.state} end
 local sent = tonumber(t.verify_sms or 0)
-if sent >= tonumber(MAX_SMS) then return {'limit', MAX_SMS} end
+if sent >= tonumber(MAX_SMS) or not spend(t.number) then return {'limit', MAX_SMS} end
 t.phone = PHONE
 t.phone_status = 'pending'
 t.verify_sms = sent + 1

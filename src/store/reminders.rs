@@ -88,6 +88,26 @@ impl Store {
             .transpose()
     }
 
+    /// The planner is about to send or schedule `number`'s reminder for the first time: spends
+    /// one of the ticket's messages (see `spend` in `prelude.lua`). Refused (`NotFound`) when the
+    /// reminder was dropped meanwhile, or (`SmsLimit`) when the ticket has caused all it may; the
+    /// reminder is then dropped.
+    pub async fn take_reminder(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.reminder_take,
+            queue,
+            at,
+            &[("NUMBER", &number.to_string())],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+
     /// Notes what the planner did: scheduled as `sid` for `send_at`, or `sent` at once. Refused
     /// (`NotFound`) when the reminder was dropped meanwhile.
     pub async fn reminder_planned(

@@ -235,7 +235,7 @@ async fn assert_only_known_keys(redis: &TestRedis) {
         "wr:{kiosks}:",
         "wr:session:",
         "wr:staff:",
-        "wr:signin:",
+        "wr:{signin}:",
         "wr:devoutbox",
     ];
     for key in keys {

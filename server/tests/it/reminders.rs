@@ -173,3 +173,91 @@ async fn only_a_verified_phone_can_ask_for_a_reminder() {
         "Twilio schedules only through a messaging service"
     );
 }
+
+/// The reminder texts Twilio was asked to create (sent at once or scheduled).
+fn reminder_creates(standin: &TwilioStandIn) -> usize {
+    standin
+        .creates()
+        .iter()
+        .filter(|c| c.value("Body").is_some_and(|b| b.contains("あと30分")))
+        .count()
+}
+
+#[tokio::test]
+async fn a_reminder_turned_off_and_on_again_is_not_sent_again() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let config = standin.config(
+        &redis,
+        &[
+            ("TWILIO_MESSAGING_SERVICE_SID", MESSAGING_SERVICE),
+            ("REMINDER_CHECK_SECS", "1"),
+            ("AUTODIAL_PLACES", "0"),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    // 2 ahead, 10 minutes each: the turn is nearer than 30 minutes, so the text goes at once
+    average_service(&redis, 10).await;
+    let (_, token) = last_ticket_with_a_verified_phone(&app, &standin, 3).await;
+    assert_eq!(ask(&app, &token, "true").await.0, 200);
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            reminder_creates(&standin) == 1
+        })
+        .await,
+        "the reminder is sent at once"
+    );
+    // an attacker (or a restless thumb) turns it off and on, again and again
+    for _ in 0..5 {
+        assert_eq!(ask(&app, &token, "false").await.0, 200);
+        assert_eq!(ask(&app, &token, "true").await.0, 200);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+    assert_eq!(
+        reminder_creates(&standin),
+        1,
+        "one reminder, however often asked"
+    );
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", &token)])
+        .await;
+    assert_eq!(
+        view["reminder"]["sent"], true,
+        "the page shows it went: {view}"
+    );
+}
+
+#[tokio::test]
+async fn a_scheduled_reminder_turned_off_and_on_stops_at_the_tickets_budget() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let config = standin.config(
+        &redis,
+        &[
+            ("TWILIO_MESSAGING_SERVICE_SID", MESSAGING_SERVICE),
+            ("REMINDER_CHECK_SECS", "1"),
+            ("AUTODIAL_PLACES", "0"),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    // an hour's wait: the reminder is scheduled, and cancelled when turned off
+    average_service(&redis, 10).await;
+    let (_, token) = last_ticket_with_a_verified_phone(&app, &standin, 12).await;
+    let mut planned = 0;
+    for _ in 0..8 {
+        assert_eq!(ask(&app, &token, "true").await.0, 200);
+        let scheduled = eventually(Duration::from_secs(4), || async {
+            reminder_creates(&standin) > planned
+        })
+        .await;
+        if !scheduled {
+            break;
+        }
+        planned = reminder_creates(&standin);
+        assert_eq!(ask(&app, &token, "false").await.0, 200);
+    }
+    // 6 SMS and calls per ticket, one of which was the verification text
+    assert_eq!(planned, 5, "the ticket's budget ends the loop");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(reminder_creates(&standin), 5, "nothing more was scheduled");
+}

@@ -52,7 +52,7 @@ pub enum AppError {
     #[error("at most {max} kiosks")]
     TooManyKiosks { max: usize },
     /// Not a phone number one can register (`reason`: `not_a_number`, `not_japanese`,
-    /// `country`).
+    /// `country`, `not_mobile`: it cannot receive the verification SMS).
     #[error("not a phone number we can text ({reason})")]
     BadPhone { reason: String },
     /// This ticket had its most verification SMS.
@@ -185,6 +185,7 @@ impl AppError {
             AppError::KioskBusy { .. } => td_string!(locale, error.kiosk_busy).to_owned(),
             AppError::BadPhone { reason } => match reason.as_str() {
                 "country" => td_string!(locale, error.phone_country).to_owned(),
+                "not_mobile" => td_string!(locale, error.phone_not_mobile).to_owned(),
                 _ => td_string!(locale, error.bad_phone).to_owned(),
             },
             AppError::SmsPerTicket { max } => td_string!(locale, error.sms_per_ticket, n = max),
@@ -257,6 +258,8 @@ impl From<waitingroom::services::ServiceError> for AppError {
                     waitingroom::BadPhone::NotANumber => "not_a_number",
                     waitingroom::BadPhone::NotJapanese => "not_japanese",
                     waitingroom::BadPhone::CountryNotAllowed(_) => "country",
+                    waitingroom::BadPhone::NotMobile(_) => "not_mobile",
+                    waitingroom::BadPhone::NotCallable(_) => "not_callable",
                 }
                 .to_owned(),
             },

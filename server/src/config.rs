@@ -5,7 +5,7 @@ use crate::live::LiveLimits;
 use crate::serve::HttpLimits;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
-use waitingroom::phone::{PhoneNumber, CALLING_CODES};
+use waitingroom::phone::{is_region, PhoneNumber};
 use waitingroom::services::calendar::Calendar;
 use waitingroom::services::phones::SmsLimits;
 use waitingroom::services::{Limits, MAX_AUTODIAL_PLACES};
@@ -327,7 +327,8 @@ fn twilio(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<TwilioConfig>, 
     }))
 }
 
-/// `JP,US`: ISO codes of the countries phones may be in.
+/// `JP,US`: ISO codes of the regions phones may be in, as the phone-number metadata names them
+/// (`US` is the United States only: Jamaica is `JM`, the Isle of Man `IM`).
 fn allowed_countries(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
     let countries: Vec<String> = raw
         .unwrap_or("JP")
@@ -336,11 +337,10 @@ fn allowed_countries(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
         .filter(|c| !c.is_empty())
         .collect();
     for country in &countries {
-        if !CALLING_CODES.iter().any(|(iso, _)| iso == country) {
-            let known: Vec<&str> = CALLING_CODES.iter().map(|(iso, _)| *iso).collect();
+        if !is_region(country) {
             return Err(ConfigError::Invalid(
                 "TWILIO_ALLOWED_COUNTRIES",
-                format!("{country:?} is not one of {}", known.join(", ")),
+                format!("{country:?} is not a region code (ISO 3166: JP, US, CA, GB...)"),
             ));
         }
     }
@@ -505,6 +505,35 @@ mod tests {
         assert_eq!(c.autodial_places.of(&queue("kaikei")), 5);
         let default = config(&[("REDIS_URL", "redis://x/")]).unwrap();
         assert_eq!(default.autodial_places.of(&queue("default")), 3);
+    }
+
+    #[test]
+    fn allowed_countries_are_regions_of_the_phone_metadata() {
+        let countries = |raw: &str| {
+            config(&[
+                ("REDIS_URL", "redis://x/"),
+                ("TWILIO_ALLOWED_COUNTRIES", raw),
+            ])
+            .map(|c| c.sms.allowed_countries)
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            config(&[("REDIS_URL", "redis://x/")])
+                .unwrap()
+                .sms
+                .allowed_countries,
+            ["JP"]
+        );
+        assert_eq!(countries(" us, ca ").unwrap(), ["US", "CA"]);
+        // any region of the metadata, the Caribbean's and the Crown Dependencies' too
+        assert_eq!(countries("JP,JM,IM").unwrap(), ["JP", "JM", "IM"]);
+        for bad in ["XX", "001", "JPN", "+1"] {
+            let error = countries(&format!("JP,{bad}")).unwrap_err();
+            assert!(
+                error.starts_with("TWILIO_ALLOWED_COUNTRIES is invalid"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

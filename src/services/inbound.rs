@@ -1,6 +1,8 @@
 //! What customers text to the store's number: 受付 / JOIN takes a ticket for that phone (it is
 //! verified: it texted us), 状況 / STATUS tells where its ticket is, キャンセル / CANCEL cancels it,
 //! STOP / START stop and resume everything we send to it; anything else gets a short help text.
+//! Only numbers we may text (a mobile of an allowed region) get a reply: any other's text changes
+//! nothing.
 //! Each reply is in the sender's language, and a retried webhook gets the same reply and changes
 //! nothing twice.
 
@@ -55,6 +57,12 @@ impl WaitingRoom {
         let Ok(phone) = PhoneNumber::parse(from) else {
             return Ok(None);
         };
+        // a reply is a text we pay for: none to a region we do not serve (a forged sender in a
+        // toll-fraud range) or to a number that cannot receive texts
+        if let Err(e) = phone.check_texts(&self.setup.sms.allowed_countries) {
+            tracing::info!(%sid, error = %e, "a text from a number we do not text: no reply");
+            return Ok(None);
+        }
         let (command, lang) = Command::parse(body);
         let held = self.ticket_of_phone(&phone).await?;
         let lang = lang.or(held.as_ref().map(|t| t.lang)).unwrap_or_default();
@@ -105,12 +113,6 @@ impl WaitingRoom {
                     },
                     None => self.default_queue().clone(),
                 };
-                if phone
-                    .check_country(&self.setup.sms.allowed_countries)
-                    .is_err()
-                {
-                    return Ok(None);
-                }
                 let Some(issued) = self.join_by_phone(lang, &queue, &phone).await? else {
                     return say(Words::NotNow { spoken: false });
                 };

@@ -388,12 +388,36 @@ impl WaitingRoom {
                 return;
             }
         }
+        // texts go to mobiles of the allowed regions, calls to ordinary numbers there: a number
+        // kept before the allow-list changed (or by any other way) gets nothing else
+        let texted = matches!(job.field("kind"), Some("sms" | "turn_text"));
+        let allowed = &self.setup.sms.allowed_countries;
+        let permitted = if texted {
+            to.check_texts(allowed)
+        } else {
+            to.check_calls(allowed)
+        };
+        if let Err(e) = permitted {
+            tracing::warn!(job = %job.id, error = %e, "not sent: not a number we may reach");
+            let kind = if texted { "sms" } else { "call" };
+            self.metrics().outbound(kind, "refused");
+            let _ = self.store.ack_job(job).await;
+            let id = format!("job-{}", job.id);
+            // Twilio's codes for the same refusals: region not enabled, not a mobile, call blocked
+            let code = match (&e, texted) {
+                (crate::phone::BadPhone::CountryNotAllowed(_), true) => "21408",
+                (_, true) => "21614",
+                (_, false) => "21215",
+            };
+            self.note_contact(job, kind, &to, id, "failed", Some(code))
+                .await;
+            return;
+        }
         match self.store.is_stopped(&to).await {
             Ok(false) => {}
             Ok(true) => {
                 // the number texted STOP: nothing more goes to it (Twilio's code for it: 21610)
                 tracing::info!(job = %job.id, to = %to.masked(), "not sent: the number texted STOP");
-                let texted = matches!(job.field("kind"), Some("sms" | "turn_text"));
                 let kind = if texted { "sms" } else { "call" };
                 self.metrics().outbound(kind, "stopped");
                 let _ = self.store.ack_job(job).await;

@@ -1,5 +1,5 @@
-//! A customer registers a phone on the ticket page: the number becomes E.164, only allowed
-//! countries pass, and a verification SMS with a single-use link (10 minutes) is made due through
+//! A customer registers a phone on the ticket page: the number becomes E.164, only mobiles of
+//! allowed regions pass (by the phone-number metadata), and a verification SMS with a single-use link (10 minutes) is made due through
 //! the outbox. SMS pumping is bounded: 3 verification SMS per ticket, limits per number and per
 //! client address per day, and a cap per hour in all.
 
@@ -17,7 +17,8 @@ pub const LINK_VALID_MS: u64 = 10 * 60 * 1000;
 pub const MAX_SMS_PER_TICKET: u32 = 3;
 
 /// The limits of verification SMS (`SMS_MAX_PER_NUMBER_PER_DAY`, `SMS_MAX_PER_ADDRESS_PER_DAY`,
-/// `SMS_MAX_PER_HOUR`), and the countries numbers may be in (`TWILIO_ALLOWED_COUNTRIES`).
+/// `SMS_MAX_PER_HOUR`), and the regions numbers may be in (`TWILIO_ALLOWED_COUNTRIES`: texts
+/// and calls go to nowhere else, replies included).
 #[derive(Clone, Debug)]
 pub struct SmsLimits {
     pub per_number_per_day: u32,
@@ -222,14 +223,11 @@ impl WaitingRoom {
 }
 
 impl WaitingRoom {
-    /// Whether `raw` is a number a verification SMS may go to (written any usual way, in an
-    /// allowed country, not stopped), before anything is taken for it.
+    /// Whether `raw` is a number a verification SMS may go to (written any usual way, a mobile
+    /// of an allowed region), before anything is taken for it.
     pub fn check_phone(&self, raw: &str) -> Result<PhoneNumber, ServiceError> {
         PhoneNumber::parse(raw)
-            .and_then(|p| {
-                p.check_country(&self.setup.sms.allowed_countries)
-                    .map(|()| p)
-            })
+            .and_then(|p| p.check_texts(&self.setup.sms.allowed_countries).map(|()| p))
             .map_err(|e| ServiceError::Sms(SmsRefused::BadPhone(e)))
     }
 

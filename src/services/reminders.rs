@@ -114,7 +114,9 @@ impl WaitingRoom {
             {
                 continue;
             }
-            if self.store.is_stopped(&phone).await? {
+            // a number that texted STOP, or one we may not text (a landline that called in)
+            let may_text = phone.check_texts(&self.setup.sms.allowed_countries).is_ok();
+            if !may_text || self.store.is_stopped(&phone).await? {
                 self.store
                     .ask_reminder(queue, number, None, false, now)
                     .await?;

@@ -145,10 +145,11 @@ impl WaitingRoom {
         if !matches!(choice, "1" | "2" | "3") {
             return Ok(self.phone_menu(texts));
         }
-        // a withheld or foreign caller id cannot hold a ticket
+        // a withheld caller id, or one we may not call back, cannot hold a ticket
+        let allowed = &self.setup.sms.allowed_countries;
         let Some(phone) = PhoneNumber::parse(from)
             .ok()
-            .filter(|p| p.check_country(&self.setup.sms.allowed_countries).is_ok())
+            .filter(|p| p.check_calls(allowed).is_ok())
         else {
             return Ok(say(texts.say(lang, Words::NoCallerId), 1));
         };
@@ -160,7 +161,7 @@ impl WaitingRoom {
                     .await?;
                 match issued {
                     Some(issued) => {
-                        if phone.is_japanese_mobile() {
+                        if phone.check_texts(allowed).is_ok() {
                             let link = super::ticket_url(
                                 self.public_url().unwrap_or_default(),
                                 &issued.token,

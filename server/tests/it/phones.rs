@@ -297,7 +297,7 @@ async fn two_server_processes_send_each_text_once() {
     let b = spawn_app_with(with_twilio(&redis, &standin)).await;
     for i in 0..6 {
         let token = ticket_token(&a).await;
-        let (status, _) = register(&b, &client(), &token, &format!("090-0000-000{i}")).await;
+        let (status, _) = register(&b, &client(), &token, &format!("090-1000-000{i}")).await;
         assert_eq!(status, 200);
     }
     let all = eventually(Duration::from_secs(15), || async {
@@ -368,4 +368,129 @@ async fn a_phone_given_at_remote_check_in_is_texted_its_link_and_a_bad_one_takes
         .trim_start_matches("/t/")
         .to_owned();
     assert_eq!(phone_status(&app, &token).await, "verified");
+}
+
+/// The texts the dev outbox holds (the console's view of it).
+async fn dev_outbox(app: &TestApp) -> Vec<Value> {
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let (_, outbox) = app.post_form(&staff, "/api/admin/dev_outbox", &[]).await;
+    outbox.as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn numbers_of_regions_that_share_an_allowed_calling_code_are_refused() {
+    // +1 is the US, Canada and the Caribbean (toll-fraud ranges); +44 is Britain and the Crown
+    // Dependencies: the allow-list names regions, not calling codes
+    for (allowed, refused, admitted) in [
+        (
+            "US,CA",
+            ["+1 876 210 1234", "+1 (809) 234-5678"], // Jamaica, the Dominican Republic
+            "+1 415 867 5309",
+        ),
+        (
+            "GB",
+            ["+44 7624 123456", "+44 7781 123456"],
+            "+44 7400 123456",
+        ), // Isle of Man, Guernsey
+    ] {
+        let redis = TestRedis::start();
+        let config = config_with(&redis.url(), &[("TWILIO_ALLOWED_COUNTRIES", allowed)]);
+        let app = spawn_app_with(config).await;
+        let token = ticket_token(&app).await;
+        let phone = client();
+        for number in refused {
+            let (status, body) = register(&app, &phone, &token, number).await;
+            assert_eq!(
+                (status, &body["error"], &body["reason"]),
+                (422, &json!("bad_phone"), &json!("country")),
+                "{number} with {allowed}: {body}"
+            );
+            // nor at remote check-in: no ticket taken for it
+            let (status, _) = app
+                .post_form(
+                    &phone,
+                    "/api/join/take",
+                    &[("queue", "default"), ("phone", number)],
+                )
+                .await;
+            assert_eq!(status, 422, "{number}");
+        }
+        assert_eq!(
+            phone_status(&app, &token).await,
+            Value::Null,
+            "nothing registered"
+        );
+        assert_eq!(
+            app.get_json("/api/v1/queues/default").await["last_number"],
+            1
+        );
+
+        // the allowed region's own number goes (so the outbox did run when it shows one text)
+        let (status, _) = register(&app, &phone, &token, admitted).await;
+        assert_eq!(status, 200, "{admitted} with {allowed}");
+        let one = eventually(Duration::from_secs(10), || async {
+            dev_outbox(&app).await.len() == 1
+        })
+        .await;
+        assert!(one, "one text in the dev outbox");
+        let outbox = dev_outbox(&app).await;
+        let to = outbox[0]["to"].as_str().unwrap();
+        let admitted = waitingroom::PhoneNumber::parse(admitted).unwrap();
+        assert_eq!(to, admitted.as_str(), "only the allowed number");
+    }
+}
+
+#[tokio::test]
+async fn a_landline_cannot_receive_the_verification_text_and_the_page_says_why() {
+    let redis = TestRedis::start();
+    let app = spawn_app_with(config_with(&redis.url(), &[])).await;
+    let token = ticket_token(&app).await;
+    let phone = client();
+    // a Tokyo landline, an IP phone, a toll-free and a navi-dial number: Japanese, not mobiles
+    for number in [
+        "03-1234-5678",
+        "050-1234-5678",
+        "0120-123-456",
+        "0570-123-456",
+    ] {
+        let (status, body) = register(&app, &phone, &token, number).await;
+        assert_eq!(
+            (status, body),
+            (422, json!({"error": "bad_phone", "reason": "not_mobile"})),
+            "{number}"
+        );
+    }
+    // the ticket page's form, posted as a browser posts it, comes back with the reason
+    let page = format!("/t/{token}");
+    let pressed = app
+        .post(&phone, "/api/ticket/phone")
+        .header("accept", "text/html")
+        .header("referer", app.url(&page))
+        .form(&[("token", token.as_str()), ("phone", "03-1234-5678")])
+        .send()
+        .await
+        .unwrap();
+    let (location, shown) = crate::common::refusal_page(&phone, pressed).await;
+    assert!(location.contains(&page), "{location}");
+    assert!(
+        shown.contains("この番号にはSMSを送れません"),
+        "the page says why, in Japanese"
+    );
+    assert_eq!(
+        phone_status(&app, &token).await,
+        Value::Null,
+        "nothing registered"
+    );
+    // a mobile goes: the outbox ran, and holds that one text only
+    let (status, _) = register(&app, &phone, &token, "090-1234-5678").await;
+    assert_eq!(status, 200);
+    let sent = eventually(Duration::from_secs(10), || async {
+        !dev_outbox(&app).await.is_empty()
+    })
+    .await;
+    assert!(sent);
+    let outbox = dev_outbox(&app).await;
+    assert_eq!(outbox.len(), 1, "only the mobile was texted: {outbox:?}");
+    assert_eq!(outbox[0]["to"], "+819012345678");
 }

@@ -1,7 +1,8 @@
 //! Texts to the store's number, posted as Twilio posts them (signed): 受付 / JOIN takes a ticket,
 //! 状況 / STATUS tells where it is, キャンセル / CANCEL cancels it, STOP silences the number (the
 //! outbox sends it nothing, scheduled or not) until START; anything else gets help. A retried
-//! webhook gets the same reply and changes nothing; a forged one is refused.
+//! webhook gets the same reply and changes nothing; a forged one is refused. A number we may not
+//! text (outside the allowed regions, or no mobile) gets no reply, and its text changes nothing.
 
 use crate::common::TestRedis;
 use crate::common::{client, eventually, spawn_app_with, TestApp};
@@ -245,4 +246,116 @@ async fn after_stop_nothing_is_sent_to_the_number_until_start() {
     })
     .await;
     assert!(called, "after START the call goes out");
+}
+
+#[tokio::test]
+async fn a_text_from_a_number_we_may_not_text_gets_no_reply_and_changes_nothing() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let config = standin.config(&redis, &[("TWILIO_ALLOWED_COUNTRIES", "JP,US,CA")]);
+    let app = spawn_app_with(config).await;
+    // correctly signed texts from Jamaica (+1, but not the US nor Canada), the Isle of Man
+    // (+44), a Tokyo landline (JP, but no mobile): each asks for a reply we would pay for
+    let senders = ["+18762101234", "+447624123456", "+81312345678"];
+    for (i, from) in senders.iter().enumerate() {
+        for (j, body) in [
+            "HELP",
+            "状況",
+            "START",
+            "受付",
+            "JOIN",
+            "STOP",
+            "キャンセル",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let sid = format!("SM09{i}{j}");
+            let (status, twiml) = text(&app, &sid, from, body).await;
+            assert_eq!(status, 200, "Twilio is answered");
+            assert_eq!(
+                twiml, r#"<?xml version="1.0" encoding="UTF-8"?><Response />"#,
+                "no reply to {body} from {from}"
+            );
+        }
+    }
+    // an allowed mobile's HELP is answered: the webhook did run
+    let (_, help) = text(&app, "SM0999", "+14158675309", "HELP").await;
+    assert!(message(&help).is_some(), "{help}");
+
+    assert_eq!(last_number(&app).await, 0, "no ticket taken");
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let (_, log) = app.post_form(&staff, "/api/admin/contact_log", &[]).await;
+    let log = log.as_array().unwrap();
+    assert_eq!(
+        log.len(),
+        1,
+        "only the allowed number's text is logged: {log:?}"
+    );
+    assert!(
+        standin.creates().is_empty(),
+        "nothing was sent through Twilio"
+    );
+}
+
+#[tokio::test]
+async fn the_outbox_sends_nothing_to_a_number_outside_the_allowed_regions() {
+    // a ticket holds a Jamaican number (kept before the allow-list was narrowed, say): its
+    // verification text and staff's call to it are refused by the outbox itself
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let config = standin.config(
+        &redis,
+        &[
+            ("TWILIO_ALLOWED_COUNTRIES", "US,CA"),
+            ("AUTODIAL_PLACES", "0"),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    let token = waitingroom::TicketToken::parse(slip["ticket"]["token"].as_str().unwrap()).unwrap();
+    let store = crate::common::store(&redis);
+    let queue = waitingroom::QueueId::parse("default").unwrap();
+    let jamaica = waitingroom::PhoneNumber::parse("+18762101234").unwrap();
+    let link = "0123456789abcdef0123456789abcdef";
+    let registration = waitingroom::store::Registration {
+        phone: &jamaica,
+        link_token: link,
+        valid_until_ms: u64::MAX,
+        max_sms: 3,
+        body: "verify",
+    };
+    let now = crate::common::test_calendar().now();
+    store
+        .register_phone(&queue, 1, &token, &registration, now)
+        .await
+        .unwrap();
+    store.verify_phone(&queue, link, now).await.unwrap();
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let (status, _) = app
+        .post_form(
+            &staff,
+            "/api/admin/call_phone",
+            &[("queue", "default"), ("number", "1"), ("counter", "1")],
+        )
+        .await;
+    assert_eq!(status, 200, "the call is made due");
+    let failed = |log: &Value, code: &str| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["status"] == "failed" && e["error_code"] == code)
+    };
+    let refused = eventually(Duration::from_secs(10), || async {
+        let (_, log) = app.post_form(&staff, "/api/admin/contact_log", &[]).await;
+        failed(&log, "21408") && failed(&log, "21215")
+    })
+    .await;
+    assert!(
+        refused,
+        "the log shows the text and the call refused, and why"
+    );
+    assert!(standin.creates().is_empty(), "nothing reached Twilio");
 }

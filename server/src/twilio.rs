@@ -150,7 +150,7 @@ async fn voice_answer(
     {
         Ok(xml) => twiml(xml),
         Err(e) => {
-            tracing::warn!(?call, error = %e, "an answer to a call was not taken");
+            tracing::warn!(error = %e, "an answer to a call was not taken");
             crate::api::ApiError::from(e).into_response()
         }
     }

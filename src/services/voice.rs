@@ -266,6 +266,12 @@ impl WaitingRoom {
         texts: &dyn Texts,
         press: &MenuPress<'_>,
     ) -> Result<String, ServiceError> {
+        if crate::twilio::caller_id_failed(press.stir_verstat) {
+            tracing::warn!(
+                "a call whose caller ID failed its attestation pressed the menu: refused"
+            );
+            return Ok(not_confirmed(texts));
+        }
         let choice = press.digits.trim();
         if !matches!(choice, "1" | "2" | "3") {
             return Ok(if press.repeats >= MAX_REPEATS {
@@ -273,12 +279,6 @@ impl WaitingRoom {
             } else {
                 self.phone_menu(texts, press.repeats + 1)
             });
-        }
-        if crate::twilio::caller_id_failed(press.stir_verstat) {
-            tracing::warn!(
-                "a call whose caller ID failed its attestation pressed the menu: refused"
-            );
-            return Ok(not_confirmed(texts));
         }
         let started = tokio::time::Instant::now();
         loop {
@@ -377,4 +377,47 @@ fn not_confirmed(texts: &dyn Texts) -> String {
         said(texts, Lang::Ja, Words::CallerNotConfirmed),
         Verb::Hangup,
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(query: &str) -> Vec<(&str, &str)> {
+        query.split('&').filter_map(|p| p.split_once('=')).collect()
+    }
+
+    fn parse(query: &str) -> Option<AnsweredCall> {
+        let params = params(query);
+        AnsweredCall::parse(|name| params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v))
+    }
+
+    #[test]
+    fn an_answer_names_its_ticket_and_nothing_else_passes_for_one() {
+        let call = AnsweredCall {
+            queue: QueueId::parse("kaikei").unwrap(),
+            day: DayId::parse("2026-11-25.2").unwrap(),
+            number: 42,
+            key: "0123456789abcdef0123456789abcdef".into(),
+            repeats: 1,
+        };
+        assert_eq!(parse(&call.query()), Some(call.clone()));
+        let whole = call.query();
+        for name in ["queue", "day", "number", "key", "repeats"] {
+            let without: Vec<_> = params(&whole)
+                .into_iter()
+                .filter(|(k, _)| *k != name)
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            assert_eq!(parse(&without.join("&")), None, "without {name}");
+        }
+        for bad in [
+            whole.replace("number=42", "number=x"),
+            whole.replace("day=2026-11-25.2", "day=yesterday"),
+            whole.replace("queue=kaikei", "queue=../x"),
+            whole.replace("repeats=1", "repeats=-1"),
+        ] {
+            assert_eq!(parse(&bad), None, "{bad}");
+        }
+    }
 }

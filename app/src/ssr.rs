@@ -180,6 +180,7 @@ impl waitingroom::services::notify::Texts for LocaleTexts {
                 td_string!(locale, voice.joined, label = label, n = ahead)
             }
             Words::NoCallerId => td_string!(locale, voice.no_caller_id).to_owned(),
+            Words::CallerNotConfirmed => td_string!(locale, voice.caller_not_confirmed).to_owned(),
             Words::NoTicket { spoken: false } => td_string!(locale, sms.no_ticket).to_owned(),
             Words::NoTicket { spoken: true } => td_string!(locale, voice.no_ticket).to_owned(),
             Words::NotNow { spoken: false } => td_string!(locale, sms.not_now).to_owned(),

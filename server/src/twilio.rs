@@ -5,17 +5,19 @@
 //! - `POST /twilio/status`: message and call status callbacks, into the day's SMS/call log.
 //! - `POST /twilio/sms`: a text to the store's number (受付 / JOIN, 状況 / STATUS, ...), answered
 //!   with TwiML `<Message>`.
-//! - `POST /twilio/voice/answer/{queue}/{number}`: the key pressed on an automatic call.
+//! - `POST /twilio/voice/answer?queue=…&day=…&number=…&key=…&repeats=…`: the key pressed on an
+//!   automatic call, about the ticket (of that business day) its key was made for.
 //! - `POST /twilio/voice/incoming`: a call to the store's number hears the menu;
-//!   `POST /twilio/voice/menu`: the key pressed on it.
+//!   `POST /twilio/voice/menu?repeats=…`: the key pressed on it.
 
 use crate::AppState;
-use axum::extract::{ConnectInfo, OriginalUri, Path, Request, State};
+use axum::extract::{ConnectInfo, OriginalUri, RawQuery, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use std::net::SocketAddr;
+use waitingroom::services::voice::{AnsweredCall, MenuPress};
 use waitingroom::services::RequestOrigin;
 use waitingroom::twilio::signature;
 
@@ -23,7 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/twilio/status", post(status))
         .route("/twilio/sms", post(sms))
-        .route("/twilio/voice/answer/{queue}/{number}", post(voice_answer))
+        .route("/twilio/voice/answer", post(voice_answer))
         .route("/twilio/voice/incoming", post(voice_incoming))
         .route("/twilio/voice/menu", post(voice_menu))
 }
@@ -118,22 +120,37 @@ fn twiml(xml: String) -> Response {
         .into_response()
 }
 
-/// `POST /twilio/voice/answer/{queue}/{number}`: `Digits` pressed on ticket `number`'s automatic
-/// call; answers the TwiML the call goes on with. 404 for a ticket that is not there.
+/// The parameters of a webhook URL's query.
+fn query_params(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// `POST /twilio/voice/answer?…`: `Digits` pressed on the automatic call of the ticket the query
+/// names ([`AnsweredCall`]); answers the TwiML the call goes on with (a goodbye, changing nothing,
+/// when the query names no ticket or its key is not that ticket's).
 async fn voice_answer(
     State(state): State<AppState>,
-    Path((queue, number)): Path<(String, u64)>,
+    RawQuery(query): RawQuery,
     form: Signed,
 ) -> Response {
     let digits = form.get("Digits").unwrap_or_default();
+    let params = query_params(query.as_deref());
+    let call = AnsweredCall::parse(|name| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    });
     match state
         .room
-        .answer_call(&app::ssr::LocaleTexts, &queue, number, digits)
+        .answer_call(&app::ssr::LocaleTexts, call.as_ref(), digits)
         .await
     {
         Ok(xml) => twiml(xml),
         Err(e) => {
-            tracing::warn!(%queue, number, error = %e, "an answer to a call was not taken");
+            tracing::warn!(error = %e, "an answer to a call was not taken");
             crate::api::ApiError::from(e).into_response()
         }
     }
@@ -164,18 +181,43 @@ async fn sms(State(state): State<AppState>, form: Signed) -> Response {
     }
 }
 
-/// `POST /twilio/voice/incoming`: a call to the store's number; answers the menu.
-async fn voice_incoming(State(state): State<AppState>, _signed: Signed) -> Response {
-    twiml(state.room.phone_menu(&app::ssr::LocaleTexts))
+/// `POST /twilio/voice/incoming`: a call to the store's number; answers the menu (or, when
+/// Twilio says its caller ID failed its attestation, that the menu cannot serve it).
+async fn voice_incoming(State(state): State<AppState>, form: Signed) -> Response {
+    twiml(
+        state
+            .room
+            .phone_call(&app::ssr::LocaleTexts, form.get("StirVerstat")),
+    )
 }
 
-/// `POST /twilio/voice/menu`: `Digits` pressed on the menu by caller `From`.
-async fn voice_menu(State(state): State<AppState>, form: Signed) -> Response {
-    let from = form.get("From").unwrap_or_default();
-    let digits = form.get("Digits").unwrap_or_default();
+/// `POST /twilio/voice/menu?repeats=N`: `Digits` pressed on the menu by caller `From` in call
+/// `CallSid`. 400 without a CallSid (Twilio always sends one: it makes a press happen once).
+async fn voice_menu(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    form: Signed,
+) -> Response {
+    let Some(call_sid) = form.get("CallSid").filter(|sid| {
+        (1..=64).contains(&sid.len()) && sid.bytes().all(|b| b.is_ascii_alphanumeric())
+    }) else {
+        return (StatusCode::BAD_REQUEST, "a CallSid is required").into_response();
+    };
+    let repeats = query_params(query.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "repeats")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let press = MenuPress {
+        call_sid,
+        from: form.get("From").unwrap_or_default(),
+        stir_verstat: form.get("StirVerstat"),
+        digits: form.get("Digits").unwrap_or_default(),
+        repeats,
+    };
     match state
         .room
-        .phone_menu_choice(&app::ssr::LocaleTexts, from, digits)
+        .phone_menu_choice(&app::ssr::LocaleTexts, &press)
         .await
     {
         Ok(xml) => twiml(xml),

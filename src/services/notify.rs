@@ -130,6 +130,9 @@ pub enum Words<'a> {
     JoinedByCall { label: &'a str, ahead: u64 },
     /// The caller's number is withheld (or not one we serve).
     NoCallerId,
+    /// Twilio says the caller's number failed its attestation (it may be forged): the menu does
+    /// nothing for it.
+    CallerNotConfirmed,
     /// The phone holds no ticket today (texted, or `spoken` on a call).
     NoTicket { spoken: bool },
     /// No ticket can be taken now (intake paused, the day full).
@@ -170,6 +173,7 @@ impl Notifier for TwilioNotifier {
             script: crate::twilio::CallScript::Twiml(twiml.to_owned()),
             status_callback: self.status_callback.clone(),
             timeout_s: 25,
+            time_limit_s: super::voice::CALL_TIME_LIMIT_S,
             detect_machine,
         };
         Ok(self.client.call(&call).await?.sid)
@@ -559,7 +563,7 @@ impl WaitingRoom {
             return Ok(None);
         }
         Ok(Some(if kind == "autodial" {
-            let (twiml, text) = self.turn_near_call(texts, &ticket);
+            let (twiml, text) = self.turn_near_call(texts, &ticket, &day, 0);
             Message::Call {
                 twiml,
                 text,

@@ -9,18 +9,100 @@ use super::{ServiceError, WaitingRoom};
 use crate::lang::Lang;
 use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
-use crate::store::{Refusal, StoreError};
+use crate::store::{DayId, Refusal, StoreError};
 use crate::ticket::{CallAnswer, Ticket};
 use crate::twilio::twiml::{response, Verb};
+use std::time::Duration;
 
 /// How long the menu waits for a key, in seconds.
 const MENU_WAITS_S: u32 = 8;
 
+/// How many times a menu is said again (key 9 on the automatic call, an unknown key on the
+/// store's menu) before the call says goodbye and hangs up.
+pub const MAX_REPEATS: u32 = 3;
+
+/// The longest a call we place may last (Twilio's `TimeLimit`, seconds). The automatic call is
+/// the longest: its words and menu take about 15 s to say and the menu waits 8 s for a key, so
+/// the first hearing and [`MAX_REPEATS`] repeats take about 92 s, a few more for answering machine
+/// detection and the last words; a staff call says its words twice (about 15 s). Past two
+/// minutes nobody is listening to a menu any more, and the call costs only its minutes.
+pub const CALL_TIME_LIMIT_S: u32 = 120;
+
+/// How long a press that Twilio posted again while the first delivery is still being carried
+/// out waits for that first answer (Twilio waits 15 s for a webhook).
+const PRESS_WAITS: Duration = Duration::from_secs(5);
+
+/// The ticket an automatic call was made for, as the query of its menu's action URL names it:
+/// the ticket's queue, business day and number, a key only the server can make for that ticket
+/// (so the answer acts on that ticket and no other: not the one holding the same number on
+/// another day, nor one an invented URL names), and how many times the menu was repeated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnsweredCall {
+    pub queue: QueueId,
+    pub day: DayId,
+    pub number: u64,
+    pub key: String,
+    pub repeats: u32,
+}
+
+impl AnsweredCall {
+    /// From the action URL's query parameters (`param(name)`); `None` when one is missing or
+    /// malformed.
+    pub fn parse<'a>(param: impl Fn(&str) -> Option<&'a str>) -> Option<Self> {
+        Some(Self {
+            queue: QueueId::parse(param("queue")?).ok()?,
+            day: DayId::parse(param("day")?)?,
+            number: param("number")?.parse().ok()?,
+            key: param("key")?.to_owned(),
+            repeats: param("repeats")?.parse().ok()?,
+        })
+    }
+
+    /// The query it is parsed from (every part is URL-safe as it is).
+    fn query(&self) -> String {
+        format!(
+            "queue={}&day={}&number={}&key={}&repeats={}",
+            self.queue, self.day, self.number, self.key, self.repeats
+        )
+    }
+}
+
+/// The key of the automatic call of `ticket` of business day `day`: an HMAC under the ticket's
+/// own secret (its token, which never leaves the server but to its holder), so only the server
+/// makes it, and another ticket with the same number (another day's) has another key.
+fn answer_key(ticket: &Ticket, day: &DayId) -> String {
+    let text = format!("call-answer/{}/{day}/{}", ticket.queue, ticket.number());
+    let mut key = crate::secret::keyed_hash_hex(ticket.token.as_str().as_bytes(), &text);
+    key.truncate(32);
+    key
+}
+
+/// `words`, said once in `lang`.
+fn said(texts: &dyn Texts, lang: Lang, words: Words<'_>) -> Verb {
+    Verb::Say {
+        text: texts.say(lang, words),
+        language: lang.speech_code(),
+        times: 1,
+    }
+}
+
+/// The call ends: goodbye, and hang up.
+fn goodbye(texts: &dyn Texts, lang: Lang) -> String {
+    response(&[said(texts, lang, Words::Goodbye), Verb::Hangup])
+}
+
 impl WaitingRoom {
-    /// The automatic call's TwiML for `ticket`: the turn is near, then the menu, whose answer
-    /// Twilio posts to `/twilio/voice/answer/{queue}/{number}`. Without `PUBLIC_URL` Twilio could
-    /// not reach the menu's answer: the words are said twice instead.
-    pub fn turn_near_call(&self, texts: &dyn Texts, ticket: &Ticket) -> (String, String) {
+    /// The automatic call's TwiML for `ticket` of business day `day` (its menu heard `repeats`
+    /// times before): the turn is near, then the menu, whose answer Twilio posts to
+    /// `/twilio/voice/answer?…` (see [`AnsweredCall`]). Without `PUBLIC_URL` Twilio could not
+    /// reach the menu's answer: the words are said twice instead.
+    pub fn turn_near_call(
+        &self,
+        texts: &dyn Texts,
+        ticket: &Ticket,
+        day: &DayId,
+        repeats: u32,
+    ) -> (String, String) {
         let lang = ticket.lang;
         let label = self.label_of(&ticket.queue, ticket.number());
         let words = texts.say(lang, Words::TurnNear { label: &label });
@@ -32,13 +114,19 @@ impl WaitingRoom {
         let twiml = match self.public_url() {
             Some(base) => {
                 let menu = texts.say(lang, Words::TurnMenu);
+                let answered = AnsweredCall {
+                    queue: ticket.queue.clone(),
+                    day: day.clone(),
+                    number: ticket.number(),
+                    key: answer_key(ticket, day),
+                    repeats,
+                };
                 response(&[
                     Verb::Gather {
                         action: format!(
-                            "{}/twilio/voice/answer/{}/{}",
+                            "{}/twilio/voice/answer?{}",
                             base.trim_end_matches('/'),
-                            ticket.queue,
-                            ticket.number()
+                            answered.query()
                         ),
                         timeout_s: MENU_WAITS_S,
                         prompt: vec![say(words.clone(), 1), say(menu, 1)],
@@ -51,43 +139,68 @@ impl WaitingRoom {
         (twiml, words)
     }
 
-    /// A key the customer pressed on the automatic call of ticket `number`: answers the TwiML
-    /// that goes on with the call. 1 notes "on my way", 2 cancels the ticket, anything else
-    /// repeats the call's words and menu. A repeated answer changes nothing twice.
+    /// A key the customer pressed on the automatic call `call` names (`None`: its action URL
+    /// named none): answers the TwiML that goes on with the call. 1 notes "on my way", 2 cancels
+    /// the ticket, anything else repeats the call's words and menu ([`MAX_REPEATS`] times at
+    /// most, then goodbye). A repeated answer changes nothing twice; an answer whose key is not
+    /// its ticket's, or about a ticket of a day that is over, changes nothing and says goodbye.
     pub async fn answer_call(
         &self,
         texts: &dyn Texts,
-        queue: &str,
-        number: u64,
+        call: Option<&AnsweredCall>,
         digits: &str,
     ) -> Result<String, ServiceError> {
-        let queue: QueueId = self.queue(queue)?.id.clone();
-        let Some(ticket) = self.ticket(&queue, number).await? else {
-            return Err(ServiceError::TicketNotFound);
+        let Some(call) = call else {
+            tracing::warn!("an answer to a call that names no ticket: goodbye");
+            return Ok(goodbye(texts, Lang::Ja));
+        };
+        let ticket = match self.queue(call.queue.as_str()) {
+            Ok(_) => {
+                self.store
+                    .ticket_on(&call.queue, &call.day, call.number)
+                    .await?
+            }
+            Err(_) => None,
+        };
+        let Some(ticket) = ticket.filter(|t| {
+            crate::secret::constant_time_eq(
+                answer_key(t, &call.day).as_bytes(),
+                call.key.as_bytes(),
+            )
+        }) else {
+            tracing::warn!(queue = %call.queue, day = %call.day, number = call.number,
+                "an answer to a call whose key is not its ticket's: goodbye");
+            return Ok(goodbye(texts, Lang::Ja));
         };
         let lang = ticket.lang;
-        let say = |words: Words<'_>| {
-            response(&[Verb::Say {
-                text: texts.say(lang, words),
-                language: lang.speech_code(),
-                times: 1,
-            }])
-        };
         let Some(answer) = CallAnswer::from_digits(digits) else {
-            return Ok(self.turn_near_call(texts, &ticket).0);
+            let today = self.store.today(&call.queue).await?;
+            if call.repeats >= MAX_REPEATS || today != call.day || !ticket.state().is_active() {
+                return Ok(goodbye(texts, lang));
+            }
+            return Ok(self
+                .turn_near_call(texts, &ticket, &call.day, call.repeats + 1)
+                .0);
         };
         let now = self.setup.calendar.now();
-        match self.store.answer_call(&queue, number, answer, now).await {
+        match self
+            .store
+            .answer_call(&call.queue, &call.day, call.number, answer, now)
+            .await
+        {
             Ok(()) => {}
-            // the ticket was called, done or cancelled meanwhile
-            Err(StoreError::Refused(Refusal::Conflict(_))) => return Ok(say(Words::Goodbye)),
+            // the ticket was called, done or cancelled meanwhile, or its day is over
+            Err(StoreError::Refused(Refusal::Conflict(_) | Refusal::NotFound)) => {
+                return Ok(goodbye(texts, lang))
+            }
             Err(e) => return Err(e.into()),
         }
-        let label = self.label_of(&queue, number);
-        Ok(match answer {
-            CallAnswer::OnMyWay => say(Words::OnMyWay),
-            CallAnswer::Cancel => say(Words::Cancelled { label: &label }),
-        })
+        let label = self.label_of(&call.queue, call.number);
+        let words = match answer {
+            CallAnswer::OnMyWay => Words::OnMyWay,
+            CallAnswer::Cancel => Words::Cancelled { label: &label },
+        };
+        Ok(response(&[said(texts, lang, words)]))
     }
 
     /// How ticket `number` of `queue` is printed and spoken (`A-042`, `42`).
@@ -101,37 +214,98 @@ impl WaitingRoom {
     }
 }
 
+/// A key pressed on the store's phone menu, as Twilio posts it.
+#[derive(Clone, Copy, Debug)]
+pub struct MenuPress<'a> {
+    /// The call's CallSid: a press posted again (Twilio retrying) is carried out once.
+    pub call_sid: &'a str,
+    /// The caller's number, as Twilio reports it.
+    pub from: &'a str,
+    /// Twilio's `StirVerstat`, where the call carries one.
+    pub stir_verstat: Option<&'a str>,
+    pub digits: &'a str,
+    /// How many times the menu was said again before (from the action URL).
+    pub repeats: u32,
+}
+
 impl WaitingRoom {
-    /// A call to the store's number: the menu. Its key goes to `/twilio/voice/menu`.
-    pub fn phone_menu(&self, texts: &dyn Texts) -> String {
+    /// A call to the store's number (`stir_verstat`: Twilio's attestation of its caller ID, if
+    /// any): the menu, whose key goes to `/twilio/voice/menu`; a caller ID that failed its
+    /// attestation hears that the menu cannot serve it.
+    pub fn phone_call(&self, texts: &dyn Texts, stir_verstat: Option<&str>) -> String {
+        if crate::twilio::caller_id_failed(stir_verstat) {
+            return not_confirmed(texts);
+        }
+        self.phone_menu(texts, 0)
+    }
+
+    /// The store's menu, heard `repeats` times before.
+    fn phone_menu(&self, texts: &dyn Texts, repeats: u32) -> String {
         let lang = Lang::Ja;
-        let say = |words| Verb::Say {
-            text: texts.say(lang, words),
-            language: lang.speech_code(),
-            times: 1,
-        };
         let action = format!(
-            "{}/twilio/voice/menu",
+            "{}/twilio/voice/menu?repeats={repeats}",
             self.public_url().unwrap_or_default().trim_end_matches('/')
         );
         response(&[
             Verb::Gather {
                 action,
                 timeout_s: MENU_WAITS_S,
-                prompt: vec![say(Words::PhoneMenu)],
+                prompt: vec![said(texts, lang, Words::PhoneMenu)],
             },
-            say(Words::Goodbye),
+            said(texts, lang, Words::Goodbye),
         ])
     }
 
-    /// The key a caller pressed on the menu (`from`: the caller's number, as Twilio reports
-    /// it): 1 takes a ticket (a mobile number is also texted its page), 2 tells the place of the
-    /// caller's ticket, 3 cancels it; anything else, the menu again.
+    /// The key a caller pressed on the menu: 1 takes a ticket (a mobile number is also texted
+    /// its page), 2 tells the place of the caller's ticket, 3 cancels it; anything else, the menu
+    /// again ([`MAX_REPEATS`] times at most, then goodbye). Each choice is carried out once per
+    /// call: the same press posted again gets the same answer. A caller ID that failed its
+    /// attestation reaches no ticket (see [`WaitingRoom::phone_call`]).
     pub async fn phone_menu_choice(
         &self,
         texts: &dyn Texts,
+        press: &MenuPress<'_>,
+    ) -> Result<String, ServiceError> {
+        if crate::twilio::caller_id_failed(press.stir_verstat) {
+            tracing::warn!(
+                "a call whose caller ID failed its attestation pressed the menu: refused"
+            );
+            return Ok(not_confirmed(texts));
+        }
+        let choice = press.digits.trim();
+        if !matches!(choice, "1" | "2" | "3") {
+            return Ok(if press.repeats >= MAX_REPEATS {
+                goodbye(texts, Lang::Ja)
+            } else {
+                self.phone_menu(texts, press.repeats + 1)
+            });
+        }
+        let started = tokio::time::Instant::now();
+        loop {
+            match self.store.claim_press(press.call_sid, choice).await? {
+                None => break,
+                Some(kept) if !kept.is_empty() => return Ok(kept),
+                // the first delivery is still being carried out: its answer is this one's
+                Some(_) if started.elapsed() < PRESS_WAITS => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Some(_) => return Ok(goodbye(texts, Lang::Ja)),
+            }
+        }
+        let answered = self.carry_out_choice(texts, press.from, choice).await;
+        let kept = answered.as_deref().ok();
+        if let Err(e) = self.store.keep_press(press.call_sid, choice, kept).await {
+            tracing::warn!(error = %e, "the answer to a press on the phone menu is not kept");
+        }
+        answered
+    }
+
+    /// Choice 1, 2 or 3 of the menu, for caller `from`.
+    async fn carry_out_choice(
+        &self,
+        texts: &dyn Texts,
         from: &str,
-        digits: &str,
+        choice: &str,
     ) -> Result<String, ServiceError> {
         let lang = Lang::Ja;
         let say = |text: String, times: u32| {
@@ -141,10 +315,6 @@ impl WaitingRoom {
                 times,
             }])
         };
-        let choice = digits.trim();
-        if !matches!(choice, "1" | "2" | "3") {
-            return Ok(self.phone_menu(texts));
-        }
         // a withheld caller id, or one we may not call back, cannot hold a ticket
         let allowed = &self.setup.sms.allowed_countries;
         let Some(phone) = PhoneNumber::parse(from)
@@ -199,5 +369,56 @@ impl WaitingRoom {
             }
             _ => say(texts.say(lang, Words::NoTicket { spoken: true }), 1),
         })
+    }
+}
+
+/// The caller ID failed its attestation: the menu does nothing for this call.
+fn not_confirmed(texts: &dyn Texts) -> String {
+    response(&[
+        said(texts, Lang::Ja, Words::CallerNotConfirmed),
+        Verb::Hangup,
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(query: &str) -> Vec<(&str, &str)> {
+        query.split('&').filter_map(|p| p.split_once('=')).collect()
+    }
+
+    fn parse(query: &str) -> Option<AnsweredCall> {
+        let params = params(query);
+        AnsweredCall::parse(|name| params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v))
+    }
+
+    #[test]
+    fn an_answer_names_its_ticket_and_nothing_else_passes_for_one() {
+        let call = AnsweredCall {
+            queue: QueueId::parse("kaikei").unwrap(),
+            day: DayId::parse("2026-11-25.2").unwrap(),
+            number: 42,
+            key: "0123456789abcdef0123456789abcdef".into(),
+            repeats: 1,
+        };
+        assert_eq!(parse(&call.query()), Some(call.clone()));
+        let whole = call.query();
+        for name in ["queue", "day", "number", "key", "repeats"] {
+            let without: Vec<_> = params(&whole)
+                .into_iter()
+                .filter(|(k, _)| *k != name)
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            assert_eq!(parse(&without.join("&")), None, "without {name}");
+        }
+        for bad in [
+            whole.replace("number=42", "number=x"),
+            whole.replace("day=2026-11-25.2", "day=yesterday"),
+            whole.replace("queue=kaikei", "queue=../x"),
+            whole.replace("repeats=1", "repeats=-1"),
+        ] {
+            assert_eq!(parse(&bad), None, "{bad}");
+        }
     }
 }

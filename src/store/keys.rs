@@ -69,6 +69,12 @@ pub fn inbound(sid: &str) -> String {
     format!("wr:{{log}}:inbound:{sid}")
 }
 
+/// The TwiML answered to key `digits` pressed on the phone menu in call `call_sid` (Twilio's
+/// CallSid), kept a few minutes: a retried webhook gets the same answer and changes nothing twice.
+pub fn menu_press(call_sid: &str, digits: &str) -> String {
+    format!("wr:{{log}}:press:{call_sid}:{digits}")
+}
+
 /// LIST of what would have been sent (JSON, newest first) while Twilio is not configured.
 pub const DEV_OUTBOX: &str = "wr:devoutbox";
 

@@ -182,7 +182,10 @@ impl Scripts {
                 &["NUMBER", "KIND", "STATUS", "TEXT_INSTEAD"],
                 include_str!("contact.lua"),
             ),
-            answer: QueueScript::new(&["NUMBER", "ANSWER"], include_str!("answer.lua")),
+            answer: QueueScript::new(
+                &["ANSWER_DAY", "NUMBER", "ANSWER"],
+                include_str!("answer.lua"),
+            ),
             set_autodial: QueueScript::new(&["PLACES"], include_str!("set_autodial.lua")),
             reminder: QueueScript::new(&["NUMBER", "TOKEN", "WANT"], include_str!("reminder.lua")),
             reminder_set: QueueScript::new(

@@ -2,7 +2,7 @@
 //! by opening the link.
 
 use super::keys;
-use super::{as_string, Moment, Store, StoreError};
+use super::{as_string, DayId, Moment, Store, StoreError};
 use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
 use crate::ticket::{CallAnswer, TicketToken};
@@ -119,10 +119,13 @@ impl Store {
         Ok(())
     }
 
-    /// Notes what the customer pressed on the automatic call (`cancel` cancels the ticket).
+    /// Notes what the customer pressed on the automatic call made for ticket `number` of
+    /// business day `day` (`cancel` cancels the ticket); refused (not found) once another day is
+    /// current.
     pub async fn answer_call(
         &self,
         queue: &QueueId,
+        day: &DayId,
         number: u64,
         answer: CallAnswer,
         at: Moment,
@@ -131,7 +134,11 @@ impl Store {
             &self.scripts.answer,
             queue,
             at,
-            &[("NUMBER", &number.to_string()), ("ANSWER", answer.as_str())],
+            &[
+                ("ANSWER_DAY", day.as_str()),
+                ("NUMBER", &number.to_string()),
+                ("ANSWER", answer.as_str()),
+            ],
         );
         self.run(invocation).await?;
         Ok(())
@@ -202,39 +209,80 @@ impl Store {
     /// Takes inbound message `sid` to answer: `None` the first time; after that the reply kept
     /// for it (empty while the first delivery is still being answered).
     pub async fn claim_inbound(&self, sid: &str) -> Result<Option<String>, StoreError> {
+        self.claim_once(&keys::inbound(sid), INBOUND_KEPT_S).await
+    }
+
+    /// Keeps the reply to inbound message `sid`, or (`None`: it failed) lets a retry answer it.
+    pub async fn keep_reply(&self, sid: &str, reply: Option<&str>) -> Result<(), StoreError> {
+        self.keep_once(&keys::inbound(sid), reply, INBOUND_KEPT_S)
+            .await
+    }
+
+    /// Takes key `digits` pressed on the phone menu of call `call_sid` to carry out: `None` the
+    /// first time; after that (Twilio retrying its webhook) the TwiML kept for it (empty while the
+    /// first delivery is still being answered).
+    pub async fn claim_press(
+        &self,
+        call_sid: &str,
+        digits: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.claim_once(&keys::menu_press(call_sid, digits), PRESS_KEPT_S)
+            .await
+    }
+
+    /// Keeps the TwiML answered to a press, or (`None`: it failed) lets a retry carry it out.
+    pub async fn keep_press(
+        &self,
+        call_sid: &str,
+        digits: &str,
+        reply: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.keep_once(&keys::menu_press(call_sid, digits), reply, PRESS_KEPT_S)
+            .await
+    }
+
+    /// `None` if this call set `key` (for `ttl_s` seconds), else what it holds.
+    async fn claim_once(&self, key: &str, ttl_s: u64) -> Result<Option<String>, StoreError> {
         let mut conn = self.conn.clone();
-        let key = keys::inbound(sid);
         let claimed: bool = redis::cmd("SET")
-            .arg(&key)
+            .arg(key)
             .arg("")
             .arg("NX")
             .arg("EX")
-            .arg(INBOUND_KEPT_S)
+            .arg(ttl_s)
             .query_async::<Option<String>>(&mut conn)
             .await?
             .is_some();
         if claimed {
             return Ok(None);
         }
-        let reply: Option<String> = conn.get(&key).await?;
+        let reply: Option<String> = conn.get(key).await?;
         Ok(Some(reply.unwrap_or_default()))
     }
 
-    /// Keeps the reply to inbound message `sid`, or (`None`: it failed) lets a retry answer it.
-    pub async fn keep_reply(&self, sid: &str, reply: Option<&str>) -> Result<(), StoreError> {
+    /// Keeps `reply` in a claimed `key`, or (`None`) frees it.
+    async fn keep_once(
+        &self,
+        key: &str,
+        reply: Option<&str>,
+        ttl_s: u64,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        let key = keys::inbound(sid);
         match reply {
             Some(reply) => {
-                let _: () = conn.set_ex(&key, reply, INBOUND_KEPT_S).await?;
+                let _: () = conn.set_ex(key, reply, ttl_s).await?;
             }
             None => {
-                let _: u64 = conn.del(&key).await?;
+                let _: u64 = conn.del(key).await?;
             }
         }
         Ok(())
     }
 }
+
+/// How long the TwiML answered to a press on the phone menu is kept: longer than the call can
+/// last (a few rounds of the menu) and than Twilio goes on retrying its webhook.
+const PRESS_KEPT_S: u64 = 600;
 
 /// How long the reply to an inbound message is kept (Twilio retries within minutes).
 const INBOUND_KEPT_S: u64 = 86_400;

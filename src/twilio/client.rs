@@ -96,6 +96,8 @@ pub struct Call<'a> {
     pub status_callback: Option<String>,
     /// Seconds to let it ring.
     pub timeout_s: u32,
+    /// Seconds the call may last at most (`TimeLimit`), so no menu keeps it open for long.
+    pub time_limit_s: u32,
     /// Detect an answering machine (`MachineDetection=Enable`).
     pub detect_machine: bool,
 }
@@ -214,6 +216,7 @@ impl TwilioClient {
             ("To", call.to.to_string()),
             ("From", from.to_string()),
             ("Timeout", call.timeout_s.to_string()),
+            ("TimeLimit", call.time_limit_s.to_string()),
         ];
         match &call.script {
             CallScript::Twiml(twiml) => form.push(("Twiml", twiml.clone())),

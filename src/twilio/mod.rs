@@ -13,6 +13,38 @@ pub mod twiml;
 #[cfg(feature = "server")]
 pub use client::{Call, CallScript, Resource, TwilioClient, TwilioConfig, TwilioError};
 
+/// Whether Twilio's `StirVerstat` on an inbound call says the caller ID failed its STIR/SHAKEN
+/// check (`TN-Validation-Failed`, `TN-Validation-Failed-A`, `-B`, `-C`): the number the call
+/// claims to come from may be forged. Absent (most calls to Japan carry none), passed or
+/// `No-TN-Validation`: nothing is known against it.
+pub fn caller_id_failed(stir_verstat: Option<&str>) -> bool {
+    stir_verstat.is_some_and(|v| v.trim().starts_with("TN-Validation-Failed"))
+}
+
+#[cfg(test)]
+mod attestation_tests {
+    use super::caller_id_failed;
+
+    #[test]
+    fn only_a_failed_attestation_counts_against_the_caller_id() {
+        for failed in [
+            "TN-Validation-Failed",
+            "TN-Validation-Failed-A",
+            "TN-Validation-Failed-C",
+        ] {
+            assert!(caller_id_failed(Some(failed)), "{failed}");
+        }
+        for other in [
+            None,
+            Some(""),
+            Some("TN-Validation-Passed-A"),
+            Some("No-TN-Validation"),
+        ] {
+            assert!(!caller_id_failed(other), "{other:?}");
+        }
+    }
+}
+
 #[cfg(all(test, feature = "server"))]
 mod tests {
     /// The copies in `testdata/twilio/` are Twilio's files, unchanged (checked against the

@@ -60,7 +60,11 @@ fn calls_to(standin: &TwilioStandIn, to: &str) -> usize {
 }
 
 /// A kiosk ticket of `app` whose holder registers `phone` (E.164) and opens the link texted to it.
-async fn verified_ticket(app: &TestApp, standin: &TwilioStandIn, phone: &str) -> (u64, String) {
+pub(crate) async fn verified_ticket(
+    app: &TestApp,
+    standin: &TwilioStandIn,
+    phone: &str,
+) -> (u64, String) {
     let slip: Value = app.issue("default").await.json().await.unwrap();
     let token = slip["ticket"]["token"].as_str().unwrap().to_owned();
     let browser = client();
@@ -92,7 +96,7 @@ async fn snapshot(app: &TestApp) -> Value {
     app.get_json("/api/v1/queues/default").await
 }
 
-async fn staff_reset(app: &TestApp) {
+pub(crate) async fn staff_reset(app: &TestApp) {
     let staff = client();
     assert!(app.sign_in(&staff, &app.password).await.is_success());
     let (status, body) = app

@@ -87,6 +87,7 @@ async fn a_call_sends_its_status_events_as_repeated_keys() {
             ])),
             status_callback: Some("https://shop.example/twilio/status".into()),
             timeout_s: 25,
+            time_limit_s: 120,
             detect_machine: true,
         })
         .await
@@ -98,6 +99,7 @@ async fn a_call_sends_its_status_events_as_repeated_keys() {
         ["initiated", "ringing", "answered", "completed"]
     );
     assert_eq!(create.value("MachineDetection"), Some("Enable"));
+    assert_eq!(create.value("TimeLimit"), Some("120"));
     assert!(create.value("Twiml").unwrap().contains("<Hangup />"));
     assert_eq!(twilio.calls_to(&to).await.unwrap().len(), 1, "listed");
 }

@@ -19,7 +19,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a command's answer is waited for before the request fails (503).
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How often the sentinels are asked who the master is (besides after every lost connection).
 const SENTINEL_CHECK: Duration = Duration::from_secs(1);
 
@@ -94,8 +95,11 @@ impl Connection {
                 let client = ClusterClientBuilder::new(nodes.clone())
                     .connection_timeout(CONNECT_TIMEOUT)
                     .response_timeout(RESPONSE_TIMEOUT)
-                    // one retry follows a MOVED or a failed-over node; more would run a slow
-                    // script again (and a retried issue would take two numbers)
+                    // One retry follows a MOVED or a failed-over node. It also sends again a
+                    // command whose connection was lost after it went out (it may have run), and
+                    // one that a node did not answer in time if the request still waits: the issue
+                    // script answers a press met again with its ticket; more retries would run
+                    // other scripts again.
                     .retries(1)
                     .min_retry_wait(20)
                     .max_retry_wait(500)

@@ -282,7 +282,7 @@ async fn two_server_processes_calling_next_at_once_call_every_ticket_exactly_onc
     );
 }
 
-/// What Redis holds of `queue`'s day: the line, and the token of every ticket issued.
+/// What Redis holds of the default queue's day: the line, and the token of every ticket issued.
 async fn line_and_tokens(redis: &TestRedis) -> (Vec<u64>, Vec<String>) {
     let keys = crate::common::day_keys(redis, "default").await;
     let mut conn = redis.connection().await;
@@ -377,8 +377,7 @@ async fn a_press_whose_answer_comes_after_the_response_timeout_is_issued_once() 
     acked.extend(answers.into_iter().flatten());
     assert!(lost > 0, "the stall outlasted the response timeout");
     redis.wait_for_writes().await;
-    // what was sent during the stall has run by now (it ran before the probe's write, or just
-    // after)
+    // the scripts held in Redis ran when the stall ended (a moment for any sent again after)
     tokio::time::sleep(Duration::from_millis(500)).await;
     acked.push(
         press(&app)

@@ -10,18 +10,27 @@
 //! cluster runs them unchanged. Live events are plain `PUBLISH`es, which a cluster passes to every
 //! node: the hub subscribes on any one node.
 
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, PubSub};
+use futures::stream::{FuturesUnordered, StreamExt};
+use redis::aio::{
+    ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection, PubSub,
+};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
-use redis::sentinel::{SentinelClient, SentinelServerType};
-use redis::{Client, Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
-use std::sync::{Arc, RwLock};
+use redis::{Client, Cmd, ConnectionAddr, Pipeline, RedisError, RedisFuture, RedisResult, Value};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{watch, Notify};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a command's answer is waited for before the request fails (503).
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How often the sentinels are asked who the master is (besides after every lost connection).
 const SENTINEL_CHECK: Duration = Duration::from_secs(1);
+/// How long one sentinel has to connect and answer in a look-up, and the master it names to say
+/// it is one.
+const SENTINEL_TIMEOUT: Duration = Duration::from_millis(500);
+/// The least time between two look-ups (each failing request asks for one).
+const SENTINEL_GAP: Duration = Duration::from_millis(100);
 
 /// What `REDIS_URL` names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,8 +103,11 @@ impl Connection {
                 let client = ClusterClientBuilder::new(nodes.clone())
                     .connection_timeout(CONNECT_TIMEOUT)
                     .response_timeout(RESPONSE_TIMEOUT)
-                    // one retry follows a MOVED or a failed-over node; more would run a slow
-                    // script again (and a retried issue would take two numbers)
+                    // One retry follows a MOVED or a failed-over node. It also sends again a
+                    // command whose connection was lost after it went out (it may have run), and
+                    // one that a node did not answer in time if the request still waits: the issue
+                    // script answers a press met again with its ticket; more retries would run
+                    // other scripts again.
                     .retries(1)
                     .min_retry_wait(20)
                     .max_retry_wait(500)
@@ -113,7 +125,9 @@ impl Connection {
     pub async fn pubsub(&self, target: &RedisTarget) -> RedisResult<PubSub> {
         match (self, target) {
             (Self::Sentinel(sentinel), _) => {
-                sentinel.master_client().await?.get_async_pubsub().await
+                let pubsub = sentinel.master_client().await?.get_async_pubsub().await;
+                sentinel.after(&pubsub);
+                pubsub
             }
             (_, RedisTarget::Cluster(nodes)) => {
                 let mut last = None;
@@ -177,55 +191,76 @@ fn io_error(what: &'static str) -> RedisError {
 /// The master Sentinel names, followed through failovers: the sentinels are asked again after any
 /// lost connection or refused write, and every second besides (a demoted master may go on
 /// accepting writes for seconds before it learns it is a replica).
+///
+/// One task asks them, one look-up at a time; requests never wait for it: they use the master
+/// found last (only before the first one is found do they wait for it). A look-up asks every
+/// sentinel at once, each within [`SENTINEL_TIMEOUT`], and the first master named that says it is
+/// one (`ROLE`) is used from then on, so a sentinel that hangs holds nothing up.
 #[derive(Clone)]
 pub struct SentinelConnection {
     inner: Arc<SentinelInner>,
 }
 
 struct SentinelInner {
-    sentinel: tokio::sync::Mutex<SentinelClient>,
-    /// The master's address and the connection to it, once found.
-    master: RwLock<Option<(String, ConnectionManager)>>,
+    /// The master found last.
+    master: watch::Sender<Option<Master>>,
+    /// Asks the look-up task to ask the sentinels now.
+    look_now: Arc<Notify>,
+}
+
+#[derive(Clone)]
+struct Master {
+    /// `host:port`.
+    address: String,
+    client: Client,
+    conn: ConnectionManager,
 }
 
 impl SentinelConnection {
-    fn open(sentinels: &[String], master: &str) -> RedisResult<Self> {
-        let client = SentinelClient::build(
-            sentinels.to_vec(),
-            master.to_owned(),
-            None,
-            SentinelServerType::Master,
-        )?;
+    fn open(sentinels: &[String], name: &str) -> RedisResult<Self> {
+        let sentinels = sentinels
+            .iter()
+            .map(|url| Client::open(url.as_str()))
+            .collect::<RedisResult<Vec<_>>>()?;
+        let look_now = Arc::new(Notify::new());
         let inner = Arc::new(SentinelInner {
-            sentinel: tokio::sync::Mutex::new(client),
-            master: RwLock::new(None),
+            master: watch::Sender::new(None),
+            look_now: look_now.clone(),
         });
         let watched = Arc::downgrade(&inner);
+        let name = name.to_owned();
         tokio::spawn(async move {
+            // one connection per sentinel, kept between look-ups
+            let mut connections = vec![None; sentinels.len()];
             while let Some(inner) = watched.upgrade() {
-                let _ = inner.find_master().await;
+                inner.look_up(&sentinels, &mut connections, &name).await;
                 drop(inner);
-                tokio::time::sleep(SENTINEL_CHECK).await;
+                tokio::time::sleep(SENTINEL_GAP).await;
+                let _ = tokio::time::timeout(SENTINEL_CHECK, look_now.notified()).await;
             }
         });
         Ok(Self { inner })
     }
 
-    async fn master_client(&self) -> RedisResult<Client> {
-        self.inner.sentinel.lock().await.async_get_client().await
+    /// The master found last; before the first is found, the first (within the connect timeout).
+    async fn master(&self) -> RedisResult<Master> {
+        if let Some(master) = self.inner.master.borrow().clone() {
+            return Ok(master);
+        }
+        let mut found = self.inner.master.subscribe();
+        self.inner.look_now.notify_one();
+        let first = tokio::time::timeout(CONNECT_TIMEOUT, async {
+            found.wait_for(Option::is_some).await.ok()?.clone()
+        })
+        .await;
+        first
+            .ok()
+            .flatten()
+            .ok_or_else(|| io_error("no sentinel named a master"))
     }
 
-    async fn current(&self) -> RedisResult<ConnectionManager> {
-        let known = self
-            .inner
-            .master
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        match known {
-            Some((_, conn)) => Ok(conn),
-            None => self.inner.find_master().await,
-        }
+    async fn master_client(&self) -> RedisResult<Client> {
+        Ok(self.master().await?.client)
     }
 
     fn get_db(&self) -> i64 {
@@ -234,9 +269,9 @@ impl SentinelConnection {
 
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         Box::pin(async move {
-            let mut conn = self.current().await?;
+            let mut conn = self.master().await?.conn;
             let reply = conn.req_packed_command(cmd).await;
-            self.after(&reply).await;
+            self.after(&reply);
             reply
         })
     }
@@ -248,45 +283,123 @@ impl SentinelConnection {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         Box::pin(async move {
-            let mut conn = self.current().await?;
+            let mut conn = self.master().await?.conn;
             let reply = conn.req_packed_commands(pipeline, offset, count).await;
-            self.after(&reply).await;
+            self.after(&reply);
             reply
         })
     }
 
     /// After a lost connection or a write refused by a replica the master may have changed: the
-    /// next command goes where the sentinels say. The failed one is not sent again (a script may
-    /// have run).
-    async fn after<T>(&self, reply: &RedisResult<T>) {
+    /// sentinels are asked at once (the request does not wait for them). The failed command is not
+    /// sent again (a script may have run).
+    fn after<T>(&self, reply: &RedisResult<T>) {
         if let Err(e) = reply {
             if e.is_io_error()
                 || e.is_timeout()
                 || e.is_connection_dropped()
                 || e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly)
             {
-                let _ = self.inner.find_master().await;
+                self.inner.look_now.notify_one();
             }
         }
     }
 }
 
 impl SentinelInner {
-    /// Asks the sentinels for the master; a new address gets a new connection.
-    async fn find_master(&self) -> RedisResult<ConnectionManager> {
-        let client = self.sentinel.lock().await.async_get_client().await?;
-        let address = client.get_connection_info().addr().to_string();
-        let mut master = self.master.write().unwrap_or_else(|e| e.into_inner());
-        if let Some((known, conn)) = master.as_ref() {
-            if *known == address {
-                return Ok(conn.clone());
+    /// Asks every sentinel at once; the first master named that says it is one is used from then
+    /// on. When none does, the last one found stays.
+    async fn look_up(
+        &self,
+        sentinels: &[Client],
+        connections: &mut [Option<MultiplexedConnection>],
+        name: &str,
+    ) {
+        let known = self.master.borrow().clone();
+        let mut answers: FuturesUnordered<_> = sentinels
+            .iter()
+            .zip(connections.iter_mut())
+            .map(|(sentinel, conn)| ask_sentinel(sentinel, conn, name))
+            .collect();
+        let mut checked: Vec<String> = Vec::new();
+        let mut found = false;
+        // every answer is awaited (each within its timeout), so each sentinel's connection is
+        // kept or dropped by what it did; the first master confirmed is used at once
+        while let Some(answer) = answers.next().await {
+            let Some((host, port)) = answer else { continue };
+            let address = format!("{host}:{port}");
+            if found || checked.contains(&address) {
+                continue;
             }
-            tracing::warn!(master = %address, "Redis Sentinel: the master moved");
+            checked.push(address.clone());
+            let master = match &known {
+                Some(known) if known.address == address => known.clone(),
+                _ => {
+                    let Ok(client) = Client::open(ConnectionAddr::Tcp(host, port)) else {
+                        continue;
+                    };
+                    let Ok(conn) =
+                        ConnectionManager::new_lazy_with_config(client.clone(), manager_config())
+                    else {
+                        continue;
+                    };
+                    Master {
+                        address,
+                        client,
+                        conn,
+                    }
+                }
+            };
+            if !says_master(&master.conn).await {
+                continue;
+            }
+            found = true;
+            if known.as_ref().map(|k| &k.address) != Some(&master.address) {
+                if known.is_some() {
+                    tracing::warn!(master = %master.address, "Redis Sentinel: the master moved");
+                }
+                self.master.send_replace(Some(master));
+            }
         }
-        let conn = ConnectionManager::new_lazy_with_config(client, manager_config())?;
-        *master = Some((address, conn.clone()));
-        Ok(conn)
     }
+}
+
+/// The master's address as one sentinel names it, if it answers within [`SENTINEL_TIMEOUT`]
+/// (connecting included); a sentinel that fails or takes longer is connected afresh next time.
+async fn ask_sentinel(
+    sentinel: &Client,
+    conn: &mut Option<MultiplexedConnection>,
+    name: &str,
+) -> Option<(String, u16)> {
+    let asked = tokio::time::timeout(SENTINEL_TIMEOUT, async {
+        let conn = match conn {
+            Some(conn) => conn,
+            None => conn.insert(sentinel.get_multiplexed_async_connection().await?),
+        };
+        redis::cmd("SENTINEL")
+            .arg("GET-MASTER-ADDR-BY-NAME")
+            .arg(name)
+            .query_async::<Option<(String, u16)>>(conn)
+            .await
+    })
+    .await;
+    match asked {
+        Ok(Ok(address)) => address,
+        _ => {
+            *conn = None;
+            None
+        }
+    }
+}
+
+/// Whether the server behind `conn` says it is a master, within [`SENTINEL_TIMEOUT`].
+async fn says_master(conn: &ConnectionManager) -> bool {
+    let role = tokio::time::timeout(
+        SENTINEL_TIMEOUT,
+        redis::cmd("ROLE").query_async::<redis::Role>(&mut conn.clone()),
+    )
+    .await;
+    matches!(role, Ok(Ok(redis::Role::Primary { .. })))
 }
 
 #[cfg(test)]

@@ -4,6 +4,15 @@
 -- for one taken in the store), so a flood from outside never refuses the people in the shop,
 -- PHONE (E.164, or ''): the number a ticket taken by SMS or a call keeps, verified (it texted or
 -- called us).
+-- TOKEN is new for every press: met again, it is the same press sent again (the Redis client
+-- sends a command once more when its connection was lost before the answer came, though the
+-- script may have run), and it gets the ticket it was issued, not a second number.
+local issued = redis.call('HGET', TOKENS, TOKEN)
+if issued then
+  local ahead = redis.call('LPOS', WAITING, issued) or 0
+  return {'ok', tonumber(issued), ahead, tonumber(redis.call('GET', VERSION) or 0),
+          redis.call('GET', AVG_SERVICE) or '', DAY}
+end
 local intake = redis.call('GET', INTAKE) or 'open'
 if intake == 'paused' or (intake == 'remote_paused' and (CHANNEL == 'remote' or CHANNEL == 'phone')) then
   return {'paused', intake}

@@ -21,7 +21,7 @@ use crate::lang::Lang;
 use crate::queue::{Call, Channel, CounterId, Intake, QueueId, QueueSnapshot, Serving};
 use crate::services::calendar::Calendar;
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
-pub use connection::{Connection, RedisTarget};
+pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
 pub use contacts::{EarlyStatus, LogUpdate};
 pub use day::TokenDay;
 pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};

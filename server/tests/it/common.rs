@@ -179,6 +179,39 @@ impl TestRedis {
             .join("\n")
     }
 
+    /// Holds every write and every script on every node for `pause`, as a stalled Redis would
+    /// (`CLIENT PAUSE … WRITE`): what clients send meanwhile waits, then runs, and its answer comes
+    /// late. Reads, and a cluster's own bus, go on.
+    pub fn pause_writes(&self, pause: Duration) {
+        for &(port, _) in &self.nodes {
+            redis::cmd("CLIENT")
+                .arg("PAUSE")
+                .arg(pause.as_millis() as u64)
+                .arg("WRITE")
+                .exec(&mut node(port))
+                .expect("CLIENT PAUSE");
+        }
+    }
+
+    /// Waits until no node holds writes any more (a write of its own, a `PUBLISH`, goes through
+    /// each).
+    pub async fn wait_for_writes(&self) {
+        for &(port, _) in &self.nodes {
+            let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+            let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
+            let mut conn = client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await
+                .expect("a node");
+            redis::cmd("PUBLISH")
+                .arg("wr-test:probe")
+                .arg(1)
+                .exec_async(&mut conn)
+                .await
+                .expect("a write after the pause");
+        }
+    }
+
     /// Splits the 16,384 slots over the nodes and introduces them to each other.
     fn form_cluster(&mut self) {
         let per_node = 16384 / self.nodes.len();
@@ -741,5 +774,145 @@ impl crate::twilio_standin::TwilioStandIn {
         ];
         vars.extend_from_slice(extra);
         config_with(&redis.url(), &vars)
+    }
+}
+
+/// TCP forwarders, one in front of each node of a [`TestRedis`], through which an app reaches
+/// it, and which can lose one answer: once armed, the first connection that carries a script
+/// (`EVALSHA`) is cut when the answer comes, before it is passed on — the network failing after
+/// Redis did the work.
+pub struct CuttingProxies {
+    /// `REDIS_URL` through the forwarders.
+    pub url: String,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cuts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    listeners: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl CuttingProxies {
+    /// The next answer to a script is lost, and its connection with it.
+    pub fn cut_next_script_answer(&self) {
+        self.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many answers were cut off.
+    pub fn cuts(&self) -> usize {
+        self.cuts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for CuttingProxies {
+    fn drop(&mut self) {
+        for listener in &self.listeners {
+            listener.abort();
+        }
+    }
+}
+
+impl TestRedis {
+    /// Puts a [`CuttingProxies`] forwarder in front of every node; a cluster's nodes announce
+    /// the forwarders' ports, so its clients reach every node through them.
+    pub async fn behind_proxies(&self) -> CuttingProxies {
+        let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cuts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut listeners = Vec::new();
+        let mut fronts = Vec::new();
+        for &(port, _) in &self.nodes {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            fronts.push(listener.local_addr().unwrap().port());
+            let (armed, cuts) = (armed.clone(), cuts.clone());
+            listeners.push(tokio::spawn(async move {
+                while let Ok((client, _)) = listener.accept().await {
+                    tokio::spawn(forward(client, port, armed.clone(), cuts.clone()));
+                }
+            }));
+        }
+        let url = if cluster_mode() {
+            for (&(port, _), front) in self.nodes.iter().zip(&fronts) {
+                redis::cmd("CONFIG")
+                    .arg("SET")
+                    .arg("cluster-announce-port")
+                    .arg(front)
+                    .exec(&mut node(port))
+                    .expect("CONFIG SET cluster-announce-port");
+            }
+            // until every node names the forwarders as where the slots are
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !self.nodes.iter().all(|&(port, _)| {
+                // `<id> <ip>:<port>@<bus> <flags> …`, a line per node
+                let nodes: String = redis::cmd("CLUSTER")
+                    .arg("NODES")
+                    .query(&mut node(port))
+                    .unwrap_or_default();
+                let ports: Vec<Option<u16>> = nodes
+                    .lines()
+                    .map(|line| {
+                        let address = line.split(' ').nth(1)?;
+                        let (_, port) = address.split('@').next()?.rsplit_once(':')?;
+                        port.parse().ok()
+                    })
+                    .collect();
+                ports.len() == fronts.len()
+                    && ports.iter().all(|p| p.is_some_and(|p| fronts.contains(&p)))
+            }) {
+                assert!(
+                    Instant::now() < deadline,
+                    "the nodes announce the forwarders"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let fronts: Vec<String> = fronts.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+            format!("redis+cluster://{}", fronts.join(","))
+        } else {
+            format!("redis://127.0.0.1:{}/", fronts[0])
+        };
+        CuttingProxies {
+            url,
+            armed,
+            cuts,
+            listeners,
+        }
+    }
+}
+
+/// Passes bytes both ways between `client` and the node on `port`; cuts both connections at the
+/// answer to a script sent while armed.
+async fn forward(
+    client: tokio::net::TcpStream,
+    port: u16,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cuts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::Ordering::SeqCst;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return;
+    };
+    let (mut from_client, mut to_client) = client.into_split();
+    let (mut from_server, mut to_server) = server.into_split();
+    let (mut up, mut down) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    let mut sent_script = false;
+    loop {
+        tokio::select! {
+            read = from_client.read(&mut up) => {
+                let Ok(n @ 1..) = read else { return };
+                if armed.load(SeqCst) && up[..n].windows(7).any(|w| w == b"EVALSHA") {
+                    sent_script = true;
+                }
+                if to_server.write_all(&up[..n]).await.is_err() {
+                    return;
+                }
+            }
+            read = from_server.read(&mut down) => {
+                let Ok(n @ 1..) = read else { return };
+                if sent_script && armed.swap(false, SeqCst) {
+                    cuts.fetch_add(1, SeqCst);
+                    return; // both connections close; the answer is never passed on
+                }
+                if to_client.write_all(&down[..n]).await.is_err() {
+                    return;
+                }
+            }
+        }
     }
 }

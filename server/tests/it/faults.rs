@@ -281,3 +281,176 @@ async fn two_server_processes_calling_next_at_once_call_every_ticket_exactly_onc
         "each ticket called exactly once"
     );
 }
+
+/// What Redis holds of the default queue's day: the line, and the token of every ticket issued.
+async fn line_and_tokens(redis: &TestRedis) -> (Vec<u64>, Vec<String>) {
+    let keys = crate::common::day_keys(redis, "default").await;
+    let mut conn = redis.connection().await;
+    let waiting: Vec<u64> = redis::cmd("LRANGE")
+        .arg(keys.waiting())
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let tickets: Vec<String> = redis::cmd("HVALS")
+        .arg(keys.tickets())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let tokens = tickets
+        .iter()
+        .map(|raw| {
+            let ticket: Value = serde_json::from_str(raw).unwrap();
+            ticket["token"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    (waiting, tokens)
+}
+
+/// Presses of which `acked` were answered (number, token) and `lost` were not: Redis holds one
+/// ticket per press at most (never two numbers for one press), every acknowledged one in line.
+async fn assert_one_ticket_per_press(redis: &TestRedis, acked: &[(u64, String)], lost: usize) {
+    let (waiting, mut tokens) = line_and_tokens(redis).await;
+    tokens.sort_unstable();
+    let tickets = tokens.len();
+    tokens.dedup();
+    assert_eq!(
+        tokens.len(),
+        tickets,
+        "one press, one number: no press issued twice (line {waiting:?})"
+    );
+    assert_eq!(waiting.len(), tickets, "every ticket waits in line");
+    assert!(
+        waiting.len() <= acked.len() + lost,
+        "the line holds the acknowledged tickets and at most one per lost answer: {waiting:?}, \
+         {} acknowledged, {lost} lost",
+        acked.len()
+    );
+    let in_line: HashSet<u64> = waiting.iter().copied().collect();
+    for (number, token) in acked {
+        assert!(
+            in_line.contains(number),
+            "ticket {number} was acknowledged, then lost"
+        );
+        assert!(tokens.contains(token), "ticket {number} lost its token");
+    }
+    assert!(
+        waiting.windows(2).all(|w| w[0] < w[1]),
+        "the line is in issue order"
+    );
+}
+
+/// One press through the staff API: its number and token if it was answered, None if it failed
+/// (503).
+async fn press(app: &TestApp) -> Option<(u64, String)> {
+    let answer = app.issue_as_staff("default").await;
+    match answer.status().as_u16() {
+        201 => {
+            let body: Value = answer.json().await.unwrap();
+            Some((
+                body["number"].as_u64().unwrap(),
+                body["token"].as_str().unwrap().to_owned(),
+            ))
+        }
+        503 => None,
+        other => panic!("a press answered {other}"),
+    }
+}
+
+// A multi-threaded runtime, as the server runs: the cluster client's own timeout of a node and
+// the request's timeout race there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_press_whose_answer_comes_after_the_response_timeout_is_issued_once() {
+    let redis = TestRedis::start();
+    let app = spawn_app_with(config_with(&redis.url(), &[])).await;
+    let mut acked = Vec::new();
+    for _ in 0..2 {
+        acked.push(press(&app).await.expect("issued before the stall"));
+    }
+
+    // Redis stalls past the app's response timeout while presses come in: each one's script
+    // waits in Redis and runs when the stall ends, after the app stopped waiting for its answer
+    redis.pause_writes(waitingroom::store::RESPONSE_TIMEOUT + Duration::from_secs(2));
+    let answers = futures::future::join_all((0..8).map(|_| press(&app))).await;
+    let lost = answers.iter().filter(|a| a.is_none()).count();
+    acked.extend(answers.into_iter().flatten());
+    assert!(lost > 0, "the stall outlasted the response timeout");
+    redis.wait_for_writes().await;
+    // the scripts held in Redis ran when the stall ended (a moment for any sent again after)
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    acked.push(
+        press(&app)
+            .await
+            .expect("the app issues again after the stall"),
+    );
+
+    assert_one_ticket_per_press(&redis, &acked, lost).await;
+}
+
+#[tokio::test]
+async fn a_press_whose_answer_is_cut_off_after_its_script_ran_is_issued_once() {
+    let redis = TestRedis::start();
+    let proxies = redis.behind_proxies().await;
+    let app = spawn_app_with(config_with(&proxies.url, &[])).await;
+    let mut acked = vec![press(&app).await.expect("issued")];
+
+    proxies.cut_next_script_answer();
+    let answer = press(&app).await;
+    assert_eq!(
+        proxies.cuts(),
+        1,
+        "the press's script ran and its answer was cut off"
+    );
+    // One server's connection does not send the command again: the press fails. A cluster's
+    // client sends it once more, to the node it then takes for the queue's: while the lost
+    // connection is repaired, another one (which answers MOVED, and the press fails); once
+    // repaired, the same one, where the script runs again.
+    let lost = usize::from(answer.is_none());
+    acked.extend(answer);
+    acked.push(
+        press(&app)
+            .await
+            .expect("the app issues again after the cut"),
+    );
+
+    assert_one_ticket_per_press(&redis, &acked, lost).await;
+    let (waiting, _) = line_and_tokens(&redis).await;
+    assert_eq!(
+        waiting,
+        vec![1, 2, 3],
+        "the press whose answer was cut off took one number"
+    );
+}
+
+#[tokio::test]
+async fn the_same_press_sent_twice_gets_the_one_ticket_it_was_issued() {
+    use waitingroom::store::NewTicket;
+    use waitingroom::{Channel, Lang, QueueId, TicketToken};
+    let redis = TestRedis::start();
+    let store = crate::common::store(&redis);
+    let issue = |press: TicketToken| {
+        let store = store.clone();
+        async move {
+            let new = NewTicket::new(Channel::Kiosk, &press, Lang::Ja);
+            let queue = QueueId::parse("default").unwrap();
+            let at = crate::common::test_calendar().now();
+            store.issue(&queue, new, "A", at).await.unwrap().0
+        }
+    };
+    let press = TicketToken::from_bytes([7; 16]);
+    let first = issue(press.clone()).await;
+    let other = issue(TicketToken::from_bytes([8; 16])).await;
+    // what the Redis client does when a connection is lost before the answer came
+    let again = issue(press.clone()).await;
+    assert_eq!(
+        (again.number, again.token.as_str(), again.people_ahead),
+        (first.number, press.as_str(), 0),
+        "the same press is answered with the ticket it was issued"
+    );
+    assert_eq!(other.number, first.number + 1);
+    assert_eq!(again.version, other.version, "nothing changed");
+    let (waiting, tokens) = line_and_tokens(&redis).await;
+    assert_eq!(waiting, vec![first.number, other.number]);
+    assert_eq!(tokens.len(), 2);
+}

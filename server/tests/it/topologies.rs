@@ -6,6 +6,8 @@ use crate::common::{
 };
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A master, its replica and three sentinels (quorum 2) watching it as `mymaster`, each a
@@ -91,6 +93,12 @@ impl Sentinels {
         format!("redis+sentinel://{}/mymaster", hosts.join(","))
     }
 
+    /// The same, with `first` listed before the set's sentinels.
+    fn url_after(&self, first: u16) -> String {
+        self.url()
+            .replacen("sentinel://", &format!("sentinel://127.0.0.1:{first},"), 1)
+    }
+
     fn redis(&self, port: u16) -> redis::Connection {
         redis::Client::open(format!("redis://127.0.0.1:{port}/"))
             .unwrap()
@@ -137,6 +145,56 @@ impl Drop for Sentinels {
     }
 }
 
+/// A sentinel that is there but never answers (a hung host): it takes every connection and reads
+/// what comes. It counts the connections made to it and those that ended (their client gave up).
+struct SilentSentinel {
+    port: u16,
+    opened: Arc<AtomicUsize>,
+    ended: Arc<AtomicUsize>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl SilentSentinel {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (opened, ended) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (counted, gone) = (opened.clone(), ended.clone());
+        let listener = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counted.fetch_add(1, SeqCst);
+                let gone = gone.clone();
+                tokio::spawn(async move {
+                    use tokio::io::AsyncReadExt;
+                    let mut sink = [0u8; 1024];
+                    while let Ok(1..) = socket.read(&mut sink).await {}
+                    gone.fetch_add(1, SeqCst);
+                });
+            }
+        });
+        Self {
+            port,
+            opened,
+            ended,
+            listener,
+        }
+    }
+
+    fn opened(&self) -> usize {
+        self.opened.load(SeqCst)
+    }
+
+    fn ended(&self) -> usize {
+        self.ended.load(SeqCst)
+    }
+}
+
+impl Drop for SilentSentinel {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
 fn wait_for_port(port: u16) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -161,7 +219,9 @@ async fn through_sentinel_the_app_follows_a_failover_and_loses_nothing_replicate
         .await,
         "the sentinels agree on the master"
     );
-    let app = spawn_app_with(config_with(&set.url(), &[])).await;
+    // listed first, a sentinel that never answers: the look-ups go on without it
+    let silent = SilentSentinel::start().await;
+    let app = spawn_app_with(config_with(&set.url_after(silent.port), &[])).await;
     for expected in 1..=3 {
         let issued: serde_json::Value = app.issue("default").await.json().await.unwrap();
         assert_eq!(issued["ticket"]["number"], expected);
@@ -231,6 +291,66 @@ async fn through_sentinel_the_app_follows_a_failover_and_loses_nothing_replicate
     .await
     .expect("live events reach screens again after the failover");
     assert!(heard >= Some(5), "{heard:?}");
+}
+
+#[tokio::test]
+async fn a_sentinel_that_never_answers_holds_up_no_request() {
+    if cluster_mode() {
+        return; // its own Redis servers: once is enough
+    }
+    let set = Sentinels::start();
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            set.master_port() == Some(set.master)
+        })
+        .await,
+        "the sentinels agree on the master"
+    );
+    let silent = SilentSentinel::start().await;
+    let store = waitingroom::store::Store::open(&set.url_after(silent.port))
+        .unwrap()
+        .with_calendar(crate::common::test_calendar());
+    let issue = || async {
+        use waitingroom::{store::NewTicket, Channel, Lang, QueueId};
+        let token = waitingroom::services::random_token();
+        let queue = QueueId::parse("default").unwrap();
+        let new = NewTicket::new(Channel::Kiosk, &token, Lang::Ja);
+        let at = crate::common::test_calendar().now();
+        let issued = store.issue(&queue, new, "", at).await;
+        issued.expect("a ticket is issued").0.number
+    };
+
+    // the first request needs the master the first look-up finds: it is answered by the
+    // sentinels that answer, while the look-up still waits for the silent one
+    assert_eq!(issue().await, 1);
+    assert_eq!(
+        silent.ended(),
+        0,
+        "the first request waited for no sentinel to time out"
+    );
+
+    // every second a look-up asks the silent sentinel again and waits for it until its time-out
+    // (`SENTINEL_TIMEOUT`, 500 ms); requests meanwhile go to the master found last
+    for number in 2..=4 {
+        let asked = silent.opened();
+        let look_up = tokio::time::timeout(Duration::from_secs(5), async {
+            while silent.opened() == asked {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
+        look_up.await.expect("a look-up asks the silent sentinel");
+        let gave_up = silent.ended();
+        assert_eq!(issue().await, number);
+        assert_eq!(
+            silent.ended(),
+            gave_up,
+            "the request was answered while the look-up waited for the silent sentinel"
+        );
+    }
+    assert!(
+        eventually(Duration::from_secs(5), || async { silent.ended() >= 3 }).await,
+        "each look-up gave up on the silent sentinel, and the next one came"
+    );
 }
 
 #[tokio::test]

@@ -435,6 +435,27 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Staff press 「電話で呼び出す」 on ticket `number` of the default queue, calling it to
+    /// `counter` (from `staff`, signed in): answers (status, JSON body).
+    pub async fn call_phone(
+        &self,
+        staff: &reqwest::Client,
+        number: u64,
+        counter: &str,
+    ) -> (u16, serde_json::Value) {
+        let number = number.to_string();
+        self.post_form(
+            staff,
+            "/api/admin/call_phone",
+            &[
+                ("queue", "default"),
+                ("number", &number),
+                ("counter", counter),
+            ],
+        )
+        .await
+    }
+
     /// Issues a ticket of `queue` through the JSON API with the staff token (no limits).
     pub async fn issue_as_staff(&self, queue: &str) -> reqwest::Response {
         self.http

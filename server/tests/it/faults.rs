@@ -176,13 +176,7 @@ async fn redis_killed_while_tickets_are_issued_loses_or_renumbers_nothing_acknow
     assert_eq!(numbers.len(), acked.len(), "no number given twice");
     let keys = crate::common::day_keys(&redis, "default").await;
     let mut conn = redis.connection().await;
-    let waiting: Vec<u64> = redis::cmd("LRANGE")
-        .arg(keys.waiting())
-        .arg(0)
-        .arg(-1)
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let waiting = line(&redis).await;
     assert!(
         waiting.windows(2).all(|w| w[0] < w[1]),
         "the line is in issue order"
@@ -283,16 +277,23 @@ async fn two_server_processes_calling_next_at_once_call_every_ticket_exactly_onc
 }
 
 /// What Redis holds of the default queue's day: the line, and the token of every ticket issued.
-async fn line_and_tokens(redis: &TestRedis) -> (Vec<u64>, Vec<String>) {
+/// The numbers in line today, first first.
+async fn line(redis: &TestRedis) -> Vec<u64> {
     let keys = crate::common::day_keys(redis, "default").await;
     let mut conn = redis.connection().await;
-    let waiting: Vec<u64> = redis::cmd("LRANGE")
+    redis::cmd("LRANGE")
         .arg(keys.waiting())
         .arg(0)
         .arg(-1)
         .query_async(&mut conn)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn line_and_tokens(redis: &TestRedis) -> (Vec<u64>, Vec<String>) {
+    let keys = crate::common::day_keys(redis, "default").await;
+    let mut conn = redis.connection().await;
+    let waiting = line(redis).await;
     let tickets: Vec<String> = redis::cmd("HVALS")
         .arg(keys.tickets())
         .query_async(&mut conn)

@@ -40,14 +40,9 @@ async fn ask(app: &TestApp, token: &str, want: &str) -> (u16, Value) {
     .await
 }
 
-/// When the scheduled message is to be sent, in ms.
-fn send_at_ms(request: &crate::twilio_standin::Recorded) -> i64 {
-    let at: jiff::Timestamp = request.value("SendAt").unwrap().parse().unwrap();
-    at.as_millisecond()
-}
-
-#[tokio::test]
-async fn a_reminder_is_scheduled_moved_with_the_estimate_and_cancelled_when_called() {
+/// An app that texts through the stand-in's messaging service (so it schedules), plans reminders
+/// every second and makes no automatic call.
+async fn reminder_app() -> (TestRedis, TwilioStandIn, TestApp) {
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
     let config = standin.config(
@@ -59,6 +54,18 @@ async fn a_reminder_is_scheduled_moved_with_the_estimate_and_cancelled_when_call
         ],
     );
     let app = spawn_app_with(config).await;
+    (redis, standin, app)
+}
+
+/// When the scheduled message is to be sent, in ms.
+fn send_at_ms(request: &crate::twilio_standin::Recorded) -> i64 {
+    let at: jiff::Timestamp = request.value("SendAt").unwrap().parse().unwrap();
+    at.as_millisecond()
+}
+
+#[tokio::test]
+async fn a_reminder_is_scheduled_moved_with_the_estimate_and_cancelled_when_called() {
+    let (redis, standin, app) = reminder_app().await;
     // 11 ahead, 2 counters, 10 minutes each: an hour's wait, so the text goes in about 30 minutes
     average_service(&redis, 10).await;
     let (_, token) = last_ticket_with_a_verified_phone(&app, &standin, 12).await;
@@ -185,17 +192,7 @@ fn reminder_creates(standin: &TwilioStandIn) -> usize {
 
 #[tokio::test]
 async fn a_reminder_turned_off_and_on_again_is_not_sent_again() {
-    let redis = TestRedis::start();
-    let standin = TwilioStandIn::start().await;
-    let config = standin.config(
-        &redis,
-        &[
-            ("TWILIO_MESSAGING_SERVICE_SID", MESSAGING_SERVICE),
-            ("REMINDER_CHECK_SECS", "1"),
-            ("AUTODIAL_PLACES", "0"),
-        ],
-    );
-    let app = spawn_app_with(config).await;
+    let (redis, standin, app) = reminder_app().await;
     // 2 ahead, 10 minutes each: the turn is nearer than 30 minutes, so the text goes at once
     average_service(&redis, 10).await;
     let (_, token) = last_ticket_with_a_verified_phone(&app, &standin, 3).await;
@@ -229,17 +226,7 @@ async fn a_reminder_turned_off_and_on_again_is_not_sent_again() {
 
 #[tokio::test]
 async fn a_scheduled_reminder_turned_off_and_on_stops_at_the_tickets_budget() {
-    let redis = TestRedis::start();
-    let standin = TwilioStandIn::start().await;
-    let config = standin.config(
-        &redis,
-        &[
-            ("TWILIO_MESSAGING_SERVICE_SID", MESSAGING_SERVICE),
-            ("REMINDER_CHECK_SECS", "1"),
-            ("AUTODIAL_PLACES", "0"),
-        ],
-    );
-    let app = spawn_app_with(config).await;
+    let (redis, standin, app) = reminder_app().await;
     // an hour's wait: the reminder is scheduled, and cancelled when turned off
     average_service(&redis, 10).await;
     let (_, token) = last_ticket_with_a_verified_phone(&app, &standin, 12).await;

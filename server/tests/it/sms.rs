@@ -204,15 +204,7 @@ async fn after_stop_nothing_is_sent_to_the_number_until_start() {
     // staff call the ticket's phone: the job is made, but nothing reaches Twilio
     let staff = client();
     app.sign_in(&staff, &app.password).await;
-    let call_out = || async {
-        app.post_form(
-            &staff,
-            "/api/admin/call_phone",
-            &[("queue", "default"), ("number", "1"), ("counter", "1")],
-        )
-        .await
-        .0
-    };
+    let call_out = || async { app.call_phone(&staff, 1, "1").await.0 };
     assert_eq!(call_out().await, 200);
     let refused = eventually(Duration::from_secs(10), || async {
         let (_, log) = app.post_form(&staff, "/api/admin/contact_log", &[]).await;
@@ -334,13 +326,7 @@ async fn the_outbox_sends_nothing_to_a_number_outside_the_allowed_regions() {
     store.verify_phone(&queue, link, now).await.unwrap();
     let staff = client();
     app.sign_in(&staff, &app.password).await;
-    let (status, _) = app
-        .post_form(
-            &staff,
-            "/api/admin/call_phone",
-            &[("queue", "default"), ("number", "1"), ("counter", "1")],
-        )
-        .await;
+    let (status, _) = app.call_phone(&staff, 1, "1").await;
     assert_eq!(status, 200, "the call is made due");
     let failed = |log: &Value, code: &str| {
         log.as_array()

@@ -21,6 +21,19 @@ struct Sentinels {
 }
 
 impl Sentinels {
+    /// A set started, once its sentinels agree on the master.
+    async fn agreed() -> Self {
+        let set = Self::start();
+        assert!(
+            eventually(Duration::from_secs(20), || async {
+                set.master_port() == Some(set.master)
+            })
+            .await,
+            "the sentinels agree on the master"
+        );
+        set
+    }
+
     fn start() -> Self {
         let (master, replica) = (free_port(), free_port());
         let sentinels: Vec<u16> = (0..3).map(|_| free_port()).collect();
@@ -211,14 +224,7 @@ async fn through_sentinel_the_app_follows_a_failover_and_loses_nothing_replicate
     if cluster_mode() {
         return; // its own Redis servers: once is enough
     }
-    let mut set = Sentinels::start();
-    assert!(
-        eventually(Duration::from_secs(20), || async {
-            set.master_port() == Some(set.master)
-        })
-        .await,
-        "the sentinels agree on the master"
-    );
+    let mut set = Sentinels::agreed().await;
     // listed first, a sentinel that never answers: the look-ups go on without it
     let silent = SilentSentinel::start().await;
     let app = spawn_app_with(config_with(&set.url_after(silent.port), &[])).await;
@@ -298,14 +304,7 @@ async fn a_sentinel_that_never_answers_holds_up_no_request() {
     if cluster_mode() {
         return; // its own Redis servers: once is enough
     }
-    let set = Sentinels::start();
-    assert!(
-        eventually(Duration::from_secs(20), || async {
-            set.master_port() == Some(set.master)
-        })
-        .await,
-        "the sentinels agree on the master"
-    );
+    let set = Sentinels::agreed().await;
     let silent = SilentSentinel::start().await;
     let store = waitingroom::store::Store::open(&set.url_after(silent.port))
         .unwrap()

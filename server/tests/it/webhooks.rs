@@ -162,25 +162,13 @@ async fn staff_call_a_verified_phone_and_see_the_call_progress() {
 
     let staff = client();
     app.sign_in(&staff, &app.password).await;
-    let (status, body) = app
-        .post_form(
-            &staff,
-            "/api/admin/call_phone",
-            &[("queue", "default"), ("number", "2"), ("counter", "2")],
-        )
-        .await;
+    let (status, body) = app.call_phone(&staff, 2, "2").await;
     assert_eq!(
         (status, body),
         (409, serde_json::json!({"error": "no_phone"})),
         "ticket 2 has no phone"
     );
-    let (status, _) = app
-        .post_form(
-            &staff,
-            "/api/admin/call_phone",
-            &[("queue", "default"), ("number", "1"), ("counter", "2")],
-        )
-        .await;
+    let (status, _) = app.call_phone(&staff, 1, "2").await;
     assert_eq!(status, 200);
     let called = eventually(Duration::from_secs(10), || async {
         standin.creates().len() == 2
@@ -408,13 +396,7 @@ async fn twilio_failing_or_lagging_never_slows_the_queue_and_nothing_goes_twice(
     standin.fail_next(&[crate::twilio_standin::Fault::Slow(Duration::from_secs(12))]);
     let staff = client();
     app.sign_in(&staff, &app.password).await;
-    let (status, _) = app
-        .post_form(
-            &staff,
-            "/api/admin/call_phone",
-            &[("queue", "default"), ("number", "1"), ("counter", "1")],
-        )
-        .await;
+    let (status, _) = app.call_phone(&staff, 1, "1").await;
     assert_eq!(status, 200);
     // meanwhile the queue answers as fast as ever
     tokio::time::sleep(Duration::from_millis(300)).await;

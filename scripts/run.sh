@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Waiting Room: installs what is missing, builds the release, starts Redis when REDIS_URL is
 # unset (its own redis-server with AOF persistence, data under ./data/, stopped with the app), and
-# serves on http://127.0.0.1:3000 (PORT, BIND_ADDR and the rest: see README.md).
+# serves on http://127.0.0.1:3000 (PORT, BIND_ADDR and the rest: see docs/configuration.md).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 

@@ -1,4 +1,5 @@
-//! Configuration from environment variables (documented in README.md). A missing or invalid value
+//! Configuration from environment variables (every one, with its default, in
+//! [`crate::settings::SETTINGS`], which `docs/configuration.md` shows). A missing or invalid value
 //! stops start-up with a message naming the variable.
 
 use crate::live::LiveLimits;
@@ -13,31 +14,32 @@ use waitingroom::store::AutodialPlaces;
 use waitingroom::twilio::TwilioConfig;
 use waitingroom::{CounterId, QueueId, QueueInfo};
 
-/// No `Debug`: it holds secrets, which are never logged.
+/// The settings (each one's default and meaning: [`crate::settings::SETTINGS`]). No `Debug`: it
+/// holds secrets, which are never logged.
 #[derive(Clone)]
 pub struct Config {
     /// `REDIS_URL` (required): e.g. `redis://127.0.0.1:6379/0`; a cluster
     /// `redis+cluster://host1:7000,host2:7001`, Sentinel `redis+sentinel://host1:26379/mymaster`.
     pub redis_url: String,
-    /// `BIND_ADDR` (default `127.0.0.1`) and `PORT` (default `3000`; `0` picks a free port).
+    /// `BIND_ADDR` and `PORT`.
     pub addr: SocketAddr,
-    /// `SITE_ROOT` (default `target/site`): the built WASM, JS, CSS and public files.
+    /// `SITE_ROOT`: the built WASM, JS, CSS and public files.
     pub site_root: String,
-    /// `QUEUES` (default `default`): comma-separated `id[:prefix[:日本語名[:English name]]]`.
+    /// `QUEUES`: comma-separated `id[:prefix[:日本語名[:English name]]]`.
     pub queues: Vec<QueueInfo>,
-    /// `COUNTERS` (default `1,2`): comma-separated counter ids.
+    /// `COUNTERS`: comma-separated counter ids.
     pub counters: Vec<CounterId>,
-    /// `REMOTE_MAX_ACTIVE` (default 2) and `REMOTE_MAX_PER_HOUR` (default 5) per phone,
-    /// `ADDRESS_MAX_PER_HOUR` (default 30) per client address, `KIOSK_MAX_PER_MINUTE` (default 60)
+    /// `REMOTE_MAX_ACTIVE` and `REMOTE_MAX_PER_HOUR` per phone,
+    /// `ADDRESS_MAX_PER_HOUR` per client address, `KIOSK_MAX_PER_MINUTE`
     /// per kiosk.
     pub limits: Limits,
-    /// `LIVE_MAX_CONNECTIONS` (default 10,000), `LIVE_MAX_PER_ADDRESS` (default 200),
-    /// `LIVE_PING_SECS` (default 25) and `LIVE_RESERVED_CONNECTIONS` (default 200).
+    /// `LIVE_MAX_CONNECTIONS`, `LIVE_MAX_PER_ADDRESS`,
+    /// `LIVE_PING_SECS` and `LIVE_RESERVED_CONNECTIONS`.
     pub live: LiveLimits,
-    /// `HTTP_READ_SECS` (default 10) and `HTTP_WRITE_STALL_SECS` (default 10).
+    /// `HTTP_READ_SECS` and `HTTP_WRITE_STALL_SECS`.
     pub http: HttpLimits,
-    /// `TIMEZONE` (default `Asia/Tokyo`), `DAY_RESETS_AT` (default `04:00`) and
-    /// `DATA_RETENTION_HOURS` (default 24, after the day closes).
+    /// `TIMEZONE`, `DAY_RESETS_AT` and
+    /// `DATA_RETENTION_HOURS`.
     pub calendar: Calendar,
     /// `ADMIN_PASSWORD`: the staff password; when unset, one is generated at first start.
     pub admin_password: Option<String>,
@@ -45,22 +47,22 @@ pub struct Config {
     pub staff_api_token: Option<String>,
     /// `PUBLIC_URL`: the address customers' phones use (QR codes); default: the request's host.
     pub public_url: Option<String>,
-    /// `SESSION_HOURS` (default 12): how long a staff login lasts without activity.
+    /// `SESSION_HOURS`: how long a staff login lasts without activity.
     pub session_hours: u32,
-    /// `MAX_TICKETS_PER_DAY` (default 9,999; 0 = no cap): tickets one queue issues in a day.
+    /// `MAX_TICKETS_PER_DAY`: tickets one queue issues in a day.
     pub max_tickets_per_day: u32,
-    /// `REMOTE_SHARE_PERCENT` (default 50): the part of `max_tickets_per_day` remote intake may
+    /// `REMOTE_SHARE_PERCENT`: the part of `max_tickets_per_day` remote intake may
     /// take; the rest is kept for the people in the store.
     pub remote_share_percent: u32,
-    /// `REMINDER_CHECK_SECS` (default 60): how often SMS reminders are planned again.
+    /// `REMINDER_CHECK_SECS`: how often SMS reminders are planned again.
     pub reminder_check: Duration,
-    /// `AUTODIAL_PLACES` (default 3; 0 = never): a verified phone is called once when its ticket
+    /// `AUTODIAL_PLACES`: a verified phone is called once when its ticket
     /// is this many places (people ahead) from its turn; `3,kaikei:5` sets one queue apart. Staff
     /// can change it per queue in the console.
     pub autodial_places: AutodialPlaces,
-    /// `SESSION_MAX_DAYS` (default 7): how long a staff login lasts at most, active or not.
+    /// `SESSION_MAX_DAYS`: how long a staff login lasts at most, active or not.
     pub session_max_days: u32,
-    /// `TRUSTED_PROXIES` (default none): comma-separated addresses of reverse proxies whose
+    /// `TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
     /// `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpAddr>,
     /// Twilio (`TWILIO_*`); `None`: SMS and calls go to the dev outbox.
@@ -71,8 +73,8 @@ pub struct Config {
     /// of a number instead of the number (a plain hash of the ~10⁸ Japanese mobile numbers is
     /// reversed by trying them all).
     pub phone_hash_secret: Option<String>,
-    /// `SMS_MAX_PER_NUMBER_PER_DAY` (5), `SMS_MAX_PER_ADDRESS_PER_DAY` (10), `SMS_MAX_PER_HOUR`
-    /// (100), `TWILIO_ALLOWED_COUNTRIES` (`JP`).
+    /// `SMS_MAX_PER_NUMBER_PER_DAY`, `SMS_MAX_PER_ADDRESS_PER_DAY`, `SMS_MAX_PER_HOUR`
+    ///, `TWILIO_ALLOWED_COUNTRIES`.
     pub sms: SmsLimits,
 }
 
@@ -91,7 +93,12 @@ impl Config {
 
     /// Reads the configuration through `lookup` (the environment, or a test's map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        // unset or empty: the setting's default, if it has one
+        let get = |name: &str| {
+            lookup(name)
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| crate::settings::default_of(name).map(str::to_owned))
+        };
         let redis_url = get("REDIS_URL").ok_or(ConfigError::Missing(
             "REDIS_URL",
             "set it to your Redis server, e.g. redis://127.0.0.1:6379/0 (scripts/run.sh starts one for you)",
@@ -111,16 +118,16 @@ impl Config {
                 ConfigError::Invalid("PORT", format!("{v:?} is not a port number (0–65535)"))
             })?,
         };
-        let site_root = get("SITE_ROOT").unwrap_or_else(|| "target/site".to_owned());
+        let site_root = get("SITE_ROOT").unwrap_or_default();
         let queues = match get("QUEUES") {
             None => vec![QueueInfo::default_queue()],
             Some(v) => parse_queues(&v)?,
         };
-        let counters = parse_counters(get("COUNTERS").as_deref().unwrap_or("1,2"))?;
+        let counters = parse_counters(&get("COUNTERS").unwrap_or_default())?;
         let autodial_places = parse_autodial(get("AUTODIAL_PLACES").as_deref(), &queues)?;
-        let number = |name: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
+        let number = |name: &'static str, min: u32| -> Result<u32, ConfigError> {
             match get(name) {
-                None => Ok(default),
+                None => Err(ConfigError::Missing(name, "a whole number")),
                 Some(v) => v
                     .trim()
                     .parse::<u32>()
@@ -135,22 +142,22 @@ impl Config {
             }
         };
         let limits = Limits {
-            active_per_client: number("REMOTE_MAX_ACTIVE", 2, 1)?,
-            per_hour_per_client: number("REMOTE_MAX_PER_HOUR", 5, 1)?,
-            per_hour_per_address: number("ADDRESS_MAX_PER_HOUR", 30, 1)?,
-            kiosk_per_minute: number("KIOSK_MAX_PER_MINUTE", 60, 1)?,
+            active_per_client: number("REMOTE_MAX_ACTIVE", 1)?,
+            per_hour_per_client: number("REMOTE_MAX_PER_HOUR", 1)?,
+            per_hour_per_address: number("ADDRESS_MAX_PER_HOUR", 1)?,
+            kiosk_per_minute: number("KIOSK_MAX_PER_MINUTE", 1)?,
         };
-        let tz_name = get("TIMEZONE").unwrap_or_else(|| "Asia/Tokyo".to_owned());
+        let tz_name = get("TIMEZONE").unwrap_or_default();
         let tz = jiff::tz::TimeZone::get(tz_name.trim())
             .map_err(|e| ConfigError::Invalid("TIMEZONE", format!("{tz_name:?}: {e}")))?;
-        let resets_at = get("DAY_RESETS_AT").unwrap_or_else(|| "04:00".to_owned());
+        let resets_at = get("DAY_RESETS_AT").unwrap_or_default();
         let resets_at: jiff::civil::Time = resets_at.trim().parse().map_err(|_| {
             ConfigError::Invalid(
                 "DAY_RESETS_AT",
                 format!("{resets_at:?} is not a time of day such as 04:00"),
             )
         })?;
-        let retention = number("DATA_RETENTION_HOURS", 24, 1)?;
+        let retention = number("DATA_RETENTION_HOURS", 1)?;
         let calendar = Calendar::new(
             tz,
             resets_at,
@@ -224,27 +231,23 @@ impl Config {
             counters,
             limits,
             live: LiveLimits {
-                max_connections: number("LIVE_MAX_CONNECTIONS", 10_000, 1)? as usize,
-                max_per_address: number("LIVE_MAX_PER_ADDRESS", 200, 1)? as usize,
-                ping_every: Duration::from_secs(u64::from(number("LIVE_PING_SECS", 25, 1)?)),
-                reserved: number("LIVE_RESERVED_CONNECTIONS", 200, 0)? as usize,
+                max_connections: number("LIVE_MAX_CONNECTIONS", 1)? as usize,
+                max_per_address: number("LIVE_MAX_PER_ADDRESS", 1)? as usize,
+                ping_every: Duration::from_secs(u64::from(number("LIVE_PING_SECS", 1)?)),
+                reserved: number("LIVE_RESERVED_CONNECTIONS", 0)? as usize,
             },
             http: HttpLimits {
-                read: Duration::from_secs(u64::from(number("HTTP_READ_SECS", 10, 1)?)),
-                write_stall: Duration::from_secs(u64::from(number(
-                    "HTTP_WRITE_STALL_SECS",
-                    10,
-                    1,
-                )?)),
+                read: Duration::from_secs(u64::from(number("HTTP_READ_SECS", 1)?)),
+                write_stall: Duration::from_secs(u64::from(number("HTTP_WRITE_STALL_SECS", 1)?)),
             },
             calendar,
             admin_password,
             staff_api_token,
             public_url,
-            session_hours: number("SESSION_HOURS", 12, 1)?,
-            session_max_days: number("SESSION_MAX_DAYS", 7, 1)?,
-            max_tickets_per_day: number("MAX_TICKETS_PER_DAY", 9_999, 0)?,
-            remote_share_percent: match number("REMOTE_SHARE_PERCENT", 50, 1)? {
+            session_hours: number("SESSION_HOURS", 1)?,
+            session_max_days: number("SESSION_MAX_DAYS", 1)?,
+            max_tickets_per_day: number("MAX_TICKETS_PER_DAY", 0)?,
+            remote_share_percent: match number("REMOTE_SHARE_PERCENT", 1)? {
                 p if p <= 100 => p,
                 _ => {
                     return Err(ConfigError::Invalid(
@@ -253,16 +256,16 @@ impl Config {
                     ))
                 }
             },
-            reminder_check: Duration::from_secs(u64::from(number("REMINDER_CHECK_SECS", 60, 1)?)),
+            reminder_check: Duration::from_secs(u64::from(number("REMINDER_CHECK_SECS", 1)?)),
             autodial_places,
             trusted_proxies: parse_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES").as_deref())?,
             twilio,
             twilio_auth_token: get("TWILIO_AUTH_TOKEN"),
             phone_hash_secret,
             sms: SmsLimits {
-                per_number_per_day: number("SMS_MAX_PER_NUMBER_PER_DAY", 5, 1)?,
-                per_address_per_day: number("SMS_MAX_PER_ADDRESS_PER_DAY", 10, 1)?,
-                per_hour: number("SMS_MAX_PER_HOUR", 100, 1)?,
+                per_number_per_day: number("SMS_MAX_PER_NUMBER_PER_DAY", 1)?,
+                per_address_per_day: number("SMS_MAX_PER_ADDRESS_PER_DAY", 1)?,
+                per_hour: number("SMS_MAX_PER_HOUR", 1)?,
                 allowed_countries: allowed_countries(get("TWILIO_ALLOWED_COUNTRIES").as_deref())?,
             },
         })
@@ -308,8 +311,7 @@ fn twilio(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<TwilioConfig>, 
             "or TWILIO_MESSAGING_SERVICE_SID: who SMS come from",
         ));
     }
-    let base_url =
-        get("TWILIO_API_BASE_URL").unwrap_or_else(|| "https://api.twilio.com".to_owned());
+    let base_url = get("TWILIO_API_BASE_URL").unwrap_or_default();
     if !base_url.starts_with("http://") && !base_url.starts_with("https://") {
         return Err(ConfigError::Invalid(
             "TWILIO_API_BASE_URL",
@@ -331,7 +333,7 @@ fn twilio(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<TwilioConfig>, 
 /// (`US` is the United States only: Jamaica is `JM`, the Isle of Man `IM`).
 fn allowed_countries(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
     let countries: Vec<String> = raw
-        .unwrap_or("JP")
+        .unwrap_or_default()
         .split(',')
         .map(|c| c.trim().to_ascii_uppercase())
         .filter(|c| !c.is_empty())
@@ -505,6 +507,45 @@ mod tests {
         assert_eq!(c.autodial_places.of(&queue("kaikei")), 5);
         let default = config(&[("REDIS_URL", "redis://x/")]).unwrap();
         assert_eq!(default.autodial_places.of(&queue("default")), 3);
+    }
+
+    #[test]
+    fn every_setting_read_is_listed_and_every_listed_one_is_read() {
+        let read = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let twilio = [
+            ("REDIS_URL", "redis://x/"),
+            ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+            ("TWILIO_AUTH_TOKEN", "0123456789abcdef0123456789abcdef"),
+            ("TWILIO_FROM_NUMBER", "+815012345678"),
+            ("PHONE_HASH_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("PUBLIC_URL", "https://queue.example.jp"),
+        ];
+        for vars in [&twilio[..1], &twilio[..]] {
+            let map: HashMap<&str, &str> = vars.iter().copied().collect();
+            let config = Config::from_lookup(|name| {
+                read.borrow_mut().insert(name.to_owned());
+                map.get(name).map(|v| v.to_string())
+            });
+            assert!(config.is_ok(), "{:?}", config.err());
+        }
+        let mut read = read.into_inner();
+        // read by main.rs, for logging
+        read.extend(["RUST_LOG".to_owned(), "LOG_FORMAT".to_owned()]);
+        let listed: std::collections::BTreeSet<String> = crate::settings::SETTINGS
+            .iter()
+            .map(|s| s.name.to_owned())
+            .collect();
+        assert_eq!(read, listed, "the settings read are the settings listed");
+    }
+
+    #[test]
+    fn docs_show_the_list_of_settings() {
+        let docs = include_str!("../../docs/configuration.md");
+        let table = crate::settings::table();
+        assert!(
+            docs.contains(&table),
+            "docs/configuration.md's table is not settings::SETTINGS; it should read:\n{table}"
+        );
     }
 
     #[test]

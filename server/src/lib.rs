@@ -5,6 +5,7 @@ pub mod config;
 pub mod health;
 pub mod live;
 pub mod serve;
+pub mod settings;
 pub mod twilio;
 pub mod web;
 

@@ -10,7 +10,7 @@ ensure_apt redis-server redis-server redis-cli redis-tools redis-benchmark redis
 ensure_apt chromium chromium curl curl
 build_site
 say "building the server and the benchmark (release)"
-cargo build -p server --release --bin server --example bench
+cargo build -p server --release --bin server --example bench --features bench
 
 out="$ROOT/target/bench"
 rm -rf "$out"

@@ -456,7 +456,8 @@ impl Store {
 
     /// The issue script's source and one `EVALSHA` command line of it for `queue` (a kiosk
     /// ticket, a fixed token): what `redis-benchmark` runs to measure the ceiling an issue has in
-    /// this Redis.
+    /// this Redis. Only for the benchmark (feature `bench`).
+    #[cfg(feature = "bench")]
     pub fn issue_command_line(&self, queue: &QueueId, at: Moment) -> (String, Vec<String>) {
         let token = "0".repeat(32);
         self.scripts.issue.command_line(
@@ -468,6 +469,7 @@ impl Store {
                 ("TOKEN", &token),
                 ("LANG", Lang::Ja.code()),
                 ("MAX_TICKETS", "0"),
+                ("REMOTE_MAX", ""),
                 ("PHONE", ""),
             ],
         )

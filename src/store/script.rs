@@ -27,6 +27,8 @@ const COMMON_ARGS: [(&str, bool); 6] = [
 
 pub(crate) struct QueueScript {
     script: Script,
+    /// What the benchmark hands `redis-benchmark`.
+    #[cfg(feature = "bench")]
     source: String,
     own_args: &'static [&'static str],
 }
@@ -41,13 +43,15 @@ impl QueueScript {
         );
         Self {
             script: Script::new(&source),
+            #[cfg(feature = "bench")]
             source,
             own_args,
         }
     }
 
-    /// The script's source and the `EVALSHA` command line of an invocation (as `invoke`), for
-    /// `redis-benchmark`.
+    /// The script's source and the `EVALSHA` command line of an invocation (as `invoke`, and
+    /// with the same check of the names), for `redis-benchmark`.
+    #[cfg(feature = "bench")]
     pub fn command_line(
         &self,
         queue: &QueueId,
@@ -55,6 +59,8 @@ impl QueueScript {
         autodial_places: u32,
         args: &[(&str, &str)],
     ) -> (String, Vec<String>) {
+        let names: Vec<&str> = args.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, self.own_args, "script arguments out of order");
         let keys = QueueKeys::of(queue).script_keys();
         let mut line = vec![
             "EVALSHA".to_owned(),

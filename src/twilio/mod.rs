@@ -44,31 +44,3 @@ mod attestation_tests {
         }
     }
 }
-
-#[cfg(all(test, feature = "server"))]
-mod tests {
-    /// The copies in `testdata/twilio/` are Twilio's files, unchanged (checked against the
-    /// workplace's `../shared/twilio/` where it exists).
-    #[test]
-    fn the_judges_are_twilios_files_unchanged() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let shared = root.join("../shared/twilio");
-        if !shared.exists() {
-            println!("../shared/twilio is not here: nothing to compare the copies with");
-            return;
-        }
-        for file in [
-            "add_form_encoding.py",
-            "signature-vectors.json",
-            "twilio_api_v2010.json",
-            "twiml-reference.txt",
-        ] {
-            let original = std::fs::read(shared.join(file)).unwrap();
-            let copy = std::fs::read(root.join("testdata/twilio").join(file)).unwrap();
-            assert!(
-                original == copy,
-                "testdata/twilio/{file} differs from Twilio's"
-            );
-        }
-    }
-}

@@ -18,7 +18,8 @@ use crate::queue::{
     estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot,
 };
 use crate::store::{
-    DayId, LimitHit, NewTicket, Refusal, Source, Store, StoreError, TakeLimits, Taker, TokenDay,
+    DayId, Issued, LimitHit, NewTicket, Refusal, Source, Store, StoreError, TakeLimits, Taker,
+    TokenDay,
 };
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 use calendar::Calendar;
@@ -363,7 +364,11 @@ impl WaitingRoom {
             phone,
             remote,
         };
-        let (mut ticket, day) = self
+        let Issued {
+            mut ticket,
+            avg_service_ms,
+            day,
+        } = self
             .store
             .issue(&queue.id, new, &queue.prefix, self.setup.calendar.now())
             .await?;
@@ -371,7 +376,7 @@ impl WaitingRoom {
             .ticket_issued(queue.id.as_str(), channel.as_str());
         ticket.estimated_wait_ms = estimated_wait_ms(
             ticket.people_ahead as usize,
-            ticket.estimated_wait_ms,
+            avg_service_ms,
             self.setup.counters.len(),
         );
         Ok((ticket, day))

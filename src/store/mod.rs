@@ -112,6 +112,15 @@ impl<'a> NewTicket<'a> {
     }
 }
 
+/// What the issue script answers: the ticket (its wait not yet estimated), the queue's average
+/// service time (from which the caller estimates it) and the business day it belongs to.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub ticket: IssuedTicket,
+    pub avg_service_ms: Option<u64>,
+    pub day: DayId,
+}
+
 /// The current time, its business day and how long that day's keys live, passed to every change.
 #[derive(Clone, Copy, Debug)]
 pub struct Moment {
@@ -402,15 +411,14 @@ impl Store {
     }
 
     /// Issues the next number: INCR, RPUSH onto the waiting LIST, the ticket, its token, the
-    /// version and the event, in one script. `estimated_wait_ms` answers the average service
-    /// time; the caller turns it into the estimate. Answers the business day it belongs to too.
+    /// version and the event, in one script.
     pub async fn issue(
         &self,
         queue: &QueueId,
         new: NewTicket<'_>,
         prefix: &str,
         at: Moment,
-    ) -> Result<(IssuedTicket, DayId), StoreError> {
+    ) -> Result<Issued, StoreError> {
         let NewTicket {
             channel,
             token,
@@ -449,9 +457,13 @@ impl Store {
             token: token.clone(),
             people_ahead: int_at(&reply, 2)?,
             version: int_at(&reply, 3)?,
-            estimated_wait_ms: avg_service_ms,
+            estimated_wait_ms: None,
         };
-        Ok((ticket, day::day_at(&reply, 5)?))
+        Ok(Issued {
+            ticket,
+            avg_service_ms,
+            day: day::day_at(&reply, 5)?,
+        })
     }
 
     /// The issue script's source and one `EVALSHA` command line of it for `queue` (a kiosk

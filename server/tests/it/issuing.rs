@@ -352,7 +352,7 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
     let after = store.snapshot(&q).await.unwrap();
     assert!(after.waiting.is_empty());
     assert_eq!(after.version, before + 1);
-    let (first, _) = store
+    let first = store
         .issue(
             &q,
             NewTicket::new(Channel::Kiosk, &token(3), Lang::Ja),
@@ -361,7 +361,7 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
         )
         .await
         .unwrap();
-    assert_eq!(first.number, 1);
+    assert_eq!(first.ticket.number, 1);
     assert_eq!(
         store.token_day(&q, &token(1)).await.unwrap(),
         TokenDay::Earlier,

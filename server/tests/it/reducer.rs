@@ -58,11 +58,11 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                     bytes[..8].copy_from_slice(&now.to_be_bytes());
                     bytes[8..].copy_from_slice(&seed.to_be_bytes());
                     let token = TicketToken::from_bytes(bytes);
-                    if let Ok((issued, _)) = store
+                    if let Ok(issued) = store
                         .issue(&q, NewTicket::new(channel, &token, Lang::Ja), "", at)
                         .await
                     {
-                        tokens.insert(issued.number, token);
+                        tokens.insert(issued.ticket.number, token);
                     }
                     "issue"
                 }

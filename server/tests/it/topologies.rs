@@ -316,7 +316,7 @@ async fn a_sentinel_that_never_answers_holds_up_no_request() {
         let new = NewTicket::new(Channel::Kiosk, &token, Lang::Ja);
         let at = crate::common::test_calendar().now();
         let issued = store.issue(&queue, new, "", at).await;
-        issued.expect("a ticket is issued").0.number
+        issued.expect("a ticket is issued").ticket.number
     };
 
     // the first request needs the master the first look-up finds: it is answered by the

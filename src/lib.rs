@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod command;
 pub mod day;
+pub mod error_code;
 pub mod fortune;
 pub mod kiosk;
 pub mod lang;
@@ -26,10 +27,11 @@ pub mod twilio;
 
 pub use analytics::Analytics;
 pub use day::QueueDay;
+pub use error_code::ErrorCode;
 pub use fortune::{Fortune, Rank};
 pub use kiosk::{Kiosk, KioskCredential};
 pub use lang::Lang;
-pub use phone::{BadPhone, ContactRecord, PhoneNumber};
+pub use phone::{BadPhone, BadPhoneReason, ContactRecord, PhoneNumber};
 pub use queue::{
     estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId, IdError, Intake,
     LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving, UnknownIntake,

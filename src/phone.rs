@@ -26,6 +26,31 @@ pub enum BadPhone {
     NotCallable(String),
 }
 
+/// Why a number was refused, without the number: what a screen is told (the `reason` of a
+/// `bad_phone` error, and the words it shows).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadPhoneReason {
+    NotANumber,
+    NotJapanese,
+    #[serde(rename = "country")]
+    CountryNotAllowed,
+    NotMobile,
+    NotCallable,
+}
+
+impl BadPhone {
+    pub fn reason(&self) -> BadPhoneReason {
+        match self {
+            BadPhone::NotANumber => BadPhoneReason::NotANumber,
+            BadPhone::NotJapanese => BadPhoneReason::NotJapanese,
+            BadPhone::CountryNotAllowed(_) => BadPhoneReason::CountryNotAllowed,
+            BadPhone::NotMobile(_) => BadPhoneReason::NotMobile,
+            BadPhone::NotCallable(_) => BadPhoneReason::NotCallable,
+        }
+    }
+}
+
 impl PhoneNumber {
     /// Reads a number as a customer in Japan types it: a national number starting with 0
     /// (Japanese), or an international one starting with `+` (or `00`). Spaces, hyphens, dots,

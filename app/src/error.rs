@@ -1,12 +1,14 @@
-//! The errors a screen can get from a server function: each has a stable code (the JSON body's
-//! `error`), an HTTP status decided here, once, and words a clerk or customer understands, in
-//! the page's language (the locale files' `error.*`).
+//! The errors a screen can get from a server function, as they cross to the browser: the JSON
+//! body's `error` is the code, with the fields the words need (`{"error": "day_full", "max": 3}`).
+//! Code and HTTP status come from the one table, [`ErrorCode`]; most errors are a use case's
+//! refusal, `waitingroom::services::ServiceError`, serialised (`From` below, on the server). The
+//! words a clerk or customer reads are the locale files' `error.*`, in the page's language.
 
 use crate::i18n::{td_string, Locale};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
-use waitingroom::{Intake, TicketState};
+use waitingroom::{BadPhoneReason, ErrorCode, Intake, TicketState};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "error", rename_all = "snake_case")]
@@ -41,7 +43,7 @@ pub enum AppError {
     LimitPerHour { max: u32 },
     /// This kiosk issued its most tickets this minute.
     #[error("at most {max} tickets a minute from one kiosk")]
-    KioskBusy { max: u32 },
+    LimitKiosk { max: u32 },
     /// The device is not a kiosk (or its kiosk was revoked).
     #[error("this device is not a kiosk")]
     NotAKiosk,
@@ -53,8 +55,8 @@ pub enum AppError {
     TooManyKiosks { max: usize },
     /// Not a phone number one can register (`reason`: `not_a_number`, `not_japanese`,
     /// `country`, `not_mobile`: it cannot receive the verification SMS).
-    #[error("not a phone number we can text ({reason})")]
-    BadPhone { reason: String },
+    #[error("not a phone number we can text ({reason:?})")]
+    BadPhone { reason: BadPhoneReason },
     /// This ticket had its most verification SMS.
     #[error("at most {max} verification SMS per ticket")]
     SmsPerTicket { max: u32 },
@@ -116,38 +118,47 @@ impl FromServerFnError for AppError {
 }
 
 impl AppError {
+    /// The error's code (the JSON body's `error`: the serialised tag is the same).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::Unavailable => ErrorCode::Unavailable,
+            AppError::UnknownQueue => ErrorCode::UnknownQueue,
+            AppError::UnknownCounter => ErrorCode::UnknownCounter,
+            AppError::TicketNotFound => ErrorCode::TicketNotFound,
+            AppError::TicketOfEarlierDay => ErrorCode::TicketOfEarlierDay,
+            AppError::NobodyWaiting => ErrorCode::NobodyWaiting,
+            AppError::TicketChanged { .. } => ErrorCode::TicketChanged,
+            AppError::IntakePaused { .. } => ErrorCode::IntakePaused,
+            AppError::DayFull { .. } => ErrorCode::DayFull,
+            AppError::RemoteFull { .. } => ErrorCode::RemoteFull,
+            AppError::LimitActive { .. } => ErrorCode::LimitActive,
+            AppError::LimitPerHour { .. } => ErrorCode::LimitPerHour,
+            AppError::LimitKiosk { .. } => ErrorCode::LimitKiosk,
+            AppError::NotAKiosk => ErrorCode::NotAKiosk,
+            AppError::KioskNotFound => ErrorCode::KioskNotFound,
+            AppError::BadKioskName => ErrorCode::BadKioskName,
+            AppError::TooManyKiosks { .. } => ErrorCode::TooManyKiosks,
+            AppError::BadPhone { .. } => ErrorCode::BadPhone,
+            AppError::SmsPerTicket { .. } => ErrorCode::SmsPerTicket,
+            AppError::SmsLimited => ErrorCode::SmsLimited,
+            AppError::PhoneStopped => ErrorCode::PhoneStopped,
+            AppError::LinkExpired => ErrorCode::LinkExpired,
+            AppError::NoPhone => ErrorCode::NoPhone,
+            AppError::LimitAddress { .. } => ErrorCode::LimitAddress,
+            AppError::NotSignedIn => ErrorCode::NotSignedIn,
+            AppError::Forbidden => ErrorCode::Forbidden,
+            AppError::WrongPassword => ErrorCode::WrongPassword,
+            AppError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            AppError::ResetNotConfirmed => ErrorCode::ResetNotConfirmed,
+            AppError::BadAutodial { .. } => ErrorCode::BadAutodial,
+            AppError::BadRequest { .. } => ErrorCode::BadRequest,
+            AppError::Network { .. } => ErrorCode::Network,
+        }
+    }
+
     /// The HTTP status a server function answers with this error.
     pub fn status(&self) -> u16 {
-        match self {
-            AppError::BadRequest { .. } => 400,
-            AppError::NotSignedIn | AppError::WrongPassword => 401,
-            AppError::Forbidden | AppError::NotAKiosk => 403,
-            AppError::UnknownQueue | AppError::TicketNotFound | AppError::KioskNotFound => 404,
-            AppError::TicketOfEarlierDay => 410,
-            AppError::NobodyWaiting
-            | AppError::TicketChanged { .. }
-            | AppError::IntakePaused { .. }
-            | AppError::DayFull { .. }
-            | AppError::RemoteFull { .. }
-            | AppError::TooManyKiosks { .. }
-            | AppError::PhoneStopped
-            | AppError::NoPhone => 409,
-            AppError::UnknownCounter
-            | AppError::ResetNotConfirmed
-            | AppError::BadAutodial { .. }
-            | AppError::BadKioskName
-            | AppError::BadPhone { .. } => 422,
-            AppError::LinkExpired => 410,
-            AppError::LimitActive { .. }
-            | AppError::LimitPerHour { .. }
-            | AppError::LimitAddress { .. }
-            | AppError::KioskBusy { .. }
-            | AppError::SmsPerTicket { .. }
-            | AppError::SmsLimited
-            | AppError::TooManyAttempts { .. } => 429,
-            AppError::Network { .. } => 502,
-            AppError::Unavailable => 503,
-        }
+        self.code().status()
     }
 
     /// Whether trying again later may succeed (the server or Redis could not be reached).
@@ -182,11 +193,15 @@ impl AppError {
             AppError::LimitActive { max } => td_string!(locale, error.limit_active, n = max),
             AppError::LimitPerHour { max } => td_string!(locale, error.limit_per_hour, n = max),
             AppError::LimitAddress { max } => td_string!(locale, error.limit_address, n = max),
-            AppError::KioskBusy { .. } => td_string!(locale, error.kiosk_busy).to_owned(),
-            AppError::BadPhone { reason } => match reason.as_str() {
-                "country" => td_string!(locale, error.phone_country).to_owned(),
-                "not_mobile" => td_string!(locale, error.phone_not_mobile).to_owned(),
-                _ => td_string!(locale, error.bad_phone).to_owned(),
+            AppError::LimitKiosk { .. } => td_string!(locale, error.limit_kiosk).to_owned(),
+            AppError::BadPhone { reason } => match reason {
+                BadPhoneReason::CountryNotAllowed => {
+                    td_string!(locale, error.phone_country).to_owned()
+                }
+                BadPhoneReason::NotMobile => td_string!(locale, error.phone_not_mobile).to_owned(),
+                BadPhoneReason::NotANumber
+                | BadPhoneReason::NotJapanese
+                | BadPhoneReason::NotCallable => td_string!(locale, error.bad_phone).to_owned(),
             },
             AppError::SmsPerTicket { max } => td_string!(locale, error.sms_per_ticket, n = max),
             AppError::SmsLimited => td_string!(locale, error.sms_limited).to_owned(),
@@ -230,11 +245,12 @@ pub fn state_name(state: TicketState, locale: Locale) -> &'static str {
     }
 }
 
+/// A use case's refusal, as the page gets it; a fault of the server is logged here, once, and
+/// reaches the page as `unavailable`.
 #[cfg(feature = "ssr")]
 impl From<waitingroom::services::ServiceError> for AppError {
     fn from(e: waitingroom::services::ServiceError) -> Self {
-        use waitingroom::services::phones::SmsRefused;
-        use waitingroom::services::{LimitReached, ServiceError as E};
+        use waitingroom::services::ServiceError as E;
         match e {
             E::UnknownQueue(_) => AppError::UnknownQueue,
             E::UnknownCounter(_) => AppError::UnknownCounter,
@@ -245,36 +261,33 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::IntakePaused(intake) => AppError::IntakePaused { intake },
             E::DayFull(max) => AppError::DayFull { max },
             E::RemoteFull(max) => AppError::RemoteFull { max },
-            E::Limit(LimitReached::Active(max)) => AppError::LimitActive { max },
-            E::Limit(LimitReached::PerHour { max, .. }) => AppError::LimitPerHour { max },
-            E::Limit(LimitReached::PerAddress { max, .. }) => AppError::LimitAddress { max },
-            E::Limit(LimitReached::Kiosk { max, .. }) => AppError::KioskBusy { max },
+            E::LimitActive { max } => AppError::LimitActive { max },
+            E::LimitPerHour { max, .. } => AppError::LimitPerHour { max },
+            E::LimitAddress { max, .. } => AppError::LimitAddress { max },
+            E::LimitKiosk { max, .. } => AppError::LimitKiosk { max },
             E::NotAKiosk => AppError::NotAKiosk,
             E::KioskNotFound => AppError::KioskNotFound,
             E::BadKioskName => AppError::BadKioskName,
             E::TooManyKiosks(max) => AppError::TooManyKiosks { max },
-            E::Sms(SmsRefused::BadPhone(bad)) => AppError::BadPhone {
-                reason: match bad {
-                    waitingroom::BadPhone::NotANumber => "not_a_number",
-                    waitingroom::BadPhone::NotJapanese => "not_japanese",
-                    waitingroom::BadPhone::CountryNotAllowed(_) => "country",
-                    waitingroom::BadPhone::NotMobile(_) => "not_mobile",
-                    waitingroom::BadPhone::NotCallable(_) => "not_callable",
-                }
-                .to_owned(),
+            E::BadPhone(bad) => AppError::BadPhone {
+                reason: bad.reason(),
             },
-            E::Sms(SmsRefused::PerTicket(max)) => AppError::SmsPerTicket { max },
-            E::Sms(SmsRefused::Limit) => AppError::SmsLimited,
-            E::Sms(SmsRefused::Stopped) => AppError::PhoneStopped,
+            E::SmsPerTicket(max) => AppError::SmsPerTicket { max },
+            E::SmsLimited => AppError::SmsLimited,
+            E::PhoneStopped => AppError::PhoneStopped,
             E::LinkExpired => AppError::LinkExpired,
-            E::NoVerifiedPhone => AppError::NoPhone,
+            E::NoPhone => AppError::NoPhone,
             E::CounterMissing => AppError::BadRequest {
                 detail: e.to_string(),
             },
             E::ResetNotConfirmed => AppError::ResetNotConfirmed,
             E::BadAutodial(max) => AppError::BadAutodial { max },
-            E::Store(e) => {
-                tracing::error!(error = %e, "store error");
+            E::WrongPassword => AppError::WrongPassword,
+            E::TooManyAttempts { retry_after_s } => AppError::TooManyAttempts {
+                wait_minutes: retry_after_s.div_ceil(60).max(1),
+            },
+            E::Staff(_) | E::Store(_) => {
+                tracing::error!(error = %e, "a server function could not finish");
                 AppError::Unavailable
             }
         }
@@ -303,18 +316,85 @@ mod tests {
         assert_eq!(AppError::status_of_body(&reset), Some(422));
     }
 
-    #[test]
-    fn every_message_is_in_every_language() {
-        let errors = [
+    /// One of every error a page can get.
+    fn one_of_each() -> Vec<AppError> {
+        let detail = || "x".to_owned();
+        vec![
             AppError::Unavailable,
+            AppError::UnknownQueue,
+            AppError::UnknownCounter,
+            AppError::TicketNotFound,
+            AppError::TicketOfEarlierDay,
+            AppError::NobodyWaiting,
             AppError::TicketChanged {
                 state: TicketState::Called,
             },
+            AppError::IntakePaused {
+                intake: Intake::RemotePaused,
+            },
+            AppError::DayFull { max: 3 },
+            AppError::RemoteFull { max: 2 },
             AppError::LimitActive { max: 2 },
+            AppError::LimitPerHour { max: 4 },
+            AppError::LimitKiosk { max: 30 },
+            AppError::NotAKiosk,
+            AppError::KioskNotFound,
+            AppError::BadKioskName,
+            AppError::TooManyKiosks { max: 100 },
+            AppError::BadPhone {
+                reason: BadPhoneReason::CountryNotAllowed,
+            },
+            AppError::SmsPerTicket { max: 3 },
+            AppError::SmsLimited,
+            AppError::PhoneStopped,
+            AppError::LinkExpired,
+            AppError::NoPhone,
+            AppError::LimitAddress { max: 20 },
+            AppError::NotSignedIn,
+            AppError::Forbidden,
+            AppError::WrongPassword,
+            AppError::TooManyAttempts { wait_minutes: 15 },
             AppError::ResetNotConfirmed,
+            AppError::BadAutodial { max: 10 },
+            AppError::BadRequest { detail: detail() },
+            AppError::Network { detail: detail() },
+        ]
+    }
+
+    #[test]
+    fn the_body_names_the_code_of_the_table() {
+        let mut covered = std::collections::HashSet::new();
+        for e in one_of_each() {
+            let body = serde_json::to_value(&e).unwrap();
+            assert_eq!(body["error"], e.code().as_str(), "{e:?}");
+            let back: AppError = serde_json::from_value(body).unwrap();
+            assert_eq!(back, e);
+            covered.insert(e.code());
+        }
+        // the codes only the JSON API answers
+        let api_only = [
+            ErrorCode::Unauthorized,
+            ErrorCode::TooManyConnections,
+            ErrorCode::Internal,
         ];
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                covered.contains(code),
+                !api_only.contains(code),
+                "{code}: a page error of every code but the API's own"
+            );
+        }
+        let body = serde_json::to_string(&AppError::BadPhone {
+            reason: BadPhoneReason::CountryNotAllowed,
+        })
+        .unwrap();
+        assert_eq!(body, r#"{"error":"bad_phone","reason":"country"}"#);
+    }
+
+    #[test]
+    fn every_message_is_in_every_language() {
         for locale in Locale::get_all() {
-            for e in &errors {
+            for e in &one_of_each() {
                 assert!(!e.message(*locale).is_empty(), "{locale:?} {e:?}");
             }
         }

@@ -1,7 +1,7 @@
 //! The JSON API v1 (the live channel the screens use is in `live.rs`).
 //!
-//! Errors are `{"error": "<code>", "message": "..."}` with the matching status; the status of
-//! every error is decided here, once.
+//! Errors are `{"error": "<code>", "message": "..."}` with the code's status (the table of
+//! [`ErrorCode`]) and, for a limit, `Retry-After`.
 
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, State};
@@ -12,8 +12,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
+use std::time::Duration;
 use waitingroom::services::{qr_svg, ticket_url, RemoteClient, RequestOrigin, ServiceError, Via};
-use waitingroom::{Channel, Lang, TicketToken};
+use waitingroom::{Channel, ErrorCode, Lang, TicketToken};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -26,84 +27,47 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
-    /// Seconds until a limit's window ends (`Retry-After`).
-    retry_after_s: Option<u64>,
+    /// Until a limit's window ends (`Retry-After`).
+    retry_after: Option<Duration>,
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             message: message.into(),
-            retry_after_s: None,
+            retry_after: None,
         }
     }
 
     fn unauthorized() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "a valid staff token is required (Authorization: Bearer ...)",
         )
     }
+
+    fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
 }
 
+/// A use case's refusal, as the API answers it; a fault of the server is logged here, once, and
+/// answered without its details.
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        use ServiceError as E;
-        let message = e.to_string();
-        match e {
-            E::UnknownQueue(_) => Self::new(StatusCode::NOT_FOUND, "unknown_queue", message),
-            E::UnknownCounter(_) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_counter", message)
-            }
-            E::TicketNotFound => Self::new(StatusCode::NOT_FOUND, "ticket_not_found", message),
-            E::TicketOfEarlierDay => Self::new(StatusCode::GONE, "ticket_of_earlier_day", message),
-            E::NobodyWaiting => Self::new(StatusCode::CONFLICT, "nobody_waiting", message),
-            E::TicketChanged(_) => Self::new(StatusCode::CONFLICT, "ticket_changed", message),
-            E::IntakePaused(_) => Self::new(StatusCode::CONFLICT, "intake_paused", message),
-            E::DayFull(_) => Self::new(StatusCode::CONFLICT, "day_full", message),
-            E::RemoteFull(_) => Self::new(StatusCode::CONFLICT, "remote_full", message),
-            E::Limit(hit) => Self {
-                retry_after_s: hit.retry_after_s(),
-                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "limit_reached", message)
-            },
-            E::NotAKiosk => Self::new(StatusCode::FORBIDDEN, "not_a_kiosk", message),
-            E::KioskNotFound => Self::new(StatusCode::NOT_FOUND, "kiosk_not_found", message),
-            E::BadKioskName => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_kiosk_name", message)
-            }
-            E::TooManyKiosks(_) => Self::new(StatusCode::CONFLICT, "too_many_kiosks", message),
-            E::Sms(waitingroom::services::phones::SmsRefused::BadPhone(_)) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_phone", message)
-            }
-            E::Sms(waitingroom::services::phones::SmsRefused::Stopped) => {
-                Self::new(StatusCode::CONFLICT, "phone_stopped", message)
-            }
-            E::Sms(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "sms_limit", message),
-            E::LinkExpired => Self::new(StatusCode::GONE, "link_expired", message),
-            E::NoVerifiedPhone => Self::new(StatusCode::CONFLICT, "no_phone", message),
-            E::CounterMissing => Self::new(StatusCode::BAD_REQUEST, "bad_request", message),
-            E::BadAutodial(_) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_autodial", message)
-            }
-            E::ResetNotConfirmed => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "reset_not_confirmed",
-                message,
-            ),
-            E::Store(e) => {
-                tracing::error!(error = %e, "api: store error");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the queue store is unavailable; try again shortly",
-                )
-            }
+        let message = if e.is_fault() {
+            tracing::error!(error = %e, "api: the store could not answer");
+            "the queue store is unavailable; try again shortly".to_owned()
+        } else {
+            e.to_string()
+        };
+        Self {
+            code: e.code(),
+            message,
+            retry_after: e.retry_after(),
         }
     }
 }
@@ -111,20 +75,21 @@ impl From<ServiceError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (
-            self.status,
-            Json(json!({"error": self.code, "message": self.message})),
+            self.status(),
+            Json(json!({"error": self.code.as_str(), "message": self.message})),
         )
             .into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
+        if self.code == ErrorCode::Unauthorized {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
             );
         }
-        if let Some(seconds) = self.retry_after_s {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        if let Some(wait) = self.retry_after {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(wait.as_secs()),
+            );
         }
         response
     }
@@ -244,13 +209,7 @@ pub async fn ticket_qr(
     );
     let svg = tokio::task::spawn_blocking(move || qr_svg(&url))
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the QR code could not be made",
-            )
-        })?;
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "the QR code could not be made"))?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -283,8 +242,7 @@ async fn call_next(
     } else {
         serde_json::from_slice(&body).map_err(|e| {
             ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
+                ErrorCode::BadRequest,
                 format!("the body must be JSON like {{\"counter\": \"1\"}}: {e}"),
             )
         })?
@@ -312,4 +270,189 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         state.room.metrics().render(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::error::AppError;
+    use waitingroom::services::staff::StaffError;
+    use waitingroom::store::StoreError;
+    use waitingroom::{BadPhone, Intake, TicketState};
+
+    /// One of every use case's error, with its code, status and `Retry-After` (seconds).
+    fn table() -> Vec<(ServiceError, &'static str, u16, Option<u64>)> {
+        use ServiceError as E;
+        vec![
+            (E::UnknownQueue("x".into()), "unknown_queue", 404, None),
+            (E::UnknownCounter("9".into()), "unknown_counter", 422, None),
+            (E::TicketNotFound, "ticket_not_found", 404, None),
+            (E::TicketOfEarlierDay, "ticket_of_earlier_day", 410, None),
+            (E::NobodyWaiting, "nobody_waiting", 409, None),
+            (
+                E::TicketChanged(TicketState::Done),
+                "ticket_changed",
+                409,
+                None,
+            ),
+            (E::IntakePaused(Intake::Paused), "intake_paused", 409, None),
+            (E::DayFull(3), "day_full", 409, None),
+            (E::RemoteFull(2), "remote_full", 409, None),
+            (E::LimitActive { max: 2 }, "limit_active", 429, None),
+            (
+                E::LimitPerHour {
+                    max: 4,
+                    retry_after_s: 60,
+                },
+                "limit_per_hour",
+                429,
+                Some(60),
+            ),
+            (
+                E::LimitAddress {
+                    max: 20,
+                    retry_after_s: 61,
+                },
+                "limit_address",
+                429,
+                Some(61),
+            ),
+            (
+                E::LimitKiosk {
+                    max: 30,
+                    retry_after_s: 5,
+                },
+                "limit_kiosk",
+                429,
+                Some(5),
+            ),
+            (E::NotAKiosk, "not_a_kiosk", 403, None),
+            (E::KioskNotFound, "kiosk_not_found", 404, None),
+            (E::BadKioskName, "bad_kiosk_name", 422, None),
+            (E::TooManyKiosks(100), "too_many_kiosks", 409, None),
+            (
+                E::BadPhone(BadPhone::NotMobile("03-****-5678".into())),
+                "bad_phone",
+                422,
+                None,
+            ),
+            (E::SmsPerTicket(3), "sms_per_ticket", 429, None),
+            (E::SmsLimited, "sms_limited", 429, None),
+            (E::PhoneStopped, "phone_stopped", 409, None),
+            (E::LinkExpired, "link_expired", 410, None),
+            (E::NoPhone, "no_phone", 409, None),
+            (E::CounterMissing, "bad_request", 400, None),
+            (E::ResetNotConfirmed, "reset_not_confirmed", 422, None),
+            (E::BadAutodial(10), "bad_autodial", 422, None),
+            (E::WrongPassword, "wrong_password", 401, None),
+            (
+                E::TooManyAttempts { retry_after_s: 600 },
+                "too_many_attempts",
+                429,
+                Some(600),
+            ),
+            (E::Staff(StaffError::BadHash), "unavailable", 503, None),
+            (
+                E::Store(StoreError::Corrupt("ticket: bad json".into())),
+                "unavailable",
+                503,
+                None,
+            ),
+        ]
+    }
+
+    /// The variant's place in the table: a new variant does not compile here, and then fails the
+    /// test until the table has its row.
+    fn row_of(e: &ServiceError) -> usize {
+        use ServiceError as E;
+        match e {
+            E::UnknownQueue(_) => 0,
+            E::UnknownCounter(_) => 1,
+            E::TicketNotFound => 2,
+            E::TicketOfEarlierDay => 3,
+            E::NobodyWaiting => 4,
+            E::TicketChanged(_) => 5,
+            E::IntakePaused(_) => 6,
+            E::DayFull(_) => 7,
+            E::RemoteFull(_) => 8,
+            E::LimitActive { .. } => 9,
+            E::LimitPerHour { .. } => 10,
+            E::LimitAddress { .. } => 11,
+            E::LimitKiosk { .. } => 12,
+            E::NotAKiosk => 13,
+            E::KioskNotFound => 14,
+            E::BadKioskName => 15,
+            E::TooManyKiosks(_) => 16,
+            E::BadPhone(_) => 17,
+            E::SmsPerTicket(_) => 18,
+            E::SmsLimited => 19,
+            E::PhoneStopped => 20,
+            E::LinkExpired => 21,
+            E::NoPhone => 22,
+            E::CounterMissing => 23,
+            E::ResetNotConfirmed => 24,
+            E::BadAutodial(_) => 25,
+            E::WrongPassword => 26,
+            E::TooManyAttempts { .. } => 27,
+            E::Staff(_) => 28,
+            E::Store(_) => 29,
+        }
+    }
+
+    #[tokio::test]
+    async fn every_error_has_one_code_and_status_on_the_api_and_the_pages() {
+        let rows: Vec<usize> = table().iter().map(|(e, ..)| row_of(e)).collect();
+        assert_eq!(
+            rows,
+            (0..rows.len()).collect::<Vec<_>>(),
+            "one row per variant"
+        );
+        for (e, code, status, retry_after) in table() {
+            let what = format!("{e:?}");
+            assert_eq!((e.code().as_str(), e.status()), (code, status), "{what}");
+            assert_eq!(e.retry_after().map(|d| d.as_secs()), retry_after, "{what}");
+
+            let page = AppError::from(e);
+            let page_body = serde_json::to_value(&page).unwrap();
+            assert_eq!(
+                (&page_body["error"], page.status()),
+                (&json!(code), status),
+                "the page's {what}"
+            );
+        }
+        for (e, code, status, retry_after) in table() {
+            let what = format!("{e:?}");
+            let fault = e.is_fault();
+            let response = ApiError::from(e).into_response();
+            assert_eq!(response.status().as_u16(), status, "the API's {what}");
+            let header = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            assert_eq!(header, retry_after, "the API's {what}");
+            let body = axum::body::to_bytes(response.into_body(), 4096)
+                .await
+                .unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["error"], code, "the API's {what}");
+            let message = body["message"].as_str().unwrap();
+            assert!(!message.is_empty(), "{what}");
+            if fault {
+                assert!(
+                    !message.contains("json") && !message.contains("hash"),
+                    "a fault's details stay in the log: {message}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_api_own_errors_answer_their_code_status() {
+        let response = ApiError::unauthorized().into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        let full = ApiError::new(ErrorCode::Unavailable, "full").into_response();
+        assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(full.headers().get(header::RETRY_AFTER).is_none());
+    }
 }

@@ -9,7 +9,7 @@ use crate::api::ApiError;
 use crate::AppState;
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use waitingroom::live::HubMessage;
 use waitingroom::services::{address_key, WaitingRoom};
-use waitingroom::{LiveMessage, QueueId, QueueSnapshot};
+use waitingroom::{ErrorCode, LiveMessage, QueueId, QueueSnapshot};
 
 /// How many live connections the server keeps open, and how it checks on them.
 #[derive(Clone, Copy, Debug)]
@@ -82,16 +82,14 @@ impl LiveGate {
         };
         if *total >= max {
             return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "too_many_connections",
+                ErrorCode::Unavailable,
                 "the server has all the live connections it takes; try again later",
             ));
         }
         let mine = per_address.entry(address.clone()).or_default();
         if seat == Seat::Public && *mine >= self.limits.max_per_address {
             return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_connections",
+                ErrorCode::TooManyConnections,
                 format!(
                     "at most {} live connections from one address",
                     self.limits.max_per_address

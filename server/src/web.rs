@@ -2,6 +2,7 @@
 //! server functions' errors, the CSRF check, the security headers, and request tracing that never
 //! logs a ticket token.
 
+use crate::api::ApiError;
 use app::components::lang_menu::LANG_COOKIE;
 use app::error::AppError;
 use axum::body::Body;
@@ -16,7 +17,7 @@ use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 use waitingroom::services::WaitingRoom;
-use waitingroom::Lang;
+use waitingroom::{ErrorCode, Lang};
 
 /// How long the language chosen in the menu is remembered.
 const LANG_REMEMBERED_S: u64 = 365 * 24 * 3600;
@@ -131,19 +132,17 @@ pub async fn same_site_only(
         return next.run(request).await;
     }
     tracing::warn!(path = %loggable_path(path), origin = origin.as_deref().unwrap_or("-"), "refused a request from another site");
-    let body = if server_fn {
-        serde_json::to_string(&AppError::Forbidden).unwrap_or_default()
-    } else {
-        serde_json::json!({
-            "error": "forbidden",
-            "message": "requests from another site's pages are refused",
-        })
-        .to_string()
-    };
+    if !server_fn {
+        return ApiError::new(
+            ErrorCode::Forbidden,
+            "requests from another site's pages are refused",
+        )
+        .into_response();
+    }
     (
         StatusCode::FORBIDDEN,
         [(header::CONTENT_TYPE, "application/json")],
-        body,
+        serde_json::to_string(&AppError::Forbidden).unwrap_or_default(),
     )
         .into_response()
 }
@@ -272,7 +271,8 @@ fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_default();
     tracing::error!(panic = %what, "a request panicked");
-    let mut response = Response::new(Body::from(r#"{"error":"internal"}"#));
+    let body = serde_json::json!({"error": ErrorCode::Internal.as_str()}).to_string();
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -147,7 +147,10 @@ impl WaitingRoom {
                 ServiceError::IntakePaused(_)
                 | ServiceError::DayFull(_)
                 | ServiceError::RemoteFull(_)
-                | ServiceError::Limit(_),
+                | ServiceError::LimitActive { .. }
+                | ServiceError::LimitPerHour { .. }
+                | ServiceError::LimitAddress { .. }
+                | ServiceError::LimitKiosk { .. },
             ) => Ok(None),
             Err(e) => Err(e),
         }

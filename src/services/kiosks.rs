@@ -1,12 +1,12 @@
 //! Kiosks as devices: staff set one up from the console, it issues within its own limit, and the
 //! console lists and revokes them.
 
-use super::{random_token, LimitReached, ServiceError, WaitingRoom};
+use super::{random_token, ServiceError, WaitingRoom};
 use crate::kiosk::{kiosk_name, Kiosk, KioskCredential};
 use crate::lang::Lang;
 use crate::queue::{Channel, QueueInfo};
 use crate::secret::sha256_hex;
-use crate::store::{LimitHit, Source, TakeLimits, Taker};
+use crate::store::{LimitReached, Source, TakeLimits, Taker};
 use crate::ticket::IssuedTicket;
 use std::time::Duration;
 
@@ -104,15 +104,15 @@ impl WaitingRoom {
             active: 0,
         };
         let reservation = "kiosk";
-        if let Some(LimitHit::Source { retry_after_s }) = self
+        if let Some(LimitReached::Source { retry_after_s }) = self
             .store
             .take_place(taker, limits, reservation, &[])
             .await?
         {
-            return Err(ServiceError::Limit(LimitReached::Kiosk {
+            return Err(ServiceError::LimitKiosk {
                 max: limits.per_source,
                 retry_after_s,
-            }));
+            });
         }
         let issued = self.issue_ticket(queue, Channel::Kiosk, lang).await;
         if issued.is_err() {

@@ -1,6 +1,7 @@
 //! The use cases, shared by the pages' server functions and the JSON API.
 
 pub mod calendar;
+mod error;
 pub mod inbound;
 pub mod kiosks;
 pub mod notify;
@@ -18,11 +19,12 @@ use crate::queue::{
     estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot,
 };
 use crate::store::{
-    DayId, Issued, LimitHit, NewTicket, Refusal, Source, Store, StoreError, TakeLimits, Taker,
+    DayId, Issued, LimitReached, NewTicket, Source, Store, StoreError, TakeLimits, Taker,
     TokenDay,
 };
-use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
+use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketToken};
 use calendar::Calendar;
+pub use error::ServiceError;
 use std::net::IpAddr;
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -104,91 +106,6 @@ pub fn base_url(
             .forwarded_proto
             .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
     format!("{}://{host}", if https { "https" } else { "http" })
-}
-
-/// Why a use case did not happen; nothing was changed.
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    #[error("there is no queue {0:?}")]
-    UnknownQueue(String),
-    #[error("there is no counter {0:?}")]
-    UnknownCounter(String),
-    #[error("no such ticket")]
-    TicketNotFound,
-    #[error("the ticket is of an earlier day")]
-    TicketOfEarlierDay,
-    #[error("nobody is waiting")]
-    NobodyWaiting,
-    #[error("the ticket is {0:?} now")]
-    TicketChanged(TicketState),
-    #[error("intake is paused ({0:?})")]
-    IntakePaused(Intake),
-    #[error("today's {0} tickets are all issued")]
-    DayFull(u32),
-    #[error("today's {0} tickets for remote intake are all issued")]
-    RemoteFull(u32),
-    #[error("limit reached: {0}")]
-    Limit(LimitReached),
-    #[error("this device is not a kiosk (staff set one up from the console)")]
-    NotAKiosk,
-    #[error("no such kiosk")]
-    KioskNotFound,
-    #[error("a kiosk's name is 1 to 40 characters")]
-    BadKioskName,
-    #[error("at most {0} kiosks")]
-    TooManyKiosks(usize),
-    #[error("no verification SMS: {0}")]
-    Sms(phones::SmsRefused),
-    #[error("the verification link expired or was used")]
-    LinkExpired,
-    #[error("the ticket has no verified phone")]
-    NoVerifiedPhone,
-    #[error("a call needs the counter to call to")]
-    CounterMissing,
-    #[error("the reset was not confirmed (type {RESET_CONFIRMATION:?})")]
-    ResetNotConfirmed,
-    #[error("the automatic call's reach is 0 to {0} places")]
-    BadAutodial(u32),
-    #[error(transparent)]
-    Store(StoreError),
-}
-
-impl From<StoreError> for ServiceError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Refused(Refusal::Empty) => ServiceError::NobodyWaiting,
-            StoreError::Refused(Refusal::NotFound) => ServiceError::TicketNotFound,
-            StoreError::Refused(Refusal::Conflict(state)) => ServiceError::TicketChanged(state),
-            StoreError::Refused(Refusal::Paused(intake)) => ServiceError::IntakePaused(intake),
-            StoreError::Refused(Refusal::DayFull(max)) => ServiceError::DayFull(max),
-            StoreError::Refused(Refusal::RemoteFull(max)) => ServiceError::RemoteFull(max),
-            other => ServiceError::Store(other),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum LimitReached {
-    #[error("a client may hold at most {0} active tickets")]
-    Active(u32),
-    #[error("this client took {max} tickets in the last hour")]
-    PerHour { max: u32, retry_after_s: u64 },
-    #[error("{max} tickets were taken from this address in the last hour")]
-    PerAddress { max: u32, retry_after_s: u64 },
-    #[error("this kiosk issued {max} tickets in the last minute")]
-    Kiosk { max: u32, retry_after_s: u64 },
-}
-
-impl LimitReached {
-    /// Seconds until the limit's window ends (none: the limit lifts when a ticket finishes).
-    pub fn retry_after_s(&self) -> Option<u64> {
-        match self {
-            LimitReached::Active(_) => None,
-            LimitReached::PerHour { retry_after_s, .. }
-            | LimitReached::PerAddress { retry_after_s, .. }
-            | LimitReached::Kiosk { retry_after_s, .. } => Some(*retry_after_s),
-        }
-    }
 }
 
 /// Limits of remote takes (remote check-in and anonymous API calls), over all queues together.
@@ -422,17 +339,17 @@ impl WaitingRoom {
             .take_place(taker, take, &reservation, &release)
             .await?
         {
-            return Err(ServiceError::Limit(match hit {
-                LimitHit::Source { retry_after_s } => LimitReached::PerAddress {
+            return Err(match hit {
+                LimitReached::Source { retry_after_s } => ServiceError::LimitAddress {
                     max: take.per_source,
                     retry_after_s,
                 },
-                LimitHit::Client { retry_after_s } => LimitReached::PerHour {
+                LimitReached::Client { retry_after_s } => ServiceError::LimitPerHour {
                     max: take.per_client,
                     retry_after_s,
                 },
-                LimitHit::Active => LimitReached::Active(take.active),
-            }));
+                LimitReached::Active => ServiceError::LimitActive { max: take.active },
+            });
         }
         let issued = self
             .issue_with_phone(queue, channel, lang, phone, true)
@@ -671,7 +588,7 @@ impl WaitingRoom {
         &self,
         candidate: &str,
         client: IpAddr,
-    ) -> Result<staff::StaffPass, staff::SignInError> {
+    ) -> Result<staff::StaffPass, ServiceError> {
         let now = self.setup.calendar.now().now_ms;
         self.staff
             .sign_in(&self.store, candidate, client, now)

@@ -4,7 +4,7 @@
 //! client address per day, and a cap per hour in all.
 
 use super::{random_token, ServiceError, WaitingRoom};
-use crate::phone::{BadPhone, PhoneNumber};
+use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
 use crate::store::{Registration, Source, TakeLimits, Taker};
 use crate::ticket::{Ticket, TicketToken};
@@ -49,20 +49,6 @@ impl Default for SmsLimits {
     }
 }
 
-/// Why no verification SMS was made due.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum SmsRefused {
-    #[error("{0}")]
-    BadPhone(BadPhone),
-    #[error("this ticket had its {0} verification SMS")]
-    PerTicket(u32),
-    #[error("the limit of verification SMS is reached; try later")]
-    Limit,
-    /// The number texted STOP: it is sent nothing until it texts START.
-    #[error("this number asked for no more texts (STOP); text START to resume")]
-    Stopped,
-}
-
 impl WaitingRoom {
     /// Registers `raw` as the phone of the ticket held by `token`, and makes its verification SMS
     /// due; `body` writes the SMS around the link. `client`: where the request came from.
@@ -84,7 +70,7 @@ impl WaitingRoom {
         let limits = &self.setup.sms;
         let phone = self.check_phone(raw)?;
         if self.store.is_stopped(&phone).await? {
-            return Err(ServiceError::Sms(SmsRefused::Stopped));
+            return Err(ServiceError::PhoneStopped);
         }
         let day = Duration::from_secs(86_400);
         let hour = Duration::from_secs(3600);
@@ -120,7 +106,7 @@ impl WaitingRoom {
                 Ok(None) => {}
                 Ok(Some(_)) => {
                     self.give_back(&taken).await;
-                    return Err(ServiceError::Sms(SmsRefused::Limit));
+                    return Err(ServiceError::SmsLimited);
                 }
                 Err(e) => {
                     self.give_back(&taken).await;
@@ -152,12 +138,7 @@ impl WaitingRoom {
             .await;
         if let Err(e) = registered {
             self.give_back(&taken).await;
-            return Err(match e {
-                crate::store::StoreError::Refused(crate::store::Refusal::SmsLimit(max)) => {
-                    ServiceError::Sms(SmsRefused::PerTicket(max))
-                }
-                other => other.into(),
-            });
+            return Err(e.into());
         }
         Ok(phone)
     }
@@ -179,15 +160,10 @@ impl WaitingRoom {
     ) -> Result<TicketToken, ServiceError> {
         let queue = self.queue(queue)?.id.clone();
         let link = TicketToken::parse(link_token).map_err(|_| ServiceError::LinkExpired)?;
-        self.store
+        Ok(self
+            .store
             .verify_phone(&queue, link.as_str(), self.setup.calendar.now())
-            .await
-            .map_err(|e| match e {
-                crate::store::StoreError::Refused(
-                    crate::store::Refusal::Expired | crate::store::Refusal::NotFound,
-                ) => ServiceError::LinkExpired,
-                other => other.into(),
-            })
+            .await?)
     }
 }
 
@@ -210,15 +186,10 @@ impl WaitingRoom {
             language: ticket.lang.speech_code(),
             times: 2,
         }]);
-        self.store
+        Ok(self
+            .store
             .call_out(queue, number, &twiml, &text, self.setup.calendar.now())
-            .await
-            .map_err(|e| match e {
-                crate::store::StoreError::Refused(crate::store::Refusal::NoPhone) => {
-                    ServiceError::NoVerifiedPhone
-                }
-                other => other.into(),
-            })
+            .await?)
     }
 }
 
@@ -228,7 +199,7 @@ impl WaitingRoom {
     pub fn check_phone(&self, raw: &str) -> Result<PhoneNumber, ServiceError> {
         PhoneNumber::parse(raw)
             .and_then(|p| p.check_texts(&self.setup.sms.allowed_countries).map(|()| p))
-            .map_err(|e| ServiceError::Sms(SmsRefused::BadPhone(e)))
+            .map_err(ServiceError::BadPhone)
     }
 
     /// Ticket `number`'s phone, whole (staff opening the ticket: everywhere else it is masked).
@@ -241,7 +212,7 @@ impl WaitingRoom {
             .ticket(queue, number)
             .await?
             .ok_or(ServiceError::TicketNotFound)?;
-        let phone = ticket.phone.ok_or(ServiceError::NoVerifiedPhone)?;
+        let phone = ticket.phone.ok_or(ServiceError::NoPhone)?;
         tracing::info!(%queue, number, "staff opened a ticket's phone number");
         Ok(phone)
     }

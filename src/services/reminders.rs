@@ -9,7 +9,7 @@ use super::notify::{Notifier, NotifyError, Texts, Words};
 use super::{ticket_url, ServiceError, WaitingRoom};
 use crate::phone::ContactRecord;
 use crate::queue::{estimated_wait_ms, QueueId};
-use crate::store::{Refusal, StoreError};
+use crate::store::StoreError;
 use crate::ticket::{ReminderState, Ticket, TicketToken};
 use crate::twilio::status::progress;
 
@@ -29,13 +29,10 @@ impl WaitingRoom {
             .await?
             .ok_or(ServiceError::TicketNotFound)?;
         let now = self.setup.calendar.now();
-        self.store
+        Ok(self
+            .store
             .ask_reminder(&ticket.queue, ticket.number(), Some(token), want, now)
-            .await
-            .map_err(|e| match e {
-                StoreError::Refused(Refusal::NoPhone) => ServiceError::NoVerifiedPhone,
-                other => other.into(),
-            })
+            .await?)
     }
 
     /// `ticket`'s reminder, as its page shows it.

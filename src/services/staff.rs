@@ -3,6 +3,7 @@
 //! bounded number of argon2 checks at once; staff sessions that end with a changed password,
 //! "sign out everywhere", or their lifetime.
 
+use super::ServiceError;
 use crate::store::{Store, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -67,22 +68,6 @@ pub struct StaffPass {
     pub epoch: u64,
     /// Milliseconds since the Unix epoch.
     pub signed_in_at: u64,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SignInError {
-    #[error("wrong password")]
-    WrongPassword,
-    #[error("too many failed sign-ins from this address; retry in {retry_after_s} s")]
-    TooManyAttempts { retry_after_s: u64 },
-    #[error(transparent)]
-    Staff(#[from] StaffError),
-}
-
-impl From<StoreError> for SignInError {
-    fn from(e: StoreError) -> Self {
-        SignInError::Staff(StaffError::Store(e))
-    }
 }
 
 /// One password check for the checking threads: the stored hash, the candidate, the answer.
@@ -154,7 +139,7 @@ impl StaffDesk {
         candidate: &str,
         client: IpAddr,
         now_ms: u64,
-    ) -> Result<StaffPass, SignInError> {
+    ) -> Result<StaffPass, ServiceError> {
         // counted before the (slow) check, in one step: parallel guesses cannot all slip under
         // the limit; per IPv6 /64, /56 and /48, as one customer holds a whole prefix
         let networks = crate::store::networks(client);
@@ -162,11 +147,11 @@ impl StaffDesk {
             .take_sign_in_attempt(&networks, MAX_FAILURES, FAILURE_WINDOW)
             .await?
         {
-            return Err(SignInError::TooManyAttempts { retry_after_s });
+            return Err(ServiceError::TooManyAttempts { retry_after_s });
         }
         if !self.matches(store, candidate).await? {
             tracing::warn!(%client, "staff sign-in failed");
-            return Err(SignInError::WrongPassword);
+            return Err(ServiceError::WrongPassword);
         }
         store.give_back_sign_in_attempt(&networks).await?;
         Ok(StaffPass {

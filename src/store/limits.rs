@@ -95,7 +95,7 @@ pub struct TakeLimits {
 
 /// Which limit refused a take; `retry_after_s`: when its window ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LimitHit {
+pub enum LimitReached {
     Source { retry_after_s: u64 },
     Client { retry_after_s: u64 },
     Active,
@@ -163,7 +163,7 @@ impl Store {
         limits: TakeLimits,
         reservation: &str,
         release: &[String],
-    ) -> Result<Option<LimitHit>, StoreError> {
+    ) -> Result<Option<LimitReached>, StoreError> {
         let sources = taker.sources();
         let mut invocation = self.limits.take.prepare_invoke();
         for key in taker.keys(&sources) {
@@ -196,9 +196,9 @@ impl Store {
         }
         let retry_after_s = super::int_at(&reply, 2).unwrap_or(0);
         match field(1)?.as_str() {
-            "source" => Ok(Some(LimitHit::Source { retry_after_s })),
-            "per_hour" => Ok(Some(LimitHit::Client { retry_after_s })),
-            "active" => Ok(Some(LimitHit::Active)),
+            "source" => Ok(Some(LimitReached::Source { retry_after_s })),
+            "per_hour" => Ok(Some(LimitReached::Client { retry_after_s })),
+            "active" => Ok(Some(LimitReached::Active)),
             other => Err(StoreError::Corrupt(format!("take.lua refused {other:?}"))),
         }
     }

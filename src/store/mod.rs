@@ -25,7 +25,7 @@ pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
 pub use contacts::{EarlyStatus, LogUpdate};
 pub use day::TokenDay;
 pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};
-pub use limits::{address_key, networks, wide_network, LimitHit, Source, TakeLimits, Taker};
+pub use limits::{address_key, networks, wide_network, LimitReached, Source, TakeLimits, Taker};
 pub use outbox::{DevMessage, OutboxJob};
 pub use phones::Registration;
 use redis::{AsyncCommands, ScriptInvocation, Value};
@@ -48,9 +48,10 @@ pub enum Refusal {
     NotFound,
     /// The ticket is in another state, or changed since the actor saw it.
     Conflict(TicketState),
-    /// The ticket had its most verification SMS.
-    SmsLimit(u32),
-    /// A verification link that expired, or was sent to a number the ticket no longer has.
+    /// The ticket had its most messages (verification SMS, or all it may cause).
+    SmsPerTicket(u32),
+    /// A verification link that is unknown, was used, expired, or was sent to a number the
+    /// ticket no longer has.
     Expired,
     /// The ticket has no verified phone.
     NoPhone,
@@ -384,7 +385,7 @@ impl Store {
             "no_phone" => Err(StoreError::Refused(Refusal::NoPhone)),
             "limit" => {
                 let max = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
-                Err(StoreError::Refused(Refusal::SmsLimit(max)))
+                Err(StoreError::Refused(Refusal::SmsPerTicket(max)))
             }
             "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
             "corrupt" => Err(StoreError::Corrupt(detail()?.unwrap_or_default())),

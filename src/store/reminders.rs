@@ -90,7 +90,7 @@ impl Store {
 
     /// The planner is about to send or schedule `number`'s reminder for the first time: spends
     /// one of the ticket's messages (see `spend` in `prelude.lua`). Refused (`NotFound`) when the
-    /// reminder was dropped meanwhile, or (`SmsLimit`) when the ticket has caused all it may; the
+    /// reminder was dropped meanwhile, or (`SmsPerTicket`) when the ticket has caused all it may; the
     /// reminder is then dropped.
     pub async fn take_reminder(
         &self,

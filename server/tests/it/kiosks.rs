@@ -159,7 +159,7 @@ async fn a_kiosk_issues_at_most_its_limit_a_minute_and_another_kiosk_is_not_held
     assert_eq!(refused.status(), 429);
     assert_eq!(
         refused.json::<Value>().await.unwrap(),
-        json!({"error": "kiosk_busy", "max": 3})
+        json!({"error": "limit_kiosk", "max": 3})
     );
     assert_eq!(
         app.get_json("/api/v1/queues/default").await["last_number"],

@@ -172,7 +172,7 @@ async fn the_anonymous_api_limit_covers_every_queue_and_join_together() {
     assert!((1..=3600).contains(&retry_after), "{retry_after}");
     assert_eq!(
         refused.json::<Value>().await.unwrap()["error"],
-        "limit_reached"
+        "limit_address"
     );
     let (status, body) = take(&app, &client_at("127.0.0.4"), "b").await;
     assert_eq!(

@@ -347,7 +347,7 @@ async fn the_staff_api_calls_next_with_a_token_only() {
     assert_eq!(limited.status(), 429);
     assert_eq!(
         limited.json::<Value>().await.unwrap()["error"],
-        "limit_reached"
+        "limit_address"
     );
     let staff = app.issue_as_staff("default").await;
     assert_eq!(staff.status(), 201);

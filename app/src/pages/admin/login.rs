@@ -7,19 +7,9 @@ use leptos::prelude::*;
 
 #[server(endpoint = "admin/login")]
 pub async fn login(password: String) -> Result<(), AppError> {
-    use waitingroom::services::staff::SignInError;
     let room = crate::ssr::room()?;
     let client = crate::ssr::client_ip(&room).await?;
-    let pass = room.sign_in(&password, client).await.map_err(|e| match e {
-        SignInError::WrongPassword => AppError::WrongPassword,
-        SignInError::TooManyAttempts { retry_after_s } => AppError::TooManyAttempts {
-            wait_minutes: retry_after_s.div_ceil(60).max(1),
-        },
-        SignInError::Staff(e) => {
-            tracing::error!(error = %e, "sign-in unavailable");
-            AppError::Unavailable
-        }
-    })?;
+    let pass = room.sign_in(&password, client).await?;
     let session = crate::ssr::session().await?;
     // a new session id at sign-in (no session fixation)
     session

@@ -121,7 +121,7 @@ pub const SETTINGS: &[Setting] = &[
         name: "LIVE_MAX_CONNECTIONS",
         default: Some("10000"),
         unset: r#""#,
-        meaning: r#"live connections (open screens) one server process keeps; past it new ones get 503 and retry later"#,
+        meaning: r#"live connections (open screens) one server process keeps; past it new ones get 503 `unavailable` and retry later"#,
     },
     Setting {
         name: "LIVE_MAX_PER_ADDRESS",

@@ -3,14 +3,14 @@
 
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::request::{BaseUrl, ClientAddr, KioskCredential};
 use waitingroom::services::notify::Words;
 use waitingroom::services::staff::StaffPass;
 use waitingroom::services::WaitingRoom;
 use waitingroom::Lang;
 
 pub const STAFF_KEY: &str = "staff";
-/// The cookie a kiosk keeps its credential in.
-pub const KIOSK_COOKIE: &str = "wr_kiosk";
+pub use crate::request::KIOSK_COOKIE;
 /// How long a kiosk's cookie lasts: 400 days, the most browsers keep one (revoking it is what
 /// ends a kiosk).
 const KIOSK_COOKIE_SECONDS: u64 = 400 * 86_400;
@@ -49,19 +49,8 @@ pub async fn require_staff() -> Result<WaitingRoom, AppError> {
 pub async fn require_kiosk(
     room: &WaitingRoom,
 ) -> Result<waitingroom::services::kiosks::KioskDevice, AppError> {
-    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    Ok(room.admit_kiosk(kiosk_cookie(&headers)).await?)
-}
-
-/// The kiosk credential a request's cookies carry, if any.
-pub fn kiosk_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find_map(|(name, value)| (name == KIOSK_COOKIE).then_some(value))
+    let KioskCredential(credential) = leptos_axum::extract().await.unwrap_or_default();
+    Ok(room.admit_kiosk(credential.as_deref()).await?)
 }
 
 /// Makes this browser a kiosk: its credential in a cookie scripts cannot read, sent only to this
@@ -81,30 +70,19 @@ pub fn keep_kiosk_credential(room: &WaitingRoom, credential: &waitingroom::Kiosk
 }
 
 /// The address the request came from (through a trusted proxy: the client's).
-pub async fn client_ip(room: &WaitingRoom) -> Result<std::net::IpAddr, AppError> {
-    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
-    Ok(room.client_ip(peer().await?, forwarded))
+pub async fn client_ip() -> Result<std::net::IpAddr, AppError> {
+    let ClientAddr(ip) = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Unavailable)?;
+    Ok(ip)
 }
 
 /// `PUBLIC_URL`, or the address the browser used (https when a trusted proxy says so).
-pub async fn base_url(room: &WaitingRoom) -> Result<String, AppError> {
-    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    let peer = peer().await?;
-    let named = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
-    Ok(room.base_url(&waitingroom::services::RequestOrigin {
-        host: named("host"),
-        peer,
-        forwarded_proto: named("x-forwarded-proto"),
-    }))
-}
-
-async fn peer() -> Result<std::net::IpAddr, AppError> {
-    let axum::extract::ConnectInfo(peer) =
-        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .await
-            .map_err(|_| AppError::Unavailable)?;
-    Ok(peer.ip())
+pub async fn base_url() -> Result<String, AppError> {
+    let BaseUrl(base) = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Unavailable)?;
+    Ok(base)
 }
 
 /// The language of the request: the language cookie, else `Accept-Language`, else Japanese.

@@ -4,16 +4,16 @@
 //! [`ErrorCode`]) and, for a limit, `Retry-After`.
 
 use crate::AppState;
-use axum::extract::{ConnectInfo, Path, State};
+use app::request::{BaseUrl, ClientAddr, StaffToken};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
-use std::net::SocketAddr;
 use std::time::Duration;
-use waitingroom::services::{qr_svg, ticket_url, RemoteClient, RequestOrigin, ServiceError, Via};
+use waitingroom::services::{qr_svg, ticket_url, RemoteClient, ServiceError, Via};
 use waitingroom::{Channel, ErrorCode, Lang, TicketToken};
 
 pub fn routes() -> Router<AppState> {
@@ -95,32 +95,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Where the request says it was sent, for the links it gets back.
-fn request_origin(peer: SocketAddr, headers: &HeaderMap) -> RequestOrigin<'_> {
-    let named = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
-    RequestOrigin {
-        host: named("host"),
-        peer: peer.ip(),
-        forwarded_proto: named("x-forwarded-proto"),
-    }
-}
-
-/// `None` without an Authorization header; `Some(valid)` with one.
-fn staff_token(state: &AppState, headers: &HeaderMap) -> Option<bool> {
-    let given = headers.get(header::AUTHORIZATION)?;
-    let given = given
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    Some(match &state.staff_api_token {
-        Some(expected) => {
-            waitingroom::secret::constant_time_eq(given.as_bytes(), expected.as_bytes())
-        }
-        None => false,
-    })
-}
-
 /// `GET /api/v1/queues/{queue}`: version, the waiting numbers in order, now serving per counter.
 async fn snapshot(
     State(state): State<AppState>,
@@ -149,7 +123,9 @@ async fn snapshot(
 async fn issue(
     State(state): State<AppState>,
     Path(queue): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
+    BaseUrl(base): BaseUrl,
+    token: StaffToken,
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let info = state.room.queue(&queue)?;
@@ -158,13 +134,12 @@ async fn issue(
         .and_then(|h| h.to_str().ok())
         .and_then(Lang::from_accept_language)
         .unwrap_or_default();
-    let ticket = match staff_token(&state, &headers) {
-        Some(false) => return Err(ApiError::unauthorized()),
-        Some(true) => state.room.issue_ticket(info, Channel::Api, lang).await?,
-        None => {
-            let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
+    let ticket = match token {
+        StaffToken::Invalid => return Err(ApiError::unauthorized()),
+        StaffToken::Valid => state.room.issue_ticket(info, Channel::Api, lang).await?,
+        StaffToken::Absent => {
             let client = RemoteClient {
-                via: Via::Address(state.room.client_ip(peer.ip(), forwarded)),
+                via: Via::Address(client),
                 id: None,
             };
             state
@@ -173,10 +148,7 @@ async fn issue(
                 .await?
         }
     };
-    let url = ticket_url(
-        &state.room.base_url(&request_origin(peer, &headers)),
-        &ticket.token,
-    );
+    let url = ticket_url(&base, &ticket.token);
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -194,8 +166,7 @@ async fn issue(
 pub async fn ticket_qr(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
 ) -> Result<Response, ApiError> {
     let token = TicketToken::parse(&token).map_err(|_| ServiceError::TicketNotFound)?;
     state
@@ -203,10 +174,7 @@ pub async fn ticket_qr(
         .ticket_by_token(&token)
         .await?
         .ok_or(ServiceError::TicketNotFound)?;
-    let url = ticket_url(
-        &state.room.base_url(&request_origin(peer, &headers)),
-        &token,
-    );
+    let url = ticket_url(&base, &token);
     let svg = tokio::task::spawn_blocking(move || qr_svg(&url))
         .await
         .map_err(|_| ApiError::new(ErrorCode::Internal, "the QR code could not be made"))?;
@@ -230,10 +198,10 @@ struct CallNextBody {
 async fn call_next(
     State(state): State<AppState>,
     Path(queue): Path<String>,
-    headers: HeaderMap,
+    token: StaffToken,
     body: axum::body::Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if staff_token(&state, &headers) != Some(true) {
+    if token != StaffToken::Valid {
         return Err(ApiError::unauthorized());
     }
     let info = state.room.queue(&queue)?;
@@ -258,8 +226,8 @@ async fn call_next(
 }
 
 /// `GET /metrics` (staff token): what the server counts, for Prometheus (OpenMetrics text).
-pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if staff_token(&state, &headers) != Some(true) {
+pub async fn metrics(State(state): State<AppState>, token: StaffToken) -> Response {
+    if token != StaffToken::Valid {
         return ApiError::unauthorized().into_response();
     }
     (

@@ -158,6 +158,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(web::server_fn_status))
         .layer(sessions)
+        // what the request extractors (`app::request`) read
+        .layer(axum::Extension(state.room.clone()))
+        .layer(axum::Extension(app::request::StaffApiToken(
+            state.staff_api_token.clone(),
+        )))
         // before any session is touched: a forged request changes nothing, not even a session
         .layer(axum::middleware::from_fn_with_state(
             web::SiteOrigin::new(state.room.public_url()),

@@ -7,12 +7,12 @@
 
 use crate::api::ApiError;
 use crate::AppState;
+use app::request::{ClientAddr, KioskCredential};
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -110,11 +110,11 @@ impl LiveGate {
         self: &Arc<Self>,
         room: &WaitingRoom,
         address: String,
-        headers: &HeaderMap,
+        kiosk: &KioskCredential,
         session: &tower_sessions::Session,
     ) -> Result<Admission, ApiError> {
         match self.admit(address.clone(), Seat::Public) {
-            Err(full) if is_store_device(room, headers, session).await => {
+            Err(full) if is_store_device(room, kiosk, session).await => {
                 self.admit(address, Seat::Store).map_err(|_| full)
             }
             admitted => admitted,
@@ -145,10 +145,10 @@ impl Drop for Admission {
 /// browser signed in as staff.
 async fn is_store_device(
     room: &WaitingRoom,
-    headers: &HeaderMap,
+    KioskCredential(kiosk): &KioskCredential,
     session: &tower_sessions::Session,
 ) -> bool {
-    if let Some(credential) = app::ssr::kiosk_cookie(headers) {
+    if let Some(credential) = kiosk {
         if room.admit_kiosk(Some(credential)).await.is_ok() {
             return true;
         }
@@ -163,17 +163,16 @@ async fn is_store_device(
 pub async fn live(
     State(state): State<AppState>,
     Path(queue): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
+    kiosk: KioskCredential,
     session: tower_sessions::Session,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let queue = state.room.queue(&queue)?.id.clone();
-    let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
-    let address = address_key(state.room.client_ip(peer.ip(), forwarded));
+    let address = address_key(client);
     let admission = state
         .live
-        .admit_request(&state.room, address, &headers, &session)
+        .admit_request(&state.room, address, &kiosk, &session)
         .await?;
     let room = state.room.clone();
     let ping_every = state.live.limits.ping_every;
@@ -283,18 +282,18 @@ async fn send_frame(socket: &mut WebSocket, frame: Message) -> Result<(), ()> {
 pub async fn events(
     State(state): State<AppState>,
     Path(queue): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
+    kiosk: KioskCredential,
     headers: HeaderMap,
     session: tower_sessions::Session,
 ) -> Result<Response, ApiError> {
     use axum::response::sse::{KeepAlive, Sse};
     use axum::response::IntoResponse;
     let queue = state.room.queue(&queue)?.id.clone();
-    let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
-    let address = address_key(state.room.client_ip(peer.ip(), forwarded));
+    let address = address_key(client);
     let admission = state
         .live
-        .admit_request(&state.room, address, &headers, &session)
+        .admit_request(&state.room, address, &kiosk, &session)
         .await?;
     let last_seen: Option<u64> = headers
         .get("last-event-id")

@@ -11,14 +11,13 @@
 //!   `POST /twilio/voice/menu?repeats=…`: the key pressed on it.
 
 use crate::AppState;
-use axum::extract::{ConnectInfo, OriginalUri, RawQuery, Request, State};
+use app::request::{BaseUrl, ClientAddr};
+use axum::extract::{FromRequestParts, OriginalUri, RawQuery, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use std::net::SocketAddr;
 use waitingroom::services::voice::{AnsweredCall, MenuPress};
-use waitingroom::services::RequestOrigin;
 use waitingroom::twilio::signature;
 
 pub fn routes() -> Router<AppState> {
@@ -43,18 +42,14 @@ impl axum::extract::FromRequest<AppState> for Signed {
             tracing::warn!("a Twilio webhook arrived, but TWILIO_AUTH_TOKEN is not set: refused");
             return Err(refused());
         };
-        let (parts, body) = request.into_parts();
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+        let (mut parts, body) = request.into_parts();
+        let BaseUrl(base) = BaseUrl::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ClientAddr(client) = ClientAddr::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
         let named = |name: &str| parts.headers.get(name).and_then(|h| h.to_str().ok());
-        let base = state.room.base_url(&RequestOrigin {
-            host: named("host"),
-            peer,
-            forwarded_proto: named("x-forwarded-proto"),
-        });
         let uri = parts
             .extensions
             .get::<OriginalUri>()
@@ -68,7 +63,7 @@ impl axum::extract::FromRequest<AppState> for Signed {
         if signature::is_valid(&token, &url, &params, given) {
             Ok(Signed(params))
         } else {
-            tracing::warn!(path = %uri.path(), %peer, "a webhook with an invalid Twilio signature: refused");
+            tracing::warn!(path = %uri.path(), %client, "a webhook with an invalid Twilio signature: refused");
             Err(refused())
         }
     }

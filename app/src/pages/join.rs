@@ -90,7 +90,7 @@ pub async fn load_join() -> Result<JoinView, AppError> {
         let s = room.snapshot(&info.id).await?;
         queues.push((info.clone(), s.intake, s.waiting.len()));
     }
-    let base = crate::ssr::base_url(&room).await?;
+    let base = crate::ssr::base_url().await?;
     let mine = ssr::my_tickets(&room)
         .await?
         .into_iter()
@@ -124,7 +124,7 @@ pub async fn take_ticket(queue: String, phone: Option<String>) -> Result<String,
         None => waitingroom::services::random_token().to_string(),
     };
     let client = waitingroom::services::RemoteClient {
-        via: waitingroom::services::Via::Address(crate::ssr::client_ip(&room).await?),
+        via: waitingroom::services::Via::Address(crate::ssr::client_ip().await?),
         id: Some(id.clone()),
     };
     let ticket = room

@@ -46,8 +46,8 @@ pub(crate) mod ssr {
         phone: &str,
     ) -> Result<(), AppError> {
         use crate::i18n::td_string;
-        let client = crate::ssr::client_ip(room).await?;
-        let base = crate::ssr::base_url(room).await?;
+        let client = crate::ssr::client_ip().await?;
+        let base = crate::ssr::base_url().await?;
         room.register_phone(token, phone, client, &base, |ticket, link| {
             let locale = crate::components::lang_menu::to_locale(ticket.lang);
             let label = room

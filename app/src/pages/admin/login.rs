@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[server(endpoint = "admin/login")]
 pub async fn login(password: String) -> Result<(), AppError> {
     let room = crate::ssr::room()?;
-    let client = crate::ssr::client_ip(&room).await?;
+    let client = crate::ssr::client_ip().await?;
     let pass = room.sign_in(&password, client).await?;
     let session = crate::ssr::session().await?;
     // a new session id at sign-in (no session fixation)

@@ -5,26 +5,12 @@
 //! call made (`[{sid, kind, form}]`), `POST /report` (`{sid, status}`) has the stand-in send the
 //! app a status callback signed as Twilio signs it.
 
-mod common {
-    /// A free port of 127.0.0.1.
-    pub fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port")
-    }
-}
-
-#[path = "../tests/it/twilio_standin.rs"]
-#[allow(dead_code)]
-mod twilio_standin;
-
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use twilio_standin::TwilioStandIn;
+use testkit::twilio_standin::TwilioStandIn;
 
 #[tokio::main]
 async fn main() {

@@ -1,0 +1,540 @@
+//! What stands in for api.twilio.com, which the tests cannot reach: a small stateful server that
+//! records every request, answers as Twilio does (and as the tests tell it to fail), behind
+//! Stoplight Prism in validating-proxy mode with Twilio's own OpenAPI spec. A request that breaks
+//! the spec gets Prism's 422 and never reaches the stand-in; an answer that breaks it, a 500.
+//! The end-to-end tests run it as a process of its own (`server/examples/twilio_standin.rs`), so
+//! it needs nothing of the tests' but `common::free_port`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One request the stand-in received: method, path and form (repeated keys kept, in order).
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub form: Vec<(String, String)>,
+}
+
+impl Recorded {
+    pub fn values(&self, key: &str) -> Vec<&str> {
+        self.form
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.values(key).first().copied()
+    }
+}
+
+/// How the stand-in answers the next create.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Twilio's error JSON with this HTTP status and code.
+    Refuse(u16, u32),
+    /// Makes the resource, but answers only after this long (the client times out).
+    Slow(Duration),
+}
+
+#[derive(Default)]
+struct Account {
+    recorded: Vec<Recorded>,
+    messages: Vec<Value>,
+    calls: Vec<Value>,
+    faults: VecDeque<Fault>,
+    /// Sid → what Twilio would call back: its StatusCallback, and a call's TwiML.
+    made: std::collections::HashMap<String, Made>,
+    /// The calls made, in order: their Sid and their create request.
+    placed: Vec<(String, Recorded)>,
+}
+
+#[derive(Clone, Default)]
+struct Made {
+    status_callback: Option<String>,
+    twiml: Option<String>,
+    to: String,
+}
+
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Account>>);
+
+/// The stand-in and the Prism proxy in front of it; both stop when this is dropped.
+pub struct TwilioStandIn {
+    shared: Shared,
+    prism: Child,
+    /// What the client under test uses as `TWILIO_API_BASE_URL`: the Prism proxy.
+    pub base_url: String,
+}
+
+pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+/// The auth token the app is given: Twilio would sign its webhooks with it.
+pub const AUTH_TOKEN: &str = "test-auth-token";
+
+impl TwilioStandIn {
+    pub async fn start() -> Self {
+        let shared = Shared::default();
+        let app = Router::new()
+            .route(
+                "/2010-04-01/Accounts/{account}/Messages.json",
+                post(create_message).get(list_messages),
+            )
+            .route(
+                "/2010-04-01/Accounts/{account}/Messages/{sid}",
+                post(update_message),
+            )
+            .route(
+                "/2010-04-01/Accounts/{account}/Calls.json",
+                post(create_call).get(list_calls),
+            )
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let standin: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        // the free port may be taken by another test before Prism binds it: then Prism exits,
+        // and starts again on another one
+        for _ in 0..3 {
+            let port = crate::free_port();
+            let mut prism = start_prism(port, standin);
+            let base_url = format!("http://127.0.0.1:{port}");
+            if wait_for(&base_url, &mut prism).await {
+                return Self {
+                    shared,
+                    prism,
+                    base_url,
+                };
+            }
+        }
+        panic!("Prism did not start");
+    }
+
+    /// Every request that reached the stand-in (so: valid by Twilio's spec), in order.
+    pub fn recorded(&self) -> Vec<Recorded> {
+        self.shared.0.lock().unwrap().recorded.clone()
+    }
+
+    /// The requests that created something (POST to a list).
+    pub fn creates(&self) -> Vec<Recorded> {
+        self.recorded()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("s.json"))
+            .collect()
+    }
+
+    /// Reports `status` of message or call `sid` to its StatusCallback, signed as Twilio signs,
+    /// with `extra` parameters (`AnsweredBy`, `ErrorCode`); answers the HTTP status.
+    pub async fn report(&self, sid: &str, status: &str, extra: &[(&str, &str)]) -> u16 {
+        let made = self.made(sid);
+        let url = made
+            .status_callback
+            .expect("the create named a StatusCallback");
+        let (sid_key, status_key) = if sid.starts_with("CA") {
+            ("CallSid", "CallStatus")
+        } else {
+            ("MessageSid", "MessageStatus")
+        };
+        let mut params = vec![
+            ("AccountSid", ACCOUNT_SID),
+            (sid_key, sid),
+            (status_key, status),
+            ("To", made.to.as_str()),
+            ("From", "+15005550006"),
+        ];
+        params.extend_from_slice(extra);
+        signed_post(&url, &params).await.0
+    }
+
+    /// The callee of call `sid` presses `digits` at the call's `<Gather>`: Twilio posts them to
+    /// the gather's action; answers the HTTP status and the TwiML the call goes on with.
+    pub async fn press(&self, sid: &str, digits: &str) -> (u16, String) {
+        let twiml = self.made(sid).twiml.expect("a call says TwiML");
+        let action = gather_action(&twiml).expect("the call has a <Gather action=…>");
+        signed_post(
+            &action,
+            &[
+                ("AccountSid", ACCOUNT_SID),
+                ("CallSid", sid),
+                ("CallStatus", "in-progress"),
+                ("Digits", digits),
+                ("FinishedOnKey", ""),
+            ],
+        )
+        .await
+    }
+
+    /// The messages Twilio holds (as its API shows them, newest first).
+    pub fn messages(&self) -> Vec<Value> {
+        self.shared.0.lock().unwrap().messages.clone()
+    }
+
+    /// The calls made (not refused), in order: each one's Sid and create request.
+    pub fn calls(&self) -> Vec<(String, Recorded)> {
+        self.placed()
+            .into_iter()
+            .filter(|(_, r)| r.path.ends_with("/Calls.json"))
+            .collect()
+    }
+
+    /// The messages and calls made (not refused), in order: each one's Sid and create request.
+    pub fn placed(&self) -> Vec<(String, Recorded)> {
+        self.shared.0.lock().unwrap().placed.clone()
+    }
+
+    fn made(&self, sid: &str) -> Made {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .made
+            .get(sid)
+            .cloned()
+            .expect("a Sid the stand-in made")
+    }
+
+    /// The next creates fail (or lag) this way, in order.
+    pub fn fail_next(&self, faults: &[Fault]) {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .faults
+            .extend(faults.iter().cloned());
+    }
+}
+
+impl Drop for TwilioStandIn {
+    fn drop(&mut self) {
+        let _ = self.prism.kill();
+        let _ = self.prism.wait();
+    }
+}
+
+/// The spec Prism validates with: Twilio's, with the form encoding of lists spelt out
+/// (`testdata/twilio/add_form_encoding.py`, which changes no schema).
+fn prism_spec() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let spec = root.join("target/twilio.prism.json");
+    let source = root.join("testdata/twilio/twilio_api_v2010.json");
+    if !spec.exists() {
+        let tmp = spec.with_extension(format!("{}.json", std::process::id()));
+        let status = Command::new("python3")
+            .arg(root.join("testdata/twilio/add_form_encoding.py"))
+            .arg(&source)
+            .arg(&tmp)
+            .stdout(Stdio::null())
+            .status()
+            .expect("python3 runs");
+        assert!(status.success(), "the Prism copy of Twilio's spec was made");
+        let _ = std::fs::rename(&tmp, &spec);
+    }
+    spec
+}
+
+fn start_prism(port: u16, upstream: SocketAddr) -> Child {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let prism = root.join("end2end/node_modules/.bin/prism");
+    assert!(
+        prism.exists(),
+        "Prism is missing: scripts/test.sh installs it (npm, end2end/)"
+    );
+    Command::new(prism)
+        .args([
+            "proxy",
+            "--errors",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .arg(prism_spec())
+        .arg(format!("http://{upstream}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Prism starts")
+}
+
+/// Whether Prism answers at `base_url` (false: it exited, or did not answer within 60 s).
+async fn wait_for(base_url: &str, prism: &mut Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if reqwest::get(format!("{base_url}/")).await.is_ok() {
+            return true;
+        }
+        if prism.try_wait().ok().flatten().is_some() {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = prism.kill();
+    let _ = prism.wait();
+    false
+}
+
+/// Posts `params` to `url` signed with [`AUTH_TOKEN`], as Twilio posts its webhooks.
+pub async fn signed_post(url: &str, params: &[(&str, &str)]) -> (u16, String) {
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let signature = waitingroom::twilio::signature::signature(AUTH_TOKEN, url, &owned);
+    let answer = reqwest::Client::new()
+        .post(url)
+        .header("x-twilio-signature", signature)
+        .form(params)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.text().await.unwrap_or_default())
+}
+
+/// The `action` of the first `<Gather>` in `twiml`.
+pub fn gather_action(twiml: &str) -> Option<String> {
+    let gather = &twiml[twiml.find("<Gather ")?..];
+    let start = gather.find("action=\"")? + "action=\"".len();
+    let end = start + gather[start..].find('"')?;
+    Some(gather[start..end].replace("&amp;", "&"))
+}
+
+fn remember(shared: &Shared, resource: &Value, form: &[(String, String)]) {
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let made = Made {
+        status_callback: field("StatusCallback"),
+        twiml: field("Twiml"),
+        to: field("To").unwrap_or_default(),
+    };
+    let sid = resource["sid"].as_str().unwrap_or_default().to_owned();
+    shared.0.lock().unwrap().made.insert(sid, made);
+}
+
+/// A message or call made (its create answered).
+fn place(shared: &Shared, resource: &Value, path: String, form: Vec<(String, String)>) {
+    let sid = resource["sid"].as_str().unwrap_or_default().to_owned();
+    let request = Recorded {
+        method: "POST".to_owned(),
+        path,
+        form,
+    };
+    shared.0.lock().unwrap().placed.push((sid, request));
+}
+
+fn record(shared: &Shared, method: &str, path: String, body: &[u8]) {
+    let form = form_urlencoded::parse(body).into_owned().collect();
+    shared.0.lock().unwrap().recorded.push(Recorded {
+        method: method.to_owned(),
+        path,
+        form,
+    });
+}
+
+fn sid(prefix: &str) -> String {
+    format!("{prefix}{}", waitingroom::services::random_token())
+}
+
+/// RFC 2822, as Twilio writes dates.
+fn now_rfc2822() -> String {
+    jiff::Timestamp::now()
+        .strftime("%a, %d %b %Y %H:%M:%S +0000")
+        .to_string()
+}
+
+/// The fault of this create, if the tests asked for one (a slow answer waits here).
+async fn fault(shared: &Shared) -> Option<Response> {
+    let next = shared.0.lock().unwrap().faults.pop_front();
+    match next {
+        Some(Fault::Refuse(status, code)) => Some(
+            (
+                StatusCode::from_u16(status).unwrap(),
+                Json(json!({
+                    "code": code,
+                    "message": format!("stand-in error {code}"),
+                    "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+                    "status": status,
+                })),
+            )
+                .into_response(),
+        ),
+        Some(Fault::Slow(wait)) => {
+            tokio::time::sleep(wait).await;
+            None
+        }
+        None => None,
+    }
+}
+
+async fn create_message(
+    State(shared): State<Shared>,
+    Path(account): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    record(&shared, "POST", format!("/{account}/Messages.json"), &body);
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let scheduled = field("ScheduleType").is_some();
+    let message = json!({
+        "sid": sid("SM"),
+        "account_sid": account,
+        "api_version": "2010-04-01",
+        "body": field("Body"),
+        "to": field("To"),
+        "from": field("From"),
+        "messaging_service_sid": field("MessagingServiceSid"),
+        "status": if scheduled { "scheduled" } else { "queued" },
+        "direction": "outbound-api",
+        "num_segments": "1",
+        "num_media": "0",
+        "date_created": now_rfc2822(),
+        "date_updated": now_rfc2822(),
+        "date_sent": null,
+        "error_code": null,
+        "error_message": null,
+        "price": null,
+        "price_unit": "USD",
+        "uri": format!("/2010-04-01/Accounts/{account}/Messages.json"),
+        "subresource_uris": {},
+    });
+    // the resource exists even when the answer is slow (as when Twilio's answer is lost)
+    shared.0.lock().unwrap().messages.insert(0, message.clone());
+    remember(&shared, &message, &form);
+    if let Some(refusal) = fault(&shared).await {
+        shared.0.lock().unwrap().messages.remove(0);
+        return refusal;
+    }
+    place(&shared, &message, format!("/{account}/Messages.json"), form);
+    (StatusCode::CREATED, Json(message)).into_response()
+}
+
+async fn update_message(
+    State(shared): State<Shared>,
+    Path((account, sid_json)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    record(
+        &shared,
+        "POST",
+        format!("/{account}/Messages/{sid_json}"),
+        &body,
+    );
+    let sid = sid_json.trim_end_matches(".json");
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let mut account_state = shared.0.lock().unwrap();
+    let Some(message) = account_state.messages.iter_mut().find(|m| m["sid"] == sid) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"code": 20404, "message": "not found", "more_info": "", "status": 404})),
+        )
+            .into_response();
+    };
+    if let Some((_, status)) = form.iter().find(|(k, _)| k == "Status") {
+        message["status"] = json!(status);
+    }
+    (StatusCode::OK, Json(message.clone())).into_response()
+}
+
+async fn create_call(
+    State(shared): State<Shared>,
+    Path(account): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    record(&shared, "POST", format!("/{account}/Calls.json"), &body);
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let call = json!({
+        "sid": sid("CA"),
+        "account_sid": account,
+        "api_version": "2010-04-01",
+        "to": field("To"),
+        "to_formatted": field("To"),
+        "from": field("From"),
+        "from_formatted": field("From"),
+        "status": "queued",
+        "direction": "outbound-api",
+        "date_created": now_rfc2822(),
+        "date_updated": now_rfc2822(),
+        "start_time": null,
+        "end_time": null,
+        "duration": null,
+        "price": null,
+        "price_unit": "USD",
+        "answered_by": null,
+        "uri": format!("/2010-04-01/Accounts/{account}/Calls.json"),
+        "subresource_uris": {},
+    });
+    shared.0.lock().unwrap().calls.insert(0, call.clone());
+    remember(&shared, &call, &form);
+    if let Some(refusal) = fault(&shared).await {
+        shared.0.lock().unwrap().calls.remove(0);
+        return refusal;
+    }
+    place(&shared, &call, format!("/{account}/Calls.json"), form);
+    (StatusCode::CREATED, Json(call)).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    #[serde(rename = "To")]
+    to: Option<String>,
+}
+
+fn page(key: &str, items: Vec<Value>, account: &str) -> Json<Value> {
+    // absolute: the spec says format "uri"
+    let uri = format!(
+        "https://api.twilio.com/2010-04-01/Accounts/{account}/{}.json",
+        if key == "messages" {
+            "Messages"
+        } else {
+            "Calls"
+        }
+    );
+    Json(json!({
+        key: items,
+        "end": 0,
+        "first_page_uri": uri,
+        "next_page_uri": null,
+        "page": 0,
+        "page_size": 50,
+        "previous_page_uri": null,
+        "start": 0,
+        "uri": uri,
+    }))
+}
+
+async fn list_messages(
+    State(shared): State<Shared>,
+    Path(account): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Json<Value> {
+    record(&shared, "GET", format!("/{account}/Messages.json"), b"");
+    let items = shared.0.lock().unwrap().messages.clone();
+    let items = items
+        .into_iter()
+        .filter(|m| query.to.as_deref().is_none_or(|to| m["to"] == to))
+        .collect();
+    page("messages", items, &account)
+}
+
+async fn list_calls(
+    State(shared): State<Shared>,
+    Path(account): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Json<Value> {
+    record(&shared, "GET", format!("/{account}/Calls.json"), b"");
+    let items = shared.0.lock().unwrap().calls.clone();
+    let items = items
+        .into_iter()
+        .filter(|c| query.to.as_deref().is_none_or(|to| c["to"] == to))
+        .collect();
+    page("calls", items, &account)
+}

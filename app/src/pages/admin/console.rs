@@ -364,7 +364,7 @@ fn PhoneButton(
                 <input type="hidden" name="queue" value=queue.with_value(|q| q.id.to_string()) />
                 <input type="hidden" name="number" value=ticket.number.to_string() />
                 <input type="hidden" name="counter" value=move || counter.get().to_string() />
-                <button type="submit" class="small-action phone" data-testid="call-phone">
+                <button type="submit" class="small-action call-phone" data-testid="call-phone">
                     {t!(i18n, admin.call_phone)}
                 </button>
             </ActionForm>

@@ -7,7 +7,7 @@ use crate::lang::Lang;
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::store::StoreError;
 use crate::store::{DayId, DevMessage, LogUpdate, OutboxJob, Store};
-use crate::twilio::status::{progress, Stage};
+use crate::twilio::status::{progress, Stage, UNSENT};
 use crate::twilio::{TwilioClient, TwilioError};
 use async_trait::async_trait;
 use std::collections::HashSet;
@@ -482,6 +482,13 @@ impl WaitingRoom {
                 }
                 if notifier.sends() {
                     self.note_contact(job, kind, &to, sid, "queued", None).await;
+                } else {
+                    // kept in the dev outbox: its ticket shows it, and the event of that has the
+                    // consoles read their dev outbox again
+                    let record = self.contact_record(job, kind, &to, sid, UNSENT, None);
+                    if let Err(e) = self.contact_moved(&record, None).await {
+                        tracing::warn!(error = %e, "a ticket does not show its message");
+                    }
                 }
             }
             Err(e) if e.retryable => {
@@ -583,7 +590,8 @@ impl WaitingRoom {
         }))
     }
 
-    /// Writes what became of a job into the day's log.
+    /// Writes what became of a job into the day's log, and shows it on its ticket: the event of
+    /// that has the consoles read their log again.
     async fn note_contact(
         &self,
         job: &OutboxJob,
@@ -593,8 +601,24 @@ impl WaitingRoom {
         status: &str,
         error_code: Option<&str>,
     ) {
+        let record = self.contact_record(job, kind, to, sid, status, error_code);
+        if let Err(e) = self.log_contact(record, true).await {
+            tracing::warn!(error = %e, "a message or call is missing from the log");
+        }
+    }
+
+    /// What became of a job, as the day's log holds it.
+    fn contact_record(
+        &self,
+        job: &OutboxJob,
+        kind: &str,
+        to: &PhoneNumber,
+        sid: String,
+        status: &str,
+        error_code: Option<&str>,
+    ) -> ContactRecord {
         let now_ms = self.setup.calendar.now().now_ms;
-        let record = ContactRecord {
+        ContactRecord {
             sid,
             kind: kind.to_owned(),
             to: to.masked(),
@@ -609,21 +633,27 @@ impl WaitingRoom {
                 .field("purpose")
                 .or(job.field("kind"))
                 .map(str::to_owned),
-        };
-        if let Err(e) = self.log_contact(record).await {
-            tracing::warn!(error = %e, "a message or call is missing from the log");
         }
     }
 
     /// Adds `record` to the day's log; a status Twilio reported before it (its first callback
-    /// can beat the answer to the create) takes effect now.
-    pub(crate) async fn log_contact(&self, mut record: ContactRecord) -> Result<(), StoreError> {
-        let Some(early) = self.store.log_contact(&record).await? else {
-            return Ok(());
+    /// can beat the answer to the create) takes effect now. `on_ticket`: its ticket shows it
+    /// even without one.
+    pub(crate) async fn log_contact(
+        &self,
+        mut record: ContactRecord,
+        on_ticket: bool,
+    ) -> Result<(), StoreError> {
+        let answered_by = match self.store.log_contact(&record).await? {
+            Some(early) => {
+                record.status = early.status;
+                record.progress = progress(&record.status);
+                early.answered_by
+            }
+            None if on_ticket => None,
+            None => return Ok(()),
         };
-        record.status = early.status;
-        self.contact_moved(&record, early.answered_by.as_deref())
-            .await
+        self.contact_moved(&record, answered_by.as_deref()).await
     }
 
     /// Log entry `entry` moved on to its status: the ticket it is about shows it, and an
@@ -642,7 +672,7 @@ impl WaitingRoom {
         let now = self.setup.calendar.now();
         match self
             .store
-            .note_contact_state(queue, number, &entry.kind, &entry.status, text_instead, now)
+            .note_contact_state(queue, number, entry, text_instead, now)
             .await
         {
             Ok(()) | Err(StoreError::Refused(_)) => Ok(()),

@@ -1,42 +1,15 @@
 // Through Twilio (the stand-in behind Prism): the console's 「本日のSMS・電話」 shows each text and
 // call as Twilio is asked for it — the verification text, the automatic call made while the
 // console is open — before Twilio reports anything, without 「更新」 or a reload.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, startBrowser, startRedis, startServer, watchErrors } from '../support/app.mjs';
+import { watchErrors } from '../support/app.mjs';
 import { ConsolePage, expectText, KioskPage, TicketPage } from '../support/pages.mjs';
-import { startTwilio } from '../support/twilio.mjs';
+import { useTwilioApp } from '../support/twilio.mjs';
 
-const app = {};
-before(async () => {
-  app.redis = await startRedis();
-  app.twilio = await startTwilio();
-  const port = await freePort();
-  app.server = await startServer(app.redis.url, {
-    ...app.twilio.env,
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    // a verified phone is called once its ticket is at most one place from its turn
-    AUTODIAL_PLACES: '1',
-  });
-  app.chrome = await startBrowser();
-});
-after(async () => {
-  await app.chrome?.stop();
-  await app.server?.stop();
-  await app.twilio?.stop();
-  await app.redis?.stop();
-});
-
-/** The first message or call Twilio was asked for that `matches`, once there is one. */
-async function madeOne(matches) {
-  for (let i = 0; i < 50; i++) {
-    const found = (await app.twilio.made()).find(matches);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('Twilio was not asked for it');
-}
+// a verified phone is called once its ticket is at most one place from its turn
+const app = useTwilioApp({ AUTODIAL_PLACES: '1' });
+const madeOne = app.madeOne;
 
 test('the log shows the verification text and the automatic call as Twilio is asked for them, without 「更新」 or a reload', async () => {
   const tablet = await app.chrome.browser.newContext({ viewport: { width: 1180, height: 820 } });

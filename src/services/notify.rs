@@ -480,16 +480,8 @@ impl WaitingRoom {
                 if let Err(e) = self.store.ack_job(job).await {
                     tracing::warn!(job = %job.id, error = %e, "sent, not yet acknowledged");
                 }
-                if notifier.sends() {
-                    self.note_contact(job, kind, &to, sid, "queued", None).await;
-                } else {
-                    // kept in the dev outbox: its ticket shows it, and the event of that has the
-                    // consoles read their dev outbox again
-                    let record = self.contact_record(job, kind, &to, sid, UNSENT, None);
-                    if let Err(e) = self.contact_moved(&record, None).await {
-                        tracing::warn!(error = %e, "a ticket does not show its message");
-                    }
-                }
+                let status = if notifier.sends() { "queued" } else { UNSENT };
+                self.note_contact(job, kind, &to, sid, status, None).await;
             }
             Err(e) if e.retryable => {
                 self.metrics().outbound(kind, "retry");
@@ -590,8 +582,9 @@ impl WaitingRoom {
         }))
     }
 
-    /// Writes what became of a job into the day's log, and shows it on its ticket: the event of
-    /// that has the consoles read their log again.
+    /// Writes what became of a job into the day's log (but for what the dev outbox kept, which
+    /// no Twilio status will follow), and shows it on its ticket: the event of that has the
+    /// consoles read their log and dev outbox again.
     async fn note_contact(
         &self,
         job: &OutboxJob,
@@ -601,24 +594,8 @@ impl WaitingRoom {
         status: &str,
         error_code: Option<&str>,
     ) {
-        let record = self.contact_record(job, kind, to, sid, status, error_code);
-        if let Err(e) = self.log_contact(record, true).await {
-            tracing::warn!(error = %e, "a message or call is missing from the log");
-        }
-    }
-
-    /// What became of a job, as the day's log holds it.
-    fn contact_record(
-        &self,
-        job: &OutboxJob,
-        kind: &str,
-        to: &PhoneNumber,
-        sid: String,
-        status: &str,
-        error_code: Option<&str>,
-    ) -> ContactRecord {
         let now_ms = self.setup.calendar.now().now_ms;
-        ContactRecord {
+        let record = ContactRecord {
             sid,
             kind: kind.to_owned(),
             to: to.masked(),
@@ -633,6 +610,14 @@ impl WaitingRoom {
                 .field("purpose")
                 .or(job.field("kind"))
                 .map(str::to_owned),
+        };
+        let noted = if status == UNSENT {
+            self.contact_moved(&record, None).await
+        } else {
+            self.log_contact(record, true).await
+        };
+        if let Err(e) = noted {
+            tracing::warn!(error = %e, "a message or call is missing from the log or its ticket");
         }
     }
 

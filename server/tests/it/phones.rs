@@ -19,6 +19,16 @@ async fn ticket_token(app: &TestApp) -> String {
     slip["ticket"]["token"].as_str().unwrap().to_owned()
 }
 
+/// The default queue's live channel, as a screen watches it (its snapshot read).
+async fn watch(app: &TestApp) -> crate::common::Socket {
+    let (mut screen, _) =
+        tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
+            .await
+            .unwrap();
+    crate::common::next_json(&mut screen).await;
+    screen
+}
+
 async fn register(
     app: &TestApp,
     phone: &reqwest::Client,
@@ -89,11 +99,7 @@ async fn a_phone_is_verified_by_the_link_twilio_texts_it() {
     let standin = TwilioStandIn::start().await;
     let app = spawn_app_with(with_twilio(&redis, &standin)).await;
     let token = ticket_token(&app).await;
-    let (mut screen, _) =
-        tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
-            .await
-            .unwrap();
-    crate::common::next_json(&mut screen).await;
+    let mut screen = watch(&app).await;
 
     let phone = client();
     let (status, body) = register(&app, &phone, &token, "０９０－１２３４－５６７８").await;
@@ -521,11 +527,7 @@ async fn a_text_the_outbox_makes_is_in_the_log_or_dev_outbox_when_its_ticket_sho
         };
         let app = spawn_app_with(config).await;
         let token = ticket_token(&app).await;
-        let (mut screen, _) =
-            tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
-                .await
-                .unwrap();
-        crate::common::next_json(&mut screen).await;
+        let mut screen = watch(&app).await;
 
         let (status, _) = register(&app, &client(), &token, "090-1234-5678").await;
         assert_eq!(status, 200);

@@ -171,8 +171,13 @@ pub enum PhoneStatus {
 pub struct ContactState {
     /// `sms` or `call`.
     pub kind: String,
-    /// Twilio's status (`queued`, `ringing`, `no-answer`, `delivered`, ...).
+    /// Twilio's status (`queued`, `ringing`, `no-answer`, `delivered`, ...), or `unsent` (kept in
+    /// the dev outbox).
     pub status: String,
+    /// When it moved to `status` (ms): a second SMS or call that stands where the first did
+    /// (the dev outbox's `unsent`) is a change too, which the console's log follows.
+    #[serde(default)]
+    pub at: u64,
 }
 
 /// A ticket's SMS reminder (about 30 minutes before the turn), as its page shows it.

@@ -3,6 +3,8 @@
 // The test reads what the app asked Twilio for, and has the stand-in call the app back as Twilio
 // would (signed status callbacks).
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
+import { freePort, startBrowser, startRedis, startServer } from './app.mjs';
 
 const STANDIN_BIN = process.env.TWILIO_STANDIN_BIN
   ?? new URL('../../target/debug/examples/twilio_standin', import.meta.url).pathname;
@@ -52,4 +54,43 @@ export async function startTwilio() {
       await exited;
     },
   };
+}
+
+/**
+ * For a test file: its own Redis, the Twilio stand-in, the server sending through it (Twilio
+ * calls it back at its own address, `PUBLIC_URL`), with `env` added to its configuration, and
+ * chromium; started before the file's tests and stopped after them. The returned object fills in
+ * then.
+ */
+export function useTwilioApp(env = {}) {
+  const app = {
+    /** The first message or call Twilio was asked for that `matches`, once there is one. */
+    async madeOne(matches) {
+      for (let i = 0; i < 50; i++) {
+        const found = (await app.twilio.made()).find(matches);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error('Twilio was not asked for it');
+    },
+  };
+  before(async () => {
+    app.redis = await startRedis();
+    app.twilio = await startTwilio();
+    const port = await freePort();
+    app.server = await startServer(app.redis.url, {
+      ...app.twilio.env,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...env,
+    });
+    app.chrome = await startBrowser();
+  });
+  after(async () => {
+    await app.chrome?.stop();
+    await app.server?.stop();
+    await app.twilio?.stop();
+    await app.redis?.stop();
+  });
+  return app;
 }

@@ -88,3 +88,36 @@ test('only a device staff set up is a kiosk: others are shown how and pointed to
   await store.close();
   await tablet.close();
 });
+
+test('the slip\'s 「印刷する」 and 「とじる」 are in view without scrolling, on a 1024×768 kiosk as on others', async () => {
+  const context = await app.chrome.browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true });
+  const kiosk = new KioskPage(await context.newPage(), app.server);
+  await kiosk.open();
+  for (const [code, print, close] of [['en', 'Print', 'Close'], ['ja', '印刷する', 'とじる']]) {
+    await chooseLanguage(kiosk.page, code);
+    await waitLive(kiosk.page);
+    await kiosk.issueButton().click();
+    await kiosk.issuedNumber().waitFor();
+    for (const [width, height] of [[1280, 800], [768, 1024], [1080, 1920], [1024, 768]]) {
+      await kiosk.page.setViewportSize({ width, height });
+      const where = await kiosk.page.evaluate(() => ({
+        scrolled: window.scrollY,
+        height: window.innerHeight,
+        width: window.innerWidth,
+        buttons: [...document.querySelectorAll('.slip-actions button')].map((b) => {
+          const box = b.getBoundingClientRect();
+          return { text: b.textContent.trim(), top: box.top, bottom: box.bottom, left: box.left, right: box.right };
+        }),
+      }));
+      assert.deepEqual(where.buttons.map((b) => b.text), [print, close], `${code} ${width}×${height}`);
+      assert.equal(where.scrolled, 0);
+      for (const b of where.buttons) {
+        assert.ok(b.top >= 0 && b.bottom <= where.height && b.left >= 0 && b.right <= where.width,
+          `${code} ${width}×${height}: 「${b.text}」 in view: ${JSON.stringify(where)}`);
+      }
+    }
+    await kiosk.page.screenshot({ path: `screenshots/kiosk-slip-1024x768-${code}.png` });
+    await kiosk.page.getByRole('button', { name: close }).click();
+  }
+  await context.close();
+});

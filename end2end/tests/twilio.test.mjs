@@ -1,43 +1,15 @@
 // Through Twilio (the stand-in behind Prism, validating every request against Twilio's spec): a
 // customer registers a phone on the ticket page and opens the link Twilio was asked to text; the
 // staff calls the phone from the console and watches the call's status change, live.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, startBrowser, startRedis, startServer, watchErrors } from '../support/app.mjs';
+import { watchErrors } from '../support/app.mjs';
 import { ConsolePage, expectText, KioskPage, TicketPage } from '../support/pages.mjs';
-import { startTwilio } from '../support/twilio.mjs';
+import { useTwilioApp } from '../support/twilio.mjs';
 
-const app = {};
-before(async () => {
-  app.redis = await startRedis();
-  app.twilio = await startTwilio();
-  // Twilio calls the app back at PUBLIC_URL: the address it serves on
-  const port = await freePort();
-  app.server = await startServer(app.redis.url, {
-    ...app.twilio.env,
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    // this test is about the staff's call: no automatic one
-    AUTODIAL_PLACES: '0',
-  });
-  app.chrome = await startBrowser();
-});
-after(async () => {
-  await app.chrome?.stop();
-  await app.server?.stop();
-  await app.twilio?.stop();
-  await app.redis?.stop();
-});
-
-/** The first message or call Twilio was asked for that `matches`, once there is one. */
-async function madeOne(matches) {
-  for (let i = 0; i < 50; i++) {
-    const found = (await app.twilio.made()).find(matches);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('Twilio was not asked for it');
-}
+// this test is about the staff's call: no automatic one
+const app = useTwilioApp({ AUTODIAL_PLACES: '0' });
+const madeOne = app.madeOne;
 
 test('a phone is verified by the link Twilio texts, and staff watch their call to it ring and end', async () => {
   const store = await app.chrome.browser.newContext();

@@ -192,6 +192,36 @@ test('remote check-in: the session remembers the ticket, and the limit is explai
   await mobile.close();
 });
 
+test('at /join on a phone (320 px and up) the phone field is on a line of its own under its label, in every language', async () => {
+  const forms = [];
+  for (const locale of ['ja-JP', 'en-US', 'zh-CN', 'ko-KR']) {
+    const mobile = await app.chrome.browser.newContext({ ...phone, locale });
+    const page = await mobile.newPage();
+    await page.goto(`${app.server.baseUrl}/join`);
+    for (const width of [320, 360, 390, 414]) {
+      await page.setViewportSize({ width, height: 640 });
+      forms.push(await page.locator('.join-queues form').first().evaluate((f, width) => {
+        const box = (e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; };
+        const label = f.querySelector('label');
+        const input = f.querySelector('input[type=tel]');
+        return { lang: document.documentElement.lang, width, label: box(label), input: box(input), labelFor: label.htmlFor === input.id };
+      }, width));
+      if (locale === 'en-US' && width === 414) await page.screenshot({ path: 'screenshots/join-414-en.png' });
+    }
+    await mobile.close();
+  }
+  assert.deepEqual([...new Set(forms.map((f) => f.lang))], ['ja', 'en', 'zh', 'ko']);
+  for (const form of forms) {
+    const what = JSON.stringify(form);
+    assert.ok(form.labelFor, `the label names its field: ${what}`);
+    assert.ok(form.input.top >= form.label.bottom, `the field is under the label's text: ${what}`);
+    assert.ok(Math.abs(form.input.left - form.label.left) <= 1, `the field starts its own line: ${what}`);
+  }
+  for (const form of forms) {
+    assert.ok(form.input.bottom - form.input.top >= 44, `the field is a touch target: ${JSON.stringify(form)}`);
+  }
+});
+
 test('the kiosk returns to its idle screen by itself', async () => {
   const store = await app.chrome.browser.newContext({ viewport: { width: 1080, height: 1400 } });
   const page = await store.newPage();

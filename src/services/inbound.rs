@@ -242,7 +242,7 @@ impl WaitingRoom {
             queue: held.map(|t| t.queue.clone()),
             purpose: Some("inbound".to_owned()),
         };
-        if let Err(e) = self.log_contact(record).await {
+        if let Err(e) = self.log_contact(record, false).await {
             tracing::warn!(error = %e, "a text received is missing from the log");
         }
     }

@@ -7,7 +7,7 @@ use crate::lang::Lang;
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::store::StoreError;
 use crate::store::{DayId, DevMessage, LogUpdate, OutboxJob, Store};
-use crate::twilio::status::{progress, Stage};
+use crate::twilio::status::{progress, Stage, UNSENT};
 use crate::twilio::{TwilioClient, TwilioError};
 use async_trait::async_trait;
 use std::collections::HashSet;
@@ -480,9 +480,8 @@ impl WaitingRoom {
                 if let Err(e) = self.store.ack_job(job).await {
                     tracing::warn!(job = %job.id, error = %e, "sent, not yet acknowledged");
                 }
-                if notifier.sends() {
-                    self.note_contact(job, kind, &to, sid, "queued", None).await;
-                }
+                let status = if notifier.sends() { "queued" } else { UNSENT };
+                self.note_contact(job, kind, &to, sid, status, None).await;
             }
             Err(e) if e.retryable => {
                 self.metrics().outbound(kind, "retry");
@@ -583,7 +582,9 @@ impl WaitingRoom {
         }))
     }
 
-    /// Writes what became of a job into the day's log.
+    /// Writes what became of a job into the day's log (but for what the dev outbox kept, which
+    /// no Twilio status will follow), and shows it on its ticket: the event of that has the
+    /// consoles read their log and dev outbox again.
     async fn note_contact(
         &self,
         job: &OutboxJob,
@@ -610,20 +611,34 @@ impl WaitingRoom {
                 .or(job.field("kind"))
                 .map(str::to_owned),
         };
-        if let Err(e) = self.log_contact(record).await {
-            tracing::warn!(error = %e, "a message or call is missing from the log");
+        let noted = if status == UNSENT {
+            self.contact_moved(&record, None).await
+        } else {
+            self.log_contact(record, true).await
+        };
+        if let Err(e) = noted {
+            tracing::warn!(error = %e, "a message or call is missing from the log or its ticket");
         }
     }
 
     /// Adds `record` to the day's log; a status Twilio reported before it (its first callback
-    /// can beat the answer to the create) takes effect now.
-    pub(crate) async fn log_contact(&self, mut record: ContactRecord) -> Result<(), StoreError> {
-        let Some(early) = self.store.log_contact(&record).await? else {
-            return Ok(());
+    /// can beat the answer to the create) takes effect now. `on_ticket`: its ticket shows it
+    /// even without one.
+    pub(crate) async fn log_contact(
+        &self,
+        mut record: ContactRecord,
+        on_ticket: bool,
+    ) -> Result<(), StoreError> {
+        let answered_by = match self.store.log_contact(&record).await? {
+            Some(early) => {
+                record.status = early.status;
+                record.progress = progress(&record.status);
+                early.answered_by
+            }
+            None if on_ticket => None,
+            None => return Ok(()),
         };
-        record.status = early.status;
-        self.contact_moved(&record, early.answered_by.as_deref())
-            .await
+        self.contact_moved(&record, answered_by.as_deref()).await
     }
 
     /// Log entry `entry` moved on to its status: the ticket it is about shows it, and an
@@ -642,7 +657,7 @@ impl WaitingRoom {
         let now = self.setup.calendar.now();
         match self
             .store
-            .note_contact_state(queue, number, &entry.kind, &entry.status, text_instead, now)
+            .note_contact_state(queue, number, entry, text_instead, now)
             .await
         {
             Ok(()) | Err(StoreError::Refused(_)) => Ok(()),

@@ -180,7 +180,7 @@ impl WaitingRoom {
                     queue: Some(queue.clone()),
                     purpose: Some("reminder".to_owned()),
                 };
-                self.log_contact(record).await?;
+                self.log_contact(record, false).await?;
             }
         }
         Ok(())

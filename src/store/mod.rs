@@ -189,7 +189,14 @@ impl Scripts {
             verify_phone: QueueScript::new(&["LINK"], include_str!("verify_phone.lua")),
             call_out: QueueScript::new(&["NUMBER", "TWIML", "TEXT"], include_str!("call_out.lua")),
             contact: QueueScript::new(
-                &["NUMBER", "KIND", "STATUS", "TEXT_INSTEAD"],
+                &[
+                    "NUMBER",
+                    "KIND",
+                    "SID",
+                    "STATUS",
+                    "PROGRESS",
+                    "TEXT_INSTEAD",
+                ],
                 include_str!("contact.lua"),
             ),
             answer: QueueScript::new(

@@ -3,7 +3,7 @@
 
 use super::keys;
 use super::{as_string, DayId, Moment, Store, StoreError};
-use crate::phone::PhoneNumber;
+use crate::phone::{ContactRecord, PhoneNumber};
 use crate::queue::QueueId;
 use crate::ticket::{CallAnswer, TicketToken};
 use redis::AsyncCommands;
@@ -93,14 +93,14 @@ impl Store {
 }
 
 impl Store {
-    /// Notes where the latest SMS or call about ticket `number` stands (`status`, Twilio's);
-    /// `text_instead`: an automatic call did not reach the customer, so an SMS is made due (once).
+    /// Notes where the latest SMS or call about ticket `number` stands (`entry`'s status, never
+    /// back to an earlier one of the same Sid); `text_instead`: an automatic call did not reach
+    /// the customer, so an SMS is made due (once).
     pub async fn note_contact_state(
         &self,
         queue: &QueueId,
         number: u64,
-        kind: &str,
-        status: &str,
+        entry: &ContactRecord,
         text_instead: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
@@ -110,8 +110,10 @@ impl Store {
             at,
             &[
                 ("NUMBER", &number.to_string()),
-                ("KIND", kind),
-                ("STATUS", status),
+                ("KIND", &entry.kind),
+                ("SID", &entry.sid),
+                ("STATUS", &entry.status),
+                ("PROGRESS", &entry.progress.to_string()),
                 ("TEXT_INSTEAD", if text_instead { "1" } else { "" }),
             ],
         );

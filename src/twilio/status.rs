@@ -2,6 +2,9 @@
 //! late or twice: a status never replaces one that is further along (a late `sent` never
 //! overwrites `delivered`).
 
+/// The status of an SMS or call the dev outbox kept (no Twilio): never sent, and final.
+pub const UNSENT: &str = "unsent";
+
 /// 0 for a status we do not know; final statuses are 5.
 pub fn progress(status: &str) -> u8 {
     match status {
@@ -10,7 +13,7 @@ pub fn progress(status: &str) -> u8 {
         "ringing" | "sent" => 3,
         "in-progress" | "answered" => 4,
         "delivered" | "undelivered" | "failed" | "read" | "canceled" | "completed" | "busy"
-        | "no-answer" | "received" => 5,
+        | "no-answer" | "received" | UNSENT => 5,
         _ => 0,
     }
 }
@@ -36,6 +39,8 @@ pub enum Stage {
     Canceled,
     /// An SMS the customer sent us.
     Received,
+    /// Kept in the dev outbox: not sent (no Twilio).
+    Unsent,
 }
 
 impl Stage {
@@ -51,6 +56,7 @@ impl Stage {
             "no-answer" => Stage::NoAnswer,
             "canceled" => Stage::Canceled,
             "received" => Stage::Received,
+            UNSENT => Stage::Unsent,
             _ => Stage::Sending,
         }
     }
@@ -93,5 +99,9 @@ mod tests {
         assert!(Stage::missed_call("in-progress", Some("fax")));
         assert_eq!(Stage::of("in-progress"), Stage::InCall);
         assert_eq!(Stage::of("queued"), Stage::Sending);
+        assert!(
+            !Stage::missed_call(UNSENT, None),
+            "the dev outbox texts nobody instead"
+        );
     }
 }

@@ -19,6 +19,16 @@ async fn ticket_token(app: &TestApp) -> String {
     slip["ticket"]["token"].as_str().unwrap().to_owned()
 }
 
+/// The default queue's live channel, as a screen watches it (its snapshot read).
+async fn watch(app: &TestApp) -> crate::common::Socket {
+    let (mut screen, _) =
+        tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
+            .await
+            .unwrap();
+    crate::common::next_json(&mut screen).await;
+    screen
+}
+
 async fn register(
     app: &TestApp,
     phone: &reqwest::Client,
@@ -89,11 +99,7 @@ async fn a_phone_is_verified_by_the_link_twilio_texts_it() {
     let standin = TwilioStandIn::start().await;
     let app = spawn_app_with(with_twilio(&redis, &standin)).await;
     let token = ticket_token(&app).await;
-    let (mut screen, _) =
-        tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
-            .await
-            .unwrap();
-    crate::common::next_json(&mut screen).await;
+    let mut screen = watch(&app).await;
 
     let phone = client();
     let (status, body) = register(&app, &phone, &token, "０９０－１２３４－５６７８").await;
@@ -156,7 +162,15 @@ async fn a_phone_is_verified_by_the_link_twilio_texts_it() {
     assert!(opened.status().is_redirection(), "{}", opened.status());
     assert_eq!(opened.headers()["location"], format!("/t/{token}"));
     assert_eq!(phone_status(&app, &token).await, "verified");
-    let event = crate::common::next_json(&mut screen).await;
+    // the ticket showing its text on its way (an event of its own) may come first
+    let mut event = crate::common::next_json(&mut screen).await;
+    while event["event"]["ticket"]["phone_status"] == "pending" {
+        assert_eq!(
+            event["event"]["ticket"]["contact"]["kind"], "sms",
+            "{event}"
+        );
+        event = crate::common::next_json(&mut screen).await;
+    }
     assert_eq!(event["event"]["ticket"]["phone_status"], "verified");
 
     // the ticket's holder sees the number masked, in the API and in the page's embedded data
@@ -493,4 +507,121 @@ async fn a_landline_cannot_receive_the_verification_text_and_the_page_says_why()
     let outbox = dev_outbox(&app).await;
     assert_eq!(outbox.len(), 1, "only the mobile was texted: {outbox:?}");
     assert_eq!(outbox[0]["to"], "+819012345678");
+}
+
+/// The staff console reads its log (with Twilio) or dev outbox (without) again when a ticket's
+/// SMS or call is made or moves on: the text the outbox makes is in them by the time the event
+/// of its ticket showing it is on the live channel.
+#[tokio::test]
+async fn a_text_the_outbox_makes_is_in_the_log_or_dev_outbox_when_its_ticket_shows_it() {
+    for twilio in [false, true] {
+        let redis = TestRedis::start();
+        let standin = if twilio {
+            Some(TwilioStandIn::start().await)
+        } else {
+            None
+        };
+        let config = match &standin {
+            Some(standin) => with_twilio(&redis, standin),
+            None => config_with(&redis.url(), &[]),
+        };
+        let app = spawn_app_with(config).await;
+        let token = ticket_token(&app).await;
+        let mut screen = watch(&app).await;
+
+        let (status, _) = register(&app, &client(), &token, "090-1234-5678").await;
+        assert_eq!(status, 200);
+        // (the event, perhaps) the registration's (pending), then the text's
+        let mut event = crate::common::next_json(&mut screen).await;
+        while event["event"]["ticket"]["contact"].is_null() {
+            if event["event"]["change"] == "phone" {
+                assert_eq!(
+                    event["event"]["ticket"]["phone_status"], "pending",
+                    "{event}"
+                );
+            }
+            event = crate::common::next_json(&mut screen).await;
+        }
+        let contact = &event["event"]["ticket"]["contact"];
+        let status = if twilio { "queued" } else { "unsent" };
+        assert_eq!(
+            (&contact["kind"], &contact["status"]),
+            (&json!("sms"), &json!(status)),
+            "{event}"
+        );
+        assert!(contact["at"].as_u64().unwrap() > 0, "when: {event}");
+        assert!(!event.to_string().contains("1234"), "no number: {event}");
+
+        let staff = client();
+        app.sign_in(&staff, &app.password).await;
+        if twilio {
+            let (_, log) = app.post_form(&staff, "/api/admin/contact_log", &[]).await;
+            let log = log.as_array().unwrap();
+            assert_eq!(log.len(), 1, "{log:?}");
+            assert_eq!(
+                (&log[0]["kind"], &log[0]["status"], &log[0]["to"]),
+                (&json!("sms"), &json!("queued"), &json!("090-****-5678"))
+            );
+        } else {
+            let outbox = dev_outbox(&app).await;
+            assert_eq!(outbox.len(), 1, "{outbox:?}");
+            assert_eq!(outbox[0]["to"], "+819012345678");
+        }
+    }
+}
+
+/// Notes `status` of message `sid` (a call) on ticket 1, as the sender and the status callbacks
+/// do.
+async fn note_call(store: &waitingroom::store::Store, sid: &str, status: &str) {
+    let queue = waitingroom::QueueId::parse("default").unwrap();
+    let record = waitingroom::phone::ContactRecord {
+        sid: sid.to_owned(),
+        kind: "call".to_owned(),
+        to: "090-****-5678".to_owned(),
+        status: status.to_owned(),
+        progress: waitingroom::twilio::status::progress(status),
+        created_at: 0,
+        updated_at: 0,
+        error_code: None,
+        ticket: Some(1),
+        queue: Some(queue.clone()),
+        purpose: Some("call_out".to_owned()),
+    };
+    let now = crate::common::test_calendar().now();
+    store
+        .note_contact_state(&queue, 1, &record, false, now)
+        .await
+        .unwrap();
+}
+
+/// The sender notes `queued` once Twilio answered, and Twilio's first callback about the same
+/// call can come before that: a ticket's call never moves back to an earlier status of the same
+/// call, and a new call always shows.
+#[tokio::test]
+async fn a_tickets_call_never_moves_back_to_an_earlier_status_of_the_same_call() {
+    let redis = TestRedis::start();
+    let app = spawn_app_with(config_with(&redis.url(), &[])).await;
+    let token = ticket_token(&app).await;
+    let store = crate::common::store(&redis);
+    let shown = || async {
+        let (_, view) = app
+            .post_form(&client(), "/api/ticket/view", &[("token", &token)])
+            .await;
+        let version = app.get_json("/api/v1/queues/default").await["version"].clone();
+        (view["ticket"]["contact"]["status"].clone(), version)
+    };
+
+    note_call(&store, "CA01", "ringing").await;
+    let (status, version) = shown().await;
+    assert_eq!(status, "ringing");
+    note_call(&store, "CA01", "queued").await;
+    assert_eq!(
+        shown().await,
+        (json!("ringing"), version.clone()),
+        "no change, no event"
+    );
+    note_call(&store, "CA02", "queued").await;
+    let (status, later) = shown().await;
+    assert_eq!(status, "queued", "another call shows");
+    assert_eq!(later, json!(version.as_u64().unwrap() + 1));
 }

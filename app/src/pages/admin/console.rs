@@ -71,12 +71,13 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
     let missed = Memo::new(move |_| day.with(|d| d.missed()));
     let intake = Memo::new(move |_| day.with(|d| d.snapshot.intake));
     let analytics = Memo::new(move |_| day.with(|d| d.analytics(utc_offset_ms)));
-    // every ticket's latest SMS or call: the log is read again when one moves on
+    // every ticket's latest SMS or call: the log and the dev outbox are read again when one is
+    // made or moves on (the events about phones that need it; no other event reads anything)
     let contacts = Memo::new(move |_| {
         day.with(|d| {
             d.tickets
                 .values()
-                .filter_map(|t| t.contact.as_ref().map(|c| (t.number, c.status.clone())))
+                .filter_map(|t| t.contact.clone().map(|c| (t.number, c)))
                 .collect::<Vec<_>>()
         })
     });
@@ -296,7 +297,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
 
             <KioskPanel />
 
-            <DevOutbox />
+            <DevOutbox moved=contacts />
 
             <ContactLog moved=contacts />
 
@@ -364,7 +365,7 @@ fn PhoneButton(
                 <input type="hidden" name="queue" value=queue.with_value(|q| q.id.to_string()) />
                 <input type="hidden" name="number" value=ticket.number.to_string() />
                 <input type="hidden" name="counter" value=move || counter.get().to_string() />
-                <button type="submit" class="small-action phone" data-testid="call-phone">
+                <button type="submit" class="small-action call-phone" data-testid="call-phone">
                     {t!(i18n, admin.call_phone)}
                 </button>
             </ActionForm>

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 use waitingroom::twilio::status::Stage;
-use waitingroom::{CallAnswer, ContactRecord, TicketSummary};
+use waitingroom::{CallAnswer, ContactRecord, ContactState, TicketSummary};
 
 #[server(endpoint = "admin/contact_log")]
 pub async fn load_contact_log() -> Result<Vec<ContactRecord>, AppError> {
@@ -14,9 +14,14 @@ pub async fn load_contact_log() -> Result<Vec<ContactRecord>, AppError> {
     Ok(room.contact_log().await?)
 }
 
-/// The day's log; read again when `moved` changes (a ticket's SMS or call moved on) and on 「更新」.
+/// Every ticket's latest SMS or call, as the console's live day holds it: when one is made or
+/// moves on, the log and the dev outbox are read again (and only then).
+pub type Moved = Signal<Vec<(u64, ContactState)>>;
+
+/// The day's log; read again when `moved` changes (a ticket's SMS or call was made or moved on)
+/// and on 「更新」 (entries about no ticket).
 #[component]
-pub fn ContactLog(#[prop(into)] moved: Signal<Vec<(u64, String)>>) -> impl IntoView {
+pub fn ContactLog(#[prop(into)] moved: Moved) -> impl IntoView {
     let i18n = use_i18n();
     let (reads, set_reads) = signal(0u32);
     let log = Resource::new(move || (reads.get(), moved.get()), |_| load_contact_log());
@@ -138,5 +143,6 @@ fn stage_name(stage: Stage, locale: Locale) -> &'static str {
         Stage::NoAnswer => td_string!(locale, contact.no_answer),
         Stage::Canceled => td_string!(locale, contact.canceled),
         Stage::Received => td_string!(locale, contact.received),
+        Stage::Unsent => td_string!(locale, phone.not_sent),
     }
 }

@@ -1,6 +1,7 @@
 //! The dev outbox: without Twilio credentials, the SMS and calls the system would have made show
 //! here, clearly marked as not sent; a verification link can be opened from here.
 
+use super::contacts::Moved;
 use crate::components::page::ErrorText;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -35,11 +36,26 @@ pub async fn load_dev_outbox() -> Result<Option<Vec<UnsentMessage>>, AppError> {
     ))
 }
 
+/// Read again when `moved` changes (the outbox kept an SMS or call about a ticket) and on 「更新」.
 #[component]
-pub fn DevOutbox() -> impl IntoView {
+pub fn DevOutbox(#[prop(into)] moved: Moved) -> impl IntoView {
     let i18n = use_i18n();
     let (reads, set_reads) = signal(0u32);
-    let outbox = Resource::new(move || reads.get(), |_| load_dev_outbox());
+    // Twilio sends for real: no outbox to read again
+    let sends_for_real = StoredValue::new(false);
+    let outbox = Resource::new(
+        move || (reads.get(), moved.get()),
+        move |_| async move {
+            if sends_for_real.get_value() {
+                return Ok(None);
+            }
+            let outbox = load_dev_outbox().await;
+            if matches!(outbox, Ok(None)) {
+                sends_for_real.set_value(true);
+            }
+            outbox
+        },
+    );
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

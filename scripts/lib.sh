@@ -126,8 +126,10 @@ seed_front() {
 compress() {
   local file="$1"
   [ "$file.gz" -nt "$file" ] && [ "$file.br" -nt "$file" ] && return 0
-  gzip -9 -c "$file" >"$file.gz.part" && mv -f "$file.gz.part" "$file.gz"
-  brotli -q 11 -c "$file" >"$file.br.part" && mv -f "$file.br.part" "$file.br"
+  gzip -9 -n -c "$file" >"$file.gz.part"
+  mv -f "$file.gz.part" "$file.gz"
+  brotli -q 11 -c "$file" >"$file.br.part"
+  mv -f "$file.br.part" "$file.br"
 }
 
 # Starts a redis-server of our own: $1 data dir, $2 port (0: unix socket only), more args appended.

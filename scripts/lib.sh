@@ -50,39 +50,86 @@ ensure_toolchain() {
 # section, and its JS glue), the stylesheet and public/. `$OUTPUT_NAME` has every page (the staff
 # console needs it), `$OUTPUT_NAME-phone` only the customer's pages (app feature `phone`),
 # `$OUTPUT_NAME-screens` only the kiosk and the board (`screens`); the server hands each page its
-# own (`app::bundle_of`). Never runs
-# wasm-opt (Debian's breaks hydration; npm binaryen's -Oz made the brotli copy larger).
+# own (`app::bundle_of`). Never runs wasm-opt (Debian's breaks hydration; npm binaryen's -Oz made
+# the brotli copy larger).
+# With nothing changed it changes nothing and takes about a second: each bundle has a cargo target
+# dir of its own (a feature switch in a shared one rebuilds the `app` crate every time), and
+# wasm-bindgen and the compressed copies run only when their input changed.
 build_site() {
   local site="$ROOT/target/site"
   mkdir -p "$site/pkg"
   build_bundle hydrate "$OUTPUT_NAME"
   build_bundle phone "$OUTPUT_NAME-phone"
   build_bundle screens "$OUTPUT_NAME-screens"
-  cp "$ROOT/style/main.css" "$site/pkg/$OUTPUT_NAME.css"
+  cmp -s "$ROOT/style/main.css" "$site/pkg/$OUTPUT_NAME.css" || cp "$ROOT/style/main.css" "$site/pkg/$OUTPUT_NAME.css"
   cp -R "$ROOT/public/." "$site/"
   # precompressed copies, served when the browser accepts brotli (every current one) or gzip
   ensure_apt brotli brotli
-  local files=("$site/pkg/$OUTPUT_NAME.css")
-  local name
-  for name in "$OUTPUT_NAME" "$OUTPUT_NAME-phone" "$OUTPUT_NAME-screens"; do
-    files+=("$site/pkg/$name.wasm" "$site/pkg/$name.js")
+  local name file
+  for file in "$site/pkg/$OUTPUT_NAME.css" "$site/pkg/"{"$OUTPUT_NAME","$OUTPUT_NAME-phone","$OUTPUT_NAME-screens"}.{wasm,js}; do
+    compress "$file"
   done
-  gzip -9 -k -f "${files[@]}"
-  brotli -q 11 -k -f "${files[@]}"
   for name in "$OUTPUT_NAME" "$OUTPUT_NAME-phone" "$OUTPUT_NAME-screens"; do
     say "$name.wasm: $(stat -c %s "$site/pkg/$name.wasm") bytes, gzip $(stat -c %s "$site/pkg/$name.wasm.gz"), brotli $(stat -c %s "$site/pkg/$name.wasm.br")"
   done
 }
 
-# One bundle: $1 the app feature, $2 its name in target/site/pkg.
+# One bundle: $1 the app feature, $2 its name in target/site/pkg. Built in target/front-$1 (cargo's
+# own fingerprints decide what to compile); wasm-bindgen runs again only when the stamp (the
+# tool's version and arguments, this script, its input and output files) changed.
 build_bundle() {
-  local feature="$1" name="$2" front="$ROOT/target/front"
+  local feature="$1" name="$2" front="$ROOT/target/front-$1" pkg="$ROOT/target/site/pkg"
+  seed_front "$front"
   say "building the browser bundle $name (WASM)"
   (cd "$ROOT" && cargo build -p app --lib --features "$feature" \
     --target wasm32-unknown-unknown --profile wasm-release --target-dir "$front")
-  wasm-bindgen --target web --out-name "$name" --out-dir "$ROOT/target/site/pkg" --no-typescript \
-    --remove-name-section "$front/wasm32-unknown-unknown/wasm-release/app.wasm"
-  mv -f "$ROOT/target/site/pkg/${name}_bg.wasm" "$ROOT/target/site/pkg/$name.wasm"
+  local wasm="$front/wasm32-unknown-unknown/wasm-release/app.wasm"
+  local args=(--target web --out-name "$name" --out-dir "$pkg" --no-typescript --remove-name-section)
+  local files=("$wasm" "$ROOT/scripts/lib.sh" "$pkg/$name.wasm" "$pkg/$name.js")
+  local stamp="$front/site.stamp"
+  if [ -f "$stamp" ] && [ "$(bundle_stamp "${args[*]}" "${files[@]}")" = "$(cat "$stamp")" ]; then
+    return 0
+  fi
+  rm -f "$stamp"
+  wasm-bindgen "${args[@]}" "$wasm"
+  mv -f "$pkg/${name}_bg.wasm" "$pkg/$name.wasm"
+  bundle_stamp "${args[*]}" "${files[@]}" >"$stamp"
+}
+
+# What wasm-bindgen made a bundle from, and what it made: $1 its arguments, then the files.
+bundle_stamp() {
+  printf 'wasm-bindgen %s %s\n' "$WASM_BINDGEN_VERSION" "$1"
+  shift
+  sha256sum "$@" 2>&1 || true
+}
+
+# A bundle's target dir, when it has none yet, starts as a copy of another bundle's: the
+# dependencies are the same, and copying them takes seconds where compiling them takes minutes.
+# The single target/front of earlier versions of this script becomes the first one.
+seed_front() {
+  local front="$1" from
+  [ -d "$front" ] && return 0
+  rm -rf "$front.part"
+  for from in "$ROOT"/target/front-{hydrate,phone,screens}; do
+    [ -d "$from" ] || continue
+    say "copying the WASM build cache ${from#"$ROOT/"} to ${front#"$ROOT/"} (once)"
+    cp -a "$from" "$front.part"
+    rm -f "$front.part/site.stamp"
+    mv "$front.part" "$front"
+    return 0
+  done
+  if [ -d "$ROOT/target/front" ]; then mv "$ROOT/target/front" "$front"; fi
+}
+
+# Writes $1.gz and $1.br unless both are newer than $1 (each written whole, then renamed: an
+# interrupted run leaves no truncated copy that looks new).
+compress() {
+  local file="$1"
+  [ "$file.gz" -nt "$file" ] && [ "$file.br" -nt "$file" ] && return 0
+  gzip -9 -n -c "$file" >"$file.gz.part"
+  mv -f "$file.gz.part" "$file.gz"
+  brotli -q 11 -c "$file" >"$file.br.part"
+  mv -f "$file.br.part" "$file.br"
 }
 
 # Starts a redis-server of our own: $1 data dir, $2 port (0: unix socket only), more args appended.

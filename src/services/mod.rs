@@ -19,8 +19,7 @@ use crate::queue::{
     estimated_wait_ms, Channel, CounterId, Intake, QueueId, QueueInfo, QueueSnapshot,
 };
 use crate::store::{
-    DayId, Issued, LimitReached, NewTicket, Source, Store, StoreError, TakeLimits, Taker,
-    TokenDay,
+    DayId, Issued, LimitReached, NewTicket, Source, Store, StoreError, TakeLimits, Taker, TokenDay,
 };
 use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketToken};
 use calendar::Calendar;

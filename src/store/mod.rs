@@ -20,6 +20,7 @@ mod scripts;
 pub mod sessions;
 mod staff;
 mod tickets;
+mod webhooks;
 
 use crate::queue::QueueId;
 use crate::services::calendar::Calendar;

@@ -165,9 +165,7 @@ impl WaitingRoom {
             .verify_phone(&queue, link.as_str(), self.setup.calendar.now())
             .await?)
     }
-}
 
-impl WaitingRoom {
     /// Calls ticket `number`'s verified phone now (「電話で呼び出す」): `words` are what the call
     /// says, in the ticket's language; it says them twice.
     pub async fn call_out(
@@ -191,9 +189,7 @@ impl WaitingRoom {
             .call_out(queue, number, &twiml, &text, self.setup.calendar.now())
             .await?)
     }
-}
 
-impl WaitingRoom {
     /// Whether `raw` is a number a verification SMS may go to (written any usual way, a mobile
     /// of an allowed region), before anything is taken for it.
     pub fn check_phone(&self, raw: &str) -> Result<PhoneNumber, ServiceError> {

@@ -67,6 +67,20 @@ impl AnsweredCall {
     }
 }
 
+/// A key pressed on the store's phone menu, as Twilio posts it.
+#[derive(Clone, Copy, Debug)]
+pub struct MenuPress<'a> {
+    /// The call's CallSid: a press posted again (Twilio retrying) is carried out once.
+    pub call_sid: &'a str,
+    /// The caller's number, as Twilio reports it.
+    pub from: &'a str,
+    /// Twilio's `StirVerstat`, where the call carries one.
+    pub stir_verstat: Option<&'a str>,
+    pub digits: &'a str,
+    /// How many times the menu was said again before (from the action URL).
+    pub repeats: u32,
+}
+
 /// The key of the automatic call of `ticket` of business day `day`: an HMAC under the ticket's
 /// own secret (its token, which never leaves the server but to its holder), so only the server
 /// makes it, and another ticket with the same number (another day's) has another key.
@@ -212,23 +226,7 @@ impl WaitingRoom {
             .map(|q| q.label(number))
             .unwrap_or_else(|| number.to_string())
     }
-}
 
-/// A key pressed on the store's phone menu, as Twilio posts it.
-#[derive(Clone, Copy, Debug)]
-pub struct MenuPress<'a> {
-    /// The call's CallSid: a press posted again (Twilio retrying) is carried out once.
-    pub call_sid: &'a str,
-    /// The caller's number, as Twilio reports it.
-    pub from: &'a str,
-    /// Twilio's `StirVerstat`, where the call carries one.
-    pub stir_verstat: Option<&'a str>,
-    pub digits: &'a str,
-    /// How many times the menu was said again before (from the action URL).
-    pub repeats: u32,
-}
-
-impl WaitingRoom {
     /// A call to the store's number (`stir_verstat`: Twilio's attestation of its caller ID, if
     /// any): the menu, whose key goes to `/twilio/voice/menu`; a caller ID that failed its
     /// attestation hears that the menu cannot serve it.

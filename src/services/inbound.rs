@@ -6,10 +6,10 @@
 //! Each reply is in the sender's language, and a retried webhook gets the same reply and changes
 //! nothing twice.
 
-use super::notify::{Texts, Words};
 use super::{ticket_url, ServiceError, Via, WaitingRoom};
 use crate::command::Command;
 use crate::lang::Lang;
+use crate::notify::{Texts, Words};
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::queue::{estimated_wait_ms, minutes_ceil, Channel, QueueInfo};
 use crate::ticket::{IssuedTicket, Ticket};

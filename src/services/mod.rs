@@ -5,12 +5,13 @@
 mod addresses;
 pub mod calendar;
 mod console;
+mod contacts;
 mod day;
 mod error;
 pub mod inbound;
 mod issue;
 pub mod kiosks;
-pub mod notify;
+mod outbox;
 pub mod phones;
 pub mod reminders;
 mod setup;

@@ -5,8 +5,8 @@
 //! drop a reminder when its ticket is called or over, which cancels the scheduled SMS through the
 //! outbox; so does STOP.
 
-use super::notify::{Notifier, NotifyError, Texts, Words};
 use super::{ticket_url, ServiceError, WaitingRoom};
+use crate::notify::{Notifier, NotifyError, Texts, Words};
 use crate::phone::ContactRecord;
 use crate::queue::{estimated_wait_ms, QueueId};
 use crate::store::StoreError;

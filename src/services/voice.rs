@@ -4,9 +4,9 @@
 //! customers without a smartphone. The words come from the app's locale files ([`Texts`]), in
 //! the ticket's language (the store's menu: Japanese).
 
-use super::notify::{Texts, Words};
 use super::{ServiceError, WaitingRoom};
 use crate::lang::Lang;
+use crate::notify::{Texts, Words};
 use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
 use crate::store::{DayId, Refusal, StoreError};

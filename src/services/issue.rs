@@ -4,8 +4,10 @@
 use super::{random_token, ServiceError, WaitingRoom};
 use crate::lang::Lang;
 use crate::phone::PhoneNumber;
-use crate::queue::{estimated_wait_ms, Channel, QueueId, QueueInfo};
-use crate::store::{DayId, Issued, LimitReached, NewTicket, Source, TakeLimits, Taker};
+use crate::queue::{estimated_wait_ms, Channel, QueueInfo};
+use crate::store::{
+    DayId, HeldPlace, Holder, Issued, LimitReached, NewTicket, Source, TakeLimits, Taker,
+};
 use crate::ticket::IssuedTicket;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -100,27 +102,27 @@ impl WaitingRoom {
                 Some(phone),
             ),
         };
-        let taker = Taker {
-            source,
-            client: client.id.as_deref(),
-        };
         let now_ms = self.setup.calendar.now().now_ms;
-        let release = match &client.id {
-            Some(id) => self.finished_places(id, now_ms).await?,
+        let reservation = HeldPlace::Pending {
+            since_ms: now_ms,
+            id: random_token().to_string(),
+        };
+        let holder = client.id.as_deref().map(|client| Holder {
+            client,
+            place: &reservation,
+        });
+        let taker = Taker { source, holder };
+        let release = match holder {
+            Some(holder) => self.finished_places(holder.client, now_ms).await?,
             None => Vec::new(),
         };
-        let reservation = format!("pending:{now_ms}:{}", random_token());
         let take = TakeLimits {
             window: Duration::from_secs(3600),
             per_source,
             per_client: limits.per_hour_per_client,
             active: limits.active_per_client,
         };
-        if let Some(hit) = self
-            .store
-            .take_place(taker, take, &reservation, &release)
-            .await?
-        {
+        if let Some(hit) = self.store.take_place(taker, take, &release).await? {
             return Err(match hit {
                 LimitReached::Source { retry_after_s } => ServiceError::LimitAddress {
                     max: take.per_source,
@@ -136,16 +138,20 @@ impl WaitingRoom {
         let issued = self
             .issue_with_phone(queue, channel, lang, phone, true)
             .await;
-        match (&issued, &client.id) {
-            (Ok((ticket, day)), Some(id)) => {
-                let held = format!("{}/{day}/{}", queue.id, ticket.number);
-                if let Err(e) = self.store.settle_place(id, &reservation, &held).await {
+        match (&issued, holder) {
+            (Ok((ticket, day)), Some(holder)) => {
+                let held = HeldPlace::Ticket {
+                    queue: queue.id.clone(),
+                    day: day.clone(),
+                    number: ticket.number,
+                };
+                if let Err(e) = self.store.settle_place(holder, &held).await {
                     tracing::warn!(error = %e, "an issued ticket is not yet counted as held");
                 }
             }
             (Ok(_), None) => {}
             (Err(_), _) => {
-                if let Err(e) = self.store.give_back_place(taker, &reservation).await {
+                if let Err(e) = self.store.give_back_place(taker).await {
                     tracing::warn!(error = %e, "a place of a ticket not issued was not given back");
                 }
             }
@@ -159,31 +165,24 @@ impl WaitingRoom {
         &self,
         client: &str,
         now_ms: u64,
-    ) -> Result<Vec<String>, ServiceError> {
+    ) -> Result<Vec<HeldPlace>, ServiceError> {
         let mut finished = Vec::new();
         for place in self.store.held(client).await? {
-            let counts = match place.splitn(3, '/').collect::<Vec<_>>()[..] {
-                // `queue/day/number`: a ticket of an earlier day is over
-                [queue, day, number] => match (
-                    QueueId::parse(queue),
-                    DayId::parse(day),
-                    number.parse::<u64>(),
-                ) {
-                    (Ok(queue), Some(day), Ok(number)) => {
-                        self.store.today(&queue).await? == day
-                            && self
-                                .store
-                                .ticket_on(&queue, &day, number)
-                                .await?
-                                .is_some_and(|t| t.state().is_active())
-                    }
-                    _ => false,
-                },
-                // a place being issued (`pending:<ms>:<id>`) counts a while
-                _ => place
-                    .strip_prefix("pending:")
-                    .and_then(|rest| rest.split(':').next()?.parse::<u64>().ok())
-                    .is_some_and(|at| now_ms.saturating_sub(at) < PENDING_PLACE_MS),
+            let counts = match &place {
+                // a ticket of an earlier day is over
+                HeldPlace::Ticket { queue, day, number } => {
+                    self.store.today(queue).await? == *day
+                        && self
+                            .store
+                            .ticket_on(queue, day, *number)
+                            .await?
+                            .is_some_and(|t| t.state().is_active())
+                }
+                // a place being issued counts a while
+                HeldPlace::Pending { since_ms, .. } => {
+                    now_ms.saturating_sub(*since_ms) < PENDING_PLACE_MS
+                }
+                HeldPlace::Unknown(_) => false,
             };
             if !counts {
                 finished.push(place);

@@ -1,9 +1,11 @@
 //! The Redis store: every state change is one Lua script, every read of several keys one MULTI.
 //!
-//! Key names live in [`keys`]; the scripts' `KEYS`/`ARGV` are built in one place (`script.rs`).
+//! Key names live in [`keys`]; every script's `KEYS`/`ARGV` are bound to names in one place
+//! (`binder.rs`), and every script is listed in `scripts.rs`.
 //! The scripts publish the change with the queue's new version in the same step, so no change
 //! is ever seen without its event.
 
+mod binder;
 mod connection;
 mod contacts;
 mod day;
@@ -15,7 +17,6 @@ mod outbox;
 mod phones;
 mod queue;
 mod reminders;
-mod script;
 mod scripts;
 pub mod sessions;
 mod staff;
@@ -29,7 +30,9 @@ pub use contacts::{EarlyStatus, LogUpdate};
 pub use day::TokenDay;
 pub use error::{BadRedisUrl, Refusal, StoreError};
 pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};
-pub use limits::{address_key, networks, wide_network, LimitReached, Source, TakeLimits, Taker};
+pub use limits::{
+    address_key, networks, wide_network, HeldPlace, Holder, LimitReached, Source, TakeLimits, Taker,
+};
 pub use outbox::{DevMessage, OutboxJob};
 pub use phones::Registration;
 pub use reminders::Reminder;
@@ -55,8 +58,6 @@ pub struct Store {
     target: std::sync::Arc<RedisTarget>,
     conn: Connection,
     scripts: std::sync::Arc<Scripts>,
-    limits: std::sync::Arc<limits::LimitScripts>,
-    log: std::sync::Arc<contacts::LogScript>,
     /// The day's cap of tickets per queue (0: none).
     max_tickets_per_day: u32,
     /// Percent of `max_tickets_per_day` remote intake may take (100: all of it).
@@ -99,8 +100,6 @@ impl Store {
             target: std::sync::Arc::new(target),
             conn,
             scripts: std::sync::Arc::new(Scripts::new()),
-            limits: std::sync::Arc::new(limits::LimitScripts::new()),
-            log: std::sync::Arc::new(contacts::LogScript::new()),
             max_tickets_per_day: 0,
             remote_share_percent: 100,
             autodial: Default::default(),

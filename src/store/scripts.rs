@@ -1,14 +1,15 @@
-//! Every queue script with its own arguments, and the one reading of their replies: `ok`, or a
-//! refusal ([`Refusal`]) that changed nothing.
+//! Every script of the store with the names of its keys and arguments, and the one reading of the
+//! queue scripts' replies: `ok`, or a refusal ([`Refusal`]) that changed nothing.
 
+use super::binder::{BoundScript, Name, QueueScript};
 use super::queue::parse_intake;
-use super::script::QueueScript;
 use super::{Moment, Refusal, Store, StoreError};
 use crate::queue::QueueId;
 use crate::ticket::TicketState;
 use redis::{ScriptInvocation, Value};
 
-/// The queue scripts, each with the names of its own arguments.
+/// Every script: the queue scripts, each with the names of its own arguments, then the limits'
+/// and the contact log's, each with the names of its keys and arguments.
 pub(super) struct Scripts {
     pub(super) issue: QueueScript,
     pub(super) call_next: QueueScript,
@@ -26,6 +27,9 @@ pub(super) struct Scripts {
     pub(super) reminder: QueueScript,
     pub(super) reminder_set: QueueScript,
     pub(super) reminder_take: QueueScript,
+    pub(super) take: BoundScript,
+    pub(super) give_back: BoundScript,
+    pub(super) log: BoundScript,
 }
 
 impl Scripts {
@@ -83,6 +87,38 @@ impl Scripts {
                 &["NUMBER", "BODY", "PURPOSE"],
                 include_str!("send_text.lua"),
             ),
+            take: BoundScript::new(
+                &[Name::List("SOURCES"), Name::List("HOLDER")],
+                &[
+                    Name::Number("WINDOW"),
+                    Name::Number("MAX_CLIENT"),
+                    Name::Number("MAX_ACTIVE"),
+                    Name::One("RESERVATION"),
+                    Name::List("SOURCE_MAX"),
+                    Name::List("RELEASE"),
+                ],
+                &[include_str!("take.lua")],
+            ),
+            give_back: BoundScript::new(
+                &[Name::List("SOURCES"), Name::List("HOLDER")],
+                &[Name::One("RESERVATION")],
+                &[include_str!("give_back.lua")],
+            ),
+            log: BoundScript::new(
+                &[Name::One("ENTRIES"), Name::One("ORDER"), Name::One("EARLY")],
+                &[
+                    Name::One("MODE"),
+                    Name::One("SID"),
+                    Name::Number("AT"),
+                    Name::Number("KEEP_MS"),
+                    Name::One("ENTRY"),
+                    Name::One("STATUS"),
+                    Name::Number("PROGRESS"),
+                    Name::One("ERROR"),
+                    Name::One("ANSWERED_BY"),
+                ],
+                &[include_str!("log.lua")],
+            ),
         }
     }
 }
@@ -94,7 +130,7 @@ impl Store {
         script: &'a QueueScript,
         queue: &QueueId,
         at: Moment,
-        args: &[(&str, &str)],
+        args: &[(&'static str, &str)],
     ) -> ScriptInvocation<'a> {
         script.invoke(queue, at, self.autodial.of(queue), args)
     }

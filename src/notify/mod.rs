@@ -12,7 +12,7 @@ pub use twilio::TwilioNotifier;
 pub use words::{Texts, Words};
 
 use crate::phone::PhoneNumber;
-use crate::store::StoreError;
+use crate::store::{MessageKind, StoreError};
 use crate::twilio::TwilioError;
 use async_trait::async_trait;
 
@@ -64,11 +64,11 @@ pub trait Notifier: Send + Sync {
         text: &str,
         detect_machine: bool,
     ) -> Result<String, NotifyError>;
-    /// The id of `body` to `to` (of a call to `to`, for `kind` `call`) if an earlier attempt, of a
+    /// The id of `body` to `to` (of a call to `to`, for a call) if an earlier attempt, of a
     /// process that stopped, already made it.
     async fn already_sent(
         &self,
-        kind: &str,
+        kind: MessageKind,
         to: &PhoneNumber,
         body: &str,
     ) -> Result<Option<String>, NotifyError>;
@@ -83,4 +83,33 @@ pub trait Notifier: Send + Sync {
     async fn cancel_scheduled(&self, sid: &str) -> Result<(), NotifyError>;
     /// `true`: messages really leave (Twilio); `false`: the dev outbox.
     fn sends(&self) -> bool;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twilios_refusals_keep_their_code_and_only_what_may_pass_later_is_retried() {
+        let refused = NotifyError::from(TwilioError::Api {
+            status: 400,
+            code: Some(21610),
+            message: "unsubscribed".into(),
+        });
+        assert!(!refused.retryable);
+        assert_eq!(refused.code, Some(21610));
+        let throttled = NotifyError::from(TwilioError::Api {
+            status: 429,
+            code: Some(20429),
+            message: "too many".into(),
+        });
+        assert!(throttled.retryable);
+        let silent = NotifyError::from(TwilioError::Unreachable("timed out".into()));
+        assert!(silent.retryable && silent.code.is_none());
+        let redis = NotifyError::from(StoreError::Corrupt("x".into()));
+        assert!(
+            redis.retryable,
+            "Redis failing: a later attempt may succeed"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::{Notifier, NotifyError};
 use crate::phone::PhoneNumber;
+use crate::store::MessageKind;
 use crate::twilio::TwilioClient;
 use async_trait::async_trait;
 
@@ -41,11 +42,11 @@ impl Notifier for TwilioNotifier {
 
     async fn already_sent(
         &self,
-        kind: &str,
+        kind: MessageKind,
         to: &PhoneNumber,
         body: &str,
     ) -> Result<Option<String>, NotifyError> {
-        if kind == "call" {
+        if kind == MessageKind::Call {
             // a call carries no text to tell it by: the latest call to this number
             let calls = self.client.calls_to(to).await?;
             return Ok(calls.into_iter().next().map(|c| c.sid));

@@ -6,14 +6,15 @@
 
 use super::WaitingRoom;
 use crate::notify::{Notifier, Texts, Words};
-use crate::phone::{ContactRecord, PhoneNumber};
-use crate::store::{DayId, OutboxJob, StoreError};
+use crate::phone::{BadPhone, ContactRecord, PhoneNumber};
+use crate::store::{MessageKind, OutboxJob, Outgoing, StoreError, Task};
 use crate::twilio::status::progress;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// One SMS or call, ready to go.
+#[derive(Debug, PartialEq, Eq)]
 enum Message {
     Sms(String),
     Call {
@@ -71,7 +72,15 @@ impl WaitingRoom {
                 match (stale, fresh) {
                     (Ok(stale), Ok(fresh)) => {
                         for job in stale.into_iter().chain(fresh) {
-                            self.perform(notifier.as_ref(), texts.as_ref(), &job).await;
+                            match job {
+                                Ok(job) => {
+                                    self.perform(notifier.as_ref(), texts.as_ref(), &job).await
+                                }
+                                Err(bad) => {
+                                    tracing::error!(job = %bad.entry.id, why = %bad.why, "an outbox job that cannot be read; dropped");
+                                    let _ = self.store.ack_job(&bad.entry).await;
+                                }
+                            }
                         }
                     }
                     _ => {
@@ -83,151 +92,160 @@ impl WaitingRoom {
         }
     }
 
-    /// Sends one job and acknowledges it, unless a retry may succeed. A job handed out before is
-    /// first looked up: if that attempt reached Twilio, it is not sent again.
+    /// Carries out one job and acknowledges it, unless a retry may succeed.
     async fn perform(&self, notifier: &dyn Notifier, texts: &dyn Texts, job: &OutboxJob) {
-        let Some(to) = job.field("to").and_then(|t| PhoneNumber::parse(t).ok()) else {
-            tracing::error!(job = %job.id, "an outbox job without a number; dropped");
-            let _ = self.store.ack_job(job).await;
-            return;
-        };
-        if job.field("kind") == Some("unschedule") {
-            self.unschedule(notifier, job).await;
-            return;
+        match &job.task {
+            Task::Unschedule { sid } => self.unschedule(notifier, job, sid).await,
+            Task::Send { to, outgoing } => self.send(notifier, texts, job, to, outgoing).await,
         }
+    }
+
+    /// Sends what `job` makes due to `to`. A job handed out before is first looked up: if that
+    /// attempt reached Twilio, it is not sent again.
+    async fn send(
+        &self,
+        notifier: &dyn Notifier,
+        texts: &dyn Texts,
+        job: &OutboxJob,
+        to: &PhoneNumber,
+        outgoing: &Outgoing,
+    ) {
+        let id = &job.entry.id;
         // a job of a business day that is over is never sent: its ticket is over, and its number
         // may be someone else's today
-        match self.store.today(&job.queue).await {
-            Ok(today) if job.field("day") == Some(today.as_str()) => {}
+        match self.store.today(&job.entry.queue).await {
+            Ok(today) if job.day == today => {}
             Ok(today) => {
-                tracing::info!(job = %job.id, day = job.field("day").unwrap_or("?"), %today, "not sent: made due on an earlier business day");
-                let _ = self.store.ack_job(job).await;
+                tracing::info!(job = %id, day = %job.day, %today, "not sent: made due on an earlier business day");
+                let _ = self.store.ack_job(&job.entry).await;
                 return;
             }
             Err(e) => {
-                tracing::warn!(job = %job.id, error = %e, "the business day is unreadable; later");
+                tracing::warn!(job = %id, error = %e, "the business day is unreadable; later");
                 return;
             }
         }
         // texts go to mobiles of the allowed regions, calls to ordinary numbers there: a number
         // kept before the allow-list changed (or by any other way) gets nothing else
-        let texted = matches!(job.field("kind"), Some("sms" | "turn_text"));
+        let kind = outgoing.kind();
         let allowed = &self.setup.sms.allowed_countries;
-        let permitted = if texted {
-            to.check_texts(allowed)
-        } else {
-            to.check_calls(allowed)
+        let permitted = match kind {
+            MessageKind::Sms => to.check_texts(allowed),
+            MessageKind::Call => to.check_calls(allowed),
         };
         if let Err(e) = permitted {
-            tracing::warn!(job = %job.id, error = %e, "not sent: not a number we may reach");
-            let kind = if texted { "sms" } else { "call" };
-            self.metrics().outbound(kind, "refused");
-            let _ = self.store.ack_job(job).await;
-            let id = format!("job-{}", job.id);
-            // Twilio's codes for the same refusals: region not enabled, not a mobile, call blocked
-            let code = match (&e, texted) {
-                (crate::phone::BadPhone::CountryNotAllowed(_), true) => "21408",
-                (_, true) => "21614",
-                (_, false) => "21215",
-            };
-            self.note_contact(job, kind, &to, id, "failed", Some(code))
+            tracing::warn!(job = %id, error = %e, "not sent: not a number we may reach");
+            self.metrics().outbound(kind.as_str(), "refused");
+            let _ = self.store.ack_job(&job.entry).await;
+            let code = refusal_code(&e, kind);
+            self.note_contact(job, outgoing, to, format!("job-{id}"), "failed", Some(code))
                 .await;
             return;
         }
-        match self.store.is_stopped(&to).await {
+        match self.store.is_stopped(to).await {
             Ok(false) => {}
             Ok(true) => {
                 // the number texted STOP: nothing more goes to it (Twilio's code for it: 21610)
-                tracing::info!(job = %job.id, to = %to.masked(), "not sent: the number texted STOP");
-                let kind = if texted { "sms" } else { "call" };
-                self.metrics().outbound(kind, "stopped");
-                let _ = self.store.ack_job(job).await;
-                let id = format!("job-{}", job.id);
-                self.note_contact(job, kind, &to, id, "failed", Some("21610"))
-                    .await;
+                tracing::info!(job = %id, to = %to.masked(), "not sent: the number texted STOP");
+                self.metrics().outbound(kind.as_str(), "stopped");
+                let _ = self.store.ack_job(&job.entry).await;
+                self.note_contact(
+                    job,
+                    outgoing,
+                    to,
+                    format!("job-{id}"),
+                    "failed",
+                    Some("21610"),
+                )
+                .await;
                 return;
             }
             Err(e) => {
-                tracing::warn!(job = %job.id, error = %e, "the stop list is unreadable; later");
+                tracing::warn!(job = %id, error = %e, "the stop list is unreadable; later");
                 return;
             }
         }
-        let message = match self.message_of(texts, job).await {
+        let message = match self.message_of(texts, job, outgoing).await {
             Ok(Some(message)) => message,
             Ok(None) => {
-                tracing::info!(job = %job.id, "nothing to send (its ticket is over, or the job is unknown)");
-                let _ = self.store.ack_job(job).await;
+                tracing::info!(job = %id, "nothing to send (its ticket is over)");
+                let _ = self.store.ack_job(&job.entry).await;
                 return;
             }
             Err(e) => {
-                tracing::warn!(job = %job.id, error = %e, "the job's ticket is unreadable; later");
+                tracing::warn!(job = %id, error = %e, "the job's ticket is unreadable; later");
                 return;
             }
         };
-        let (kind, text) = match &message {
-            Message::Sms(body) => ("sms", body.as_str()),
-            Message::Call { text, .. } => ("call", text.as_str()),
+        let text = match &message {
+            Message::Sms(body) => body.as_str(),
+            Message::Call { text, .. } => text.as_str(),
         };
         if job.deliveries > 0 {
-            match notifier.already_sent(kind, &to, text).await {
+            match notifier.already_sent(kind, to, text).await {
                 Ok(Some(sid)) => {
-                    tracing::info!(job = %job.id, %sid, "sent by an earlier attempt");
-                    let _ = self.store.ack_job(job).await;
+                    tracing::info!(job = %id, %sid, "sent by an earlier attempt");
+                    let _ = self.store.ack_job(&job.entry).await;
                     return;
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    tracing::warn!(job = %job.id, error = %e, "cannot tell whether it was sent; later");
+                    tracing::warn!(job = %id, error = %e, "cannot tell whether it was sent; later");
                     return;
                 }
             }
         }
         let made = match &message {
-            Message::Sms(body) => notifier.send_sms(&to, body).await,
+            Message::Sms(body) => notifier.send_sms(to, body).await,
             Message::Call {
                 twiml,
                 text,
                 detect_machine,
-            } => notifier.call(&to, twiml, text, *detect_machine).await,
+            } => notifier.call(to, twiml, text, *detect_machine).await,
         };
+        let kind = kind.as_str();
         match made {
             Ok(sid) => {
                 self.metrics().outbound(kind, "sent");
-                tracing::info!(job = %job.id, to = %to.masked(), %sid, %kind, sent = notifier.sends(), "sent");
-                if let Err(e) = self.store.ack_job(job).await {
-                    tracing::warn!(job = %job.id, error = %e, "sent, not yet acknowledged");
+                tracing::info!(job = %id, to = %to.masked(), %sid, %kind, sent = notifier.sends(), "sent");
+                if let Err(e) = self.store.ack_job(&job.entry).await {
+                    tracing::warn!(job = %id, error = %e, "sent, not yet acknowledged");
                 }
                 if notifier.sends() {
-                    self.note_contact(job, kind, &to, sid, "queued", None).await;
+                    self.note_contact(job, outgoing, to, sid, "queued", None)
+                        .await;
                 }
             }
             Err(e) if e.retryable => {
                 self.metrics().outbound(kind, "retry");
-                tracing::warn!(job = %job.id, %kind, error = %e, "not sent; will retry");
+                tracing::warn!(job = %id, %kind, error = %e, "not sent; will retry");
             }
             Err(e) => {
                 self.metrics().outbound(kind, "refused");
-                tracing::warn!(job = %job.id, %kind, to = %to.masked(), error = %e, "refused; dropped");
-                let _ = self.store.ack_job(job).await;
+                tracing::warn!(job = %id, %kind, to = %to.masked(), error = %e, "refused; dropped");
+                let _ = self.store.ack_job(&job.entry).await;
                 // the console's log shows what Twilio refused, and why
                 let code = e.code.map(|c| c.to_string());
-                let id = format!("job-{}", job.id);
-                self.note_contact(job, kind, &to, id, "failed", code.as_deref())
-                    .await;
+                self.note_contact(
+                    job,
+                    outgoing,
+                    to,
+                    format!("job-{id}"),
+                    "failed",
+                    code.as_deref(),
+                )
+                .await;
             }
         }
     }
 
-    /// Cancels the scheduled reminder of an `unschedule` job (its ticket was called or is over).
-    async fn unschedule(&self, notifier: &dyn Notifier, job: &OutboxJob) {
-        let Some(sid) = job.field("sid") else {
-            let _ = self.store.ack_job(job).await;
-            return;
-        };
+    /// Cancels the scheduled reminder `sid` of an unschedule job (its ticket was called or is
+    /// over).
+    async fn unschedule(&self, notifier: &dyn Notifier, job: &OutboxJob, sid: &str) {
         match notifier.cancel_scheduled(sid).await {
             Ok(()) => {
                 let now_ms = self.setup.calendar.now().now_ms;
-                let _ = self.store.ack_job(job).await;
+                let _ = self.store.ack_job(&job.entry).await;
                 if let Err(e) = self
                     .store
                     .update_contact(sid, "canceled", progress("canceled"), now_ms, None, None)
@@ -237,50 +255,37 @@ impl WaitingRoom {
                 }
             }
             Err(e) if e.retryable => {
-                tracing::warn!(job = %job.id, error = %e, "a reminder is not cancelled yet; will retry");
+                tracing::warn!(job = %job.entry.id, error = %e, "a reminder is not cancelled yet; will retry");
             }
             Err(e) => {
                 // sent already, or cancelled: nothing more to do
-                tracing::warn!(job = %job.id, error = %e, "a reminder could not be cancelled");
-                let _ = self.store.ack_job(job).await;
+                tracing::warn!(job = %job.entry.id, error = %e, "a reminder could not be cancelled");
+                let _ = self.store.ack_job(&job.entry).await;
             }
         }
     }
 
-    /// What job says: given in the job (`sms`, `call`), or written now in its ticket's language
-    /// (`autodial`, `turn_text`: not when the ticket is over meanwhile). `None`: nothing to send.
+    /// What `outgoing` says: given in the job, or written now in its ticket's language (the
+    /// automatic call, the text instead: not when the ticket is over meanwhile). `None`: nothing
+    /// to send.
     async fn message_of(
         &self,
         texts: &dyn Texts,
         job: &OutboxJob,
+        outgoing: &Outgoing,
     ) -> Result<Option<Message>, StoreError> {
-        let kind = job.field("kind").unwrap_or("sms");
-        let given = match kind {
-            "sms" => job.field("body").map(|body| Message::Sms(body.to_owned())),
-            "call" => job.field("twiml").map(|twiml| Message::Call {
-                twiml: twiml.to_owned(),
-                text: job.field("body").unwrap_or_default().to_owned(),
-                detect_machine: false,
-            }),
-            _ => None,
-        };
-        if given.is_some() || !matches!(kind, "autodial" | "turn_text") {
-            return Ok(given);
+        if let Some(given) = given(outgoing) {
+            return Ok(Some(given));
         }
-        let (Some(number), Some(day)) = (
-            job.field("number").and_then(|n| n.parse().ok()),
-            job.field("day").and_then(DayId::parse),
-        ) else {
-            return Ok(None);
-        };
-        let Some(ticket) = self.store.ticket_on(&job.queue, &day, number).await? else {
+        let queue = &job.entry.queue;
+        let Some(ticket) = self.store.ticket_on(queue, &job.day, job.number).await? else {
             return Ok(None);
         };
         if !ticket.state().is_active() {
             return Ok(None);
         }
-        Ok(Some(if kind == "autodial" {
-            let (twiml, text) = self.turn_near_call(texts, &ticket, &day, 0);
+        Ok(Some(if *outgoing == Outgoing::Autodial {
+            let (twiml, text) = self.turn_near_call(texts, &ticket, &job.day, 0);
             Message::Call {
                 twiml,
                 text,
@@ -288,15 +293,13 @@ impl WaitingRoom {
                 detect_machine: true,
             }
         } else {
-            let label = self.label_of(&job.queue, number);
+            let label = self.label_of(queue, job.number);
             let link = super::ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
-            Message::Sms(texts.say(
-                ticket.lang,
-                Words::TurnNearText {
-                    label: &label,
-                    link: &link,
-                },
-            ))
+            let words = Words::TurnNearText {
+                label: &label,
+                link: &link,
+            };
+            Message::Sms(texts.say(ticket.lang, words))
         }))
     }
 
@@ -304,7 +307,7 @@ impl WaitingRoom {
     async fn note_contact(
         &self,
         job: &OutboxJob,
-        kind: &str,
+        outgoing: &Outgoing,
         to: &PhoneNumber,
         sid: String,
         status: &str,
@@ -313,22 +316,81 @@ impl WaitingRoom {
         let now_ms = self.setup.calendar.now().now_ms;
         let record = ContactRecord {
             sid,
-            kind: kind.to_owned(),
+            kind: outgoing.kind().as_str().to_owned(),
             to: to.masked(),
             status: status.to_owned(),
             progress: progress(status),
             created_at: now_ms,
             updated_at: now_ms,
             error_code: error_code.map(str::to_owned),
-            ticket: job.field("number").and_then(|n| n.parse().ok()),
-            queue: Some(job.queue.clone()),
-            purpose: job
-                .field("purpose")
-                .or(job.field("kind"))
-                .map(str::to_owned),
+            ticket: Some(job.number),
+            queue: Some(job.entry.queue.clone()),
+            purpose: Some(outgoing.purpose().to_owned()),
         };
         if let Err(e) = self.log_contact(record).await {
             tracing::warn!(error = %e, "a message or call is missing from the log");
         }
+    }
+}
+
+/// What a job gives whole (an SMS's text, staff's call); `None`: written when it goes.
+fn given(outgoing: &Outgoing) -> Option<Message> {
+    match outgoing {
+        Outgoing::Sms { body, .. } => Some(Message::Sms(body.clone())),
+        Outgoing::Call { twiml, text, .. } => Some(Message::Call {
+            twiml: twiml.clone(),
+            text: text.clone(),
+            detect_machine: false,
+        }),
+        Outgoing::Autodial | Outgoing::TurnText => None,
+    }
+}
+
+/// Twilio's code for a refusal of ours to reach a number (the log shows the same code whether
+/// Twilio or we refused): a region not enabled, not a mobile, a call blocked.
+fn refusal_code(e: &BadPhone, kind: MessageKind) -> &'static str {
+    match (e, kind) {
+        (BadPhone::CountryNotAllowed(_), MessageKind::Sms) => "21408",
+        (_, MessageKind::Sms) => "21614",
+        (_, MessageKind::Call) => "21215",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_sms_and_staffs_call_go_as_given_and_the_automatic_ones_are_written_when_they_go() {
+        let sms = Outgoing::Sms {
+            purpose: "verify".into(),
+            body: "リンク".into(),
+        };
+        assert_eq!(given(&sms), Some(Message::Sms("リンク".into())));
+        let call = Outgoing::Call {
+            purpose: "call_out".into(),
+            twiml: "<Response/>".into(),
+            text: "words".into(),
+        };
+        assert_eq!(
+            given(&call),
+            Some(Message::Call {
+                twiml: "<Response/>".into(),
+                text: "words".into(),
+                detect_machine: false,
+            }),
+            "staff's call is not screened for machines"
+        );
+        assert_eq!(given(&Outgoing::Autodial), None);
+        assert_eq!(given(&Outgoing::TurnText), None);
+    }
+
+    #[test]
+    fn a_number_we_may_not_reach_is_logged_with_twilios_code_for_the_same_refusal() {
+        let region = BadPhone::CountryNotAllowed("US".into());
+        let landline = BadPhone::NotMobile("+81312345678".into());
+        assert_eq!(refusal_code(&region, MessageKind::Sms), "21408");
+        assert_eq!(refusal_code(&landline, MessageKind::Sms), "21614");
+        assert_eq!(refusal_code(&region, MessageKind::Call), "21215");
     }
 }

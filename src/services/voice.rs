@@ -117,40 +117,22 @@ impl WaitingRoom {
         day: &DayId,
         repeats: u32,
     ) -> (String, String) {
-        let lang = ticket.lang;
         let label = self.label_of(&ticket.queue, ticket.number());
-        let words = texts.say(lang, Words::TurnNear { label: &label });
-        let say = |text: String, times| Verb::Say {
-            text,
-            language: lang.speech_code(),
-            times,
-        };
-        let twiml = match self.public_url() {
-            Some(base) => {
-                let menu = texts.say(lang, Words::TurnMenu);
-                let answered = AnsweredCall {
-                    queue: ticket.queue.clone(),
-                    day: day.clone(),
-                    number: ticket.number(),
-                    key: answer_key(ticket, day),
-                    repeats,
-                };
-                response(&[
-                    Verb::Gather {
-                        action: format!(
-                            "{}/twilio/voice/answer?{}",
-                            base.trim_end_matches('/'),
-                            answered.query()
-                        ),
-                        timeout_s: MENU_WAITS_S,
-                        prompt: vec![say(words.clone(), 1), say(menu, 1)],
-                    },
-                    say(texts.say(lang, Words::Goodbye), 1),
-                ])
-            }
-            None => response(&[say(words.clone(), 2)]),
-        };
-        (twiml, words)
+        let answer_url = self.public_url().map(|base| {
+            let answered = AnsweredCall {
+                queue: ticket.queue.clone(),
+                day: day.clone(),
+                number: ticket.number(),
+                key: answer_key(ticket, day),
+                repeats,
+            };
+            format!(
+                "{}/twilio/voice/answer?{}",
+                base.trim_end_matches('/'),
+                answered.query()
+            )
+        });
+        turn_near_twiml(texts, ticket.lang, &label, answer_url)
     }
 
     /// A key the customer pressed on the automatic call `call` names (`None`: its action URL
@@ -370,6 +352,38 @@ impl WaitingRoom {
     }
 }
 
+/// The automatic call of ticket `label` in `lang`, and its words: the turn is near, then the menu
+/// whose key Twilio posts to `answer_url`, then goodbye; without an address Twilio can reach,
+/// the words said twice.
+fn turn_near_twiml(
+    texts: &dyn Texts,
+    lang: Lang,
+    label: &str,
+    answer_url: Option<String>,
+) -> (String, String) {
+    let words = texts.say(lang, Words::TurnNear { label });
+    let say = |text: String, times| Verb::Say {
+        text,
+        language: lang.speech_code(),
+        times,
+    };
+    let twiml = match answer_url {
+        Some(action) => response(&[
+            Verb::Gather {
+                action,
+                timeout_s: MENU_WAITS_S,
+                prompt: vec![
+                    say(words.clone(), 1),
+                    say(texts.say(lang, Words::TurnMenu), 1),
+                ],
+            },
+            say(texts.say(lang, Words::Goodbye), 1),
+        ]),
+        None => response(&[say(words.clone(), 2)]),
+    };
+    (twiml, words)
+}
+
 /// The caller ID failed its attestation: the menu does nothing for this call.
 fn not_confirmed(texts: &dyn Texts) -> String {
     response(&[
@@ -389,6 +403,41 @@ mod tests {
     fn parse(query: &str) -> Option<AnsweredCall> {
         let params = params(query);
         AnsweredCall::parse(|name| params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v))
+    }
+
+    /// The words' names in place of the locale files' texts (the app's).
+    struct WordsByName;
+
+    impl Texts for WordsByName {
+        fn say(&self, lang: Lang, words: Words<'_>) -> String {
+            format!("{lang:?} {words:?}")
+        }
+    }
+
+    #[test]
+    fn the_automatic_call_says_the_turn_is_near_then_its_menu_in_the_tickets_language() {
+        let action = "https://q.example/twilio/voice/answer?queue=kaikei".to_owned();
+        let (twiml, words) = turn_near_twiml(&WordsByName, Lang::En, "A-042", Some(action));
+        assert_eq!(words, r#"En TurnNear { label: "A-042" }"#);
+        let gather =
+            twiml.find("<Gather action=\"https://q.example/twilio/voice/answer?queue=kaikei\"");
+        let near = twiml.find("En TurnNear { label: &quot;A-042&quot; }</Say>");
+        let menu = twiml.find(">En TurnMenu</Say></Gather>");
+        let goodbye = twiml.find(r#"<Say language="en-US">En Goodbye</Say></Response>"#);
+        assert!(gather < near && near < menu && menu < goodbye, "{twiml}");
+        assert!(gather.is_some(), "{twiml}");
+        // no address Twilio can post the key to: no menu, the words twice
+        let (twiml, _) = turn_near_twiml(&WordsByName, Lang::Ja, "42", None);
+        assert!(
+            twiml.contains(
+                r#"<Say language="ja-JP" loop="2">Ja TurnNear { label: &quot;42&quot; }</Say>"#
+            ),
+            "{twiml}"
+        );
+        assert!(
+            !twiml.contains("Gather") && !twiml.contains("TurnMenu"),
+            "{twiml}"
+        );
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};
 pub use limits::{
     address_key, networks, wide_network, HeldPlace, Holder, LimitReached, Source, TakeLimits, Taker,
 };
-pub use outbox::{DevMessage, OutboxJob};
+pub use outbox::{DevMessage, JobEntry, MessageKind, OutboxJob, Outgoing, Task, UnreadableJob};
 pub use phones::Registration;
 pub use reminders::Reminder;
 pub(crate) use scripts::as_string;

@@ -4,7 +4,7 @@
 
 use super::{ServiceError, WaitingRoom};
 use crate::phone::ContactRecord;
-use crate::store::{DevMessage, LogUpdate, StoreError};
+use crate::store::{DevMessage, LogUpdate, Outgoing, StoreError};
 use crate::twilio::status::{progress, Stage};
 
 impl WaitingRoom {
@@ -30,7 +30,7 @@ impl WaitingRoom {
         let (Some(queue), Some(number)) = (&entry.queue, entry.ticket) else {
             return Ok(());
         };
-        let text_instead = entry.purpose.as_deref() == Some("autodial")
+        let text_instead = entry.purpose.as_deref() == Some(Outgoing::Autodial.purpose())
             && Stage::missed_call(&entry.status, answered_by);
         let now = self.setup.calendar.now();
         match self

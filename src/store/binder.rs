@@ -326,11 +326,11 @@ pub(crate) struct QueueScript(BoundScript);
 impl QueueScript {
     /// A script whose own arguments are `own_args`, in the order callers pass them.
     pub fn new(own_args: &[&'static str], body: &str) -> Self {
-        let keys: Vec<Name> = SCRIPT_KEYS.iter().map(|(lua, _)| Name::One(*lua)).collect();
+        let keys: Vec<Name> = SCRIPT_KEYS.iter().map(|(lua, _)| Name::One(lua)).collect();
         let args: Vec<Name> = COMMON_ARGS
             .iter()
             .copied()
-            .chain(own_args.iter().map(|name| Name::One(*name)))
+            .chain(own_args.iter().map(|name| Name::One(name)))
             .collect();
         Self(BoundScript::new(
             &keys,
@@ -350,7 +350,7 @@ impl QueueScript {
         let keys = QueueKeys::of(queue);
         let mut call = self.0.call();
         for ((name, _), key) in SCRIPT_KEYS.iter().zip(keys.script_keys()) {
-            call.key(*name, key);
+            call.key(name, key);
         }
         call.arg("Q", queue.as_str())
             .arg("EVENTS", keys.events())
@@ -359,7 +359,7 @@ impl QueueScript {
             .arg("AUTODIAL", autodial_places)
             .arg("BUSINESS_DAY", at.day);
         for (name, value) in args {
-            call.arg(*name, value);
+            call.arg(name, value);
         }
         call
     }
@@ -397,7 +397,7 @@ mod tests {
 
     #[test]
     fn the_header_binds_keys_and_arguments_in_order() {
-        let keys: Vec<Name> = SCRIPT_KEYS.iter().map(|(lua, _)| Name::One(*lua)).collect();
+        let keys: Vec<Name> = SCRIPT_KEYS.iter().map(|(lua, _)| Name::One(lua)).collect();
         let mut args = COMMON_ARGS.to_vec();
         args.push(Name::One("COUNTER"));
         let h = format!("{}\n{}", header(&keys, &args), queue_part());

@@ -1,10 +1,10 @@
 //! A queue as a whole: its snapshot and its day (what screens and the console start from), its
-//! intake, the reach of its automatic calls, and a new business day.
+//! intake, and the reach of its automatic calls.
 
-use super::keys::{DayId, DayKeys, QueueKeys};
-use super::scripts::{as_string, int_at};
+use super::keys::{DayKeys, QueueKeys};
+use super::scripts::int_at;
 use super::tickets::parse_ticket;
-use super::{day, Moment, Store, StoreError};
+use super::{Moment, Store, StoreError};
 use crate::day::QueueDay;
 use crate::queue::{Call, CounterId, Intake, QueueId, QueueSnapshot, Serving};
 use redis::{AsyncCommands, Value};
@@ -50,25 +50,6 @@ impl Store {
         );
         let reply = self.run(invocation).await?;
         int_at(&reply, 1)
-    }
-
-    /// Starts a new business day: `force` (staff) now, otherwise when the clock's date came (the
-    /// first script after the boundary does that anyway; this tells idle screens in time).
-    /// Answers the day it started, if it did.
-    pub async fn reset(
-        &self,
-        queue: &QueueId,
-        force: bool,
-        at: Moment,
-    ) -> Result<Option<DayId>, StoreError> {
-        let mode = if force { "force" } else { "" };
-        let invocation = self.invoke(&self.scripts.reset, queue, at, &[("MODE", mode)]);
-        let mut conn = self.conn.clone();
-        let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
-        if reply.first().map(as_string).transpose()?.as_deref() != Some("ok") {
-            return Ok(None);
-        }
-        day::day_at(&reply, 1).map(Some)
     }
 
     /// The queue as one consistent picture (MULTI/EXEC).

@@ -136,9 +136,7 @@ impl WaitingRoom {
         if let Err(e) = permitted {
             tracing::warn!(job = %id, error = %e, "not sent: not a number we may reach");
             self.metrics().outbound(kind.as_str(), "refused");
-            let _ = self.store.ack_job(&job.entry).await;
-            let code = refusal_code(&e, kind);
-            self.note_contact(job, outgoing, to, format!("job-{id}"), "failed", Some(code))
+            self.give_up(job, outgoing, to, Some(refusal_code(&e, kind)))
                 .await;
             return;
         }
@@ -148,16 +146,7 @@ impl WaitingRoom {
                 // the number texted STOP: nothing more goes to it (Twilio's code for it: 21610)
                 tracing::info!(job = %id, to = %to.masked(), "not sent: the number texted STOP");
                 self.metrics().outbound(kind.as_str(), "stopped");
-                let _ = self.store.ack_job(&job.entry).await;
-                self.note_contact(
-                    job,
-                    outgoing,
-                    to,
-                    format!("job-{id}"),
-                    "failed",
-                    Some("21610"),
-                )
-                .await;
+                self.give_up(job, outgoing, to, Some("21610")).await;
                 return;
             }
             Err(e) => {
@@ -223,18 +212,9 @@ impl WaitingRoom {
             Err(e) => {
                 self.metrics().outbound(kind, "refused");
                 tracing::warn!(job = %id, %kind, to = %to.masked(), error = %e, "refused; dropped");
-                let _ = self.store.ack_job(&job.entry).await;
                 // the console's log shows what Twilio refused, and why
                 let code = e.code.map(|c| c.to_string());
-                self.note_contact(
-                    job,
-                    outgoing,
-                    to,
-                    format!("job-{id}"),
-                    "failed",
-                    code.as_deref(),
-                )
-                .await;
+                self.give_up(job, outgoing, to, code.as_deref()).await;
             }
         }
     }
@@ -301,6 +281,21 @@ impl WaitingRoom {
             };
             Message::Sms(texts.say(ticket.lang, words))
         }))
+    }
+
+    /// A job that will never go: acknowledged, and in the day's log as failed with `code`
+    /// (Twilio's, or Twilio's for the same refusal of ours).
+    async fn give_up(
+        &self,
+        job: &OutboxJob,
+        outgoing: &Outgoing,
+        to: &PhoneNumber,
+        code: Option<&str>,
+    ) {
+        let _ = self.store.ack_job(&job.entry).await;
+        let id = format!("job-{}", job.entry.id);
+        self.note_contact(job, outgoing, to, id, "failed", code)
+            .await;
     }
 
     /// Writes what became of a job into the day's log.

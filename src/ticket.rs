@@ -248,6 +248,25 @@ pub struct TicketSummary {
     pub answer: Option<CallAnswer>,
 }
 
+impl TicketSummary {
+    /// Every field, by its name in the stored ticket: what the scripts copy of a ticket into the
+    /// events they publish (declared in their header as `SUMMARY_FIELDS`).
+    pub const FIELDS: [&'static str; 12] = [
+        "number",
+        "channel",
+        "issued_at",
+        "state",
+        "counter",
+        "called_at",
+        "finished_at",
+        "recalls",
+        "rev",
+        "phone_status",
+        "contact",
+        "answer",
+    ];
+}
+
 /// A ticket as stored: its number is unique within its queue and day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
@@ -342,6 +361,39 @@ mod tests {
         }
         assert_eq!(TicketAction::Requeue.outcome(S::NoShow), Some(S::Waiting));
         assert_eq!(TicketAction::Call.outcome(S::Called), None);
+    }
+
+    #[test]
+    fn the_summary_fields_are_every_field_of_a_summary() {
+        let summary = TicketSummary {
+            number: 7,
+            channel: crate::queue::Channel::Kiosk,
+            issued_at: 1,
+            state: TicketState::Called,
+            counter: Some(crate::queue::CounterId::parse("1").unwrap()),
+            called_at: Some(2),
+            finished_at: Some(3),
+            recalls: 1,
+            rev: 4,
+            phone_status: Some(PhoneStatus::Verified),
+            contact: Some(ContactState {
+                kind: "call".into(),
+                status: "ringing".into(),
+                at: 5,
+            }),
+            answer: Some(CallAnswer::OnMyWay),
+        };
+        let json = serde_json::to_value(&summary).unwrap();
+        let mut names: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut fields = TicketSummary::FIELDS.to_vec();
+        names.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(names, fields);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::request::{BaseUrl, ClientAddr, KioskCredential};
-use waitingroom::services::notify::Words;
+use waitingroom::notify::Words;
 use waitingroom::services::staff::StaffPass;
 use waitingroom::services::WaitingRoom;
 use waitingroom::Lang;
@@ -93,7 +93,7 @@ pub fn lang() -> Lang {
 /// What calls and messages say, from the locale files, for the outbox's senders.
 pub struct LocaleTexts;
 
-impl waitingroom::services::notify::Texts for LocaleTexts {
+impl waitingroom::notify::Texts for LocaleTexts {
     fn say(&self, lang: Lang, words: Words<'_>) -> String {
         use crate::i18n::td_string;
         let locale = crate::components::lang_menu::to_locale(lang);

@@ -20,7 +20,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use waitingroom::live::EventHub;
-use waitingroom::services::notify::{DevOutbox, Notifier, TwilioNotifier};
+use waitingroom::notify::{DevOutbox, Notifier, TwilioNotifier};
 use waitingroom::services::{Setup, WaitingRoom};
 use waitingroom::store::sessions::RedisSessionStore;
 use waitingroom::store::{BadRedisUrl, Store};

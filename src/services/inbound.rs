@@ -6,12 +6,13 @@
 //! Each reply is in the sender's language, and a retried webhook gets the same reply and changes
 //! nothing twice.
 
-use super::notify::{Texts, Words};
 use super::{ticket_url, ServiceError, Via, WaitingRoom};
 use crate::command::Command;
 use crate::lang::Lang;
+use crate::notify::{Texts, Words};
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::queue::{estimated_wait_ms, minutes_ceil, Channel, QueueInfo};
+use crate::store::MessageKind;
 use crate::ticket::{IssuedTicket, Ticket};
 use crate::twilio::status::progress;
 use crate::twilio::twiml::{response, Verb};
@@ -231,7 +232,7 @@ impl WaitingRoom {
         let now_ms = self.setup.calendar.now().now_ms;
         let record = ContactRecord {
             sid: sid.to_owned(),
-            kind: "sms".to_owned(),
+            kind: MessageKind::Sms.as_str().to_owned(),
             to: phone.masked(),
             status: "received".to_owned(),
             progress: progress("received"),

@@ -95,7 +95,7 @@ impl WaitingRoom {
     ) -> Result<IssuedTicket, ServiceError> {
         let taker = Taker {
             source: Source::Kiosk(&kiosk.id),
-            client: None,
+            holder: None,
         };
         let limits = TakeLimits {
             window: Duration::from_secs(60),
@@ -103,11 +103,8 @@ impl WaitingRoom {
             per_client: 0,
             active: 0,
         };
-        let reservation = "kiosk";
-        if let Some(LimitReached::Source { retry_after_s }) = self
-            .store
-            .take_place(taker, limits, reservation, &[])
-            .await?
+        if let Some(LimitReached::Source { retry_after_s }) =
+            self.store.take_place(taker, limits, &[]).await?
         {
             return Err(ServiceError::LimitKiosk {
                 max: limits.per_source,
@@ -116,7 +113,7 @@ impl WaitingRoom {
         }
         let issued = self.issue_ticket(queue, Channel::Kiosk, lang).await;
         if issued.is_err() {
-            if let Err(e) = self.store.give_back_place(taker, reservation).await {
+            if let Err(e) = self.store.give_back_place(taker).await {
                 tracing::warn!(error = %e, "a kiosk's take of a ticket not issued was not given back");
             }
         }

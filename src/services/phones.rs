@@ -94,7 +94,7 @@ impl WaitingRoom {
         for (source, max, window) in takes {
             let taker = Taker {
                 source,
-                client: None,
+                holder: None,
             };
             let limit = TakeLimits {
                 window,
@@ -102,7 +102,7 @@ impl WaitingRoom {
                 per_client: 0,
                 active: 0,
             };
-            match self.store.take_place(taker, limit, "sms", &[]).await {
+            match self.store.take_place(taker, limit, &[]).await {
                 Ok(None) => {}
                 Ok(Some(_)) => {
                     self.give_back(&taken).await;
@@ -145,7 +145,7 @@ impl WaitingRoom {
 
     async fn give_back(&self, taken: &[Taker<'_>]) {
         for taker in taken {
-            if let Err(e) = self.store.give_back_place(*taker, "sms").await {
+            if let Err(e) = self.store.give_back_place(*taker).await {
                 tracing::warn!(error = %e, "an SMS limit's take was not given back");
             }
         }
@@ -165,9 +165,7 @@ impl WaitingRoom {
             .verify_phone(&queue, link.as_str(), self.setup.calendar.now())
             .await?)
     }
-}
 
-impl WaitingRoom {
     /// Calls ticket `number`'s verified phone now (「電話で呼び出す」): `words` are what the call
     /// says, in the ticket's language; it says them twice.
     pub async fn call_out(
@@ -191,9 +189,7 @@ impl WaitingRoom {
             .call_out(queue, number, &twiml, &text, self.setup.calendar.now())
             .await?)
     }
-}
 
-impl WaitingRoom {
     /// Whether `raw` is a number a verification SMS may go to (written any usual way, a mobile
     /// of an allowed region), before anything is taken for it.
     pub fn check_phone(&self, raw: &str) -> Result<PhoneNumber, ServiceError> {

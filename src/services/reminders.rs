@@ -5,11 +5,11 @@
 //! drop a reminder when its ticket is called or over, which cancels the scheduled SMS through the
 //! outbox; so does STOP.
 
-use super::notify::{Notifier, NotifyError, Texts, Words};
 use super::{ticket_url, ServiceError, WaitingRoom};
+use crate::notify::{Notifier, NotifyError, Texts, Words};
 use crate::phone::ContactRecord;
 use crate::queue::{estimated_wait_ms, QueueId};
-use crate::store::StoreError;
+use crate::store::{MessageKind, StoreError};
 use crate::ticket::{ReminderState, Ticket, TicketToken};
 use crate::twilio::status::progress;
 
@@ -169,7 +169,7 @@ impl WaitingRoom {
                 let status = if at_once { "queued" } else { "scheduled" };
                 let record = ContactRecord {
                     sid,
-                    kind: "sms".to_owned(),
+                    kind: MessageKind::Sms.as_str().to_owned(),
                     to: phone.masked(),
                     status: status.to_owned(),
                     progress: progress(status),

@@ -3,7 +3,7 @@
 //! bounded number of argon2 checks at once; staff sessions that end with a changed password,
 //! "sign out everywhere", or their lifetime.
 
-use super::ServiceError;
+use super::{ServiceError, WaitingRoom};
 use crate::store::{Store, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -187,6 +187,40 @@ impl StaffDesk {
             .await
             .map_err(|_| StaffError::Unavailable)?;
         answered.await.map_err(|_| StaffError::Unavailable)?
+    }
+}
+
+impl WaitingRoom {
+    /// Sets the staff password at start (see [`StaffDesk::init_password`]); answers a generated one.
+    pub async fn init_staff_password(
+        &self,
+        configured: Option<&str>,
+    ) -> Result<Option<String>, StaffError> {
+        self.staff.init_password(&self.store, configured).await
+    }
+
+    /// A staff sign-in from `client` (see [`StaffDesk::sign_in`]).
+    pub async fn sign_in(
+        &self,
+        candidate: &str,
+        client: IpAddr,
+    ) -> Result<StaffPass, ServiceError> {
+        let now = self.setup.calendar.now().now_ms;
+        self.staff
+            .sign_in(&self.store, candidate, client, now)
+            .await
+    }
+
+    /// Whether a staff session's pass still holds.
+    pub async fn admits(&self, pass: &StaffPass) -> Result<bool, ServiceError> {
+        let now = self.setup.calendar.now().now_ms;
+        Ok(self.staff.admits(&self.store, pass, now).await?)
+    }
+
+    /// Ends every staff session, on every tablet.
+    pub async fn sign_out_everywhere(&self) -> Result<(), ServiceError> {
+        self.store.next_staff_epoch().await?;
+        Ok(())
     }
 }
 

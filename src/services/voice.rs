@@ -4,9 +4,9 @@
 //! customers without a smartphone. The words come from the app's locale files ([`Texts`]), in
 //! the ticket's language (the store's menu: Japanese).
 
-use super::notify::{Texts, Words};
 use super::{ServiceError, WaitingRoom};
 use crate::lang::Lang;
+use crate::notify::{Texts, Words};
 use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
 use crate::store::{DayId, Refusal, StoreError};
@@ -67,6 +67,20 @@ impl AnsweredCall {
     }
 }
 
+/// A key pressed on the store's phone menu, as Twilio posts it.
+#[derive(Clone, Copy, Debug)]
+pub struct MenuPress<'a> {
+    /// The call's CallSid: a press posted again (Twilio retrying) is carried out once.
+    pub call_sid: &'a str,
+    /// The caller's number, as Twilio reports it.
+    pub from: &'a str,
+    /// Twilio's `StirVerstat`, where the call carries one.
+    pub stir_verstat: Option<&'a str>,
+    pub digits: &'a str,
+    /// How many times the menu was said again before (from the action URL).
+    pub repeats: u32,
+}
+
 /// The key of the automatic call of `ticket` of business day `day`: an HMAC under the ticket's
 /// own secret (its token, which never leaves the server but to its holder), so only the server
 /// makes it, and another ticket with the same number (another day's) has another key.
@@ -103,40 +117,22 @@ impl WaitingRoom {
         day: &DayId,
         repeats: u32,
     ) -> (String, String) {
-        let lang = ticket.lang;
         let label = self.label_of(&ticket.queue, ticket.number());
-        let words = texts.say(lang, Words::TurnNear { label: &label });
-        let say = |text: String, times| Verb::Say {
-            text,
-            language: lang.speech_code(),
-            times,
-        };
-        let twiml = match self.public_url() {
-            Some(base) => {
-                let menu = texts.say(lang, Words::TurnMenu);
-                let answered = AnsweredCall {
-                    queue: ticket.queue.clone(),
-                    day: day.clone(),
-                    number: ticket.number(),
-                    key: answer_key(ticket, day),
-                    repeats,
-                };
-                response(&[
-                    Verb::Gather {
-                        action: format!(
-                            "{}/twilio/voice/answer?{}",
-                            base.trim_end_matches('/'),
-                            answered.query()
-                        ),
-                        timeout_s: MENU_WAITS_S,
-                        prompt: vec![say(words.clone(), 1), say(menu, 1)],
-                    },
-                    say(texts.say(lang, Words::Goodbye), 1),
-                ])
-            }
-            None => response(&[say(words.clone(), 2)]),
-        };
-        (twiml, words)
+        let answer_url = self.public_url().map(|base| {
+            let answered = AnsweredCall {
+                queue: ticket.queue.clone(),
+                day: day.clone(),
+                number: ticket.number(),
+                key: answer_key(ticket, day),
+                repeats,
+            };
+            format!(
+                "{}/twilio/voice/answer?{}",
+                base.trim_end_matches('/'),
+                answered.query()
+            )
+        });
+        turn_near_twiml(texts, ticket.lang, &label, answer_url)
     }
 
     /// A key the customer pressed on the automatic call `call` names (`None`: its action URL
@@ -212,23 +208,7 @@ impl WaitingRoom {
             .map(|q| q.label(number))
             .unwrap_or_else(|| number.to_string())
     }
-}
 
-/// A key pressed on the store's phone menu, as Twilio posts it.
-#[derive(Clone, Copy, Debug)]
-pub struct MenuPress<'a> {
-    /// The call's CallSid: a press posted again (Twilio retrying) is carried out once.
-    pub call_sid: &'a str,
-    /// The caller's number, as Twilio reports it.
-    pub from: &'a str,
-    /// Twilio's `StirVerstat`, where the call carries one.
-    pub stir_verstat: Option<&'a str>,
-    pub digits: &'a str,
-    /// How many times the menu was said again before (from the action URL).
-    pub repeats: u32,
-}
-
-impl WaitingRoom {
     /// A call to the store's number (`stir_verstat`: Twilio's attestation of its caller ID, if
     /// any): the menu, whose key goes to `/twilio/voice/menu`; a caller ID that failed its
     /// attestation hears that the menu cannot serve it.
@@ -372,6 +352,38 @@ impl WaitingRoom {
     }
 }
 
+/// The automatic call of ticket `label` in `lang`, and its words: the turn is near, then the menu
+/// whose key Twilio posts to `answer_url`, then goodbye; without an address Twilio can reach,
+/// the words said twice.
+fn turn_near_twiml(
+    texts: &dyn Texts,
+    lang: Lang,
+    label: &str,
+    answer_url: Option<String>,
+) -> (String, String) {
+    let words = texts.say(lang, Words::TurnNear { label });
+    let say = |text: String, times| Verb::Say {
+        text,
+        language: lang.speech_code(),
+        times,
+    };
+    let twiml = match answer_url {
+        Some(action) => response(&[
+            Verb::Gather {
+                action,
+                timeout_s: MENU_WAITS_S,
+                prompt: vec![
+                    say(words.clone(), 1),
+                    say(texts.say(lang, Words::TurnMenu), 1),
+                ],
+            },
+            say(texts.say(lang, Words::Goodbye), 1),
+        ]),
+        None => response(&[say(words.clone(), 2)]),
+    };
+    (twiml, words)
+}
+
 /// The caller ID failed its attestation: the menu does nothing for this call.
 fn not_confirmed(texts: &dyn Texts) -> String {
     response(&[
@@ -391,6 +403,41 @@ mod tests {
     fn parse(query: &str) -> Option<AnsweredCall> {
         let params = params(query);
         AnsweredCall::parse(|name| params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v))
+    }
+
+    /// The words' names in place of the locale files' texts (the app's).
+    struct WordsByName;
+
+    impl Texts for WordsByName {
+        fn say(&self, lang: Lang, words: Words<'_>) -> String {
+            format!("{lang:?} {words:?}")
+        }
+    }
+
+    #[test]
+    fn the_automatic_call_says_the_turn_is_near_then_its_menu_in_the_tickets_language() {
+        let action = "https://q.example/twilio/voice/answer?queue=kaikei".to_owned();
+        let (twiml, words) = turn_near_twiml(&WordsByName, Lang::En, "A-042", Some(action));
+        assert_eq!(words, r#"En TurnNear { label: "A-042" }"#);
+        let gather =
+            twiml.find("<Gather action=\"https://q.example/twilio/voice/answer?queue=kaikei\"");
+        let near = twiml.find("En TurnNear { label: &quot;A-042&quot; }</Say>");
+        let menu = twiml.find(">En TurnMenu</Say></Gather>");
+        let goodbye = twiml.find(r#"<Say language="en-US">En Goodbye</Say></Response>"#);
+        assert!(gather < near && near < menu && menu < goodbye, "{twiml}");
+        assert!(gather.is_some(), "{twiml}");
+        // no address Twilio can post the key to: no menu, the words twice
+        let (twiml, _) = turn_near_twiml(&WordsByName, Lang::Ja, "42", None);
+        assert!(
+            twiml.contains(
+                r#"<Say language="ja-JP" loop="2">Ja TurnNear { label: &quot;42&quot; }</Say>"#
+            ),
+            "{twiml}"
+        );
+        assert!(
+            !twiml.contains("Gather") && !twiml.contains("TurnMenu"),
+            "{twiml}"
+        );
     }
 
     #[test]

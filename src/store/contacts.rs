@@ -4,7 +4,7 @@
 use super::keys::{early_contact as early, CONTACTS, CONTACTS_ORDER};
 use super::{as_string, Store, StoreError};
 use crate::phone::ContactRecord;
-use redis::{AsyncCommands, Script, Value};
+use redis::{AsyncCommands, Value};
 
 /// How long the log keeps an entry.
 const KEEP_MS: u64 = 24 * 3600 * 1000;
@@ -20,14 +20,6 @@ pub enum LogUpdate {
     Kept,
     /// No such Sid in the log (not ours, or older than a day): ignored.
     Unknown,
-}
-
-pub(crate) struct LogScript(Script);
-
-impl LogScript {
-    pub fn new() -> Self {
-        Self(Script::new(include_str!("log.lua")))
-    }
 }
 
 /// A status Twilio reported for a Sid before the sender logged it: the entry took it when it
@@ -50,19 +42,20 @@ impl Store {
     ) -> Result<Option<EarlyStatus>, StoreError> {
         let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut conn = self.conn.clone();
-        let reply: Vec<Value> = self
-            .log
-            .0
-            .key(CONTACTS)
-            .key(CONTACTS_ORDER)
-            .key(early(&record.sid))
-            .arg("add")
-            .arg(&record.sid)
-            .arg(json)
-            .arg(record.created_at)
-            .arg(KEEP_MS)
-            .invoke_async(&mut conn)
-            .await?;
+        let mut call = self.scripts.log.call();
+        call.key("ENTRIES", CONTACTS)
+            .key("ORDER", CONTACTS_ORDER)
+            .key("EARLY", early(&record.sid))
+            .arg("MODE", "add")
+            .arg("SID", &record.sid)
+            .arg("AT", record.created_at)
+            .arg("KEEP_MS", KEEP_MS)
+            .arg("ENTRY", json)
+            .arg("STATUS", "")
+            .arg("PROGRESS", 0)
+            .arg("ERROR", "")
+            .arg("ANSWERED_BY", "");
+        let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
         reply
             .get(1)
             .map(as_string)
@@ -92,22 +85,20 @@ impl Store {
         answered_by: Option<&str>,
     ) -> Result<LogUpdate, StoreError> {
         let mut conn = self.conn.clone();
-        let reply: Vec<Value> = self
-            .log
-            .0
-            .key(CONTACTS)
-            .key(CONTACTS_ORDER)
-            .key(early(sid))
-            .arg("status")
-            .arg(sid)
-            .arg(status)
-            .arg(progress)
-            .arg(at_ms)
-            .arg(error_code.unwrap_or(""))
-            .arg(KEEP_MS)
-            .arg(answered_by.unwrap_or(""))
-            .invoke_async(&mut conn)
-            .await?;
+        let mut call = self.scripts.log.call();
+        call.key("ENTRIES", CONTACTS)
+            .key("ORDER", CONTACTS_ORDER)
+            .key("EARLY", early(sid))
+            .arg("MODE", "status")
+            .arg("SID", sid)
+            .arg("AT", at_ms)
+            .arg("KEEP_MS", KEEP_MS)
+            .arg("ENTRY", "")
+            .arg("STATUS", status)
+            .arg("PROGRESS", progress)
+            .arg("ERROR", error_code.unwrap_or(""))
+            .arg("ANSWERED_BY", answered_by.unwrap_or(""));
+        let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
         match reply.first().map(as_string).transpose()?.as_deref() {
             Some("updated") => {
                 let json = reply.get(1).map(as_string).transpose()?.unwrap_or_default();

@@ -1,4 +1,5 @@
-//! The business day of a queue: which day is current, and reads of that day's keys.
+//! The business day of a queue: which day is current, starting a new one, and reads of that
+//! day's keys.
 //!
 //! Every key of a day carries the day in its name (`keys::DayKeys`). The scripts' prelude settles
 //! the current day: the first script after the boundary, in any process, starts the new one, and a
@@ -6,7 +7,7 @@
 //! expire at its close plus the retention and are never named again.
 
 use super::keys::{DayId, DayKeys, QueueKeys};
-use super::{as_string, Store, StoreError};
+use super::{as_string, Moment, Store, StoreError};
 use crate::queue::QueueId;
 use crate::ticket::TicketToken;
 use redis::Value;
@@ -33,6 +34,25 @@ impl Store {
             .run(self.invoke(&self.scripts.today, queue, at, &[]))
             .await?;
         day_at(&reply, 1)
+    }
+
+    /// Starts a new business day: `force` (staff) now, otherwise when the clock's date came (the
+    /// first script after the boundary does that anyway; this tells idle screens in time).
+    /// Answers the day it started, if it did.
+    pub async fn reset(
+        &self,
+        queue: &QueueId,
+        force: bool,
+        at: Moment,
+    ) -> Result<Option<DayId>, StoreError> {
+        let mode = if force { "force" } else { "" };
+        let invocation = self.invoke(&self.scripts.reset, queue, at, &[("MODE", mode)]);
+        let mut conn = self.conn.clone();
+        let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
+        if reply.first().map(as_string).transpose()?.as_deref() != Some("ok") {
+            return Ok(None);
+        }
+        day_at(&reply, 1).map(Some)
     }
 
     /// Runs `reads` on the keys of the queue's current day as one MULTI/EXEC (again if the day

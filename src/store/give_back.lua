@@ -1,13 +1,15 @@
 -- Gives back a place taken by take.lua whose ticket (or SMS) was not issued (intake paused, the
--- day full, Redis failing). KEYS: the source's N keys [, CLIENT, HELD]. ARGV: N, RESERVATION.
-local N = tonumber(ARGV[1])
-local CLIENT, HELD = KEYS[N + 1], KEYS[N + 2]
-for i = 1, N + (CLIENT and 1 or 0) do
-  if tonumber(redis.call('HGET', KEYS[i], 'taken') or '0') > 0 then
-    redis.call('HINCRBY', KEYS[i], 'taken', -1)
+-- day full, Redis failing). KEYS: SOURCES, HOLDER (CLIENT and HELD, or none), as take.lua's.
+-- ARGV: RESERVATION.
+local CLIENT, HELD = HOLDER[1], HOLDER[2]
+local counted = {unpack(SOURCES)}
+if CLIENT then table.insert(counted, CLIENT) end
+for _, key in ipairs(counted) do
+  if tonumber(redis.call('HGET', key, 'taken') or '0') > 0 then
+    redis.call('HINCRBY', key, 'taken', -1)
   end
 end
 if HELD then
-  redis.call('SREM', HELD, ARGV[2])
+  redis.call('SREM', HELD, RESERVATION)
 end
 return {'ok'}

@@ -2,9 +2,10 @@
 //! across server processes and across a customer's new cookies: one script checks every limit and
 //! takes a place in the same step, so parallel requests cannot both slip under a limit.
 
-use super::keys;
+use super::keys::{self, DayId};
 use super::{Store, StoreError};
-use redis::{AsyncCommands, Script, Value};
+use crate::queue::QueueId;
+use redis::{AsyncCommands, Value};
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
@@ -56,12 +57,75 @@ fn prefix(v6: Ipv6Addr, bits: u32) -> String {
     format!("{}::/{bits}", groups.join(":"))
 }
 
-/// Who takes: where from (a client address, or a kiosk) and, for a phone with a session, the
-/// session's client id.
+/// Who takes: where from (a client address, or a kiosk) and, for a phone with a session, who
+/// holds the place taken.
 #[derive(Clone, Copy, Debug)]
 pub struct Taker<'a> {
     pub source: Source<'a>,
-    pub client: Option<&'a str>,
+    pub holder: Option<Holder<'a>>,
+}
+
+/// A phone with a session that takes: its client id, and the place the take holds for it among
+/// its places (a [`HeldPlace::Pending`] until its ticket is issued).
+#[derive(Clone, Copy, Debug)]
+pub struct Holder<'a> {
+    pub client: &'a str,
+    pub place: &'a HeldPlace,
+}
+
+/// A place a phone holds (what its tickets at once count): a ticket it was issued, or one being
+/// issued. Kept as `queue/day/number` and `pending:<ms>:<id>`; read back only through
+/// [`HeldPlace::parse`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeldPlace {
+    /// A ticket of business day `day`.
+    Ticket {
+        queue: QueueId,
+        day: DayId,
+        number: u64,
+    },
+    /// A place taken at `since_ms` for a ticket being issued (`id`: this take's own).
+    Pending { since_ms: u64, id: String },
+    /// Anything else kept (an older version's `queue/number`): it holds no place.
+    Unknown(String),
+}
+
+impl HeldPlace {
+    /// What the held set keeps, read: a place that would not be kept exactly so is
+    /// [`HeldPlace::Unknown`] (so releasing it removes what is kept).
+    pub fn parse(raw: &str) -> Self {
+        match Self::read(raw) {
+            Some(place) if place.to_string() == raw => place,
+            _ => Self::Unknown(raw.to_owned()),
+        }
+    }
+
+    fn read(raw: &str) -> Option<Self> {
+        if let Some(rest) = raw.strip_prefix("pending:") {
+            let (since_ms, id) = rest.split_once(':')?;
+            return Some(Self::Pending {
+                since_ms: since_ms.parse().ok()?,
+                id: id.to_owned(),
+            });
+        }
+        let mut parts = raw.splitn(3, '/');
+        let (queue, day, number) = (parts.next()?, parts.next()?, parts.next()?);
+        Some(Self::Ticket {
+            queue: QueueId::parse(queue).ok()?,
+            day: DayId::parse(day)?,
+            number: number.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for HeldPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ticket { queue, day, number } => write!(f, "{queue}/{day}/{number}"),
+            Self::Pending { since_ms, id } => write!(f, "pending:{since_ms}:{id}"),
+            Self::Unknown(raw) => f.write_str(raw),
+        }
+    }
 }
 
 /// Where a take comes from; each has its own count.
@@ -101,20 +165,6 @@ pub enum LimitReached {
     Active,
 }
 
-pub(crate) struct LimitScripts {
-    take: Script,
-    give_back: Script,
-}
-
-impl LimitScripts {
-    pub fn new() -> Self {
-        Self {
-            take: Script::new(include_str!("take.lua")),
-            give_back: Script::new(include_str!("give_back.lua")),
-        }
-    }
-}
-
 impl Taker<'_> {
     /// The keys the source counts in, each with how many times the source's limit it allows.
     fn sources(&self) -> Vec<(String, u32)> {
@@ -136,54 +186,48 @@ impl Taker<'_> {
         }
     }
 
-    /// The scripts' keys: the sources', then the client's count and what it holds.
-    fn keys(&self, sources: &[(String, u32)]) -> Vec<String> {
-        let mut keys: Vec<String> = sources.iter().map(|(key, _)| key.clone()).collect();
-        if let Some(client) = self.client {
-            keys.extend([keys::client_takes(client), keys::client_held(client)]);
-        }
-        keys
+    /// The scripts' `HOLDER` keys: the client's count and what it holds (none without a holder).
+    fn holder_keys(&self) -> Vec<String> {
+        self.holder
+            .map(|h| vec![keys::client_takes(h.client), keys::client_held(h.client)])
+            .unwrap_or_default()
     }
 }
 
 impl Store {
-    /// What `client` holds: `queue/number` of each ticket, or `pending:<ms>:<id>` of a place
-    /// being issued.
-    pub async fn held(&self, client: &str) -> Result<Vec<String>, StoreError> {
+    /// The places `client` holds.
+    pub async fn held(&self, client: &str) -> Result<Vec<HeldPlace>, StoreError> {
         let mut conn = self.conn.clone();
-        Ok(conn.smembers(keys::client_held(client)).await?)
+        let raw: Vec<String> = conn.smembers(keys::client_held(client)).await?;
+        Ok(raw.iter().map(|place| HeldPlace::parse(place)).collect())
     }
 
-    /// Takes a place within every limit, recorded as `reservation` among what the client holds,
-    /// after releasing `release` (held tickets that have finished); or answers which limit refused
-    /// and takes nothing.
+    /// Takes a place within every limit, kept among the holder's places (if any) after releasing
+    /// `release` (its places that no longer count); or answers which limit refused and takes
+    /// nothing.
     pub async fn take_place(
         &self,
         taker: Taker<'_>,
         limits: TakeLimits,
-        reservation: &str,
-        release: &[String],
+        release: &[HeldPlace],
     ) -> Result<Option<LimitReached>, StoreError> {
         let sources = taker.sources();
-        let mut invocation = self.limits.take.prepare_invoke();
-        for key in taker.keys(&sources) {
-            invocation.key(key);
-        }
-        invocation
-            .arg(limits.window.as_secs().max(1))
-            .arg(sources.len());
-        for (_, times) in &sources {
-            invocation.arg(limits.per_source.saturating_mul(*times));
-        }
-        invocation
-            .arg(limits.per_client)
-            .arg(limits.active)
-            .arg(reservation);
-        for member in release {
-            invocation.arg(member);
-        }
+        let mut call = self.scripts.take.call();
+        call.keys("SOURCES", sources.iter().map(|(key, _)| key.clone()))
+            .keys("HOLDER", taker.holder_keys())
+            .arg("WINDOW", limits.window.as_secs().max(1))
+            .arg("MAX_CLIENT", limits.per_client)
+            .arg("MAX_ACTIVE", limits.active)
+            .arg("RESERVATION", reservation_of(&taker))
+            .args(
+                "SOURCE_MAX",
+                sources
+                    .iter()
+                    .map(|(_, times)| limits.per_source.saturating_mul(*times)),
+            )
+            .args("RELEASE", release);
         let mut conn = self.conn.clone();
-        let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
+        let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
         let field = |i: usize| -> Result<String, StoreError> {
             reply
                 .get(i)
@@ -203,42 +247,44 @@ impl Store {
         }
     }
 
-    /// The ticket of `reservation` was issued: the client now holds `ticket` (`queue/number`).
+    /// The ticket of `holder`'s place was issued: it now holds `ticket` (a [`HeldPlace::Ticket`]).
     pub async fn settle_place(
         &self,
-        client: &str,
-        reservation: &str,
-        ticket: &str,
+        holder: Holder<'_>,
+        ticket: &HeldPlace,
     ) -> Result<(), StoreError> {
-        let key = keys::client_held(client);
+        let key = keys::client_held(holder.client);
         let mut conn = self.conn.clone();
         let _: () = redis::pipe()
             .atomic()
-            .srem(&key, reservation)
+            .srem(&key, holder.place.to_string())
             .ignore()
-            .sadd(&key, ticket)
+            .sadd(&key, ticket.to_string())
             .ignore()
             .query_async(&mut conn)
             .await?;
         Ok(())
     }
 
-    /// The ticket of `reservation` was not issued: the place is given back.
-    pub async fn give_back_place(
-        &self,
-        taker: Taker<'_>,
-        reservation: &str,
-    ) -> Result<(), StoreError> {
+    /// The ticket (or SMS) `taker` took a place for was not issued: the place is given back.
+    pub async fn give_back_place(&self, taker: Taker<'_>) -> Result<(), StoreError> {
         let sources = taker.sources();
-        let mut invocation = self.limits.give_back.prepare_invoke();
-        for key in taker.keys(&sources) {
-            invocation.key(key);
-        }
-        invocation.arg(sources.len()).arg(reservation);
+        let mut call = self.scripts.give_back.call();
+        call.keys("SOURCES", sources.into_iter().map(|(key, _)| key))
+            .keys("HOLDER", taker.holder_keys())
+            .arg("RESERVATION", reservation_of(&taker));
         let mut conn = self.conn.clone();
-        let _: Value = invocation.invoke_async(&mut conn).await?;
+        let _: Value = call.invocation().invoke_async(&mut conn).await?;
         Ok(())
     }
+}
+
+/// The place a take keeps among its holder's ('': it has none).
+fn reservation_of(taker: &Taker<'_>) -> String {
+    taker
+        .holder
+        .map(|h| h.place.to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -247,6 +293,36 @@ mod tests {
 
     fn of(ip: &str) -> Vec<(String, u32)> {
         networks(ip.parse().unwrap())
+    }
+
+    #[test]
+    fn held_places_read_back_as_kept_and_anything_else_is_unknown() {
+        let ticket = HeldPlace::Ticket {
+            queue: QueueId::parse("kaikei").unwrap(),
+            day: DayId::parse("2026-11-25.2").unwrap(),
+            number: 42,
+        };
+        assert_eq!(ticket.to_string(), "kaikei/2026-11-25.2/42");
+        assert_eq!(HeldPlace::parse("kaikei/2026-11-25.2/42"), ticket);
+        let pending = HeldPlace::Pending {
+            since_ms: 1_764_000_000_000,
+            id: "0123abcd".into(),
+        };
+        assert_eq!(pending.to_string(), "pending:1764000000000:0123abcd");
+        assert_eq!(HeldPlace::parse(&pending.to_string()), pending);
+        for other in [
+            "kaikei/42",
+            "kaikei/2026-11-25/007",
+            "kaikei/yesterday/42",
+            "../x/2026-11-25/42",
+            "pending:soon:x",
+            "pending:12",
+            "",
+        ] {
+            let place = HeldPlace::parse(other);
+            assert_eq!(place, HeldPlace::Unknown(other.to_owned()), "{other}");
+            assert_eq!(place.to_string(), other, "released as kept");
+        }
     }
 
     #[test]

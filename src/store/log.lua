@@ -1,14 +1,12 @@
 -- The message and call log: one entry per Sid, kept a day. KEYS: ENTRIES (HASH sid → JSON), ORDER
 -- (ZSET sid by when it was first logged), EARLY (a status that came before its entry). ARGV: MODE
--- ('add' or 'status'), SID, then
--- add: ENTRY (JSON), AT (ms), KEEP_MS; status: STATUS, PROGRESS, AT (ms), ERROR, KEEP_MS, ANSWERED_BY.
+-- ('add' or 'status'), SID, AT (ms), KEEP_MS, then
+-- add: ENTRY (JSON); status: STATUS, PROGRESS, ERROR, ANSWERED_BY ('' for the other mode's).
 -- A status never replaces one that is further along. A status for a Sid not (yet) logged is kept
 -- aside a few minutes: Twilio's first callback can arrive before the sender has logged what it
 -- sent; the entry takes it when it is added (and answers it, so its effects follow).
 -- add answers 'ok' (and the early status as JSON, if one came first); status answers 'updated'
 -- and the entry as it is now, 'kept' or 'unknown'.
-local ENTRIES, ORDER, EARLY = KEYS[1], KEYS[2], KEYS[3]
-local MODE, SID = ARGV[1], ARGV[2]
 local EARLY_KEPT_MS = 600000
 local function keep(at, keep_ms)
   local old = redis.call('ZRANGEBYSCORE', ORDER, 0, at - keep_ms)
@@ -29,25 +27,24 @@ local function move_on(entry, s)
   return true
 end
 if MODE == 'add' then
-  local at = tonumber(ARGV[4])
   local early = redis.call('GET', EARLY)
-  if redis.call('HSETNX', ENTRIES, SID, ARGV[3]) == 1 then
-    redis.call('ZADD', ORDER, at, SID)
+  if redis.call('HSETNX', ENTRIES, SID, ENTRY) == 1 then
+    redis.call('ZADD', ORDER, AT, SID)
     if early then
       redis.call('DEL', EARLY)
-      local entry = cjson.decode(ARGV[3])
+      local entry = cjson.decode(ENTRY)
       if move_on(entry, cjson.decode(early)) then
         redis.call('HSET', ENTRIES, SID, cjson.encode(entry))
-        keep(at, tonumber(ARGV[5]))
+        keep(AT, KEEP_MS)
         return {'ok', early}
       end
     end
   end
-  keep(at, tonumber(ARGV[5]))
+  keep(AT, KEEP_MS)
   return {'ok'}
 end
-local s = {status = ARGV[3], progress = tonumber(ARGV[4]), updated_at = tonumber(ARGV[5]),
-           error_code = ARGV[6], answered_by = ARGV[8]}
+local s = {status = STATUS, progress = PROGRESS, updated_at = AT, error_code = ERROR,
+           answered_by = ANSWERED_BY}
 local raw = redis.call('HGET', ENTRIES, SID)
 if not raw then
   -- perhaps ours, not logged yet: kept aside (the furthest along of them)
@@ -61,5 +58,5 @@ local entry = cjson.decode(raw)
 if not move_on(entry, s) then return {'kept'} end
 local json = cjson.encode(entry)
 redis.call('HSET', ENTRIES, SID, json)
-keep(tonumber(ARGV[5]), tonumber(ARGV[7]))
+keep(AT, KEEP_MS)
 return {'updated', json}

@@ -1,126 +1,44 @@
 //! The Redis store: every state change is one Lua script, every read of several keys one MULTI.
 //!
-//! Key names live in [`keys`]; the scripts' `KEYS`/`ARGV` are built in one place (`script.rs`).
+//! Key names live in [`keys`]; every script's `KEYS`/`ARGV` are bound to names in one place
+//! (`binder.rs`), and every script is listed in `scripts.rs`.
 //! The scripts publish the change with the queue's new version in the same step, so no change
 //! is ever seen without its event.
 
+mod binder;
 mod connection;
 mod contacts;
 mod day;
+mod error;
 pub mod keys;
 mod kiosks;
 mod limits;
 mod outbox;
 mod phones;
+mod queue;
 mod reminders;
-mod script;
+mod scripts;
 pub mod sessions;
+mod staff;
+mod tickets;
+mod webhooks;
 
-use crate::day::QueueDay;
-use crate::lang::Lang;
-use crate::queue::{Call, Channel, CounterId, Intake, QueueId, QueueSnapshot, Serving};
+use crate::queue::QueueId;
 use crate::services::calendar::Calendar;
-use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketState, TicketToken};
 pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
 pub use contacts::{EarlyStatus, LogUpdate};
 pub use day::TokenDay;
+pub use error::{BadRedisUrl, Refusal, StoreError};
 pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};
-pub use limits::{address_key, networks, wide_network, LimitReached, Source, TakeLimits, Taker};
-pub use outbox::{DevMessage, OutboxJob};
+pub use limits::{
+    address_key, networks, wide_network, HeldPlace, Holder, LimitReached, Source, TakeLimits, Taker,
+};
+pub use outbox::{DevMessage, JobEntry, MessageKind, OutboxJob, Outgoing, Task, UnreadableJob};
 pub use phones::Registration;
-use redis::{AsyncCommands, ScriptInvocation, Value};
 pub use reminders::Reminder;
-use script::QueueScript;
-use std::time::Duration;
-
-/// Why a script refused a change (and changed nothing).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// Intake is paused for this channel.
-    Paused(Intake),
-    /// The day's cap of tickets is reached.
-    DayFull(u32),
-    /// The share of the day's cap kept for remote intake is taken (the kiosk still issues).
-    RemoteFull(u32),
-    /// Nobody is waiting.
-    Empty,
-    /// No such ticket (today).
-    NotFound,
-    /// The ticket is in another state, or changed since the actor saw it.
-    Conflict(TicketState),
-    /// The ticket had its most messages (verification SMS, or all it may cause).
-    SmsPerTicket(u32),
-    /// A verification link that is unknown, was used, expired, or was sent to a number the
-    /// ticket no longer has.
-    Expired,
-    /// The ticket has no verified phone.
-    NoPhone,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("Redis is unreachable: {0}")]
-    Unavailable(#[source] redis::RedisError),
-    #[error("Redis answered unexpectedly: {0}")]
-    Redis(#[source] redis::RedisError),
-    #[error("stored data could not be read: {0}")]
-    Corrupt(String),
-    #[error("refused: {0:?}")]
-    Refused(Refusal),
-}
-
-impl From<redis::RedisError> for StoreError {
-    fn from(e: redis::RedisError) -> Self {
-        if e.is_io_error()
-            || e.is_connection_dropped()
-            || e.is_connection_refusal()
-            || e.is_timeout()
-        {
-            StoreError::Unavailable(e)
-        } else {
-            StoreError::Redis(e)
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("REDIS_URL is not a valid Redis URL ({0}); expected e.g. redis://127.0.0.1:6379/0, redis+cluster://host1:7000,host2:7001 or redis+sentinel://host1:26379,host2:26379/mymaster")]
-pub struct BadRedisUrl(String);
-
-/// What a new ticket starts with: where it was taken, its secret, its language and, taken by SMS
-/// or a call, the phone it came from.
-#[derive(Clone, Copy, Debug)]
-pub struct NewTicket<'a> {
-    pub channel: Channel,
-    pub token: &'a TicketToken,
-    pub lang: Lang,
-    pub phone: Option<&'a crate::phone::PhoneNumber>,
-    /// Taken from outside the store (remote check-in, the anonymous API, SMS or a call): counts
-    /// against remote intake's share of the day.
-    pub remote: bool,
-}
-
-impl<'a> NewTicket<'a> {
-    /// A ticket taken at a kiosk, a browser or the API (no phone yet).
-    pub fn new(channel: Channel, token: &'a TicketToken, lang: Lang) -> Self {
-        Self {
-            channel,
-            token,
-            lang,
-            phone: None,
-            remote: false,
-        }
-    }
-}
-
-/// What the issue script answers: the ticket (its wait not yet estimated), the queue's average
-/// service time (from which the caller estimates it) and the business day it belongs to.
-#[derive(Clone, Debug)]
-pub struct Issued {
-    pub ticket: IssuedTicket,
-    pub avg_service_ms: Option<u64>,
-    pub day: DayId,
-}
+pub(crate) use scripts::as_string;
+use scripts::{int_at, Scripts};
+pub use tickets::{Issued, NewTicket};
 
 /// The current time, its business day and how long that day's keys live, passed to every change.
 #[derive(Clone, Copy, Debug)]
@@ -133,91 +51,6 @@ pub struct Moment {
     pub day: jiff::civil::Date,
 }
 
-struct Scripts {
-    issue: QueueScript,
-    call_next: QueueScript,
-    act: QueueScript,
-    set_intake: QueueScript,
-    reset: QueueScript,
-    today: QueueScript,
-    register_phone: QueueScript,
-    verify_phone: QueueScript,
-    call_out: QueueScript,
-    contact: QueueScript,
-    answer: QueueScript,
-    send_text: QueueScript,
-    set_autodial: QueueScript,
-    reminder: QueueScript,
-    reminder_set: QueueScript,
-    reminder_take: QueueScript,
-}
-
-impl Scripts {
-    fn new() -> Self {
-        Self {
-            issue: QueueScript::new(
-                &[
-                    "CHANNEL",
-                    "TOKEN",
-                    "LANG",
-                    "MAX_TICKETS",
-                    "REMOTE_MAX",
-                    "PHONE",
-                ],
-                include_str!("issue.lua"),
-            ),
-            call_next: QueueScript::new(&["COUNTER"], include_str!("call_next.lua")),
-            act: QueueScript::new(
-                &["ACTION", "NUMBER", "SEEN_REV", "COUNTER"],
-                include_str!("act.lua"),
-            ),
-            set_intake: QueueScript::new(&["INTAKE_STATE"], include_str!("set_intake.lua")),
-            reset: QueueScript::new(&["MODE"], include_str!("reset.lua")),
-            today: QueueScript::new(&[], include_str!("today.lua")),
-            register_phone: QueueScript::new(
-                &[
-                    "NUMBER",
-                    "TOKEN",
-                    "PHONE",
-                    "LINK",
-                    "VERIFY_UNTIL",
-                    "MAX_SMS",
-                    "BODY",
-                ],
-                include_str!("register_phone.lua"),
-            ),
-            verify_phone: QueueScript::new(&["LINK"], include_str!("verify_phone.lua")),
-            call_out: QueueScript::new(&["NUMBER", "TWIML", "TEXT"], include_str!("call_out.lua")),
-            contact: QueueScript::new(
-                &[
-                    "NUMBER",
-                    "KIND",
-                    "SID",
-                    "STATUS",
-                    "PROGRESS",
-                    "TEXT_INSTEAD",
-                ],
-                include_str!("contact.lua"),
-            ),
-            answer: QueueScript::new(
-                &["ANSWER_DAY", "NUMBER", "ANSWER"],
-                include_str!("answer.lua"),
-            ),
-            set_autodial: QueueScript::new(&["PLACES"], include_str!("set_autodial.lua")),
-            reminder: QueueScript::new(&["NUMBER", "TOKEN", "WANT"], include_str!("reminder.lua")),
-            reminder_set: QueueScript::new(
-                &["NUMBER", "SID", "SEND_AT", "SENT"],
-                include_str!("reminder_set.lua"),
-            ),
-            reminder_take: QueueScript::new(&["NUMBER"], include_str!("reminder_take.lua")),
-            send_text: QueueScript::new(
-                &["NUMBER", "BODY", "PURPOSE"],
-                include_str!("send_text.lua"),
-            ),
-        }
-    }
-}
-
 /// The connection to Redis shared by every request (one multiplexed connection, or one per cluster
 /// node, that reconnects by itself), plus the scripts.
 #[derive(Clone)]
@@ -225,8 +58,6 @@ pub struct Store {
     target: std::sync::Arc<RedisTarget>,
     conn: Connection,
     scripts: std::sync::Arc<Scripts>,
-    limits: std::sync::Arc<limits::LimitScripts>,
-    log: std::sync::Arc<contacts::LogScript>,
     /// The day's cap of tickets per queue (0: none).
     max_tickets_per_day: u32,
     /// Percent of `max_tickets_per_day` remote intake may take (100: all of it).
@@ -269,8 +100,6 @@ impl Store {
             target: std::sync::Arc::new(target),
             conn,
             scripts: std::sync::Arc::new(Scripts::new()),
-            limits: std::sync::Arc::new(limits::LimitScripts::new()),
-            log: std::sync::Arc::new(contacts::LogScript::new()),
             max_tickets_per_day: 0,
             remote_share_percent: 100,
             autodial: Default::default(),
@@ -286,7 +115,6 @@ impl Store {
         self
     }
 
-    /// Caps the tickets a queue issues in a day (`MAX_TICKETS_PER_DAY`; 0: no cap).
     /// Keeps all but `percent` of the day's cap for the people in the store: remote intake (see
     /// [`NewTicket::remote`]) stops at that share, so a flood from outside never refuses the
     /// kiosk (`REMOTE_SHARE_PERCENT`).
@@ -303,6 +131,7 @@ impl Store {
         })
     }
 
+    /// Caps the tickets a queue issues in a day (`MAX_TICKETS_PER_DAY`; 0: no cap).
     pub fn with_max_tickets_per_day(mut self, max: u32) -> Self {
         self.max_tickets_per_day = max;
         self
@@ -313,43 +142,6 @@ impl Store {
     pub fn with_autodial_places(mut self, places: AutodialPlaces) -> Self {
         self.autodial = std::sync::Arc::new(places);
         self
-    }
-
-    /// How many places ahead `queue` calls a verified phone now (the console's setting, else
-    /// the configured one).
-    pub async fn autodial_places(&self, queue: &QueueId) -> Result<u32, StoreError> {
-        let mut conn = self.conn.clone();
-        let set: Option<u32> = conn.get(QueueKeys::of(queue).autodial()).await?;
-        Ok(set.unwrap_or_else(|| self.autodial.of(queue)))
-    }
-
-    /// Staff set how many places ahead `queue` calls a verified phone; tickets now within reach
-    /// get their call.
-    pub async fn set_autodial_places(
-        &self,
-        queue: &QueueId,
-        places: u32,
-        at: Moment,
-    ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.set_autodial,
-            queue,
-            at,
-            &[("PLACES", &places.to_string())],
-        );
-        self.run(invocation).await?;
-        Ok(())
-    }
-
-    /// The invocation of a queue script, with what every one of them gets.
-    fn invoke<'a>(
-        &self,
-        script: &'a QueueScript,
-        queue: &QueueId,
-        at: Moment,
-        args: &[(&str, &str)],
-    ) -> ScriptInvocation<'a> {
-        script.invoke(queue, at, self.autodial.of(queue), args)
     }
 
     /// What the app counts.
@@ -372,430 +164,6 @@ impl Store {
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;
         Ok(())
     }
-
-    async fn run(&self, invocation: ScriptInvocation<'_>) -> Result<Vec<Value>, StoreError> {
-        let mut conn = self.conn.clone();
-        let started = std::time::Instant::now();
-        let reply: Result<Vec<Value>, _> = invocation.invoke_async(&mut conn).await;
-        self.metrics.redis_script(started.elapsed(), reply.is_err());
-        let reply = reply?;
-        let status = reply
-            .first()
-            .map(as_string)
-            .transpose()?
-            .unwrap_or_default();
-        let detail = || reply.get(1).map(as_string).transpose();
-        match status.as_str() {
-            "ok" => Ok(reply),
-            "empty" => Err(StoreError::Refused(Refusal::Empty)),
-            "expired" => Err(StoreError::Refused(Refusal::Expired)),
-            "no_phone" => Err(StoreError::Refused(Refusal::NoPhone)),
-            "limit" => {
-                let max = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
-                Err(StoreError::Refused(Refusal::SmsPerTicket(max)))
-            }
-            "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
-            "corrupt" => Err(StoreError::Corrupt(detail()?.unwrap_or_default())),
-            "full" => {
-                let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
-                Err(StoreError::Refused(Refusal::DayFull(cap)))
-            }
-            "remote_full" => {
-                let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
-                Err(StoreError::Refused(Refusal::RemoteFull(cap)))
-            }
-            "paused" => {
-                let intake = parse_intake(detail()?.as_deref())?;
-                Err(StoreError::Refused(Refusal::Paused(intake)))
-            }
-            "conflict" => {
-                let state = detail()?.unwrap_or_default();
-                let state: TicketState = serde_json::from_value(serde_json::Value::String(state))
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Err(StoreError::Refused(Refusal::Conflict(state)))
-            }
-            other => Err(StoreError::Corrupt(format!("script answered {other:?}"))),
-        }
-    }
-
-    /// Issues the next number: INCR, RPUSH onto the waiting LIST, the ticket, its token, the
-    /// version and the event, in one script.
-    pub async fn issue(
-        &self,
-        queue: &QueueId,
-        new: NewTicket<'_>,
-        prefix: &str,
-        at: Moment,
-    ) -> Result<Issued, StoreError> {
-        let NewTicket {
-            channel,
-            token,
-            lang,
-            phone,
-            remote,
-        } = new;
-        let remote_max = match self.remote_max_per_day() {
-            Some(max) if remote => max.to_string(),
-            _ => String::new(),
-        };
-        let invocation = self.invoke(
-            &self.scripts.issue,
-            queue,
-            at,
-            &[
-                ("CHANNEL", channel.as_str()),
-                ("TOKEN", token.as_str()),
-                ("LANG", lang.code()),
-                ("MAX_TICKETS", &self.max_tickets_per_day.to_string()),
-                ("REMOTE_MAX", &remote_max),
-                ("PHONE", phone.map(|p| p.as_str()).unwrap_or_default()),
-            ],
-        );
-        let reply = self.run(invocation).await?;
-        let number = int_at(&reply, 1)?;
-        let avg_service_ms = reply
-            .get(4)
-            .map(as_string)
-            .transpose()?
-            .and_then(|s| s.parse().ok());
-        let ticket = IssuedTicket {
-            queue: queue.clone(),
-            number,
-            label: crate::ticket::label(prefix, number),
-            token: token.clone(),
-            people_ahead: int_at(&reply, 2)?,
-            version: int_at(&reply, 3)?,
-            estimated_wait_ms: None,
-        };
-        Ok(Issued {
-            ticket,
-            avg_service_ms,
-            day: day::day_at(&reply, 5)?,
-        })
-    }
-
-    /// The issue script's source and one `EVALSHA` command line of it for `queue` (a kiosk
-    /// ticket, a fixed token): what `redis-benchmark` runs to measure the ceiling an issue has in
-    /// this Redis. Only for the benchmark (feature `bench`).
-    #[cfg(feature = "bench")]
-    pub fn issue_command_line(&self, queue: &QueueId, at: Moment) -> (String, Vec<String>) {
-        let token = "0".repeat(32);
-        self.scripts.issue.command_line(
-            queue,
-            at,
-            0,
-            &[
-                ("CHANNEL", Channel::Kiosk.as_str()),
-                ("TOKEN", &token),
-                ("LANG", Lang::Ja.code()),
-                ("MAX_TICKETS", "0"),
-                ("REMOTE_MAX", ""),
-                ("PHONE", ""),
-            ],
-        )
-    }
-
-    /// Calls the first in line to `counter`; answers its number and the queue's version.
-    pub async fn call_next(
-        &self,
-        queue: &QueueId,
-        counter: &CounterId,
-        at: Moment,
-    ) -> Result<(u64, u64), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.call_next,
-            queue,
-            at,
-            &[("COUNTER", counter.as_str())],
-        );
-        let reply = self.run(invocation).await?;
-        Ok((int_at(&reply, 1)?, int_at(&reply, 2)?))
-    }
-
-    /// Applies `action` to ticket `number` if it still has revision `seen_rev` (when given);
-    /// `counter` is where [`TicketAction::Call`] calls to. Answers the queue's version.
-    pub async fn act(
-        &self,
-        queue: &QueueId,
-        number: u64,
-        action: TicketAction,
-        counter: Option<&CounterId>,
-        seen_rev: Option<u64>,
-        at: Moment,
-    ) -> Result<u64, StoreError> {
-        let number = number.to_string();
-        let seen_rev = seen_rev.map(|r| r.to_string()).unwrap_or_default();
-        let invocation = self.invoke(
-            &self.scripts.act,
-            queue,
-            at,
-            &[
-                ("ACTION", action.as_str()),
-                ("NUMBER", &number),
-                ("SEEN_REV", &seen_rev),
-                (
-                    "COUNTER",
-                    counter.map(CounterId::as_str).unwrap_or_default(),
-                ),
-            ],
-        );
-        let reply = self.run(invocation).await?;
-        int_at(&reply, 1)
-    }
-
-    pub async fn set_intake(
-        &self,
-        queue: &QueueId,
-        intake: Intake,
-        at: Moment,
-    ) -> Result<u64, StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.set_intake,
-            queue,
-            at,
-            &[("INTAKE_STATE", intake.as_str())],
-        );
-        let reply = self.run(invocation).await?;
-        int_at(&reply, 1)
-    }
-
-    /// Starts a new business day: `force` (staff) now, otherwise when the clock's date came (the
-    /// first script after the boundary does that anyway; this tells idle screens in time).
-    /// Answers the day it started, if it did.
-    pub async fn reset(
-        &self,
-        queue: &QueueId,
-        force: bool,
-        at: Moment,
-    ) -> Result<Option<DayId>, StoreError> {
-        let mode = if force { "force" } else { "" };
-        let invocation = self.invoke(&self.scripts.reset, queue, at, &[("MODE", mode)]);
-        let mut conn = self.conn.clone();
-        let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
-        if reply.first().map(as_string).transpose()?.as_deref() != Some("ok") {
-            return Ok(None);
-        }
-        day::day_at(&reply, 1).map(Some)
-    }
-
-    /// The queue as one consistent picture (MULTI/EXEC).
-    pub async fn snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, StoreError> {
-        let (_, replies) = self.read_day(queue, snapshot_reads).await?;
-        let raw: RawSnapshot = redis::from_redis_value_ref(&Value::Array(replies))
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        raw.into_snapshot(queue)
-    }
-
-    /// The snapshot and every ticket of the day, read together (one MULTI/EXEC): what the staff
-    /// console starts from, and reads again only after a gap in the events.
-    pub async fn day(&self, queue: &QueueId) -> Result<QueueDay, StoreError> {
-        let (_, mut replies) = self
-            .read_day(queue, |pipe, queue_keys, day_keys| {
-                snapshot_reads(pipe, queue_keys, day_keys);
-                pipe.hvals(day_keys.tickets());
-            })
-            .await?;
-        let corrupt = |e: redis::ParsingError| StoreError::Corrupt(e.to_string());
-        let tickets: Vec<String> = replies
-            .pop()
-            .map(|v| redis::from_redis_value_ref(&v).map_err(corrupt))
-            .transpose()?
-            .unwrap_or_default();
-        let raw: RawSnapshot =
-            redis::from_redis_value_ref(&Value::Array(replies)).map_err(corrupt)?;
-        let snapshot = raw.into_snapshot(queue)?;
-        let tickets = tickets
-            .iter()
-            .map(|json| parse_ticket(json).map(|t| t.summary))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(QueueDay::new(snapshot, tickets))
-    }
-
-    /// Ticket `number` of business `day` (while that day's keys live).
-    pub async fn ticket_on(
-        &self,
-        queue: &QueueId,
-        day: &DayId,
-        number: u64,
-    ) -> Result<Option<Ticket>, StoreError> {
-        let mut conn = self.conn.clone();
-        let raw: Option<String> = conn
-            .hget(QueueKeys::of(queue).day_keys(day).tickets(), number)
-            .await?;
-        raw.map(|json| parse_ticket(&json)).transpose()
-    }
-
-    /// Ticket `number` of the current business day.
-    pub async fn ticket(&self, queue: &QueueId, number: u64) -> Result<Option<Ticket>, StoreError> {
-        let (_, replies) = self
-            .read_day(queue, |pipe, _, day| {
-                pipe.hget(day.tickets(), number);
-            })
-            .await?;
-        let raw: Option<String> = day::single(replies)?;
-        raw.map(|json| parse_ticket(&json)).transpose()
-    }
-
-    /// Counts one more sign-in attempt in each of a client's `networks` (see [`networks`]: each
-    /// allows `max` times its multiple) before its password is checked, so parallel attempts
-    /// cannot all slip under the limit; answers `Some(seconds left of the window)` when a network
-    /// is past its limit. A window starts with its first attempt and is never extended.
-    pub async fn take_sign_in_attempt(
-        &self,
-        networks: &[(String, u32)],
-        max: u32,
-        window: Duration,
-    ) -> Result<Option<u64>, StoreError> {
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        for (network, _) in networks {
-            let key = keys::sign_in_attempts(network);
-            pipe.incr(&key, 1)
-                .cmd("EXPIRE")
-                .arg(&key)
-                .arg(window.as_secs().max(1))
-                .arg("NX")
-                .ignore()
-                .ttl(&key);
-        }
-        let mut conn = self.conn.clone();
-        let counts: Vec<(u32, i64)> = pipe.query_async(&mut conn).await?;
-        Ok(networks
-            .iter()
-            .zip(counts)
-            .filter(|((_, times), (count, _))| *count > max.saturating_mul(*times))
-            .map(|(_, (_, ttl))| ttl.max(0) as u64)
-            .max())
-    }
-
-    /// Gives back the attempt of a sign-in that had the right password: only failures count.
-    pub async fn give_back_sign_in_attempt(
-        &self,
-        networks: &[(String, u32)],
-    ) -> Result<(), StoreError> {
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        for (network, _) in networks {
-            pipe.decr(keys::sign_in_attempts(network), 1).ignore();
-        }
-        let mut conn = self.conn.clone();
-        let () = pipe.query_async(&mut conn).await?;
-        Ok(())
-    }
-
-    /// The current staff epoch (0 before the first change).
-    pub async fn staff_epoch(&self) -> Result<u64, StoreError> {
-        let mut conn = self.conn.clone();
-        let epoch: Option<u64> = conn.get(keys::STAFF_EPOCH).await?;
-        Ok(epoch.unwrap_or(0))
-    }
-
-    /// Ends every staff session: answers the new epoch.
-    pub async fn next_staff_epoch(&self) -> Result<u64, StoreError> {
-        let mut conn = self.conn.clone();
-        Ok(conn.incr(keys::STAFF_EPOCH, 1).await?)
-    }
-
-    /// The argon2 hash of the staff password, if one is set.
-    pub async fn staff_password_hash(&self) -> Result<Option<String>, StoreError> {
-        let mut conn = self.conn.clone();
-        Ok(conn.get(keys::STAFF_PASSWORD).await?)
-    }
-
-    /// Stores the staff password's hash; with `only_if_unset`, only when none is stored yet.
-    /// Answers whether it was stored.
-    pub async fn set_staff_password_hash(
-        &self,
-        hash: &str,
-        only_if_unset: bool,
-    ) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
-        if only_if_unset {
-            Ok(conn.set_nx(keys::STAFF_PASSWORD, hash).await?)
-        } else {
-            let _: () = conn.set(keys::STAFF_PASSWORD, hash).await?;
-            Ok(true)
-        }
-    }
-}
-
-/// What [`snapshot_reads`] answers, in its order.
-type RawSnapshot = (
-    Option<u64>,
-    Vec<u64>,
-    Vec<(String, u64)>,
-    Vec<String>,
-    Option<u64>,
-    Option<String>,
-    Option<u64>,
-);
-
-/// The reads of a snapshot, in a MULTI/EXEC that callers may extend.
-fn snapshot_reads(pipe: &mut redis::Pipeline, queue: &QueueKeys, day: &DayKeys) {
-    pipe.get(queue.version())
-        .lrange(day.waiting(), 0, -1)
-        .hgetall(day.serving())
-        .lrange(day.recent(), 0, -1)
-        .get(day.sequence())
-        .get(queue.intake())
-        .get(day.avg_service());
-}
-
-trait IntoSnapshot {
-    fn into_snapshot(self, queue: &QueueId) -> Result<QueueSnapshot, StoreError>;
-}
-
-impl IntoSnapshot for RawSnapshot {
-    fn into_snapshot(self, queue: &QueueId) -> Result<QueueSnapshot, StoreError> {
-        let (version, waiting, serving, recent, last_number, intake, avg) = self;
-        let mut serving = serving
-            .into_iter()
-            .map(|(counter, number)| {
-                let counter =
-                    CounterId::parse(&counter).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Ok(Serving { counter, number })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        serving.sort_by(|a, b| a.counter.cmp(&b.counter));
-        let recent_calls = recent
-            .iter()
-            .map(|raw| {
-                serde_json::from_str::<Call>(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(QueueSnapshot {
-            queue: queue.clone(),
-            version: version.unwrap_or(0),
-            waiting,
-            serving,
-            recent_calls,
-            last_number: last_number.unwrap_or(0),
-            intake: parse_intake(intake.as_deref())?,
-            avg_service_ms: avg,
-        })
-    }
-}
-
-fn parse_ticket(json: &str) -> Result<Ticket, StoreError> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("ticket: {e}")))
-}
-
-/// No intake key means open; anything but a known name is corrupt data, never a guess.
-fn parse_intake(raw: Option<&str>) -> Result<Intake, StoreError> {
-    raw.map_or(Ok(Intake::Open), |raw| {
-        Intake::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
-    })
-}
-
-pub(crate) fn as_string(v: &Value) -> Result<String, StoreError> {
-    redis::from_redis_value_ref(v).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn int_at(reply: &[Value], i: usize) -> Result<u64, StoreError> {
-    let v = reply
-        .get(i)
-        .ok_or_else(|| StoreError::Corrupt(format!("script reply lacks item {i}")))?;
-    redis::from_redis_value_ref(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 #[cfg(test)]
@@ -806,12 +174,5 @@ mod tests {
     fn a_bad_url_is_refused_with_a_message() {
         let err = Store::open("http://nope").err().expect("must fail");
         assert!(err.to_string().contains("REDIS_URL"), "{err}");
-    }
-
-    #[test]
-    fn unknown_intake_is_corrupt_data() {
-        assert_eq!(parse_intake(None).unwrap(), Intake::Open);
-        assert_eq!(parse_intake(Some("paused")).unwrap(), Intake::Paused);
-        assert!(parse_intake(Some("closed")).is_err());
     }
 }

@@ -4,8 +4,9 @@
 //! process that stopped leaves its pending jobs to be claimed by another. And the dev outbox:
 //! what would have been sent, when Twilio is not configured.
 
-use super::keys::{QueueKeys, DEV_OUTBOX};
+use super::keys::{DayId, QueueKeys, DEV_OUTBOX};
 use super::{Store, StoreError};
+use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
 use redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
@@ -18,30 +19,143 @@ const GROUP: &str = "senders";
 /// The dev outbox keeps the latest messages only, for a day.
 const DEV_OUTBOX_KEPT: isize = 100;
 
-/// One SMS or call to make.
+/// One SMS or call a queue's script made due (`make_due` in `prelude.lua`), read once from its
+/// outbox: the fields the scripts write become this type here and nowhere else.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutboxJob {
-    pub queue: QueueId,
-    /// The stream entry's id (also when the job was made due).
-    pub id: String,
-    pub fields: HashMap<String, String>,
+    pub entry: JobEntry,
     /// How many times it was handed out before (0: never).
     pub deliveries: u64,
+    /// The business day it was made due in: a job of a day that is over is never sent.
+    pub day: DayId,
+    /// The ticket it is about.
+    pub number: u64,
+    pub task: Task,
+}
+
+/// Where a job is kept: its queue's outbox, and its entry's id there (also when it was made due).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobEntry {
+    pub queue: QueueId,
+    pub id: String,
+}
+
+/// An entry of the outbox that is not a job this version can read: it is dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadableJob {
+    pub entry: JobEntry,
+    pub why: String,
+}
+
+/// What a job does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// Reach `to` with `outgoing`.
+    Send { to: PhoneNumber, outgoing: Outgoing },
+    /// Cancel the reminder scheduled with Twilio as `sid` (its ticket was called, or is over).
+    Unschedule { sid: String },
+}
+
+/// What goes out: given whole by the script, or written when it goes, in the ticket's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outgoing {
+    /// An SMS of `body`; `purpose` names it in the log (`verify`, `joined`, ...).
+    Sms { purpose: String, body: String },
+    /// Staff's call: it says `twiml` (`text`: the same words, for the dev outbox).
+    Call {
+        purpose: String,
+        twiml: String,
+        text: String,
+    },
+    /// The automatic call when the turn is near.
+    Autodial,
+    /// The SMS instead of an automatic call that reached nobody.
+    TurnText,
+}
+
+/// How a message reaches a phone: as in the contact log's `kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    Sms,
+    Call,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Sms => "sms",
+            MessageKind::Call => "call",
+        }
+    }
+}
+
+impl Outgoing {
+    pub fn kind(&self) -> MessageKind {
+        match self {
+            Outgoing::Sms { .. } | Outgoing::TurnText => MessageKind::Sms,
+            Outgoing::Call { .. } | Outgoing::Autodial => MessageKind::Call,
+        }
+    }
+
+    /// What it is for, in the contact log.
+    pub fn purpose(&self) -> &str {
+        match self {
+            Outgoing::Sms { purpose, .. } | Outgoing::Call { purpose, .. } => purpose,
+            Outgoing::Autodial => "autodial",
+            Outgoing::TurnText => "turn_text",
+        }
+    }
 }
 
 impl OutboxJob {
-    pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).map(String::as_str)
+    /// The job of outbox entry `entry` whose fields are `fields` (name to value, as the scripts
+    /// wrote them), handed out `deliveries` times before.
+    pub fn parse(
+        entry: JobEntry,
+        deliveries: u64,
+        fields: &HashMap<String, String>,
+    ) -> Result<Self, UnreadableJob> {
+        match read_fields(fields) {
+            Ok((day, number, task)) => Ok(Self {
+                entry,
+                deliveries,
+                day,
+                number,
+                task,
+            }),
+            Err(why) => Err(UnreadableJob { entry, why }),
+        }
     }
+}
 
-    /// When the job was made due, in ms (from its id).
-    pub fn made_at_ms(&self) -> u64 {
-        self.id
-            .split('-')
-            .next()
-            .and_then(|ms| ms.parse().ok())
-            .unwrap_or(0)
-    }
+/// The day, the ticket and the task of a job's fields.
+fn read_fields(fields: &HashMap<String, String>) -> Result<(DayId, u64, Task), String> {
+    let field = |name: &str| fields.get(name).map(String::as_str);
+    let need = |name: &str| field(name).ok_or_else(|| format!("no {name}"));
+    let kind = need("kind")?;
+    let day = DayId::parse(need("day")?).ok_or("not a business day")?;
+    let number = need("number")?.parse().map_err(|_| "not a ticket number")?;
+    let purpose = || field("purpose").unwrap_or(kind).to_owned();
+    let outgoing = match kind {
+        "unschedule" => {
+            let sid = need("sid")?.to_owned();
+            return Ok((day, number, Task::Unschedule { sid }));
+        }
+        "sms" => Outgoing::Sms {
+            purpose: purpose(),
+            body: need("body")?.to_owned(),
+        },
+        "call" => Outgoing::Call {
+            purpose: purpose(),
+            twiml: need("twiml")?.to_owned(),
+            text: field("body").unwrap_or_default().to_owned(),
+        },
+        "autodial" => Outgoing::Autodial,
+        "turn_text" => Outgoing::TurnText,
+        other => return Err(format!("unknown kind {other:?}")),
+    };
+    let to = PhoneNumber::parse(need("to")?).map_err(|e| format!("to: {e}"))?;
+    Ok((day, number, Task::Send { to, outgoing }))
 }
 
 /// A message of the dev outbox: what would have been sent.
@@ -53,17 +167,22 @@ pub struct DevMessage {
     pub kind: String,
 }
 
-fn job(queue: &QueueId, id: String, map: HashMap<String, redis::Value>) -> OutboxJob {
+/// The job of a stream entry (its fields that are not strings are ignored).
+fn job(
+    queue: &QueueId,
+    id: String,
+    map: HashMap<String, redis::Value>,
+    deliveries: u64,
+) -> Result<OutboxJob, UnreadableJob> {
     let fields = map
         .into_iter()
         .filter_map(|(k, v)| redis::from_redis_value::<String>(v).ok().map(|v| (k, v)))
         .collect();
-    OutboxJob {
+    let entry = JobEntry {
         queue: queue.clone(),
         id,
-        fields,
-        deliveries: 0,
-    }
+    };
+    OutboxJob::parse(entry, deliveries, &fields)
 }
 
 impl Store {
@@ -80,13 +199,14 @@ impl Store {
         }
     }
 
-    /// Jobs not handed out yet, to `consumer` (without waiting).
+    /// Jobs not handed out yet, to `consumer` (without waiting); an entry that is not a job is
+    /// answered as such, to be dropped.
     pub async fn new_jobs(
         &self,
         queue: &QueueId,
         consumer: &str,
         count: usize,
-    ) -> Result<Vec<OutboxJob>, StoreError> {
+    ) -> Result<Vec<Result<OutboxJob, UnreadableJob>>, StoreError> {
         let mut conn = self.conn.clone();
         let options = StreamReadOptions::default()
             .group(GROUP, consumer)
@@ -98,7 +218,7 @@ impl Store {
             .into_iter()
             .flat_map(|r| r.keys)
             .flat_map(|k| k.ids)
-            .map(|entry| job(queue, entry.id, entry.map))
+            .map(|entry| job(queue, entry.id, entry.map, 0))
             .collect())
     }
 
@@ -109,7 +229,7 @@ impl Store {
         queue: &QueueId,
         consumer: &str,
         idle_ms: u64,
-    ) -> Result<Vec<OutboxJob>, StoreError> {
+    ) -> Result<Vec<Result<OutboxJob, UnreadableJob>>, StoreError> {
         let mut conn = self.conn.clone();
         let options = StreamAutoClaimOptions::default().count(10);
         let reply: StreamAutoClaimReply = conn
@@ -125,23 +245,20 @@ impl Store {
         Ok(reply
             .claimed
             .into_iter()
-            .map(|entry| OutboxJob {
-                deliveries: 1,
-                ..job(queue, entry.id, entry.map)
-            })
+            .map(|entry| job(queue, entry.id, entry.map, 1))
             .collect())
     }
 
     /// The job is done (or will never be): it is not handed out again, and it is deleted (the
     /// stream keeps no number longer than its job needs it).
-    pub async fn ack_job(&self, job: &OutboxJob) -> Result<(), StoreError> {
+    pub async fn ack_job(&self, entry: &JobEntry) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        let outbox = QueueKeys::of(&job.queue).outbox();
+        let outbox = QueueKeys::of(&entry.queue).outbox();
         let _: () = redis::pipe()
             .atomic()
-            .xack(&outbox, GROUP, &[&job.id])
+            .xack(&outbox, GROUP, &[&entry.id])
             .ignore()
-            .xdel(&outbox, &[&job.id])
+            .xdel(&outbox, &[&entry.id])
             .ignore()
             .query_async(&mut conn)
             .await?;
@@ -172,5 +289,141 @@ impl Store {
         raw.iter()
             .map(|json| serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string())))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job's fields as `make_due` writes them: its kind, day and time, then its own.
+    fn fields(kind: &str, own: &[(&str, &str)]) -> HashMap<String, String> {
+        [
+            ("kind", kind),
+            ("day", "2026-11-25.2"),
+            ("at", "1764000000000"),
+        ]
+        .iter()
+        .chain(own)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    fn parse(fields: &HashMap<String, String>) -> Result<OutboxJob, UnreadableJob> {
+        let entry = JobEntry {
+            queue: QueueId::parse("kaikei").unwrap(),
+            id: "1764000000000-0".into(),
+        };
+        OutboxJob::parse(entry, 1, fields)
+    }
+
+    fn sent(fields: &HashMap<String, String>) -> (PhoneNumber, Outgoing) {
+        match parse(fields).unwrap().task {
+            Task::Send { to, outgoing } => (to, outgoing),
+            other => panic!("not a send: {other:?}"),
+        }
+    }
+
+    const TO: &str = "+819012345678";
+
+    #[test]
+    fn every_kind_the_scripts_make_due_reads_as_its_task() {
+        // register_phone.lua, send_text.lua
+        let verify = fields(
+            "sms",
+            &[
+                ("purpose", "verify"),
+                ("number", "7"),
+                ("to", TO),
+                ("body", "リンク"),
+            ],
+        );
+        let job = parse(&verify).unwrap();
+        assert_eq!(job.day.as_str(), "2026-11-25.2");
+        assert_eq!((job.number, job.deliveries), (7, 1));
+        let (to, outgoing) = sent(&verify);
+        assert_eq!(to.as_str(), TO);
+        assert_eq!(
+            outgoing,
+            Outgoing::Sms {
+                purpose: "verify".into(),
+                body: "リンク".into()
+            }
+        );
+        assert_eq!(
+            (outgoing.kind(), outgoing.purpose()),
+            (MessageKind::Sms, "verify")
+        );
+        // call_out.lua
+        let call = fields(
+            "call",
+            &[
+                ("purpose", "call_out"),
+                ("number", "7"),
+                ("to", TO),
+                ("twiml", "<Response/>"),
+                ("body", "words"),
+            ],
+        );
+        let (_, outgoing) = sent(&call);
+        assert_eq!(
+            outgoing,
+            Outgoing::Call {
+                purpose: "call_out".into(),
+                twiml: "<Response/>".into(),
+                text: "words".into()
+            }
+        );
+        assert_eq!(outgoing.kind(), MessageKind::Call);
+        // the prelude's autodial_due, contact.lua: their words are written when they go
+        for (kind, outgoing, reach) in [
+            ("autodial", Outgoing::Autodial, MessageKind::Call),
+            ("turn_text", Outgoing::TurnText, MessageKind::Sms),
+        ] {
+            let job = fields(
+                kind,
+                &[("number", "7"), ("to", TO), ("lang", "en"), ("body", "")],
+            );
+            assert_eq!(sent(&job).1, outgoing);
+            assert_eq!((outgoing.kind(), outgoing.purpose()), (reach, kind));
+        }
+        // the prelude's drop_reminder: no number to reach needed
+        let unschedule = fields(
+            "unschedule",
+            &[("sid", "SM123"), ("number", "7"), ("to", ""), ("body", "")],
+        );
+        assert_eq!(
+            parse(&unschedule).unwrap().task,
+            Task::Unschedule {
+                sid: "SM123".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_job_lacking_what_its_kind_needs_is_unreadable_and_says_why() {
+        let sms = |own: &[(&str, &str)]| parse(&fields("sms", own)).map(|_| ()).map_err(|e| e.why);
+        let whole = [("number", "7"), ("to", TO), ("body", "b")];
+        assert_eq!(sms(&whole), Ok(()));
+        assert_eq!(sms(&whole[1..]), Err("no number".into()));
+        assert_eq!(sms(&whole[..2]), Err("no body".into()));
+        assert!(sms(&[("number", "7"), ("to", "anonymous"), ("body", "b")])
+            .unwrap_err()
+            .starts_with("to: "));
+        assert_eq!(
+            sms(&[("number", "x"), ("to", TO), ("body", "b")]),
+            Err("not a ticket number".into())
+        );
+        let mut past = fields("sms", &whole);
+        past.insert("day".into(), "yesterday".into());
+        assert_eq!(parse(&past).unwrap_err().why, "not a business day");
+        let unknown = parse(&fields("fax", &whole)).unwrap_err();
+        assert_eq!(unknown.why, "unknown kind \"fax\"");
+        assert_eq!(unknown.entry.id, "1764000000000-0", "dropped by its entry");
+        let call = parse(&fields("call", &whole)).unwrap_err();
+        assert_eq!(call.why, "no twiml");
+        // a purpose is optional: the log then names the kind
+        let (_, outgoing) = sent(&fields("sms", &whole));
+        assert_eq!(outgoing.purpose(), "sms");
     }
 }

@@ -1,5 +1,7 @@
 //! A ticket's phone: registered with its verification SMS made due in the same script, verified
-//! by opening the link.
+//! by opening the link; the SMS and calls staff and the phone line make due for it, where its
+//! latest one stands, the customer's answer to the automatic call; the stop list; and the ticket a
+//! phone holds.
 
 use super::keys;
 use super::{as_string, DayId, Moment, Store, StoreError};
@@ -64,9 +66,7 @@ impl Store {
         let raw = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
         TicketToken::parse(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
-}
 
-impl Store {
     /// Makes a call to ticket `number`'s verified phone due, saying `twiml` (`text` for the dev
     /// outbox).
     pub async fn call_out(
@@ -90,9 +90,7 @@ impl Store {
         self.run(invocation).await?;
         Ok(())
     }
-}
 
-impl Store {
     /// Notes where the latest SMS or call about ticket `number` stands (`entry`'s status, never
     /// back to an earlier one of the same Sid); `text_instead`: an automatic call did not reach
     /// the customer, so an SMS is made due (once).
@@ -145,9 +143,7 @@ impl Store {
         self.run(invocation).await?;
         Ok(())
     }
-}
 
-impl Store {
     /// Keys the stop list's hashes with `secret` (`PHONE_HASH_SECRET`). Without one (no Twilio:
     /// nobody can text STOP) the stop list is empty and cannot be written.
     pub fn with_phone_key(mut self, secret: Option<&str>) -> Self {
@@ -208,88 +204,6 @@ impl Store {
         self.ticket_on(queue, &day, number).await
     }
 
-    /// Takes inbound message `sid` to answer: `None` the first time; after that the reply kept
-    /// for it (empty while the first delivery is still being answered).
-    pub async fn claim_inbound(&self, sid: &str) -> Result<Option<String>, StoreError> {
-        self.claim_once(&keys::inbound(sid), INBOUND_KEPT_S).await
-    }
-
-    /// Keeps the reply to inbound message `sid`, or (`None`: it failed) lets a retry answer it.
-    pub async fn keep_reply(&self, sid: &str, reply: Option<&str>) -> Result<(), StoreError> {
-        self.keep_once(&keys::inbound(sid), reply, INBOUND_KEPT_S)
-            .await
-    }
-
-    /// Takes key `digits` pressed on the phone menu of call `call_sid` to carry out: `None` the
-    /// first time; after that (Twilio retrying its webhook) the TwiML kept for it (empty while the
-    /// first delivery is still being answered).
-    pub async fn claim_press(
-        &self,
-        call_sid: &str,
-        digits: &str,
-    ) -> Result<Option<String>, StoreError> {
-        self.claim_once(&keys::menu_press(call_sid, digits), PRESS_KEPT_S)
-            .await
-    }
-
-    /// Keeps the TwiML answered to a press, or (`None`: it failed) lets a retry carry it out.
-    pub async fn keep_press(
-        &self,
-        call_sid: &str,
-        digits: &str,
-        reply: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.keep_once(&keys::menu_press(call_sid, digits), reply, PRESS_KEPT_S)
-            .await
-    }
-
-    /// `None` if this call set `key` (for `ttl_s` seconds), else what it holds.
-    async fn claim_once(&self, key: &str, ttl_s: u64) -> Result<Option<String>, StoreError> {
-        let mut conn = self.conn.clone();
-        let claimed: bool = redis::cmd("SET")
-            .arg(key)
-            .arg("")
-            .arg("NX")
-            .arg("EX")
-            .arg(ttl_s)
-            .query_async::<Option<String>>(&mut conn)
-            .await?
-            .is_some();
-        if claimed {
-            return Ok(None);
-        }
-        let reply: Option<String> = conn.get(key).await?;
-        Ok(Some(reply.unwrap_or_default()))
-    }
-
-    /// Keeps `reply` in a claimed `key`, or (`None`) frees it.
-    async fn keep_once(
-        &self,
-        key: &str,
-        reply: Option<&str>,
-        ttl_s: u64,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        match reply {
-            Some(reply) => {
-                let _: () = conn.set_ex(key, reply, ttl_s).await?;
-            }
-            None => {
-                let _: u64 = conn.del(key).await?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// How long the TwiML answered to a press on the phone menu is kept: longer than the call can
-/// last (a few rounds of the menu) and than Twilio goes on retrying its webhook.
-const PRESS_KEPT_S: u64 = 600;
-
-/// How long the reply to an inbound message is kept (Twilio retries within minutes).
-const INBOUND_KEPT_S: u64 = 86_400;
-
-impl Store {
     /// Makes an SMS of `body` to ticket `number`'s verified phone due; `purpose` names it in the
     /// log.
     pub async fn text_ticket(

@@ -1,9 +1,10 @@
 -- Shared by every script of a queue, after the generated header that binds KEYS and ARGV to
--- names (store/script.rs): DAY_KEY, VERSION, OUTBOX, ... and Q, EVENTS, NOW, EXPIRE_AT,
--- BUSINESS_DAY, then the script's own arguments; and declares the day's keys (SEQ, WAITING,
--- TICKETS, ...) with bind_day(). At its end the prelude settles which business day is current
--- (turning it when this process's date is later) and binds the day's keys to it.
-local RECENT_CALLS, SERVICE_SAMPLES, MIN_SAMPLES = 6, 20, 3
+-- names (store/binder.rs): DAY_KEY, VERSION, OUTBOX, ... and Q, EVENTS, NOW, EXPIRE_AT,
+-- BUSINESS_DAY, then the script's own arguments; declares the day's keys (SEQ, WAITING,
+-- TICKETS, ...) with bind_day(); and the constants Rust shares (RECENT_CALLS, SUMMARY_FIELDS).
+-- At its end the prelude settles which business day is current (turning it when this process's
+-- date is later) and binds the day's keys to it.
+local SERVICE_SAMPLES, MIN_SAMPLES = 20, 3
 -- the days kept in DAYS (for telling an old ticket's token from an unknown one)
 local DAYS_KEPT = 10
 local OUTBOX_MAXLEN = 10000
@@ -12,9 +13,8 @@ do
   local set = redis.call('GET', AUTODIAL_SET)
   if set then AUTODIAL = tonumber(set) end
 end
--- What events carry of a ticket (TicketSummary): never its token, its language or anything personal.
-local SUMMARY_FIELDS = {'number', 'channel', 'issued_at', 'state', 'counter', 'called_at', 'finished_at', 'recalls', 'rev', 'phone_status', 'contact', 'answer'}
-
+-- What events carry of a ticket (SUMMARY_FIELDS, TicketSummary's): never its token, its language
+-- or anything personal.
 local function summary_of(t)
   local s = {}
   for _, field in ipairs(SUMMARY_FIELDS) do s[field] = t[field] end

@@ -1,0 +1,115 @@
+//! Where SMS and calls go: one [`Notifier`] interface, one file per channel — Twilio
+//! ([`TwilioNotifier`]) or, without Twilio credentials, the dev outbox the staff console shows
+//! ([`DevOutbox`]) — and what they say ([`Texts`], [`Words`]). The outbox's worker
+//! (`services/outbox.rs`) hands them the jobs the queue's scripts made due.
+
+mod dev_outbox;
+mod twilio;
+mod words;
+
+pub use dev_outbox::DevOutbox;
+pub use twilio::TwilioNotifier;
+pub use words::{Texts, Words};
+
+use crate::phone::PhoneNumber;
+use crate::store::{MessageKind, StoreError};
+use crate::twilio::TwilioError;
+use async_trait::async_trait;
+
+/// Why a message was not sent; `retryable`: a later attempt may succeed.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct NotifyError {
+    pub retryable: bool,
+    pub message: String,
+    /// Twilio's error code (21211 invalid number, 21610 replied STOP, ...).
+    pub code: Option<u32>,
+}
+
+impl From<TwilioError> for NotifyError {
+    fn from(e: TwilioError) -> Self {
+        Self {
+            retryable: e.is_retryable(),
+            message: e.to_string(),
+            code: match e {
+                TwilioError::Api { code, .. } => code,
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Redis failing: a later attempt may succeed.
+impl From<StoreError> for NotifyError {
+    fn from(e: StoreError) -> Self {
+        Self {
+            retryable: true,
+            message: e.to_string(),
+            code: None,
+        }
+    }
+}
+
+/// Where SMS and calls go.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Sends `body` to `to`; answers its id (Twilio's Sid).
+    async fn send_sms(&self, to: &PhoneNumber, body: &str) -> Result<String, NotifyError>;
+    /// Calls `to`; the call says `twiml` (`text`: the same words, for the dev outbox);
+    /// `detect_machine`: Twilio tells whether a person or a machine answered.
+    async fn call(
+        &self,
+        to: &PhoneNumber,
+        twiml: &str,
+        text: &str,
+        detect_machine: bool,
+    ) -> Result<String, NotifyError>;
+    /// The id of `body` to `to` (of a call to `to`, for a call) if an earlier attempt, of a
+    /// process that stopped, already made it.
+    async fn already_sent(
+        &self,
+        kind: MessageKind,
+        to: &PhoneNumber,
+        body: &str,
+    ) -> Result<Option<String>, NotifyError>;
+    /// Schedules `body` to `to` at `send_at_ms`; answers its id.
+    async fn schedule_sms(
+        &self,
+        to: &PhoneNumber,
+        body: &str,
+        send_at_ms: u64,
+    ) -> Result<String, NotifyError>;
+    /// Cancels scheduled message `sid`.
+    async fn cancel_scheduled(&self, sid: &str) -> Result<(), NotifyError>;
+    /// `true`: messages really leave (Twilio); `false`: the dev outbox.
+    fn sends(&self) -> bool;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twilios_refusals_keep_their_code_and_only_what_may_pass_later_is_retried() {
+        let refused = NotifyError::from(TwilioError::Api {
+            status: 400,
+            code: Some(21610),
+            message: "unsubscribed".into(),
+        });
+        assert!(!refused.retryable);
+        assert_eq!(refused.code, Some(21610));
+        let throttled = NotifyError::from(TwilioError::Api {
+            status: 429,
+            code: Some(20429),
+            message: "too many".into(),
+        });
+        assert!(throttled.retryable);
+        let silent = NotifyError::from(TwilioError::Unreachable("timed out".into()));
+        assert!(silent.retryable && silent.code.is_none());
+        let redis = NotifyError::from(StoreError::Corrupt("x".into()));
+        assert!(
+            redis.retryable,
+            "Redis failing: a later attempt may succeed"
+        );
+    }
+}

@@ -1,0 +1,90 @@
+//! Twilio: SMS and calls really leave, and report their status to our callback.
+
+use super::{Notifier, NotifyError};
+use crate::phone::PhoneNumber;
+use crate::store::MessageKind;
+use crate::twilio::TwilioClient;
+use async_trait::async_trait;
+
+/// Twilio, with the status callback URL its messages report to.
+pub struct TwilioNotifier {
+    pub client: TwilioClient,
+    pub status_callback: Option<String>,
+}
+
+#[async_trait]
+impl Notifier for TwilioNotifier {
+    async fn send_sms(&self, to: &PhoneNumber, body: &str) -> Result<String, NotifyError> {
+        let sent = self
+            .client
+            .send_sms(to, body, self.status_callback.as_deref())
+            .await?;
+        Ok(sent.sid)
+    }
+
+    async fn call(
+        &self,
+        to: &PhoneNumber,
+        twiml: &str,
+        _text: &str,
+        detect_machine: bool,
+    ) -> Result<String, NotifyError> {
+        let call = crate::twilio::Call {
+            to,
+            script: crate::twilio::CallScript::Twiml(twiml.to_owned()),
+            status_callback: self.status_callback.clone(),
+            timeout_s: 25,
+            time_limit_s: crate::services::voice::CALL_TIME_LIMIT_S,
+            detect_machine,
+        };
+        Ok(self.client.call(&call).await?.sid)
+    }
+
+    async fn already_sent(
+        &self,
+        kind: MessageKind,
+        to: &PhoneNumber,
+        body: &str,
+    ) -> Result<Option<String>, NotifyError> {
+        if kind == MessageKind::Call {
+            // a call carries no text to tell it by: the latest call to this number
+            let calls = self.client.calls_to(to).await?;
+            return Ok(calls.into_iter().next().map(|c| c.sid));
+        }
+        let sent = self.client.messages_to(to).await?;
+        Ok(sent
+            .into_iter()
+            .find(|m| m.body.as_deref() == Some(body))
+            .map(|m| m.sid))
+    }
+
+    async fn schedule_sms(
+        &self,
+        to: &PhoneNumber,
+        body: &str,
+        send_at_ms: u64,
+    ) -> Result<String, NotifyError> {
+        let at = |ms: u64| {
+            jiff::Timestamp::from_millisecond(ms as i64).map_err(|e| NotifyError {
+                retryable: false,
+                message: e.to_string(),
+                code: None,
+            })
+        };
+        let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;
+        let sent = self
+            .client
+            .schedule_sms(to, body, at(send_at_ms)?, at(now)?)
+            .await?;
+        Ok(sent.sid)
+    }
+
+    async fn cancel_scheduled(&self, sid: &str) -> Result<(), NotifyError> {
+        self.client.cancel_sms(sid).await?;
+        Ok(())
+    }
+
+    fn sends(&self) -> bool {
+        true
+    }
+}

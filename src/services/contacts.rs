@@ -1,0 +1,93 @@
+//! The day's log of SMS and calls (the console's): what left, and where each stands by Twilio's
+//! status callbacks, which also move the ticket it is about on (an automatic call that reached
+//! nobody makes an SMS due instead); and the dev outbox's messages.
+
+use super::{ServiceError, WaitingRoom};
+use crate::phone::ContactRecord;
+use crate::store::{DevMessage, LogUpdate, Outgoing, StoreError};
+use crate::twilio::status::{progress, Stage};
+
+impl WaitingRoom {
+    /// Adds `record` to the day's log; a status Twilio reported before it (its first callback
+    /// can beat the answer to the create) takes effect now. `on_ticket`: its ticket shows it
+    /// even without one.
+    pub(crate) async fn log_contact(
+        &self,
+        mut record: ContactRecord,
+        on_ticket: bool,
+    ) -> Result<(), StoreError> {
+        let answered_by = match self.store.log_contact(&record).await? {
+            Some(early) => {
+                record.status = early.status;
+                record.progress = progress(&record.status);
+                early.answered_by
+            }
+            None if on_ticket => None,
+            None => return Ok(()),
+        };
+        self.contact_moved(&record, answered_by.as_deref()).await
+    }
+
+    /// Log entry `entry` moved on to its status: the ticket it is about shows it, and an
+    /// automatic call that reached nobody (busy, no answer, failed, a machine: `answered_by`)
+    /// makes an SMS due instead.
+    pub(crate) async fn contact_moved(
+        &self,
+        entry: &ContactRecord,
+        answered_by: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let (Some(queue), Some(number)) = (&entry.queue, entry.ticket) else {
+            return Ok(());
+        };
+        let text_instead = entry.purpose.as_deref() == Some(Outgoing::Autodial.purpose())
+            && Stage::missed_call(&entry.status, answered_by);
+        let now = self.setup.calendar.now();
+        match self
+            .store
+            .note_contact_state(queue, number, entry, text_instead, now)
+            .await
+        {
+            Ok(()) | Err(StoreError::Refused(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A status callback of Twilio's for message or call `sid`: moves its log entry on, never
+    /// backwards, and with it the state its ticket shows (see `contact_moved`). A Sid not in the
+    /// log is kept aside a few minutes, for the entry its sender is about to write; one that is
+    /// not ours is thus ignored.
+    pub async fn contact_status(
+        &self,
+        sid: &str,
+        status: &str,
+        error_code: Option<&str>,
+        answered_by: Option<&str>,
+    ) -> Result<LogUpdate, ServiceError> {
+        let now_ms = self.setup.calendar.now().now_ms;
+        let update = self
+            .store
+            .update_contact(
+                sid,
+                status,
+                progress(status),
+                now_ms,
+                error_code,
+                answered_by,
+            )
+            .await?;
+        if let LogUpdate::Updated(entry) = &update {
+            self.contact_moved(entry, answered_by).await?;
+        }
+        Ok(update)
+    }
+
+    /// The day's SMS and calls, newest first.
+    pub async fn contact_log(&self) -> Result<Vec<ContactRecord>, ServiceError> {
+        Ok(self.store.contact_log().await?)
+    }
+
+    /// The dev outbox, newest first (empty when Twilio sends for real).
+    pub async fn dev_messages(&self) -> Result<Vec<DevMessage>, ServiceError> {
+        Ok(self.store.dev_messages().await?)
+    }
+}

@@ -1,0 +1,397 @@
+//! The outbox's worker: every server process works off the SMS and calls the queue's scripts
+//! made due, through the [`Notifier`] (Twilio, or the dev outbox); Twilio down or slow never
+//! slows the queue, which only writes the job. A job of a business day that is over, to a number
+//! we may not reach or one that texted STOP, is not sent; a job handed out before is first looked
+//! up, so what an earlier attempt sent is not sent twice.
+
+use super::WaitingRoom;
+use crate::notify::{Notifier, Texts, Words};
+use crate::phone::{BadPhone, ContactRecord, PhoneNumber};
+use crate::store::{MessageKind, OutboxJob, Outgoing, StoreError, Task};
+use crate::twilio::status::{progress, UNSENT};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One SMS or call, ready to go.
+#[derive(Debug, PartialEq, Eq)]
+enum Message {
+    Sms(String),
+    Call {
+        twiml: String,
+        text: String,
+        detect_machine: bool,
+    },
+}
+
+/// How often the outbox is looked at.
+const POLL_EVERY: Duration = Duration::from_millis(200);
+
+/// A job handed out this long ago and not acknowledged is taken over (its process stopped, or
+/// its attempt failed and waits for a retry).
+const TAKE_OVER_AFTER_MS: u64 = 15_000;
+
+/// Every this many rounds the consumer groups are made sure of (they expire with the day).
+const ENSURE_EVERY: u32 = 50;
+
+impl WaitingRoom {
+    /// Works the outbox off, as `consumer` (one name per server process), forever.
+    pub async fn work_outbox(
+        &self,
+        notifier: Arc<dyn Notifier>,
+        texts: Arc<dyn Texts>,
+        consumer: String,
+    ) {
+        let mut ready: HashSet<crate::queue::QueueId> = HashSet::new();
+        let mut round: u32 = 0;
+        let plan_every = self.setup.reminder_check;
+        let mut planned = tokio::time::Instant::now();
+        loop {
+            if planned.elapsed() >= plan_every {
+                planned = tokio::time::Instant::now();
+                let hold_ms = plan_every.as_millis().saturating_sub(100).max(100) as u64;
+                self.plan_reminders(notifier.as_ref(), texts.as_ref(), hold_ms)
+                    .await;
+            }
+            round = round.wrapping_add(1);
+            if round % ENSURE_EVERY == 0 {
+                ready.clear();
+            }
+            for queue in &self.setup.queues {
+                if !ready.contains(&queue.id) {
+                    if self.store.ensure_outbox(&queue.id).await.is_err() {
+                        continue;
+                    }
+                    ready.insert(queue.id.clone());
+                }
+                let stale = self
+                    .store
+                    .stale_jobs(&queue.id, &consumer, TAKE_OVER_AFTER_MS)
+                    .await;
+                let fresh = self.store.new_jobs(&queue.id, &consumer, 20).await;
+                match (stale, fresh) {
+                    (Ok(stale), Ok(fresh)) => {
+                        for job in stale.into_iter().chain(fresh) {
+                            match job {
+                                Ok(job) => {
+                                    self.perform(notifier.as_ref(), texts.as_ref(), &job).await
+                                }
+                                Err(bad) => {
+                                    tracing::error!(job = %bad.entry.id, why = %bad.why, "an outbox job that cannot be read; dropped");
+                                    let _ = self.store.ack_job(&bad.entry).await;
+                                }
+                            }
+                        }
+                    }
+                    _ => {
+                        ready.remove(&queue.id);
+                    }
+                }
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// Carries out one job and acknowledges it, unless a retry may succeed.
+    async fn perform(&self, notifier: &dyn Notifier, texts: &dyn Texts, job: &OutboxJob) {
+        match &job.task {
+            Task::Unschedule { sid } => self.unschedule(notifier, job, sid).await,
+            Task::Send { to, outgoing } => self.send(notifier, texts, job, to, outgoing).await,
+        }
+    }
+
+    /// Sends what `job` makes due to `to`. A job handed out before is first looked up: if that
+    /// attempt reached Twilio, it is not sent again.
+    async fn send(
+        &self,
+        notifier: &dyn Notifier,
+        texts: &dyn Texts,
+        job: &OutboxJob,
+        to: &PhoneNumber,
+        outgoing: &Outgoing,
+    ) {
+        let id = &job.entry.id;
+        // a job of a business day that is over is never sent: its ticket is over, and its number
+        // may be someone else's today
+        match self.store.today(&job.entry.queue).await {
+            Ok(today) if job.day == today => {}
+            Ok(today) => {
+                tracing::info!(job = %id, day = %job.day, %today, "not sent: made due on an earlier business day");
+                let _ = self.store.ack_job(&job.entry).await;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(job = %id, error = %e, "the business day is unreadable; later");
+                return;
+            }
+        }
+        // texts go to mobiles of the allowed regions, calls to ordinary numbers there: a number
+        // kept before the allow-list changed (or by any other way) gets nothing else
+        let kind = outgoing.kind();
+        let allowed = &self.setup.sms.allowed_countries;
+        let permitted = match kind {
+            MessageKind::Sms => to.check_texts(allowed),
+            MessageKind::Call => to.check_calls(allowed),
+        };
+        if let Err(e) = permitted {
+            tracing::warn!(job = %id, error = %e, "not sent: not a number we may reach");
+            self.metrics().outbound(kind.as_str(), "refused");
+            self.give_up(job, outgoing, to, Some(refusal_code(&e, kind)))
+                .await;
+            return;
+        }
+        match self.store.is_stopped(to).await {
+            Ok(false) => {}
+            Ok(true) => {
+                // the number texted STOP: nothing more goes to it (Twilio's code for it: 21610)
+                tracing::info!(job = %id, to = %to.masked(), "not sent: the number texted STOP");
+                self.metrics().outbound(kind.as_str(), "stopped");
+                self.give_up(job, outgoing, to, Some("21610")).await;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(job = %id, error = %e, "the stop list is unreadable; later");
+                return;
+            }
+        }
+        let message = match self.message_of(texts, job, outgoing).await {
+            Ok(Some(message)) => message,
+            Ok(None) => {
+                tracing::info!(job = %id, "nothing to send (its ticket is over)");
+                let _ = self.store.ack_job(&job.entry).await;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(job = %id, error = %e, "the job's ticket is unreadable; later");
+                return;
+            }
+        };
+        let text = match &message {
+            Message::Sms(body) => body.as_str(),
+            Message::Call { text, .. } => text.as_str(),
+        };
+        if job.deliveries > 0 {
+            match notifier.already_sent(kind, to, text).await {
+                Ok(Some(sid)) => {
+                    tracing::info!(job = %id, %sid, "sent by an earlier attempt");
+                    let _ = self.store.ack_job(&job.entry).await;
+                    return;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(job = %id, error = %e, "cannot tell whether it was sent; later");
+                    return;
+                }
+            }
+        }
+        let made = match &message {
+            Message::Sms(body) => notifier.send_sms(to, body).await,
+            Message::Call {
+                twiml,
+                text,
+                detect_machine,
+            } => notifier.call(to, twiml, text, *detect_machine).await,
+        };
+        let kind = kind.as_str();
+        match made {
+            Ok(sid) => {
+                self.metrics().outbound(kind, "sent");
+                tracing::info!(job = %id, to = %to.masked(), %sid, %kind, sent = notifier.sends(), "sent");
+                if let Err(e) = self.store.ack_job(&job.entry).await {
+                    tracing::warn!(job = %id, error = %e, "sent, not yet acknowledged");
+                }
+                let status = if notifier.sends() { "queued" } else { UNSENT };
+                self.note_contact(job, outgoing, to, sid, status, None)
+                    .await;
+            }
+            Err(e) if e.retryable => {
+                self.metrics().outbound(kind, "retry");
+                tracing::warn!(job = %id, %kind, error = %e, "not sent; will retry");
+            }
+            Err(e) => {
+                self.metrics().outbound(kind, "refused");
+                tracing::warn!(job = %id, %kind, to = %to.masked(), error = %e, "refused; dropped");
+                // the console's log shows what Twilio refused, and why
+                let code = e.code.map(|c| c.to_string());
+                self.give_up(job, outgoing, to, code.as_deref()).await;
+            }
+        }
+    }
+
+    /// Cancels the scheduled reminder `sid` of an unschedule job (its ticket was called or is
+    /// over).
+    async fn unschedule(&self, notifier: &dyn Notifier, job: &OutboxJob, sid: &str) {
+        match notifier.cancel_scheduled(sid).await {
+            Ok(()) => {
+                let now_ms = self.setup.calendar.now().now_ms;
+                let _ = self.store.ack_job(&job.entry).await;
+                if let Err(e) = self
+                    .store
+                    .update_contact(sid, "canceled", progress("canceled"), now_ms, None, None)
+                    .await
+                {
+                    tracing::warn!(error = %e, "a cancelled reminder is not so in the log");
+                }
+            }
+            Err(e) if e.retryable => {
+                tracing::warn!(job = %job.entry.id, error = %e, "a reminder is not cancelled yet; will retry");
+            }
+            Err(e) => {
+                // sent already, or cancelled: nothing more to do
+                tracing::warn!(job = %job.entry.id, error = %e, "a reminder could not be cancelled");
+                let _ = self.store.ack_job(&job.entry).await;
+            }
+        }
+    }
+
+    /// What `outgoing` says: given in the job, or written now in its ticket's language (the
+    /// automatic call, the text instead: not when the ticket is over meanwhile). `None`: nothing
+    /// to send.
+    async fn message_of(
+        &self,
+        texts: &dyn Texts,
+        job: &OutboxJob,
+        outgoing: &Outgoing,
+    ) -> Result<Option<Message>, StoreError> {
+        if let Some(given) = given(outgoing) {
+            return Ok(Some(given));
+        }
+        let queue = &job.entry.queue;
+        let Some(ticket) = self.store.ticket_on(queue, &job.day, job.number).await? else {
+            return Ok(None);
+        };
+        if !ticket.state().is_active() {
+            return Ok(None);
+        }
+        Ok(Some(if *outgoing == Outgoing::Autodial {
+            let (twiml, text) = self.turn_near_call(texts, &ticket, &job.day, 0);
+            Message::Call {
+                twiml,
+                text,
+                // a machine that answers hears nothing useful: the customer is texted instead
+                detect_machine: true,
+            }
+        } else {
+            let label = self.label_of(queue, job.number);
+            let link = super::ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
+            let words = Words::TurnNearText {
+                label: &label,
+                link: &link,
+            };
+            Message::Sms(texts.say(ticket.lang, words))
+        }))
+    }
+
+    /// A job that will never go: acknowledged, and in the day's log as failed with `code`
+    /// (Twilio's, or Twilio's for the same refusal of ours).
+    async fn give_up(
+        &self,
+        job: &OutboxJob,
+        outgoing: &Outgoing,
+        to: &PhoneNumber,
+        code: Option<&str>,
+    ) {
+        let _ = self.store.ack_job(&job.entry).await;
+        let id = format!("job-{}", job.entry.id);
+        self.note_contact(job, outgoing, to, id, "failed", code)
+            .await;
+    }
+
+    /// Writes what became of a job into the day's log (but for what the dev outbox kept, which
+    /// no Twilio status will follow), and shows it on its ticket: the event of that has the
+    /// consoles read their log and dev outbox again.
+    async fn note_contact(
+        &self,
+        job: &OutboxJob,
+        outgoing: &Outgoing,
+        to: &PhoneNumber,
+        sid: String,
+        status: &str,
+        error_code: Option<&str>,
+    ) {
+        let now_ms = self.setup.calendar.now().now_ms;
+        let record = ContactRecord {
+            sid,
+            kind: outgoing.kind().as_str().to_owned(),
+            to: to.masked(),
+            status: status.to_owned(),
+            progress: progress(status),
+            created_at: now_ms,
+            updated_at: now_ms,
+            error_code: error_code.map(str::to_owned),
+            ticket: Some(job.number),
+            queue: Some(job.entry.queue.clone()),
+            purpose: Some(outgoing.purpose().to_owned()),
+        };
+        let noted = if status == UNSENT {
+            self.contact_moved(&record, None).await
+        } else {
+            self.log_contact(record, true).await
+        };
+        if let Err(e) = noted {
+            tracing::warn!(error = %e, "a message or call is missing from the log or its ticket");
+        }
+    }
+}
+
+/// What a job gives whole (an SMS's text, staff's call); `None`: written when it goes.
+fn given(outgoing: &Outgoing) -> Option<Message> {
+    match outgoing {
+        Outgoing::Sms { body, .. } => Some(Message::Sms(body.clone())),
+        Outgoing::Call { twiml, text, .. } => Some(Message::Call {
+            twiml: twiml.clone(),
+            text: text.clone(),
+            detect_machine: false,
+        }),
+        Outgoing::Autodial | Outgoing::TurnText => None,
+    }
+}
+
+/// Twilio's code for a refusal of ours to reach a number (the log shows the same code whether
+/// Twilio or we refused): a region not enabled, not a mobile, a call blocked.
+fn refusal_code(e: &BadPhone, kind: MessageKind) -> &'static str {
+    match (e, kind) {
+        (BadPhone::CountryNotAllowed(_), MessageKind::Sms) => "21408",
+        (_, MessageKind::Sms) => "21614",
+        (_, MessageKind::Call) => "21215",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_sms_and_staffs_call_go_as_given_and_the_automatic_ones_are_written_when_they_go() {
+        let sms = Outgoing::Sms {
+            purpose: "verify".into(),
+            body: "リンク".into(),
+        };
+        assert_eq!(given(&sms), Some(Message::Sms("リンク".into())));
+        let call = Outgoing::Call {
+            purpose: "call_out".into(),
+            twiml: "<Response/>".into(),
+            text: "words".into(),
+        };
+        assert_eq!(
+            given(&call),
+            Some(Message::Call {
+                twiml: "<Response/>".into(),
+                text: "words".into(),
+                detect_machine: false,
+            }),
+            "staff's call is not screened for machines"
+        );
+        assert_eq!(given(&Outgoing::Autodial), None);
+        assert_eq!(given(&Outgoing::TurnText), None);
+    }
+
+    #[test]
+    fn a_number_we_may_not_reach_is_logged_with_twilios_code_for_the_same_refusal() {
+        let region = BadPhone::CountryNotAllowed("US".into());
+        let landline = BadPhone::NotMobile("+81312345678".into());
+        assert_eq!(refusal_code(&region, MessageKind::Sms), "21408");
+        assert_eq!(refusal_code(&landline, MessageKind::Sms), "21614");
+        assert_eq!(refusal_code(&region, MessageKind::Call), "21215");
+    }
+}

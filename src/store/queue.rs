@@ -1,0 +1,163 @@
+//! A queue as a whole: its snapshot and its day (what screens and the console start from), its
+//! intake, and the reach of its automatic calls.
+
+use super::keys::{DayKeys, QueueKeys};
+use super::scripts::int_at;
+use super::tickets::parse_ticket;
+use super::{Moment, Store, StoreError};
+use crate::day::QueueDay;
+use crate::queue::{Call, CounterId, Intake, QueueId, QueueSnapshot, Serving};
+use redis::{AsyncCommands, Value};
+
+impl Store {
+    /// How many places ahead `queue` calls a verified phone now (the console's setting, else
+    /// the configured one).
+    pub async fn autodial_places(&self, queue: &QueueId) -> Result<u32, StoreError> {
+        let mut conn = self.conn.clone();
+        let set: Option<u32> = conn.get(QueueKeys::of(queue).autodial()).await?;
+        Ok(set.unwrap_or_else(|| self.autodial.of(queue)))
+    }
+
+    /// Staff set how many places ahead `queue` calls a verified phone; tickets now within reach
+    /// get their call.
+    pub async fn set_autodial_places(
+        &self,
+        queue: &QueueId,
+        places: u32,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.set_autodial,
+            queue,
+            at,
+            &[("PLACES", &places.to_string())],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+
+    pub async fn set_intake(
+        &self,
+        queue: &QueueId,
+        intake: Intake,
+        at: Moment,
+    ) -> Result<u64, StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.set_intake,
+            queue,
+            at,
+            &[("INTAKE_STATE", intake.as_str())],
+        );
+        let reply = self.run(invocation).await?;
+        int_at(&reply, 1)
+    }
+
+    /// The queue as one consistent picture (MULTI/EXEC).
+    pub async fn snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, StoreError> {
+        let (_, replies) = self.read_day(queue, snapshot_reads).await?;
+        let raw: RawSnapshot = redis::from_redis_value_ref(&Value::Array(replies))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        raw.into_snapshot(queue)
+    }
+
+    /// The snapshot and every ticket of the day, read together (one MULTI/EXEC): what the staff
+    /// console starts from, and reads again only after a gap in the events.
+    pub async fn day(&self, queue: &QueueId) -> Result<QueueDay, StoreError> {
+        let (_, mut replies) = self
+            .read_day(queue, |pipe, queue_keys, day_keys| {
+                snapshot_reads(pipe, queue_keys, day_keys);
+                pipe.hvals(day_keys.tickets());
+            })
+            .await?;
+        let corrupt = |e: redis::ParsingError| StoreError::Corrupt(e.to_string());
+        let tickets: Vec<String> = replies
+            .pop()
+            .map(|v| redis::from_redis_value_ref(&v).map_err(corrupt))
+            .transpose()?
+            .unwrap_or_default();
+        let raw: RawSnapshot =
+            redis::from_redis_value_ref(&Value::Array(replies)).map_err(corrupt)?;
+        let snapshot = raw.into_snapshot(queue)?;
+        let tickets = tickets
+            .iter()
+            .map(|json| parse_ticket(json).map(|t| t.summary))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(QueueDay::new(snapshot, tickets))
+    }
+}
+
+/// What [`snapshot_reads`] answers, in its order.
+type RawSnapshot = (
+    Option<u64>,
+    Vec<u64>,
+    Vec<(String, u64)>,
+    Vec<String>,
+    Option<u64>,
+    Option<String>,
+    Option<u64>,
+);
+
+/// The reads of a snapshot, in a MULTI/EXEC that callers may extend.
+fn snapshot_reads(pipe: &mut redis::Pipeline, queue: &QueueKeys, day: &DayKeys) {
+    pipe.get(queue.version())
+        .lrange(day.waiting(), 0, -1)
+        .hgetall(day.serving())
+        .lrange(day.recent(), 0, -1)
+        .get(day.sequence())
+        .get(queue.intake())
+        .get(day.avg_service());
+}
+
+trait IntoSnapshot {
+    fn into_snapshot(self, queue: &QueueId) -> Result<QueueSnapshot, StoreError>;
+}
+
+impl IntoSnapshot for RawSnapshot {
+    fn into_snapshot(self, queue: &QueueId) -> Result<QueueSnapshot, StoreError> {
+        let (version, waiting, serving, recent, last_number, intake, avg) = self;
+        let mut serving = serving
+            .into_iter()
+            .map(|(counter, number)| {
+                let counter =
+                    CounterId::parse(&counter).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(Serving { counter, number })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        serving.sort_by(|a, b| a.counter.cmp(&b.counter));
+        let recent_calls = recent
+            .iter()
+            .map(|raw| {
+                serde_json::from_str::<Call>(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(QueueSnapshot {
+            queue: queue.clone(),
+            version: version.unwrap_or(0),
+            waiting,
+            serving,
+            recent_calls,
+            last_number: last_number.unwrap_or(0),
+            intake: parse_intake(intake.as_deref())?,
+            avg_service_ms: avg,
+        })
+    }
+}
+
+/// No intake key means open; anything but a known name is corrupt data, never a guess.
+pub(super) fn parse_intake(raw: Option<&str>) -> Result<Intake, StoreError> {
+    raw.map_or(Ok(Intake::Open), |raw| {
+        Intake::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_intake_is_corrupt_data() {
+        assert_eq!(parse_intake(None).unwrap(), Intake::Open);
+        assert_eq!(parse_intake(Some("paused")).unwrap(), Intake::Paused);
+        assert!(parse_intake(Some("closed")).is_err());
+    }
+}

@@ -1,0 +1,203 @@
+//! Every script of the store with the names of its keys and arguments, and the one reading of the
+//! queue scripts' replies: `ok`, or a refusal ([`Refusal`]) that changed nothing.
+
+use super::binder::{BoundScript, Name, QueueScript};
+use super::queue::parse_intake;
+use super::{Moment, Refusal, Store, StoreError};
+use crate::queue::QueueId;
+use crate::ticket::TicketState;
+use redis::{ScriptInvocation, Value};
+
+/// Every script: the queue scripts, each with the names of its own arguments, then the limits'
+/// and the contact log's, each with the names of its keys and arguments.
+pub(super) struct Scripts {
+    pub(super) issue: QueueScript,
+    pub(super) call_next: QueueScript,
+    pub(super) act: QueueScript,
+    pub(super) set_intake: QueueScript,
+    pub(super) reset: QueueScript,
+    pub(super) today: QueueScript,
+    pub(super) register_phone: QueueScript,
+    pub(super) verify_phone: QueueScript,
+    pub(super) call_out: QueueScript,
+    pub(super) contact: QueueScript,
+    pub(super) answer: QueueScript,
+    pub(super) send_text: QueueScript,
+    pub(super) set_autodial: QueueScript,
+    pub(super) reminder: QueueScript,
+    pub(super) reminder_set: QueueScript,
+    pub(super) reminder_take: QueueScript,
+    pub(super) take: BoundScript,
+    pub(super) give_back: BoundScript,
+    pub(super) log: BoundScript,
+}
+
+impl Scripts {
+    pub(super) fn new() -> Self {
+        Self {
+            issue: QueueScript::new(
+                &[
+                    "CHANNEL",
+                    "TOKEN",
+                    "LANG",
+                    "MAX_TICKETS",
+                    "REMOTE_MAX",
+                    "PHONE",
+                ],
+                include_str!("issue.lua"),
+            ),
+            call_next: QueueScript::new(&["COUNTER"], include_str!("call_next.lua")),
+            act: QueueScript::new(
+                &["ACTION", "NUMBER", "SEEN_REV", "COUNTER"],
+                include_str!("act.lua"),
+            ),
+            set_intake: QueueScript::new(&["INTAKE_STATE"], include_str!("set_intake.lua")),
+            reset: QueueScript::new(&["MODE"], include_str!("reset.lua")),
+            today: QueueScript::new(&[], include_str!("today.lua")),
+            register_phone: QueueScript::new(
+                &[
+                    "NUMBER",
+                    "TOKEN",
+                    "PHONE",
+                    "LINK",
+                    "VERIFY_UNTIL",
+                    "MAX_SMS",
+                    "BODY",
+                ],
+                include_str!("register_phone.lua"),
+            ),
+            verify_phone: QueueScript::new(&["LINK"], include_str!("verify_phone.lua")),
+            call_out: QueueScript::new(&["NUMBER", "TWIML", "TEXT"], include_str!("call_out.lua")),
+            contact: QueueScript::new(
+                &[
+                    "NUMBER",
+                    "KIND",
+                    "SID",
+                    "STATUS",
+                    "PROGRESS",
+                    "TEXT_INSTEAD",
+                ],
+                include_str!("contact.lua"),
+            ),
+            answer: QueueScript::new(
+                &["ANSWER_DAY", "NUMBER", "ANSWER"],
+                include_str!("answer.lua"),
+            ),
+            set_autodial: QueueScript::new(&["PLACES"], include_str!("set_autodial.lua")),
+            reminder: QueueScript::new(&["NUMBER", "TOKEN", "WANT"], include_str!("reminder.lua")),
+            reminder_set: QueueScript::new(
+                &["NUMBER", "SID", "SEND_AT", "SENT"],
+                include_str!("reminder_set.lua"),
+            ),
+            reminder_take: QueueScript::new(&["NUMBER"], include_str!("reminder_take.lua")),
+            send_text: QueueScript::new(
+                &["NUMBER", "BODY", "PURPOSE"],
+                include_str!("send_text.lua"),
+            ),
+            take: BoundScript::new(
+                &[Name::List("SOURCES"), Name::List("HOLDER")],
+                &[
+                    Name::Number("WINDOW"),
+                    Name::Number("MAX_CLIENT"),
+                    Name::Number("MAX_ACTIVE"),
+                    Name::One("RESERVATION"),
+                    Name::List("SOURCE_MAX"),
+                    Name::List("RELEASE"),
+                ],
+                &[include_str!("take.lua")],
+            ),
+            give_back: BoundScript::new(
+                &[Name::List("SOURCES"), Name::List("HOLDER")],
+                &[Name::One("RESERVATION")],
+                &[include_str!("give_back.lua")],
+            ),
+            log: BoundScript::new(
+                &[Name::One("ENTRIES"), Name::One("ORDER"), Name::One("EARLY")],
+                &[
+                    Name::One("MODE"),
+                    Name::One("SID"),
+                    Name::Number("AT"),
+                    Name::Number("KEEP_MS"),
+                    Name::One("ENTRY"),
+                    Name::One("STATUS"),
+                    Name::Number("PROGRESS"),
+                    Name::One("ERROR"),
+                    Name::One("ANSWERED_BY"),
+                ],
+                &[include_str!("log.lua")],
+            ),
+        }
+    }
+}
+
+impl Store {
+    /// The invocation of a queue script, with what every one of them gets.
+    pub(super) fn invoke<'a>(
+        &self,
+        script: &'a QueueScript,
+        queue: &QueueId,
+        at: Moment,
+        args: &[(&'static str, &str)],
+    ) -> ScriptInvocation<'a> {
+        script.invoke(queue, at, self.autodial.of(queue), args)
+    }
+
+    pub(super) async fn run(
+        &self,
+        invocation: ScriptInvocation<'_>,
+    ) -> Result<Vec<Value>, StoreError> {
+        let mut conn = self.conn.clone();
+        let started = std::time::Instant::now();
+        let reply: Result<Vec<Value>, _> = invocation.invoke_async(&mut conn).await;
+        self.metrics.redis_script(started.elapsed(), reply.is_err());
+        let reply = reply?;
+        let status = reply
+            .first()
+            .map(as_string)
+            .transpose()?
+            .unwrap_or_default();
+        let detail = || reply.get(1).map(as_string).transpose();
+        match status.as_str() {
+            "ok" => Ok(reply),
+            "empty" => Err(StoreError::Refused(Refusal::Empty)),
+            "expired" => Err(StoreError::Refused(Refusal::Expired)),
+            "no_phone" => Err(StoreError::Refused(Refusal::NoPhone)),
+            "limit" => {
+                let max = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
+                Err(StoreError::Refused(Refusal::SmsPerTicket(max)))
+            }
+            "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
+            "corrupt" => Err(StoreError::Corrupt(detail()?.unwrap_or_default())),
+            "full" => {
+                let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
+                Err(StoreError::Refused(Refusal::DayFull(cap)))
+            }
+            "remote_full" => {
+                let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
+                Err(StoreError::Refused(Refusal::RemoteFull(cap)))
+            }
+            "paused" => {
+                let intake = parse_intake(detail()?.as_deref())?;
+                Err(StoreError::Refused(Refusal::Paused(intake)))
+            }
+            "conflict" => {
+                let state = detail()?.unwrap_or_default();
+                let state: TicketState = serde_json::from_value(serde_json::Value::String(state))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Err(StoreError::Refused(Refusal::Conflict(state)))
+            }
+            other => Err(StoreError::Corrupt(format!("script answered {other:?}"))),
+        }
+    }
+}
+
+pub(crate) fn as_string(v: &Value) -> Result<String, StoreError> {
+    redis::from_redis_value_ref(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn int_at(reply: &[Value], i: usize) -> Result<u64, StoreError> {
+    let v = reply
+        .get(i)
+        .ok_or_else(|| StoreError::Corrupt(format!("script reply lacks item {i}")))?;
+    redis::from_redis_value_ref(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

@@ -1,0 +1,200 @@
+//! A ticket's life in the store: issued (the issue script), called, acted on, and read back.
+
+use super::keys::{DayId, QueueKeys};
+use super::scripts::{as_string, int_at};
+use super::{day, Moment, Store, StoreError};
+use crate::lang::Lang;
+use crate::queue::{Channel, CounterId, QueueId};
+use crate::ticket::{IssuedTicket, Ticket, TicketAction, TicketToken};
+use redis::AsyncCommands;
+
+/// What a new ticket starts with: where it was taken, its secret, its language and, taken by SMS
+/// or a call, the phone it came from.
+#[derive(Clone, Copy, Debug)]
+pub struct NewTicket<'a> {
+    pub channel: Channel,
+    pub token: &'a TicketToken,
+    pub lang: Lang,
+    pub phone: Option<&'a crate::phone::PhoneNumber>,
+    /// Taken from outside the store (remote check-in, the anonymous API, SMS or a call): counts
+    /// against remote intake's share of the day.
+    pub remote: bool,
+}
+
+impl<'a> NewTicket<'a> {
+    /// A ticket taken at a kiosk, a browser or the API (no phone yet).
+    pub fn new(channel: Channel, token: &'a TicketToken, lang: Lang) -> Self {
+        Self {
+            channel,
+            token,
+            lang,
+            phone: None,
+            remote: false,
+        }
+    }
+}
+
+/// What the issue script answers: the ticket (its wait not yet estimated), the queue's average
+/// service time (from which the caller estimates it) and the business day it belongs to.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub ticket: IssuedTicket,
+    pub avg_service_ms: Option<u64>,
+    pub day: DayId,
+}
+
+impl Store {
+    /// Issues the next number: INCR, RPUSH onto the waiting LIST, the ticket, its token, the
+    /// version and the event, in one script.
+    pub async fn issue(
+        &self,
+        queue: &QueueId,
+        new: NewTicket<'_>,
+        prefix: &str,
+        at: Moment,
+    ) -> Result<Issued, StoreError> {
+        let NewTicket {
+            channel,
+            token,
+            lang,
+            phone,
+            remote,
+        } = new;
+        let remote_max = match self.remote_max_per_day() {
+            Some(max) if remote => max.to_string(),
+            _ => String::new(),
+        };
+        let invocation = self.invoke(
+            &self.scripts.issue,
+            queue,
+            at,
+            &[
+                ("CHANNEL", channel.as_str()),
+                ("TOKEN", token.as_str()),
+                ("LANG", lang.code()),
+                ("MAX_TICKETS", &self.max_tickets_per_day.to_string()),
+                ("REMOTE_MAX", &remote_max),
+                ("PHONE", phone.map(|p| p.as_str()).unwrap_or_default()),
+            ],
+        );
+        let reply = self.run(invocation).await?;
+        let number = int_at(&reply, 1)?;
+        let avg_service_ms = reply
+            .get(4)
+            .map(as_string)
+            .transpose()?
+            .and_then(|s| s.parse().ok());
+        let ticket = IssuedTicket {
+            queue: queue.clone(),
+            number,
+            label: crate::ticket::label(prefix, number),
+            token: token.clone(),
+            people_ahead: int_at(&reply, 2)?,
+            version: int_at(&reply, 3)?,
+            estimated_wait_ms: None,
+        };
+        Ok(Issued {
+            ticket,
+            avg_service_ms,
+            day: day::day_at(&reply, 5)?,
+        })
+    }
+
+    /// The issue script's source and one `EVALSHA` command line of it for `queue` (a kiosk
+    /// ticket, a fixed token): what `redis-benchmark` runs to measure the ceiling an issue has in
+    /// this Redis. Only for the benchmark (feature `bench`).
+    #[cfg(feature = "bench")]
+    pub fn issue_command_line(&self, queue: &QueueId, at: Moment) -> (String, Vec<String>) {
+        let token = "0".repeat(32);
+        self.scripts.issue.command_line(
+            queue,
+            at,
+            0,
+            &[
+                ("CHANNEL", Channel::Kiosk.as_str()),
+                ("TOKEN", &token),
+                ("LANG", Lang::Ja.code()),
+                ("MAX_TICKETS", "0"),
+                ("REMOTE_MAX", ""),
+                ("PHONE", ""),
+            ],
+        )
+    }
+
+    /// Calls the first in line to `counter`; answers its number and the queue's version.
+    pub async fn call_next(
+        &self,
+        queue: &QueueId,
+        counter: &CounterId,
+        at: Moment,
+    ) -> Result<(u64, u64), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.call_next,
+            queue,
+            at,
+            &[("COUNTER", counter.as_str())],
+        );
+        let reply = self.run(invocation).await?;
+        Ok((int_at(&reply, 1)?, int_at(&reply, 2)?))
+    }
+
+    /// Applies `action` to ticket `number` if it still has revision `seen_rev` (when given);
+    /// `counter` is where [`TicketAction::Call`] calls to. Answers the queue's version.
+    pub async fn act(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        action: TicketAction,
+        counter: Option<&CounterId>,
+        seen_rev: Option<u64>,
+        at: Moment,
+    ) -> Result<u64, StoreError> {
+        let number = number.to_string();
+        let seen_rev = seen_rev.map(|r| r.to_string()).unwrap_or_default();
+        let invocation = self.invoke(
+            &self.scripts.act,
+            queue,
+            at,
+            &[
+                ("ACTION", action.as_str()),
+                ("NUMBER", &number),
+                ("SEEN_REV", &seen_rev),
+                (
+                    "COUNTER",
+                    counter.map(CounterId::as_str).unwrap_or_default(),
+                ),
+            ],
+        );
+        let reply = self.run(invocation).await?;
+        int_at(&reply, 1)
+    }
+
+    /// Ticket `number` of business `day` (while that day's keys live).
+    pub async fn ticket_on(
+        &self,
+        queue: &QueueId,
+        day: &DayId,
+        number: u64,
+    ) -> Result<Option<Ticket>, StoreError> {
+        let mut conn = self.conn.clone();
+        let raw: Option<String> = conn
+            .hget(QueueKeys::of(queue).day_keys(day).tickets(), number)
+            .await?;
+        raw.map(|json| parse_ticket(&json)).transpose()
+    }
+
+    /// Ticket `number` of the current business day.
+    pub async fn ticket(&self, queue: &QueueId, number: u64) -> Result<Option<Ticket>, StoreError> {
+        let (_, replies) = self
+            .read_day(queue, |pipe, _, day| {
+                pipe.hget(day.tickets(), number);
+            })
+            .await?;
+        let raw: Option<String> = day::single(replies)?;
+        raw.map(|json| parse_ticket(&json)).transpose()
+    }
+}
+
+pub(super) fn parse_ticket(json: &str) -> Result<Ticket, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("ticket: {e}")))
+}

@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use waitingroom::services::inbound::InboundText;
 use waitingroom::services::voice::{AnsweredCall, MenuPress};
 use waitingroom::twilio::signature;
 
@@ -161,10 +162,15 @@ async fn sms(State(state): State<AppState>, form: Signed) -> Response {
         )
             .into_response();
     };
-    let text = form.get("Body").unwrap_or_default();
+    let text = InboundText {
+        sid,
+        from,
+        body: form.get("Body").unwrap_or_default(),
+        opt_out_type: form.get("OptOutType"),
+    };
     match state
         .room
-        .text_received(&app::ssr::LocaleTexts, sid, from, text)
+        .text_received(&app::ssr::LocaleTexts, &text)
         .await
     {
         Ok(xml) => twiml(xml),

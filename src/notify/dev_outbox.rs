@@ -1,7 +1,7 @@
 //! The dev outbox: without Twilio credentials, what would have been sent is kept in Redis for
 //! the staff console, marked as not sent.
 
-use super::{Notifier, NotifyError};
+use super::{Cancelled, Notifier, NotifyError};
 use crate::phone::PhoneNumber;
 use crate::store::{DevMessage, MessageKind, Store};
 use async_trait::async_trait;
@@ -32,9 +32,10 @@ impl Notifier for DevOutbox {
         kind: MessageKind,
         to: &PhoneNumber,
         body: &str,
-    ) -> Result<Option<String>, NotifyError> {
+        since_ms: u64,
+    ) -> Result<Vec<String>, NotifyError> {
         let kept = self.store.dev_messages().await?;
-        Ok(sent_before(&kept, kind, to, body))
+        Ok(sent_before(&kept, kind, to, body, since_ms))
     }
 
     async fn schedule_sms(
@@ -47,9 +48,9 @@ impl Notifier for DevOutbox {
             .await
     }
 
-    async fn cancel_scheduled(&self, sid: &str) -> Result<(), NotifyError> {
+    async fn cancel_scheduled(&self, sid: &str) -> Result<Cancelled, NotifyError> {
         tracing::info!(%sid, "dev outbox: a scheduled message is cancelled");
-        Ok(())
+        Ok(Cancelled::Cancelled)
     }
 
     fn sends(&self) -> bool {
@@ -78,16 +79,19 @@ fn id_of(message: &DevMessage) -> String {
     format!("dev-{}", message.at)
 }
 
-/// The id of the message of `kind` with `body` to `to` among `kept`, if one is there.
+/// The ids of the messages of `kind` with `body` to `to` kept since `since_ms`, newest first.
 fn sent_before(
     kept: &[DevMessage],
     kind: MessageKind,
     to: &PhoneNumber,
     body: &str,
-) -> Option<String> {
+    since_ms: u64,
+) -> Vec<String> {
     kept.iter()
-        .find(|m| m.kind == kind.as_str() && m.to == to.as_str() && m.body == body)
+        .filter(|m| m.kind == kind.as_str() && m.to == to.as_str() && m.body == body)
+        .filter(|m| m.at >= since_ms)
         .map(id_of)
+        .collect()
 }
 
 /// A scheduled SMS as kept: when it would go, then its text.
@@ -120,17 +124,18 @@ mod tests {
             kept("sms", "+819012345678", "42番の方", 3),
         ];
         assert_eq!(
-            sent_before(&all, MessageKind::Sms, &to, "42番の方").as_deref(),
-            Some("dev-3")
+            sent_before(&all, MessageKind::Sms, &to, "42番の方", 0),
+            ["dev-3"]
         );
         assert_eq!(
-            sent_before(&all, MessageKind::Call, &to, "42番の方").as_deref(),
-            Some("dev-1")
+            sent_before(&all, MessageKind::Call, &to, "42番の方", 0),
+            ["dev-1"]
         );
-        assert_eq!(sent_before(&all, MessageKind::Sms, &to, "43番の方"), None);
-        assert_eq!(
-            sent_before(&all[..2], MessageKind::Sms, &to, "42番の方"),
-            None
+        assert!(sent_before(&all, MessageKind::Sms, &to, "43番の方", 0).is_empty());
+        assert!(sent_before(&all[..2], MessageKind::Sms, &to, "42番の方", 0).is_empty());
+        assert!(
+            sent_before(&all, MessageKind::Call, &to, "42番の方", 2).is_empty(),
+            "kept before the job was made: another job's"
         );
     }
 

@@ -13,6 +13,7 @@ pub use words::{Texts, Words};
 
 use crate::phone::PhoneNumber;
 use crate::store::{MessageKind, StoreError};
+pub use crate::twilio::client::Cancelled;
 use crate::twilio::TwilioError;
 use async_trait::async_trait;
 
@@ -64,14 +65,16 @@ pub trait Notifier: Send + Sync {
         text: &str,
         detect_machine: bool,
     ) -> Result<String, NotifyError>;
-    /// The id of `body` to `to` (of a call to `to`, for a call) if an earlier attempt, of a
-    /// process that stopped, already made it.
+    /// What an earlier attempt (of a process that stopped, or whose answer was lost) may have
+    /// made of a job made due at `since_ms`: the ids of the messages of `body` to `to` (of the
+    /// calls to `to`, for a call) made since, newest first. Scheduled and queued ones count.
     async fn already_sent(
         &self,
         kind: MessageKind,
         to: &PhoneNumber,
         body: &str,
-    ) -> Result<Option<String>, NotifyError>;
+        since_ms: u64,
+    ) -> Result<Vec<String>, NotifyError>;
     /// Schedules `body` to `to` at `send_at_ms`; answers its id.
     async fn schedule_sms(
         &self,
@@ -79,8 +82,8 @@ pub trait Notifier: Send + Sync {
         body: &str,
         send_at_ms: u64,
     ) -> Result<String, NotifyError>;
-    /// Cancels scheduled message `sid`.
-    async fn cancel_scheduled(&self, sid: &str) -> Result<(), NotifyError>;
+    /// Cancels scheduled message `sid` ([`Cancelled::TooLate`]: it went already).
+    async fn cancel_scheduled(&self, sid: &str) -> Result<Cancelled, NotifyError>;
     /// `true`: messages really leave (Twilio); `false`: the dev outbox.
     fn sends(&self) -> bool;
 }

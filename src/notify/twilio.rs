@@ -1,6 +1,6 @@
 //! Twilio: SMS and calls really leave, and report their status to our callback.
 
-use super::{Notifier, NotifyError};
+use super::{Cancelled, Notifier, NotifyError};
 use crate::phone::PhoneNumber;
 use crate::store::MessageKind;
 use crate::twilio::TwilioClient;
@@ -45,17 +45,18 @@ impl Notifier for TwilioNotifier {
         kind: MessageKind,
         to: &PhoneNumber,
         body: &str,
-    ) -> Result<Option<String>, NotifyError> {
-        if kind == MessageKind::Call {
-            // a call carries no text to tell it by: the latest call to this number
-            let calls = self.client.calls_to(to).await?;
-            return Ok(calls.into_iter().next().map(|c| c.sid));
-        }
-        let sent = self.client.messages_to(to).await?;
-        Ok(sent
-            .into_iter()
-            .find(|m| m.body.as_deref() == Some(body))
-            .map(|m| m.sid))
+        since_ms: u64,
+    ) -> Result<Vec<String>, NotifyError> {
+        let made = match kind {
+            // a call carries no text to tell it by: every call to the number since
+            MessageKind::Call => self.client.find_call(to, since_ms).await?,
+            MessageKind::Sms => {
+                self.client
+                    .find_message(to, body.to_owned(), since_ms)
+                    .await?
+            }
+        };
+        Ok(made.into_iter().map(|m| m.sid).collect())
     }
 
     async fn schedule_sms(
@@ -74,14 +75,19 @@ impl Notifier for TwilioNotifier {
         let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;
         let sent = self
             .client
-            .schedule_sms(to, body, at(send_at_ms)?, at(now)?)
+            .schedule_sms(
+                to,
+                body,
+                at(send_at_ms)?,
+                at(now)?,
+                self.status_callback.as_deref(),
+            )
             .await?;
         Ok(sent.sid)
     }
 
-    async fn cancel_scheduled(&self, sid: &str) -> Result<(), NotifyError> {
-        self.client.cancel_sms(sid).await?;
-        Ok(())
+    async fn cancel_scheduled(&self, sid: &str) -> Result<Cancelled, NotifyError> {
+        Ok(self.client.cancel_sms(sid).await?)
     }
 
     fn sends(&self) -> bool {

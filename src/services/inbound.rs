@@ -14,19 +14,31 @@ use crate::phone::{ContactRecord, PhoneNumber};
 use crate::queue::{estimated_wait_ms, minutes_ceil, Channel, QueueInfo};
 use crate::store::MessageKind;
 use crate::ticket::{IssuedTicket, Ticket};
+use crate::twilio::opt_out::{self, OptOut};
 use crate::twilio::status::progress;
 use crate::twilio::twiml::{response, Verb};
 
+/// A text to the store's number, as Twilio posts it.
+#[derive(Clone, Copy, Debug)]
+pub struct InboundText<'a> {
+    /// Its MessageSid: a text posted again (Twilio retrying) is answered once.
+    pub sid: &'a str,
+    pub from: &'a str,
+    pub body: &'a str,
+    /// Twilio's `OptOutType` (STOP, START, HELP), sent by a Messaging Service with Advanced
+    /// Opt-Out when the text was one of its keywords.
+    pub opt_out_type: Option<&'a str>,
+}
+
 impl WaitingRoom {
-    /// Text `body` from `from` arrived (Twilio's MessageSid `sid`): carries out its command once
-    /// and answers the reply's TwiML (the same reply again when Twilio retries).
+    /// `text` arrived: carries out its command once and answers the reply's TwiML (the same
+    /// reply again when Twilio retries).
     pub async fn text_received(
         &self,
         texts: &dyn Texts,
-        sid: &str,
-        from: &str,
-        body: &str,
+        text: &InboundText<'_>,
     ) -> Result<String, ServiceError> {
+        let sid = text.sid;
         if let Some(reply) = self.store.claim_inbound(sid).await? {
             return Ok(if reply.is_empty() {
                 response(&[])
@@ -34,7 +46,7 @@ impl WaitingRoom {
                 reply
             });
         }
-        let answered = self.answer_text(texts, sid, from, body).await;
+        let answered = self.answer_text(texts, text).await;
         let twiml = answered
             .as_ref()
             .ok()
@@ -50,10 +62,14 @@ impl WaitingRoom {
     async fn answer_text(
         &self,
         texts: &dyn Texts,
-        sid: &str,
-        from: &str,
-        body: &str,
+        text: &InboundText<'_>,
     ) -> Result<Option<String>, ServiceError> {
+        let InboundText {
+            sid,
+            from,
+            body,
+            opt_out_type,
+        } = *text;
         // short codes and alphanumeric senders get no reply
         let Ok(phone) = PhoneNumber::parse(from) else {
             return Ok(None);
@@ -68,6 +84,20 @@ impl WaitingRoom {
         let held = self.ticket_of_phone(&phone).await?;
         let lang = lang.or(held.as_ref().map(|t| t.lang)).unwrap_or_default();
         self.log_received(sid, &phone, held.as_ref()).await;
+        // what Twilio took as a keyword it answered itself: ours follows it, and says nothing
+        if let Some(opt_out) = OptOut::of(body, opt_out_type) {
+            match opt_out {
+                OptOut::Stop => {
+                    self.stop_texting(&phone, held.as_ref()).await?;
+                    if let Some(ticket) = held.filter(|_| opt_out::cancels_ticket(body)) {
+                        self.cancel(&ticket).await?;
+                    }
+                }
+                OptOut::Start => self.store.resume_sending(&phone).await?,
+                OptOut::Help => {}
+            }
+            return Ok(None);
+        }
         // a number that texted STOP hears nothing more, until START
         if command != Command::Start && self.store.is_stopped(&phone).await? {
             return Ok(None);
@@ -75,15 +105,8 @@ impl WaitingRoom {
         let say = |words: Words<'_>| Ok(Some(texts.say(lang, words)));
         match command {
             Command::Stop => {
-                self.store.stop_sending(&phone).await?;
-                if let Some(ticket) = &held {
-                    // a scheduled reminder is cancelled too
-                    let now = self.setup.calendar.now();
-                    self.store
-                        .ask_reminder(&ticket.queue, ticket.number(), None, false, now)
-                        .await?;
-                }
-                // Twilio confirms a STOP itself, and delivers nothing after it
+                // our own words (停止): nothing more is sent, so no reply either
+                self.stop_texting(&phone, held.as_ref()).await?;
                 Ok(None)
             }
             Command::Start => {
@@ -125,6 +148,23 @@ impl WaitingRoom {
                 })
             }
         }
+    }
+
+    /// Nothing more goes to `phone` (until START); the reminder of its ticket `held` is off, which
+    /// cancels one scheduled with Twilio (STOP does not cancel scheduled messages at Twilio).
+    async fn stop_texting(
+        &self,
+        phone: &PhoneNumber,
+        held: Option<&Ticket>,
+    ) -> Result<(), ServiceError> {
+        self.store.stop_sending(phone).await?;
+        if let Some(ticket) = held {
+            let now = self.setup.calendar.now();
+            self.store
+                .ask_reminder(&ticket.queue, ticket.number(), None, false, now)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Takes a ticket of `queue` for `phone` (by SMS or a call: it keeps the number, verified);

@@ -5,7 +5,7 @@
 //! up, so what an earlier attempt sent is not sent twice.
 
 use super::WaitingRoom;
-use crate::notify::{Notifier, Texts, Words};
+use crate::notify::{Cancelled, Notifier, NotifyError, Texts, Words};
 use crate::phone::{BadPhone, ContactRecord, PhoneNumber};
 use crate::store::{MessageKind, OutboxJob, Outgoing, StoreError, Task};
 use crate::twilio::status::{progress, UNSENT};
@@ -28,8 +28,11 @@ enum Message {
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
 /// A job handed out this long ago and not acknowledged is taken over (its process stopped, or
-/// its attempt failed and waits for a retry).
+/// its attempt failed and waits for a retry). While an attempt runs, its process renews its
+/// claim every [`RENEW_EVERY`]: a slow Twilio (four tries of 10 s, and a look between them)
+/// never has the job taken over and sent again by another process meanwhile.
 const TAKE_OVER_AFTER_MS: u64 = 15_000;
+const RENEW_EVERY: Duration = Duration::from_secs(5);
 
 /// Every this many rounds the consumer groups are made sure of (they expire with the day).
 const ENSURE_EVERY: u32 = 50;
@@ -74,7 +77,9 @@ impl WaitingRoom {
                         for job in stale.into_iter().chain(fresh) {
                             match job {
                                 Ok(job) => {
-                                    self.perform(notifier.as_ref(), texts.as_ref(), &job).await
+                                    let work =
+                                        self.perform(notifier.as_ref(), texts.as_ref(), &job);
+                                    self.renewing(&job, &consumer, work).await
                                 }
                                 Err(bad) => {
                                     tracing::error!(job = %bad.entry.id, why = %bad.why, "an outbox job that cannot be read; dropped");
@@ -89,6 +94,28 @@ impl WaitingRoom {
                 }
             }
             tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// Runs `work` on `job`, renewing `consumer`'s claim on it meanwhile.
+    async fn renewing(
+        &self,
+        job: &OutboxJob,
+        consumer: &str,
+        work: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(work);
+        let mut renew = tokio::time::interval(RENEW_EVERY);
+        renew.tick().await;
+        loop {
+            tokio::select! {
+                () = &mut work => return,
+                _ = renew.tick() => {
+                    if let Err(e) = self.store.renew_job(&job.entry, consumer).await {
+                        tracing::warn!(job = %job.entry.id, error = %e, "a job's claim is not renewed");
+                    }
+                }
+            }
         }
     }
 
@@ -146,7 +173,8 @@ impl WaitingRoom {
                 // the number texted STOP: nothing more goes to it (Twilio's code for it: 21610)
                 tracing::info!(job = %id, to = %to.masked(), "not sent: the number texted STOP");
                 self.metrics().outbound(kind.as_str(), "stopped");
-                self.give_up(job, outgoing, to, Some("21610")).await;
+                self.give_up(job, outgoing, to, Some(&OPTED_OUT.to_string()))
+                    .await;
                 return;
             }
             Err(e) => {
@@ -171,7 +199,7 @@ impl WaitingRoom {
             Message::Call { text, .. } => text.as_str(),
         };
         if job.deliveries > 0 {
-            match notifier.already_sent(kind, to, text).await {
+            match self.made_before(notifier, job, outgoing, to, text).await {
                 Ok(Some(sid)) => {
                     tracing::info!(job = %id, %sid, "sent by an earlier attempt");
                     let _ = self.store.ack_job(&job.entry).await;
@@ -211,6 +239,9 @@ impl WaitingRoom {
             Err(e) => {
                 self.metrics().outbound(kind, "refused");
                 tracing::warn!(job = %id, %kind, to = %to.masked(), error = %e, "refused; dropped");
+                if e.code == Some(OPTED_OUT) {
+                    self.opted_out(to).await;
+                }
                 // the console's log shows what Twilio refused, and why
                 let code = e.code.map(|c| c.to_string());
                 self.give_up(job, outgoing, to, code.as_deref()).await;
@@ -222,7 +253,12 @@ impl WaitingRoom {
     /// over).
     async fn unschedule(&self, notifier: &dyn Notifier, job: &OutboxJob, sid: &str) {
         match notifier.cancel_scheduled(sid).await {
-            Ok(()) => {
+            Ok(Cancelled::TooLate) => {
+                // Twilio's 30409: it is no longer scheduled (it went): nothing to cancel
+                tracing::info!(job = %job.entry.id, %sid, "a reminder went before it could be cancelled");
+                let _ = self.store.ack_job(&job.entry).await;
+            }
+            Ok(Cancelled::Cancelled) => {
                 let now_ms = self.setup.calendar.now().now_ms;
                 let _ = self.store.ack_job(&job.entry).await;
                 if let Err(e) = self
@@ -282,6 +318,44 @@ impl WaitingRoom {
         }))
     }
 
+    /// The Sid of what an earlier attempt of `job` made, if one did: a message of its words to
+    /// `to`, or a call to `to`, made since the job was, that the log does not know as another
+    /// job's (another ticket's, or another purpose).
+    async fn made_before(
+        &self,
+        notifier: &dyn Notifier,
+        job: &OutboxJob,
+        outgoing: &Outgoing,
+        to: &PhoneNumber,
+        text: &str,
+    ) -> Result<Option<String>, NotifyError> {
+        let made = notifier
+            .already_sent(outgoing.kind(), to, text, job.entry.made_ms())
+            .await?;
+        for sid in made {
+            let theirs = self.store.contact(&sid).await?.is_some_and(|logged| {
+                logged.ticket != Some(job.number)
+                    || logged.queue.as_ref() != Some(&job.entry.queue)
+                    || logged.purpose.as_deref() != Some(outgoing.purpose())
+            });
+            if !theirs {
+                return Ok(Some(sid));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Twilio refused a send with 21610 (the number opted out with STOP, maybe to a keyword we
+    /// did not see): it joins our stop list, so nothing more is tried for it.
+    pub(crate) async fn opted_out(&self, to: &PhoneNumber) {
+        match self.store.stop_sending(to).await {
+            Ok(()) => {
+                tracing::info!(to = %to.masked(), "Twilio says the number opted out: stopped")
+            }
+            Err(e) => tracing::warn!(error = %e, "an opted-out number is not on the stop list"),
+        }
+    }
+
     /// A job that will never go: acknowledged, and in the day's log as failed with `code`
     /// (Twilio's, or Twilio's for the same refusal of ours).
     async fn give_up(
@@ -333,6 +407,9 @@ impl WaitingRoom {
         }
     }
 }
+
+/// Twilio's error for a send to a number that opted out (replied STOP): 21610.
+pub(crate) const OPTED_OUT: u32 = 21610;
 
 /// What a job gives whole (an SMS's text, staff's call); `None`: written when it goes.
 fn given(outgoing: &Outgoing) -> Option<Message> {

@@ -6,19 +6,22 @@
 //! outbox; so does STOP.
 
 use super::{ticket_url, ServiceError, WaitingRoom};
-use crate::notify::{Notifier, NotifyError, Texts, Words};
+use crate::notify::{Cancelled, Notifier, NotifyError, Texts, Words};
 use crate::phone::ContactRecord;
+use crate::queue::QueueSnapshot;
 use crate::queue::{estimated_wait_ms, QueueId};
-use crate::store::{MessageKind, StoreError};
+use crate::store::{DayId, MessageKind, Reminder, StoreError};
 use crate::ticket::{ReminderState, Ticket, TicketToken};
+use crate::twilio::client::SCHEDULE_MIN_AHEAD;
 use crate::twilio::status::progress;
 
 /// How long before the turn the reminder goes.
 pub const REMIND_BEFORE_MS: u64 = 30 * 60_000;
 /// How far the estimate may move before the reminder is scheduled again.
 pub const MOVE_TOLERANCE_MS: u64 = 10 * 60_000;
-/// Twilio schedules more than 5 minutes ahead; a minute of margin.
-const SCHEDULE_MIN_AHEAD_MS: u64 = 6 * 60_000;
+/// Twilio schedules 15 minutes ahead at the least ([`SCHEDULE_MIN_AHEAD`]; 35114 below it); a
+/// minute of margin for the time the request takes. A reminder due sooner is sent at once.
+const SCHEDULE_MIN_AHEAD_MS: u64 = SCHEDULE_MIN_AHEAD.as_millis() as u64 + 60_000;
 
 impl WaitingRoom {
     /// The customer holding `token` asks (`want`), or no longer asks, to be texted about 30
@@ -74,6 +77,8 @@ impl WaitingRoom {
         }
     }
 
+    /// Plans each reminder of `queue`; one that Twilio refuses is logged, and the others are
+    /// planned all the same.
     async fn plan_queue(
         &self,
         notifier: &dyn Notifier,
@@ -85,103 +90,183 @@ impl WaitingRoom {
             return Ok(());
         }
         let snapshot = self.store.snapshot(queue).await?;
-        let now = self.setup.calendar.now();
         for (number, reminder) in reminders {
-            // sent, or due already (Twilio sends it)
-            if reminder.sent || reminder.send_at.is_some_and(|at| at <= now.now_ms) {
-                continue;
-            }
-            let (Some(ticket), Some(ahead)) = (
-                self.store.ticket_on(queue, &day, number).await?,
-                snapshot.people_ahead(number),
-            ) else {
-                continue;
-            };
-            let Some(phone) = ticket.phone.clone() else {
-                continue;
-            };
-            let counters = self.setup.counters.len();
-            let Some(wait) = estimated_wait_ms(ahead, snapshot.avg_service_ms, counters) else {
-                continue;
-            };
-            let target = (now.now_ms + wait).saturating_sub(REMIND_BEFORE_MS);
-            if reminder
-                .send_at
-                .is_some_and(|at| at.abs_diff(target) <= MOVE_TOLERANCE_MS)
-            {
-                continue;
-            }
-            // a number that texted STOP, or one we may not text (a landline that called in)
-            let may_text = phone.check_texts(&self.setup.sms.allowed_countries).is_ok();
-            if !may_text || self.store.is_stopped(&phone).await? {
-                self.store
-                    .ask_reminder(queue, number, None, false, now)
-                    .await?;
-                continue;
-            }
-            // never planned, or the estimate moved by more than 10 minutes
-            if reminder.sid.is_none() {
-                // the first plan of this reminder: one of the ticket's messages
-                match self.store.take_reminder(queue, number, now).await {
-                    Ok(()) => {}
-                    Err(StoreError::Refused(_)) => continue,
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            if let Some(sid) = &reminder.sid {
-                notifier.cancel_scheduled(sid).await?;
-                self.store
-                    .update_contact(
-                        sid,
-                        "canceled",
-                        progress("canceled"),
-                        now.now_ms,
-                        None,
-                        None,
-                    )
-                    .await?;
-            }
-            let label = self.label_of(queue, number);
-            let link = ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
-            let words = Words::Reminder {
-                label: &label,
-                link: &link,
-            };
-            let body = texts.say(ticket.lang, words);
-            let at_once = target < now.now_ms + SCHEDULE_MIN_AHEAD_MS;
-            let (sid, send_at) = if at_once {
-                (notifier.send_sms(&phone, &body).await?, now.now_ms)
-            } else {
-                (notifier.schedule_sms(&phone, &body, target).await?, target)
-            };
             let planned = self
-                .store
-                .reminder_planned(queue, number, Some(&sid), send_at, at_once, now)
+                .plan_one(notifier, texts, queue, &day, &snapshot, number, &reminder)
                 .await;
-            match planned {
+            if let Err(e) = planned {
+                self.reminder_failed(queue, number, &e).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// A reminder that could not be planned: tried again next round, unless Twilio refused it for
+    /// good; then it is off, and the log shows Twilio's code.
+    async fn reminder_failed(&self, queue: &QueueId, number: u64, e: &NotifyError) {
+        if e.retryable {
+            tracing::warn!(%queue, number, error = %e, "a reminder is not planned; next round");
+            return;
+        }
+        tracing::warn!(%queue, number, error = %e, "Twilio refused a reminder: it is off");
+        let now = self.setup.calendar.now();
+        if let Err(e) = self
+            .store
+            .ask_reminder(queue, number, None, false, now)
+            .await
+        {
+            tracing::warn!(error = %e, "a refused reminder is still on");
+        }
+        let Ok(Some(ticket)) = self.store.ticket(queue, number).await else {
+            return;
+        };
+        let Some(phone) = ticket.phone else { return };
+        if e.code == Some(super::outbox::OPTED_OUT) {
+            self.opted_out(&phone).await;
+        }
+        let record = ContactRecord {
+            sid: format!("reminder-{queue}-{number}-{}", now.now_ms),
+            kind: MessageKind::Sms.as_str().to_owned(),
+            to: phone.masked(),
+            status: "failed".to_owned(),
+            progress: progress("failed"),
+            created_at: now.now_ms,
+            updated_at: now.now_ms,
+            error_code: e.code.map(|c| c.to_string()),
+            ticket: Some(number),
+            queue: Some(queue.clone()),
+            purpose: Some("reminder".to_owned()),
+        };
+        if let Err(e) = self.log_contact(record, true).await {
+            tracing::warn!(error = %e, "a refused reminder is missing from the log");
+        }
+    }
+
+    /// Schedules (or sends, when the turn is near) the reminder of ticket `number`, or schedules
+    /// it again when the estimate moved.
+    #[allow(clippy::too_many_arguments)]
+    async fn plan_one(
+        &self,
+        notifier: &dyn Notifier,
+        texts: &dyn Texts,
+        queue: &QueueId,
+        day: &DayId,
+        snapshot: &QueueSnapshot,
+        number: u64,
+        reminder: &Reminder,
+    ) -> Result<(), NotifyError> {
+        let now = self.setup.calendar.now();
+        // sent, or due already (Twilio sends it)
+        if reminder.sent || reminder.send_at.is_some_and(|at| at <= now.now_ms) {
+            return Ok(());
+        }
+        let (Some(ticket), Some(ahead)) = (
+            self.store.ticket_on(queue, day, number).await?,
+            snapshot.people_ahead(number),
+        ) else {
+            return Ok(());
+        };
+        let Some(phone) = ticket.phone.clone() else {
+            return Ok(());
+        };
+        let counters = self.setup.counters.len();
+        let Some(wait) = estimated_wait_ms(ahead, snapshot.avg_service_ms, counters) else {
+            return Ok(());
+        };
+        let target = (now.now_ms + wait).saturating_sub(REMIND_BEFORE_MS);
+        if reminder
+            .send_at
+            .is_some_and(|at| at.abs_diff(target) <= MOVE_TOLERANCE_MS)
+        {
+            return Ok(());
+        }
+        // a number that texted STOP, or one we may not text (a landline that called in)
+        let may_text = phone.check_texts(&self.setup.sms.allowed_countries).is_ok();
+        if !may_text || self.store.is_stopped(&phone).await? {
+            self.store
+                .ask_reminder(queue, number, None, false, now)
+                .await?;
+            return Ok(());
+        }
+        // never planned, or the estimate moved by more than 10 minutes
+        if reminder.sid.is_none() {
+            // the first plan of this reminder: one of the ticket's messages
+            match self.store.take_reminder(queue, number, now).await {
                 Ok(()) => {}
-                // dropped meanwhile (the ticket was called or is over)
-                Err(StoreError::Refused(_)) if !at_once => notifier.cancel_scheduled(&sid).await?,
-                Err(StoreError::Refused(_)) => {}
+                Err(StoreError::Refused(_)) => return Ok(()),
                 Err(e) => return Err(e.into()),
             }
-            if notifier.sends() {
-                let status = if at_once { "queued" } else { "scheduled" };
-                let record = ContactRecord {
-                    sid,
-                    kind: MessageKind::Sms.as_str().to_owned(),
-                    to: phone.masked(),
-                    status: status.to_owned(),
-                    progress: progress(status),
-                    created_at: now.now_ms,
-                    updated_at: now.now_ms,
-                    error_code: None,
-                    ticket: Some(number),
-                    queue: Some(queue.clone()),
-                    purpose: Some("reminder".to_owned()),
-                };
-                self.log_contact(record, false).await?;
+        }
+        if let Some(sid) = &reminder.sid {
+            match notifier.cancel_scheduled(sid).await? {
+                Cancelled::Cancelled => {
+                    self.store
+                        .update_contact(
+                            sid,
+                            "canceled",
+                            progress("canceled"),
+                            now.now_ms,
+                            None,
+                            None,
+                        )
+                        .await?;
+                }
+                Cancelled::TooLate => {
+                    // Twilio's 30409: the reminder went already; it is not sent again
+                    let send_at = reminder.send_at.unwrap_or(now.now_ms);
+                    let sent = self
+                        .store
+                        .reminder_planned(queue, number, Some(sid), send_at, true, now)
+                        .await;
+                    return match sent {
+                        Ok(()) | Err(StoreError::Refused(_)) => Ok(()),
+                        Err(e) => Err(e.into()),
+                    };
+                }
             }
+        }
+        let label = self.label_of(queue, number);
+        let link = ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
+        let words = Words::Reminder {
+            label: &label,
+            link: &link,
+        };
+        let body = texts.say(ticket.lang, words);
+        let at_once = target < now.now_ms + SCHEDULE_MIN_AHEAD_MS;
+        let (sid, send_at) = if at_once {
+            (notifier.send_sms(&phone, &body).await?, now.now_ms)
+        } else {
+            (notifier.schedule_sms(&phone, &body, target).await?, target)
+        };
+        let planned = self
+            .store
+            .reminder_planned(queue, number, Some(&sid), send_at, at_once, now)
+            .await;
+        match planned {
+            Ok(()) => {}
+            // dropped meanwhile (the ticket was called or is over)
+            Err(StoreError::Refused(_)) if !at_once => {
+                notifier.cancel_scheduled(&sid).await?;
+            }
+            Err(StoreError::Refused(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if notifier.sends() {
+            let status = if at_once { "queued" } else { "scheduled" };
+            let record = ContactRecord {
+                sid,
+                kind: MessageKind::Sms.as_str().to_owned(),
+                to: phone.masked(),
+                status: status.to_owned(),
+                progress: progress(status),
+                created_at: now.now_ms,
+                updated_at: now.now_ms,
+                error_code: None,
+                ticket: Some(number),
+                queue: Some(queue.clone()),
+                purpose: Some("reminder".to_owned()),
+            };
+            self.log_contact(record, false).await?;
         }
         Ok(())
     }

@@ -40,6 +40,17 @@ pub struct JobEntry {
     pub id: String,
 }
 
+impl JobEntry {
+    /// When the job was made due, in ms (a stream entry's id starts with it).
+    pub fn made_ms(&self) -> u64 {
+        self.id
+            .split('-')
+            .next()
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
 /// An entry of the outbox that is not a job this version can read: it is dropped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnreadableJob {
@@ -247,6 +258,22 @@ impl Store {
             .into_iter()
             .map(|entry| job(queue, entry.id, entry.map, 1))
             .collect())
+    }
+
+    /// `consumer` still works on the job: it is not taken over while an attempt runs (its idle
+    /// time starts again).
+    pub async fn renew_job(&self, entry: &JobEntry, consumer: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: redis::Value = redis::cmd("XCLAIM")
+            .arg(QueueKeys::of(&entry.queue).outbox())
+            .arg(GROUP)
+            .arg(consumer)
+            .arg(0)
+            .arg(&entry.id)
+            .arg("JUSTID")
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
     }
 
     /// The job is done (or will never be): it is not handed out again, and it is deleted (the

@@ -1,8 +1,10 @@
 //! The Twilio REST client (API 2010-04-01) on reqwest: SMS (now or scheduled), its cancellation,
 //! voice calls, and the lists of messages and calls to a number. Twilio's error JSON becomes a
 //! [`TwilioError`]; 429/20429, 5xx and timeouts are retried with backoff and jitter, other 4xx
-//! never. A create that timed out is retried only after the recipient's list shows it was not
-//! made, so nothing is sent twice.
+//! never. Creates are not idempotent at Twilio: after a 5xx (20500) or a timeout the message or
+//! call may exist ("Creating messages and calls", BEHAVIOUR.md), so a create whose outcome is
+//! unknown is retried only after the recipient's list shows it was not made, and that list is
+//! read without a date filter (a queued or scheduled message has no `date_sent` yet).
 
 use crate::phone::PhoneNumber;
 use serde::Deserialize;
@@ -57,6 +59,16 @@ pub enum TwilioError {
 }
 
 impl TwilioError {
+    /// A create that failed so may have been carried out all the same: a server error (Twilio's
+    /// 20500) or no answer. A 429 is refused before anything is made.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            TwilioError::Api { status, .. } => *status >= 500,
+            TwilioError::Unreachable(_) => true,
+            TwilioError::Unexpected(_) | TwilioError::Invalid(_) => false,
+        }
+    }
+
     /// Worth another try: too many requests, a server error, or no answer.
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -78,7 +90,60 @@ pub struct Resource {
     pub to: Option<String>,
     #[serde(default)]
     pub body: Option<String>,
+    /// RFC 2822, as Twilio writes dates (`Wed, 25 Nov 2026 12:00:00 +0000`).
+    #[serde(default)]
+    pub date_created: Option<String>,
+    /// Twilio's code of a message that failed (30003 unreachable, 30006 landline, ...).
+    #[serde(default)]
+    pub error_code: Option<serde_json::Value>,
+    /// A call's answer (`human`, `machine_start`, ...) when it was screened.
+    #[serde(default)]
+    pub answered_by: Option<String>,
 }
+
+impl Resource {
+    /// When Twilio made it, in ms (`None`: no readable date).
+    pub fn created_ms(&self) -> Option<u64> {
+        let date = self.date_created.as_deref()?;
+        let at = jiff::fmt::rfc2822::parse(date).ok()?;
+        u64::try_from(at.timestamp().as_millisecond()).ok()
+    }
+
+    /// Made at `since_ms` or later (Twilio's dates are in whole seconds, and its clock is not
+    /// ours: [`CLOCK_SLACK_MS`] earlier counts).
+    pub fn made_since(&self, since_ms: u64) -> bool {
+        self.created_ms()
+            .is_some_and(|at| at + CLOCK_SLACK_MS >= since_ms)
+    }
+
+    /// Twilio's error code, as text.
+    pub fn error(&self) -> Option<String> {
+        match self.error_code.as_ref()? {
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// How far Twilio's `date_created` may be behind our clock (whole seconds, and clocks that differ).
+pub const CLOCK_SLACK_MS: u64 = 5_000;
+
+/// What became of a cancellation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cancelled {
+    /// The scheduled message will not go.
+    Cancelled,
+    /// Too late: Twilio answered 30409, the message is no longer `scheduled` (it went, or was
+    /// cancelled before).
+    TooLate,
+}
+
+/// The least time ahead Twilio schedules a message (Message Scheduling; error 35114; support FAQ
+/// 4412165297947: 15 minutes, though some versions of the error page say 300 s: the stricter).
+pub const SCHEDULE_MIN_AHEAD: Duration = Duration::from_secs(15 * 60);
+/// The most time ahead Twilio schedules a message (35 days).
+pub const SCHEDULE_MAX_AHEAD: Duration = Duration::from_secs(35 * 86_400);
 
 /// What a call does once answered: TwiML itself, or the URL Twilio fetches it from.
 #[derive(Clone, Debug)]
@@ -161,18 +226,23 @@ impl TwilioClient {
         if let Some(url) = status_callback {
             form.push(("StatusCallback", url.to_owned()));
         }
-        self.create("Messages.json", form, || self.messages_to(to))
-            .await
+        let body = body.to_owned();
+        self.create("Messages.json", form, |since| {
+            self.find_message(to, body.clone(), since)
+        })
+        .await
     }
 
-    /// Schedules `body` to `to` at `send_at` (more than 5 minutes and at most 35 days ahead of
-    /// `now`; through the messaging service).
+    /// Schedules `body` to `to` at `send_at` ([`SCHEDULE_MIN_AHEAD`] to [`SCHEDULE_MAX_AHEAD`]
+    /// ahead of `now`; through the messaging service). `status_callback`: where its statuses go
+    /// (without one Twilio posts them to the messaging service's own callback URL, if any).
     pub async fn schedule_sms(
         &self,
         to: &PhoneNumber,
         body: &str,
         send_at: jiff::Timestamp,
         now: jiff::Timestamp,
+        status_callback: Option<&str>,
     ) -> Result<Resource, TwilioError> {
         let service = self
             .config
@@ -182,27 +252,55 @@ impl TwilioClient {
                 "scheduling needs TWILIO_MESSAGING_SERVICE_SID",
             ))?;
         let ahead = send_at.duration_since(now).as_secs();
-        if ahead <= 5 * 60 || ahead > 35 * 86_400 {
+        let window = SCHEDULE_MIN_AHEAD.as_secs() as i64..=SCHEDULE_MAX_AHEAD.as_secs() as i64;
+        if !window.contains(&ahead) {
             return Err(TwilioError::Invalid(
-                "SendAt must be 5 minutes to 35 days ahead",
+                "SendAt must be 15 minutes to 35 days ahead",
             ));
         }
-        let form = vec![
+        let mut form = vec![
             ("To", to.to_string()),
             ("Body", body.to_owned()),
             ("MessagingServiceSid", service),
             ("ScheduleType", "fixed".to_owned()),
             ("SendAt", send_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
         ];
-        self.create("Messages.json", form, || self.messages_to(to))
-            .await
+        if let Some(url) = status_callback {
+            form.push(("StatusCallback", url.to_owned()));
+        }
+        let body = body.to_owned();
+        self.create("Messages.json", form, |since| {
+            self.find_message(to, body.clone(), since)
+        })
+        .await
     }
 
-    /// Cancels a scheduled message.
-    pub async fn cancel_sms(&self, sid: &str) -> Result<Resource, TwilioError> {
+    /// Cancels a scheduled message: [`Cancelled::TooLate`] when Twilio answers 30409 (it is no
+    /// longer `scheduled`: sent, or cancelled before).
+    pub async fn cancel_sms(&self, sid: &str) -> Result<Cancelled, TwilioError> {
         let form = vec![("Status", "canceled".to_owned())];
         let resource = format!("Messages/{sid}.json");
-        self.retrying(|| self.post(&resource, &form)).await
+        match self
+            .retrying(|| self.post::<Resource>(&resource, &form))
+            .await
+        {
+            Ok(_) => Ok(Cancelled::Cancelled),
+            Err(TwilioError::Api {
+                code: Some(30409), ..
+            }) => Ok(Cancelled::TooLate),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Message or call `sid` as Twilio has it now (a status callback that never arrived is read
+    /// here instead).
+    pub async fn fetch(&self, sid: &str) -> Result<Resource, TwilioError> {
+        let resource = if sid.starts_with("CA") {
+            format!("Calls/{sid}.json")
+        } else {
+            format!("Messages/{sid}.json")
+        };
+        self.retrying(|| self.get(&resource, &[])).await
     }
 
     /// Places a call.
@@ -231,36 +329,53 @@ impl TwilioClient {
         if call.detect_machine {
             form.push(("MachineDetection", "Enable".to_owned()));
         }
-        self.create("Calls.json", form, || self.calls_to(call.to))
+        self.create("Calls.json", form, |since| self.find_call(call.to, since))
             .await
     }
 
-    /// The messages sent to `to` today and yesterday (UTC), newest first.
+    /// The latest messages to `to` (50), newest first: queued and scheduled ones included, which a
+    /// `DateSent` filter would never show (their `date_sent` is null until they are sent).
     pub async fn messages_to(&self, to: &PhoneNumber) -> Result<Vec<Resource>, TwilioError> {
-        let since = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24))
-            .strftime("%Y-%m-%d")
-            .to_string();
-        let query = [
-            ("To", to.to_string()),
-            ("DateSent>", since),
-            ("PageSize", "50".into()),
-        ];
+        let query = [("To", to.to_string()), ("PageSize", "50".into())];
         let page: Page = self.retrying(|| self.get("Messages.json", &query)).await?;
         Ok(page.messages)
     }
 
-    /// The calls placed to `to` in the last day, newest first.
+    /// The latest calls to `to` (50), newest first: queued ones included, which a `StartTime`
+    /// filter would never show.
     pub async fn calls_to(&self, to: &PhoneNumber) -> Result<Vec<Resource>, TwilioError> {
-        let since = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24))
-            .strftime("%Y-%m-%d")
-            .to_string();
-        let query = [
-            ("To", to.to_string()),
-            ("StartTime>", since),
-            ("PageSize", "50".into()),
-        ];
+        let query = [("To", to.to_string()), ("PageSize", "50".into())];
         let page: Page = self.retrying(|| self.get("Calls.json", &query)).await?;
         Ok(page.calls)
+    }
+
+    /// The messages of `body` to `to` made since `since_ms`, newest first.
+    pub async fn find_message(
+        &self,
+        to: &PhoneNumber,
+        body: String,
+        since_ms: u64,
+    ) -> Result<Vec<Resource>, TwilioError> {
+        Ok(self
+            .messages_to(to)
+            .await?
+            .into_iter()
+            .filter(|m| m.body.as_deref() == Some(body.as_str()) && m.made_since(since_ms))
+            .collect())
+    }
+
+    /// The calls to `to` made since `since_ms`, newest first.
+    pub async fn find_call(
+        &self,
+        to: &PhoneNumber,
+        since_ms: u64,
+    ) -> Result<Vec<Resource>, TwilioError> {
+        Ok(self
+            .calls_to(to)
+            .await?
+            .into_iter()
+            .filter(|c| c.made_since(since_ms))
+            .collect())
     }
 
     fn sender(&self) -> Result<Vec<(&'static str, String)>, TwilioError> {
@@ -273,8 +388,9 @@ impl TwilioClient {
         }
     }
 
-    /// Creates a message or call. A retry after no answer first looks whether the first try
-    /// reached Twilio (`made`: what exists for the recipient now), so nothing is made twice.
+    /// Creates a message or call. Throttled (429), it is tried again; after a 5xx or no answer it
+    /// may exist all the same, so `made(since_ms)` (what exists for the recipient, made since
+    /// the first try) is looked at first, and it is not created again if it is there.
     async fn create<F, Fut>(
         &self,
         resource: &str,
@@ -282,34 +398,28 @@ impl TwilioClient {
         made: F,
     ) -> Result<Resource, TwilioError>
     where
-        F: Fn() -> Fut,
+        F: Fn(u64) -> Fut,
         Fut: std::future::Future<Output = Result<Vec<Resource>, TwilioError>>,
     {
-        let before: Vec<String> = match made().await {
-            Ok(existing) => existing.into_iter().map(|r| r.sid).collect(),
-            Err(_) => Vec::new(),
-        };
-        let body = form
-            .iter()
-            .find(|(k, _)| *k == "Body")
-            .map(|(_, v)| v.clone());
+        let since = now_ms();
         let mut attempt = 0;
         loop {
             let result = self.post(resource, &form).await;
             attempt += 1;
             match result {
                 Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
-                    if matches!(e, TwilioError::Unreachable(_)) {
-                        // the request may have arrived: look before sending again
-                        if let Ok(now) = made().await {
-                            if let Some(found) = now.into_iter().find(|r| {
-                                !before.contains(&r.sid) && (body.is_none() || r.body == body)
-                            }) {
-                                return Ok(found);
+                    tokio::time::sleep(backoff(attempt)).await;
+                    if e.outcome_unknown() {
+                        // the request may have made it: look before making it again
+                        match made(since).await {
+                            Ok(found) if !found.is_empty() => {
+                                return Ok(found.into_iter().next().expect("not empty"))
                             }
+                            Ok(_) => {}
+                            // cannot tell: making it again might make it twice
+                            Err(_) => return Err(e),
                         }
                     }
-                    tokio::time::sleep(backoff(attempt)).await;
                 }
                 other => return other,
             }
@@ -380,6 +490,10 @@ async fn answer<T: serde::de::DeserializeOwned>(
             .and_then(|e| e.message)
             .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(300).collect()),
     })
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0)
 }
 
 /// 200 ms, 400 ms, 800 ms …, each spread over its second half (so retries of many requests do

@@ -5,6 +5,8 @@
 #[cfg(feature = "server")]
 pub mod client;
 #[cfg(feature = "server")]
+pub mod opt_out;
+#[cfg(feature = "server")]
 pub mod signature;
 pub mod status;
 #[cfg(feature = "server")]

@@ -2,6 +2,15 @@
 //! records every request, answers as Twilio does (and as the tests tell it to fail), behind
 //! Stoplight Prism in validating-proxy mode with Twilio's own OpenAPI spec. A request that breaks
 //! the spec gets Prism's 422 and never reaches the stand-in; an answer that breaks it, a 500.
+//!
+//! It is as strict as Twilio, rule by rule (sources: `testdata/twilio/BEHAVIOUR.md` and README,
+//! Twilio's error pages): a message needs a sender and a body; a Japanese number sends no SMS
+//! (21606); SMS go to mobiles only (21614); a number that texted an opt-out keyword is refused
+//! (21610) until it opts in; scheduling needs a messaging service and 15 minutes to 35 days
+//! (35114); only a `scheduled` message can be cancelled (30409); lists apply their filters as
+//! Twilio does (a `DateSent` / `StartTime` filter never shows what has no such date yet); a 5xx
+//! may come after the message was made (creates are not idempotent); and a webhook that answers
+//! 5xx is not tried again (Twilio retries only on connection failure).
 //! The end-to-end tests run it as a process of its own (`server/examples/twilio_standin.rs`), so
 //! it needs nothing of the tests' but `common::free_port`.
 
@@ -42,10 +51,13 @@ impl Recorded {
 /// How the stand-in answers the next create.
 #[derive(Clone, Debug)]
 pub enum Fault {
-    /// Twilio's error JSON with this HTTP status and code.
+    /// Twilio's error JSON with this HTTP status and code; nothing is made.
     Refuse(u16, u32),
     /// Makes the resource, but answers only after this long (the client times out).
     Slow(Duration),
+    /// Makes the resource, then answers this 5xx and code all the same (Twilio's 20500: "creates
+    /// are not idempotent: after a 5xx the message or call may have been created").
+    Lost(u16, u32),
 }
 
 #[derive(Default)]
@@ -58,6 +70,8 @@ struct Account {
     made: std::collections::HashMap<String, Made>,
     /// The calls made, in order: their Sid and their create request.
     placed: Vec<(String, Recorded)>,
+    /// Numbers that texted an opt-out keyword (and no opt-in keyword since).
+    opted_out: std::collections::HashSet<String>,
 }
 
 #[derive(Clone, Default)]
@@ -144,6 +158,7 @@ impl TwilioStandIn {
         } else {
             ("MessageSid", "MessageStatus")
         };
+        self.set_status(sid, status);
         let mut params = vec![
             ("AccountSid", ACCOUNT_SID),
             (sid_key, sid),
@@ -153,6 +168,83 @@ impl TwilioStandIn {
         ];
         params.extend_from_slice(extra);
         signed_post(&url, &params).await.0
+    }
+
+    /// Message or call `sid` is now `status` as its API shows it (a message sent has its
+    /// `date_sent`, a call answered its `start_time`), without a callback.
+    pub fn set_status(&self, sid: &str, status: &str) {
+        let mut account = self.shared.0.lock().unwrap();
+        let Account {
+            messages, calls, ..
+        } = &mut *account;
+        if let Some(item) = messages
+            .iter_mut()
+            .chain(calls.iter_mut())
+            .find(|m| m["sid"] == sid)
+        {
+            item["status"] = json!(status);
+            item["date_updated"] = json!(now_rfc2822());
+            let (date, dated) = if sid.starts_with("CA") {
+                ("start_time", ["in-progress", "completed"].contains(&status))
+            } else {
+                (
+                    "date_sent",
+                    ["sent", "delivered", "undelivered", "read"].contains(&status),
+                )
+            };
+            if dated && item[date].is_null() {
+                item[date] = json!(now_rfc2822());
+            }
+        }
+    }
+
+    /// `from` texts `body` to the store's number, as Twilio delivers it to the webhook at `url`:
+    /// an opt-out keyword (STOP, CANCEL, ...) first blocks the number at Twilio, an opt-in one
+    /// unblocks it, and a Messaging Service with Advanced Opt-Out adds `OptOutType`
+    /// (`advanced_opt_out`). Answers the webhook's HTTP status and TwiML.
+    pub async fn text_in(
+        &self,
+        url: &str,
+        sid: &str,
+        from: &str,
+        body: &str,
+        advanced_opt_out: bool,
+    ) -> (u16, String) {
+        let keyword = body.trim().to_ascii_uppercase();
+        let opt_out = if STOP_WORDS.contains(&keyword.as_str()) {
+            self.shared
+                .0
+                .lock()
+                .unwrap()
+                .opted_out
+                .insert(from.to_owned());
+            Some("STOP")
+        } else if START_WORDS.contains(&keyword.as_str()) {
+            self.shared.0.lock().unwrap().opted_out.remove(from);
+            Some("START")
+        } else if HELP_WORDS.contains(&keyword.as_str()) {
+            Some("HELP")
+        } else {
+            None
+        };
+        let mut params = vec![
+            ("AccountSid", ACCOUNT_SID),
+            ("MessageSid", sid),
+            ("SmsSid", sid),
+            ("From", from),
+            ("To", "+15005550006"),
+            ("Body", body),
+            ("NumMedia", "0"),
+        ];
+        if let Some(kind) = opt_out.filter(|_| advanced_opt_out) {
+            params.push(("OptOutType", kind));
+        }
+        signed_post(url, &params).await
+    }
+
+    /// Whether `number` is blocked at Twilio (it texted an opt-out keyword).
+    pub fn is_opted_out(&self, number: &str) -> bool {
+        self.shared.0.lock().unwrap().opted_out.contains(number)
     }
 
     /// The callee of call `sid` presses `digits` at the call's `<Gather>`: Twilio posts them to
@@ -354,23 +446,117 @@ fn now_rfc2822() -> String {
 async fn fault(shared: &Shared) -> Option<Response> {
     let next = shared.0.lock().unwrap().faults.pop_front();
     match next {
-        Some(Fault::Refuse(status, code)) => Some(
-            (
-                StatusCode::from_u16(status).unwrap(),
-                Json(json!({
-                    "code": code,
-                    "message": format!("stand-in error {code}"),
-                    "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
-                    "status": status,
-                })),
-            )
-                .into_response(),
-        ),
+        Some(Fault::Refuse(status, code)) => {
+            Some(refusal(status, code, &format!("stand-in error {code}")))
+        }
         Some(Fault::Slow(wait)) => {
             tokio::time::sleep(wait).await;
             None
         }
+        Some(Fault::Lost(status, code)) => Some(refusal(status, code, "lost after it was made")),
         None => None,
+    }
+}
+
+/// Twilio's error JSON.
+fn refusal(status: u16, code: u32, message: &str) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap(),
+        Json(json!({
+            "code": code,
+            "message": message,
+            "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+            "status": status,
+        })),
+    )
+        .into_response()
+}
+
+/// Twilio's default keywords (BEHAVIOUR.md "Opt-out"; support 223134027), matched on the whole text.
+const STOP_WORDS: [&str; 8] = [
+    "STOP",
+    "STOPALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "REVOKE",
+    "OPTOUT",
+];
+const START_WORDS: [&str; 3] = ["START", "YES", "UNSTOP"];
+const HELP_WORDS: [&str; 2] = ["HELP", "INFO"];
+
+/// Why Twilio refuses to create this message, by its rules; `None`: it makes it.
+fn message_refused(account: &Account, form: &[(String, String)]) -> Option<Response> {
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let service = field("MessagingServiceSid");
+    // a sender is needed: From or MessagingServiceSid (the spec's x-twilio.conditional, which
+    // Prism does not check); error 21603
+    let Some(from) = field("From").or(service) else {
+        return Some(refusal(400, 21603, "A 'From' phone number is required."));
+    };
+    if field("Body").is_none_or(str::is_empty) && field("MediaUrl").is_none() {
+        return Some(refusal(400, 21602, "Message body is required."));
+    }
+    // Twilio sells no Japanese number that sends SMS (BEHAVIOUR.md "Japan"): 21606
+    if from.starts_with("+81") {
+        return Some(refusal(
+            400,
+            21606,
+            "The From phone number is not a valid, SMS-capable phone number for this account.",
+        ));
+    }
+    let to = field("To").unwrap_or_default();
+    // a number that texted STOP gets nothing until it texts START: 21610
+    if account.opted_out.contains(to) {
+        return Some(refusal(
+            400,
+            21610,
+            "Attempt to send to unsubscribed recipient",
+        ));
+    }
+    // SMS go to mobiles; a landline is refused: 21614
+    if !is_mobile_or_unknown(to) {
+        return Some(refusal(
+            400,
+            21614,
+            "'To' number is not a valid mobile number",
+        ));
+    }
+    if let Some(kind) = field("ScheduleType") {
+        // Message Scheduling needs a Messaging Service, `fixed`, and SendAt 15 minutes to 35
+        // days ahead (the stricter of Twilio's pages: 35114)
+        if service.is_none() || kind != "fixed" {
+            return Some(refusal(
+                400,
+                35111,
+                "Scheduling requires a MessagingServiceSid.",
+            ));
+        }
+        let ahead = field("SendAt")
+            .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+            .map(|at| at.duration_since(jiff::Timestamp::now()).as_secs());
+        if !ahead.is_some_and(|s| (15 * 60..=35 * 86_400).contains(&s)) {
+            return Some(refusal(
+                400,
+                35114,
+                "Scheduled message must be created at least 15 minutes and at most 35 days ahead.",
+            ));
+        }
+    }
+    None
+}
+
+/// A number that can receive SMS: a mobile, or one whose metadata cannot tell (the US). The
+/// phone-number metadata (Google's libphonenumber), not the app's code, judges it.
+fn is_mobile_or_unknown(number: &str) -> bool {
+    use phonenumber::Type;
+    match phonenumber::parse(None, number) {
+        Ok(parsed) => matches!(
+            parsed.number_type(&phonenumber::metadata::DATABASE),
+            Type::Mobile | Type::FixedLineOrMobile | Type::Unknown
+        ),
+        Err(_) => false,
     }
 }
 
@@ -383,6 +569,9 @@ async fn create_message(
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let scheduled = field("ScheduleType").is_some();
+    if let Some(refused) = message_refused(&shared.0.lock().unwrap(), &form) {
+        return refused;
+    }
     let message = json!({
         "sid": sid("SM"),
         "account_sid": account,
@@ -408,8 +597,16 @@ async fn create_message(
     // the resource exists even when the answer is slow (as when Twilio's answer is lost)
     shared.0.lock().unwrap().messages.insert(0, message.clone());
     remember(&shared, &message, &form);
+    let lost = matches!(
+        shared.0.lock().unwrap().faults.front(),
+        Some(Fault::Lost(..))
+    );
     if let Some(refusal) = fault(&shared).await {
-        shared.0.lock().unwrap().messages.remove(0);
+        if lost {
+            place(&shared, &message, format!("/{account}/Messages.json"), form);
+        } else {
+            shared.0.lock().unwrap().messages.remove(0);
+        }
         return refusal;
     }
     place(&shared, &message, format!("/{account}/Messages.json"), form);
@@ -438,6 +635,10 @@ async fn update_message(
             .into_response();
     };
     if let Some((_, status)) = form.iter().find(|(k, _)| k == "Status") {
+        // only a scheduled message can be cancelled (error 30409 afterwards)
+        if status == "canceled" && message["status"] != "scheduled" {
+            return refusal(400, 30409, "This message cannot be canceled");
+        }
         message["status"] = json!(status);
     }
     (StatusCode::OK, Json(message.clone())).into_response()
@@ -451,6 +652,10 @@ async fn create_call(
     record(&shared, "POST", format!("/{account}/Calls.json"), &body);
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    // a call says TwiML or fetches it from Url (the spec's x-twilio.conditional): 21205
+    if field("Url").is_none() && field("Twiml").is_none() {
+        return refusal(400, 21205, "Url parameter is required.");
+    }
     let call = json!({
         "sid": sid("CA"),
         "account_sid": account,
@@ -474,18 +679,83 @@ async fn create_call(
     });
     shared.0.lock().unwrap().calls.insert(0, call.clone());
     remember(&shared, &call, &form);
+    let lost = matches!(
+        shared.0.lock().unwrap().faults.front(),
+        Some(Fault::Lost(..))
+    );
     if let Some(refusal) = fault(&shared).await {
-        shared.0.lock().unwrap().calls.remove(0);
+        if lost {
+            place(&shared, &call, format!("/{account}/Calls.json"), form);
+        } else {
+            shared.0.lock().unwrap().calls.remove(0);
+        }
         return refusal;
     }
     place(&shared, &call, format!("/{account}/Calls.json"), form);
     (StatusCode::CREATED, Json(call)).into_response()
 }
 
+/// A list's filters, as Twilio applies them: `To`, `From`, `Status`, and dates (`DateSent`,
+/// `StartTime`, with `<` on or before, `>` on or after; YYYY-MM-DD). A resource without the date
+/// (a queued or scheduled message has no `date_sent`, a queued call no `start_time`) never
+/// matches a date filter.
 #[derive(serde::Deserialize)]
 struct ListQuery {
     #[serde(rename = "To")]
     to: Option<String>,
+    #[serde(rename = "From")]
+    from: Option<String>,
+    #[serde(rename = "Status")]
+    status: Option<String>,
+    #[serde(rename = "DateSent")]
+    date_sent: Option<String>,
+    #[serde(rename = "DateSent<")]
+    date_sent_before: Option<String>,
+    #[serde(rename = "DateSent>")]
+    date_sent_after: Option<String>,
+    #[serde(rename = "StartTime")]
+    start_time: Option<String>,
+    #[serde(rename = "StartTime<")]
+    start_time_before: Option<String>,
+    #[serde(rename = "StartTime>")]
+    start_time_after: Option<String>,
+}
+
+impl ListQuery {
+    fn keeps(&self, item: &Value, date_field: &str) -> bool {
+        let same = |filter: &Option<String>, field: &str| {
+            filter.as_deref().is_none_or(|want| item[field] == want)
+        };
+        let date = item[date_field]
+            .as_str()
+            .and_then(|d| jiff::fmt::rfc2822::parse(d).ok())
+            .map(|z| z.with_time_zone(jiff::tz::TimeZone::UTC).date().to_string());
+        let (on, before, after) = if date_field == "date_sent" {
+            (
+                &self.date_sent,
+                &self.date_sent_before,
+                &self.date_sent_after,
+            )
+        } else {
+            (
+                &self.start_time,
+                &self.start_time_before,
+                &self.start_time_after,
+            )
+        };
+        let day = |filter: &Option<String>, keep: fn(&str, &str) -> bool| match filter {
+            None => true,
+            Some(want) => date
+                .as_deref()
+                .is_some_and(|d| keep(d, &want[..want.len().min(10)])),
+        };
+        same(&self.to, "to")
+            && same(&self.from, "from")
+            && same(&self.status, "status")
+            && day(on, |d, w| d == w)
+            && day(before, |d, w| d <= w)
+            && day(after, |d, w| d >= w)
+    }
 }
 
 fn page(key: &str, items: Vec<Value>, account: &str) -> Json<Value> {
@@ -520,7 +790,7 @@ async fn list_messages(
     let items = shared.0.lock().unwrap().messages.clone();
     let items = items
         .into_iter()
-        .filter(|m| query.to.as_deref().is_none_or(|to| m["to"] == to))
+        .filter(|m| query.keeps(m, "date_sent"))
         .collect();
     page("messages", items, &account)
 }
@@ -534,7 +804,7 @@ async fn list_calls(
     let items = shared.0.lock().unwrap().calls.clone();
     let items = items
         .into_iter()
-        .filter(|c| query.to.as_deref().is_none_or(|to| c["to"] == to))
+        .filter(|c| query.keeps(c, "start_time"))
         .collect();
     page("calls", items, &account)
 }

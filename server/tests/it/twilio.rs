@@ -3,6 +3,7 @@
 
 use crate::twilio_standin::{Fault, TwilioStandIn, ACCOUNT_SID};
 use std::time::Duration;
+use waitingroom::twilio::client::Cancelled;
 use waitingroom::twilio::{Call, CallScript, TwilioClient, TwilioConfig, TwilioError};
 use waitingroom::PhoneNumber;
 
@@ -39,21 +40,30 @@ async fn an_sms_now_and_a_scheduled_one_then_cancelled_are_sent_as_twilios_spec_
 
     let now = jiff::Timestamp::now();
     let later = now + jiff::SignedDuration::from_hours(1);
+    let status_url = Some("https://shop.example/twilio/status");
     let scheduled = twilio
-        .schedule_sms(&phone(), "30分ほどで順番です", later, now)
+        .schedule_sms(&phone(), "30分ほどで順番です", later, now, status_url)
         .await
         .unwrap();
     assert_eq!(scheduled.status, "scheduled");
     let cancelled = twilio.cancel_sms(&scheduled.sid).await.unwrap();
-    assert_eq!(cancelled.status, "canceled");
-    let too_soon = now + jiff::SignedDuration::from_mins(4);
+    assert_eq!(cancelled, Cancelled::Cancelled);
+    // Twilio schedules 15 minutes ahead at the least: 10 minutes never leaves
+    let too_soon = now + jiff::SignedDuration::from_mins(10);
     assert!(matches!(
-        twilio.schedule_sms(&phone(), "x", too_soon, now).await,
+        twilio
+            .schedule_sms(&phone(), "x", too_soon, now, None)
+            .await,
         Err(TwilioError::Invalid(_))
     ));
 
     let creates = standin.creates();
     assert_eq!(creates.len(), 2, "the refused schedule never left");
+    assert_eq!(
+        creates[1].value("StatusCallback"),
+        status_url,
+        "a scheduled message reports its statuses to us too"
+    );
     assert_eq!(creates[0].value("To"), Some("+819012345678"));
     assert_eq!(
         creates[0].value("Body"),
@@ -164,4 +174,178 @@ async fn the_judge_refuses_a_request_that_breaks_twilios_spec() {
         standin.recorded().is_empty(),
         "it never reached the stand-in"
     );
+}
+
+/// A raw create, straight to the judge (Prism, then the stand-in).
+async fn create(standin: &TwilioStandIn, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+            standin.base_url
+        ))
+        .basic_auth(ACCOUNT_SID, Some("x"))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn the_stand_in_refuses_what_twilio_refuses() {
+    let standin = TwilioStandIn::start().await;
+    let service = "MG0123456789abcdef0123456789abcdef";
+    let in_minutes = |m: i64| {
+        (jiff::Timestamp::now() + jiff::SignedDuration::from_mins(m))
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let soon = in_minutes(10);
+    let later = in_minutes(60);
+    for (form, code) in [
+        // no sender at all
+        (vec![("To", "+819012345678"), ("Body", "x")], 21603),
+        // a Japanese number sends no SMS
+        (
+            vec![
+                ("To", "+819012345678"),
+                ("From", "+815012345678"),
+                ("Body", "x"),
+            ],
+            21606,
+        ),
+        // a landline
+        (
+            vec![
+                ("To", "+81312345678"),
+                ("MessagingServiceSid", service),
+                ("Body", "x"),
+            ],
+            21614,
+        ),
+        // scheduled under 15 minutes ahead
+        (
+            vec![
+                ("To", "+819012345678"),
+                ("MessagingServiceSid", service),
+                ("Body", "x"),
+                ("ScheduleType", "fixed"),
+                ("SendAt", soon.as_str()),
+            ],
+            35114,
+        ),
+        // scheduled without a messaging service
+        (
+            vec![
+                ("To", "+819012345678"),
+                ("From", "+15005550006"),
+                ("Body", "x"),
+                ("ScheduleType", "fixed"),
+                ("SendAt", later.as_str()),
+            ],
+            35111,
+        ),
+    ] {
+        let (status, error) = create(&standin, &form).await;
+        assert_eq!(
+            (status, error["code"].as_u64()),
+            (400, Some(code)),
+            "{form:?}"
+        );
+    }
+    assert!(standin.messages().is_empty(), "nothing was made");
+}
+
+#[tokio::test]
+async fn a_message_that_went_cannot_be_cancelled_and_the_client_understands() {
+    let standin = TwilioStandIn::start().await;
+    let twilio = client(&standin, Duration::from_secs(5));
+    let now = jiff::Timestamp::now();
+    let later = now + jiff::SignedDuration::from_mins(20);
+    let scheduled = twilio
+        .schedule_sms(&phone(), "まもなく", later, now, None)
+        .await
+        .unwrap();
+    standin.set_status(&scheduled.sid, "sent");
+    assert_eq!(
+        twilio.cancel_sms(&scheduled.sid).await,
+        Ok(Cancelled::TooLate),
+        "Twilio's 30409: it went"
+    );
+}
+
+#[tokio::test]
+async fn lists_filter_by_date_as_twilio_does_and_the_client_still_finds_a_queued_message() {
+    let standin = TwilioStandIn::start().await;
+    let twilio = client(&standin, Duration::from_secs(5));
+    let sent = twilio.send_sms(&phone(), "queued", None).await.unwrap();
+    let today = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT00:00:00Z")
+        .to_string();
+    let listed = |filter: &'static str| {
+        let url = format!(
+            "{}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+            standin.base_url
+        );
+        let today = today.clone();
+        async move {
+            let page: serde_json::Value = reqwest::Client::new()
+                .get(url)
+                .basic_auth(ACCOUNT_SID, Some("x"))
+                .query(&[("To", "+819012345678"), (filter, today.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page["messages"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(listed("DateSent>").await, 0, "queued: no date_sent yet");
+    assert_eq!(twilio.messages_to(&phone()).await.unwrap()[0].sid, sent.sid);
+    standin.set_status(&sent.sid, "sent");
+    assert_eq!(listed("DateSent>").await, 1);
+    assert_eq!(listed("DateSent<").await, 1);
+    assert_eq!(listed("DateSent").await, 1);
+}
+
+#[tokio::test]
+async fn a_create_answered_with_a_server_error_after_it_was_made_is_not_made_twice() {
+    let standin = TwilioStandIn::start().await;
+    let twilio = client(&standin, Duration::from_secs(5));
+    // Twilio made it, then answered 500 (20500): creates are not idempotent
+    standin.fail_next(&[Fault::Lost(500, 20500)]);
+    let sent = twilio.send_sms(&phone(), "once", None).await.unwrap();
+    assert_eq!(standin.placed().len(), 1, "found, not made again");
+    assert_eq!(standin.placed()[0].0, sent.sid);
+
+    // a scheduled one (no date_sent: a DateSent filter would never find it)
+    let now = jiff::Timestamp::now();
+    standin.fail_next(&[Fault::Lost(503, 20500)]);
+    let later = now + jiff::SignedDuration::from_hours(1);
+    let scheduled = twilio
+        .schedule_sms(&phone(), "later, once", later, now, None)
+        .await
+        .unwrap();
+    assert_eq!(standin.placed().len(), 2);
+    assert_eq!(scheduled.status, "scheduled");
+
+    // a call
+    standin.fail_next(&[Fault::Lost(500, 20500)]);
+    let to = phone();
+    let call = twilio
+        .call(&Call {
+            to: &to,
+            script: CallScript::Twiml("<Response/>".into()),
+            status_callback: None,
+            timeout_s: 25,
+            time_limit_s: 120,
+            detect_machine: false,
+        })
+        .await
+        .unwrap();
+    assert_eq!(standin.calls().len(), 1, "one call");
+    assert_eq!(standin.calls()[0].0, call.sid);
 }

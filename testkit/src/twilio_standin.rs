@@ -242,6 +242,16 @@ impl TwilioStandIn {
         signed_post(url, &params).await
     }
 
+    /// `number` is blocked at Twilio (it texted STOP, and the webhook of that never reached us).
+    pub fn opt_out(&self, number: &str) {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .opted_out
+            .insert(number.to_owned());
+    }
+
     /// Whether `number` is blocked at Twilio (it texted an opt-out keyword).
     pub fn is_opted_out(&self, number: &str) -> bool {
         self.shared.0.lock().unwrap().opted_out.contains(number)

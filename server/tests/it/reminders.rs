@@ -248,3 +248,156 @@ async fn a_scheduled_reminder_turned_off_and_on_stops_at_the_tickets_budget() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(reminder_creates(&standin), 5, "nothing more was scheduled");
 }
+
+/// Ticket `token`'s phone is `phone`, verified by the link Twilio texted it.
+async fn verify(app: &TestApp, standin: &TwilioStandIn, token: &str, phone: &str) {
+    let browser = client();
+    let (status, body) = app
+        .post_form(
+            &browser,
+            "/api/ticket/phone",
+            &[("token", token), ("phone", phone)],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let to = waitingroom::PhoneNumber::parse(phone).unwrap().to_string();
+    let mut text = None;
+    let sent = eventually(Duration::from_secs(10), || {
+        let found = standin
+            .creates()
+            .into_iter()
+            .find(|c| c.value("To") == Some(to.as_str()))
+            .and_then(|c| c.value("Body").map(str::to_owned));
+        let done = found.is_some();
+        text = found;
+        async move { done }
+    })
+    .await;
+    assert!(sent, "the verification text to {phone}");
+    let opened = crate::phones::open_link(app, &browser, &text.unwrap()).await;
+    assert!(opened.status().is_redirection());
+}
+
+/// The tokens of `n` tickets taken now.
+async fn take(app: &TestApp, n: usize) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for _ in 0..n {
+        let slip: Value = app.issue("default").await.json().await.unwrap();
+        tokens.push(slip["ticket"]["token"].as_str().unwrap().to_owned());
+    }
+    tokens
+}
+
+#[tokio::test]
+async fn a_reminder_due_within_twilios_scheduling_window_is_sent_at_once() {
+    let (redis, standin, app) = reminder_app().await;
+    // 11 ahead, 2 counters, 7 minutes each: 42 minutes, so the text is due in 12 minutes, under
+    // the 15 Twilio needs to schedule one
+    average_service(&redis, 7).await;
+    let (_, token) = last_ticket_with_a_verified_phone(&app, &standin, 12).await;
+    assert_eq!(ask(&app, &token, "true").await.0, 200);
+    let sent = eventually(Duration::from_secs(10), || async {
+        standin
+            .creates()
+            .iter()
+            .any(|c| c.value("Body").is_some_and(|b| b.contains("30分ほどで")))
+    })
+    .await;
+    assert!(sent, "the reminder went");
+    let reminder = standin
+        .creates()
+        .into_iter()
+        .find(|c| c.value("Body").is_some_and(|b| b.contains("30分ほどで")))
+        .unwrap();
+    assert_eq!(
+        reminder.value("ScheduleType"),
+        None,
+        "sent now, not scheduled"
+    );
+    assert!(scheduled(&standin).is_empty());
+    assert_eq!(
+        standin.placed().len(),
+        2,
+        "the link, then the reminder: nothing refused"
+    );
+}
+
+#[tokio::test]
+async fn a_reminder_twilio_refuses_is_logged_and_the_others_are_still_planned() {
+    let (redis, standin, app) = reminder_app().await;
+    average_service(&redis, 10).await;
+    let tokens = take(&app, 13).await;
+    let (first, second) = (&tokens[11], &tokens[12]);
+    verify(&app, &standin, first, "090-1111-0001").await;
+    verify(&app, &standin, second, "090-1111-0002").await;
+    // the first number opted out at Twilio since (its STOP never reached us)
+    standin.opt_out("+819011110001");
+    assert_eq!(ask(&app, first, "true").await.0, 200);
+    assert_eq!(ask(&app, second, "true").await.0, 200);
+    let planned = eventually(Duration::from_secs(10), || async {
+        scheduled(&standin)
+            .iter()
+            .any(|m| m["to"] == "+819011110002")
+    })
+    .await;
+    assert!(
+        planned,
+        "the second reminder is scheduled though the first was refused"
+    );
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let logged = eventually(Duration::from_secs(10), || async {
+        let (_, log) = app.post_form(&staff, "/api/admin/contact_log", &[]).await;
+        log.as_array().unwrap().iter().any(|e| {
+            e["purpose"] == "reminder" && e["status"] == "failed" && e["error_code"] == "21610"
+        })
+    })
+    .await;
+    assert!(logged, "the console's log shows the refusal and why");
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", first)])
+        .await;
+    assert_eq!(
+        view["reminder"],
+        Value::Null,
+        "the refused reminder is off: {view}"
+    );
+    // and it is not tried again every round
+    let tries = standin.creates().len();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(standin.creates().len(), tries);
+}
+
+#[tokio::test]
+async fn a_reminder_that_went_before_it_could_be_moved_is_not_sent_again() {
+    let (redis, standin, app) = reminder_app().await;
+    average_service(&redis, 10).await;
+    let (_, token) = last_ticket_with_a_verified_phone(&app, &standin, 12).await;
+    assert_eq!(ask(&app, &token, "true").await.0, 200);
+    let made = eventually(Duration::from_secs(10), || async {
+        scheduled(&standin).len() == 1
+    })
+    .await;
+    assert!(made);
+    let sid = scheduled(&standin)[0]["sid"].as_str().unwrap().to_owned();
+    // Twilio sent it (as if its time had come), then the estimate moved
+    standin.set_status(&sid, "sent");
+    let creates = standin.creates().len();
+    average_service(&redis, 20).await;
+    let cancels = || {
+        standin
+            .recorded()
+            .into_iter()
+            .filter(|r| r.path.contains("/Messages/SM"))
+            .count()
+    };
+    let tried = eventually(Duration::from_secs(10), || async { cancels() >= 1 }).await;
+    assert!(tried, "the planner tries to move it");
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert_eq!(
+        cancels(),
+        1,
+        "30409 understood: not tried again every round"
+    );
+    assert_eq!(standin.creates().len(), creates, "not sent a second time");
+}

@@ -187,7 +187,9 @@ async fn after_stop_nothing_is_sent_to_the_number_until_start() {
         "{joined}"
     );
 
-    let (status, stopped) = text(&app, "SM0102", CUSTOMER, "STOP").await;
+    let (status, stopped) = standin
+        .text_in(&app.url("/twilio/sms"), "SM0102", CUSTOMER, "STOP", false)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(
         message(&stopped),
@@ -230,8 +232,11 @@ async fn after_stop_nothing_is_sent_to_the_number_until_start() {
         .await;
     assert_eq!(status, 409, "{body}");
 
-    let (_, started) = text(&app, "SM0104", CUSTOMER, "START").await;
-    assert!(message(&started).unwrap().contains("back on"), "{started}");
+    // Twilio answers START itself: a reply of ours would be a second one
+    let (_, started) = standin
+        .text_in(&app.url("/twilio/sms"), "SM0104", CUSTOMER, "start", false)
+        .await;
+    assert_eq!(message(&started), None, "{started}");
     assert_eq!(call_out().await, 200);
     let called = eventually(Duration::from_secs(10), || async {
         standin.calls().len() == 1
@@ -272,7 +277,7 @@ async fn a_text_from_a_number_we_may_not_text_gets_no_reply_and_changes_nothing(
         }
     }
     // an allowed mobile's HELP is answered: the webhook did run
-    let (_, help) = text(&app, "SM0999", "+14158675309", "HELP").await;
+    let (_, help) = text(&app, "SM0999", "+14158675309", "hello").await;
     assert!(message(&help).is_some(), "{help}");
 
     assert_eq!(last_number(&app).await, 0, "no ticket taken");
@@ -344,4 +349,90 @@ async fn the_outbox_sends_nothing_to_a_number_outside_the_allowed_regions() {
         "the log shows the text and the call refused, and why"
     );
     assert!(standin.creates().is_empty(), "nothing reached Twilio");
+}
+
+#[tokio::test]
+async fn twilios_keywords_change_our_stop_list_as_they_change_twilios_and_get_no_second_reply() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[])).await;
+    let webhook = app.url("/twilio/sms");
+    let (_, joined) = text(&app, "SM0201", CUSTOMER, "JOIN").await;
+    assert!(message(&joined).is_some(), "{joined}");
+    let sends = standin.creates().len();
+
+    // HELP and INFO: Twilio answers them
+    for (sid, word) in [("SM0202", "HELP"), ("SM0203", "info")] {
+        let (status, reply) = standin.text_in(&webhook, sid, CUSTOMER, word, false).await;
+        assert_eq!((status, message(&reply)), (200, None), "{word}");
+    }
+    // English CANCEL is an opt-out at Twilio: the number is stopped, and its ticket cancelled
+    let (_, reply) = standin
+        .text_in(&webhook, "SM0204", CUSTOMER, "Cancel", false)
+        .await;
+    assert_eq!(
+        message(&reply),
+        None,
+        "Twilio confirms the opt-out: {reply}"
+    );
+    assert!(standin.is_opted_out(CUSTOMER));
+    let (_, status) = text(&app, "SM0205", CUSTOMER, "STATUS").await;
+    assert_eq!(message(&status), None, "stopped: no reply");
+    // YES opts back in, silently (Twilio answers it); the ticket stays cancelled
+    let (_, reply) = standin
+        .text_in(&webhook, "SM0206", CUSTOMER, "YES", false)
+        .await;
+    assert_eq!(message(&reply), None, "{reply}");
+    let (_, status) = text(&app, "SM0207", CUSTOMER, "STATUS").await;
+    assert!(
+        message(&status).unwrap().contains("no ticket"),
+        "the ticket was cancelled by CANCEL: {status}"
+    );
+    assert_eq!(standin.creates().len(), sends, "no second reply was sent");
+
+    // a Messaging Service whose keywords the shop changed: Twilio's OptOutType decides
+    let (_, reply) = standin
+        .text_in(&webhook, "SM0208", CUSTOMER, "配信停止", true)
+        .await;
+    assert_eq!(message(&reply), None);
+    let (_, status) = text(&app, "SM0209", CUSTOMER, "状況").await;
+    assert_eq!(message(&status), None, "stopped by 配信停止: no reply");
+}
+
+#[tokio::test]
+async fn a_send_twilio_refuses_as_opted_out_puts_the_number_on_our_stop_list() {
+    // the customer texted STOP, Twilio blocked the number, and its webhook never reached us
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[])).await;
+    standin.opt_out(CUSTOMER);
+    let register = || async {
+        let slip: Value = app.issue("default").await.json().await.unwrap();
+        let token = slip["ticket"]["token"].as_str().unwrap().to_owned();
+        app.post_form(
+            &client(),
+            "/api/ticket/phone",
+            &[("token", token.as_str()), ("phone", "090-1111-2222")],
+        )
+        .await
+    };
+    let (status, body) = register().await;
+    assert_eq!(status, 200, "{body}");
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let refused = eventually(Duration::from_secs(10), || async {
+        let (_, log) = app.post_form(&staff, "/api/admin/contact_log", &[]).await;
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["status"] == "failed" && e["error_code"] == "21610")
+    })
+    .await;
+    assert!(refused, "Twilio refused the verification text with 21610");
+    // on our stop list now: the next registration is refused before anything is sent
+    let tries = standin.creates().len();
+    let (status, body) = register().await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"], "phone_stopped", "{body}");
+    assert_eq!(standin.creates().len(), tries, "nothing more was tried");
 }

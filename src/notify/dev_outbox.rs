@@ -1,7 +1,7 @@
 //! The dev outbox: without Twilio credentials, what would have been sent is kept in Redis for
 //! the staff console, marked as not sent.
 
-use super::{Cancelled, Notifier, NotifyError};
+use super::{Cancelled, Notifier, NotifyError, Reported};
 use crate::phone::PhoneNumber;
 use crate::store::{DevMessage, MessageKind, Store};
 use async_trait::async_trait;
@@ -51,6 +51,10 @@ impl Notifier for DevOutbox {
     async fn cancel_scheduled(&self, sid: &str) -> Result<Cancelled, NotifyError> {
         tracing::info!(%sid, "dev outbox: a scheduled message is cancelled");
         Ok(Cancelled::Cancelled)
+    }
+
+    async fn status_of(&self, _sid: &str) -> Result<Option<Reported>, NotifyError> {
+        Ok(None)
     }
 
     fn sends(&self) -> bool {

@@ -51,6 +51,14 @@ impl From<StoreError> for NotifyError {
     }
 }
 
+/// A status of a message or call, read from Twilio.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reported {
+    pub status: String,
+    pub error_code: Option<String>,
+    pub answered_by: Option<String>,
+}
+
 /// Where SMS and calls go.
 #[async_trait]
 pub trait Notifier: Send + Sync {
@@ -84,6 +92,9 @@ pub trait Notifier: Send + Sync {
     ) -> Result<String, NotifyError>;
     /// Cancels scheduled message `sid` ([`Cancelled::TooLate`]: it went already).
     async fn cancel_scheduled(&self, sid: &str) -> Result<Cancelled, NotifyError>;
+    /// Where message or call `sid` stands now, as Twilio reports it when asked (`None`: not a
+    /// message of this channel's, or none to ask about).
+    async fn status_of(&self, sid: &str) -> Result<Option<Reported>, NotifyError>;
     /// `true`: messages really leave (Twilio); `false`: the dev outbox.
     fn sends(&self) -> bool;
 }

@@ -1,6 +1,6 @@
 //! Twilio: SMS and calls really leave, and report their status to our callback.
 
-use super::{Cancelled, Notifier, NotifyError};
+use super::{Cancelled, Notifier, NotifyError, Reported};
 use crate::phone::PhoneNumber;
 use crate::store::MessageKind;
 use crate::twilio::TwilioClient;
@@ -88,6 +88,15 @@ impl Notifier for TwilioNotifier {
 
     async fn cancel_scheduled(&self, sid: &str) -> Result<Cancelled, NotifyError> {
         Ok(self.client.cancel_sms(sid).await?)
+    }
+
+    async fn status_of(&self, sid: &str) -> Result<Option<Reported>, NotifyError> {
+        let now = self.client.fetch(sid).await?;
+        Ok(Some(Reported {
+            error_code: now.error(),
+            status: now.status,
+            answered_by: now.answered_by,
+        }))
     }
 
     fn sends(&self) -> bool {

@@ -3,9 +3,18 @@
 //! nobody makes an SMS due instead); and the dev outbox's messages.
 
 use super::{ServiceError, WaitingRoom};
+use crate::notify::Notifier;
 use crate::phone::ContactRecord;
 use crate::store::{DevMessage, LogUpdate, Outgoing, StoreError};
 use crate::twilio::status::{progress, Stage};
+
+/// A status that has not moved for this long is read from Twilio (a call lasts 2 minutes at most;
+/// a message is sent within seconds, or stays `scheduled`, which is read again each time).
+pub const RECONCILE_AFTER_MS: u64 = 3 * 60_000;
+/// The statuses read from Twilio in one round at most.
+const RECONCILE_AT_MOST: usize = 20;
+/// How often the log is reconciled with Twilio (one process does it).
+pub const RECONCILE_EVERY_MS: u64 = 60_000;
 
 impl WaitingRoom {
     /// Adds `record` to the day's log; a status Twilio reported before it (its first callback
@@ -79,6 +88,51 @@ impl WaitingRoom {
             self.contact_moved(entry, answered_by).await?;
         }
         Ok(update)
+    }
+
+    /// Reads from Twilio where each message and call of the log stands whose status has not moved
+    /// for [`RECONCILE_AFTER_MS`] and is not final: a callback that never arrived (Twilio does
+    /// not retry one that failed; ours may have answered while Redis was down) is made up for,
+    /// with all it does (a missed automatic call still texts the customer).
+    pub async fn reconcile_contacts(&self, notifier: &dyn Notifier) {
+        let now_ms = self.setup.calendar.now().now_ms;
+        let log = match self.store.contact_log().await {
+            Ok(log) => log,
+            Err(e) => {
+                tracing::warn!(error = %e, "the log is not reconciled with Twilio");
+                return;
+            }
+        };
+        let stale = log.into_iter().filter(|e| {
+            e.progress < progress("delivered")
+                && e.updated_at + RECONCILE_AFTER_MS <= now_ms
+                && ["SM", "MM", "CA"].iter().any(|p| e.sid.starts_with(p))
+        });
+        for entry in stale.take(RECONCILE_AT_MOST) {
+            let reported = match notifier.status_of(&entry.sid).await {
+                Ok(Some(reported)) => reported,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(sid = %entry.sid, error = %e, "a status is not read from Twilio");
+                    continue;
+                }
+            };
+            if progress(&reported.status) <= entry.progress {
+                continue;
+            }
+            tracing::info!(sid = %entry.sid, status = %reported.status, "a status read from Twilio, its callback missed");
+            let moved = self
+                .contact_status(
+                    &entry.sid,
+                    &reported.status,
+                    reported.error_code.as_deref(),
+                    reported.answered_by.as_deref(),
+                )
+                .await;
+            if let Err(e) = moved {
+                tracing::warn!(sid = %entry.sid, error = %e, "a status read from Twilio is not noted");
+            }
+        }
     }
 
     /// The day's SMS and calls, newest first.

@@ -4,6 +4,7 @@
 //! we may not reach or one that texted STOP, is not sent; a job handed out before is first looked
 //! up, so what an earlier attempt sent is not sent twice.
 
+use super::contacts::RECONCILE_EVERY_MS;
 use super::WaitingRoom;
 use crate::notify::{Cancelled, Notifier, NotifyError, Texts, Words};
 use crate::phone::{BadPhone, ContactRecord, PhoneNumber};
@@ -49,7 +50,16 @@ impl WaitingRoom {
         let mut round: u32 = 0;
         let plan_every = self.setup.reminder_check;
         let mut planned = tokio::time::Instant::now();
+        // on the calendar's clock, like the log's times it compares
+        let mut reconciled_ms = self.setup.calendar.now().now_ms;
         loop {
+            let now_ms = self.setup.calendar.now().now_ms;
+            if now_ms >= reconciled_ms + RECONCILE_EVERY_MS {
+                reconciled_ms = now_ms;
+                if let Ok(true) = self.store.take_reconciler(RECONCILE_EVERY_MS - 1_000).await {
+                    self.reconcile_contacts(notifier.as_ref()).await;
+                }
+            }
             if planned.elapsed() >= plan_every {
                 planned = tokio::time::Instant::now();
                 let hold_ms = plan_every.as_millis().saturating_sub(100).max(100) as u64;

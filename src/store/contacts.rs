@@ -120,6 +120,21 @@ impl Store {
             .transpose()
     }
 
+    /// Takes the reconciling of the log with Twilio for `for_ms` (one process at a time):
+    /// whether it was free.
+    pub async fn take_reconciler(&self, for_ms: u64) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let taken: Option<String> = redis::cmd("SET")
+            .arg(super::keys::RECONCILER)
+            .arg(std::process::id())
+            .arg("NX")
+            .arg("PX")
+            .arg(for_ms)
+            .query_async(&mut conn)
+            .await?;
+        Ok(taken.is_some())
+    }
+
     /// The log, newest first.
     pub async fn contact_log(&self) -> Result<Vec<ContactRecord>, StoreError> {
         let mut conn = self.conn.clone();

@@ -54,6 +54,9 @@ pub const KIOSKS_SEEN: &str = "wr:{kiosks}:seen";
 pub const CONTACTS: &str = "wr:{log}:entries";
 pub const CONTACTS_ORDER: &str = "wr:{log}:order";
 
+/// Who reads from Twilio the statuses its callbacks never brought (one process at a time).
+pub const RECONCILER: &str = "wr:{log}:reconciler";
+
 /// A status of Sid `sid` that came before its log entry (kept a few minutes).
 pub fn early_contact(sid: &str) -> String {
     format!("wr:{{log}}:early:{sid}")

@@ -106,7 +106,11 @@ impl TwilioStandIn {
             )
             .route(
                 "/2010-04-01/Accounts/{account}/Messages/{sid}",
-                post(update_message),
+                post(update_message).get(fetch_message),
+            )
+            .route(
+                "/2010-04-01/Accounts/{account}/Calls/{sid}",
+                axum::routing::get(fetch_call),
             )
             .route(
                 "/2010-04-01/Accounts/{account}/Calls.json",
@@ -652,6 +656,33 @@ async fn update_message(
         message["status"] = json!(status);
     }
     (StatusCode::OK, Json(message.clone())).into_response()
+}
+
+/// A message or call as its API shows it now; 20404 for a Sid Twilio does not have.
+fn fetched(items: &[Value], sid: &str) -> Response {
+    let sid = sid.trim_end_matches(".json");
+    match items.iter().find(|m| m["sid"] == sid) {
+        Some(item) => (StatusCode::OK, Json(item.clone())).into_response(),
+        None => refusal(404, 20404, "The requested resource was not found"),
+    }
+}
+
+async fn fetch_message(
+    State(shared): State<Shared>,
+    Path((account, sid)): Path<(String, String)>,
+) -> Response {
+    record(&shared, "GET", format!("/{account}/Messages/{sid}"), b"");
+    let messages = shared.0.lock().unwrap().messages.clone();
+    fetched(&messages, &sid)
+}
+
+async fn fetch_call(
+    State(shared): State<Shared>,
+    Path((account, sid)): Path<(String, String)>,
+) -> Response {
+    record(&shared, "GET", format!("/{account}/Calls/{sid}"), b"");
+    let calls = shared.0.lock().unwrap().calls.clone();
+    fetched(&calls, &sid)
 }
 
 async fn create_call(

@@ -434,3 +434,50 @@ async fn twilio_failing_or_lagging_never_slows_the_queue_and_nothing_goes_twice(
     .await;
     assert!(one_call, "Twilio holds one call");
 }
+
+#[tokio::test]
+async fn a_status_whose_callback_never_came_is_read_from_twilio_with_all_it_does() {
+    // Twilio does not retry a callback that failed: the automatic call that reached nobody must
+    // still text the customer, once its status is read from Twilio's REST API
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let clock = waitingroom::services::calendar::Clock::shifted();
+    let mut config = standin.config(&redis, &[]);
+    config.calendar = config.calendar.clone().with_clock(clock.clone());
+    let app = spawn_app_with(config).await;
+    let (number, _) = last_ticket_with_a_verified_phone(&app, &standin, 4).await;
+    assert_eq!(number, 4);
+    assert_eq!(app.call_next_as_staff("default", "1").await.status(), 200);
+    let called = eventually(Duration::from_secs(10), || async {
+        !standin.calls().is_empty()
+    })
+    .await;
+    assert!(called, "the automatic call");
+    let (sid, _) = standin.calls().remove(0);
+    // it rang out; no callback ever reached us
+    standin.set_status(&sid, "no-answer");
+    let texts = || {
+        standin
+            .creates()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/Messages.json"))
+            .count()
+    };
+    let before = texts();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(texts(), before, "nothing known yet");
+    clock.advance(jiff::SignedDuration::from_mins(4));
+    let texted = eventually(Duration::from_secs(10), || async { texts() == before + 1 }).await;
+    assert!(
+        texted,
+        "read from Twilio: the text instead of the call goes"
+    );
+    let staff = client();
+    app.sign_in(&staff, &app.password).await;
+    let entry = log(&app, &staff)
+        .await
+        .into_iter()
+        .find(|e| e["sid"] == sid.as_str())
+        .unwrap();
+    assert_eq!(entry["status"], "no-answer");
+}

@@ -165,6 +165,8 @@ impl waitingroom::notify::Texts for LocaleTexts {
             Words::NotNow { spoken: true } => td_string!(locale, voice.not_now).to_owned(),
             Words::Started => td_string!(locale, sms.started).to_owned(),
             Words::Help => td_string!(locale, sms.help).to_owned(),
+            Words::Unavailable { spoken: false } => td_string!(locale, sms.unavailable).to_owned(),
+            Words::Unavailable { spoken: true } => td_string!(locale, voice.unavailable).to_owned(),
             Words::Reminder { label, link } => {
                 td_string!(locale, sms.reminder, label = label, link = link)
             }

@@ -1,6 +1,10 @@
 //! Twilio's webhooks. Each checks `X-Twilio-Signature` against the URL Twilio called (built from
 //! `PUBLIC_URL`, else the request's host) and answers 403 when it fails, changing nothing; each is
-//! idempotent (a retried callback changes nothing twice) and answers at once.
+//! idempotent (a retried callback changes nothing twice) and answers at once. A signed request
+//! never gets a 5xx: Twilio retries no webhook that answered one (it would be lost), and a call
+//! whose webhook fails says "an application error has occurred" and hangs up (BEHAVIOUR.md
+//! "Webhooks"). So when Redis fails, a status is answered 204 (it is read from Twilio later), a
+//! text and a call are answered an apology in the caller's language.
 //!
 //! - `POST /twilio/status`: message and call status callbacks, into the day's SMS/call log.
 //! - `POST /twilio/sms`: a text to the store's number (受付 / JOIN, 状況 / STATUS, ...), answered
@@ -17,9 +21,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use waitingroom::command::Command;
 use waitingroom::services::inbound::InboundText;
-use waitingroom::services::voice::{AnsweredCall, MenuPress};
+use waitingroom::services::voice::{self, AnsweredCall, MenuPress};
 use waitingroom::twilio::signature;
+use waitingroom::Lang;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -100,9 +106,9 @@ async fn status(State(state): State<AppState>, form: Signed) -> Response {
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => {
-            tracing::error!(error = %e, "a Twilio status was not noted");
-            // Twilio retries a failed callback
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            // Twilio would not retry a 5xx: the outbox worker reads the status from Twilio later
+            tracing::error!(error = %e, "a Twilio status was not noted; it will be read from Twilio");
+            StatusCode::NO_CONTENT.into_response()
         }
     }
 }
@@ -146,8 +152,9 @@ async fn voice_answer(
     {
         Ok(xml) => twiml(xml),
         Err(e) => {
-            tracing::warn!(error = %e, "an answer to a call was not taken");
-            crate::api::ApiError::from(e).into_response()
+            tracing::error!(error = %e, "an answer to a call was not taken");
+            let lang = call.map_or(Lang::Ja, |c| c.lang);
+            twiml(voice::apology(&app::ssr::LocaleTexts, lang))
         }
     }
 }
@@ -176,8 +183,8 @@ async fn sms(State(state): State<AppState>, form: Signed) -> Response {
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::error!(error = %e, "a text was not answered");
-            // Twilio tries the webhook again
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            let lang = Command::parse(text.body).1.unwrap_or_default();
+            twiml(voice::apology_text(&app::ssr::LocaleTexts, lang))
         }
     }
 }
@@ -224,7 +231,8 @@ async fn voice_menu(
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::error!(error = %e, "a key on the phone menu was not taken");
-            crate::api::ApiError::from(e).into_response()
+            // the store's menu speaks Japanese
+            twiml(voice::apology(&app::ssr::LocaleTexts, Lang::Ja))
         }
     }
 }

@@ -61,6 +61,10 @@ pub enum Words<'a> {
     Started,
     /// What one can text.
     Help,
+    /// Something failed on our side (Redis down): try again later (texted, or `spoken`). A
+    /// webhook answers this rather than an error, which Twilio would not retry and, on a call,
+    /// would answer with "an application error has occurred" and hang up.
+    Unavailable { spoken: bool },
     /// The reminder about 30 minutes before the turn, with the ticket's page.
     Reminder { label: &'a str, link: &'a str },
 }

@@ -43,6 +43,8 @@ pub struct AnsweredCall {
     pub number: u64,
     pub key: String,
     pub repeats: u32,
+    /// The ticket's language: an apology, when Redis cannot be read, is said in it.
+    pub lang: Lang,
 }
 
 impl AnsweredCall {
@@ -55,14 +57,21 @@ impl AnsweredCall {
             number: param("number")?.parse().ok()?,
             key: param("key")?.to_owned(),
             repeats: param("repeats")?.parse().ok()?,
+            // not in URLs of calls made before the language was (Japanese, the store's)
+            lang: param("lang").and_then(Lang::parse).unwrap_or(Lang::Ja),
         })
     }
 
     /// The query it is parsed from (every part is URL-safe as it is).
     fn query(&self) -> String {
         format!(
-            "queue={}&day={}&number={}&key={}&repeats={}",
-            self.queue, self.day, self.number, self.key, self.repeats
+            "queue={}&day={}&number={}&key={}&repeats={}&lang={}",
+            self.queue,
+            self.day,
+            self.number,
+            self.key,
+            self.repeats,
+            self.lang.code()
         )
     }
 }
@@ -100,6 +109,24 @@ fn said(texts: &dyn Texts, lang: Lang, words: Words<'_>) -> Verb {
     }
 }
 
+/// What a call hears when its webhook failed on our side (Redis down), in `lang`: an apology, and
+/// the call ends. Twilio answers a webhook's error mid-call with "an application error has
+/// occurred" and hangs up (BEHAVIOUR.md "Webhooks"): this says it in the caller's language.
+pub fn apology(texts: &dyn Texts, lang: Lang) -> String {
+    response(&[
+        said(texts, lang, Words::Unavailable { spoken: true }),
+        Verb::Hangup,
+    ])
+}
+
+/// A text's webhook failed on our side: a reply that says so, in `lang`, rather than an error
+/// Twilio would drop (it retries no webhook that answered 5xx).
+pub fn apology_text(texts: &dyn Texts, lang: Lang) -> String {
+    response(&[Verb::Message(
+        texts.say(lang, Words::Unavailable { spoken: false }),
+    )])
+}
+
 /// The call ends: goodbye, and hang up.
 fn goodbye(texts: &dyn Texts, lang: Lang) -> String {
     response(&[said(texts, lang, Words::Goodbye), Verb::Hangup])
@@ -125,6 +152,7 @@ impl WaitingRoom {
                 number: ticket.number(),
                 key: answer_key(ticket, day),
                 repeats,
+                lang: ticket.lang,
             };
             format!(
                 "{}/twilio/voice/answer?{}",
@@ -448,6 +476,7 @@ mod tests {
             number: 42,
             key: "0123456789abcdef0123456789abcdef".into(),
             repeats: 1,
+            lang: Lang::Ko,
         };
         assert_eq!(parse(&call.query()), Some(call.clone()));
         let whole = call.query();

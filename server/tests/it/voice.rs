@@ -71,8 +71,8 @@ async fn the_customer_answers_the_automatic_call_with_a_key() {
     let day = day_of(&redis).await;
     let prefix = format!("{public}/twilio/voice/answer?queue=default&day={day}&number=4&key=");
     assert!(action.starts_with(&prefix), "{action}");
-    assert!(action.ends_with("&repeats=0"), "{action}");
-    let key = &action[prefix.len()..action.len() - "&repeats=0".len()];
+    assert!(action.ends_with("&repeats=0&lang=ja"), "{action}");
+    let key = &action[prefix.len()..action.len() - "&repeats=0&lang=ja".len()];
     assert_eq!(key.len(), 32, "{action}");
     assert!(!key.contains(&token), "the key is not the ticket's token");
 

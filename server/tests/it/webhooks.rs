@@ -481,3 +481,62 @@ async fn a_status_whose_callback_never_came_is_read_from_twilio_with_all_it_does
         .unwrap();
     assert_eq!(entry["status"], "no-answer");
 }
+
+#[tokio::test]
+async fn with_redis_down_every_webhook_still_answers_twilio_with_valid_twiml() {
+    let mut redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[])).await;
+    redis.stop();
+    // a status: 2xx (Twilio would drop a 5xx; the status is read from Twilio later)
+    let (status, _) = crate::twilio_standin::signed_post(
+        &app.url("/twilio/status"),
+        &[
+            ("AccountSid", crate::twilio_standin::ACCOUNT_SID),
+            ("MessageSid", "SM0123"),
+            ("MessageStatus", "delivered"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 204);
+    // a text: an apology in the sender's language
+    let (status, twiml) = crate::sms::text(&app, "SM0124", "+819011112222", "状況").await;
+    assert_eq!(status, 200, "{twiml}");
+    assert!(
+        twiml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?><Response><Message>"#)
+            && twiml.contains("一時的に使えません"),
+        "{twiml}"
+    );
+    // a key on the store's menu: said sorry, and hung up (not Twilio's "application error")
+    let (status, twiml) = crate::twilio_standin::signed_post(
+        &app.url("/twilio/voice/menu?repeats=0"),
+        &[
+            ("AccountSid", crate::twilio_standin::ACCOUNT_SID),
+            ("CallSid", "CA0125"),
+            ("From", "+819011112222"),
+            ("Digits", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{twiml}");
+    assert!(
+        twiml.contains("一時的に使えません") && twiml.ends_with("<Hangup /></Response>"),
+        "{twiml}"
+    );
+    // a key on an automatic call, to a ticket in Korean: sorry in Korean
+    let query = "queue=default&day=2026-11-25.1&number=3&key=00&repeats=0&lang=ko";
+    let (status, twiml) = crate::twilio_standin::signed_post(
+        &app.url(&format!("/twilio/voice/answer?{query}")),
+        &[
+            ("AccountSid", crate::twilio_standin::ACCOUNT_SID),
+            ("CallSid", "CA0126"),
+            ("Digits", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{twiml}");
+    assert!(
+        twiml.contains(r#"language="ko-KR""#) && twiml.contains("죄송합니다"),
+        "{twiml}"
+    );
+}

@@ -106,7 +106,10 @@ async fn the_customer_answers_the_automatic_call_with_a_key() {
     let mut heard = again;
     for repeats in 1..=3 {
         let action = gather_action(&heard).expect("the menu again");
-        assert!(action.ends_with(&format!("&repeats={repeats}")), "{action}");
+        assert!(
+            action.ends_with(&format!("&repeats={repeats}&lang=ja")),
+            "{action}"
+        );
         let (status, next) =
             signed_post(&action, &[("CallSid", sid.as_str()), ("Digits", "9")]).await;
         assert_eq!(status, 200);

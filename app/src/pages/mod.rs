@@ -148,7 +148,15 @@ mod tests {
             assert_eq!(bundle_of(path), Bundle::Screens, "{path}");
         }
         // the console's, and addresses that are no page (the not-found page is in every bundle)
-        for path in ["/admin", "/admin/login", "/kiosks", "/joinus", "/t", "/t/a/b", "/nowhere"] {
+        for path in [
+            "/admin",
+            "/admin/login",
+            "/kiosks",
+            "/joinus",
+            "/t",
+            "/t/a/b",
+            "/nowhere",
+        ] {
             assert_eq!(bundle_of(path), Bundle::Console, "{path}");
         }
     }
@@ -173,15 +181,22 @@ mod tests {
                 .lines()
                 .map(str::split_whitespace)
                 .map(Iterator::collect::<Vec<_>>)
-                .find(|words| words.first() == Some(&"build_bundle") && words.get(2) == Some(&name.as_str()))
+                .find(|words| {
+                    words.first() == Some(&"build_bundle") && words.get(2) == Some(&name.as_str())
+                })
                 .unwrap_or_else(|| panic!("scripts/lib.sh builds no {name}"));
-            line.get(3).map_or(vec![], |features| features.split(',').collect())
+            line.get(3)
+                .map_or(vec![], |features| features.split(',').collect())
         };
         for page in PAGES {
             for bundle in [page.bundle, Bundle::Console] {
                 let features = features_of(bundle);
                 assert!(features.contains(&"hydrate"), "{bundle:?}: {features:?}");
-                assert!(features.contains(&page.feature), "{}: {bundle:?} {features:?}", page.path);
+                assert!(
+                    features.contains(&page.feature),
+                    "{}: {bundle:?} {features:?}",
+                    page.path
+                );
             }
         }
     }

@@ -47,20 +47,21 @@ ensure_toolchain() {
 }
 
 # Builds the browser half into target/site: three bundles (size-optimised WASM without name
-# section, and its JS glue), the stylesheet and public/. `$OUTPUT_NAME` has every page (the staff
-# console needs it), `$OUTPUT_NAME-phone` only the customer's pages (app feature `phone`),
-# `$OUTPUT_NAME-screens` only the kiosk and the board (`screens`); the server hands each page its
-# own (`app::bundle_of`). Never runs wasm-opt (Debian's breaks hydration; npm binaryen's -Oz made
-# the brotli copy larger).
+# section, and its JS glue), the stylesheet and public/. Each is the app's `hydrate` with some of
+# its page features (they add pages; the table in app/src/pages/mod.rs says which page is whose):
+# `$OUTPUT_NAME` every page (the staff console needs it), `$OUTPUT_NAME-phone` only the customer's,
+# `$OUTPUT_NAME-screens` only the kiosk and the board; the server hands each page its own
+# (`app::pages::bundle_of`, whose test reads the build_bundle lines below). Never runs wasm-opt
+# (Debian's breaks hydration; npm binaryen's -Oz made the brotli copy larger).
 # With nothing changed it changes nothing and takes about a second: each bundle has a cargo target
 # dir of its own (a feature switch in a shared one rebuilds the `app` crate every time), and
 # wasm-bindgen and the compressed copies run only when their input changed.
 build_site() {
   local site="$ROOT/target/site"
   mkdir -p "$site/pkg"
-  build_bundle hydrate "$OUTPUT_NAME"
-  build_bundle phone "$OUTPUT_NAME-phone"
-  build_bundle screens "$OUTPUT_NAME-screens"
+  build_bundle hydrate "$OUTPUT_NAME" hydrate,phone,screens,console
+  build_bundle phone "$OUTPUT_NAME-phone" hydrate,phone
+  build_bundle screens "$OUTPUT_NAME-screens" hydrate,screens
   cmp -s "$ROOT/style/main.css" "$site/pkg/$OUTPUT_NAME.css" || cp "$ROOT/style/main.css" "$site/pkg/$OUTPUT_NAME.css"
   cp -R "$ROOT/public/." "$site/"
   # precompressed copies, served when the browser accepts brotli (every current one) or gzip
@@ -74,14 +75,15 @@ build_site() {
   done
 }
 
-# One bundle: $1 the app feature, $2 its name in target/site/pkg. Built in target/front-$1 (cargo's
-# own fingerprints decide what to compile); wasm-bindgen runs again only when the stamp (the
-# tool's version and arguments, this script, its input and output files) changed.
+# One bundle: $1 the name of its cargo target dir (target/front-$1), $2 its name in
+# target/site/pkg, $3 the app's features it is built with (cargo's own fingerprints decide what to
+# compile); wasm-bindgen runs again only when the stamp (the tool's version and arguments, this
+# script, its input and output files) changed.
 build_bundle() {
-  local feature="$1" name="$2" front="$ROOT/target/front-$1" pkg="$ROOT/target/site/pkg"
+  local front="$ROOT/target/front-$1" name="$2" features="$3" pkg="$ROOT/target/site/pkg"
   seed_front "$front"
   say "building the browser bundle $name (WASM)"
-  (cd "$ROOT" && cargo build -p app --lib --features "$feature" \
+  (cd "$ROOT" && cargo build -p app --lib --features "$features" \
     --target wasm32-unknown-unknown --profile wasm-release --target-dir "$front")
   local wasm="$front/wasm32-unknown-unknown/wasm-release/app.wasm"
   local args=(--target web --out-name "$name" --out-dir "$pkg" --no-typescript --remove-name-section)

@@ -1,8 +1,9 @@
 #![recursion_limit = "256"]
 //! The screens of Waiting Room (Leptos): pages, components and the server functions they call.
 //!
-//! Built twice: with `ssr` for the server (rendering and server functions) and with `hydrate` for
-//! the browser (the WASM that makes the server-rendered pages live). Every text comes from the
+//! Built with `ssr` for the server (rendering and server functions, every page) and with `hydrate`
+//! for the browser (the WASM that makes the server-rendered pages live), once per bundle with the
+//! page features it has (see [`pages`]). Every text comes from the
 //! locale files in `locales/` (ja, en, zh, ko) through the generated `i18n` module.
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
@@ -21,9 +22,7 @@ pub mod words;
 use i18n::I18nContextProvider;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
-use pages::{admin, display, home, join, kiosk, not_found, ticket, verify};
+use leptos_router::components::Router;
 
 /// The Content-Security-Policy of a page whose inline scripts (Leptos's hydration and resource
 /// scripts) carry `nonce`: nothing but this site's own scripts, styles, images and connections
@@ -34,20 +33,6 @@ pub fn content_security_policy(nonce: &str) -> String {
          style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
-}
-
-/// The bundle that hydrates the page at `path`, by the suffix of its name: `-phone` for the
-/// customer's pages (feature `phone`), `-screens` for the kiosk and the board (feature `screens`),
-/// none (the whole bundle) for the staff console and any other page.
-pub fn bundle_of(path: &str) -> &'static str {
-    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
-    if path == "/" || under("/join") || under("/t") || under("/v") {
-        "-phone"
-    } else if under("/kiosk") || under("/display") {
-        "-screens"
-    } else {
-        ""
-    }
 }
 
 /// The HTML document around every page (its `lang` follows the page's language).
@@ -124,16 +109,7 @@ pub fn App() -> impl IntoView {
         <I18nContextProvider cookie_options=cookie>
             <Router>
                 <main>
-                    <Routes fallback=not_found::NotFound>
-                        <Route path=path!("/") view=home::HomePage />
-                        <Route path=path!("/kiosk") view=kiosk::KioskPage ssr=SsrMode::Async />
-                        <Route path=path!("/t/:token") view=ticket::TicketPage ssr=SsrMode::Async />
-                        <Route path=path!("/join") view=join::JoinPage ssr=SsrMode::Async />
-                        <Route path=path!("/v/:queue/:token") view=verify::VerifyPage ssr=SsrMode::Async />
-                        <Route path=path!("/display") view=display::DisplayPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/login") view=admin::login::LoginPage />
-                        <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async />
-                    </Routes>
+                    <pages::PageRoutes />
                 </main>
             </Router>
         </I18nContextProvider>
@@ -145,22 +121,4 @@ pub fn App() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bundle_of;
-
-    #[test]
-    fn each_page_has_its_bundle() {
-        for path in ["/", "/join", "/t/0123abcd", "/v/default/0123abcd"] {
-            assert_eq!(bundle_of(path), "-phone", "{path}");
-        }
-        for path in ["/kiosk", "/display", "/display/"] {
-            assert_eq!(bundle_of(path), "-screens", "{path}");
-        }
-        for path in ["/admin", "/admin/login", "/kiosks", "/joinus", "/nowhere"] {
-            assert_eq!(bundle_of(path), "", "{path}");
-        }
-    }
 }

@@ -174,12 +174,12 @@ impl waitingroom::notify::Texts for LocaleTexts {
     }
 }
 
-/// The page's bundle (see [`crate::bundle_of`]) in place of the whole one.
+/// The page's bundle (see [`crate::pages::bundle_of`]) in place of the whole one.
 pub fn bundle_for_the_page(
     mut options: leptos::prelude::LeptosOptions,
 ) -> leptos::prelude::LeptosOptions {
     if let Some(request) = leptos::prelude::use_context::<axum::http::request::Parts>() {
-        let suffix = crate::bundle_of(request.uri.path());
+        let suffix = crate::pages::bundle_of(request.uri.path()).suffix();
         options.output_name = format!("{}{suffix}", options.output_name).into();
     }
     options

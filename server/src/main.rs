@@ -35,15 +35,12 @@ async fn main() -> ExitCode {
     };
     let base = format!("http://{}", server.addr);
     println!("Waiting Room is serving on {base}");
-    for (name, path) in [
-        ("kiosk (受付機)", "/kiosk"),
-        ("remote check-in (オンライン受付)", "/join"),
-        ("display board (呼び出し案内)", "/display"),
-        ("staff console (スタッフ画面)", "/admin"),
-        ("health", "/healthz"),
-    ] {
-        println!("  {name}: {base}{path}");
+    for page in app::pages::PAGES {
+        if let Some(name) = page.listed {
+            println!("  {name}: {base}{}", page.path);
+        }
     }
+    println!("  health: {base}/healthz");
     match &config.twilio {
         Some(twilio) => println!(
             "  SMS and calls: sent through Twilio (account {}…)",

@@ -1,6 +1,6 @@
-//! What a light bundle (feature `phone` or `screens`) has in place of the pages it leaves out:
-//! reached by a link from one of its own pages, such a page loads whole, so that the server sends
-//! it with the bundle that has it (see `crate::bundle_of`).
+//! What a bundle without some page feature has in place of each page it leaves out (see the table
+//! in `pages`): reached by a link from one of its own pages, such a page loads whole, so that the
+//! server sends it with the bundle that has it (`pages::bundle_of`).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -33,42 +33,4 @@ pub fn Elsewhere() -> impl IntoView {
             std::time::Duration::ZERO,
         );
     });
-}
-
-pub mod admin {
-    pub use super::Elsewhere as AdminPage;
-
-    pub mod login {
-        pub use super::super::Elsewhere as LoginPage;
-    }
-}
-
-#[cfg(feature = "phone")]
-pub mod kiosk {
-    pub use super::Elsewhere as KioskPage;
-}
-
-#[cfg(feature = "phone")]
-pub mod display {
-    pub use super::Elsewhere as DisplayPage;
-}
-
-#[cfg(feature = "screens")]
-pub mod home {
-    pub use super::Elsewhere as HomePage;
-}
-
-#[cfg(feature = "screens")]
-pub mod join {
-    pub use super::Elsewhere as JoinPage;
-}
-
-#[cfg(feature = "screens")]
-pub mod ticket {
-    pub use super::Elsewhere as TicketPage;
-}
-
-#[cfg(feature = "screens")]
-pub mod verify {
-    pub use super::Elsewhere as VerifyPage;
 }

@@ -23,6 +23,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 pub use actions::{act, call_next, load_console, reset_day, set_intake};
+pub use login::LoginPage;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use waitingroom::phone::{is_region, PhoneNumber};
 use waitingroom::services::calendar::Calendar;
 use waitingroom::services::phones::SmsLimits;
+use waitingroom::services::voice::Voices;
 use waitingroom::services::{Limits, MAX_AUTODIAL_PLACES};
 use waitingroom::store::AutodialPlaces;
 use waitingroom::twilio::TwilioConfig;
@@ -76,6 +77,8 @@ pub struct Config {
     /// `SMS_MAX_PER_NUMBER_PER_DAY`, `SMS_MAX_PER_ADDRESS_PER_DAY`, `SMS_MAX_PER_HOUR`
     ///, `TWILIO_ALLOWED_COUNTRIES`.
     pub sms: SmsLimits,
+    /// `VOICE_JA`, `VOICE_EN`, `VOICE_ZH`, `VOICE_KO`: the voice of each language's `<Say>`.
+    pub voices: Voices,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -268,8 +271,26 @@ impl Config {
                 per_hour: number("SMS_MAX_PER_HOUR", 1)?,
                 allowed_countries: allowed_countries(get("TWILIO_ALLOWED_COUNTRIES").as_deref())?,
             },
+            voices: voices(&get)?,
         })
     }
+}
+
+/// `VOICE_JA` ... `VOICE_KO`: each a voice Twilio's `<Say>` has for its language (an
+/// unsupported voice/language pair fails the `<Say>`: BEHAVIOUR.md, "`<Say>`").
+fn voices(get: &dyn Fn(&str) -> Option<String>) -> Result<Voices, ConfigError> {
+    use waitingroom::Lang;
+    let voice = |name: &'static str, lang: Lang| -> Result<String, ConfigError> {
+        let voice = get(name).unwrap_or_default().trim().to_owned();
+        Voices::check(lang, &voice).map_err(|why| ConfigError::Invalid(name, why))?;
+        Ok(voice)
+    };
+    Ok(Voices {
+        ja: voice("VOICE_JA", Lang::Ja)?,
+        en: voice("VOICE_EN", Lang::En)?,
+        zh: voice("VOICE_ZH", Lang::Zh)?,
+        ko: voice("VOICE_KO", Lang::Ko)?,
+    })
 }
 
 /// `10.0.0.1, 10.0.0.2`: exact addresses (no ranges), none when unset.
@@ -704,6 +725,34 @@ mod tests {
         assert!(with("short").is_err());
         let ok = with("0123456789abcdef0123456789abcdef").unwrap();
         assert!(ok.phone_hash_secret.is_some());
+    }
+
+    #[test]
+    fn each_language_speaks_with_a_voice_twilio_has_for_it() {
+        let c = config(&[("REDIS_URL", "redis://x/")]).unwrap();
+        assert_eq!(c.voices, Voices::default());
+        assert_eq!(c.voices.zh, "Polly.Zhiyu");
+        let c = config(&[
+            ("REDIS_URL", "redis://x/"),
+            ("VOICE_JA", " Polly.Takumi "),
+            ("VOICE_ZH", "Google.cmn-CN-Standard-A"),
+        ])
+        .unwrap();
+        assert_eq!(c.voices.ja, "Polly.Takumi");
+        assert_eq!(c.voices.zh, "Google.cmn-CN-Standard-A");
+        assert_eq!(c.voices.en, "Polly.Joanna");
+        for (name, bad) in [
+            ("VOICE_JA", "alice"),
+            ("VOICE_EN", "Google.ja-JP-Standard-A"),
+            ("VOICE_KO", "Polly."),
+            ("VOICE_ZH", "Google.zh-CN-Standard-A"),
+        ] {
+            let error = config(&[("REDIS_URL", "redis://x/"), (name, bad)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.starts_with(&format!("{name} is invalid")), "{error}");
+        }
     }
 
     #[test]

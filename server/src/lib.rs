@@ -86,6 +86,7 @@ impl AppState {
                 .as_ref()
                 .is_none_or(|t| t.messaging_service_sid.is_some()),
             reminder_check: config.reminder_check,
+            voices: config.voices.clone(),
         };
         let notifier: std::sync::Arc<dyn Notifier> = match &config.twilio {
             Some(twilio) => std::sync::Arc::new(TwilioNotifier {

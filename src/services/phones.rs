@@ -179,11 +179,8 @@ impl WaitingRoom {
             .await?
             .ok_or(ServiceError::TicketNotFound)?;
         let text = words(&ticket);
-        let twiml = crate::twilio::twiml::response(&[crate::twilio::twiml::Verb::Say {
-            text: text.clone(),
-            language: ticket.lang.speech_code(),
-            times: 2,
-        }]);
+        let twiml =
+            crate::twilio::twiml::response(&[self.setup.voices.say(ticket.lang, text.clone(), 2)]);
         Ok(self
             .store
             .call_out(queue, number, &twiml, &text, self.setup.calendar.now())

@@ -44,4 +44,6 @@ pub struct Setup {
     pub schedules_sms: bool,
     /// How often the reminders are planned again (`REMINDER_CHECK_SECS`).
     pub reminder_check: Duration,
+    /// The voice of each language's `<Say>` (`VOICE_JA`, ...).
+    pub voices: super::voice::Voices,
 }

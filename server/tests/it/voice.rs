@@ -62,7 +62,7 @@ async fn the_customer_answers_the_automatic_call_with_a_key() {
     );
     let twiml = call.value("Twiml").unwrap();
     assert!(
-        twiml.contains(r#"method="POST" numDigits="1" timeout="8"><Say language="ja-JP">待合室からのお知らせです。受付番号4番の方、まもなく順番です。"#),
+        twiml.contains(r#"method="POST" numDigits="1" timeout="8"><Say language="ja-JP" voice="Polly.Mizuki">待合室からのお知らせです。受付番号4番の方、まもなく順番です。"#),
         "{twiml}"
     );
     assert!(twiml.contains("1を"), "the menu: {twiml}");
@@ -369,7 +369,7 @@ async fn a_caller_without_a_smartphone_takes_hears_and_cancels_a_ticket_by_keys(
     let taken = menu(&app, caller, "1").await;
     assert!(
         taken.contains(
-            r#"<Say language="ja-JP" loop="2">受付番号2番をお取りしました。前に1人お待ちです。"#
+            r#"<Say language="ja-JP" loop="2" voice="Polly.Mizuki">受付番号2番をお取りしました。前に1人お待ちです。"#
         ),
         "the number, read twice: {taken}"
     );

@@ -96,6 +96,10 @@ impl AppState {
                     .public_url
                     .as_ref()
                     .map(|url| format!("{url}/twilio/status")),
+                machine_callback: config
+                    .public_url
+                    .as_ref()
+                    .map(|url| format!("{url}/twilio/voice/amd")),
             }),
             None => std::sync::Arc::new(DevOutbox {
                 store: store.clone(),

@@ -7,6 +7,8 @@
 //!   with TwiML `<Message>`.
 //! - `POST /twilio/voice/answer?queue=…&day=…&number=…&key=…&repeats=…`: the key pressed on an
 //!   automatic call, about the ticket (of that business day) its key was made for.
+//! - `POST /twilio/voice/amd`: who answered an automatic call (a person or a machine), as
+//!   Twilio's answering machine detection reports it (`AsyncAmdStatusCallback`).
 //! - `POST /twilio/voice/incoming`: a call to the store's number hears the menu;
 //!   `POST /twilio/voice/menu?repeats=…`: the key pressed on it.
 
@@ -25,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/twilio/status", post(status))
         .route("/twilio/sms", post(sms))
         .route("/twilio/voice/answer", post(voice_answer))
+        .route("/twilio/voice/amd", post(voice_amd))
         .route("/twilio/voice/incoming", post(voice_incoming))
         .route("/twilio/voice/menu", post(voice_menu))
 }
@@ -104,6 +107,30 @@ async fn status(State(state): State<AppState>, form: Signed) -> Response {
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
+}
+
+/// `POST /twilio/voice/amd`: `AnsweredBy` of call `CallSid`, from Twilio's asynchronous
+/// answering machine detection; the request carries no `CallStatus` (BEHAVIOUR.md, "Answering
+/// machine detection"). 204 once taken — also when it could not be noted: Twilio does not retry
+/// a webhook that answered 5xx (BEHAVIOUR.md, "Webhooks"), so an error answer would only be lost
+/// the same way; 400 without a CallSid and AnsweredBy, 403 unsigned.
+async fn voice_amd(State(state): State<AppState>, form: Signed) -> Response {
+    let (Some(sid), Some(answered_by)) = (form.get("CallSid"), form.get("AnsweredBy")) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "a CallSid and AnsweredBy are required",
+        )
+            .into_response();
+    };
+    match state.room.machine_detection(sid, answered_by).await {
+        Ok(update) => {
+            tracing::info!(%sid, %answered_by, ?update, "Twilio answering machine detection")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, %sid, %answered_by, "who answered a call was not noted")
+        }
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 /// TwiML, as Twilio reads it.

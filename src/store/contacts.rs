@@ -112,6 +112,14 @@ impl Store {
         }
     }
 
+    /// Entry `sid` of the log, if it is there.
+    pub async fn contact_entry(&self, sid: &str) -> Result<Option<ContactRecord>, StoreError> {
+        let mut conn = self.conn.clone();
+        let raw: Option<String> = conn.hget(CONTACTS, sid).await?;
+        raw.map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
     /// The log, newest first.
     pub async fn contact_log(&self) -> Result<Vec<ContactRecord>, StoreError> {
         let mut conn = self.conn.clone();

@@ -119,6 +119,24 @@ impl Store {
         Ok(())
     }
 
+    /// A machine (or a fax) answered ticket `number`'s automatic call, as Twilio's answering
+    /// machine detection reports it: an SMS is made due instead (once per ticket).
+    pub async fn machine_answered(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.machine_answered,
+            queue,
+            at,
+            &[("NUMBER", &number.to_string())],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+
     /// Notes what the customer pressed on the automatic call made for ticket `number` of
     /// business day `day` (`cancel` cancels the ticket); refused (not found) once another day is
     /// current.

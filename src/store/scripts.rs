@@ -21,6 +21,7 @@ pub(super) struct Scripts {
     pub(super) verify_phone: QueueScript,
     pub(super) call_out: QueueScript,
     pub(super) contact: QueueScript,
+    pub(super) machine_answered: QueueScript,
     pub(super) answer: QueueScript,
     pub(super) send_text: QueueScript,
     pub(super) set_autodial: QueueScript,
@@ -79,6 +80,7 @@ impl Scripts {
                 ],
                 include_str!("contact.lua"),
             ),
+            machine_answered: QueueScript::new(&["NUMBER"], include_str!("machine_answered.lua")),
             answer: QueueScript::new(
                 &["ANSWER_DAY", "NUMBER", "ANSWER"],
                 include_str!("answer.lua"),

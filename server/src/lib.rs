@@ -86,6 +86,8 @@ impl AppState {
                 .as_ref()
                 .is_none_or(|t| t.messaging_service_sid.is_some()),
             reminder_check: config.reminder_check,
+            phone_verify: config.phone_verify,
+            call_in_number: config.twilio.as_ref().and_then(|t| t.from.clone()),
             voices: config.voices.clone(),
         };
         let notifier: std::sync::Arc<dyn Notifier> = match &config.twilio {

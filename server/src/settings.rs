@@ -226,6 +226,12 @@ pub const SETTINGS: &[Setting] = &[
         meaning: r#"the voice of calls in Korean (ko-KR), e.g. `Polly.Seoyeon`, `Google.ko-KR-Standard-A`"#,
     },
     Setting {
+        name: "PHONE_VERIFY",
+        default: None,
+        unset: r#"`both` when SMS can be sent (the dev outbox, `TWILIO_MESSAGING_SERVICE_SID`, or a `TWILIO_FROM_NUMBER` outside Japan), `call` when only a Japanese voice number is configured, `sms` without `TWILIO_FROM_NUMBER`"#,
+        meaning: r#"how the ticket page verifies a phone: `call` (the customer calls the store's `TWILIO_FROM_NUMBER` from the number typed: the page shows it as a `tel:` link; no SMS is sent and no SMS limit spent), `sms` (a texted link, mobiles only) or `both`. Twilio sells no SMS-capable Japanese number and carriers in Japan are reported to filter SMS with links: in Japan, use `call` or `both`"#,
+    },
+    Setting {
         name: "AUTODIAL_PLACES",
         default: Some("3"),
         unset: r#""#,

@@ -9,7 +9,8 @@
 //!   automatic call, about the ticket (of that business day) its key was made for.
 //! - `POST /twilio/voice/amd`: who answered an automatic call (a person or a machine), as
 //!   Twilio's answering machine detection reports it (`AsyncAmdStatusCallback`).
-//! - `POST /twilio/voice/incoming`: a call to the store's number hears the menu;
+//! - `POST /twilio/voice/incoming`: a call to the store's number verifies the phone typed on a
+//!   ticket's page, from that number; else it hears the menu;
 //!   `POST /twilio/voice/menu?repeats=…`: the key pressed on it.
 
 use crate::AppState;
@@ -203,13 +204,19 @@ async fn sms(State(state): State<AppState>, form: Signed) -> Response {
     }
 }
 
-/// `POST /twilio/voice/incoming`: a call to the store's number; answers the menu (or, when
-/// Twilio says its caller ID failed its attestation, that the menu cannot serve it).
+/// `POST /twilio/voice/incoming`: a call to the store's number from `From`; answers, from the
+/// number typed on a ticket's page, that it is verified (with the ticket's place), else the menu
+/// (or, when Twilio says its caller ID failed its attestation, that the menu cannot serve it).
 async fn voice_incoming(State(state): State<AppState>, form: Signed) -> Response {
     twiml(
         state
             .room
-            .phone_call(&app::ssr::LocaleTexts, form.get("StirVerstat")),
+            .phone_call(
+                &app::ssr::LocaleTexts,
+                form.get("From"),
+                form.get("StirVerstat"),
+            )
+            .await,
     )
 }
 

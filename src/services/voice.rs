@@ -287,14 +287,68 @@ impl WaitingRoom {
             .unwrap_or_else(|| number.to_string())
     }
 
-    /// A call to the store's number (`stir_verstat`: Twilio's attestation of its caller ID, if
-    /// any): the menu, whose key goes to `/twilio/voice/menu`; a caller ID that failed its
-    /// attestation hears that the menu cannot serve it.
-    pub fn phone_call(&self, texts: &dyn Texts, stir_verstat: Option<&str>) -> String {
+    /// A call to the store's number from `from` (Twilio's `From`, the caller ID;
+    /// `stir_verstat`: Twilio's attestation of it, if any). From the number typed on the page of
+    /// a ticket still waiting for its phone to be verified (`PHONE_VERIFY` `call` or `both`): the
+    /// phone is verified (every open copy of the page shows it), the call says so with the
+    /// ticket's number and place, in the ticket's language, and hangs up. From any other number:
+    /// the menu, whose key goes to `/twilio/voice/menu`. A caller ID that failed its attestation
+    /// verifies nothing and hears that the menu cannot serve it. Always TwiML: a Voice webhook
+    /// that answers an error makes Twilio say "an application error has occurred" and hang up
+    /// (BEHAVIOUR.md, "Webhooks").
+    pub async fn phone_call(
+        &self,
+        texts: &dyn Texts,
+        from: Option<&str>,
+        stir_verstat: Option<&str>,
+    ) -> String {
+        // Twilio adds StirVerstat where the carrier attested the caller ID; a failed one may
+        // be forged (BEHAVIOUR.md, "Japan")
         if crate::twilio::caller_id_failed(stir_verstat) {
             return not_confirmed(&self.setup.voices, texts);
         }
+        let caller = from.and_then(|f| PhoneNumber::parse(f).ok());
+        if let (true, Some(phone)) = (self.setup.phone_verify.calls_in(), caller) {
+            match self.verify_by_call(texts, &phone).await {
+                Ok(Some(twiml)) => return twiml,
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "a call could not be checked against the phones to verify: the menu")
+                }
+            }
+        }
         self.phone_menu(texts, 0)
+    }
+
+    /// Verifies the phone `phone` of every ticket of today (one per queue at most) that waits
+    /// for a call from it; answers what the call says then (`None`: none waited).
+    async fn verify_by_call(
+        &self,
+        texts: &dyn Texts,
+        phone: &PhoneNumber,
+    ) -> Result<Option<String>, ServiceError> {
+        let now = self.setup.calendar.now();
+        let mut verified = Vec::new();
+        for queue in &self.setup.queues {
+            match self.store.verify_call(&queue.id, phone, now).await {
+                Ok(token) => verified.extend(self.ticket_by_token(&token).await?),
+                // no ticket of this queue waits for this number's call
+                Err(StoreError::Refused(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let Some(lang) = verified.first().map(|t| t.lang) else {
+            return Ok(None);
+        };
+        tracing::info!(tickets = verified.len(), from = %phone.masked(), "a phone verified by calling in");
+        let voices = &self.setup.voices;
+        let mut verbs = vec![said(voices, texts, lang, Words::PhoneVerifiedByCall)];
+        for ticket in &verified {
+            verbs.push(voices.say(lang, self.spoken_place(texts, lang, ticket).await?, 1));
+        }
+        verbs.push(said(voices, texts, lang, Words::Goodbye));
+        verbs.push(Verb::Hangup);
+        Ok(Some(response(&verbs)))
     }
 
     /// The store's menu, heard `repeats` times before.

@@ -19,6 +19,7 @@ pub(super) struct Scripts {
     pub(super) today: QueueScript,
     pub(super) register_phone: QueueScript,
     pub(super) verify_phone: QueueScript,
+    pub(super) verify_call: QueueScript,
     pub(super) call_out: QueueScript,
     pub(super) contact: QueueScript,
     pub(super) machine_answered: QueueScript,
@@ -64,10 +65,13 @@ impl Scripts {
                     "VERIFY_UNTIL",
                     "MAX_SMS",
                     "BODY",
+                    "SEND_SMS",
+                    "CALL_IN",
                 ],
                 include_str!("register_phone.lua"),
             ),
             verify_phone: QueueScript::new(&["LINK"], include_str!("verify_phone.lua")),
+            verify_call: QueueScript::new(&["PHONE"], include_str!("verify_call.lua")),
             call_out: QueueScript::new(&["NUMBER", "TWIML", "TEXT"], include_str!("call_out.lua")),
             contact: QueueScript::new(
                 &[

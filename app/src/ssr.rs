@@ -157,6 +157,7 @@ impl waitingroom::notify::Texts for LocaleTexts {
             Words::JoinedByCall { label, ahead } => {
                 td_string!(locale, voice.joined, label = label, n = ahead)
             }
+            Words::PhoneVerifiedByCall => td_string!(locale, voice.verified).to_owned(),
             Words::NoCallerId => td_string!(locale, voice.no_caller_id).to_owned(),
             Words::CallerNotConfirmed => td_string!(locale, voice.caller_not_confirmed).to_owned(),
             Words::NoTicket { spoken: false } => td_string!(locale, sms.no_ticket).to_owned(),

@@ -8,7 +8,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 use waitingroom::phone::{is_region, PhoneNumber};
 use waitingroom::services::calendar::Calendar;
-use waitingroom::services::phones::SmsLimits;
+use waitingroom::services::phones::{PhoneVerify, SmsLimits};
+use waitingroom::services::voice::Voices;
 use waitingroom::services::{Limits, MAX_AUTODIAL_PLACES};
 use waitingroom::store::AutodialPlaces;
 use waitingroom::twilio::TwilioConfig;
@@ -76,6 +77,10 @@ pub struct Config {
     /// `SMS_MAX_PER_NUMBER_PER_DAY`, `SMS_MAX_PER_ADDRESS_PER_DAY`, `SMS_MAX_PER_HOUR`
     ///, `TWILIO_ALLOWED_COUNTRIES`.
     pub sms: SmsLimits,
+    /// `PHONE_VERIFY`: how a phone is verified (a call in, an SMS link, or both).
+    pub phone_verify: PhoneVerify,
+    /// `VOICE_JA`, `VOICE_EN`, `VOICE_ZH`, `VOICE_KO`: the voice of each language's `<Say>`.
+    pub voices: Voices,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +203,7 @@ impl Config {
             ));
         }
         let twilio = twilio(&get)?;
+        let phone_verify = phone_verify(get("PHONE_VERIFY").as_deref(), twilio.as_ref())?;
         let phone_hash_secret = get("PHONE_HASH_SECRET");
         match &phone_hash_secret {
             Some(s) if s.len() < MIN_API_TOKEN_CHARS => {
@@ -268,8 +274,73 @@ impl Config {
                 per_hour: number("SMS_MAX_PER_HOUR", 1)?,
                 allowed_countries: allowed_countries(get("TWILIO_ALLOWED_COUNTRIES").as_deref())?,
             },
+            phone_verify,
+            voices: voices(&get)?,
         })
     }
+}
+
+/// Whether SMS can be sent: to the dev outbox, or by Twilio through a messaging service or from
+/// a number outside Japan. Twilio sells no Japanese number that sends SMS: 050 / 0120 / 03-style
+/// numbers are voice numbers (BEHAVIOUR.md, "Japan").
+fn sends_sms(twilio: Option<&TwilioConfig>) -> bool {
+    twilio.is_none_or(|t| {
+        t.messaging_service_sid.is_some()
+            || t.from
+                .as_ref()
+                .is_some_and(|from| !from.as_str().starts_with("+81"))
+    })
+}
+
+/// `call`, `sms` or `both`; unset: `both` when SMS can be sent and there is a number to call,
+/// else whichever of the two there is. A call in needs `TWILIO_FROM_NUMBER` (the number to call,
+/// whose webhooks Twilio signs); an SMS link needs SMS that can be sent.
+fn phone_verify(
+    raw: Option<&str>,
+    twilio: Option<&TwilioConfig>,
+) -> Result<PhoneVerify, ConfigError> {
+    let sms = sends_sms(twilio);
+    let number = twilio.is_some_and(|t| t.from.is_some());
+    let Some(raw) = raw else {
+        return Ok(match (sms, number) {
+            (true, true) => PhoneVerify::Both,
+            (false, true) => PhoneVerify::Call,
+            _ => PhoneVerify::Sms,
+        });
+    };
+    let verify = PhoneVerify::parse(raw).ok_or_else(|| {
+        ConfigError::Invalid("PHONE_VERIFY", format!("{raw:?} is not call, sms or both"))
+    })?;
+    if verify.calls_in() && !number {
+        return Err(ConfigError::Invalid(
+            "PHONE_VERIFY",
+            format!("{raw:?} needs TWILIO_FROM_NUMBER: the store's number customers call"),
+        ));
+    }
+    if verify.sends_sms() && !sms {
+        return Err(ConfigError::Invalid(
+            "PHONE_VERIFY",
+            format!("{raw:?} needs SMS, and Twilio sells no Japanese number that sends them: set TWILIO_MESSAGING_SERVICE_SID (an alphanumeric sender), or PHONE_VERIFY=call"),
+        ));
+    }
+    Ok(verify)
+}
+
+/// `VOICE_JA` ... `VOICE_KO`: each a voice Twilio's `<Say>` has for its language (an
+/// unsupported voice/language pair fails the `<Say>`: BEHAVIOUR.md, "`<Say>`").
+fn voices(get: &dyn Fn(&str) -> Option<String>) -> Result<Voices, ConfigError> {
+    use waitingroom::Lang;
+    let voice = |name: &'static str, lang: Lang| -> Result<String, ConfigError> {
+        let voice = get(name).unwrap_or_default().trim().to_owned();
+        Voices::check(lang, &voice).map_err(|why| ConfigError::Invalid(name, why))?;
+        Ok(voice)
+    };
+    Ok(Voices {
+        ja: voice("VOICE_JA", Lang::Ja)?,
+        en: voice("VOICE_EN", Lang::En)?,
+        zh: voice("VOICE_ZH", Lang::Zh)?,
+        ko: voice("VOICE_KO", Lang::Ko)?,
+    })
 }
 
 /// `10.0.0.1, 10.0.0.2`: exact addresses (no ranges), none when unset.
@@ -704,6 +775,87 @@ mod tests {
         assert!(with("short").is_err());
         let ok = with("0123456789abcdef0123456789abcdef").unwrap();
         assert!(ok.phone_hash_secret.is_some());
+    }
+
+    #[test]
+    fn a_phone_is_verified_by_calling_in_wherever_there_is_a_number_to_call() {
+        let verify = |vars: &[(&str, &str)]| {
+            let mut all = vec![("REDIS_URL", "redis://x/")];
+            all.extend_from_slice(vars);
+            config(&all)
+                .map(|c| c.phone_verify)
+                .map_err(|e| e.to_string())
+        };
+        let twilio = |from: &'static str| {
+            vec![
+                ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+                ("TWILIO_AUTH_TOKEN", "token"),
+                ("TWILIO_FROM_NUMBER", from),
+                ("PHONE_HASH_SECRET", "0123456789abcdef0123456789abcdef"),
+                ("PUBLIC_URL", "https://queue.example.jp"),
+            ]
+        };
+        // the dev outbox: the link (there is no number to call)
+        assert_eq!(verify(&[]), Ok(PhoneVerify::Sms));
+        // a Japanese voice number only: calling in
+        assert_eq!(verify(&twilio("050-1234-5678")), Ok(PhoneVerify::Call));
+        // SMS too (a messaging service, or a number outside Japan): both
+        let mut service = twilio("050-1234-5678");
+        service.push((
+            "TWILIO_MESSAGING_SERVICE_SID",
+            "MG0123456789abcdef0123456789abcdef",
+        ));
+        assert_eq!(verify(&service), Ok(PhoneVerify::Both));
+        assert_eq!(verify(&twilio("+15005550006")), Ok(PhoneVerify::Both));
+        // chosen
+        let mut call = service.clone();
+        call.push(("PHONE_VERIFY", " Call "));
+        assert_eq!(verify(&call), Ok(PhoneVerify::Call));
+        let mut sms = service.clone();
+        sms.push(("PHONE_VERIFY", "sms"));
+        assert_eq!(verify(&sms), Ok(PhoneVerify::Sms));
+        // refused with the reason: a word of its own, a call in without a number to call, SMS
+        // from a Japanese voice number
+        for (vars, why) in [
+            (vec![("PHONE_VERIFY", "link")], "is not call, sms or both"),
+            (vec![("PHONE_VERIFY", "call")], "needs TWILIO_FROM_NUMBER"),
+            (
+                [twilio("050-1234-5678"), vec![("PHONE_VERIFY", "both")]].concat(),
+                "Twilio sells no Japanese number",
+            ),
+        ] {
+            let error = verify(&vars).unwrap_err();
+            assert!(error.starts_with("PHONE_VERIFY is invalid"), "{error}");
+            assert!(error.contains(why), "{error}");
+        }
+    }
+
+    #[test]
+    fn each_language_speaks_with_a_voice_twilio_has_for_it() {
+        let c = config(&[("REDIS_URL", "redis://x/")]).unwrap();
+        assert_eq!(c.voices, Voices::default());
+        assert_eq!(c.voices.zh, "Polly.Zhiyu");
+        let c = config(&[
+            ("REDIS_URL", "redis://x/"),
+            ("VOICE_JA", " Polly.Takumi "),
+            ("VOICE_ZH", "Google.cmn-CN-Standard-A"),
+        ])
+        .unwrap();
+        assert_eq!(c.voices.ja, "Polly.Takumi");
+        assert_eq!(c.voices.zh, "Google.cmn-CN-Standard-A");
+        assert_eq!(c.voices.en, "Polly.Joanna");
+        for (name, bad) in [
+            ("VOICE_JA", "alice"),
+            ("VOICE_EN", "Google.ja-JP-Standard-A"),
+            ("VOICE_KO", "Polly."),
+            ("VOICE_ZH", "Google.zh-CN-Standard-A"),
+        ] {
+            let error = config(&[("REDIS_URL", "redis://x/"), (name, bad)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.starts_with(&format!("{name} is invalid")), "{error}");
+        }
     }
 
     #[test]

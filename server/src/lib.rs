@@ -86,6 +86,9 @@ impl AppState {
                 .as_ref()
                 .is_none_or(|t| t.messaging_service_sid.is_some()),
             reminder_check: config.reminder_check,
+            phone_verify: config.phone_verify,
+            call_in_number: config.twilio.as_ref().and_then(|t| t.from.clone()),
+            voices: config.voices.clone(),
         };
         let notifier: std::sync::Arc<dyn Notifier> = match &config.twilio {
             Some(twilio) => std::sync::Arc::new(TwilioNotifier {
@@ -95,6 +98,10 @@ impl AppState {
                     .public_url
                     .as_ref()
                     .map(|url| format!("{url}/twilio/status")),
+                machine_callback: config
+                    .public_url
+                    .as_ref()
+                    .map(|url| format!("{url}/twilio/voice/amd")),
             }),
             None => std::sync::Arc::new(DevOutbox {
                 store: store.clone(),

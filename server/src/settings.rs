@@ -202,6 +202,36 @@ pub const SETTINGS: &[Setting] = &[
         meaning: r#"ISO 3166 codes of the regions phones may be in, as libphonenumber's metadata names them: a number counts by its own region, not its calling code (`US` is the United States only; Jamaica is `JM`, Puerto Rico `PR`, the Isle of Man `IM`, Guernsey `GG`). Texts and calls go nowhere else, replies included"#,
     },
     Setting {
+        name: "VOICE_JA",
+        default: Some("Polly.Mizuki"),
+        unset: r#""#,
+        meaning: r#"the voice of calls in Japanese (`<Say voice>`): an Amazon Polly voice of ja-JP (`Polly.Mizuki`, `Polly.Takumi`) or a Google one (`Google.ja-JP-Standard-A`); Twilio fails a `<Say>` whose voice does not speak its language"#,
+    },
+    Setting {
+        name: "VOICE_EN",
+        default: Some("Polly.Joanna"),
+        unset: r#""#,
+        meaning: r#"the voice of calls in English (en-US), e.g. `Polly.Joanna`, `Google.en-US-Standard-C`"#,
+    },
+    Setting {
+        name: "VOICE_ZH",
+        default: Some("Polly.Zhiyu"),
+        unset: r#""#,
+        meaning: r#"the voice of calls in Chinese (Mandarin, said with language `cmn-CN`), e.g. `Polly.Zhiyu`, `Google.cmn-CN-Standard-A`"#,
+    },
+    Setting {
+        name: "VOICE_KO",
+        default: Some("Polly.Seoyeon"),
+        unset: r#""#,
+        meaning: r#"the voice of calls in Korean (ko-KR), e.g. `Polly.Seoyeon`, `Google.ko-KR-Standard-A`"#,
+    },
+    Setting {
+        name: "PHONE_VERIFY",
+        default: None,
+        unset: r#"`both` when SMS can be sent (the dev outbox, `TWILIO_MESSAGING_SERVICE_SID`, or a `TWILIO_FROM_NUMBER` outside Japan), `call` when only a Japanese voice number is configured, `sms` without `TWILIO_FROM_NUMBER`"#,
+        meaning: r#"how the ticket page verifies a phone: `call` (the customer calls the store's `TWILIO_FROM_NUMBER` from the number typed: the page shows it as a `tel:` link; no SMS is sent and no SMS limit spent), `sms` (a texted link, mobiles only) or `both`. Twilio sells no SMS-capable Japanese number and carriers in Japan are reported to filter SMS with links: in Japan, use `call` or `both`"#,
+    },
+    Setting {
         name: "AUTODIAL_PLACES",
         default: Some("3"),
         unset: r#""#,

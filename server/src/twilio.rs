@@ -11,7 +11,10 @@
 //!   with TwiML `<Message>`.
 //! - `POST /twilio/voice/answer?queue=…&day=…&number=…&key=…&repeats=…`: the key pressed on an
 //!   automatic call, about the ticket (of that business day) its key was made for.
-//! - `POST /twilio/voice/incoming`: a call to the store's number hears the menu;
+//! - `POST /twilio/voice/amd`: who answered an automatic call (a person or a machine), as
+//!   Twilio's answering machine detection reports it (`AsyncAmdStatusCallback`).
+//! - `POST /twilio/voice/incoming`: a call to the store's number verifies the phone typed on a
+//!   ticket's page, from that number; else it hears the menu;
 //!   `POST /twilio/voice/menu?repeats=…`: the key pressed on it.
 
 use crate::AppState;
@@ -23,7 +26,7 @@ use axum::routing::post;
 use axum::Router;
 use waitingroom::command::Command;
 use waitingroom::services::inbound::InboundText;
-use waitingroom::services::voice::{self, AnsweredCall, MenuPress};
+use waitingroom::services::voice::{AnsweredCall, MenuPress};
 use waitingroom::twilio::signature;
 use waitingroom::Lang;
 
@@ -32,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/twilio/status", post(status))
         .route("/twilio/sms", post(sms))
         .route("/twilio/voice/answer", post(voice_answer))
+        .route("/twilio/voice/amd", post(voice_amd))
         .route("/twilio/voice/incoming", post(voice_incoming))
         .route("/twilio/voice/menu", post(voice_menu))
 }
@@ -113,6 +117,30 @@ async fn status(State(state): State<AppState>, form: Signed) -> Response {
     }
 }
 
+/// `POST /twilio/voice/amd`: `AnsweredBy` of call `CallSid`, from Twilio's asynchronous
+/// answering machine detection; the request carries no `CallStatus` (BEHAVIOUR.md, "Answering
+/// machine detection"). 204 once taken — also when it could not be noted: Twilio does not retry
+/// a webhook that answered 5xx (BEHAVIOUR.md, "Webhooks"), so an error answer would only be lost
+/// the same way; 400 without a CallSid and AnsweredBy, 403 unsigned.
+async fn voice_amd(State(state): State<AppState>, form: Signed) -> Response {
+    let (Some(sid), Some(answered_by)) = (form.get("CallSid"), form.get("AnsweredBy")) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "a CallSid and AnsweredBy are required",
+        )
+            .into_response();
+    };
+    match state.room.machine_detection(sid, answered_by).await {
+        Ok(update) => {
+            tracing::info!(%sid, %answered_by, ?update, "Twilio answering machine detection")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, %sid, %answered_by, "who answered a call was not noted")
+        }
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
 /// TwiML, as Twilio reads it.
 fn twiml(xml: String) -> Response {
     (
@@ -154,7 +182,7 @@ async fn voice_answer(
         Err(e) => {
             tracing::error!(error = %e, "an answer to a call was not taken");
             let lang = call.map_or(Lang::Ja, |c| c.lang);
-            twiml(voice::apology(&app::ssr::LocaleTexts, lang))
+            twiml(state.room.apology(&app::ssr::LocaleTexts, lang))
         }
     }
 }
@@ -184,18 +212,24 @@ async fn sms(State(state): State<AppState>, form: Signed) -> Response {
         Err(e) => {
             tracing::error!(error = %e, "a text was not answered");
             let lang = Command::parse(text.body).1.unwrap_or_default();
-            twiml(voice::apology_text(&app::ssr::LocaleTexts, lang))
+            twiml(state.room.apology_text(&app::ssr::LocaleTexts, lang))
         }
     }
 }
 
-/// `POST /twilio/voice/incoming`: a call to the store's number; answers the menu (or, when
-/// Twilio says its caller ID failed its attestation, that the menu cannot serve it).
+/// `POST /twilio/voice/incoming`: a call to the store's number from `From`; answers, from the
+/// number typed on a ticket's page, that it is verified (with the ticket's place), else the menu
+/// (or, when Twilio says its caller ID failed its attestation, that the menu cannot serve it).
 async fn voice_incoming(State(state): State<AppState>, form: Signed) -> Response {
     twiml(
         state
             .room
-            .phone_call(&app::ssr::LocaleTexts, form.get("StirVerstat")),
+            .phone_call(
+                &app::ssr::LocaleTexts,
+                form.get("From"),
+                form.get("StirVerstat"),
+            )
+            .await,
     )
 }
 
@@ -232,7 +266,7 @@ async fn voice_menu(
         Err(e) => {
             tracing::error!(error = %e, "a key on the phone menu was not taken");
             // the store's menu speaks Japanese
-            twiml(voice::apology(&app::ssr::LocaleTexts, Lang::Ja))
+            twiml(state.room.apology(&app::ssr::LocaleTexts, Lang::Ja))
         }
     }
 }

@@ -6,10 +6,12 @@ use crate::store::MessageKind;
 use crate::twilio::TwilioClient;
 use async_trait::async_trait;
 
-/// Twilio, with the status callback URL its messages report to.
+/// Twilio, with the status callback URL its messages report to, and the one its answering
+/// machine detection reports to (`/twilio/voice/amd`).
 pub struct TwilioNotifier {
     pub client: TwilioClient,
     pub status_callback: Option<String>,
+    pub machine_callback: Option<String>,
 }
 
 #[async_trait]
@@ -35,7 +37,7 @@ impl Notifier for TwilioNotifier {
             status_callback: self.status_callback.clone(),
             timeout_s: 25,
             time_limit_s: crate::services::voice::CALL_TIME_LIMIT_S,
-            detect_machine,
+            machine_callback: self.machine_callback.clone().filter(|_| detect_machine),
         };
         Ok(self.client.call(&call).await?.sid)
     }

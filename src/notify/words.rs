@@ -48,6 +48,8 @@ pub enum Words<'a> {
     PhoneMenu,
     /// A ticket taken on the phone menu, said to the caller.
     JoinedByCall { label: &'a str, ahead: u64 },
+    /// A call from the number typed on a ticket's page verified it (its place follows).
+    PhoneVerifiedByCall,
     /// The caller's number is withheld (or not one we serve).
     NoCallerId,
     /// Twilio says the caller's number failed its attestation (it may be forged): the menu does

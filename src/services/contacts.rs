@@ -135,6 +135,37 @@ impl WaitingRoom {
         }
     }
 
+    /// Twilio's answering machine detection (`AsyncAmd`) reports who took call `sid`
+    /// (`answered_by`: human, machine_start, machine_end_beep, machine_end_silence,
+    /// machine_end_other, fax, unknown). Twilio posts it to `AsyncAmdStatusCallback` on its own,
+    /// with no `CallStatus`, once the call was answered (BEHAVIOUR.md, "Answering machine
+    /// detection"): the call is noted in progress (a status further along stays), and a machine
+    /// or a fax on the automatic call makes its SMS due instead — once per ticket, whether this
+    /// callback, a retry of it or a status callback says so first.
+    pub async fn machine_detection(
+        &self,
+        sid: &str,
+        answered_by: &str,
+    ) -> Result<LogUpdate, ServiceError> {
+        let update = self
+            .contact_status(sid, "in-progress", None, Some(answered_by))
+            .await?;
+        if update == LogUpdate::Kept && Stage::missed_call("in-progress", Some(answered_by)) {
+            // the call's status went further before this report came: the SMS is still due
+            if let Some(entry) = self.store.contact(sid).await? {
+                let automatic = entry.purpose.as_deref() == Some(Outgoing::Autodial.purpose());
+                if let (true, Some(queue), Some(number)) = (automatic, &entry.queue, entry.ticket) {
+                    let now = self.setup.calendar.now();
+                    match self.store.machine_answered(queue, number, now).await {
+                        Ok(()) | Err(StoreError::Refused(_)) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        Ok(update)
+    }
+
     /// The day's SMS and calls, newest first.
     pub async fn contact_log(&self) -> Result<Vec<ContactRecord>, ServiceError> {
         Ok(self.store.contact_log().await?)

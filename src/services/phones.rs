@@ -1,6 +1,9 @@
-//! A customer registers a phone on the ticket page: the number becomes E.164, only mobiles of
-//! allowed regions pass (by the phone-number metadata), and a verification SMS with a single-use link (10 minutes) is made due through
-//! the outbox. SMS pumping is bounded: 3 verification SMS per ticket, limits per number and per
+//! A customer registers a phone on the ticket page: the number becomes E.164, only numbers of
+//! allowed regions pass (by the phone-number metadata), and it is verified as `PHONE_VERIFY`
+//! says: by a verification SMS with a single-use link (10 minutes) made due through the outbox
+//! (mobiles only), and/or by a call from that number to the store's (see `voice.rs`), the way
+//! that works in Japan, where Twilio has no SMS-capable numbers and carriers are reported to
+//! filter SMS with links (BEHAVIOUR.md, "Japan"). SMS pumping is bounded: 3 verification SMS per ticket, limits per number and per
 //! client address per day, and a cap per hour in all.
 
 use super::{random_token, ServiceError, WaitingRoom};
@@ -27,6 +30,37 @@ pub struct SmsLimits {
     pub allowed_countries: Vec<String>,
 }
 
+/// How a phone is verified (`PHONE_VERIFY`): a call from it to the store's number, the link of a
+/// verification SMS, or either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhoneVerify {
+    Call,
+    Sms,
+    Both,
+}
+
+impl PhoneVerify {
+    /// `call`, `sms` or `both`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "call" => Some(Self::Call),
+            "sms" => Some(Self::Sms),
+            "both" => Some(Self::Both),
+            _ => None,
+        }
+    }
+
+    /// Registering a number texts it its link.
+    pub fn sends_sms(self) -> bool {
+        matches!(self, Self::Sms | Self::Both)
+    }
+
+    /// A call from the number verifies it.
+    pub fn calls_in(self) -> bool {
+        matches!(self, Self::Call | Self::Both)
+    }
+}
+
 /// The part of the hour's verification SMS one network (an IPv4 /24, an IPv6 /48) may ask for:
 /// holding the hourly cap takes this many networks at least.
 const NETWORKS_TO_FILL_AN_HOUR: u32 = 10;
@@ -51,7 +85,9 @@ impl Default for SmsLimits {
 
 impl WaitingRoom {
     /// Registers `raw` as the phone of the ticket held by `token`, and makes its verification SMS
-    /// due; `body` writes the SMS around the link. `client`: where the request came from.
+    /// due (`body` writes the SMS around the link; `client`: where the request came from), and/or
+    /// lets a call from it verify it, as `PHONE_VERIFY` says. Without the SMS nothing is texted
+    /// and no SMS limit is spent.
     pub async fn register_phone(
         &self,
         token: &TicketToken,
@@ -71,6 +107,29 @@ impl WaitingRoom {
         let phone = self.check_phone(raw)?;
         if self.store.is_stopped(&phone).await? {
             return Err(ServiceError::PhoneStopped);
+        }
+        let verify = self.setup.phone_verify;
+        if !verify.sends_sms() {
+            // verified by calling in: nothing is texted, no SMS limit is spent
+            let registration = Registration {
+                phone: &phone,
+                link_token: "",
+                valid_until_ms: 0,
+                max_sms: MAX_SMS_PER_TICKET,
+                body: "",
+                send_sms: false,
+                call_in: true,
+            };
+            self.store
+                .register_phone(
+                    &ticket.queue,
+                    ticket.number(),
+                    token,
+                    &registration,
+                    self.setup.calendar.now(),
+                )
+                .await?;
+            return Ok(phone);
         }
         let day = Duration::from_secs(86_400);
         let hour = Duration::from_secs(3600);
@@ -125,6 +184,8 @@ impl WaitingRoom {
             valid_until_ms: now_ms + LINK_VALID_MS,
             max_sms: MAX_SMS_PER_TICKET,
             body: &text,
+            send_sms: true,
+            call_in: verify.calls_in(),
         };
         let registered = self
             .store
@@ -179,23 +240,45 @@ impl WaitingRoom {
             .await?
             .ok_or(ServiceError::TicketNotFound)?;
         let text = words(&ticket);
-        let twiml = crate::twilio::twiml::response(&[crate::twilio::twiml::Verb::Say {
-            text: text.clone(),
-            language: ticket.lang.speech_code(),
-            times: 2,
-        }]);
+        let twiml =
+            crate::twilio::twiml::response(&[self.setup.voices.say(ticket.lang, text.clone(), 2)]);
         Ok(self
             .store
             .call_out(queue, number, &twiml, &text, self.setup.calendar.now())
             .await?)
     }
 
-    /// Whether `raw` is a number a verification SMS may go to (written any usual way, a mobile
-    /// of an allowed region), before anything is taken for it.
+    /// Whether `raw` is a number that may be registered (written any usual way, of an allowed
+    /// region): a mobile when it is texted its link; when it is verified only by calling in,
+    /// any number we may call (a landline takes the automatic call too). Before anything is
+    /// taken for it.
     pub fn check_phone(&self, raw: &str) -> Result<PhoneNumber, ServiceError> {
+        let allowed = &self.setup.sms.allowed_countries;
+        let sends_sms = self.setup.phone_verify.sends_sms();
         PhoneNumber::parse(raw)
-            .and_then(|p| p.check_texts(&self.setup.sms.allowed_countries).map(|()| p))
+            .and_then(|p| {
+                if sends_sms {
+                    p.check_texts(allowed)
+                } else {
+                    p.check_calls(allowed)
+                }
+                .map(|()| p)
+            })
             .map_err(ServiceError::BadPhone)
+    }
+
+    /// The store's number a customer calls to verify a phone (`TWILIO_FROM_NUMBER`), when
+    /// `PHONE_VERIFY` lets a call verify it.
+    pub fn call_in_number(&self) -> Option<&PhoneNumber> {
+        self.setup
+            .call_in_number
+            .as_ref()
+            .filter(|_| self.setup.phone_verify.calls_in())
+    }
+
+    /// Whether registering a phone texts it a verification link.
+    pub fn verifies_by_sms(&self) -> bool {
+        self.setup.phone_verify.sends_sms()
     }
 
     /// Ticket `number`'s phone, whole (staff opening the ticket: everywhere else it is masked).

@@ -44,4 +44,10 @@ pub struct Setup {
     pub schedules_sms: bool,
     /// How often the reminders are planned again (`REMINDER_CHECK_SECS`).
     pub reminder_check: Duration,
+    /// How a phone is verified (`PHONE_VERIFY`).
+    pub phone_verify: super::phones::PhoneVerify,
+    /// The store's number customers call to verify their phone (`TWILIO_FROM_NUMBER`).
+    pub call_in_number: Option<crate::phone::PhoneNumber>,
+    /// The voice of each language's `<Say>` (`VOICE_JA`, ...).
+    pub voices: super::voice::Voices,
 }

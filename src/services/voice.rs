@@ -28,6 +28,88 @@ pub const MAX_REPEATS: u32 = 3;
 /// minutes nobody is listening to a menu any more, and the call costs only its minutes.
 pub const CALL_TIME_LIMIT_S: u32 = 120;
 
+/// The voice each language's `<Say>` speaks with (`VOICE_JA`, `VOICE_EN`, `VOICE_ZH`,
+/// `VOICE_KO`). Twilio: an unsupported voice/language pair fails the `<Say>`; the Amazon Polly
+/// voices for ours are ja-JP Polly.Mizuki / Polly.Takumi, en-US Polly.Joanna, Mandarin
+/// Polly.Zhiyu (language `cmn-CN`), ko-KR Polly.Seoyeon (BEHAVIOUR.md, "`<Say>`").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Voices {
+    pub ja: String,
+    pub en: String,
+    pub zh: String,
+    pub ko: String,
+}
+
+impl Default for Voices {
+    fn default() -> Self {
+        Self {
+            ja: "Polly.Mizuki".to_owned(),
+            en: "Polly.Joanna".to_owned(),
+            zh: "Polly.Zhiyu".to_owned(),
+            ko: "Polly.Seoyeon".to_owned(),
+        }
+    }
+}
+
+impl Voices {
+    /// The voice of `lang`.
+    pub fn of(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ja => &self.ja,
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+            Lang::Ko => &self.ko,
+        }
+    }
+
+    /// `text` said `times` times in `lang`, by its voice.
+    pub fn say(&self, lang: Lang, text: String, times: u32) -> Verb {
+        Verb::Say {
+            text,
+            language: say_language(lang),
+            voice: self.of(lang).to_owned(),
+            times,
+        }
+    }
+
+    /// Whether `voice` can speak `lang`'s `<Say>`: an Amazon Polly voice (`Polly.Mizuki`) or a
+    /// Google one, whose name carries its language (`Google.ja-JP-Standard-A`,
+    /// `Google.cmn-CN-Standard-A`): the message says what is wrong.
+    pub fn check(lang: Lang, voice: &str) -> Result<(), String> {
+        let name_ok = |name: &str| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if let Some(name) = voice.strip_prefix("Polly.") {
+            if name_ok(name) {
+                return Ok(());
+            }
+        } else if let Some(name) = voice.strip_prefix("Google.") {
+            let language = say_language(lang);
+            if name_ok(name) && name.starts_with(&format!("{language}-")) {
+                return Ok(());
+            }
+            return Err(format!(
+                "{voice:?} does not speak {language}: a Google voice names its language (Google.{language}-Standard-A)"
+            ));
+        }
+        Err(format!(
+            "{voice:?} is not a voice Twilio's <Say> knows: use an Amazon Polly (Polly.Mizuki) or Google (Google.ja-JP-Standard-A) voice"
+        ))
+    }
+}
+
+/// The language of `lang`'s `<Say>`: Mandarin is `cmn-CN`, the code Twilio gives Polly.Zhiyu
+/// (BEHAVIOUR.md, "`<Say>`"); the others as browsers name them.
+pub fn say_language(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "cmn-CN",
+        other => other.speech_code(),
+    }
+}
+
 /// How long a press that Twilio posted again while the first delivery is still being carried
 /// out waits for that first answer (Twilio waits 15 s for a webhook).
 const PRESS_WAITS: Duration = Duration::from_secs(5);
@@ -101,38 +183,40 @@ fn answer_key(ticket: &Ticket, day: &DayId) -> String {
 }
 
 /// `words`, said once in `lang`.
-fn said(texts: &dyn Texts, lang: Lang, words: Words<'_>) -> Verb {
-    Verb::Say {
-        text: texts.say(lang, words),
-        language: lang.speech_code(),
-        times: 1,
-    }
-}
-
-/// What a call hears when its webhook failed on our side (Redis down), in `lang`: an apology, and
-/// the call ends. Twilio answers a webhook's error mid-call with "an application error has
-/// occurred" and hangs up (BEHAVIOUR.md "Webhooks"): this says it in the caller's language.
-pub fn apology(texts: &dyn Texts, lang: Lang) -> String {
-    response(&[
-        said(texts, lang, Words::Unavailable { spoken: true }),
-        Verb::Hangup,
-    ])
-}
-
-/// A text's webhook failed on our side: a reply that says so, in `lang`, rather than an error
-/// Twilio would drop (it retries no webhook that answered 5xx).
-pub fn apology_text(texts: &dyn Texts, lang: Lang) -> String {
-    response(&[Verb::Message(
-        texts.say(lang, Words::Unavailable { spoken: false }),
-    )])
+fn said(voices: &Voices, texts: &dyn Texts, lang: Lang, words: Words<'_>) -> Verb {
+    voices.say(lang, texts.say(lang, words), 1)
 }
 
 /// The call ends: goodbye, and hang up.
-fn goodbye(texts: &dyn Texts, lang: Lang) -> String {
-    response(&[said(texts, lang, Words::Goodbye), Verb::Hangup])
+fn goodbye(voices: &Voices, texts: &dyn Texts, lang: Lang) -> String {
+    response(&[said(voices, texts, lang, Words::Goodbye), Verb::Hangup])
 }
 
 impl WaitingRoom {
+    /// What a call hears when its webhook failed on our side (Redis down), in `lang`: an
+    /// apology, and the call ends. Twilio answers a webhook's error mid-call with "an application
+    /// error has occurred" and hangs up (BEHAVIOUR.md "Webhooks"): this says it in the caller's
+    /// language.
+    pub fn apology(&self, texts: &dyn Texts, lang: Lang) -> String {
+        response(&[
+            said(
+                &self.setup.voices,
+                texts,
+                lang,
+                Words::Unavailable { spoken: true },
+            ),
+            Verb::Hangup,
+        ])
+    }
+
+    /// A text's webhook failed on our side: a reply that says so, in `lang`, rather than an
+    /// error Twilio would drop (it retries no webhook that answered 5xx).
+    pub fn apology_text(&self, texts: &dyn Texts, lang: Lang) -> String {
+        response(&[Verb::Message(
+            texts.say(lang, Words::Unavailable { spoken: false }),
+        )])
+    }
+
     /// The automatic call's TwiML for `ticket` of business day `day` (its menu heard `repeats`
     /// times before): the turn is near, then the menu, whose answer Twilio posts to
     /// `/twilio/voice/answer?…` (see [`AnsweredCall`]). Without `PUBLIC_URL` Twilio could not
@@ -160,7 +244,7 @@ impl WaitingRoom {
                 answered.query()
             )
         });
-        turn_near_twiml(texts, ticket.lang, &label, answer_url)
+        turn_near_twiml(&self.setup.voices, texts, ticket.lang, &label, answer_url)
     }
 
     /// A key the customer pressed on the automatic call `call` names (`None`: its action URL
@@ -176,7 +260,7 @@ impl WaitingRoom {
     ) -> Result<String, ServiceError> {
         let Some(call) = call else {
             tracing::warn!("an answer to a call that names no ticket: goodbye");
-            return Ok(goodbye(texts, Lang::Ja));
+            return Ok(goodbye(&self.setup.voices, texts, Lang::Ja));
         };
         let ticket = match self.queue(call.queue.as_str()) {
             Ok(_) => {
@@ -194,13 +278,13 @@ impl WaitingRoom {
         }) else {
             tracing::warn!(queue = %call.queue, day = %call.day, number = call.number,
                 "an answer to a call whose key is not its ticket's: goodbye");
-            return Ok(goodbye(texts, Lang::Ja));
+            return Ok(goodbye(&self.setup.voices, texts, Lang::Ja));
         };
         let lang = ticket.lang;
         let Some(answer) = CallAnswer::from_digits(digits) else {
             let today = self.store.today(&call.queue).await?;
             if call.repeats >= MAX_REPEATS || today != call.day || !ticket.state().is_active() {
-                return Ok(goodbye(texts, lang));
+                return Ok(goodbye(&self.setup.voices, texts, lang));
             }
             return Ok(self
                 .turn_near_call(texts, &ticket, &call.day, call.repeats + 1)
@@ -215,7 +299,7 @@ impl WaitingRoom {
             Ok(()) => {}
             // the ticket was called, done or cancelled meanwhile, or its day is over
             Err(StoreError::Refused(Refusal::Conflict(_) | Refusal::NotFound)) => {
-                return Ok(goodbye(texts, lang))
+                return Ok(goodbye(&self.setup.voices, texts, lang))
             }
             Err(e) => return Err(e.into()),
         }
@@ -224,7 +308,7 @@ impl WaitingRoom {
             CallAnswer::OnMyWay => Words::OnMyWay,
             CallAnswer::Cancel => Words::Cancelled { label: &label },
         };
-        Ok(response(&[said(texts, lang, words)]))
+        Ok(response(&[said(&self.setup.voices, texts, lang, words)]))
     }
 
     /// How ticket `number` of `queue` is printed and spoken (`A-042`, `42`).
@@ -237,14 +321,68 @@ impl WaitingRoom {
             .unwrap_or_else(|| number.to_string())
     }
 
-    /// A call to the store's number (`stir_verstat`: Twilio's attestation of its caller ID, if
-    /// any): the menu, whose key goes to `/twilio/voice/menu`; a caller ID that failed its
-    /// attestation hears that the menu cannot serve it.
-    pub fn phone_call(&self, texts: &dyn Texts, stir_verstat: Option<&str>) -> String {
+    /// A call to the store's number from `from` (Twilio's `From`, the caller ID;
+    /// `stir_verstat`: Twilio's attestation of it, if any). From the number typed on the page of
+    /// a ticket still waiting for its phone to be verified (`PHONE_VERIFY` `call` or `both`): the
+    /// phone is verified (every open copy of the page shows it), the call says so with the
+    /// ticket's number and place, in the ticket's language, and hangs up. From any other number:
+    /// the menu, whose key goes to `/twilio/voice/menu`. A caller ID that failed its attestation
+    /// verifies nothing and hears that the menu cannot serve it. Always TwiML: a Voice webhook
+    /// that answers an error makes Twilio say "an application error has occurred" and hang up
+    /// (BEHAVIOUR.md, "Webhooks").
+    pub async fn phone_call(
+        &self,
+        texts: &dyn Texts,
+        from: Option<&str>,
+        stir_verstat: Option<&str>,
+    ) -> String {
+        // Twilio adds StirVerstat where the carrier attested the caller ID; a failed one may
+        // be forged (BEHAVIOUR.md, "Japan")
         if crate::twilio::caller_id_failed(stir_verstat) {
-            return not_confirmed(texts);
+            return not_confirmed(&self.setup.voices, texts);
+        }
+        let caller = from.and_then(|f| PhoneNumber::parse(f).ok());
+        if let (true, Some(phone)) = (self.setup.phone_verify.calls_in(), caller) {
+            match self.verify_by_call(texts, &phone).await {
+                Ok(Some(twiml)) => return twiml,
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "a call could not be checked against the phones to verify: the menu")
+                }
+            }
         }
         self.phone_menu(texts, 0)
+    }
+
+    /// Verifies the phone `phone` of every ticket of today (one per queue at most) that waits
+    /// for a call from it; answers what the call says then (`None`: none waited).
+    async fn verify_by_call(
+        &self,
+        texts: &dyn Texts,
+        phone: &PhoneNumber,
+    ) -> Result<Option<String>, ServiceError> {
+        let now = self.setup.calendar.now();
+        let mut verified = Vec::new();
+        for queue in &self.setup.queues {
+            match self.store.verify_call(&queue.id, phone, now).await {
+                Ok(token) => verified.extend(self.ticket_by_token(&token).await?),
+                // no ticket of this queue waits for this number's call
+                Err(StoreError::Refused(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let Some(lang) = verified.first().map(|t| t.lang) else {
+            return Ok(None);
+        };
+        tracing::info!(tickets = verified.len(), from = %phone.masked(), "a phone verified by calling in");
+        let voices = &self.setup.voices;
+        let mut verbs = vec![said(voices, texts, lang, Words::PhoneVerifiedByCall)];
+        for ticket in &verified {
+            verbs.push(voices.say(lang, self.spoken_place(texts, lang, ticket).await?, 1));
+        }
+        verbs.push(said(voices, texts, lang, Words::Goodbye));
+        verbs.push(Verb::Hangup);
+        Ok(Some(response(&verbs)))
     }
 
     /// The store's menu, heard `repeats` times before.
@@ -258,9 +396,9 @@ impl WaitingRoom {
             Verb::Gather {
                 action,
                 timeout_s: MENU_WAITS_S,
-                prompt: vec![said(texts, lang, Words::PhoneMenu)],
+                prompt: vec![said(&self.setup.voices, texts, lang, Words::PhoneMenu)],
             },
-            said(texts, lang, Words::Goodbye),
+            said(&self.setup.voices, texts, lang, Words::Goodbye),
         ])
     }
 
@@ -278,12 +416,12 @@ impl WaitingRoom {
             tracing::warn!(
                 "a call whose caller ID failed its attestation pressed the menu: refused"
             );
-            return Ok(not_confirmed(texts));
+            return Ok(not_confirmed(&self.setup.voices, texts));
         }
         let choice = press.digits.trim();
         if !matches!(choice, "1" | "2" | "3") {
             return Ok(if press.repeats >= MAX_REPEATS {
-                goodbye(texts, Lang::Ja)
+                goodbye(&self.setup.voices, texts, Lang::Ja)
             } else {
                 self.phone_menu(texts, press.repeats + 1)
             });
@@ -297,7 +435,7 @@ impl WaitingRoom {
                 Some(_) if started.elapsed() < PRESS_WAITS => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                Some(_) => return Ok(goodbye(texts, Lang::Ja)),
+                Some(_) => return Ok(goodbye(&self.setup.voices, texts, Lang::Ja)),
             }
         }
         let answered = self.carry_out_choice(texts, press.from, choice).await;
@@ -316,13 +454,7 @@ impl WaitingRoom {
         choice: &str,
     ) -> Result<String, ServiceError> {
         let lang = Lang::Ja;
-        let say = |text: String, times: u32| {
-            response(&[Verb::Say {
-                text,
-                language: lang.speech_code(),
-                times,
-            }])
-        };
+        let say = |text: String, times: u32| response(&[self.setup.voices.say(lang, text, times)]);
         // a withheld caller id, or one we may not call back, cannot hold a ticket
         let allowed = &self.setup.sms.allowed_countries;
         let Some(phone) = PhoneNumber::parse(from)
@@ -384,17 +516,14 @@ impl WaitingRoom {
 /// whose key Twilio posts to `answer_url`, then goodbye; without an address Twilio can reach,
 /// the words said twice.
 fn turn_near_twiml(
+    voices: &Voices,
     texts: &dyn Texts,
     lang: Lang,
     label: &str,
     answer_url: Option<String>,
 ) -> (String, String) {
     let words = texts.say(lang, Words::TurnNear { label });
-    let say = |text: String, times| Verb::Say {
-        text,
-        language: lang.speech_code(),
-        times,
-    };
+    let say = |text: String, times| voices.say(lang, text, times);
     let twiml = match answer_url {
         Some(action) => response(&[
             Verb::Gather {
@@ -413,9 +542,9 @@ fn turn_near_twiml(
 }
 
 /// The caller ID failed its attestation: the menu does nothing for this call.
-fn not_confirmed(texts: &dyn Texts) -> String {
+fn not_confirmed(voices: &Voices, texts: &dyn Texts) -> String {
     response(&[
-        said(texts, Lang::Ja, Words::CallerNotConfirmed),
+        said(voices, texts, Lang::Ja, Words::CallerNotConfirmed),
         Verb::Hangup,
     ])
 }
@@ -445,20 +574,23 @@ mod tests {
     #[test]
     fn the_automatic_call_says_the_turn_is_near_then_its_menu_in_the_tickets_language() {
         let action = "https://q.example/twilio/voice/answer?queue=kaikei".to_owned();
-        let (twiml, words) = turn_near_twiml(&WordsByName, Lang::En, "A-042", Some(action));
+        let voices = Voices::default();
+        let (twiml, words) =
+            turn_near_twiml(&voices, &WordsByName, Lang::En, "A-042", Some(action));
         assert_eq!(words, r#"En TurnNear { label: "A-042" }"#);
         let gather =
             twiml.find("<Gather action=\"https://q.example/twilio/voice/answer?queue=kaikei\"");
         let near = twiml.find("En TurnNear { label: &quot;A-042&quot; }</Say>");
         let menu = twiml.find(">En TurnMenu</Say></Gather>");
-        let goodbye = twiml.find(r#"<Say language="en-US">En Goodbye</Say></Response>"#);
+        let goodbye =
+            twiml.find(r#"<Say language="en-US" voice="Polly.Joanna">En Goodbye</Say></Response>"#);
         assert!(gather < near && near < menu && menu < goodbye, "{twiml}");
         assert!(gather.is_some(), "{twiml}");
         // no address Twilio can post the key to: no menu, the words twice
-        let (twiml, _) = turn_near_twiml(&WordsByName, Lang::Ja, "42", None);
+        let (twiml, _) = turn_near_twiml(&voices, &WordsByName, Lang::Ja, "42", None);
         assert!(
             twiml.contains(
-                r#"<Say language="ja-JP" loop="2">Ja TurnNear { label: &quot;42&quot; }</Say>"#
+                r#"<Say language="ja-JP" loop="2" voice="Polly.Mizuki">Ja TurnNear { label: &quot;42&quot; }</Say>"#
             ),
             "{twiml}"
         );
@@ -466,6 +598,85 @@ mod tests {
             !twiml.contains("Gather") && !twiml.contains("TurnMenu"),
             "{twiml}"
         );
+    }
+
+    /// The `<Say>` of `twiml-reference.txt` (Twilio's library: `language`, then `voice`).
+    fn reference_say() -> String {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/twilio/twiml-reference.txt"
+        );
+        let reference = std::fs::read_to_string(path).expect("the TwiML reference");
+        let line = reference
+            .lines()
+            .find(|l| l.contains(" voice=\""))
+            .expect("a <Say> with a voice");
+        line.trim().trim_matches('\'').to_owned()
+    }
+
+    #[test]
+    fn every_language_speaks_with_a_voice_twilio_has_for_it_in_the_references_shape() {
+        let reference = reference_say();
+        let voices = Voices::default();
+        // Twilio's voices for our languages (BEHAVIOUR.md, "<Say>"): Mandarin is cmn-CN
+        let expected = [
+            (Lang::Ja, "ja-JP", "Polly.Mizuki"),
+            (Lang::En, "en-US", "Polly.Joanna"),
+            (Lang::Zh, "cmn-CN", "Polly.Zhiyu"),
+            (Lang::Ko, "ko-KR", "Polly.Seoyeon"),
+        ];
+        for (lang, language, voice) in expected {
+            let text = "まもなくあなたの順番です。";
+            let twiml = response(&[voices.say(lang, text.into(), 1), Verb::Hangup]);
+            // the reference line, with this language's code and voice
+            let shaped = reference
+                .replace(r#"language="ja-JP""#, &format!(r#"language="{language}""#))
+                .replace(r#"voice="Polly.Mizuki""#, &format!(r#"voice="{voice}""#));
+            assert_eq!(twiml, shaped, "{lang:?}");
+            assert!(Voices::check(lang, voice).is_ok(), "{lang:?}");
+        }
+        // the goodbye, a menu and the staff's call: each <Say> names its voice
+        let menu = turn_near_twiml(
+            &voices,
+            &WordsByName,
+            Lang::Zh,
+            "7",
+            Some("https://q.example/a".into()),
+        )
+        .0;
+        assert_eq!(
+            menu.matches("<Say ").count(),
+            menu.matches(r#"<Say language="cmn-CN" voice="Polly.Zhiyu">"#)
+                .count(),
+            "{menu}"
+        );
+        assert!(goodbye(&voices, &WordsByName, Lang::Ko)
+            .contains(r#"<Say language="ko-KR" voice="Polly.Seoyeon">Ko Goodbye</Say><Hangup />"#));
+        // another voice, as configured
+        let takumi = Voices {
+            ja: "Polly.Takumi".into(),
+            ..Voices::default()
+        };
+        assert!(goodbye(&takumi, &WordsByName, Lang::Ja).contains(r#"voice="Polly.Takumi""#));
+    }
+
+    #[test]
+    fn only_polly_and_google_voices_of_the_language_are_accepted() {
+        assert!(Voices::check(Lang::Ja, "Polly.Takumi").is_ok());
+        assert!(Voices::check(Lang::Ja, "Google.ja-JP-Standard-A").is_ok());
+        assert!(Voices::check(Lang::Zh, "Google.cmn-CN-Wavenet-A").is_ok());
+        assert!(Voices::check(Lang::Ko, "Polly.Seoyeon-Neural").is_ok());
+        for (lang, bad) in [
+            (Lang::Ja, "alice"),
+            (Lang::Ja, "man"),
+            (Lang::Ja, "Polly."),
+            (Lang::Ja, "Polly.Mizuki\"><Hangup/>"),
+            (Lang::Ja, "Google.en-US-Standard-A"),
+            (Lang::Zh, "Google.zh-CN-Standard-A"),
+            (Lang::En, "Azure.en-US-JennyNeural"),
+        ] {
+            assert!(Voices::check(lang, bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

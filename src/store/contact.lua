@@ -13,9 +13,6 @@ t.contact = {kind = KIND, status = STATUS, at = NOW}
 t.contact_sid, t.contact_progress = SID, tonumber(PROGRESS)
 write_ticket(t)
 local version = publish({change = 'phone', number = t.number}, t)
-if TEXT_INSTEAD == '1' and (t.state == 'waiting' or t.state == 'called') and t.phone
-    and redis.call('HSETNX', DIALED, t.number .. ':text', NOW) == 1 and spend(t.number) then
-  make_due('turn_text', {'number', t.number, 'to', t.phone, 'lang', t.lang or 'ja', 'body', ''})
-end
+if TEXT_INSTEAD == '1' then text_instead(t) end
 expire_day()
 return {'ok', version}

@@ -262,7 +262,8 @@ impl DayKeys {
     pub fn avg_service(&self) -> String {
         self.key("avg_service")
     }
-    /// HASH verification token → `number:expires_at_ms:phone` (single use).
+    /// HASH verification token → `number:expires_at_ms:phone` (single use); and
+    /// `call:<phone>` → the number of the latest ticket a call from that phone verifies.
     pub fn verify(&self) -> String {
         self.key("verify")
     }

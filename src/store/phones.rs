@@ -1,5 +1,5 @@
 //! A ticket's phone: registered with its verification SMS made due in the same script, verified
-//! by opening the link; the SMS and calls staff and the phone line make due for it, where its
+//! by opening the link or by calling the store's number from it; the SMS and calls staff and the phone line make due for it, where its
 //! latest one stands, the customer's answer to the automatic call; the stop list; and the ticket a
 //! phone holds.
 
@@ -11,7 +11,8 @@ use crate::ticket::{CallAnswer, TicketToken};
 use redis::AsyncCommands;
 
 /// What a registration needs besides the ticket: the link's token, how long it is valid, the
-/// most verification SMS a ticket gets, and the SMS text.
+/// most verification SMS a ticket gets, and the SMS text; whether the SMS is sent at all, and
+/// whether a call from the number verifies it.
 #[derive(Clone, Debug)]
 pub struct Registration<'a> {
     pub phone: &'a PhoneNumber,
@@ -19,6 +20,8 @@ pub struct Registration<'a> {
     pub valid_until_ms: u64,
     pub max_sms: u32,
     pub body: &'a str,
+    pub send_sms: bool,
+    pub call_in: bool,
 }
 
 impl Store {
@@ -43,6 +46,8 @@ impl Store {
                 ("VERIFY_UNTIL", &registration.valid_until_ms.to_string()),
                 ("MAX_SMS", &registration.max_sms.to_string()),
                 ("BODY", registration.body),
+                ("SEND_SMS", if registration.send_sms { "1" } else { "" }),
+                ("CALL_IN", if registration.call_in { "1" } else { "" }),
             ],
         );
         self.run(invocation).await?;
@@ -61,6 +66,26 @@ impl Store {
             queue,
             at,
             &[("LINK", link_token)],
+        );
+        let reply = self.run(invocation).await?;
+        let raw = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
+        TicketToken::parse(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// A call from `phone` to the store's number: verifies the phone of the ticket of the
+    /// current day that registered it for a call-in, while that ticket is active and its phone
+    /// pending; answers its token (refused, not found or conflict, otherwise).
+    pub async fn verify_call(
+        &self,
+        queue: &QueueId,
+        phone: &PhoneNumber,
+        at: Moment,
+    ) -> Result<TicketToken, StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.verify_call,
+            queue,
+            at,
+            &[("PHONE", phone.as_str())],
         );
         let reply = self.run(invocation).await?;
         let raw = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
@@ -114,6 +139,24 @@ impl Store {
                 ("PROGRESS", &entry.progress.to_string()),
                 ("TEXT_INSTEAD", if text_instead { "1" } else { "" }),
             ],
+        );
+        self.run(invocation).await?;
+        Ok(())
+    }
+
+    /// A machine (or a fax) answered ticket `number`'s automatic call, as Twilio's answering
+    /// machine detection reports it: an SMS is made due instead (once per ticket).
+    pub async fn machine_answered(
+        &self,
+        queue: &QueueId,
+        number: u64,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.machine_answered,
+            queue,
+            at,
+            &[("NUMBER", &number.to_string())],
         );
         self.run(invocation).await?;
         Ok(())

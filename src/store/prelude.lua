@@ -90,6 +90,16 @@ local function spend(number)
   return true
 end
 
+-- The automatic call did not reach the customer (busy, no answer, a machine): an SMS is made due
+-- instead, once per ticket however many callbacks (status, answering machine detection, retries)
+-- report it, while the ticket is active.
+local function text_instead(t)
+  if (t.state == 'waiting' or t.state == 'called') and t.phone
+      and redis.call('HSETNX', DIALED, t.number .. ':text', NOW) == 1 and spend(t.number) then
+    make_due('turn_text', {'number', t.number, 'to', t.phone, 'lang', t.lang or 'ja', 'body', ''})
+  end
+end
+
 -- A ticket's SMS reminder ends when it is called or over; one scheduled with Twilio is cancelled
 -- (a job of the outbox).
 local function drop_reminder(number)

@@ -19,8 +19,10 @@ pub(super) struct Scripts {
     pub(super) today: QueueScript,
     pub(super) register_phone: QueueScript,
     pub(super) verify_phone: QueueScript,
+    pub(super) verify_call: QueueScript,
     pub(super) call_out: QueueScript,
     pub(super) contact: QueueScript,
+    pub(super) machine_answered: QueueScript,
     pub(super) answer: QueueScript,
     pub(super) send_text: QueueScript,
     pub(super) set_autodial: QueueScript,
@@ -63,10 +65,13 @@ impl Scripts {
                     "VERIFY_UNTIL",
                     "MAX_SMS",
                     "BODY",
+                    "SEND_SMS",
+                    "CALL_IN",
                 ],
                 include_str!("register_phone.lua"),
             ),
             verify_phone: QueueScript::new(&["LINK"], include_str!("verify_phone.lua")),
+            verify_call: QueueScript::new(&["PHONE"], include_str!("verify_call.lua")),
             call_out: QueueScript::new(&["NUMBER", "TWIML", "TEXT"], include_str!("call_out.lua")),
             contact: QueueScript::new(
                 &[
@@ -79,6 +84,7 @@ impl Scripts {
                 ],
                 include_str!("contact.lua"),
             ),
+            machine_answered: QueueScript::new(&["NUMBER"], include_str!("machine_answered.lua")),
             answer: QueueScript::new(
                 &["ANSWER_DAY", "NUMBER", "ANSWER"],
                 include_str!("answer.lua"),

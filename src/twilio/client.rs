@@ -163,8 +163,9 @@ pub struct Call<'a> {
     pub timeout_s: u32,
     /// Seconds the call may last at most (`TimeLimit`), so no menu keeps it open for long.
     pub time_limit_s: u32,
-    /// Detect an answering machine (`MachineDetection=Enable`).
-    pub detect_machine: bool,
+    /// Where Twilio posts who answered, a person or a machine (`AsyncAmdStatusCallback`);
+    /// `None`: no answering machine detection.
+    pub machine_callback: Option<String>,
 }
 
 /// How many times a request is tried at most.
@@ -326,8 +327,15 @@ impl TwilioClient {
                 form.push(("StatusCallbackEvent", event.to_owned()));
             }
         }
-        if call.detect_machine {
+        if let Some(url) = &call.machine_callback {
+            // Twilio: `MachineDetection=Enable` alone holds the call silent while it listens and
+            // posts `AnsweredBy` to the call's `Url`, never with inline `Twiml`; with
+            // `AsyncAmd=true` the call starts at once and the result comes later, on its own,
+            // to `AsyncAmdStatusCallback` (BEHAVIOUR.md, "Answering machine detection")
             form.push(("MachineDetection", "Enable".to_owned()));
+            form.push(("AsyncAmd", "true".to_owned()));
+            form.push(("AsyncAmdStatusCallback", url.clone()));
+            form.push(("AsyncAmdStatusCallbackMethod", "POST".to_owned()));
         }
         self.create("Calls.json", form, |since| self.find_call(call.to, since))
             .await

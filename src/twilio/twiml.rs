@@ -8,10 +8,13 @@ use std::fmt::Write;
 pub enum Verb {
     /// An SMS reply.
     Message(String),
-    /// Speech, in `language` (`ja-JP`, `en-US`, `zh-CN`, `ko-KR`), said `times` times.
+    /// Speech, in `language` (`ja-JP`, `en-US`, `cmn-CN`, `ko-KR`) by `voice` (`Polly.Mizuki`),
+    /// said `times` times. Twilio: an unsupported voice/language pair fails the `<Say>`, so
+    /// every one names its voice (BEHAVIOUR.md, "`<Say>`"; see `services::voice::Voices`).
     Say {
         text: String,
         language: &'static str,
+        voice: String,
         times: u32,
     },
     /// Collects one key press and posts it to `action`; says `prompt` meanwhile.
@@ -40,10 +43,12 @@ fn verb(xml: &mut String, verb: &Verb) {
         Verb::Say {
             text,
             language,
+            voice,
             times,
         } => {
             let times = times.to_string();
-            let mut attributes = vec![("language", *language)];
+            // in name order, as Twilio's library writes them: language, loop, voice
+            let mut attributes = vec![("language", *language), ("voice", voice.as_str())];
             if times != "1" {
                 attributes.push(("loop", times.as_str()));
             }
@@ -143,15 +148,30 @@ mod tests {
             reference[0]
         );
         assert_eq!(response(&[]), reference[1]);
+        // Twilio's own: a voice with its language, then hang up
         assert_eq!(
-            response(&[Verb::Say {
-                text: "まもなく & <順番>".into(),
-                language: "ja-JP",
-                times: 2
-            }]),
-            reference[3]
+            response(&[
+                Verb::Say {
+                    text: "まもなくあなたの順番です。".into(),
+                    language: "ja-JP",
+                    voice: "Polly.Mizuki".into(),
+                    times: 1
+                },
+                Verb::Hangup
+            ]),
+            reference[2]
         );
-        assert!(reference[2].ends_with("<Hangup /></Response>"));
+        // a loop sits between language and voice, in name order
+        let looped = response(&[Verb::Say {
+            text: "まもなく & <順番>".into(),
+            language: "ja-JP",
+            voice: "Polly.Mizuki".into(),
+            times: 2,
+        }]);
+        assert_eq!(
+            looped,
+            reference[3].replace(r#"loop="2">"#, r#"loop="2" voice="Polly.Mizuki">"#)
+        );
         assert!(response(&[Verb::Hangup]).ends_with("<Response><Hangup /></Response>"));
     }
 
@@ -163,9 +183,10 @@ mod tests {
             prompt: vec![Verb::Say {
                 text: "1を押してください".into(),
                 language: "ja-JP",
+                voice: "Polly.Takumi".into(),
                 times: 1,
             }],
         }]);
-        assert!(xml.contains(r#"<Gather action="/twilio/voice/gather?t=1&amp;q=a" method="POST" numDigits="1" timeout="6"><Say language="ja-JP">1を押してください</Say></Gather>"#), "{xml}");
+        assert!(xml.contains(r#"<Gather action="/twilio/voice/gather?t=1&amp;q=a" method="POST" numDigits="1" timeout="6"><Say language="ja-JP" voice="Polly.Takumi">1を押してください</Say></Gather>"#), "{xml}");
     }
 }

@@ -79,6 +79,8 @@ struct Made {
     status_callback: Option<String>,
     twiml: Option<String>,
     to: String,
+    /// A call's `AsyncAmdStatusCallback`, if it asked for answering machine detection.
+    amd_callback: Option<String>,
 }
 
 #[derive(Clone, Default)]
@@ -261,6 +263,29 @@ impl TwilioStandIn {
         self.shared.0.lock().unwrap().opted_out.contains(number)
     }
 
+    /// Twilio's answering machine detection tells who took call `sid` (`answered_by`: human,
+    /// machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax, unknown):
+    /// posted, signed, to the `AsyncAmdStatusCallback` its create named (only with
+    /// `AsyncAmd=true`), with `CallSid` and `AnsweredBy` and no `CallStatus` (BEHAVIOUR.md,
+    /// "Answering machine detection"); answers the HTTP status.
+    pub async fn machine_detected(&self, sid: &str, answered_by: &str) -> u16 {
+        let url = self
+            .made(sid)
+            .amd_callback
+            .expect("the create asked for AsyncAmd with an AsyncAmdStatusCallback");
+        signed_post(
+            &url,
+            &[
+                ("AccountSid", ACCOUNT_SID),
+                ("CallSid", sid),
+                ("AnsweredBy", answered_by),
+                ("MachineDetectionDuration", "2140"),
+            ],
+        )
+        .await
+        .0
+    }
+
     /// The callee of call `sid` presses `digits` at the call's `<Gather>`: Twilio posts them to
     /// the gather's action; answers the HTTP status and the TwiML the call goes on with.
     pub async fn press(&self, sid: &str, digits: &str) -> (u16, String) {
@@ -420,6 +445,9 @@ fn remember(shared: &Shared, resource: &Value, form: &[(String, String)]) {
         status_callback: field("StatusCallback"),
         twiml: field("Twiml"),
         to: field("To").unwrap_or_default(),
+        amd_callback: field("AsyncAmd")
+            .filter(|a| a == "true")
+            .and(field("AsyncAmdStatusCallback")),
     };
     let sid = resource["sid"].as_str().unwrap_or_default().to_owned();
     shared.0.lock().unwrap().made.insert(sid, made);

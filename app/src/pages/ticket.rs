@@ -27,6 +27,20 @@ pub struct TicketView {
     /// The SMS reminder asked for, if any; `offers_reminders`: whether it can be asked for here.
     pub reminder: Option<ReminderState>,
     pub offers_reminders: bool,
+    /// The store's number to call from the registered phone to verify it, when a call verifies
+    /// it (`PHONE_VERIFY` `call` or `both`).
+    pub call_in: Option<CallIn>,
+    /// Whether registering a phone texts it a verification link.
+    pub verifies_by_sms: bool,
+}
+
+/// The store's number a customer calls to verify a phone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallIn {
+    /// E.164, for the `tel:` link.
+    pub tel: String,
+    /// As people write it: `050-1234-5678` (a Japanese number), else E.164.
+    pub written: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -80,6 +94,11 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
         counters: room.counters().len(),
         reminder,
         offers_reminders: room.offers_reminders(),
+        call_in: room.call_in_number().map(|number| CallIn {
+            tel: number.as_str().to_owned(),
+            written: number.national(),
+        }),
+        verifies_by_sms: room.verifies_by_sms(),
     })
 }
 
@@ -100,7 +119,7 @@ pub async fn cancel_ticket(token: String) -> Result<TicketState, AppError> {
 }
 
 /// Registers `phone` for the ticket held by `token` and texts it a verification link, in the
-/// language the ticket was taken in.
+/// language the ticket was taken in (unless the phone is verified by calling in only).
 #[server(endpoint = "ticket/phone")]
 pub async fn register_phone(token: String, phone: String) -> Result<PhoneStatus, AppError> {
     let room = crate::ssr::room()?;
@@ -190,6 +209,8 @@ fn TicketScreen(
         counters,
         reminder,
         offers_reminders,
+        call_in,
+        verifies_by_sms,
     } = view;
     let number = ticket.number();
     let last_known = ticket.state();
@@ -292,7 +313,8 @@ fn TicketScreen(
                 <p class="answer" data-testid="call-answer">{t!(i18n, phone.answer_on_my_way)}</p>
             </Show>
             <Show when=move || state().is_active()>
-                <PhoneForm token=token.get_value() status=phone_status phone=phone.get_value() refetch />
+                <PhoneForm token=token.get_value() status=phone_status phone=phone.get_value()
+                    call_in=call_in.clone() verifies_by_sms refetch />
             </Show>
             // a long wait: a text about 30 minutes before the turn (the automatic call covers short ones)
             <Show when=move || {
@@ -320,7 +342,6 @@ fn TicketScreen(
     }
 }
 
-/// The phone the shop may call or text: registered here, verified by the link it is texted.
 /// A wait longer than this is offered the SMS reminder (30 minutes before the turn, at least 5
 /// ahead).
 const REMINDER_OFFERED_FROM_MS: u64 = 40 * 60_000;
@@ -355,11 +376,15 @@ fn ReminderForm(
     }
 }
 
+/// The phone the shop may call or text: registered here, verified by the link it is texted
+/// and/or by calling the store's number from it (「この番号に電話して確認」).
 #[component]
 fn PhoneForm(
     token: String,
     status: Memo<Option<PhoneStatus>>,
     phone: Option<String>,
+    call_in: Option<CallIn>,
+    verifies_by_sms: bool,
     refetch: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -372,6 +397,7 @@ fn PhoneForm(
     });
     let phone = StoredValue::new(phone.unwrap_or_default());
     let token = StoredValue::new(token);
+    let call_in = StoredValue::new(call_in);
     view! {
         <section class="phone" aria-labelledby="phone-title">
             <h2 id="phone-title">{t!(i18n, phone.title)}</h2>
@@ -384,8 +410,24 @@ fn PhoneForm(
                 }.into_any(),
                 Some(PhoneStatus::Pending) => view! {
                     <p class="phone-pending" data-testid="phone-status" role="status">
-                        {move || td_string!(i18n.get_locale(), phone.pending, phone = phone.get_value())}
+                        {move || if verifies_by_sms {
+                            td_string!(i18n.get_locale(), phone.pending, phone = phone.get_value())
+                        } else {
+                            td_string!(i18n.get_locale(), phone.pending_call, phone = phone.get_value())
+                        }}
                     </p>
+                    {call_in.get_value().map(|number| view! {
+                        <div class="call-in" data-testid="call-in">
+                            <a class="button primary" href=format!("tel:{}", number.tel) data-testid="call-in-link">
+                                {t!(i18n, phone.call_in)}
+                                <br />
+                                <strong data-testid="call-in-number">{number.written.clone()}</strong>
+                            </a>
+                            <p class="muted">
+                                {move || td_string!(i18n.get_locale(), phone.call_in_note, phone = phone.get_value())}
+                            </p>
+                        </div>
+                    })}
                 }.into_any(),
                 None => ().into_any(),
             }}
@@ -396,7 +438,7 @@ fn PhoneForm(
                     <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" required
                         placeholder=move || t_string!(i18n, phone.placeholder) />
                     <button type="submit" class="secondary" disabled=move || register.pending().get()>
-                        {t!(i18n, phone.send)}
+                        {move || if verifies_by_sms { t_string!(i18n, phone.send) } else { t_string!(i18n, phone.register) }}
                     </button>
                 </ActionForm>
             </Show>

@@ -565,3 +565,61 @@ fn noon_of(date: &str) -> Timestamp {
         .unwrap()
         .timestamp()
 }
+
+#[tokio::test]
+async fn a_call_on_the_next_day_does_not_verify_yesterdays_registration() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let clock = Clock::shifted();
+    // a Japanese voice number only: phones are verified by calling in
+    let vars = [
+        ("TWILIO_FROM_NUMBER", "050-1234-5678"),
+        ("DAY_RESETS_AT", "04:00"),
+        ("AUTODIAL_PLACES", "0"),
+    ];
+    let app = app_on(&redis, &standin, &clock, &vars).await;
+    let phone = "+819012345678";
+    // day 1, 20:00 in Tokyo: ticket 1's holder types the number, and does not call
+    let evening: Timestamp = "2027-01-11T11:00:00Z".parse().unwrap();
+    clock.set(evening);
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    let yesterdays = slip["ticket"]["token"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post_form(
+            &client(),
+            "/api/ticket/phone",
+            &[("token", &yesterdays), ("phone", phone)],
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // day 2, 10:00: ticket 1 is a stranger's; the call from yesterday's number verifies nothing
+    clock.set(evening + SignedDuration::from_hours(14));
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    assert_eq!(slip["ticket"]["number"], 1, "a new day");
+    let todays = slip["ticket"]["token"].as_str().unwrap().to_owned();
+    let before = snapshot(&app).await["version"].clone();
+    let heard = crate::phones::call_in(&app, phone, &[]).await;
+    assert!(heard.contains("<Gather "), "the menu: {heard}");
+    assert!(!heard.contains("確認しました"), "{heard}");
+    assert_eq!(snapshot(&app).await["version"], before, "nothing changed");
+    let (_, today) = view(&app, &todays).await;
+    assert_eq!(today["ticket"]["phone_status"], Value::Null, "{today}");
+    assert_eq!(view(&app, &yesterdays).await.0, 410);
+
+    // registered today, the same number's call verifies today's ticket
+    let (status, _) = app
+        .post_form(
+            &client(),
+            "/api/ticket/phone",
+            &[("token", &todays), ("phone", phone)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let heard = crate::phones::call_in(&app, phone, &[]).await;
+    assert!(heard.contains("電話番号を確認しました"), "{heard}");
+    assert_eq!(
+        view(&app, &todays).await.1["ticket"]["phone_status"],
+        "verified"
+    );
+}

@@ -625,3 +625,237 @@ async fn a_tickets_call_never_moves_back_to_an_earlier_status_of_the_same_call()
     assert_eq!(status, "queued", "another call shows");
     assert_eq!(later, json!(version.as_u64().unwrap() + 1));
 }
+
+/// The store's Japanese voice number: with it alone (no SMS sender), phones are verified by
+/// calling in (`PHONE_VERIFY` unset: `call`).
+const STORE_NUMBER: &str = "050-1234-5678";
+
+/// A call from `from` to the store's number starts, as Twilio posts it (with `extra`
+/// parameters: `StirVerstat`): what it hears.
+pub(crate) async fn call_in(app: &TestApp, from: &str, extra: &[(&str, &str)]) -> String {
+    let sid = format!("CA{}", waitingroom::services::random_token());
+    let mut params = vec![
+        ("AccountSid", crate::twilio_standin::ACCOUNT_SID),
+        ("CallSid", sid.as_str()),
+        ("From", from),
+        ("To", "+815012345678"),
+        ("CallStatus", "ringing"),
+        ("Direction", "inbound"),
+    ];
+    params.extend_from_slice(extra);
+    let (status, twiml) =
+        crate::twilio_standin::signed_post(&app.url("/twilio/voice/incoming"), &params).await;
+    assert_eq!(status, 200, "{twiml}");
+    twiml
+}
+
+/// The store's phone menu, as any other call hears it.
+fn is_menu(twiml: &str) -> bool {
+    twiml.contains("<Gather ") && twiml.contains("整理券をお取りになる方は1を")
+}
+
+fn texts_sent(standin: &TwilioStandIn) -> usize {
+    standin
+        .creates()
+        .iter()
+        .filter(|r| r.path.ends_with("/Messages.json"))
+        .count()
+}
+
+#[tokio::test]
+async fn a_phone_is_verified_by_calling_the_stores_number_from_it() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[("TWILIO_FROM_NUMBER", STORE_NUMBER)])).await;
+    let token = ticket_token(&app).await;
+    let mut screen = watch(&app).await;
+
+    // registering texts nothing (Twilio has no Japanese number that sends SMS) and spends no
+    // SMS limit; the page offers the store's number to call, as a tel: link and written out
+    let phone = client();
+    let (status, body) = register(&app, &phone, &token, "090-1234-5678").await;
+    assert_eq!((status, body), (200, json!("pending")));
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", &token)])
+        .await;
+    assert_eq!(
+        view["call_in"],
+        json!({"tel": "+815012345678", "written": "050-1234-5678"})
+    );
+    assert_eq!(view["verifies_by_sms"], false);
+    let page = app.get_text(&format!("/t/{token}")).await;
+    assert!(
+        page.contains("この番号に電話して確認"),
+        "the page offers the call"
+    );
+    assert!(page.contains(r#"href="tel:+815012345678""#), "a tel: link");
+    assert!(page.contains("050-1234-5678"), "the number written out");
+    assert!(!page.contains("確認用SMS"), "no SMS is promised");
+    let mut event = crate::common::next_json(&mut screen).await;
+    while event["event"]["change"] == "issued" {
+        event = crate::common::next_json(&mut screen).await;
+    }
+    assert_eq!(event["event"]["ticket"]["phone_status"], "pending");
+
+    // a stranger's call, and a call claiming the number whose caller ID Twilio says failed its
+    // attestation, verify nothing: the menu, or the refusal
+    let stranger = call_in(&app, "+819099998888", &[]).await;
+    assert!(is_menu(&stranger), "{stranger}");
+    let forged = call_in(
+        &app,
+        "+819012345678",
+        &[("StirVerstat", "TN-Validation-Failed-B")],
+    )
+    .await;
+    assert!(
+        forged.contains("電話番号を確認できませんでした"),
+        "{forged}"
+    );
+    assert_eq!(phone_status(&app, &token).await, "pending");
+
+    // the call from the number typed: verified, the ticket's number and place said in its
+    // language by its voice, and the call ends
+    let heard = call_in(
+        &app,
+        "+819012345678",
+        &[("StirVerstat", "TN-Validation-Passed-A")],
+    )
+    .await;
+    assert!(
+        heard.contains(r#"<Say language="ja-JP" voice="Polly.Mizuki">お電話ありがとうございます。電話番号を確認しました。"#),
+        "{heard}"
+    );
+    assert!(
+        heard.contains("受付番号1番、前に0人お待ちです。"),
+        "{heard}"
+    );
+    assert!(
+        heard.ends_with("<Hangup /></Response>") && !heard.contains("<Gather"),
+        "{heard}"
+    );
+    assert_eq!(phone_status(&app, &token).await, "verified");
+    // every open copy of the page sees it live
+    let mut event = crate::common::next_json(&mut screen).await;
+    while event["event"]["ticket"]["phone_status"] == "pending" {
+        event = crate::common::next_json(&mut screen).await;
+    }
+    assert_eq!(event["event"]["change"], "phone");
+    assert_eq!(event["event"]["ticket"]["phone_status"], "verified");
+    assert!(
+        !event.to_string().contains("9012345678"),
+        "no number in events"
+    );
+
+    // the automatic call now works (the ticket is next: within reach at once)
+    let called = eventually(Duration::from_secs(10), || async {
+        standin
+            .calls()
+            .iter()
+            .any(|(_, r)| r.value("To") == Some("+819012345678"))
+    })
+    .await;
+    assert!(called, "the automatic call to the verified phone");
+    // single use: the same number calling again hears the menu
+    let again = call_in(&app, "+819012345678", &[]).await;
+    assert!(is_menu(&again), "{again}");
+    assert_eq!(texts_sent(&standin), 0, "no SMS at all");
+}
+
+#[tokio::test]
+async fn a_call_verifies_nothing_for_a_ticket_that_is_over_or_a_number_no_longer_its() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let config = standin.config(
+        &redis,
+        &[
+            ("TWILIO_FROM_NUMBER", STORE_NUMBER),
+            ("AUTODIAL_PLACES", "0"),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    let (cancelled, done, renumbered) = (
+        ticket_token(&app).await,
+        ticket_token(&app).await,
+        ticket_token(&app).await,
+    );
+    let phone = client();
+    for (token, number) in [
+        (&cancelled, "090-1111-0001"),
+        (&done, "090-1111-0002"),
+        (&renumbered, "090-1111-0003"),
+    ] {
+        assert_eq!(register(&app, &phone, token, number).await.0, 200);
+    }
+    // ticket 1 is cancelled; ticket 2 is called, then done when ticket 3 is called after it
+    let (status, _) = app
+        .post_form(&phone, "/api/ticket/cancel", &[("token", &cancelled)])
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(app.call_next_as_staff("default", "1").await.status(), 200);
+    assert_eq!(app.call_next_as_staff("default", "1").await.status(), 200);
+    // ticket 3's holder typed another number since
+    assert_eq!(
+        register(&app, &phone, &renumbered, "090-1111-0004").await.0,
+        200
+    );
+    let version = || async {
+        app.get_json("/api/v1/queues/default").await["version"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = version().await;
+
+    for from in ["+819011110001", "+819011110002", "+819011110003"] {
+        let heard = call_in(&app, from, &[]).await;
+        assert!(is_menu(&heard), "{from}: {heard}");
+    }
+    assert_eq!(version().await, before, "nothing changed");
+    for token in [&cancelled, &done, &renumbered] {
+        assert_eq!(phone_status(&app, token).await, "pending");
+    }
+    // the number ticket 3 has now verifies it, though it is called
+    let heard = call_in(&app, "+819011110004", &[]).await;
+    assert!(heard.contains("電話番号を確認しました"), "{heard}");
+    assert_eq!(phone_status(&app, &renumbered).await, "verified");
+}
+
+#[tokio::test]
+async fn where_sms_can_be_sent_the_page_offers_the_link_and_the_call_in() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    // a sender that can text (outside Japan): both ways, by default
+    let app = spawn_app_with(with_twilio(&redis, &standin)).await;
+    let token = ticket_token(&app).await;
+    let phone = client();
+    assert_eq!(register(&app, &phone, &token, "090-1234-5678").await.0, 200);
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", &token)])
+        .await;
+    assert_eq!(view["verifies_by_sms"], true);
+    assert_eq!(view["call_in"]["tel"], "+15005550006");
+    let texted = eventually(Duration::from_secs(10), || async {
+        texts_sent(&standin) == 1
+    })
+    .await;
+    assert!(texted, "the link is texted");
+    // the customer calls instead of opening it
+    let heard = call_in(&app, "+819012345678", &[]).await;
+    assert!(heard.contains("電話番号を確認しました"), "{heard}");
+    assert_eq!(phone_status(&app, &token).await, "verified");
+
+    // PHONE_VERIFY=sms: a call verifies nothing, the page offers no number
+    let redis = TestRedis::start();
+    let app = spawn_app_with(
+        standin.config(&redis, &[("AUTODIAL_PLACES", "0"), ("PHONE_VERIFY", "sms")]),
+    )
+    .await;
+    let token = ticket_token(&app).await;
+    assert_eq!(register(&app, &phone, &token, "090-1234-9999").await.0, 200);
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", &token)])
+        .await;
+    assert_eq!(view["call_in"], Value::Null);
+    let heard = call_in(&app, "+819012349999", &[]).await;
+    assert!(is_menu(&heard), "{heard}");
+    assert_eq!(phone_status(&app, &token).await, "pending");
+}

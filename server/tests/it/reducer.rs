@@ -99,12 +99,17 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                                 valid_until_ms: now + 600_000,
                                 max_sms: 3,
                                 body: "verify",
+                                send_sms: true,
+                                call_in: true,
                             };
                             let registered = store
                                 .register_phone(&q, number, token, &registration, at)
                                 .await;
+                            // verified by its link or by a call from it
                             if registered.is_ok() && dice.roll(2) == 0 {
                                 let _ = store.verify_phone(&q, &link, at).await;
+                            } else if registered.is_ok() && dice.roll(2) == 0 {
+                                let _ = store.verify_call(&q, &phone, at).await;
                             }
                         }
                         "phone"

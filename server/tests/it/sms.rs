@@ -322,6 +322,8 @@ async fn the_outbox_sends_nothing_to_a_number_outside_the_allowed_regions() {
         valid_until_ms: u64::MAX,
         max_sms: 3,
         body: "verify",
+        send_sms: true,
+        call_in: false,
     };
     let now = crate::common::test_calendar().now();
     store

@@ -53,6 +53,7 @@ async fn the_customer_answers_the_automatic_call_with_a_key() {
     assert_eq!(number, 4);
     let (sid, call) = the_call(&standin).await;
     assert_eq!(call.value("MachineDetection"), Some("Enable"));
+    assert_eq!(call.value("AsyncAmd"), Some("true"));
     // no menu keeps the call open past two minutes
     assert_eq!(call.value("TimeLimit"), Some("120"));
     let public = app.url("");
@@ -62,7 +63,7 @@ async fn the_customer_answers_the_automatic_call_with_a_key() {
     );
     let twiml = call.value("Twiml").unwrap();
     assert!(
-        twiml.contains(r#"method="POST" numDigits="1" timeout="8"><Say language="ja-JP">待合室からのお知らせです。受付番号4番の方、まもなく順番です。"#),
+        twiml.contains(r#"method="POST" numDigits="1" timeout="8"><Say language="ja-JP" voice="Polly.Mizuki">待合室からのお知らせです。受付番号4番の方、まもなく順番です。"#),
         "{twiml}"
     );
     assert!(twiml.contains("1を"), "the menu: {twiml}");
@@ -309,6 +310,122 @@ async fn an_automatic_call_that_reaches_nobody_becomes_one_sms() {
     assert!(texted_shown, "{}", ticket_view(&app, &token).await);
 }
 
+#[tokio::test]
+async fn a_machine_reported_by_twilios_answering_machine_detection_gets_the_sms_once() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[])).await;
+    // three tickets in reach of the automatic call, each with its own verified phone
+    let phones = ["+819011112222", "+819033334444", "+819055556666"];
+    for phone in phones {
+        verified_ticket(&app, &standin, phone).await;
+    }
+    let placed = eventually(Duration::from_secs(10), || async {
+        standin.calls().len() == 3
+    })
+    .await;
+    assert!(placed, "three automatic calls");
+    let call_to = |phone: &str| {
+        standin
+            .calls()
+            .into_iter()
+            .find(|(_, r)| r.value("To") == Some(phone))
+            .unwrap()
+    };
+    let texts_to = |phone: &str| {
+        standin
+            .creates()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/Messages.json") && r.value("To") == Some(phone))
+            .count()
+    };
+    for phone in phones {
+        let (_, create) = call_to(phone);
+        // in the background, the result posted to a webhook of its own (BEHAVIOUR.md: inline
+        // TwiML is never held for a synchronous detection)
+        assert_eq!(create.value("MachineDetection"), Some("Enable"));
+        assert_eq!(create.value("AsyncAmd"), Some("true"));
+        assert_eq!(
+            create.value("AsyncAmdStatusCallback").map(str::to_owned),
+            Some(app.url("/twilio/voice/amd"))
+        );
+        assert_eq!(texts_to(phone), 1, "the verification SMS only");
+    }
+
+    // 1: a machine took the call: one SMS instead, however often and by whichever callback
+    // Twilio says so (the detection's own, its retry, a status callback with AnsweredBy)
+    let (first, _) = call_to(phones[0]);
+    assert_eq!(standin.report(&first, "in-progress", &[]).await, 204);
+    assert_eq!(
+        standin.machine_detected(&first, "machine_end_beep").await,
+        204
+    );
+    let texted = eventually(Duration::from_secs(10), || async {
+        texts_to(phones[0]) == 2
+    })
+    .await;
+    assert!(texted, "an SMS went instead of the call a machine took");
+    let body = standin
+        .creates()
+        .into_iter()
+        .rfind(|r| r.value("To") == Some(phones[0]))
+        .unwrap()
+        .value("Body")
+        .unwrap()
+        .to_owned();
+    assert!(body.contains("まもなく順番です"), "{body}");
+    assert_eq!(
+        standin.machine_detected(&first, "machine_end_beep").await,
+        204
+    );
+    assert_eq!(
+        standin
+            .report(&first, "completed", &[("AnsweredBy", "machine_end_beep")])
+            .await,
+        204
+    );
+
+    // 2: the call's last status came first; a machine reported after it still gets its SMS
+    let (second, _) = call_to(phones[1]);
+    assert_eq!(standin.report(&second, "completed", &[]).await, 204);
+    assert_eq!(
+        standin.machine_detected(&second, "machine_start").await,
+        204
+    );
+    let texted = eventually(Duration::from_secs(10), || async {
+        texts_to(phones[1]) == 2
+    })
+    .await;
+    assert!(texted, "the SMS after a late machine report");
+
+    // 3: a person answered: no SMS
+    let (third, _) = call_to(phones[2]);
+    assert_eq!(standin.machine_detected(&third, "human").await, 204);
+    assert_eq!(standin.report(&third, "completed", &[]).await, 204);
+
+    // unsigned or forged: 403; without AnsweredBy: 400; neither sends anything
+    let amd = app.url("/twilio/voice/amd");
+    let forged = reqwest::Client::new()
+        .post(&amd)
+        .header("x-twilio-signature", "forged")
+        .form(&[("CallSid", third.as_str()), ("AnsweredBy", "machine_start")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let (status, _) = signed_post(&amd, &[("CallSid", third.as_str())]).await;
+    assert_eq!(status, 400);
+
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        texts_to(phones[0]),
+        2,
+        "one SMS instead, however many reports"
+    );
+    assert_eq!(texts_to(phones[1]), 2);
+    assert_eq!(texts_to(phones[2]), 1, "a person answered: no SMS");
+}
+
 /// A new call to the store's number (a CallSid of its own) presses `digits` on the menu, from
 /// `from`.
 async fn menu(app: &TestApp, from: &str, digits: &str) -> String {
@@ -372,7 +489,7 @@ async fn a_caller_without_a_smartphone_takes_hears_and_cancels_a_ticket_by_keys(
     let taken = menu(&app, caller, "1").await;
     assert!(
         taken.contains(
-            r#"<Say language="ja-JP" loop="2">受付番号2番をお取りしました。前に1人お待ちです。"#
+            r#"<Say language="ja-JP" loop="2" voice="Polly.Mizuki">受付番号2番をお取りしました。前に1人お待ちです。"#
         ),
         "the number, read twice: {taken}"
     );

@@ -181,7 +181,7 @@ async fn staff_call_a_verified_phone_and_see_the_call_progress() {
     assert_eq!(
         call.value("Twiml"),
         Some(
-            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say language="ja-JP" loop="2">受付番号1番の方、2番窓口へお越しください</Say></Response>"#
+            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say language="ja-JP" loop="2" voice="Polly.Mizuki">受付番号1番の方、2番窓口へお越しください</Say></Response>"#
         )
     );
 
@@ -290,7 +290,8 @@ async fn a_verified_phone_gets_exactly_one_automatic_call_three_places_before_it
     assert_eq!(calls[0].value("To"), Some("+819012345678"));
     let twiml = calls[0].value("Twiml").unwrap();
     assert!(
-        twiml.contains(r#"<Gather action=""#) && twiml.contains(r#"<Say language="ja-JP">"#),
+        twiml.contains(r#"<Gather action=""#)
+            && twiml.contains(r#"<Say language="ja-JP" voice="Polly.Mizuki">"#),
         "{twiml}"
     );
     assert!(

@@ -38,7 +38,7 @@ impl axum::extract::FromRequest<AppState> for Signed {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let refused = || (StatusCode::FORBIDDEN, "invalid Twilio signature").into_response();
-        let Some(token) = state.twilio_auth_token.clone() else {
+        let Some(token) = state.room.setup().twilio.auth_token.clone() else {
             tracing::warn!("a Twilio webhook arrived, but TWILIO_AUTH_TOKEN is not set: refused");
             return Err(refused());
         };

@@ -25,7 +25,8 @@ pub use addresses::{base_url, client_ip, qr_svg, ticket_url, RequestOrigin};
 pub use day::RESET_CONFIRMATION;
 pub use error::ServiceError;
 pub use issue::{RemoteClient, Via};
-pub use setup::{Limits, Setup};
+pub use setup::{Limits, Setup, SiteSettings};
+pub use staff::StaffSettings;
 
 use crate::live::{EventHub, HubMessage};
 use crate::queue::{CounterId, QueueId, QueueInfo, QueueSnapshot};
@@ -64,14 +65,14 @@ impl WaitingRoom {
         Self {
             store,
             hub,
-            staff: staff::StaffDesk::new(setup.staff_session_lifetime),
+            staff: staff::StaffDesk::new(setup.staff.session_lifetime()),
             setup: std::sync::Arc::new(setup),
         }
     }
 
     /// The address a request came from (see [`client_ip`]).
     pub fn client_ip(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
-        client_ip(&self.setup.trusted_proxies, peer, forwarded_for)
+        client_ip(&self.setup.site.trusted_proxies, peer, forwarded_for)
     }
 
     pub fn queues(&self) -> &[QueueInfo] {
@@ -83,17 +84,22 @@ impl WaitingRoom {
     }
 
     pub fn public_url(&self) -> Option<&str> {
-        self.setup.public_url.as_deref()
+        self.setup.site.public_url.as_deref()
     }
 
     /// Where customers' phones reach this server: `PUBLIC_URL`, or the host the request named.
     pub fn base_url(&self, request: &RequestOrigin<'_>) -> String {
-        base_url(self.public_url(), &self.setup.trusted_proxies, request)
+        base_url(self.public_url(), &self.setup.site.trusted_proxies, request)
     }
 
     /// Whether SMS and calls really leave (Twilio), or go to the dev outbox.
     pub fn sends_for_real(&self) -> bool {
-        self.setup.twilio
+        self.setup.twilio.sends()
+    }
+
+    /// How this installation is set up (its configuration, each part's section whole).
+    pub fn setup(&self) -> &Setup {
+        &self.setup
     }
 
     pub fn calendar(&self) -> &Calendar {

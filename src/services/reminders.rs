@@ -53,7 +53,7 @@ impl WaitingRoom {
     /// Whether reminders can be scheduled here (Twilio needs a messaging service for it; the dev
     /// outbox always can).
     pub fn offers_reminders(&self) -> bool {
-        self.setup.schedules_sms
+        self.setup.twilio.schedules_sms()
     }
 
     /// Plans the reminders of every queue whose planning this process takes (for `hold_ms`:

@@ -144,20 +144,16 @@ impl Store {
         Ok(())
     }
 
-    /// Keys the stop list's hashes with `secret` (`PHONE_HASH_SECRET`). Without one (no Twilio:
-    /// nobody can text STOP) the stop list is empty and cannot be written.
-    pub fn with_phone_key(mut self, secret: Option<&str>) -> Self {
-        self.phone_key = secret.map(|s| std::sync::Arc::from(s.as_bytes()));
-        self
-    }
-
     /// What the stop list keeps of a number: its HMAC under the server's secret, not the number
     /// (nor its plain hash, which trying every mobile number reverses).
     fn stop_entry(&self, phone: &PhoneNumber) -> Result<String, StoreError> {
-        let key = self.phone_key.as_ref().ok_or_else(|| {
+        let key = self.settings.phone_hash_secret.as_ref().ok_or_else(|| {
             StoreError::Corrupt("the stop list needs PHONE_HASH_SECRET".to_owned())
         })?;
-        Ok(crate::secret::keyed_hash_hex(key, phone.as_str()))
+        Ok(crate::secret::keyed_hash_hex(
+            key.as_bytes(),
+            phone.as_str(),
+        ))
     }
 
     /// `phone` texted STOP: nothing more is sent to it until it texts START.
@@ -177,7 +173,7 @@ impl Store {
     }
 
     pub async fn is_stopped(&self, phone: &PhoneNumber) -> Result<bool, StoreError> {
-        if self.phone_key.is_none() {
+        if self.settings.phone_hash_secret.is_none() {
             return Ok(false);
         }
         let entry = self.stop_entry(phone)?;

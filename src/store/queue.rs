@@ -15,7 +15,7 @@ impl Store {
     pub async fn autodial_places(&self, queue: &QueueId) -> Result<u32, StoreError> {
         let mut conn = self.conn.clone();
         let set: Option<u32> = conn.get(QueueKeys::of(queue).autodial()).await?;
-        Ok(set.unwrap_or_else(|| self.autodial.of(queue)))
+        Ok(set.unwrap_or_else(|| self.settings.autodial_places.of(queue)))
     }
 
     /// Staff set how many places ahead `queue` calls a verified phone; tickets now within reach

@@ -139,7 +139,7 @@ impl Store {
         at: Moment,
         args: &[(&'static str, &str)],
     ) -> ScriptInvocation<'a> {
-        script.invoke(queue, at, self.autodial.of(queue), args)
+        script.invoke(queue, at, self.settings.autodial_places.of(queue), args)
     }
 
     pub(super) async fn run(

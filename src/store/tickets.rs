@@ -72,7 +72,10 @@ impl Store {
                 ("CHANNEL", channel.as_str()),
                 ("TOKEN", token.as_str()),
                 ("LANG", lang.code()),
-                ("MAX_TICKETS", &self.max_tickets_per_day.to_string()),
+                (
+                    "MAX_TICKETS",
+                    &self.settings.max_tickets_per_day.to_string(),
+                ),
                 ("REMOTE_MAX", &remote_max),
                 ("PHONE", phone.map(|p| p.as_str()).unwrap_or_default()),
             ],

@@ -644,7 +644,7 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     tokio::spawn(server.run(async {
         let _ = stopped.await;
     }));
-    let password = config.admin_password.clone().unwrap_or_default();
+    let password = config.room.staff.password.clone().unwrap_or_default();
     let app = TestApp::new(addr, password, Some(stop), None);
     settle(&app).await;
     app

@@ -20,11 +20,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use waitingroom::live::EventHub;
-use waitingroom::notify::{DevOutbox, Notifier, TwilioNotifier};
 use waitingroom::services::WaitingRoom;
 use waitingroom::store::sessions::RedisSessionStore;
 use waitingroom::store::{BadRedisUrl, Store};
-use waitingroom::twilio::TwilioClient;
 
 pub use config::{Config, ConfigError};
 
@@ -37,8 +35,6 @@ pub struct AppState {
     pub sessions: RedisSessionStore,
     /// The live connections open now, within their limits.
     pub live: std::sync::Arc<live::LiveGate>,
-    /// Where SMS and calls go: Twilio, or the dev outbox.
-    pub notifier: std::sync::Arc<dyn Notifier>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -51,8 +47,7 @@ impl AppState {
     /// Prepares the state; Redis is connected lazily, so this works while Redis is down.
     /// Must run inside the tokio runtime (it starts the live event subscriber).
     pub fn new(config: &Config, addr: SocketAddr) -> Result<Self, BadRedisUrl> {
-        let setup = config.room.clone();
-        let store = Store::new(config.store.clone(), setup.calendar.clone())?;
+        let store = Store::new(config.store.clone(), config.room.calendar.clone())?;
         let hub = EventHub::start(store.clone());
         let sessions = RedisSessionStore::new(store.connection());
         let leptos = LeptosOptions::builder()
@@ -61,26 +56,17 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        let notifier: std::sync::Arc<dyn Notifier> = match &setup.twilio.api {
-            Some(twilio) => std::sync::Arc::new(TwilioNotifier {
-                client: TwilioClient::new(twilio.clone()),
-                // Twilio reaches us only at PUBLIC_URL
-                status_callback: setup
-                    .site
-                    .public_url
-                    .as_ref()
-                    .map(|url| format!("{url}/twilio/status")),
-            }),
-            None => std::sync::Arc::new(DevOutbox {
-                store: store.clone(),
-            }),
-        };
         Ok(Self {
             leptos,
-            room: WaitingRoom::new(store, hub, setup),
+            // what SMS and calls say: the app's locale files
+            room: WaitingRoom::new(
+                store,
+                hub,
+                config.room.clone(),
+                std::sync::Arc::new(app::ssr::LocaleTexts),
+            ),
             sessions,
             live: live::LiveGate::new(config.live),
-            notifier,
         })
     }
 }
@@ -147,7 +133,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Work that runs beside the requests: the staff password at first start, the daily restart of
 /// the numbering, the outbox's SMS and calls.
-fn start_background(room: WaitingRoom, notifier: std::sync::Arc<dyn Notifier>) {
+fn start_background(room: WaitingRoom) {
     let outbox_room = room.clone();
     // one consumer name per process: what it took and did not finish, others take over
     let consumer = format!(
@@ -155,8 +141,7 @@ fn start_background(room: WaitingRoom, notifier: std::sync::Arc<dyn Notifier>) {
         std::process::id(),
         &waitingroom::services::random_token().to_string()[..8]
     );
-    let texts = std::sync::Arc::new(app::ssr::LocaleTexts);
-    tokio::spawn(async move { outbox_room.work_outbox(notifier, texts, consumer).await });
+    tokio::spawn(async move { outbox_room.work_outbox(consumer).await });
     let password_room = room.clone();
     tokio::spawn(async move {
         // Redis may still be starting: try until the password is settled.
@@ -239,7 +224,7 @@ impl Server {
             .map_err(|e| StartError::Bind(at, e))?;
         let addr = listener.local_addr().map_err(|e| StartError::Bind(at, e))?;
         let state = AppState::new(config, addr)?;
-        start_background(state.room.clone(), state.notifier.clone());
+        start_background(state.room.clone());
         Ok(Self {
             addr,
             listener,

@@ -138,11 +138,7 @@ async fn voice_answer(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     });
-    match state
-        .room
-        .answer_call(&app::ssr::LocaleTexts, call.as_ref(), digits)
-        .await
-    {
+    match state.room.answer_call(call.as_ref(), digits).await {
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::warn!(error = %e, "an answer to a call was not taken");
@@ -162,11 +158,7 @@ async fn sms(State(state): State<AppState>, form: Signed) -> Response {
             .into_response();
     };
     let text = form.get("Body").unwrap_or_default();
-    match state
-        .room
-        .text_received(&app::ssr::LocaleTexts, sid, from, text)
-        .await
-    {
+    match state.room.text_received(sid, from, text).await {
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::error!(error = %e, "a text was not answered");
@@ -179,11 +171,7 @@ async fn sms(State(state): State<AppState>, form: Signed) -> Response {
 /// `POST /twilio/voice/incoming`: a call to the store's number; answers the menu (or, when
 /// Twilio says its caller ID failed its attestation, that the menu cannot serve it).
 async fn voice_incoming(State(state): State<AppState>, form: Signed) -> Response {
-    twiml(
-        state
-            .room
-            .phone_call(&app::ssr::LocaleTexts, form.get("StirVerstat")),
-    )
+    twiml(state.room.phone_call(form.get("StirVerstat")))
 }
 
 /// `POST /twilio/voice/menu?repeats=N`: `Digits` pressed on the menu by caller `From` in call
@@ -210,11 +198,7 @@ async fn voice_menu(
         digits: form.get("Digits").unwrap_or_default(),
         repeats,
     };
-    match state
-        .room
-        .phone_menu_choice(&app::ssr::LocaleTexts, &press)
-        .await
-    {
+    match state.room.phone_menu_choice(&press).await {
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::error!(error = %e, "a key on the phone menu was not taken");

@@ -16,6 +16,25 @@ use crate::store::{MessageKind, StoreError};
 use crate::twilio::TwilioError;
 use async_trait::async_trait;
 
+/// Where an installation's SMS and calls go: through Twilio when its section has an account
+/// (Twilio reports each message's status to `public_url`'s `/twilio/status`, the only address it
+/// reaches us at), else to the dev outbox in `store`.
+pub fn notifier_for(
+    twilio: &crate::twilio::TwilioSettings,
+    public_url: Option<&str>,
+    store: &crate::store::Store,
+) -> std::sync::Arc<dyn Notifier> {
+    match &twilio.api {
+        Some(api) => std::sync::Arc::new(TwilioNotifier {
+            client: crate::twilio::TwilioClient::new(api.clone()),
+            status_callback: public_url.map(|url| format!("{url}/twilio/status")),
+        }),
+        None => std::sync::Arc::new(DevOutbox {
+            store: store.clone(),
+        }),
+    }
+}
+
 /// Why a message was not sent; `retryable`: a later attempt may succeed.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{message}")]

@@ -29,11 +29,13 @@ pub use setup::{Limits, Setup, SiteSettings};
 pub use staff::StaffSettings;
 
 use crate::live::{EventHub, HubMessage};
+use crate::notify::{Notifier, Texts};
 use crate::queue::{CounterId, QueueId, QueueInfo, QueueSnapshot};
 use crate::store::{Store, StoreError};
 use crate::ticket::TicketToken;
 use calendar::Calendar;
 use std::net::IpAddr;
+use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// 128 random bits from the OS, as a ticket token (also used as an opaque id).
@@ -43,17 +45,23 @@ pub fn random_token() -> TicketToken {
     TicketToken::from_bytes(bytes)
 }
 
-/// The waiting room of one installation: its setup, the store and the live events.
+/// The waiting room of one installation: its setup, the store, the live events, and its clients
+/// (where SMS and calls go, and what they say).
 #[derive(Clone)]
 pub struct WaitingRoom {
     store: Store,
     hub: EventHub,
     staff: staff::StaffDesk,
-    setup: std::sync::Arc<Setup>,
+    setup: Arc<Setup>,
+    /// Where SMS and calls go: Twilio, or the dev outbox (by the setup's Twilio section).
+    notifier: Arc<dyn Notifier>,
+    /// What SMS and calls say, in a ticket's language (the app's locale files).
+    texts: Arc<dyn Texts>,
 }
 
 impl WaitingRoom {
-    pub fn new(store: Store, hub: EventHub, setup: Setup) -> Self {
+    /// The waiting room `setup` describes, on `store`; its SMS and calls say `texts`.
+    pub fn new(store: Store, hub: EventHub, setup: Setup, texts: Arc<dyn Texts>) -> Self {
         assert!(
             !setup.queues.is_empty(),
             "a waiting room needs at least one queue"
@@ -62,11 +70,15 @@ impl WaitingRoom {
             !setup.counters.is_empty(),
             "a waiting room needs at least one counter"
         );
+        let notifier =
+            crate::notify::notifier_for(&setup.twilio, setup.site.public_url.as_deref(), &store);
         Self {
             store,
             hub,
             staff: staff::StaffDesk::new(setup.staff.session_lifetime()),
-            setup: std::sync::Arc::new(setup),
+            setup: Arc::new(setup),
+            notifier,
+            texts,
         }
     }
 

@@ -5,12 +5,11 @@
 //! up, so what an earlier attempt sent is not sent twice.
 
 use super::WaitingRoom;
-use crate::notify::{Notifier, Texts, Words};
+use crate::notify::Words;
 use crate::phone::{BadPhone, ContactRecord, PhoneNumber};
 use crate::store::{MessageKind, OutboxJob, Outgoing, StoreError, Task};
 use crate::twilio::status::{progress, UNSENT};
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// One SMS or call, ready to go.
@@ -36,12 +35,7 @@ const ENSURE_EVERY: u32 = 50;
 
 impl WaitingRoom {
     /// Works the outbox off, as `consumer` (one name per server process), forever.
-    pub async fn work_outbox(
-        &self,
-        notifier: Arc<dyn Notifier>,
-        texts: Arc<dyn Texts>,
-        consumer: String,
-    ) {
+    pub async fn work_outbox(&self, consumer: String) {
         let mut ready: HashSet<crate::queue::QueueId> = HashSet::new();
         let mut round: u32 = 0;
         let plan_every = self.setup.reminder_check;
@@ -50,8 +44,7 @@ impl WaitingRoom {
             if planned.elapsed() >= plan_every {
                 planned = tokio::time::Instant::now();
                 let hold_ms = plan_every.as_millis().saturating_sub(100).max(100) as u64;
-                self.plan_reminders(notifier.as_ref(), texts.as_ref(), hold_ms)
-                    .await;
+                self.plan_reminders(hold_ms).await;
             }
             round = round.wrapping_add(1);
             if round % ENSURE_EVERY == 0 {
@@ -73,9 +66,7 @@ impl WaitingRoom {
                     (Ok(stale), Ok(fresh)) => {
                         for job in stale.into_iter().chain(fresh) {
                             match job {
-                                Ok(job) => {
-                                    self.perform(notifier.as_ref(), texts.as_ref(), &job).await
-                                }
+                                Ok(job) => self.perform(&job).await,
                                 Err(bad) => {
                                     tracing::error!(job = %bad.entry.id, why = %bad.why, "an outbox job that cannot be read; dropped");
                                     let _ = self.store.ack_job(&bad.entry).await;
@@ -93,23 +84,16 @@ impl WaitingRoom {
     }
 
     /// Carries out one job and acknowledges it, unless a retry may succeed.
-    async fn perform(&self, notifier: &dyn Notifier, texts: &dyn Texts, job: &OutboxJob) {
+    async fn perform(&self, job: &OutboxJob) {
         match &job.task {
-            Task::Unschedule { sid } => self.unschedule(notifier, job, sid).await,
-            Task::Send { to, outgoing } => self.send(notifier, texts, job, to, outgoing).await,
+            Task::Unschedule { sid } => self.unschedule(job, sid).await,
+            Task::Send { to, outgoing } => self.send(job, to, outgoing).await,
         }
     }
 
     /// Sends what `job` makes due to `to`. A job handed out before is first looked up: if that
     /// attempt reached Twilio, it is not sent again.
-    async fn send(
-        &self,
-        notifier: &dyn Notifier,
-        texts: &dyn Texts,
-        job: &OutboxJob,
-        to: &PhoneNumber,
-        outgoing: &Outgoing,
-    ) {
+    async fn send(&self, job: &OutboxJob, to: &PhoneNumber, outgoing: &Outgoing) {
         let id = &job.entry.id;
         // a job of a business day that is over is never sent: its ticket is over, and its number
         // may be someone else's today
@@ -154,7 +138,7 @@ impl WaitingRoom {
                 return;
             }
         }
-        let message = match self.message_of(texts, job, outgoing).await {
+        let message = match self.message_of(job, outgoing).await {
             Ok(Some(message)) => message,
             Ok(None) => {
                 tracing::info!(job = %id, "nothing to send (its ticket is over)");
@@ -171,7 +155,7 @@ impl WaitingRoom {
             Message::Call { text, .. } => text.as_str(),
         };
         if job.deliveries > 0 {
-            match notifier.already_sent(kind, to, text).await {
+            match self.notifier.already_sent(kind, to, text).await {
                 Ok(Some(sid)) => {
                     tracing::info!(job = %id, %sid, "sent by an earlier attempt");
                     let _ = self.store.ack_job(&job.entry).await;
@@ -185,22 +169,26 @@ impl WaitingRoom {
             }
         }
         let made = match &message {
-            Message::Sms(body) => notifier.send_sms(to, body).await,
+            Message::Sms(body) => self.notifier.send_sms(to, body).await,
             Message::Call {
                 twiml,
                 text,
                 detect_machine,
-            } => notifier.call(to, twiml, text, *detect_machine).await,
+            } => self.notifier.call(to, twiml, text, *detect_machine).await,
         };
         let kind = kind.as_str();
         match made {
             Ok(sid) => {
                 self.metrics().outbound(kind, "sent");
-                tracing::info!(job = %id, to = %to.masked(), %sid, %kind, sent = notifier.sends(), "sent");
+                tracing::info!(job = %id, to = %to.masked(), %sid, %kind, sent = self.notifier.sends(), "sent");
                 if let Err(e) = self.store.ack_job(&job.entry).await {
                     tracing::warn!(job = %id, error = %e, "sent, not yet acknowledged");
                 }
-                let status = if notifier.sends() { "queued" } else { UNSENT };
+                let status = if self.notifier.sends() {
+                    "queued"
+                } else {
+                    UNSENT
+                };
                 self.note_contact(job, outgoing, to, sid, status, None)
                     .await;
             }
@@ -220,8 +208,8 @@ impl WaitingRoom {
 
     /// Cancels the scheduled reminder `sid` of an unschedule job (its ticket was called or is
     /// over).
-    async fn unschedule(&self, notifier: &dyn Notifier, job: &OutboxJob, sid: &str) {
-        match notifier.cancel_scheduled(sid).await {
+    async fn unschedule(&self, job: &OutboxJob, sid: &str) {
+        match self.notifier.cancel_scheduled(sid).await {
             Ok(()) => {
                 let now_ms = self.setup.calendar.now().now_ms;
                 let _ = self.store.ack_job(&job.entry).await;
@@ -249,7 +237,6 @@ impl WaitingRoom {
     /// to send.
     async fn message_of(
         &self,
-        texts: &dyn Texts,
         job: &OutboxJob,
         outgoing: &Outgoing,
     ) -> Result<Option<Message>, StoreError> {
@@ -264,7 +251,7 @@ impl WaitingRoom {
             return Ok(None);
         }
         Ok(Some(if *outgoing == Outgoing::Autodial {
-            let (twiml, text) = self.turn_near_call(texts, &ticket, &job.day, 0);
+            let (twiml, text) = self.turn_near_call(&ticket, &job.day, 0);
             Message::Call {
                 twiml,
                 text,
@@ -278,7 +265,7 @@ impl WaitingRoom {
                 label: &label,
                 link: &link,
             };
-            Message::Sms(texts.say(ticket.lang, words))
+            Message::Sms(self.texts.say(ticket.lang, words))
         }))
     }
 

@@ -4,10 +4,11 @@
 //! client address per day, and a cap per hour in all.
 
 use super::{random_token, ServiceError, WaitingRoom};
+use crate::notify::Words;
 use crate::phone::PhoneNumber;
-use crate::queue::QueueId;
+use crate::queue::{CounterId, QueueId};
 use crate::store::{Registration, Source, TakeLimits, Taker};
-use crate::ticket::{Ticket, TicketToken};
+use crate::ticket::TicketToken;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -51,14 +52,13 @@ impl Default for SmsLimits {
 
 impl WaitingRoom {
     /// Registers `raw` as the phone of the ticket held by `token`, and makes its verification SMS
-    /// due; `body` writes the SMS around the link. `client`: where the request came from.
+    /// due (in the ticket's language). `client`: where the request came from.
     pub async fn register_phone(
         &self,
         token: &TicketToken,
         raw: &str,
         client: IpAddr,
         base_url: &str,
-        body: impl FnOnce(&Ticket, &str) -> String,
     ) -> Result<PhoneNumber, ServiceError> {
         let ticket = self
             .ticket_by_token(token)
@@ -117,7 +117,14 @@ impl WaitingRoom {
         }
         let link_token = random_token().to_string();
         let link = verify_link(base_url, &ticket.queue, &link_token);
-        let text = body(&ticket, &link);
+        let label = self.label_of(&ticket.queue, ticket.number());
+        let text = self.texts.say(
+            ticket.lang,
+            Words::VerifyPhone {
+                label: &label,
+                link: &link,
+            },
+        );
         let now_ms = self.setup.calendar.now().now_ms;
         let registration = Registration {
             phone: &phone,
@@ -166,19 +173,26 @@ impl WaitingRoom {
             .await?)
     }
 
-    /// Calls ticket `number`'s verified phone now (「電話で呼び出す」): `words` are what the call
-    /// says, in the ticket's language; it says them twice.
+    /// Calls ticket `number`'s verified phone now (「電話で呼び出す」), asking its holder to
+    /// `counter` in the ticket's language (「受付番号42番の方、2番窓口へお越しください」), twice.
     pub async fn call_out(
         &self,
         queue: &QueueId,
         number: u64,
-        words: impl FnOnce(&Ticket) -> String,
+        counter: &CounterId,
     ) -> Result<(), ServiceError> {
         let ticket = self
             .ticket(queue, number)
             .await?
             .ok_or(ServiceError::TicketNotFound)?;
-        let text = words(&ticket);
+        let label = self.label_of(queue, number);
+        let text = self.texts.say(
+            ticket.lang,
+            Words::CallToCounter {
+                label: &label,
+                counter,
+            },
+        );
         let twiml = crate::twilio::twiml::response(&[crate::twilio::twiml::Verb::Say {
             text: text.clone(),
             language: ticket.lang.speech_code(),

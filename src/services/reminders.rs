@@ -6,7 +6,7 @@
 //! outbox; so does STOP.
 
 use super::{ticket_url, ServiceError, WaitingRoom};
-use crate::notify::{Notifier, NotifyError, Texts, Words};
+use crate::notify::{NotifyError, Words};
 use crate::phone::ContactRecord;
 use crate::queue::{estimated_wait_ms, QueueId};
 use crate::store::{MessageKind, StoreError};
@@ -58,7 +58,7 @@ impl WaitingRoom {
 
     /// Plans the reminders of every queue whose planning this process takes (for `hold_ms`:
     /// one process plans a queue at a time).
-    pub async fn plan_reminders(&self, notifier: &dyn Notifier, texts: &dyn Texts, hold_ms: u64) {
+    pub async fn plan_reminders(&self, hold_ms: u64) {
         for queue in &self.setup.queues {
             match self.store.take_planner(&queue.id, hold_ms).await {
                 Ok(true) => {}
@@ -68,18 +68,13 @@ impl WaitingRoom {
                     continue;
                 }
             }
-            if let Err(e) = self.plan_queue(notifier, texts, &queue.id).await {
+            if let Err(e) = self.plan_queue(&queue.id).await {
                 tracing::warn!(queue = %queue.id, error = %e, "reminders not planned; later");
             }
         }
     }
 
-    async fn plan_queue(
-        &self,
-        notifier: &dyn Notifier,
-        texts: &dyn Texts,
-        queue: &QueueId,
-    ) -> Result<(), NotifyError> {
+    async fn plan_queue(&self, queue: &QueueId) -> Result<(), NotifyError> {
         let (day, reminders) = self.store.reminders(queue).await?;
         if reminders.is_empty() {
             return Ok(());
@@ -129,7 +124,7 @@ impl WaitingRoom {
                 }
             }
             if let Some(sid) = &reminder.sid {
-                notifier.cancel_scheduled(sid).await?;
+                self.notifier.cancel_scheduled(sid).await?;
                 self.store
                     .update_contact(
                         sid,
@@ -147,12 +142,15 @@ impl WaitingRoom {
                 label: &label,
                 link: &link,
             };
-            let body = texts.say(ticket.lang, words);
+            let body = self.texts.say(ticket.lang, words);
             let at_once = target < now.now_ms + SCHEDULE_MIN_AHEAD_MS;
             let (sid, send_at) = if at_once {
-                (notifier.send_sms(&phone, &body).await?, now.now_ms)
+                (self.notifier.send_sms(&phone, &body).await?, now.now_ms)
             } else {
-                (notifier.schedule_sms(&phone, &body, target).await?, target)
+                (
+                    self.notifier.schedule_sms(&phone, &body, target).await?,
+                    target,
+                )
             };
             let planned = self
                 .store
@@ -161,11 +159,13 @@ impl WaitingRoom {
             match planned {
                 Ok(()) => {}
                 // dropped meanwhile (the ticket was called or is over)
-                Err(StoreError::Refused(_)) if !at_once => notifier.cancel_scheduled(&sid).await?,
+                Err(StoreError::Refused(_)) if !at_once => {
+                    self.notifier.cancel_scheduled(&sid).await?
+                }
                 Err(StoreError::Refused(_)) => {}
                 Err(e) => return Err(e.into()),
             }
-            if notifier.sends() {
+            if self.notifier.sends() {
                 let status = if at_once { "queued" } else { "scheduled" };
                 let record = ContactRecord {
                     sid,

@@ -17,6 +17,7 @@ mod outbox;
 mod phones;
 mod queue;
 mod reminders;
+mod replies;
 mod scripts;
 pub mod sessions;
 mod staff;
@@ -37,7 +38,7 @@ pub use outbox::{DevMessage, JobEntry, MessageKind, OutboxJob, Outgoing, Task, U
 pub use phones::Registration;
 pub use reminders::Reminder;
 pub(crate) use scripts::as_string;
-use scripts::{int_at, Scripts};
+use scripts::Scripts;
 pub use tickets::{Issued, NewTicket};
 
 /// The current time, its business day and how long that day's keys live, passed to every change.

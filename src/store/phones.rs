@@ -4,7 +4,8 @@
 //! phone holds.
 
 use super::keys;
-use super::{as_string, DayId, Moment, Store, StoreError};
+use super::replies::Verified;
+use super::{DayId, Moment, Store, StoreError};
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::queue::QueueId;
 use crate::ticket::{CallAnswer, TicketToken};
@@ -45,7 +46,7 @@ impl Store {
                 ("BODY", registration.body),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -62,9 +63,8 @@ impl Store {
             at,
             &[("LINK", link_token)],
         );
-        let reply = self.run(invocation).await?;
-        let raw = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
-        TicketToken::parse(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+        let Verified(token) = self.run(invocation).await?;
+        Ok(token)
     }
 
     /// Makes a call to ticket `number`'s verified phone due, saying `twiml` (`text` for the dev
@@ -87,7 +87,7 @@ impl Store {
                 ("TEXT", text),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -115,7 +115,7 @@ impl Store {
                 ("TEXT_INSTEAD", if text_instead { "1" } else { "" }),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -140,7 +140,7 @@ impl Store {
                 ("ANSWER", answer.as_str()),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -220,7 +220,7 @@ impl Store {
                 ("PURPOSE", purpose),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 }

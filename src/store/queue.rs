@@ -2,7 +2,7 @@
 //! intake, and the reach of its automatic calls.
 
 use super::keys::{DayKeys, QueueKeys};
-use super::scripts::int_at;
+use super::replies::Version;
 use super::tickets::parse_ticket;
 use super::{Moment, Store, StoreError};
 use crate::day::QueueDay;
@@ -32,7 +32,7 @@ impl Store {
             at,
             &[("PLACES", &places.to_string())],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -48,8 +48,8 @@ impl Store {
             at,
             &[("INTAKE_STATE", intake.as_str())],
         );
-        let reply = self.run(invocation).await?;
-        int_at(&reply, 1)
+        let Version(version) = self.run(invocation).await?;
+        Ok(version)
     }
 
     /// The queue as one consistent picture (MULTI/EXEC).

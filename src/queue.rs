@@ -402,6 +402,68 @@ impl QueueInfo {
     }
 }
 
+impl QueueInfo {
+    /// The queues of `QUEUES`, comma-separated, each as its `FromStr` reads it: at least one,
+    /// none twice.
+    pub fn parse_list(raw: &str) -> Result<Vec<QueueInfo>, String> {
+        let mut queues: Vec<QueueInfo> = Vec::new();
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let queue: QueueInfo = part.parse()?;
+            if queues.iter().any(|q| q.id == queue.id) {
+                return Err(format!("{} is listed twice", queue.id));
+            }
+            queues.push(queue);
+        }
+        if queues.is_empty() {
+            return Err("no queue given".into());
+        }
+        Ok(queues)
+    }
+}
+
+/// A queue's number prefix may hold at most this many letters or digits (`A` gives `A-001`).
+pub const MAX_PREFIX_CHARS: usize = 3;
+
+impl std::str::FromStr for QueueInfo {
+    type Err = String;
+
+    /// `id[:prefix[:日本語名[:English name[:中文名[:한국어 이름]]]]]`, e.g. `shinsatsu:A:診察:Consultation`:
+    /// the Japanese name defaults to the id, the English one to the Japanese one.
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let mut fields = raw.split(':').map(str::trim);
+        let id = fields.next().unwrap_or_default();
+        let id = QueueId::parse(id).map_err(|e| format!("queue id {id:?} {e}"))?;
+        let prefix = fields.next().unwrap_or_default().to_owned();
+        if prefix.chars().count() > MAX_PREFIX_CHARS
+            || !prefix.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(format!(
+                "prefix {prefix:?} must be at most {MAX_PREFIX_CHARS} letters or digits"
+            ));
+        }
+        let name_ja = fields
+            .next()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(id.as_str())
+            .to_owned();
+        let name_en = fields
+            .next()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&name_ja)
+            .to_owned();
+        let mut other = || fields.next().filter(|n| !n.is_empty()).map(str::to_owned);
+        let (name_zh, name_ko) = (other(), other());
+        Ok(Self {
+            id,
+            prefix,
+            name_ja,
+            name_en,
+            name_zh,
+            name_ko,
+        })
+    }
+}
+
 /// The expected wait of someone with `people_ahead` in front, served at `counters` counters that
 /// each take `avg_service_ms` per customer; `None` while there is not enough data.
 pub fn estimated_wait_ms(
@@ -429,6 +491,24 @@ pub enum LiveMessage {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_queue_is_read_with_its_prefix_and_names() {
+        let q: super::QueueInfo = "shinsatsu:A:診察:Consultation:看诊:진찰".parse().unwrap();
+        assert_eq!((q.id.as_str(), q.label(7).as_str()), ("shinsatsu", "A-007"));
+        assert_eq!(q.name(crate::Lang::Ko), "진찰");
+        let plain: super::QueueInfo = "kaikei".parse().unwrap();
+        assert_eq!(
+            (plain.label(7).as_str(), plain.name_en.as_str()),
+            ("7", "kaikei")
+        );
+        for bad in ["a:TOOLONG", "a:A-1", "A", ""] {
+            assert!(bad.parse::<super::QueueInfo>().is_err(), "{bad}");
+        }
+        let twice = super::QueueInfo::parse_list("a, b:B, a").unwrap_err();
+        assert!(twice.contains("twice"), "{twice}");
+        assert!(super::QueueInfo::parse_list(" , ").is_err());
+    }
+
     use super::*;
 
     fn q() -> QueueId {

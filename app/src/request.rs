@@ -1,23 +1,17 @@
 //! What a request says about who sent it and where, worked out once, as axum extractors: for the
 //! JSON API, the live channel, the Twilio webhooks and (through `leptos_axum::extract`) the server
-//! functions. They read the waiting room and the staff API token from the request's extensions
-//! (the router adds both) and the peer from `ConnectInfo` (the server's accept loop adds it).
+//! functions. They read the waiting room (and through it the staff API token) from the request's
+//! extensions (the router adds it) and the peer from `ConnectInfo` (the server's accept loop adds it).
 //! Compiled only with the `ssr` feature.
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use waitingroom::services::{RequestOrigin, WaitingRoom};
 
 /// The cookie a kiosk keeps its credential in.
 pub const KIOSK_COOKIE: &str = "wr_kiosk";
-
-/// The staff API's bearer token (`STAFF_API_TOKEN`), as the router puts it in every request's
-/// extensions; `None`: the staff API is closed.
-#[derive(Clone)]
-pub struct StaffApiToken(pub Option<Arc<str>>);
 
 /// What is missing when the router or the accept loop did not set a request up: a programming
 /// error, answered 500.
@@ -123,10 +117,8 @@ impl<S: Send + Sync> FromRequestParts<S> for StaffToken {
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
-        let StaffApiToken(expected) = parts.extensions.get::<StaffApiToken>().ok_or((
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the staff API token is not in the request",
-        ))?;
+        // `STAFF_API_TOKEN`; none: the staff API is closed
+        let expected = &room(parts)?.setup().staff.api_token;
         let valid = expected.as_ref().is_some_and(|expected| {
             waitingroom::secret::constant_time_eq(given.as_bytes(), expected.as_bytes())
         });

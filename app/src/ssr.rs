@@ -171,6 +171,12 @@ impl waitingroom::notify::Texts for LocaleTexts {
             Words::Reminder { label, link } => {
                 td_string!(locale, sms.reminder, label = label, link = link)
             }
+            Words::VerifyPhone { label, link } => {
+                td_string!(locale, phone.sms_body, number = label, link = link)
+            }
+            Words::CallToCounter { label, counter } => {
+                crate::pages::display::announcement(locale, label, counter)
+            }
         }
     }
 }

@@ -3,84 +3,37 @@
 //! stops start-up with a message naming the variable.
 
 use crate::live::LiveLimits;
-use crate::serve::HttpLimits;
+use crate::serve::{HttpLimits, ServerSettings};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 use waitingroom::phone::{is_region, PhoneNumber};
 use waitingroom::services::calendar::Calendar;
 use waitingroom::services::phones::{PhoneVerify, SmsLimits};
 use waitingroom::services::voice::Voices;
-use waitingroom::services::{Limits, MAX_AUTODIAL_PLACES};
-use waitingroom::store::AutodialPlaces;
-use waitingroom::twilio::TwilioConfig;
-use waitingroom::{CounterId, QueueId, QueueInfo};
+use waitingroom::services::{Limits, Setup, SiteSettings, StaffSettings};
+use waitingroom::store::{AutodialPlaces, StoreSettings};
+use waitingroom::twilio::client::SmsSender;
+use waitingroom::twilio::{TwilioConfig, TwilioSettings};
+use waitingroom::{CounterId, QueueInfo};
 
-/// The settings (each one's default and meaning: [`crate::settings::SETTINGS`]). No `Debug`: it
-/// holds secrets, which are never logged.
+/// The settings (each one's default and meaning: [`crate::settings::SETTINGS`]), in one section
+/// per part that uses them, each handed to its part whole. The sections are the parts' own types:
+/// the library says what it needs, this only fills it from the environment. No `Debug`: it holds
+/// secrets, which are never logged.
 #[derive(Clone)]
 pub struct Config {
-    /// `REDIS_URL` (required): e.g. `redis://127.0.0.1:6379/0`; a cluster
-    /// `redis+cluster://host1:7000,host2:7001`, Sentinel `redis+sentinel://host1:26379/mymaster`.
-    pub redis_url: String,
-    /// `BIND_ADDR` and `PORT`.
-    pub addr: SocketAddr,
-    /// `SITE_ROOT`: the built WASM, JS, CSS and public files.
-    pub site_root: String,
-    /// `QUEUES`: comma-separated `id[:prefix[:日本語名[:English name]]]`.
-    pub queues: Vec<QueueInfo>,
-    /// `COUNTERS`: comma-separated counter ids.
-    pub counters: Vec<CounterId>,
-    /// `REMOTE_MAX_ACTIVE` and `REMOTE_MAX_PER_HOUR` per phone,
-    /// `ADDRESS_MAX_PER_HOUR` per client address, `KIOSK_MAX_PER_MINUTE`
-    /// per kiosk.
-    pub limits: Limits,
-    /// `LIVE_MAX_CONNECTIONS`, `LIVE_MAX_PER_ADDRESS`,
-    /// `LIVE_PING_SECS` and `LIVE_RESERVED_CONNECTIONS`.
+    /// The HTTP server: `BIND_ADDR`, `PORT`, `SITE_ROOT`, `HTTP_READ_SECS`,
+    /// `HTTP_WRITE_STALL_SECS`.
+    pub server: ServerSettings,
+    /// Redis and the rules its scripts keep: `REDIS_URL`, `MAX_TICKETS_PER_DAY`,
+    /// `REMOTE_SHARE_PERCENT`, `AUTODIAL_PLACES`, `PHONE_HASH_SECRET`.
+    pub store: StoreSettings,
+    /// The live channel: `LIVE_MAX_CONNECTIONS`, `LIVE_MAX_PER_ADDRESS`, `LIVE_PING_SECS`,
+    /// `LIVE_RESERVED_CONNECTIONS`.
     pub live: LiveLimits,
-    /// `HTTP_READ_SECS` and `HTTP_WRITE_STALL_SECS`.
-    pub http: HttpLimits,
-    /// `TIMEZONE`, `DAY_RESETS_AT` and
-    /// `DATA_RETENTION_HOURS`.
-    pub calendar: Calendar,
-    /// `ADMIN_PASSWORD`: the staff password; when unset, one is generated at first start.
-    pub admin_password: Option<String>,
-    /// `STAFF_API_TOKEN`: the bearer token of the staff API; when unset, the staff API is closed.
-    pub staff_api_token: Option<String>,
-    /// `PUBLIC_URL`: the address customers' phones use (QR codes); default: the request's host.
-    pub public_url: Option<String>,
-    /// `SESSION_HOURS`: how long a staff login lasts without activity.
-    pub session_hours: u32,
-    /// `MAX_TICKETS_PER_DAY`: tickets one queue issues in a day.
-    pub max_tickets_per_day: u32,
-    /// `REMOTE_SHARE_PERCENT`: the part of `max_tickets_per_day` remote intake may
-    /// take; the rest is kept for the people in the store.
-    pub remote_share_percent: u32,
-    /// `REMINDER_CHECK_SECS`: how often SMS reminders are planned again.
-    pub reminder_check: Duration,
-    /// `AUTODIAL_PLACES`: a verified phone is called once when its ticket
-    /// is this many places (people ahead) from its turn; `3,kaikei:5` sets one queue apart. Staff
-    /// can change it per queue in the console.
-    pub autodial_places: AutodialPlaces,
-    /// `SESSION_MAX_DAYS`: how long a staff login lasts at most, active or not.
-    pub session_max_days: u32,
-    /// `TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
-    /// `X-Forwarded-For` names the client.
-    pub trusted_proxies: Vec<IpAddr>,
-    /// Twilio (`TWILIO_*`); `None`: SMS and calls go to the dev outbox.
-    pub twilio: Option<TwilioConfig>,
-    /// `TWILIO_AUTH_TOKEN`: Twilio signs its webhooks with it (also with an API key).
-    pub twilio_auth_token: Option<String>,
-    /// `PHONE_HASH_SECRET` (required with Twilio): the key of the HMAC that the stop list keeps
-    /// of a number instead of the number (a plain hash of the ~10⁸ Japanese mobile numbers is
-    /// reversed by trying them all).
-    pub phone_hash_secret: Option<String>,
-    /// `SMS_MAX_PER_NUMBER_PER_DAY`, `SMS_MAX_PER_ADDRESS_PER_DAY`, `SMS_MAX_PER_HOUR`
-    ///, `TWILIO_ALLOWED_COUNTRIES`.
-    pub sms: SmsLimits,
-    /// `PHONE_VERIFY`: how a phone is verified (a call in, an SMS link, or both).
-    pub phone_verify: PhoneVerify,
-    /// `VOICE_JA`, `VOICE_EN`, `VOICE_ZH`, `VOICE_KO`: the voice of each language's `<Say>`.
-    pub voices: Voices,
+    /// The waiting room, in sections of its own (queues and counters, calendar, limits, site,
+    /// staff, SMS, Twilio, reminders): see [`Setup`].
+    pub room: Setup,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +43,9 @@ pub enum ConfigError {
     #[error("{0} is invalid: {1}")]
     Invalid(&'static str, String),
 }
+
+/// A setting's value: the variable's, or (unset or empty) its default, if it has one.
+type Get<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -104,125 +60,27 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
                 .or_else(|| crate::settings::default_of(name).map(str::to_owned))
         };
-        let redis_url = get("REDIS_URL").ok_or(ConfigError::Missing(
-            "REDIS_URL",
-            "set it to your Redis server, e.g. redis://127.0.0.1:6379/0 (scripts/run.sh starts one for you)",
-        ))?;
-        let ip: IpAddr = match get("BIND_ADDR") {
-            None => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            Some(v) => v.trim().parse().map_err(|_| {
-                ConfigError::Invalid(
-                    "BIND_ADDR",
-                    format!("{v:?} is not an IP address (e.g. 0.0.0.0)"),
-                )
-            })?,
-        };
-        let port: u16 = match get("PORT") {
-            None => 3000,
-            Some(v) => v.trim().parse().map_err(|_| {
-                ConfigError::Invalid("PORT", format!("{v:?} is not a port number (0–65535)"))
-            })?,
-        };
-        let site_root = get("SITE_ROOT").unwrap_or_default();
-        let queues = match get("QUEUES") {
-            None => vec![QueueInfo::default_queue()],
-            Some(v) => parse_queues(&v)?,
-        };
-        let counters = parse_counters(&get("COUNTERS").unwrap_or_default())?;
-        let autodial_places = parse_autodial(get("AUTODIAL_PLACES").as_deref(), &queues)?;
-        let number = |name: &'static str, min: u32| -> Result<u32, ConfigError> {
-            match get(name) {
-                None => Err(ConfigError::Missing(name, "a whole number")),
-                Some(v) => v
-                    .trim()
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| *n >= min)
-                    .ok_or_else(|| {
-                        ConfigError::Invalid(
-                            name,
-                            format!("{v:?} is not a whole number of at least {min}"),
-                        )
-                    }),
-            }
-        };
-        let limits = Limits {
-            active_per_client: number("REMOTE_MAX_ACTIVE", 1)?,
-            per_hour_per_client: number("REMOTE_MAX_PER_HOUR", 1)?,
-            per_hour_per_address: number("ADDRESS_MAX_PER_HOUR", 1)?,
-            kiosk_per_minute: number("KIOSK_MAX_PER_MINUTE", 1)?,
-        };
-        let tz_name = get("TIMEZONE").unwrap_or_default();
-        let tz = jiff::tz::TimeZone::get(tz_name.trim())
-            .map_err(|e| ConfigError::Invalid("TIMEZONE", format!("{tz_name:?}: {e}")))?;
-        let resets_at = get("DAY_RESETS_AT").unwrap_or_default();
-        let resets_at: jiff::civil::Time = resets_at.trim().parse().map_err(|_| {
-            ConfigError::Invalid(
-                "DAY_RESETS_AT",
-                format!("{resets_at:?} is not a time of day such as 04:00"),
-            )
-        })?;
-        let retention = number("DATA_RETENTION_HOURS", 1)?;
-        let calendar = Calendar::new(
-            tz,
-            resets_at,
-            Duration::from_secs(u64::from(retention) * 3600),
-        );
-        let public_url = match get("PUBLIC_URL") {
-            None => None,
-            Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
-                Some(v.trim_end_matches('/').to_owned())
-            }
-            Some(v) => {
-                return Err(ConfigError::Invalid(
-                    "PUBLIC_URL",
-                    format!("{v:?} must start with http:// or https://"),
-                ))
-            }
-        };
-        let admin_password = get("ADMIN_PASSWORD");
-        if admin_password
-            .as_ref()
-            .is_some_and(|p| p.chars().count() < MIN_PASSWORD_CHARS)
+        let store = store(&get)?;
+        let server = server(&get)?;
+        let room = room(&get)?;
+        if let Some((queue, _)) = store
+            .autodial_places
+            .per_queue
+            .iter()
+            .find(|(q, _)| !room.queues.iter().any(|info| &info.id == q))
         {
             return Err(ConfigError::Invalid(
-                "ADMIN_PASSWORD",
-                format!("use at least {MIN_PASSWORD_CHARS} characters"),
+                "AUTODIAL_PLACES",
+                format!("{:?} is not a queue of QUEUES", queue.as_str()),
             ));
         }
-        let staff_api_token = get("STAFF_API_TOKEN");
-        if staff_api_token
-            .as_ref()
-            .is_some_and(|t| t.len() < MIN_API_TOKEN_CHARS)
-        {
-            return Err(ConfigError::Invalid(
-                "STAFF_API_TOKEN",
-                format!(
-                    "use at least {MIN_API_TOKEN_CHARS} characters (e.g. openssl rand -hex 32)"
-                ),
+        if room.twilio.sends() && store.phone_hash_secret.is_none() {
+            return Err(ConfigError::Missing(
+                "PHONE_HASH_SECRET",
+                "Twilio needs it: the key the stop list hashes numbers with (e.g. openssl rand -hex 32; keep it, a new one forgets who texted STOP)",
             ));
         }
-        let twilio = twilio(&get)?;
-        let phone_verify = phone_verify(get("PHONE_VERIFY").as_deref(), twilio.as_ref())?;
-        let phone_hash_secret = get("PHONE_HASH_SECRET");
-        match &phone_hash_secret {
-            Some(s) if s.len() < MIN_API_TOKEN_CHARS => {
-                return Err(ConfigError::Invalid(
-                    "PHONE_HASH_SECRET",
-                    format!(
-                        "use at least {MIN_API_TOKEN_CHARS} characters (e.g. openssl rand -hex 32)"
-                    ),
-                ))
-            }
-            None if twilio.is_some() => {
-                return Err(ConfigError::Missing(
-                    "PHONE_HASH_SECRET",
-                    "Twilio needs it: the key the stop list hashes numbers with (e.g. openssl rand -hex 32; keep it, a new one forgets who texted STOP)",
-                ))
-            }
-            _ => {}
-        }
-        if twilio.is_some() && public_url.is_none() {
+        if room.twilio.sends() && room.site.public_url.is_none() {
             // a link texted to a phone must never name the host a request claimed to be
             return Err(ConfigError::Missing(
                 "PUBLIC_URL",
@@ -230,65 +88,137 @@ impl Config {
             ));
         }
         Ok(Self {
-            redis_url,
-            addr: SocketAddr::new(ip, port),
-            site_root,
-            queues,
-            counters,
-            limits,
+            server,
+            store,
             live: LiveLimits {
-                max_connections: number("LIVE_MAX_CONNECTIONS", 1)? as usize,
-                max_per_address: number("LIVE_MAX_PER_ADDRESS", 1)? as usize,
-                ping_every: Duration::from_secs(u64::from(number("LIVE_PING_SECS", 1)?)),
-                reserved: number("LIVE_RESERVED_CONNECTIONS", 0)? as usize,
+                max_connections: number(&get, "LIVE_MAX_CONNECTIONS", 1)? as usize,
+                max_per_address: number(&get, "LIVE_MAX_PER_ADDRESS", 1)? as usize,
+                ping_every: seconds(&get, "LIVE_PING_SECS")?,
+                reserved: number(&get, "LIVE_RESERVED_CONNECTIONS", 0)? as usize,
             },
-            http: HttpLimits {
-                read: Duration::from_secs(u64::from(number("HTTP_READ_SECS", 1)?)),
-                write_stall: Duration::from_secs(u64::from(number("HTTP_WRITE_STALL_SECS", 1)?)),
-            },
-            calendar,
-            admin_password,
-            staff_api_token,
-            public_url,
-            session_hours: number("SESSION_HOURS", 1)?,
-            session_max_days: number("SESSION_MAX_DAYS", 1)?,
-            max_tickets_per_day: number("MAX_TICKETS_PER_DAY", 0)?,
-            remote_share_percent: match number("REMOTE_SHARE_PERCENT", 1)? {
-                p if p <= 100 => p,
-                _ => {
-                    return Err(ConfigError::Invalid(
-                        "REMOTE_SHARE_PERCENT",
-                        "a percent of MAX_TICKETS_PER_DAY, 1–100".to_owned(),
-                    ))
-                }
-            },
-            reminder_check: Duration::from_secs(u64::from(number("REMINDER_CHECK_SECS", 1)?)),
-            autodial_places,
-            trusted_proxies: parse_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES").as_deref())?,
-            twilio,
-            twilio_auth_token: get("TWILIO_AUTH_TOKEN"),
-            phone_hash_secret,
-            sms: SmsLimits {
-                per_number_per_day: number("SMS_MAX_PER_NUMBER_PER_DAY", 1)?,
-                per_address_per_day: number("SMS_MAX_PER_ADDRESS_PER_DAY", 1)?,
-                per_hour: number("SMS_MAX_PER_HOUR", 1)?,
-                allowed_countries: allowed_countries(get("TWILIO_ALLOWED_COUNTRIES").as_deref())?,
-            },
-            phone_verify,
-            voices: voices(&get)?,
+            room,
         })
     }
 }
 
-/// Whether SMS can be sent: to the dev outbox, or by Twilio through a messaging service or from
-/// a number outside Japan. Twilio sells no Japanese number that sends SMS: 050 / 0120 / 03-style
-/// numbers are voice numbers (BEHAVIOUR.md, "Japan").
-fn sends_sms(twilio: Option<&TwilioConfig>) -> bool {
-    twilio.is_none_or(|t| {
-        t.messaging_service_sid.is_some()
-            || t.from
-                .as_ref()
-                .is_some_and(|from| !from.as_str().starts_with("+81"))
+/// A whole number of at least `min`.
+fn number(get: Get<'_>, name: &'static str, min: u32) -> Result<u32, ConfigError> {
+    match get(name) {
+        None => Err(ConfigError::Missing(name, "a whole number")),
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n >= min)
+            .ok_or_else(|| {
+                ConfigError::Invalid(
+                    name,
+                    format!("{v:?} is not a whole number of at least {min}"),
+                )
+            }),
+    }
+}
+
+/// A whole number of seconds, at least one.
+fn seconds(get: Get<'_>, name: &'static str) -> Result<Duration, ConfigError> {
+    Ok(Duration::from_secs(u64::from(number(get, name, 1)?)))
+}
+
+fn server(get: Get<'_>) -> Result<ServerSettings, ConfigError> {
+    let ip: IpAddr = match get("BIND_ADDR") {
+        None => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        Some(v) => v.trim().parse().map_err(|_| {
+            ConfigError::Invalid(
+                "BIND_ADDR",
+                format!("{v:?} is not an IP address (e.g. 0.0.0.0)"),
+            )
+        })?,
+    };
+    let port: u16 = match get("PORT") {
+        None => 3000,
+        Some(v) => v.trim().parse().map_err(|_| {
+            ConfigError::Invalid("PORT", format!("{v:?} is not a port number (0–65535)"))
+        })?,
+    };
+    Ok(ServerSettings {
+        addr: SocketAddr::new(ip, port),
+        site_root: get("SITE_ROOT").unwrap_or_default(),
+        http: HttpLimits {
+            read: seconds(get, "HTTP_READ_SECS")?,
+            write_stall: seconds(get, "HTTP_WRITE_STALL_SECS")?,
+        },
+    })
+}
+
+/// The store's section (that `AUTODIAL_PLACES` names queues of `QUEUES` is checked with them).
+fn store(get: Get<'_>) -> Result<StoreSettings, ConfigError> {
+    let redis_url = get("REDIS_URL").ok_or(ConfigError::Missing(
+        "REDIS_URL",
+        "set it to your Redis server, e.g. redis://127.0.0.1:6379/0 (scripts/run.sh starts one for you)",
+    ))?;
+    let autodial_places: AutodialPlaces = get("AUTODIAL_PLACES")
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e| ConfigError::Invalid("AUTODIAL_PLACES", e))?;
+    let phone_hash_secret = get("PHONE_HASH_SECRET");
+    if phone_hash_secret
+        .as_ref()
+        .is_some_and(|s| s.len() < MIN_API_TOKEN_CHARS)
+    {
+        return Err(ConfigError::Invalid(
+            "PHONE_HASH_SECRET",
+            format!("use at least {MIN_API_TOKEN_CHARS} characters (e.g. openssl rand -hex 32)"),
+        ));
+    }
+    Ok(StoreSettings {
+        redis_url,
+        max_tickets_per_day: number(get, "MAX_TICKETS_PER_DAY", 0)?,
+        remote_share_percent: match number(get, "REMOTE_SHARE_PERCENT", 1)? {
+            p if p <= 100 => p,
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "REMOTE_SHARE_PERCENT",
+                    "a percent of MAX_TICKETS_PER_DAY, 1–100".to_owned(),
+                ))
+            }
+        },
+        autodial_places,
+        phone_hash_secret,
+    })
+}
+
+/// The waiting room's sections.
+fn room(get: Get<'_>) -> Result<Setup, ConfigError> {
+    let queues = match get("QUEUES") {
+        None => vec![QueueInfo::default_queue()],
+        Some(v) => QueueInfo::parse_list(&v).map_err(|e| ConfigError::Invalid("QUEUES", e))?,
+    };
+    let counters = parse_counters(&get("COUNTERS").unwrap_or_default())?;
+    let site = site(get)?;
+    let twilio = twilio(get)?;
+    let phone_verify = phone_verify(get("PHONE_VERIFY").as_deref(), twilio.api.as_ref())?;
+    Ok(Setup {
+        queues,
+        counters,
+        calendar: calendar(get)?,
+        limits: Limits {
+            active_per_client: number(get, "REMOTE_MAX_ACTIVE", 1)?,
+            per_hour_per_client: number(get, "REMOTE_MAX_PER_HOUR", 1)?,
+            per_hour_per_address: number(get, "ADDRESS_MAX_PER_HOUR", 1)?,
+            kiosk_per_minute: number(get, "KIOSK_MAX_PER_MINUTE", 1)?,
+        },
+        site,
+        staff: staff(get)?,
+        sms: SmsLimits {
+            per_number_per_day: number(get, "SMS_MAX_PER_NUMBER_PER_DAY", 1)?,
+            per_address_per_day: number(get, "SMS_MAX_PER_ADDRESS_PER_DAY", 1)?,
+            per_hour: number(get, "SMS_MAX_PER_HOUR", 1)?,
+            allowed_countries: allowed_countries(get("TWILIO_ALLOWED_COUNTRIES").as_deref())?,
+        },
+        twilio,
+        reminder_check: seconds(get, "REMINDER_CHECK_SECS")?,
+        phone_verify,
+        voices: voices(get)?,
     })
 }
 
@@ -299,7 +229,8 @@ fn phone_verify(
     raw: Option<&str>,
     twilio: Option<&TwilioConfig>,
 ) -> Result<PhoneVerify, ConfigError> {
-    let sms = sends_sms(twilio);
+    // the dev outbox "sends" anything
+    let sms = twilio.is_none_or(TwilioConfig::sends_sms);
     let number = twilio.is_some_and(|t| t.from.is_some());
     let Some(raw) = raw else {
         return Ok(match (sms, number) {
@@ -320,7 +251,7 @@ fn phone_verify(
     if verify.sends_sms() && !sms {
         return Err(ConfigError::Invalid(
             "PHONE_VERIFY",
-            format!("{raw:?} needs SMS, and Twilio sells no Japanese number that sends them: set TWILIO_MESSAGING_SERVICE_SID (an alphanumeric sender), or PHONE_VERIFY=call"),
+            format!("{raw:?} needs SMS, and Twilio sells no Japanese number that sends them: set TWILIO_MESSAGING_SERVICE_SID or TWILIO_SMS_SENDER (an alphanumeric sender), or PHONE_VERIFY=call"),
         ));
     }
     Ok(verify)
@@ -328,7 +259,7 @@ fn phone_verify(
 
 /// `VOICE_JA` ... `VOICE_KO`: each a voice Twilio's `<Say>` has for its language (an
 /// unsupported voice/language pair fails the `<Say>`: BEHAVIOUR.md, "`<Say>`").
-fn voices(get: &dyn Fn(&str) -> Option<String>) -> Result<Voices, ConfigError> {
+fn voices(get: Get<'_>) -> Result<Voices, ConfigError> {
     use waitingroom::Lang;
     let voice = |name: &'static str, lang: Lang| -> Result<String, ConfigError> {
         let voice = get(name).unwrap_or_default().trim().to_owned();
@@ -343,16 +274,96 @@ fn voices(get: &dyn Fn(&str) -> Option<String>) -> Result<Voices, ConfigError> {
     })
 }
 
-/// `10.0.0.1, 10.0.0.2`: exact addresses (no ranges), none when unset.
-/// Twilio's settings: all of account, secret and sender, or none (the dev outbox).
-fn twilio(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<TwilioConfig>, ConfigError> {
+fn calendar(get: Get<'_>) -> Result<Calendar, ConfigError> {
+    let tz_name = get("TIMEZONE").unwrap_or_default();
+    let tz = jiff::tz::TimeZone::get(tz_name.trim())
+        .map_err(|e| ConfigError::Invalid("TIMEZONE", format!("{tz_name:?}: {e}")))?;
+    let resets_at = get("DAY_RESETS_AT").unwrap_or_default();
+    let resets_at: jiff::civil::Time = resets_at.trim().parse().map_err(|_| {
+        ConfigError::Invalid(
+            "DAY_RESETS_AT",
+            format!("{resets_at:?} is not a time of day such as 04:00"),
+        )
+    })?;
+    let retention = number(get, "DATA_RETENTION_HOURS", 1)?;
+    Ok(Calendar::new(
+        tz,
+        resets_at,
+        Duration::from_secs(u64::from(retention) * 3600),
+    ))
+}
+
+fn site(get: Get<'_>) -> Result<SiteSettings, ConfigError> {
+    let public_url = match get("PUBLIC_URL") {
+        None => None,
+        Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
+            Some(v.trim_end_matches('/').to_owned())
+        }
+        Some(v) => {
+            return Err(ConfigError::Invalid(
+                "PUBLIC_URL",
+                format!("{v:?} must start with http:// or https://"),
+            ))
+        }
+    };
+    Ok(SiteSettings {
+        public_url,
+        trusted_proxies: parse_addresses("TRUSTED_PROXIES", get("TRUSTED_PROXIES").as_deref())?,
+    })
+}
+
+fn staff(get: Get<'_>) -> Result<StaffSettings, ConfigError> {
+    let password = get("ADMIN_PASSWORD");
+    if password
+        .as_ref()
+        .is_some_and(|p| p.chars().count() < MIN_PASSWORD_CHARS)
+    {
+        return Err(ConfigError::Invalid(
+            "ADMIN_PASSWORD",
+            format!("use at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    let api_token = get("STAFF_API_TOKEN");
+    if api_token
+        .as_ref()
+        .is_some_and(|t| t.len() < MIN_API_TOKEN_CHARS)
+    {
+        return Err(ConfigError::Invalid(
+            "STAFF_API_TOKEN",
+            format!("use at least {MIN_API_TOKEN_CHARS} characters (e.g. openssl rand -hex 32)"),
+        ));
+    }
+    Ok(StaffSettings {
+        password,
+        api_token,
+        session_hours: number(get, "SESSION_HOURS", 1)?,
+        session_max_days: number(get, "SESSION_MAX_DAYS", 1)?,
+    })
+}
+
+/// Twilio's section: the REST API's account (all of account, secret and sender, or none: the dev
+/// outbox) and the webhooks' auth token.
+fn twilio(get: Get<'_>) -> Result<TwilioSettings, ConfigError> {
+    Ok(TwilioSettings {
+        api: twilio_api(get)?,
+        auth_token: get("TWILIO_AUTH_TOKEN"),
+    })
+}
+
+fn twilio_api(get: Get<'_>) -> Result<Option<TwilioConfig>, ConfigError> {
     let account = get("TWILIO_ACCOUNT_SID");
     let token = get("TWILIO_AUTH_TOKEN");
     let key = get("TWILIO_API_KEY_SID").zip(get("TWILIO_API_KEY_SECRET"));
     let from = get("TWILIO_FROM_NUMBER");
     let service = get("TWILIO_MESSAGING_SERVICE_SID");
+    let sms_sender = get("TWILIO_SMS_SENDER");
     let Some(account) = account else {
-        if token.is_some() || key.is_some() || from.is_some() || service.is_some() {
+        if token.is_some()
+            || key.is_some()
+            || from.is_some()
+            || service.is_some()
+            || sms_sender.is_some()
+        {
             return Err(ConfigError::Missing(
                 "TWILIO_ACCOUNT_SID",
                 "the other TWILIO_ settings need it (or unset them all for the dev outbox)",
@@ -376,10 +387,15 @@ fn twilio(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<TwilioConfig>, 
                 .map_err(|e| ConfigError::Invalid("TWILIO_FROM_NUMBER", format!("{raw:?}: {e}")))
         })
         .transpose()?;
-    if from.is_none() && service.is_none() {
+    let sms_sender = sms_sender
+        .map(|raw| {
+            SmsSender::parse(&raw).map_err(|why| ConfigError::Invalid("TWILIO_SMS_SENDER", why))
+        })
+        .transpose()?;
+    if from.is_none() && service.is_none() && sms_sender.is_none() {
         return Err(ConfigError::Missing(
             "TWILIO_FROM_NUMBER",
-            "or TWILIO_MESSAGING_SERVICE_SID: who SMS come from",
+            "or TWILIO_MESSAGING_SERVICE_SID / TWILIO_SMS_SENDER: the number customers are called from, or who SMS come from",
         ));
     }
     let base_url = get("TWILIO_API_BASE_URL").unwrap_or_default();
@@ -396,6 +412,7 @@ fn twilio(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<TwilioConfig>, 
         password,
         from,
         messaging_service_sid: service,
+        sms_sender,
         timeout: waitingroom::twilio::client::REQUEST_TIMEOUT,
     }))
 }
@@ -437,92 +454,6 @@ const MIN_PASSWORD_CHARS: usize = 12;
 /// The staff API token: a machine's secret, long enough never to be guessed.
 const MIN_API_TOKEN_CHARS: usize = 32;
 
-/// `shinsatsu:A:診察:Consultation,kaikei:B:会計:Payment` (then, optionally, `:中文名:한국어 이름`)
-fn parse_queues(raw: &str) -> Result<Vec<QueueInfo>, ConfigError> {
-    let mut queues: Vec<QueueInfo> = Vec::new();
-    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let mut fields = part.split(':').map(str::trim);
-        let id = fields.next().unwrap_or_default();
-        let id = QueueId::parse(id)
-            .map_err(|e| ConfigError::Invalid("QUEUES", format!("queue id {id:?} {e}")))?;
-        let prefix = fields.next().unwrap_or_default().to_owned();
-        if prefix.chars().count() > 3 || !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(ConfigError::Invalid(
-                "QUEUES",
-                format!("prefix {prefix:?} must be at most 3 letters or digits"),
-            ));
-        }
-        let name_ja = fields
-            .next()
-            .filter(|n| !n.is_empty())
-            .unwrap_or(id.as_str())
-            .to_owned();
-        let name_en = fields
-            .next()
-            .filter(|n| !n.is_empty())
-            .unwrap_or(&name_ja)
-            .to_owned();
-        let mut other = || fields.next().filter(|n| !n.is_empty()).map(str::to_owned);
-        let (name_zh, name_ko) = (other(), other());
-        if queues.iter().any(|q| q.id == id) {
-            return Err(ConfigError::Invalid(
-                "QUEUES",
-                format!("{id} is listed twice"),
-            ));
-        }
-        queues.push(QueueInfo {
-            id,
-            prefix,
-            name_ja,
-            name_en,
-            name_zh,
-            name_ko,
-        });
-    }
-    if queues.is_empty() {
-        return Err(ConfigError::Invalid("QUEUES", "no queue given".into()));
-    }
-    Ok(queues)
-}
-
-/// `3` (every queue) or `3,kaikei:5` (one queue apart); default 3.
-fn parse_autodial(raw: Option<&str>, queues: &[QueueInfo]) -> Result<AutodialPlaces, ConfigError> {
-    let mut places = AutodialPlaces {
-        default: 3,
-        per_queue: Vec::new(),
-    };
-    let bad = |why: String| ConfigError::Invalid("AUTODIAL_PLACES", why);
-    let count = |n: &str| {
-        n.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n <= MAX_AUTODIAL_PLACES)
-            .ok_or_else(|| {
-                bad(format!(
-                    "{n:?} is not a whole number from 0 to {MAX_AUTODIAL_PLACES}"
-                ))
-            })
-    };
-    for part in raw
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        match part.split_once(':') {
-            None => places.default = count(part)?,
-            Some((queue, n)) => {
-                let queue = QueueId::parse(queue.trim())
-                    .ok()
-                    .filter(|q| queues.iter().any(|info| &info.id == q))
-                    .ok_or_else(|| bad(format!("{queue:?} is not a queue of QUEUES")))?;
-                places.per_queue.push((queue, count(n)?));
-            }
-        }
-    }
-    Ok(places)
-}
-
 fn parse_counters(raw: &str) -> Result<Vec<CounterId>, ConfigError> {
     let mut counters: Vec<CounterId> = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -546,6 +477,7 @@ fn parse_counters(raw: &str) -> Result<Vec<CounterId>, ConfigError> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use waitingroom::QueueId;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars
@@ -558,11 +490,11 @@ mod tests {
     #[test]
     fn defaults_need_only_redis() {
         let c = config(&[("REDIS_URL", "redis://127.0.0.1:1/")]).unwrap();
-        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.queues, vec![QueueInfo::default_queue()]);
-        assert_eq!(c.counters.len(), 2);
-        assert!(c.admin_password.is_none() && c.staff_api_token.is_none());
-        assert_eq!(c.site_root, "target/site");
+        assert_eq!(c.server.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.room.queues, vec![QueueInfo::default_queue()]);
+        assert_eq!(c.room.counters.len(), 2);
+        assert!(c.room.staff.password.is_none() && c.room.staff.api_token.is_none());
+        assert_eq!(c.server.site_root, "target/site");
     }
 
     #[test]
@@ -574,10 +506,10 @@ mod tests {
         ])
         .unwrap();
         let queue = |id: &str| QueueId::parse(id).unwrap();
-        assert_eq!(c.autodial_places.of(&queue("uketsuke")), 2);
-        assert_eq!(c.autodial_places.of(&queue("kaikei")), 5);
+        assert_eq!(c.store.autodial_places.of(&queue("uketsuke")), 2);
+        assert_eq!(c.store.autodial_places.of(&queue("kaikei")), 5);
         let default = config(&[("REDIS_URL", "redis://x/")]).unwrap();
-        assert_eq!(default.autodial_places.of(&queue("default")), 3);
+        assert_eq!(default.store.autodial_places.of(&queue("default")), 3);
     }
 
     #[test]
@@ -626,12 +558,13 @@ mod tests {
                 ("REDIS_URL", "redis://x/"),
                 ("TWILIO_ALLOWED_COUNTRIES", raw),
             ])
-            .map(|c| c.sms.allowed_countries)
+            .map(|c| c.room.sms.allowed_countries)
             .map_err(|e| e.to_string())
         };
         assert_eq!(
             config(&[("REDIS_URL", "redis://x/")])
                 .unwrap()
+                .room
                 .sms
                 .allowed_countries,
             ["JP"]
@@ -685,8 +618,8 @@ mod tests {
             ("QUEUES", "shinsatsu, kaikei"),
         ])
         .unwrap();
-        assert_eq!(c.addr.to_string(), "0.0.0.0:8080");
-        let ids: Vec<&str> = c.queues.iter().map(|q| q.id.as_str()).collect();
+        assert_eq!(c.server.addr.to_string(), "0.0.0.0:8080");
+        let ids: Vec<&str> = c.room.queues.iter().map(|q| q.id.as_str()).collect();
         assert_eq!(ids, ["shinsatsu", "kaikei"]);
         let c = config(&[
             ("REDIS_URL", "redis://x/"),
@@ -696,14 +629,17 @@ mod tests {
             ),
         ])
         .unwrap();
-        assert_eq!(c.queues[0].label(1), "A-001");
-        assert_eq!(c.queues[0].name(waitingroom::Lang::Zh), "看诊");
-        assert_eq!(c.queues[0].name(waitingroom::Lang::Ko), "진찰");
+        assert_eq!(c.room.queues[0].label(1), "A-001");
+        assert_eq!(c.room.queues[0].name(waitingroom::Lang::Zh), "看诊");
+        assert_eq!(c.room.queues[0].name(waitingroom::Lang::Ko), "진찰");
         assert_eq!(
-            (c.queues[1].name_ja.as_str(), c.queues[1].name_en.as_str()),
+            (
+                c.room.queues[1].name_ja.as_str(),
+                c.room.queues[1].name_en.as_str()
+            ),
             ("会計", "会計")
         );
-        assert_eq!(c.queues[1].name_zh, None);
+        assert_eq!(c.room.queues[1].name_zh, None);
     }
 
     #[test]
@@ -750,7 +686,7 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.1, ::1"),
         ])
         .unwrap();
-        assert_eq!(proxies.trusted_proxies.len(), 2);
+        assert_eq!(proxies.room.site.trusted_proxies.len(), 2);
     }
 
     #[test]
@@ -774,7 +710,7 @@ mod tests {
         };
         assert!(with("short").is_err());
         let ok = with("0123456789abcdef0123456789abcdef").unwrap();
-        assert!(ok.phone_hash_secret.is_some());
+        assert!(ok.store.phone_hash_secret.is_some());
     }
 
     #[test]
@@ -783,7 +719,7 @@ mod tests {
             let mut all = vec![("REDIS_URL", "redis://x/")];
             all.extend_from_slice(vars);
             config(&all)
-                .map(|c| c.phone_verify)
+                .map(|c| c.room.phone_verify)
                 .map_err(|e| e.to_string())
         };
         let twilio = |from: &'static str| {
@@ -799,14 +735,21 @@ mod tests {
         assert_eq!(verify(&[]), Ok(PhoneVerify::Sms));
         // a Japanese voice number only: calling in
         assert_eq!(verify(&twilio("050-1234-5678")), Ok(PhoneVerify::Call));
-        // SMS too (a messaging service, or a number outside Japan): both
+        // SMS too (a messaging service, or an SMS sender): both
         let mut service = twilio("050-1234-5678");
         service.push((
             "TWILIO_MESSAGING_SERVICE_SID",
             "MG0123456789abcdef0123456789abcdef",
         ));
         assert_eq!(verify(&service), Ok(PhoneVerify::Both));
-        assert_eq!(verify(&twilio("+15005550006")), Ok(PhoneVerify::Both));
+        // the voice number never sends SMS, even one outside Japan
+        assert_eq!(verify(&twilio("+15005550006")), Ok(PhoneVerify::Call));
+        let sender = [
+            twilio("050-1234-5678"),
+            vec![("TWILIO_SMS_SENDER", "WaitingRoom")],
+        ]
+        .concat();
+        assert_eq!(verify(&sender), Ok(PhoneVerify::Both));
         // chosen
         let mut call = service.clone();
         call.push(("PHONE_VERIFY", " Call "));
@@ -833,17 +776,17 @@ mod tests {
     #[test]
     fn each_language_speaks_with_a_voice_twilio_has_for_it() {
         let c = config(&[("REDIS_URL", "redis://x/")]).unwrap();
-        assert_eq!(c.voices, Voices::default());
-        assert_eq!(c.voices.zh, "Polly.Zhiyu");
+        assert_eq!(c.room.voices, Voices::default());
+        assert_eq!(c.room.voices.zh, "Polly.Zhiyu");
         let c = config(&[
             ("REDIS_URL", "redis://x/"),
             ("VOICE_JA", " Polly.Takumi "),
             ("VOICE_ZH", "Google.cmn-CN-Standard-A"),
         ])
         .unwrap();
-        assert_eq!(c.voices.ja, "Polly.Takumi");
-        assert_eq!(c.voices.zh, "Google.cmn-CN-Standard-A");
-        assert_eq!(c.voices.en, "Polly.Joanna");
+        assert_eq!(c.room.voices.ja, "Polly.Takumi");
+        assert_eq!(c.room.voices.zh, "Google.cmn-CN-Standard-A");
+        assert_eq!(c.room.voices.en, "Polly.Joanna");
         for (name, bad) in [
             ("VOICE_JA", "alice"),
             ("VOICE_EN", "Google.ja-JP-Standard-A"),
@@ -855,6 +798,50 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             assert!(error.starts_with(&format!("{name} is invalid")), "{error}");
+        }
+    }
+
+    #[test]
+    fn sms_come_from_a_sender_that_can_send_them_never_a_japanese_voice_number() {
+        let twilio = |sender: &'static str| {
+            config(&[
+                ("REDIS_URL", "redis://x/"),
+                ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+                ("TWILIO_AUTH_TOKEN", "token"),
+                ("TWILIO_FROM_NUMBER", "050-1234-5678"),
+                ("TWILIO_SMS_SENDER", sender),
+                ("PHONE_HASH_SECRET", "0123456789abcdef0123456789abcdef"),
+                ("PUBLIC_URL", "https://queue.example.jp"),
+            ])
+        };
+        let ok = twilio(" WaitingRm ").unwrap();
+        let api = ok.room.twilio.api.as_ref().unwrap();
+        assert_eq!(
+            api.sms_sender,
+            Some(SmsSender::Alphanumeric("WaitingRm".into()))
+        );
+        assert!(api.sends_sms());
+        assert_eq!(ok.room.phone_verify, PhoneVerify::Both);
+        assert!(twilio("+15005550006").is_ok(), "a number outside Japan");
+        for (bad, why) in [
+            (
+                "050-1234-5678",
+                "Twilio sells no Japanese number that sends SMS",
+            ),
+            (
+                "+81 3 1234 5678",
+                "Twilio sells no Japanese number that sends SMS",
+            ),
+            ("Waiting Room Shop", "11 characters"),
+            ("12345", "a letter"),
+            ("待合室", "letters, digits and spaces"),
+        ] {
+            let error = twilio(bad).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                error.starts_with("TWILIO_SMS_SENDER is invalid"),
+                "{bad}: {error}"
+            );
+            assert!(error.contains(why), "{bad}: {error}");
         }
     }
 

@@ -20,11 +20,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use waitingroom::live::EventHub;
-use waitingroom::notify::{DevOutbox, Notifier, TwilioNotifier};
-use waitingroom::services::{Setup, WaitingRoom};
+use waitingroom::services::WaitingRoom;
 use waitingroom::store::sessions::RedisSessionStore;
 use waitingroom::store::{BadRedisUrl, Store};
-use waitingroom::twilio::TwilioClient;
 
 pub use config::{Config, ConfigError};
 
@@ -32,17 +30,11 @@ pub use config::{Config, ConfigError};
 #[derive(Clone)]
 pub struct AppState {
     pub leptos: LeptosOptions,
+    /// The waiting room, with its setup (the staff and Twilio sections among it).
     pub room: WaitingRoom,
-    /// The bearer token of the staff API, when configured.
-    pub staff_api_token: Option<std::sync::Arc<str>>,
     pub sessions: RedisSessionStore,
-    pub session_hours: u32,
     /// The live connections open now, within their limits.
     pub live: std::sync::Arc<live::LiveGate>,
-    /// Where SMS and calls go: Twilio, or the dev outbox.
-    pub notifier: std::sync::Arc<dyn Notifier>,
-    /// `TWILIO_AUTH_TOKEN`: what Twilio signs its webhooks with (none: every webhook is refused).
-    pub twilio_auth_token: Option<std::sync::Arc<str>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -55,67 +47,26 @@ impl AppState {
     /// Prepares the state; Redis is connected lazily, so this works while Redis is down.
     /// Must run inside the tokio runtime (it starts the live event subscriber).
     pub fn new(config: &Config, addr: SocketAddr) -> Result<Self, BadRedisUrl> {
-        let store = Store::open(&config.redis_url)?
-            .with_max_tickets_per_day(config.max_tickets_per_day)
-            .with_remote_share(config.remote_share_percent)
-            .with_autodial_places(config.autodial_places.clone())
-            .with_calendar(config.calendar.clone())
-            .with_phone_key(config.phone_hash_secret.as_deref());
+        let store = Store::new(config.store.clone(), config.room.calendar.clone())?;
         let hub = EventHub::start(store.clone());
         let sessions = RedisSessionStore::new(store.connection());
         let leptos = LeptosOptions::builder()
             .output_name(env!("LEPTOS_OUTPUT_NAME"))
-            .site_root(config.site_root.as_str())
+            .site_root(config.server.site_root.as_str())
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        let setup = Setup {
-            queues: config.queues.clone(),
-            counters: config.counters.clone(),
-            limits: config.limits,
-            calendar: config.calendar.clone(),
-            public_url: config.public_url.clone(),
-            trusted_proxies: config.trusted_proxies.clone(),
-            staff_session_lifetime: Duration::from_secs(
-                u64::from(config.session_max_days) * 86_400,
-            ),
-            sms: config.sms.clone(),
-            twilio: config.twilio.is_some(),
-            schedules_sms: config
-                .twilio
-                .as_ref()
-                .is_none_or(|t| t.messaging_service_sid.is_some()),
-            reminder_check: config.reminder_check,
-            phone_verify: config.phone_verify,
-            call_in_number: config.twilio.as_ref().and_then(|t| t.from.clone()),
-            voices: config.voices.clone(),
-        };
-        let notifier: std::sync::Arc<dyn Notifier> = match &config.twilio {
-            Some(twilio) => std::sync::Arc::new(TwilioNotifier {
-                client: TwilioClient::new(twilio.clone()),
-                // Twilio reaches us only at PUBLIC_URL
-                status_callback: config
-                    .public_url
-                    .as_ref()
-                    .map(|url| format!("{url}/twilio/status")),
-                machine_callback: config
-                    .public_url
-                    .as_ref()
-                    .map(|url| format!("{url}/twilio/voice/amd")),
-            }),
-            None => std::sync::Arc::new(DevOutbox {
-                store: store.clone(),
-            }),
-        };
         Ok(Self {
             leptos,
-            room: WaitingRoom::new(store, hub, setup),
-            staff_api_token: config.staff_api_token.as_deref().map(Into::into),
+            // what SMS and calls say: the app's locale files
+            room: WaitingRoom::new(
+                store,
+                hub,
+                config.room.clone(),
+                std::sync::Arc::new(app::ssr::LocaleTexts),
+            ),
             sessions,
-            session_hours: config.session_hours,
             live: live::LiveGate::new(config.live),
-            notifier,
-            twilio_auth_token: config.twilio_auth_token.as_deref().map(Into::into),
         })
     }
 }
@@ -147,7 +98,7 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(i64::from(
-            state.session_hours,
+            state.room.setup().staff.session_hours,
         ))));
     let router = Router::new()
         .merge(api::routes())
@@ -167,9 +118,6 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions)
         // what the request extractors (`app::request`) read
         .layer(axum::Extension(state.room.clone()))
-        .layer(axum::Extension(app::request::StaffApiToken(
-            state.staff_api_token.clone(),
-        )))
         // before any session is touched: a forged request changes nothing, not even a session
         .layer(axum::middleware::from_fn_with_state(
             web::SiteOrigin::new(state.room.public_url()),
@@ -185,11 +133,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Work that runs beside the requests: the staff password at first start, the daily restart of
 /// the numbering, the outbox's SMS and calls.
-fn start_background(
-    room: WaitingRoom,
-    admin_password: Option<String>,
-    notifier: std::sync::Arc<dyn Notifier>,
-) {
+fn start_background(room: WaitingRoom) {
     let outbox_room = room.clone();
     // one consumer name per process: what it took and did not finish, others take over
     let consumer = format!(
@@ -197,16 +141,12 @@ fn start_background(
         std::process::id(),
         &waitingroom::services::random_token().to_string()[..8]
     );
-    let texts = std::sync::Arc::new(app::ssr::LocaleTexts);
-    tokio::spawn(async move { outbox_room.work_outbox(notifier, texts, consumer).await });
+    tokio::spawn(async move { outbox_room.work_outbox(consumer).await });
     let password_room = room.clone();
     tokio::spawn(async move {
         // Redis may still be starting: try until the password is settled.
         loop {
-            match password_room
-                .init_staff_password(admin_password.as_deref())
-                .await
-            {
+            match password_room.init_staff_password().await {
                 Ok(Some(generated)) => {
                     show_generated_password(&generated);
                     break;
@@ -278,23 +218,18 @@ pub struct Server {
 impl Server {
     /// Binds the address (port 0 picks a free one) and builds the application.
     pub async fn bind(config: &Config) -> Result<Self, StartError> {
-        let listener = TcpListener::bind(config.addr)
+        let at = config.server.addr;
+        let listener = TcpListener::bind(at)
             .await
-            .map_err(|e| StartError::Bind(config.addr, e))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| StartError::Bind(config.addr, e))?;
+            .map_err(|e| StartError::Bind(at, e))?;
+        let addr = listener.local_addr().map_err(|e| StartError::Bind(at, e))?;
         let state = AppState::new(config, addr)?;
-        start_background(
-            state.room.clone(),
-            config.admin_password.clone(),
-            state.notifier.clone(),
-        );
+        start_background(state.room.clone());
         Ok(Self {
             addr,
             listener,
             app: router(state),
-            http: config.http,
+            http: config.server.http,
         })
     }
 

@@ -41,7 +41,7 @@ async fn main() -> ExitCode {
         }
     }
     println!("  health: {base}/healthz");
-    match &config.twilio {
+    match &config.room.twilio.api {
         Some(twilio) => println!(
             "  SMS and calls: sent through Twilio (account {}…)",
             &twilio.account_sid[..twilio.account_sid.len().min(6)]

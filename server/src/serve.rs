@@ -24,6 +24,17 @@ use tokio::net::TcpListener;
 use tokio::time::Sleep;
 use tower::ServiceExt;
 
+/// The HTTP server's section of the configuration: where it listens, what it serves besides the
+/// app, and how long a client may take.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    /// `BIND_ADDR` and `PORT`.
+    pub addr: std::net::SocketAddr,
+    /// `SITE_ROOT`: the built WASM, JS, CSS and public files.
+    pub site_root: String,
+    pub http: HttpLimits,
+}
+
 /// How long a client may take (`HTTP_READ_SECS`, `HTTP_WRITE_STALL_SECS`).
 #[derive(Clone, Copy, Debug)]
 pub struct HttpLimits {

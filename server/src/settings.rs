@@ -157,7 +157,7 @@ pub const SETTINGS: &[Setting] = &[
         name: "TWILIO_ACCOUNT_SID",
         default: None,
         unset: r#"— (SMS and calls go to the dev outbox)"#,
-        meaning: r#"your Twilio account; with it, `TWILIO_AUTH_TOKEN` (or `TWILIO_API_KEY_SID` + `TWILIO_API_KEY_SECRET`) and `TWILIO_FROM_NUMBER` or `TWILIO_MESSAGING_SERVICE_SID` are required"#,
+        meaning: r#"your Twilio account; with it, `TWILIO_AUTH_TOKEN` (or `TWILIO_API_KEY_SID` + `TWILIO_API_KEY_SECRET`) and at least one of `TWILIO_FROM_NUMBER`, `TWILIO_MESSAGING_SERVICE_SID`, `TWILIO_SMS_SENDER` are required"#,
     },
     Setting {
         name: "TWILIO_AUTH_TOKEN",
@@ -181,13 +181,19 @@ pub const SETTINGS: &[Setting] = &[
         name: "TWILIO_FROM_NUMBER",
         default: None,
         unset: r#"—"#,
-        meaning: r#"the number SMS and calls come from (E.164 or 0X0-…)"#,
+        meaning: r#"the store's voice number (E.164 or 0X0-…): calls come from it and customers call it (the phone menu, verifying a phone by calling in). Never an SMS sender: Twilio sells no Japanese number that sends SMS"#,
     },
     Setting {
         name: "TWILIO_MESSAGING_SERVICE_SID",
         default: None,
         unset: r#"—"#,
-        meaning: r#"sends SMS through a messaging service (needed for scheduled SMS: without it the ticket page offers no reminder)"#,
+        meaning: r#"sends SMS through a messaging service (in Japan: one with an alphanumeric sender; needed for scheduled SMS: without it the ticket page offers no reminder)"#,
+    },
+    Setting {
+        name: "TWILIO_SMS_SENDER",
+        default: None,
+        unset: r#"— (without a messaging service no SMS is sent)"#,
+        meaning: r#"who SMS come from without a messaging service: an alphanumeric sender ID (1–11 letters, digits, spaces, with a letter, e.g. `WaitingRoom`: what reaches Japanese mobiles; nobody can reply to it) or a number outside Japan. A Japanese number is refused at start"#,
     },
     Setting {
         name: "TWILIO_API_BASE_URL",
@@ -228,7 +234,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         name: "PHONE_VERIFY",
         default: None,
-        unset: r#"`both` when SMS can be sent (the dev outbox, `TWILIO_MESSAGING_SERVICE_SID`, or a `TWILIO_FROM_NUMBER` outside Japan), `call` when only a Japanese voice number is configured, `sms` without `TWILIO_FROM_NUMBER`"#,
+        unset: r#"`both` when SMS can be sent (the dev outbox, `TWILIO_MESSAGING_SERVICE_SID` or `TWILIO_SMS_SENDER`) and there is a `TWILIO_FROM_NUMBER` to call, `call` when there is only that number, `sms` without it"#,
         meaning: r#"how the ticket page verifies a phone: `call` (the customer calls the store's `TWILIO_FROM_NUMBER` from the number typed: the page shows it as a `tel:` link; no SMS is sent and no SMS limit spent), `sms` (a texted link, mobiles only) or `both`. Twilio sells no SMS-capable Japanese number and carriers in Japan are reported to filter SMS with links: in Japan, use `call` or `both`"#,
     },
     Setting {

@@ -49,7 +49,7 @@ impl axum::extract::FromRequest<AppState> for Signed {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let refused = || (StatusCode::FORBIDDEN, "invalid Twilio signature").into_response();
-        let Some(token) = state.twilio_auth_token.clone() else {
+        let Some(token) = state.room.setup().twilio.auth_token.clone() else {
             tracing::warn!("a Twilio webhook arrived, but TWILIO_AUTH_TOKEN is not set: refused");
             return Err(refused());
         };
@@ -173,16 +173,12 @@ async fn voice_answer(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     });
-    match state
-        .room
-        .answer_call(&app::ssr::LocaleTexts, call.as_ref(), digits)
-        .await
-    {
+    match state.room.answer_call(call.as_ref(), digits).await {
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::error!(error = %e, "an answer to a call was not taken");
             let lang = call.map_or(Lang::Ja, |c| c.lang);
-            twiml(state.room.apology(&app::ssr::LocaleTexts, lang))
+            twiml(state.room.apology(lang))
         }
     }
 }
@@ -203,16 +199,12 @@ async fn sms(State(state): State<AppState>, form: Signed) -> Response {
         body: form.get("Body").unwrap_or_default(),
         opt_out_type: form.get("OptOutType"),
     };
-    match state
-        .room
-        .text_received(&app::ssr::LocaleTexts, &text)
-        .await
-    {
+    match state.room.text_received(&text).await {
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::error!(error = %e, "a text was not answered");
             let lang = Command::parse(text.body).1.unwrap_or_default();
-            twiml(state.room.apology_text(&app::ssr::LocaleTexts, lang))
+            twiml(state.room.apology_text(lang))
         }
     }
 }
@@ -224,11 +216,7 @@ async fn voice_incoming(State(state): State<AppState>, form: Signed) -> Response
     twiml(
         state
             .room
-            .phone_call(
-                &app::ssr::LocaleTexts,
-                form.get("From"),
-                form.get("StirVerstat"),
-            )
+            .phone_call(form.get("From"), form.get("StirVerstat"))
             .await,
     )
 }
@@ -257,16 +245,12 @@ async fn voice_menu(
         digits: form.get("Digits").unwrap_or_default(),
         repeats,
     };
-    match state
-        .room
-        .phone_menu_choice(&app::ssr::LocaleTexts, &press)
-        .await
-    {
+    match state.room.phone_menu_choice(&press).await {
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::error!(error = %e, "a key on the phone menu was not taken");
             // the store's menu speaks Japanese
-            twiml(state.room.apology(&app::ssr::LocaleTexts, Lang::Ja))
+            twiml(state.room.apology(Lang::Ja))
         }
     }
 }

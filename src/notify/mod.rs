@@ -17,6 +17,27 @@ pub use crate::twilio::client::Cancelled;
 use crate::twilio::TwilioError;
 use async_trait::async_trait;
 
+/// Where an installation's SMS and calls go: through Twilio when its section has an account
+/// (Twilio reports each message's status to `public_url`'s `/twilio/status`, and who answered an
+/// automatic call to `/twilio/voice/amd`: the only address it reaches us at), else to the dev outbox in `store`.
+pub fn notifier_for(
+    twilio: &crate::twilio::TwilioSettings,
+    public_url: Option<&str>,
+    store: &crate::store::Store,
+) -> std::sync::Arc<dyn Notifier> {
+    match &twilio.api {
+        Some(api) => std::sync::Arc::new(TwilioNotifier {
+            client: crate::twilio::TwilioClient::new(api.clone()),
+            status_callback: public_url.map(|url| format!("{url}/twilio/status")),
+            // answering machine detection reports apart (AsyncAmd)
+            machine_callback: public_url.map(|url| format!("{url}/twilio/voice/amd")),
+        }),
+        None => std::sync::Arc::new(DevOutbox {
+            store: store.clone(),
+        }),
+    }
+}
+
 /// Why a message was not sent; `retryable`: a later attempt may succeed.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{message}")]

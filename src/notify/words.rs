@@ -69,4 +69,11 @@ pub enum Words<'a> {
     Unavailable { spoken: bool },
     /// The reminder about 30 minutes before the turn, with the ticket's page.
     Reminder { label: &'a str, link: &'a str },
+    /// The verification SMS of a phone registered for a ticket, with the link that verifies it.
+    VerifyPhone { label: &'a str, link: &'a str },
+    /// Staff call the ticket's phone to `counter` (the board's announcement, spoken on the phone).
+    CallToCounter {
+        label: &'a str,
+        counter: &'a crate::queue::CounterId,
+    },
 }

@@ -3,7 +3,6 @@
 //! nobody makes an SMS due instead); and the dev outbox's messages.
 
 use super::{ServiceError, WaitingRoom};
-use crate::notify::Notifier;
 use crate::phone::ContactRecord;
 use crate::store::{DevMessage, LogUpdate, Outgoing, StoreError};
 use crate::twilio::status::{progress, Stage};
@@ -94,7 +93,7 @@ impl WaitingRoom {
     /// for [`RECONCILE_AFTER_MS`] and is not final: a callback that never arrived (Twilio does
     /// not retry one that failed; ours may have answered while Redis was down) is made up for,
     /// with all it does (a missed automatic call still texts the customer).
-    pub async fn reconcile_contacts(&self, notifier: &dyn Notifier) {
+    pub async fn reconcile_contacts(&self) {
         let now_ms = self.setup.calendar.now().now_ms;
         let log = match self.store.contact_log().await {
             Ok(log) => log,
@@ -109,7 +108,7 @@ impl WaitingRoom {
                 && ["SM", "MM", "CA"].iter().any(|p| e.sid.starts_with(p))
         });
         for entry in stale.take(RECONCILE_AT_MOST) {
-            let reported = match notifier.status_of(&entry.sid).await {
+            let reported = match self.notifier.status_of(&entry.sid).await {
                 Ok(Some(reported)) => reported,
                 Ok(None) => continue,
                 Err(e) => {

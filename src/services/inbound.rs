@@ -9,7 +9,7 @@
 use super::{ticket_url, ServiceError, Via, WaitingRoom};
 use crate::command::Command;
 use crate::lang::Lang;
-use crate::notify::{Texts, Words};
+use crate::notify::Words;
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::queue::{estimated_wait_ms, minutes_ceil, Channel, QueueInfo};
 use crate::store::MessageKind;
@@ -33,11 +33,7 @@ pub struct InboundText<'a> {
 impl WaitingRoom {
     /// `text` arrived: carries out its command once and answers the reply's TwiML (the same
     /// reply again when Twilio retries).
-    pub async fn text_received(
-        &self,
-        texts: &dyn Texts,
-        text: &InboundText<'_>,
-    ) -> Result<String, ServiceError> {
+    pub async fn text_received(&self, text: &InboundText<'_>) -> Result<String, ServiceError> {
         let sid = text.sid;
         if let Some(reply) = self.store.claim_inbound(sid).await? {
             return Ok(if reply.is_empty() {
@@ -46,7 +42,7 @@ impl WaitingRoom {
                 reply
             });
         }
-        let answered = self.answer_text(texts, text).await;
+        let answered = self.answer_text(text).await;
         let twiml = answered
             .as_ref()
             .ok()
@@ -59,11 +55,7 @@ impl WaitingRoom {
     }
 
     /// Carries out what the text asks; answers the reply (none: the number is not one we text).
-    async fn answer_text(
-        &self,
-        texts: &dyn Texts,
-        text: &InboundText<'_>,
-    ) -> Result<Option<String>, ServiceError> {
+    async fn answer_text(&self, text: &InboundText<'_>) -> Result<Option<String>, ServiceError> {
         let InboundText {
             sid,
             from,
@@ -102,7 +94,7 @@ impl WaitingRoom {
         if command != Command::Start && self.store.is_stopped(&phone).await? {
             return Ok(None);
         }
-        let say = |words: Words<'_>| Ok(Some(texts.say(lang, words)));
+        let say = |words: Words<'_>| Ok(Some(self.texts.say(lang, words)));
         match command {
             Command::Stop => {
                 // our own words (停止): nothing more is sent, so no reply either
@@ -115,7 +107,7 @@ impl WaitingRoom {
             }
             Command::Help => say(Words::Help),
             Command::Status => match held {
-                Some(ticket) => Ok(Some(self.where_is(texts, lang, &ticket).await?)),
+                Some(ticket) => Ok(Some(self.where_is(lang, &ticket).await?)),
                 None => say(Words::NoTicket { spoken: false }),
             },
             Command::Cancel => match held {
@@ -128,7 +120,7 @@ impl WaitingRoom {
             },
             Command::Join { queue } => {
                 if let Some(ticket) = held {
-                    return Ok(Some(self.where_is(texts, lang, &ticket).await?));
+                    return Ok(Some(self.where_is(lang, &ticket).await?));
                 }
                 let queue = match queue {
                     Some(name) => match self.queue(&name) {
@@ -198,30 +190,23 @@ impl WaitingRoom {
     }
 
     /// Where `ticket` is, as a text (with its page's link).
-    async fn where_is(
-        &self,
-        texts: &dyn Texts,
-        lang: Lang,
-        ticket: &Ticket,
-    ) -> Result<String, ServiceError> {
+    async fn where_is(&self, lang: Lang, ticket: &Ticket) -> Result<String, ServiceError> {
         let link = ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
-        self.place_words(texts, lang, ticket, Some(&link)).await
+        self.place_words(lang, ticket, Some(&link)).await
     }
 
     /// Where `ticket` is, as a call says it.
     pub(crate) async fn spoken_place(
         &self,
-        texts: &dyn Texts,
         lang: Lang,
         ticket: &Ticket,
     ) -> Result<String, ServiceError> {
-        self.place_words(texts, lang, ticket, None).await
+        self.place_words(lang, ticket, None).await
     }
 
     /// Its place and estimated wait, or the counter it is called to.
     async fn place_words(
         &self,
-        texts: &dyn Texts,
         lang: Lang,
         ticket: &Ticket,
         link: Option<&str>,
@@ -229,7 +214,7 @@ impl WaitingRoom {
         let snapshot = self.snapshot(&ticket.queue).await?;
         let label = self.label_of(&ticket.queue, ticket.number());
         if let Some(counter) = snapshot.counter_of(ticket.number()) {
-            return Ok(texts.say(
+            return Ok(self.texts.say(
                 lang,
                 Words::AtCounter {
                     label: &label,
@@ -241,7 +226,7 @@ impl WaitingRoom {
         let ahead = snapshot.people_ahead(ticket.number()).unwrap_or(0);
         let minutes = estimated_wait_ms(ahead, snapshot.avg_service_ms, self.setup.counters.len())
             .map(minutes_ceil);
-        Ok(texts.say(
+        Ok(self.texts.say(
             lang,
             Words::Waiting {
                 label: &label,

@@ -25,14 +25,17 @@ pub use addresses::{base_url, client_ip, qr_svg, ticket_url, RequestOrigin};
 pub use day::RESET_CONFIRMATION;
 pub use error::ServiceError;
 pub use issue::{RemoteClient, Via};
-pub use setup::{Limits, Setup};
+pub use setup::{Limits, Setup, SiteSettings};
+pub use staff::StaffSettings;
 
 use crate::live::{EventHub, HubMessage};
+use crate::notify::{Notifier, Texts};
 use crate::queue::{CounterId, QueueId, QueueInfo, QueueSnapshot};
 use crate::store::{Store, StoreError};
 use crate::ticket::TicketToken;
 use calendar::Calendar;
 use std::net::IpAddr;
+use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// 128 random bits from the OS, as a ticket token (also used as an opaque id).
@@ -42,17 +45,23 @@ pub fn random_token() -> TicketToken {
     TicketToken::from_bytes(bytes)
 }
 
-/// The waiting room of one installation: its setup, the store and the live events.
+/// The waiting room of one installation: its setup, the store, the live events, and its clients
+/// (where SMS and calls go, and what they say).
 #[derive(Clone)]
 pub struct WaitingRoom {
     store: Store,
     hub: EventHub,
     staff: staff::StaffDesk,
-    setup: std::sync::Arc<Setup>,
+    setup: Arc<Setup>,
+    /// Where SMS and calls go: Twilio, or the dev outbox (by the setup's Twilio section).
+    notifier: Arc<dyn Notifier>,
+    /// What SMS and calls say, in a ticket's language (the app's locale files).
+    texts: Arc<dyn Texts>,
 }
 
 impl WaitingRoom {
-    pub fn new(store: Store, hub: EventHub, setup: Setup) -> Self {
+    /// The waiting room `setup` describes, on `store`; its SMS and calls say `texts`.
+    pub fn new(store: Store, hub: EventHub, setup: Setup, texts: Arc<dyn Texts>) -> Self {
         assert!(
             !setup.queues.is_empty(),
             "a waiting room needs at least one queue"
@@ -61,17 +70,21 @@ impl WaitingRoom {
             !setup.counters.is_empty(),
             "a waiting room needs at least one counter"
         );
+        let notifier =
+            crate::notify::notifier_for(&setup.twilio, setup.site.public_url.as_deref(), &store);
         Self {
             store,
             hub,
-            staff: staff::StaffDesk::new(setup.staff_session_lifetime),
-            setup: std::sync::Arc::new(setup),
+            staff: staff::StaffDesk::new(setup.staff.session_lifetime()),
+            setup: Arc::new(setup),
+            notifier,
+            texts,
         }
     }
 
     /// The address a request came from (see [`client_ip`]).
     pub fn client_ip(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
-        client_ip(&self.setup.trusted_proxies, peer, forwarded_for)
+        client_ip(&self.setup.site.trusted_proxies, peer, forwarded_for)
     }
 
     pub fn queues(&self) -> &[QueueInfo] {
@@ -83,17 +96,22 @@ impl WaitingRoom {
     }
 
     pub fn public_url(&self) -> Option<&str> {
-        self.setup.public_url.as_deref()
+        self.setup.site.public_url.as_deref()
     }
 
     /// Where customers' phones reach this server: `PUBLIC_URL`, or the host the request named.
     pub fn base_url(&self, request: &RequestOrigin<'_>) -> String {
-        base_url(self.public_url(), &self.setup.trusted_proxies, request)
+        base_url(self.public_url(), &self.setup.site.trusted_proxies, request)
     }
 
     /// Whether SMS and calls really leave (Twilio), or go to the dev outbox.
     pub fn sends_for_real(&self) -> bool {
-        self.setup.twilio
+        self.setup.twilio.sends()
+    }
+
+    /// How this installation is set up (its configuration, each part's section whole).
+    pub fn setup(&self) -> &Setup {
+        &self.setup
     }
 
     pub fn calendar(&self) -> &Calendar {

@@ -6,12 +6,11 @@
 
 use super::contacts::RECONCILE_EVERY_MS;
 use super::WaitingRoom;
-use crate::notify::{Cancelled, Notifier, NotifyError, Texts, Words};
+use crate::notify::{Cancelled, NotifyError, Words};
 use crate::phone::{BadPhone, ContactRecord, PhoneNumber};
 use crate::store::{MessageKind, OutboxJob, Outgoing, StoreError, Task};
 use crate::twilio::status::{progress, UNSENT};
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// One SMS or call, ready to go.
@@ -40,12 +39,7 @@ const ENSURE_EVERY: u32 = 50;
 
 impl WaitingRoom {
     /// Works the outbox off, as `consumer` (one name per server process), forever.
-    pub async fn work_outbox(
-        &self,
-        notifier: Arc<dyn Notifier>,
-        texts: Arc<dyn Texts>,
-        consumer: String,
-    ) {
+    pub async fn work_outbox(&self, consumer: String) {
         let mut ready: HashSet<crate::queue::QueueId> = HashSet::new();
         let mut round: u32 = 0;
         let plan_every = self.setup.reminder_check;
@@ -57,14 +51,13 @@ impl WaitingRoom {
             if now_ms >= reconciled_ms + RECONCILE_EVERY_MS {
                 reconciled_ms = now_ms;
                 if let Ok(true) = self.store.take_reconciler(RECONCILE_EVERY_MS - 1_000).await {
-                    self.reconcile_contacts(notifier.as_ref()).await;
+                    self.reconcile_contacts().await;
                 }
             }
             if planned.elapsed() >= plan_every {
                 planned = tokio::time::Instant::now();
                 let hold_ms = plan_every.as_millis().saturating_sub(100).max(100) as u64;
-                self.plan_reminders(notifier.as_ref(), texts.as_ref(), hold_ms)
-                    .await;
+                self.plan_reminders(hold_ms).await;
             }
             round = round.wrapping_add(1);
             if round % ENSURE_EVERY == 0 {
@@ -87,8 +80,7 @@ impl WaitingRoom {
                         for job in stale.into_iter().chain(fresh) {
                             match job {
                                 Ok(job) => {
-                                    let work =
-                                        self.perform(notifier.as_ref(), texts.as_ref(), &job);
+                                    let work = self.perform(&job);
                                     self.renewing(&job, &consumer, work).await
                                 }
                                 Err(bad) => {
@@ -130,23 +122,16 @@ impl WaitingRoom {
     }
 
     /// Carries out one job and acknowledges it, unless a retry may succeed.
-    async fn perform(&self, notifier: &dyn Notifier, texts: &dyn Texts, job: &OutboxJob) {
+    async fn perform(&self, job: &OutboxJob) {
         match &job.task {
-            Task::Unschedule { sid } => self.unschedule(notifier, job, sid).await,
-            Task::Send { to, outgoing } => self.send(notifier, texts, job, to, outgoing).await,
+            Task::Unschedule { sid } => self.unschedule(job, sid).await,
+            Task::Send { to, outgoing } => self.send(job, to, outgoing).await,
         }
     }
 
     /// Sends what `job` makes due to `to`. A job handed out before is first looked up: if that
     /// attempt reached Twilio, it is not sent again.
-    async fn send(
-        &self,
-        notifier: &dyn Notifier,
-        texts: &dyn Texts,
-        job: &OutboxJob,
-        to: &PhoneNumber,
-        outgoing: &Outgoing,
-    ) {
+    async fn send(&self, job: &OutboxJob, to: &PhoneNumber, outgoing: &Outgoing) {
         let id = &job.entry.id;
         // a job of a business day that is over is never sent: its ticket is over, and its number
         // may be someone else's today
@@ -192,7 +177,7 @@ impl WaitingRoom {
                 return;
             }
         }
-        let message = match self.message_of(texts, job, outgoing).await {
+        let message = match self.message_of(job, outgoing).await {
             Ok(Some(message)) => message,
             Ok(None) => {
                 tracing::info!(job = %id, "nothing to send (its ticket is over)");
@@ -209,7 +194,7 @@ impl WaitingRoom {
             Message::Call { text, .. } => text.as_str(),
         };
         if job.deliveries > 0 {
-            match self.made_before(notifier, job, outgoing, to, text).await {
+            match self.made_before(job, outgoing, to, text).await {
                 Ok(Some(sid)) => {
                     tracing::info!(job = %id, %sid, "sent by an earlier attempt");
                     let _ = self.store.ack_job(&job.entry).await;
@@ -223,22 +208,26 @@ impl WaitingRoom {
             }
         }
         let made = match &message {
-            Message::Sms(body) => notifier.send_sms(to, body).await,
+            Message::Sms(body) => self.notifier.send_sms(to, body).await,
             Message::Call {
                 twiml,
                 text,
                 detect_machine,
-            } => notifier.call(to, twiml, text, *detect_machine).await,
+            } => self.notifier.call(to, twiml, text, *detect_machine).await,
         };
         let kind = kind.as_str();
         match made {
             Ok(sid) => {
                 self.metrics().outbound(kind, "sent");
-                tracing::info!(job = %id, to = %to.masked(), %sid, %kind, sent = notifier.sends(), "sent");
+                tracing::info!(job = %id, to = %to.masked(), %sid, %kind, sent = self.notifier.sends(), "sent");
                 if let Err(e) = self.store.ack_job(&job.entry).await {
                     tracing::warn!(job = %id, error = %e, "sent, not yet acknowledged");
                 }
-                let status = if notifier.sends() { "queued" } else { UNSENT };
+                let status = if self.notifier.sends() {
+                    "queued"
+                } else {
+                    UNSENT
+                };
                 self.note_contact(job, outgoing, to, sid, status, None)
                     .await;
             }
@@ -261,8 +250,8 @@ impl WaitingRoom {
 
     /// Cancels the scheduled reminder `sid` of an unschedule job (its ticket was called or is
     /// over).
-    async fn unschedule(&self, notifier: &dyn Notifier, job: &OutboxJob, sid: &str) {
-        match notifier.cancel_scheduled(sid).await {
+    async fn unschedule(&self, job: &OutboxJob, sid: &str) {
+        match self.notifier.cancel_scheduled(sid).await {
             Ok(Cancelled::TooLate) => {
                 // Twilio's 30409: it is no longer scheduled (it went): nothing to cancel
                 tracing::info!(job = %job.entry.id, %sid, "a reminder went before it could be cancelled");
@@ -295,7 +284,6 @@ impl WaitingRoom {
     /// to send.
     async fn message_of(
         &self,
-        texts: &dyn Texts,
         job: &OutboxJob,
         outgoing: &Outgoing,
     ) -> Result<Option<Message>, StoreError> {
@@ -310,7 +298,7 @@ impl WaitingRoom {
             return Ok(None);
         }
         Ok(Some(if *outgoing == Outgoing::Autodial {
-            let (twiml, text) = self.turn_near_call(texts, &ticket, &job.day, 0);
+            let (twiml, text) = self.turn_near_call(&ticket, &job.day, 0);
             Message::Call {
                 twiml,
                 text,
@@ -324,7 +312,7 @@ impl WaitingRoom {
                 label: &label,
                 link: &link,
             };
-            Message::Sms(texts.say(ticket.lang, words))
+            Message::Sms(self.texts.say(ticket.lang, words))
         }))
     }
 
@@ -333,13 +321,13 @@ impl WaitingRoom {
     /// job's (another ticket's, or another purpose).
     async fn made_before(
         &self,
-        notifier: &dyn Notifier,
         job: &OutboxJob,
         outgoing: &Outgoing,
         to: &PhoneNumber,
         text: &str,
     ) -> Result<Option<String>, NotifyError> {
-        let made = notifier
+        let made = self
+            .notifier
             .already_sent(outgoing.kind(), to, text, job.entry.made_ms())
             .await?;
         for sid in made {

@@ -7,10 +7,11 @@
 //! client address per day, and a cap per hour in all.
 
 use super::{random_token, ServiceError, WaitingRoom};
+use crate::notify::Words;
 use crate::phone::PhoneNumber;
-use crate::queue::QueueId;
+use crate::queue::{CounterId, QueueId};
 use crate::store::{Registration, Source, TakeLimits, Taker};
-use crate::ticket::{Ticket, TicketToken};
+use crate::ticket::TicketToken;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -94,7 +95,6 @@ impl WaitingRoom {
         raw: &str,
         client: IpAddr,
         base_url: &str,
-        body: impl FnOnce(&Ticket, &str) -> String,
     ) -> Result<PhoneNumber, ServiceError> {
         let ticket = self
             .ticket_by_token(token)
@@ -176,7 +176,14 @@ impl WaitingRoom {
         }
         let link_token = random_token().to_string();
         let link = verify_link(base_url, &ticket.queue, &link_token);
-        let text = body(&ticket, &link);
+        let label = self.label_of(&ticket.queue, ticket.number());
+        let text = self.texts.say(
+            ticket.lang,
+            Words::VerifyPhone {
+                label: &label,
+                link: &link,
+            },
+        );
         let now_ms = self.setup.calendar.now().now_ms;
         let registration = Registration {
             phone: &phone,
@@ -227,19 +234,26 @@ impl WaitingRoom {
             .await?)
     }
 
-    /// Calls ticket `number`'s verified phone now (「電話で呼び出す」): `words` are what the call
-    /// says, in the ticket's language; it says them twice.
+    /// Calls ticket `number`'s verified phone now (「電話で呼び出す」), asking its holder to
+    /// `counter` in the ticket's language (「受付番号42番の方、2番窓口へお越しください」), twice.
     pub async fn call_out(
         &self,
         queue: &QueueId,
         number: u64,
-        words: impl FnOnce(&Ticket) -> String,
+        counter: &CounterId,
     ) -> Result<(), ServiceError> {
         let ticket = self
             .ticket(queue, number)
             .await?
             .ok_or(ServiceError::TicketNotFound)?;
-        let text = words(&ticket);
+        let label = self.label_of(queue, number);
+        let text = self.texts.say(
+            ticket.lang,
+            Words::CallToCounter {
+                label: &label,
+                counter,
+            },
+        );
         let twiml =
             crate::twilio::twiml::response(&[self.setup.voices.say(ticket.lang, text.clone(), 2)]);
         Ok(self
@@ -271,8 +285,10 @@ impl WaitingRoom {
     /// `PHONE_VERIFY` lets a call verify it.
     pub fn call_in_number(&self) -> Option<&PhoneNumber> {
         self.setup
-            .call_in_number
+            .twilio
+            .api
             .as_ref()
+            .and_then(|api| api.from.as_ref())
             .filter(|_| self.setup.phone_verify.calls_in())
     }
 

@@ -6,7 +6,7 @@
 //! outbox; so does STOP.
 
 use super::{ticket_url, ServiceError, WaitingRoom};
-use crate::notify::{Cancelled, Notifier, NotifyError, Texts, Words};
+use crate::notify::{Cancelled, NotifyError, Words};
 use crate::phone::ContactRecord;
 use crate::queue::QueueSnapshot;
 use crate::queue::{estimated_wait_ms, QueueId};
@@ -56,12 +56,12 @@ impl WaitingRoom {
     /// Whether reminders can be scheduled here (Twilio needs a messaging service for it; the dev
     /// outbox always can).
     pub fn offers_reminders(&self) -> bool {
-        self.setup.schedules_sms
+        self.setup.twilio.schedules_sms()
     }
 
     /// Plans the reminders of every queue whose planning this process takes (for `hold_ms`:
     /// one process plans a queue at a time).
-    pub async fn plan_reminders(&self, notifier: &dyn Notifier, texts: &dyn Texts, hold_ms: u64) {
+    pub async fn plan_reminders(&self, hold_ms: u64) {
         for queue in &self.setup.queues {
             match self.store.take_planner(&queue.id, hold_ms).await {
                 Ok(true) => {}
@@ -71,7 +71,7 @@ impl WaitingRoom {
                     continue;
                 }
             }
-            if let Err(e) = self.plan_queue(notifier, texts, &queue.id).await {
+            if let Err(e) = self.plan_queue(&queue.id).await {
                 tracing::warn!(queue = %queue.id, error = %e, "reminders not planned; later");
             }
         }
@@ -79,12 +79,7 @@ impl WaitingRoom {
 
     /// Plans each reminder of `queue`; one that Twilio refuses is logged, and the others are
     /// planned all the same.
-    async fn plan_queue(
-        &self,
-        notifier: &dyn Notifier,
-        texts: &dyn Texts,
-        queue: &QueueId,
-    ) -> Result<(), NotifyError> {
+    async fn plan_queue(&self, queue: &QueueId) -> Result<(), NotifyError> {
         let (day, reminders) = self.store.reminders(queue).await?;
         if reminders.is_empty() {
             return Ok(());
@@ -92,7 +87,7 @@ impl WaitingRoom {
         let snapshot = self.store.snapshot(queue).await?;
         for (number, reminder) in reminders {
             let planned = self
-                .plan_one(notifier, texts, queue, &day, &snapshot, number, &reminder)
+                .plan_one(queue, &day, &snapshot, number, &reminder)
                 .await;
             if let Err(e) = planned {
                 self.reminder_failed(queue, number, &e).await;
@@ -147,8 +142,6 @@ impl WaitingRoom {
     #[allow(clippy::too_many_arguments)]
     async fn plan_one(
         &self,
-        notifier: &dyn Notifier,
-        texts: &dyn Texts,
         queue: &QueueId,
         day: &DayId,
         snapshot: &QueueSnapshot,
@@ -198,7 +191,7 @@ impl WaitingRoom {
             }
         }
         if let Some(sid) = &reminder.sid {
-            match notifier.cancel_scheduled(sid).await? {
+            match self.notifier.cancel_scheduled(sid).await? {
                 Cancelled::Cancelled => {
                     self.store
                         .update_contact(
@@ -231,12 +224,15 @@ impl WaitingRoom {
             label: &label,
             link: &link,
         };
-        let body = texts.say(ticket.lang, words);
+        let body = self.texts.say(ticket.lang, words);
         let at_once = target < now.now_ms + SCHEDULE_MIN_AHEAD_MS;
         let (sid, send_at) = if at_once {
-            (notifier.send_sms(&phone, &body).await?, now.now_ms)
+            (self.notifier.send_sms(&phone, &body).await?, now.now_ms)
         } else {
-            (notifier.schedule_sms(&phone, &body, target).await?, target)
+            (
+                self.notifier.schedule_sms(&phone, &body, target).await?,
+                target,
+            )
         };
         let planned = self
             .store
@@ -246,12 +242,12 @@ impl WaitingRoom {
             Ok(()) => {}
             // dropped meanwhile (the ticket was called or is over)
             Err(StoreError::Refused(_)) if !at_once => {
-                notifier.cancel_scheduled(&sid).await?;
+                self.notifier.cancel_scheduled(&sid).await?;
             }
             Err(StoreError::Refused(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        if notifier.sends() {
+        if self.notifier.sends() {
             let status = if at_once { "queued" } else { "scheduled" };
             let record = ContactRecord {
                 sid,

@@ -1,9 +1,12 @@
-//! How an installation is set up: its queues and counters, the limits of remote intake, its
-//! calendar, its address and what it can send.
+//! How an installation is set up: the room's section of the configuration, made of one section
+//! per part that owns it (its queues and counters, the calendar, the limits of remote intake,
+//! where it is reached, staff sign-in, SMS, Twilio), each handed whole to its part.
 
 use super::calendar::Calendar;
 use super::phones::SmsLimits;
+use super::staff::StaffSettings;
 use crate::queue::{CounterId, QueueInfo};
+use crate::twilio::TwilioSettings;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -11,43 +14,50 @@ use std::time::Duration;
 /// A window starts with its first take and lasts an hour; refused attempts do not extend it.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
+    /// `REMOTE_MAX_ACTIVE`: tickets one phone may hold at once.
     pub active_per_client: u32,
+    /// `REMOTE_MAX_PER_HOUR`: tickets one phone may take per hour.
     pub per_hour_per_client: u32,
-    /// Takes from one address (an IPv6 /64) per hour: phones behind one shop Wi-Fi or one
-    /// carrier's NAT share it, so it is well above the per-phone limit.
+    /// `ADDRESS_MAX_PER_HOUR`: takes from one address (an IPv6 /64) per hour: phones behind one
+    /// shop Wi-Fi or one carrier's NAT share it, so it is well above the per-phone limit.
     pub per_hour_per_address: u32,
-    /// Tickets one kiosk issues per minute at most (`KIOSK_MAX_PER_MINUTE`).
+    /// `KIOSK_MAX_PER_MINUTE`: tickets one kiosk issues per minute at most.
     pub kiosk_per_minute: u32,
 }
 
-/// How an installation is set up.
-#[derive(Clone, Debug)]
-pub struct Setup {
-    /// At least one; the first is the default.
-    pub queues: Vec<QueueInfo>,
-    /// At least one; the first is the default of call-next.
-    pub counters: Vec<CounterId>,
-    pub limits: Limits,
-    pub calendar: Calendar,
-    /// The address customers' phones use (for QR codes); `None`: the request's host.
+/// Where customers reach this server, and who may say where a request came from.
+#[derive(Clone, Debug, Default)]
+pub struct SiteSettings {
+    /// `PUBLIC_URL`: the address customers' phones use (QR codes, texted links); `None`: the
+    /// request's host.
     pub public_url: Option<String>,
-    /// Proxies whose `X-Forwarded-For` names the real client (`TRUSTED_PROXIES`).
+    /// `TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Vec<IpAddr>,
-    /// A staff session ends this long after its sign-in, active or not.
-    pub staff_session_lifetime: Duration,
-    /// Verification SMS: limits and allowed countries.
+}
+
+/// How an installation is set up. No `Debug`: it holds secrets, which are never logged.
+#[derive(Clone)]
+pub struct Setup {
+    /// `QUEUES`: at least one; the first is the default.
+    pub queues: Vec<QueueInfo>,
+    /// `COUNTERS`: at least one; the first is the default of call-next.
+    pub counters: Vec<CounterId>,
+    /// `TIMEZONE`, `DAY_RESETS_AT`, `DATA_RETENTION_HOURS`.
+    pub calendar: Calendar,
+    /// `REMOTE_MAX_*`, `ADDRESS_MAX_PER_HOUR`, `KIOSK_MAX_PER_MINUTE`.
+    pub limits: Limits,
+    /// `PUBLIC_URL`, `TRUSTED_PROXIES`.
+    pub site: SiteSettings,
+    /// `ADMIN_PASSWORD`, `STAFF_API_TOKEN`, `SESSION_HOURS`, `SESSION_MAX_DAYS`.
+    pub staff: StaffSettings,
+    /// `SMS_MAX_*`, `TWILIO_ALLOWED_COUNTRIES`: verification SMS and where texts may go.
     pub sms: SmsLimits,
-    /// Whether SMS and calls really leave (Twilio), or go to the dev outbox.
-    pub twilio: bool,
-    /// Whether SMS can be scheduled (Twilio with a messaging service, or the dev outbox): the
-    /// ticket page offers reminders only then.
-    pub schedules_sms: bool,
-    /// How often the reminders are planned again (`REMINDER_CHECK_SECS`).
+    /// `TWILIO_*`: whether SMS and calls really leave, and how.
+    pub twilio: TwilioSettings,
+    /// `REMINDER_CHECK_SECS`: how often the reminders are planned again.
     pub reminder_check: Duration,
     /// How a phone is verified (`PHONE_VERIFY`).
     pub phone_verify: super::phones::PhoneVerify,
-    /// The store's number customers call to verify their phone (`TWILIO_FROM_NUMBER`).
-    pub call_in_number: Option<crate::phone::PhoneNumber>,
     /// The voice of each language's `<Say>` (`VOICE_JA`, ...).
     pub voices: super::voice::Voices,
 }

@@ -61,6 +61,26 @@ pub const CONCURRENT_CHECKS: usize = 2;
 /// Checks waiting for a thread, at most; more sign-ins than that wait to be queued.
 const CHECKS_QUEUED: usize = 64;
 
+/// Staff sign-in's section of the configuration. No `Debug`: it holds secrets.
+#[derive(Clone)]
+pub struct StaffSettings {
+    /// `ADMIN_PASSWORD`: the staff password; `None`: one is generated at first start.
+    pub password: Option<String>,
+    /// `STAFF_API_TOKEN`: the bearer token of the staff API; `None`: the staff API is closed.
+    pub api_token: Option<String>,
+    /// `SESSION_HOURS`: a staff login ends after this long without activity.
+    pub session_hours: u32,
+    /// `SESSION_MAX_DAYS`: a staff login ends this long after its sign-in, active or not.
+    pub session_max_days: u32,
+}
+
+impl StaffSettings {
+    /// How long a staff session lasts at most, active or not.
+    pub fn session_lifetime(&self) -> Duration {
+        Duration::from_secs(u64::from(self.session_max_days) * 86_400)
+    }
+}
+
 /// What a staff session remembers of its sign-in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffPass {
@@ -192,10 +212,8 @@ impl StaffDesk {
 
 impl WaitingRoom {
     /// Sets the staff password at start (see [`StaffDesk::init_password`]); answers a generated one.
-    pub async fn init_staff_password(
-        &self,
-        configured: Option<&str>,
-    ) -> Result<Option<String>, StaffError> {
+    pub async fn init_staff_password(&self) -> Result<Option<String>, StaffError> {
+        let configured = self.setup.staff.password.as_deref();
         self.staff.init_password(&self.store, configured).await
     }
 

@@ -197,11 +197,11 @@ impl WaitingRoom {
     /// apology, and the call ends. Twilio answers a webhook's error mid-call with "an application
     /// error has occurred" and hangs up (BEHAVIOUR.md "Webhooks"): this says it in the caller's
     /// language.
-    pub fn apology(&self, texts: &dyn Texts, lang: Lang) -> String {
+    pub fn apology(&self, lang: Lang) -> String {
         response(&[
             said(
                 &self.setup.voices,
-                texts,
+                self.texts.as_ref(),
                 lang,
                 Words::Unavailable { spoken: true },
             ),
@@ -211,9 +211,9 @@ impl WaitingRoom {
 
     /// A text's webhook failed on our side: a reply that says so, in `lang`, rather than an
     /// error Twilio would drop (it retries no webhook that answered 5xx).
-    pub fn apology_text(&self, texts: &dyn Texts, lang: Lang) -> String {
+    pub fn apology_text(&self, lang: Lang) -> String {
         response(&[Verb::Message(
-            texts.say(lang, Words::Unavailable { spoken: false }),
+            self.texts.say(lang, Words::Unavailable { spoken: false }),
         )])
     }
 
@@ -221,13 +221,7 @@ impl WaitingRoom {
     /// times before): the turn is near, then the menu, whose answer Twilio posts to
     /// `/twilio/voice/answer?…` (see [`AnsweredCall`]). Without `PUBLIC_URL` Twilio could not
     /// reach the menu's answer: the words are said twice instead.
-    pub fn turn_near_call(
-        &self,
-        texts: &dyn Texts,
-        ticket: &Ticket,
-        day: &DayId,
-        repeats: u32,
-    ) -> (String, String) {
+    pub fn turn_near_call(&self, ticket: &Ticket, day: &DayId, repeats: u32) -> (String, String) {
         let label = self.label_of(&ticket.queue, ticket.number());
         let answer_url = self.public_url().map(|base| {
             let answered = AnsweredCall {
@@ -244,7 +238,13 @@ impl WaitingRoom {
                 answered.query()
             )
         });
-        turn_near_twiml(&self.setup.voices, texts, ticket.lang, &label, answer_url)
+        turn_near_twiml(
+            &self.setup.voices,
+            self.texts.as_ref(),
+            ticket.lang,
+            &label,
+            answer_url,
+        )
     }
 
     /// A key the customer pressed on the automatic call `call` names (`None`: its action URL
@@ -254,13 +254,12 @@ impl WaitingRoom {
     /// its ticket's, or about a ticket of a day that is over, changes nothing and says goodbye.
     pub async fn answer_call(
         &self,
-        texts: &dyn Texts,
         call: Option<&AnsweredCall>,
         digits: &str,
     ) -> Result<String, ServiceError> {
         let Some(call) = call else {
             tracing::warn!("an answer to a call that names no ticket: goodbye");
-            return Ok(goodbye(&self.setup.voices, texts, Lang::Ja));
+            return Ok(goodbye(&self.setup.voices, self.texts.as_ref(), Lang::Ja));
         };
         let ticket = match self.queue(call.queue.as_str()) {
             Ok(_) => {
@@ -278,17 +277,15 @@ impl WaitingRoom {
         }) else {
             tracing::warn!(queue = %call.queue, day = %call.day, number = call.number,
                 "an answer to a call whose key is not its ticket's: goodbye");
-            return Ok(goodbye(&self.setup.voices, texts, Lang::Ja));
+            return Ok(goodbye(&self.setup.voices, self.texts.as_ref(), Lang::Ja));
         };
         let lang = ticket.lang;
         let Some(answer) = CallAnswer::from_digits(digits) else {
             let today = self.store.today(&call.queue).await?;
             if call.repeats >= MAX_REPEATS || today != call.day || !ticket.state().is_active() {
-                return Ok(goodbye(&self.setup.voices, texts, lang));
+                return Ok(goodbye(&self.setup.voices, self.texts.as_ref(), lang));
             }
-            return Ok(self
-                .turn_near_call(texts, &ticket, &call.day, call.repeats + 1)
-                .0);
+            return Ok(self.turn_near_call(&ticket, &call.day, call.repeats + 1).0);
         };
         let now = self.setup.calendar.now();
         match self
@@ -299,7 +296,7 @@ impl WaitingRoom {
             Ok(()) => {}
             // the ticket was called, done or cancelled meanwhile, or its day is over
             Err(StoreError::Refused(Refusal::Conflict(_) | Refusal::NotFound)) => {
-                return Ok(goodbye(&self.setup.voices, texts, lang))
+                return Ok(goodbye(&self.setup.voices, self.texts.as_ref(), lang))
             }
             Err(e) => return Err(e.into()),
         }
@@ -308,7 +305,12 @@ impl WaitingRoom {
             CallAnswer::OnMyWay => Words::OnMyWay,
             CallAnswer::Cancel => Words::Cancelled { label: &label },
         };
-        Ok(response(&[said(&self.setup.voices, texts, lang, words)]))
+        Ok(response(&[said(
+            &self.setup.voices,
+            self.texts.as_ref(),
+            lang,
+            words,
+        )]))
     }
 
     /// How ticket `number` of `queue` is printed and spoken (`A-042`, `42`).
@@ -330,20 +332,15 @@ impl WaitingRoom {
     /// verifies nothing and hears that the menu cannot serve it. Always TwiML: a Voice webhook
     /// that answers an error makes Twilio say "an application error has occurred" and hang up
     /// (BEHAVIOUR.md, "Webhooks").
-    pub async fn phone_call(
-        &self,
-        texts: &dyn Texts,
-        from: Option<&str>,
-        stir_verstat: Option<&str>,
-    ) -> String {
+    pub async fn phone_call(&self, from: Option<&str>, stir_verstat: Option<&str>) -> String {
         // Twilio adds StirVerstat where the carrier attested the caller ID; a failed one may
         // be forged (BEHAVIOUR.md, "Japan")
         if crate::twilio::caller_id_failed(stir_verstat) {
-            return not_confirmed(&self.setup.voices, texts);
+            return not_confirmed(&self.setup.voices, self.texts.as_ref());
         }
         let caller = from.and_then(|f| PhoneNumber::parse(f).ok());
         if let (true, Some(phone)) = (self.setup.phone_verify.calls_in(), caller) {
-            match self.verify_by_call(texts, &phone).await {
+            match self.verify_by_call(&phone).await {
                 Ok(Some(twiml)) => return twiml,
                 Ok(None) => {}
                 Err(e) => {
@@ -351,16 +348,12 @@ impl WaitingRoom {
                 }
             }
         }
-        self.phone_menu(texts, 0)
+        self.phone_menu(0)
     }
 
     /// Verifies the phone `phone` of every ticket of today (one per queue at most) that waits
     /// for a call from it; answers what the call says then (`None`: none waited).
-    async fn verify_by_call(
-        &self,
-        texts: &dyn Texts,
-        phone: &PhoneNumber,
-    ) -> Result<Option<String>, ServiceError> {
+    async fn verify_by_call(&self, phone: &PhoneNumber) -> Result<Option<String>, ServiceError> {
         let now = self.setup.calendar.now();
         let mut verified = Vec::new();
         for queue in &self.setup.queues {
@@ -376,17 +369,22 @@ impl WaitingRoom {
         };
         tracing::info!(tickets = verified.len(), from = %phone.masked(), "a phone verified by calling in");
         let voices = &self.setup.voices;
-        let mut verbs = vec![said(voices, texts, lang, Words::PhoneVerifiedByCall)];
+        let mut verbs = vec![said(
+            voices,
+            self.texts.as_ref(),
+            lang,
+            Words::PhoneVerifiedByCall,
+        )];
         for ticket in &verified {
-            verbs.push(voices.say(lang, self.spoken_place(texts, lang, ticket).await?, 1));
+            verbs.push(voices.say(lang, self.spoken_place(lang, ticket).await?, 1));
         }
-        verbs.push(said(voices, texts, lang, Words::Goodbye));
+        verbs.push(said(voices, self.texts.as_ref(), lang, Words::Goodbye));
         verbs.push(Verb::Hangup);
         Ok(Some(response(&verbs)))
     }
 
     /// The store's menu, heard `repeats` times before.
-    fn phone_menu(&self, texts: &dyn Texts, repeats: u32) -> String {
+    fn phone_menu(&self, repeats: u32) -> String {
         let lang = Lang::Ja;
         let action = format!(
             "{}/twilio/voice/menu?repeats={repeats}",
@@ -396,9 +394,19 @@ impl WaitingRoom {
             Verb::Gather {
                 action,
                 timeout_s: MENU_WAITS_S,
-                prompt: vec![said(&self.setup.voices, texts, lang, Words::PhoneMenu)],
+                prompt: vec![said(
+                    &self.setup.voices,
+                    self.texts.as_ref(),
+                    lang,
+                    Words::PhoneMenu,
+                )],
             },
-            said(&self.setup.voices, texts, lang, Words::Goodbye),
+            said(
+                &self.setup.voices,
+                self.texts.as_ref(),
+                lang,
+                Words::Goodbye,
+            ),
         ])
     }
 
@@ -407,23 +415,19 @@ impl WaitingRoom {
     /// again ([`MAX_REPEATS`] times at most, then goodbye). Each choice is carried out once per
     /// call: the same press posted again gets the same answer. A caller ID that failed its
     /// attestation reaches no ticket (see [`WaitingRoom::phone_call`]).
-    pub async fn phone_menu_choice(
-        &self,
-        texts: &dyn Texts,
-        press: &MenuPress<'_>,
-    ) -> Result<String, ServiceError> {
+    pub async fn phone_menu_choice(&self, press: &MenuPress<'_>) -> Result<String, ServiceError> {
         if crate::twilio::caller_id_failed(press.stir_verstat) {
             tracing::warn!(
                 "a call whose caller ID failed its attestation pressed the menu: refused"
             );
-            return Ok(not_confirmed(&self.setup.voices, texts));
+            return Ok(not_confirmed(&self.setup.voices, self.texts.as_ref()));
         }
         let choice = press.digits.trim();
         if !matches!(choice, "1" | "2" | "3") {
             return Ok(if press.repeats >= MAX_REPEATS {
-                goodbye(&self.setup.voices, texts, Lang::Ja)
+                goodbye(&self.setup.voices, self.texts.as_ref(), Lang::Ja)
             } else {
-                self.phone_menu(texts, press.repeats + 1)
+                self.phone_menu(press.repeats + 1)
             });
         }
         let started = tokio::time::Instant::now();
@@ -435,10 +439,10 @@ impl WaitingRoom {
                 Some(_) if started.elapsed() < PRESS_WAITS => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                Some(_) => return Ok(goodbye(&self.setup.voices, texts, Lang::Ja)),
+                Some(_) => return Ok(goodbye(&self.setup.voices, self.texts.as_ref(), Lang::Ja)),
             }
         }
-        let answered = self.carry_out_choice(texts, press.from, choice).await;
+        let answered = self.carry_out_choice(press.from, choice).await;
         let kept = answered.as_deref().ok();
         if let Err(e) = self.store.keep_press(press.call_sid, choice, kept).await {
             tracing::warn!(error = %e, "the answer to a press on the phone menu is not kept");
@@ -447,12 +451,7 @@ impl WaitingRoom {
     }
 
     /// Choice 1, 2 or 3 of the menu, for caller `from`.
-    async fn carry_out_choice(
-        &self,
-        texts: &dyn Texts,
-        from: &str,
-        choice: &str,
-    ) -> Result<String, ServiceError> {
+    async fn carry_out_choice(&self, from: &str, choice: &str) -> Result<String, ServiceError> {
         let lang = Lang::Ja;
         let say = |text: String, times: u32| response(&[self.setup.voices.say(lang, text, times)]);
         // a withheld caller id, or one we may not call back, cannot hold a ticket
@@ -461,7 +460,7 @@ impl WaitingRoom {
             .ok()
             .filter(|p| p.check_calls(allowed).is_ok())
         else {
-            return Ok(say(texts.say(lang, Words::NoCallerId), 1));
+            return Ok(say(self.texts.say(lang, Words::NoCallerId), 1));
         };
         let held = self.ticket_of_phone(&phone).await?;
         Ok(match (choice, held) {
@@ -482,7 +481,7 @@ impl WaitingRoom {
                                 link: &link,
                             };
                             // the caller hears the number; the text keeps it, with the page
-                            let body = texts.say(lang, words);
+                            let body = self.texts.say(lang, words);
                             let now = self.setup.calendar.now();
                             if let Err(e) = self
                                 .store
@@ -496,18 +495,18 @@ impl WaitingRoom {
                             label: &issued.label,
                             ahead: issued.people_ahead,
                         };
-                        say(texts.say(lang, words), 2)
+                        say(self.texts.say(lang, words), 2)
                     }
-                    None => say(texts.say(lang, Words::NotNow { spoken: true }), 1),
+                    None => say(self.texts.say(lang, Words::NotNow { spoken: true }), 1),
                 }
             }
-            ("1" | "2", Some(ticket)) => say(self.spoken_place(texts, lang, &ticket).await?, 2),
+            ("1" | "2", Some(ticket)) => say(self.spoken_place(lang, &ticket).await?, 2),
             ("3", Some(ticket)) => {
                 self.cancel(&ticket).await?;
                 let label = self.label_of(&ticket.queue, ticket.number());
-                say(texts.say(lang, Words::Cancelled { label: &label }), 1)
+                say(self.texts.say(lang, Words::Cancelled { label: &label }), 1)
             }
-            _ => say(texts.say(lang, Words::NoTicket { spoken: true }), 1),
+            _ => say(self.texts.say(lang, Words::NoTicket { spoken: true }), 1),
         })
     }
 }

@@ -335,7 +335,7 @@ impl QueueScript {
         Self(BoundScript::new(
             &keys,
             &args,
-            &[&queue_part(), include_str!("prelude.lua"), body],
+            &[&queue_part(), include_str!("lua/prelude.lua"), body],
         ))
     }
 

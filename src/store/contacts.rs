@@ -2,7 +2,8 @@
 //! leaves, moved on by Twilio's status callbacks (never backwards).
 
 use super::keys::{early_contact as early, CONTACTS, CONTACTS_ORDER};
-use super::{as_string, Store, StoreError};
+use super::replies::{self, Logged};
+use super::{Store, StoreError};
 use crate::phone::ContactRecord;
 use redis::{AsyncCommands, Value};
 
@@ -56,21 +57,8 @@ impl Store {
             .arg("ERROR", "")
             .arg("ANSWERED_BY", "");
         let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
-        reply
-            .get(1)
-            .map(as_string)
-            .transpose()?
-            .map(|json| {
-                serde_json::from_str::<EarlyStatus>(&json)
-                    .map(|mut early| {
-                        // Lua writes an absent value as ''
-                        early.error_code = early.error_code.filter(|c| !c.is_empty());
-                        early.answered_by = early.answered_by.filter(|a| !a.is_empty());
-                        early
-                    })
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
-            .transpose()
+        let Logged(early) = replies::decode(reply)?;
+        Ok(early)
     }
 
     /// Moves entry `sid` on to `status` (of `progress`), unless it is already as far along; a
@@ -99,17 +87,7 @@ impl Store {
             .arg("ERROR", error_code.unwrap_or(""))
             .arg("ANSWERED_BY", answered_by.unwrap_or(""));
         let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
-        match reply.first().map(as_string).transpose()?.as_deref() {
-            Some("updated") => {
-                let json = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
-                let entry =
-                    serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Ok(LogUpdate::Updated(Box::new(entry)))
-            }
-            Some("kept") => Ok(LogUpdate::Kept),
-            Some("unknown") => Ok(LogUpdate::Unknown),
-            other => Err(StoreError::Corrupt(format!("log.lua answered {other:?}"))),
-        }
+        replies::decode(reply)
     }
 
     /// Entry `sid` of the log, if it is there.

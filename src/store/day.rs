@@ -7,6 +7,7 @@
 //! expire at its close plus the retention and are never named again.
 
 use super::keys::{DayId, DayKeys, QueueKeys};
+use super::replies::{self, Reset, Today};
 use super::{as_string, Moment, Store, StoreError};
 use crate::queue::QueueId;
 use crate::ticket::TicketToken;
@@ -30,10 +31,10 @@ impl Store {
     /// The queue's current business day (turned by this call if its date came).
     pub async fn today(&self, queue: &QueueId) -> Result<DayId, StoreError> {
         let at = self.calendar.now();
-        let reply = self
+        let Today(day) = self
             .run(self.invoke(&self.scripts.today, queue, at, &[]))
             .await?;
-        day_at(&reply, 1)
+        Ok(day)
     }
 
     /// Starts a new business day: `force` (staff) now, otherwise when the clock's date came (the
@@ -49,10 +50,8 @@ impl Store {
         let invocation = self.invoke(&self.scripts.reset, queue, at, &[("MODE", mode)]);
         let mut conn = self.conn.clone();
         let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
-        if reply.first().map(as_string).transpose()?.as_deref() != Some("ok") {
-            return Ok(None);
-        }
-        day_at(&reply, 1).map(Some)
+        let Reset(day) = replies::decode(reply)?;
+        Ok(day)
     }
 
     /// Runs `reads` on the keys of the queue's current day as one MULTI/EXEC (again if the day
@@ -132,12 +131,6 @@ impl Store {
         };
         Ok((found, today))
     }
-}
-
-/// The day a script answered at `i`.
-pub(super) fn day_at(reply: &[Value], i: usize) -> Result<DayId, StoreError> {
-    let raw = reply.get(i).map(as_string).transpose()?.unwrap_or_default();
-    DayId::parse(&raw).ok_or_else(|| StoreError::Corrupt(format!("not a business day: {raw:?}")))
 }
 
 /// The one reply of a read of one value.

@@ -228,23 +228,8 @@ impl Store {
             .args("RELEASE", release);
         let mut conn = self.conn.clone();
         let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
-        let field = |i: usize| -> Result<String, StoreError> {
-            reply
-                .get(i)
-                .map(super::as_string)
-                .transpose()?
-                .ok_or_else(|| StoreError::Corrupt(format!("take.lua reply lacks item {i}")))
-        };
-        if field(0)? == "ok" {
-            return Ok(None);
-        }
-        let retry_after_s = super::int_at(&reply, 2).unwrap_or(0);
-        match field(1)?.as_str() {
-            "source" => Ok(Some(LimitReached::Source { retry_after_s })),
-            "per_hour" => Ok(Some(LimitReached::Client { retry_after_s })),
-            "active" => Ok(Some(LimitReached::Active)),
-            other => Err(StoreError::Corrupt(format!("take.lua refused {other:?}"))),
-        }
+        let super::replies::Taken(reached) = super::replies::decode(reply)?;
+        Ok(reached)
     }
 
     /// The ticket of `holder`'s place was issued: it now holds `ticket` (a [`HeldPlace::Ticket`]).

@@ -17,13 +17,14 @@ mod outbox;
 mod phones;
 mod queue;
 mod reminders;
+mod replies;
 mod scripts;
 pub mod sessions;
 mod staff;
 mod tickets;
 mod webhooks;
 
-use crate::queue::QueueId;
+use crate::queue::{QueueId, MAX_AUTODIAL_PLACES};
 use crate::services::calendar::Calendar;
 pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
 pub use contacts::{EarlyStatus, LogUpdate};
@@ -37,7 +38,7 @@ pub use outbox::{DevMessage, JobEntry, MessageKind, OutboxJob, Outgoing, Task, U
 pub use phones::Registration;
 pub use reminders::Reminder;
 pub(crate) use scripts::as_string;
-use scripts::{int_at, Scripts};
+use scripts::Scripts;
 pub use tickets::{Issued, NewTicket};
 
 /// The current time, its business day and how long that day's keys live, passed to every change.
@@ -58,19 +59,45 @@ pub struct Store {
     target: std::sync::Arc<RedisTarget>,
     conn: Connection,
     scripts: std::sync::Arc<Scripts>,
-    /// The day's cap of tickets per queue (0: none).
-    max_tickets_per_day: u32,
-    /// Percent of `max_tickets_per_day` remote intake may take (100: all of it).
-    remote_share_percent: u32,
-    /// How many places ahead a verified phone gets its automatic call (0: never), per queue as
-    /// configured (the console's setting, in Redis, goes over it).
-    autodial: std::sync::Arc<AutodialPlaces>,
+    /// Its section of the configuration, whole.
+    settings: std::sync::Arc<StoreSettings>,
     /// What the app counts (the scripts' time and failures among it).
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// Now and the business day, for reads (changes are given their moment).
     calendar: Calendar,
-    /// The key of the stop list's hashes (`PHONE_HASH_SECRET`).
-    phone_key: Option<std::sync::Arc<[u8]>>,
+}
+
+/// The store's section of the configuration: where Redis is and the rules the scripts keep. No
+/// `Debug`: it holds a secret.
+#[derive(Clone)]
+pub struct StoreSettings {
+    /// `REDIS_URL` (see [`RedisTarget`]).
+    pub redis_url: String,
+    /// `MAX_TICKETS_PER_DAY`: the day's cap of tickets per queue (0: none).
+    pub max_tickets_per_day: u32,
+    /// `REMOTE_SHARE_PERCENT`: the part of the day's cap remote intake (see
+    /// [`NewTicket::remote`]) may take, so a flood from outside never refuses the kiosk (100: all
+    /// of it).
+    pub remote_share_percent: u32,
+    /// `AUTODIAL_PLACES`: how many places ahead a verified phone gets its automatic call (0:
+    /// never), per queue as configured (the console's setting, in Redis, goes over it).
+    pub autodial_places: AutodialPlaces,
+    /// `PHONE_HASH_SECRET`: the key of the stop list's hashes. Without one (no Twilio: nobody can
+    /// text STOP) the stop list is empty and cannot be written.
+    pub phone_hash_secret: Option<String>,
+}
+
+impl StoreSettings {
+    /// Redis at `redis_url`, with no cap, no share kept, no automatic call and no stop list.
+    pub fn at(redis_url: &str) -> Self {
+        Self {
+            redis_url: redis_url.to_owned(),
+            max_tickets_per_day: 0,
+            remote_share_percent: 100,
+            autodial_places: AutodialPlaces::default(),
+            phone_hash_secret: None,
+        }
+    }
 }
 
 /// `AUTODIAL_PLACES`: how many places ahead a verified phone is called, for every queue and for
@@ -90,22 +117,59 @@ impl AutodialPlaces {
     }
 }
 
+impl std::str::FromStr for AutodialPlaces {
+    type Err = String;
+
+    /// `3` (every queue) or `3,kaikei:5` (one queue apart); unset: 3. Each a whole number from 0
+    /// to [`MAX_AUTODIAL_PLACES`].
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let mut places = Self {
+            default: 3,
+            per_queue: Vec::new(),
+        };
+        let count = |n: &str| {
+            n.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= MAX_AUTODIAL_PLACES)
+                .ok_or_else(|| {
+                    format!("{n:?} is not a whole number from 0 to {MAX_AUTODIAL_PLACES}")
+                })
+        };
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part.split_once(':') {
+                None => places.default = count(part)?,
+                Some((queue, n)) => {
+                    let queue = QueueId::parse(queue.trim())
+                        .map_err(|_| format!("{queue:?} is not a queue of QUEUES"))?;
+                    places.per_queue.push((queue, count(n)?));
+                }
+            }
+        }
+        Ok(places)
+    }
+}
+
 impl Store {
+    /// Prepares the connection to Redis at `redis_url` with the defaults of [`StoreSettings::at`],
+    /// reading by Tokyo's calendar (see [`Self::new`]).
+    pub fn open(redis_url: &str) -> Result<Self, BadRedisUrl> {
+        Self::new(StoreSettings::at(redis_url), Calendar::tokyo())
+    }
+
     /// Prepares the connection without opening it: the server starts while Redis is down and
-    /// connects as soon as it is up. Must run inside the tokio runtime.
-    pub fn open(url: &str) -> Result<Self, BadRedisUrl> {
-        let target = RedisTarget::parse(url).map_err(BadRedisUrl)?;
+    /// connects as soon as it is up. Reads the current business day by `calendar`. Must run
+    /// inside the tokio runtime.
+    pub fn new(settings: StoreSettings, calendar: Calendar) -> Result<Self, BadRedisUrl> {
+        let target = RedisTarget::parse(&settings.redis_url).map_err(BadRedisUrl)?;
         let conn = Connection::open(&target).map_err(|e| BadRedisUrl(e.to_string()))?;
         Ok(Self {
             target: std::sync::Arc::new(target),
             conn,
             scripts: std::sync::Arc::new(Scripts::new()),
-            max_tickets_per_day: 0,
-            remote_share_percent: 100,
-            autodial: Default::default(),
+            settings: std::sync::Arc::new(settings),
             metrics: Default::default(),
-            calendar: Calendar::tokyo(),
-            phone_key: None,
+            calendar,
         })
     }
 
@@ -115,33 +179,11 @@ impl Store {
         self
     }
 
-    /// Keeps all but `percent` of the day's cap for the people in the store: remote intake (see
-    /// [`NewTicket::remote`]) stops at that share, so a flood from outside never refuses the
-    /// kiosk (`REMOTE_SHARE_PERCENT`).
-    pub fn with_remote_share(mut self, percent: u32) -> Self {
-        self.remote_share_percent = percent.clamp(1, 100);
-        self
-    }
-
     /// The tickets remote intake may take in a day, when the day has a cap.
     fn remote_max_per_day(&self) -> Option<u64> {
-        (self.max_tickets_per_day > 0).then(|| {
-            (u64::from(self.max_tickets_per_day) * u64::from(self.remote_share_percent) / 100)
-                .max(1)
-        })
-    }
-
-    /// Caps the tickets a queue issues in a day (`MAX_TICKETS_PER_DAY`; 0: no cap).
-    pub fn with_max_tickets_per_day(mut self, max: u32) -> Self {
-        self.max_tickets_per_day = max;
-        self
-    }
-
-    /// Calls a verified phone once its ticket is this many places from its turn
-    /// (`AUTODIAL_PLACES`; 0: never).
-    pub fn with_autodial_places(mut self, places: AutodialPlaces) -> Self {
-        self.autodial = std::sync::Arc::new(places);
-        self
+        let max = self.settings.max_tickets_per_day;
+        let percent = self.settings.remote_share_percent.clamp(1, 100);
+        (max > 0).then(|| (u64::from(max) * u64::from(percent) / 100).max(1))
     }
 
     /// What the app counts.

@@ -4,7 +4,8 @@
 //! phone holds.
 
 use super::keys;
-use super::{as_string, DayId, Moment, Store, StoreError};
+use super::replies::Verified;
+use super::{DayId, Moment, Store, StoreError};
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::queue::QueueId;
 use crate::ticket::{CallAnswer, TicketToken};
@@ -50,7 +51,7 @@ impl Store {
                 ("CALL_IN", if registration.call_in { "1" } else { "" }),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -67,9 +68,8 @@ impl Store {
             at,
             &[("LINK", link_token)],
         );
-        let reply = self.run(invocation).await?;
-        let raw = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
-        TicketToken::parse(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+        let Verified(token) = self.run(invocation).await?;
+        Ok(token)
     }
 
     /// A call from `phone` to the store's number: verifies the phone of the ticket of the
@@ -87,9 +87,8 @@ impl Store {
             at,
             &[("PHONE", phone.as_str())],
         );
-        let reply = self.run(invocation).await?;
-        let raw = reply.get(1).map(as_string).transpose()?.unwrap_or_default();
-        TicketToken::parse(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+        let Verified(token) = self.run(invocation).await?;
+        Ok(token)
     }
 
     /// Makes a call to ticket `number`'s verified phone due, saying `twiml` (`text` for the dev
@@ -112,7 +111,7 @@ impl Store {
                 ("TEXT", text),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -140,7 +139,7 @@ impl Store {
                 ("TEXT_INSTEAD", if text_instead { "1" } else { "" }),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -158,7 +157,7 @@ impl Store {
             at,
             &[("NUMBER", &number.to_string())],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -183,24 +182,20 @@ impl Store {
                 ("ANSWER", answer.as_str()),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
-    }
-
-    /// Keys the stop list's hashes with `secret` (`PHONE_HASH_SECRET`). Without one (no Twilio:
-    /// nobody can text STOP) the stop list is empty and cannot be written.
-    pub fn with_phone_key(mut self, secret: Option<&str>) -> Self {
-        self.phone_key = secret.map(|s| std::sync::Arc::from(s.as_bytes()));
-        self
     }
 
     /// What the stop list keeps of a number: its HMAC under the server's secret, not the number
     /// (nor its plain hash, which trying every mobile number reverses).
     fn stop_entry(&self, phone: &PhoneNumber) -> Result<String, StoreError> {
-        let key = self.phone_key.as_ref().ok_or_else(|| {
+        let key = self.settings.phone_hash_secret.as_ref().ok_or_else(|| {
             StoreError::Corrupt("the stop list needs PHONE_HASH_SECRET".to_owned())
         })?;
-        Ok(crate::secret::keyed_hash_hex(key, phone.as_str()))
+        Ok(crate::secret::keyed_hash_hex(
+            key.as_bytes(),
+            phone.as_str(),
+        ))
     }
 
     /// `phone` texted STOP: nothing more is sent to it until it texts START.
@@ -220,7 +215,7 @@ impl Store {
     }
 
     pub async fn is_stopped(&self, phone: &PhoneNumber) -> Result<bool, StoreError> {
-        if self.phone_key.is_none() {
+        if self.settings.phone_hash_secret.is_none() {
             return Ok(false);
         }
         let entry = self.stop_entry(phone)?;
@@ -267,7 +262,7 @@ impl Store {
                 ("PURPOSE", purpose),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 }

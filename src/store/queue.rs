@@ -2,7 +2,7 @@
 //! intake, and the reach of its automatic calls.
 
 use super::keys::{DayKeys, QueueKeys};
-use super::scripts::int_at;
+use super::replies::Version;
 use super::tickets::parse_ticket;
 use super::{Moment, Store, StoreError};
 use crate::day::QueueDay;
@@ -15,7 +15,7 @@ impl Store {
     pub async fn autodial_places(&self, queue: &QueueId) -> Result<u32, StoreError> {
         let mut conn = self.conn.clone();
         let set: Option<u32> = conn.get(QueueKeys::of(queue).autodial()).await?;
-        Ok(set.unwrap_or_else(|| self.autodial.of(queue)))
+        Ok(set.unwrap_or_else(|| self.settings.autodial_places.of(queue)))
     }
 
     /// Staff set how many places ahead `queue` calls a verified phone; tickets now within reach
@@ -32,7 +32,7 @@ impl Store {
             at,
             &[("PLACES", &places.to_string())],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -48,8 +48,8 @@ impl Store {
             at,
             &[("INTAKE_STATE", intake.as_str())],
         );
-        let reply = self.run(invocation).await?;
-        int_at(&reply, 1)
+        let Version(version) = self.run(invocation).await?;
+        Ok(version)
     }
 
     /// The queue as one consistent picture (MULTI/EXEC).

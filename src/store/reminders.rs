@@ -48,7 +48,7 @@ impl Store {
                 ("WANT", if want { "1" } else { "" }),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -104,7 +104,7 @@ impl Store {
             at,
             &[("NUMBER", &number.to_string())],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 
@@ -130,7 +130,7 @@ impl Store {
                 ("SENT", if sent { "1" } else { "" }),
             ],
         );
-        self.run(invocation).await?;
+        let () = self.run(invocation).await?;
         Ok(())
     }
 

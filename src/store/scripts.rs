@@ -1,8 +1,10 @@
-//! Every script of the store with the names of its keys and arguments, and the one reading of the
-//! queue scripts' replies: `ok`, or a refusal ([`Refusal`]) that changed nothing.
+//! Every script of the store (in `lua/`) with the names of its keys and arguments, and the one
+//! reading of the queue scripts' replies: `ok` and what the script's reply type reads after it
+//! (`replies.rs`), or a refusal ([`Refusal`]) that changed nothing.
 
 use super::binder::{BoundScript, Name, QueueScript};
 use super::queue::parse_intake;
+use super::replies::{Items, Reply};
 use super::{Moment, Refusal, Store, StoreError};
 use crate::queue::QueueId;
 use crate::ticket::TicketState;
@@ -46,16 +48,16 @@ impl Scripts {
                     "REMOTE_MAX",
                     "PHONE",
                 ],
-                include_str!("issue.lua"),
+                include_str!("lua/issue.lua"),
             ),
-            call_next: QueueScript::new(&["COUNTER"], include_str!("call_next.lua")),
+            call_next: QueueScript::new(&["COUNTER"], include_str!("lua/call_next.lua")),
             act: QueueScript::new(
                 &["ACTION", "NUMBER", "SEEN_REV", "COUNTER"],
-                include_str!("act.lua"),
+                include_str!("lua/act.lua"),
             ),
-            set_intake: QueueScript::new(&["INTAKE_STATE"], include_str!("set_intake.lua")),
-            reset: QueueScript::new(&["MODE"], include_str!("reset.lua")),
-            today: QueueScript::new(&[], include_str!("today.lua")),
+            set_intake: QueueScript::new(&["INTAKE_STATE"], include_str!("lua/set_intake.lua")),
+            reset: QueueScript::new(&["MODE"], include_str!("lua/reset.lua")),
+            today: QueueScript::new(&[], include_str!("lua/today.lua")),
             register_phone: QueueScript::new(
                 &[
                     "NUMBER",
@@ -68,11 +70,14 @@ impl Scripts {
                     "SEND_SMS",
                     "CALL_IN",
                 ],
-                include_str!("register_phone.lua"),
+                include_str!("lua/register_phone.lua"),
             ),
-            verify_phone: QueueScript::new(&["LINK"], include_str!("verify_phone.lua")),
-            verify_call: QueueScript::new(&["PHONE"], include_str!("verify_call.lua")),
-            call_out: QueueScript::new(&["NUMBER", "TWIML", "TEXT"], include_str!("call_out.lua")),
+            verify_phone: QueueScript::new(&["LINK"], include_str!("lua/verify_phone.lua")),
+            call_out: QueueScript::new(
+                &["NUMBER", "TWIML", "TEXT"],
+                include_str!("lua/call_out.lua"),
+            ),
+            verify_call: QueueScript::new(&["PHONE"], include_str!("lua/verify_call.lua")),
             contact: QueueScript::new(
                 &[
                     "NUMBER",
@@ -82,23 +87,29 @@ impl Scripts {
                     "PROGRESS",
                     "TEXT_INSTEAD",
                 ],
-                include_str!("contact.lua"),
+                include_str!("lua/contact.lua"),
             ),
-            machine_answered: QueueScript::new(&["NUMBER"], include_str!("machine_answered.lua")),
+            machine_answered: QueueScript::new(
+                &["NUMBER"],
+                include_str!("lua/machine_answered.lua"),
+            ),
             answer: QueueScript::new(
                 &["ANSWER_DAY", "NUMBER", "ANSWER"],
-                include_str!("answer.lua"),
+                include_str!("lua/answer.lua"),
             ),
-            set_autodial: QueueScript::new(&["PLACES"], include_str!("set_autodial.lua")),
-            reminder: QueueScript::new(&["NUMBER", "TOKEN", "WANT"], include_str!("reminder.lua")),
+            set_autodial: QueueScript::new(&["PLACES"], include_str!("lua/set_autodial.lua")),
+            reminder: QueueScript::new(
+                &["NUMBER", "TOKEN", "WANT"],
+                include_str!("lua/reminder.lua"),
+            ),
             reminder_set: QueueScript::new(
                 &["NUMBER", "SID", "SEND_AT", "SENT"],
-                include_str!("reminder_set.lua"),
+                include_str!("lua/reminder_set.lua"),
             ),
-            reminder_take: QueueScript::new(&["NUMBER"], include_str!("reminder_take.lua")),
+            reminder_take: QueueScript::new(&["NUMBER"], include_str!("lua/reminder_take.lua")),
             send_text: QueueScript::new(
                 &["NUMBER", "BODY", "PURPOSE"],
-                include_str!("send_text.lua"),
+                include_str!("lua/send_text.lua"),
             ),
             take: BoundScript::new(
                 &[Name::List("SOURCES"), Name::List("HOLDER")],
@@ -110,12 +121,12 @@ impl Scripts {
                     Name::List("SOURCE_MAX"),
                     Name::List("RELEASE"),
                 ],
-                &[include_str!("take.lua")],
+                &[include_str!("lua/take.lua")],
             ),
             give_back: BoundScript::new(
                 &[Name::List("SOURCES"), Name::List("HOLDER")],
                 &[Name::One("RESERVATION")],
-                &[include_str!("give_back.lua")],
+                &[include_str!("lua/give_back.lua")],
             ),
             log: BoundScript::new(
                 &[Name::One("ENTRIES"), Name::One("ORDER"), Name::One("EARLY")],
@@ -130,7 +141,7 @@ impl Scripts {
                     Name::One("ERROR"),
                     Name::One("ANSWERED_BY"),
                 ],
-                &[include_str!("log.lua")],
+                &[include_str!("lua/log.lua")],
             ),
         }
     }
@@ -145,13 +156,14 @@ impl Store {
         at: Moment,
         args: &[(&'static str, &str)],
     ) -> ScriptInvocation<'a> {
-        script.invoke(queue, at, self.autodial.of(queue), args)
+        script.invoke(queue, at, self.settings.autodial_places.of(queue), args)
     }
 
-    pub(super) async fn run(
+    /// Runs a queue script: its reply as `R`, or its refusal.
+    pub(super) async fn run<R: Reply>(
         &self,
         invocation: ScriptInvocation<'_>,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<R, StoreError> {
         let mut conn = self.conn.clone();
         let started = std::time::Instant::now();
         let reply: Result<Vec<Value>, _> = invocation.invoke_async(&mut conn).await;
@@ -164,7 +176,11 @@ impl Store {
             .unwrap_or_default();
         let detail = || reply.get(1).map(as_string).transpose();
         match status.as_str() {
-            "ok" => Ok(reply),
+            "ok" => {
+                let mut items = Items::new(reply);
+                let _status: String = items.next("status")?;
+                R::decode(&mut items)
+            }
             "empty" => Err(StoreError::Refused(Refusal::Empty)),
             "expired" => Err(StoreError::Refused(Refusal::Expired)),
             "no_phone" => Err(StoreError::Refused(Refusal::NoPhone)),
@@ -198,12 +214,5 @@ impl Store {
 }
 
 pub(crate) fn as_string(v: &Value) -> Result<String, StoreError> {
-    redis::from_redis_value_ref(v).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-pub(crate) fn int_at(reply: &[Value], i: usize) -> Result<u64, StoreError> {
-    let v = reply
-        .get(i)
-        .ok_or_else(|| StoreError::Corrupt(format!("script reply lacks item {i}")))?;
     redis::from_redis_value_ref(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }

@@ -1,7 +1,7 @@
 //! A ticket's life in the store: issued (the issue script), called, acted on, and read back.
 
 use super::keys::{DayId, QueueKeys};
-use super::scripts::{as_string, int_at};
+use super::replies::{CallNextReply, IssueReply, Version};
 use super::{day, Moment, Store, StoreError};
 use crate::lang::Lang;
 use crate::queue::{Channel, CounterId, QueueId};
@@ -72,31 +72,34 @@ impl Store {
                 ("CHANNEL", channel.as_str()),
                 ("TOKEN", token.as_str()),
                 ("LANG", lang.code()),
-                ("MAX_TICKETS", &self.max_tickets_per_day.to_string()),
+                (
+                    "MAX_TICKETS",
+                    &self.settings.max_tickets_per_day.to_string(),
+                ),
                 ("REMOTE_MAX", &remote_max),
                 ("PHONE", phone.map(|p| p.as_str()).unwrap_or_default()),
             ],
         );
-        let reply = self.run(invocation).await?;
-        let number = int_at(&reply, 1)?;
-        let avg_service_ms = reply
-            .get(4)
-            .map(as_string)
-            .transpose()?
-            .and_then(|s| s.parse().ok());
+        let IssueReply {
+            number,
+            ahead,
+            version,
+            avg_service_ms,
+            day,
+        } = self.run(invocation).await?;
         let ticket = IssuedTicket {
             queue: queue.clone(),
             number,
             label: crate::ticket::label(prefix, number),
             token: token.clone(),
-            people_ahead: int_at(&reply, 2)?,
-            version: int_at(&reply, 3)?,
+            people_ahead: ahead,
+            version,
             estimated_wait_ms: None,
         };
         Ok(Issued {
             ticket,
             avg_service_ms,
-            day: day::day_at(&reply, 5)?,
+            day,
         })
     }
 
@@ -134,8 +137,8 @@ impl Store {
             at,
             &[("COUNTER", counter.as_str())],
         );
-        let reply = self.run(invocation).await?;
-        Ok((int_at(&reply, 1)?, int_at(&reply, 2)?))
+        let CallNextReply { number, version } = self.run(invocation).await?;
+        Ok((number, version))
     }
 
     /// Applies `action` to ticket `number` if it still has revision `seen_rev` (when given);
@@ -165,8 +168,8 @@ impl Store {
                 ),
             ],
         );
-        let reply = self.run(invocation).await?;
-        int_at(&reply, 1)
+        let Version(version) = self.run(invocation).await?;
+        Ok(version)
     }
 
     /// Ticket `number` of business `day` (while that day's keys live).

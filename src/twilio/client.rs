@@ -19,12 +19,75 @@ pub struct TwilioConfig {
     /// Basic auth: the account SID and auth token, or an API key SID and its secret.
     pub username: String,
     pub password: String,
-    /// `TWILIO_FROM_NUMBER`: the sender of SMS and calls.
+    /// `TWILIO_FROM_NUMBER`: the number calls come from, and customers call.
     pub from: Option<PhoneNumber>,
     /// `TWILIO_MESSAGING_SERVICE_SID`: sends SMS (and is needed to schedule them).
     pub messaging_service_sid: Option<String>,
+    /// `TWILIO_SMS_SENDER`: who SMS come from without a messaging service.
+    pub sms_sender: Option<SmsSender>,
     /// How long one request may take (10 s in production).
     pub timeout: Duration,
+}
+
+impl TwilioConfig {
+    /// Whether SMS can be sent: through a messaging service or from [`SmsSender`]. Never from
+    /// `TWILIO_FROM_NUMBER`: in Japan that is a voice number, and Twilio sells no Japanese number
+    /// that sends SMS (BEHAVIOUR.md "Japan").
+    pub fn sends_sms(&self) -> bool {
+        self.messaging_service_sid.is_some() || self.sms_sender.is_some()
+    }
+}
+
+/// Who SMS come from without a messaging service (`TWILIO_SMS_SENDER`): an alphanumeric sender
+/// ID (what reaches Japanese mobiles; nobody can reply to it), or a number outside Japan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SmsSender {
+    Alphanumeric(String),
+    Number(PhoneNumber),
+}
+
+impl SmsSender {
+    /// An alphanumeric sender ID (1 to 11 letters, digits and spaces, at least one letter:
+    /// Twilio's rule for it), or a phone number that is not Japanese; a Japanese number is
+    /// refused with why.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let looks_like_a_number = raw
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-() ".contains(c));
+        if looks_like_a_number && raw.chars().any(|c| c.is_ascii_digit()) && raw.len() > 6 {
+            let number = PhoneNumber::parse(raw).map_err(|e| format!("{raw:?}: {e}"))?;
+            if number.as_str().starts_with("+81") {
+                return Err(format!(
+                    "{raw:?} is a Japanese number, and Twilio sells no Japanese number that sends SMS (050, 0120, 03 numbers are voice numbers): use an alphanumeric sender ID such as WaitingRoom, or TWILIO_MESSAGING_SERVICE_SID"
+                ));
+            }
+            return Ok(Self::Number(number));
+        }
+        if raw.is_empty() || raw.chars().count() > 11 {
+            return Err(format!(
+                "{raw:?}: an alphanumeric sender ID has 1 to 11 characters"
+            ));
+        }
+        if !raw.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
+            return Err(format!(
+                "{raw:?}: an alphanumeric sender ID has only letters, digits and spaces (A-Z, 0-9)"
+            ));
+        }
+        if !raw.chars().any(|c| c.is_ascii_alphabetic()) {
+            return Err(format!("{raw:?}: an alphanumeric sender ID needs a letter"));
+        }
+        Ok(Self::Alphanumeric(raw.to_owned()))
+    }
+}
+
+impl std::fmt::Display for SmsSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SmsSender::Alphanumeric(name) => f.write_str(name),
+            SmsSender::Number(number) => write!(f, "{number}"),
+        }
+    }
 }
 
 impl std::fmt::Debug for TwilioConfig {
@@ -386,12 +449,14 @@ impl TwilioClient {
             .collect())
     }
 
+    /// Who an SMS comes from: the messaging service, else `TWILIO_SMS_SENDER` (never the voice
+    /// number calls come from).
     fn sender(&self) -> Result<Vec<(&'static str, String)>, TwilioError> {
-        match (&self.config.messaging_service_sid, &self.config.from) {
+        match (&self.config.messaging_service_sid, &self.config.sms_sender) {
             (Some(service), _) => Ok(vec![("MessagingServiceSid", service.clone())]),
-            (None, Some(from)) => Ok(vec![("From", from.to_string())]),
+            (None, Some(sender)) => Ok(vec![("From", sender.to_string())]),
             (None, None) => Err(TwilioError::Invalid(
-                "SMS need TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID",
+                "SMS need TWILIO_MESSAGING_SERVICE_SID or TWILIO_SMS_SENDER",
             )),
         }
     }

@@ -15,6 +15,34 @@ pub mod twiml;
 #[cfg(feature = "server")]
 pub use client::{Call, CallScript, Resource, TwilioClient, TwilioConfig, TwilioError};
 
+/// Twilio's section of the configuration (`TWILIO_*`). A new Twilio setting is one more field
+/// here, read in the server's `config.rs`. No `Debug`: it holds secrets.
+#[cfg(feature = "server")]
+#[derive(Clone, Default)]
+pub struct TwilioSettings {
+    /// The REST API's account and sender; `None`: SMS and calls go to the dev outbox.
+    pub api: Option<TwilioConfig>,
+    /// `TWILIO_AUTH_TOKEN`: what Twilio signs its webhooks with (`None`: every webhook is
+    /// refused).
+    pub auth_token: Option<String>,
+}
+
+#[cfg(feature = "server")]
+impl TwilioSettings {
+    /// Whether SMS and calls really leave (Twilio), or go to the dev outbox.
+    pub fn sends(&self) -> bool {
+        self.api.is_some()
+    }
+
+    /// Whether SMS can be scheduled (Twilio with a messaging service, or the dev outbox): the
+    /// ticket page offers reminders only then.
+    pub fn schedules_sms(&self) -> bool {
+        self.api
+            .as_ref()
+            .is_none_or(|api| api.messaging_service_sid.is_some())
+    }
+}
+
 /// Whether Twilio's `StirVerstat` on an inbound call says the caller ID failed its STIR/SHAKEN
 /// check (`TN-Validation-Failed`, `TN-Validation-Failed-A`, `-B`, `-C`): the number the call
 /// claims to come from may be forged. Absent (most calls to Japan carry none), passed or

@@ -644,7 +644,7 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     tokio::spawn(server.run(async {
         let _ = stopped.await;
     }));
-    let password = config.admin_password.clone().unwrap_or_default();
+    let password = config.room.staff.password.clone().unwrap_or_default();
     let app = TestApp::new(addr, password, Some(stop), None);
     settle(&app).await;
     app
@@ -792,6 +792,8 @@ impl crate::twilio_standin::TwilioStandIn {
             ("TWILIO_ACCOUNT_SID", crate::twilio_standin::ACCOUNT_SID),
             ("TWILIO_AUTH_TOKEN", crate::twilio_standin::AUTH_TOKEN),
             ("TWILIO_FROM_NUMBER", "+15005550006"),
+            // SMS come from an alphanumeric sender, as in Japan (never the voice number)
+            ("TWILIO_SMS_SENDER", "WaitingRoom"),
             ("TWILIO_API_BASE_URL", self.base_url.as_str()),
             ("PHONE_HASH_SECRET", PHONE_HASH_SECRET),
             ("PORT", port.as_str()),

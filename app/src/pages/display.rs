@@ -9,7 +9,7 @@ use crate::live::use_live;
 use crate::words::counter_name;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use waitingroom::{Call, Intake, QueueInfo, QueueSnapshot};
+use waitingroom::{Call, CounterId, Intake, QueueInfo, QueueSnapshot};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BoardSetup {
@@ -27,12 +27,12 @@ pub async fn load_board() -> Result<BoardSetup, AppError> {
 }
 
 /// 「受付番号42番の方、2番窓口へお越しください」, in `locale`.
-pub fn announcement(locale: Locale, label: &str, call: &Call) -> String {
+pub fn announcement(locale: Locale, label: &str, counter: &CounterId) -> String {
     td_string!(
         locale,
         display.announcement,
         label = label,
-        counter = counter_name(locale, &call.counter)
+        counter = counter_name(locale, counter)
     )
 }
 
@@ -93,7 +93,7 @@ fn QueueBoard(info: QueueInfo, initial: QueueSnapshot) -> impl IntoView {
                 .collect();
             for call in fresh.into_iter().rev() {
                 let label = info.with_value(|q| q.label(call.number));
-                let text = announcement(locale, &label, call);
+                let text = announcement(locale, &label, &call.counter);
                 crate::sound::announce(&text, to_lang(locale).speech_code());
             }
         }

@@ -59,18 +59,9 @@ pub(crate) mod ssr {
         token: &waitingroom::TicketToken,
         phone: &str,
     ) -> Result<(), AppError> {
-        use crate::i18n::td_string;
         let client = crate::ssr::client_ip().await?;
         let base = crate::ssr::base_url().await?;
-        room.register_phone(token, phone, client, &base, |ticket, link| {
-            let locale = crate::components::lang_menu::to_locale(ticket.lang);
-            let label = room
-                .queue(ticket.queue.as_str())
-                .map(|q| q.label(ticket.number()))
-                .unwrap_or_else(|_| ticket.number().to_string());
-            td_string!(locale, phone.sms_body, number = label, link = link)
-        })
-        .await?;
+        room.register_phone(token, phone, client, &base).await?;
         Ok(())
     }
 }

@@ -29,7 +29,7 @@ async fn app_on(
     ];
     vars.extend_from_slice(extra);
     let mut config = standin.config(redis, &vars);
-    config.calendar = config.calendar.clone().with_clock(clock.clone());
+    config.room.calendar = config.room.calendar.clone().with_clock(clock.clone());
     spawn_app_with(config).await
 }
 

@@ -15,6 +15,7 @@ fn client(standin: &TwilioStandIn, timeout: Duration) -> TwilioClient {
         password: "test-auth-token".to_owned(),
         from: Some(PhoneNumber::parse("+15005550006").unwrap()),
         messaging_service_sid: Some("MG0123456789abcdef0123456789abcdef".to_owned()),
+        sms_sender: None,
         timeout,
     })
 }

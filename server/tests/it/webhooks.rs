@@ -444,7 +444,7 @@ async fn a_status_whose_callback_never_came_is_read_from_twilio_with_all_it_does
     let standin = TwilioStandIn::start().await;
     let clock = waitingroom::services::calendar::Clock::shifted();
     let mut config = standin.config(&redis, &[]);
-    config.calendar = config.calendar.clone().with_clock(clock.clone());
+    config.room.calendar = config.room.calendar.clone().with_clock(clock.clone());
     let app = spawn_app_with(config).await;
     let (number, _) = last_ticket_with_a_verified_phone(&app, &standin, 4).await;
     assert_eq!(number, 4);

@@ -87,16 +87,6 @@ pub async fn call_phone(queue: String, number: u64, counter: String) -> Result<(
     let room = crate::ssr::require_staff().await?;
     let info = room.queue(&queue)?.clone();
     let counter = room.counter(&counter)?;
-    room.call_out(&info.id, number, |ticket| {
-        let locale = crate::components::lang_menu::to_locale(ticket.lang);
-        let call = waitingroom::Call {
-            number,
-            counter,
-            at: 0,
-            recall: false,
-        };
-        crate::pages::display::announcement(locale, &info.label(number), &call)
-    })
-    .await?;
+    room.call_out(&info.id, number, &counter).await?;
     Ok(())
 }

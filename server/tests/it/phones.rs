@@ -670,7 +670,14 @@ fn texts_sent(standin: &TwilioStandIn) -> usize {
 async fn a_phone_is_verified_by_calling_the_stores_number_from_it() {
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
-    let app = spawn_app_with(standin.config(&redis, &[("TWILIO_FROM_NUMBER", STORE_NUMBER)])).await;
+    let app = spawn_app_with(standin.config(
+        &redis,
+        &[
+            ("TWILIO_FROM_NUMBER", STORE_NUMBER),
+            ("TWILIO_SMS_SENDER", ""),
+        ],
+    ))
+    .await;
     let token = ticket_token(&app).await;
     let mut screen = watch(&app).await;
 

@@ -10,6 +10,7 @@ pub mod error_code;
 pub mod fortune;
 pub mod kiosk;
 pub mod lang;
+pub mod line;
 pub mod phone;
 pub mod queue;
 pub mod secret;

@@ -6,6 +6,7 @@ use crate::live::LiveLimits;
 use crate::serve::{HttpLimits, ServerSettings};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
+use waitingroom::line::{LineConfig, LineSettings};
 use waitingroom::phone::{is_region, PhoneNumber};
 use waitingroom::services::calendar::Calendar;
 use waitingroom::services::phones::{PhoneVerify, SmsLimits};
@@ -78,6 +79,18 @@ impl Config {
             return Err(ConfigError::Missing(
                 "PHONE_HASH_SECRET",
                 "Twilio needs it: the key the stop list hashes numbers with (e.g. openssl rand -hex 32; keep it, a new one forgets who texted STOP)",
+            ));
+        }
+        if room.line.is_on() && store.phone_hash_secret.is_none() {
+            return Err(ConfigError::Missing(
+                "PHONE_HASH_SECRET",
+                "LINE needs it: the key LINE user ids are hashed with wherever one is kept past the day (who blocked the account) or named (e.g. openssl rand -hex 32)",
+            ));
+        }
+        if room.line.is_on() && room.site.public_url.is_none() {
+            return Err(ConfigError::Missing(
+                "PUBLIC_URL",
+                "LINE needs it: every message links the ticket's page (e.g. https://queue.example.jp)",
             ));
         }
         if room.twilio.sends() && room.site.public_url.is_none() {
@@ -216,6 +229,7 @@ fn room(get: Get<'_>) -> Result<Setup, ConfigError> {
             allowed_countries: allowed_countries(get("TWILIO_ALLOWED_COUNTRIES").as_deref())?,
         },
         twilio,
+        line: line(get)?,
         reminder_check: seconds(get, "REMINDER_CHECK_SECS")?,
         phone_verify,
         voices: voices(get)?,
@@ -417,6 +431,47 @@ fn twilio_api(get: Get<'_>) -> Result<Option<TwilioConfig>, ConfigError> {
     }))
 }
 
+/// LINE's section: the channel's secret, access token and LINE ID, all three or none.
+fn line(get: Get<'_>) -> Result<LineSettings, ConfigError> {
+    let secret = get("LINE_CHANNEL_SECRET");
+    let token = get("LINE_CHANNEL_ACCESS_TOKEN");
+    let account = get("LINE_ACCOUNT_ID");
+    if secret.is_none() && token.is_none() && account.is_none() {
+        return Ok(LineSettings::default());
+    }
+    let need = |value: Option<String>, name: &'static str| {
+        value.map(|v| v.trim().to_owned()).ok_or(ConfigError::Missing(
+            name,
+            "LINE needs LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN and LINE_ACCOUNT_ID together (or none of them)",
+        ))
+    };
+    let channel_secret = need(secret, "LINE_CHANNEL_SECRET")?;
+    let access_token = need(token, "LINE_CHANNEL_ACCESS_TOKEN")?;
+    let account_id = need(account, "LINE_ACCOUNT_ID")?;
+    if !waitingroom::line::is_account_id(&account_id) {
+        return Err(ConfigError::Invalid(
+            "LINE_ACCOUNT_ID",
+            format!("{account_id:?} is not a LINE ID: @ then lowercase letters, digits, . _ - (e.g. @abc1234)"),
+        ));
+    }
+    let base_url = get("LINE_API_BASE_URL").unwrap_or_default();
+    if !base_url.starts_with("http://") && !base_url.starts_with("https://") {
+        return Err(ConfigError::Invalid(
+            "LINE_API_BASE_URL",
+            format!("{base_url:?} must start with http:// or https://"),
+        ));
+    }
+    Ok(LineSettings {
+        channel: Some(LineConfig {
+            base_url,
+            channel_secret,
+            access_token,
+            account_id,
+            timeout: waitingroom::line::client::REQUEST_TIMEOUT,
+        }),
+    })
+}
+
 /// `JP,US`: ISO codes of the regions phones may be in, as the phone-number metadata names them
 /// (`US` is the United States only: Jamaica is `JM`, the Isle of Man `IM`).
 fn allowed_countries(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
@@ -522,6 +577,9 @@ mod tests {
             ("TWILIO_FROM_NUMBER", "+815012345678"),
             ("PHONE_HASH_SECRET", "0123456789abcdef0123456789abcdef"),
             ("PUBLIC_URL", "https://queue.example.jp"),
+            ("LINE_CHANNEL_SECRET", "0ae71c5f39e191095278da7bb8a0aece"),
+            ("LINE_CHANNEL_ACCESS_TOKEN", "token"),
+            ("LINE_ACCOUNT_ID", "@abc1234"),
         ];
         for vars in [&twilio[..1], &twilio[..]] {
             let map: HashMap<&str, &str> = vars.iter().copied().collect();
@@ -539,6 +597,54 @@ mod tests {
             .map(|s| s.name.to_owned())
             .collect();
         assert_eq!(read, listed, "the settings read are the settings listed");
+    }
+
+    #[test]
+    fn line_is_on_with_its_secret_token_and_id_together_and_names_what_is_missing() {
+        let base = [
+            ("REDIS_URL", "redis://x/"),
+            ("PHONE_HASH_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("PUBLIC_URL", "https://queue.example.jp"),
+        ];
+        let off = config(&base).unwrap();
+        assert!(!off.room.line.is_on(), "without its settings LINE is off");
+        let line = [
+            ("LINE_CHANNEL_SECRET", "0ae71c5f39e191095278da7bb8a0aece"),
+            ("LINE_CHANNEL_ACCESS_TOKEN", "token"),
+            ("LINE_ACCOUNT_ID", "@abc1234"),
+        ];
+        let on = config(&[&base[..], &line[..]].concat()).unwrap();
+        let channel = on.room.line.channel.as_ref().unwrap();
+        assert_eq!(channel.base_url, "https://api.line.me");
+        assert_eq!(channel.account_id, "@abc1234");
+        let error = |vars: &[(&str, &str)]| config(vars).err().unwrap().to_string();
+        for missing in 0..3 {
+            let mut vars = base.to_vec();
+            vars.extend(
+                line.iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != missing)
+                    .map(|(_, v)| *v),
+            );
+            assert!(
+                error(&vars).starts_with(&format!("{} is not set", line[missing].0)),
+                "{}",
+                error(&vars)
+            );
+        }
+        let bad_id = [&base[..], &line[..2], &[("LINE_ACCOUNT_ID", "abc1234")]].concat();
+        assert!(error(&bad_id).starts_with("LINE_ACCOUNT_ID is invalid"));
+        let bad_url = [
+            &base[..],
+            &line[..],
+            &[("LINE_API_BASE_URL", "api.line.me")],
+        ]
+        .concat();
+        assert!(error(&bad_url).starts_with("LINE_API_BASE_URL is invalid"));
+        let no_secret = [&base[..1], &base[2..], &line[..]].concat();
+        assert!(error(&no_secret).starts_with("PHONE_HASH_SECRET is not set"));
+        let no_url = [&base[..2], &line[..]].concat();
+        assert!(error(&no_url).starts_with("PUBLIC_URL is not set"));
     }
 
     #[test]

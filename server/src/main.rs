@@ -50,6 +50,13 @@ async fn main() -> ExitCode {
             "  SMS and calls: NOT sent (no TWILIO_ACCOUNT_SID): they go to the dev outbox in the staff console"
         ),
     }
+    match &config.room.line.channel {
+        Some(line) => println!(
+            "  LINE: on (account {}); LINE's webhook URL: <PUBLIC_URL>/line/webhook",
+            line.account_id
+        ),
+        None => println!("  LINE: off (no LINE_CHANNEL_SECRET)"),
+    }
     println!(
         "  To set up a kiosk: on the store's touch panel, sign in at {base}/admin and press \
          「この端末を受付機にする」 (Make this device a kiosk); /kiosk issues tickets only there."

@@ -202,6 +202,30 @@ pub const SETTINGS: &[Setting] = &[
         meaning: r#"where the Twilio REST API is (the tests point it at Prism)"#,
     },
     Setting {
+        name: "LINE_CHANNEL_SECRET",
+        default: None,
+        unset: r#"— (nothing of LINE shows)"#,
+        meaning: r#"the channel secret of the shop's LINE Official Account (Messaging API channel, *Basic settings*): checks every webhook's `X-Line-Signature`. With it, `LINE_CHANNEL_ACCESS_TOKEN` and `LINE_ACCOUNT_ID` are required (and `PUBLIC_URL`, `PHONE_HASH_SECRET`); see [line.md](line.md)"#,
+    },
+    Setting {
+        name: "LINE_CHANNEL_ACCESS_TOKEN",
+        default: None,
+        unset: r#"—"#,
+        meaning: r#"the channel's long-lived access token (*Messaging API* tab; a secret): authenticates pushes and replies"#,
+    },
+    Setting {
+        name: "LINE_ACCOUNT_ID",
+        default: None,
+        unset: r#"—"#,
+        meaning: r#"the account's LINE ID with its `@` (e.g. `@abc1234`): the ticket page's 「LINEで通知を受け取る」 opens a chat with it"#,
+    },
+    Setting {
+        name: "LINE_API_BASE_URL",
+        default: Some("https://api.line.me"),
+        unset: r#""#,
+        meaning: r#"where the Messaging API is (the tests point it at Prism)"#,
+    },
+    Setting {
         name: "TWILIO_ALLOWED_COUNTRIES",
         default: Some("JP"),
         unset: r#""#,

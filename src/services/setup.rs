@@ -5,6 +5,7 @@
 use super::calendar::Calendar;
 use super::phones::SmsLimits;
 use super::staff::StaffSettings;
+use crate::line::LineSettings;
 use crate::queue::{CounterId, QueueInfo};
 use crate::twilio::TwilioSettings;
 use std::net::IpAddr;
@@ -54,6 +55,8 @@ pub struct Setup {
     pub sms: SmsLimits,
     /// `TWILIO_*`: whether SMS and calls really leave, and how.
     pub twilio: TwilioSettings,
+    /// `LINE_*`: whether customers can be told on LINE, and through which channel.
+    pub line: LineSettings,
     /// `REMINDER_CHECK_SECS`: how often the reminders are planned again.
     pub reminder_check: Duration,
     /// How a phone is verified (`PHONE_VERIFY`).

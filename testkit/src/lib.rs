@@ -2,6 +2,7 @@
 //! three), the real app on port 0 (in the test's process or as a process of its own), and the
 //! Twilio stand-in behind Stoplight Prism.
 
+pub mod line_standin;
 pub mod twilio_standin;
 
 use server::{Config, Server};
@@ -780,6 +781,30 @@ pub fn memory_kib(pid: u32, field: &str) -> u64 {
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
+}
+
+impl crate::line_standin::LineStandIn {
+    /// The test configuration of an app with LINE on through this stand-in (and `extra` on top):
+    /// it serves on a port chosen now, which is also its `PUBLIC_URL` (where LINE posts its
+    /// webhook: `webhook_url`).
+    pub fn config(&self, redis: &TestRedis, extra: &[(&str, &str)]) -> server::Config {
+        let port = free_port().to_string();
+        let public_url = format!("http://127.0.0.1:{port}");
+        let mut vars = vec![
+            ("LINE_CHANNEL_SECRET", crate::line_standin::CHANNEL_SECRET),
+            (
+                "LINE_CHANNEL_ACCESS_TOKEN",
+                crate::line_standin::ACCESS_TOKEN,
+            ),
+            ("LINE_ACCOUNT_ID", crate::line_standin::ACCOUNT_ID),
+            ("LINE_API_BASE_URL", self.base_url.as_str()),
+            ("PHONE_HASH_SECRET", PHONE_HASH_SECRET),
+            ("PORT", port.as_str()),
+            ("PUBLIC_URL", public_url.as_str()),
+        ];
+        vars.extend_from_slice(extra);
+        config_with(&redis.url(), &vars)
+    }
 }
 
 impl crate::twilio_standin::TwilioStandIn {

@@ -11,6 +11,8 @@ mod health;
 mod issuing;
 mod kiosks;
 mod limits;
+mod line;
+mod line_standin;
 mod live;
 mod live_bounds;
 mod metrics;

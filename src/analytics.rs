@@ -91,6 +91,7 @@ mod tests {
             phone_status: None,
             contact: None,
             answer: None,
+            line: false,
         }
     }
 

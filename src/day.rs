@@ -116,6 +116,7 @@ mod tests {
             phone_status: None,
             contact: None,
             answer: None,
+            line: false,
         }
     }
 

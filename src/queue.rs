@@ -247,7 +247,8 @@ pub enum Change {
     Intake { intake: Intake },
     /// The day's numbering restarted: the line, the counters and the history are empty.
     Reset,
-    /// A ticket's phone was registered or verified (the number itself never travels in events).
+    /// A ticket's phone was registered or verified, or it was linked to LINE (the number and the
+    /// LINE user never travel in events).
     Phone { number: u64 },
 }
 

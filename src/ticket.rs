@@ -246,12 +246,15 @@ pub struct TicketSummary {
     /// What the customer answered on the automatic call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<CallAnswer>,
+    /// The ticket follows on LINE: a LINE user sent its code (never who).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub line: bool,
 }
 
 impl TicketSummary {
     /// Every field, by its name in the stored ticket: what the scripts copy of a ticket into the
     /// events they publish (declared in their header as `SUMMARY_FIELDS`).
-    pub const FIELDS: [&'static str; 12] = [
+    pub const FIELDS: [&'static str; 13] = [
         "number",
         "channel",
         "issued_at",
@@ -264,6 +267,7 @@ impl TicketSummary {
         "phone_status",
         "contact",
         "answer",
+        "line",
     ];
 }
 
@@ -382,6 +386,7 @@ mod tests {
                 at: 5,
             }),
             answer: Some(CallAnswer::OnMyWay),
+            line: true,
         };
         let json = serde_json::to_value(&summary).unwrap();
         let mut names: Vec<&str> = json

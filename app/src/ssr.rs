@@ -177,6 +177,34 @@ impl waitingroom::notify::Texts for LocaleTexts {
             Words::CallToCounter { label, counter } => {
                 crate::pages::display::announcement(locale, label, counter)
             }
+            Words::LinePrefill { label, code } => {
+                td_string!(locale, line.prefill, label = label, code = code)
+            }
+            Words::LineLinked { label } => td_string!(locale, line.linked_reply, label = label),
+            Words::LineHelp => td_string!(locale, line.help).to_owned(),
+            Words::LineGreeting => td_string!(locale, line.greeting).to_owned(),
+            Words::LineCodeUnknown => td_string!(locale, line.code_unknown).to_owned(),
+            Words::LineTooMany { max } => td_string!(locale, line.too_many, max = max),
+            Words::LineTurnNear { label, link } => {
+                td_string!(locale, line.turn_near, label = label, link = link)
+            }
+            Words::LineCalled {
+                label,
+                counter,
+                link,
+            } => {
+                let counter = crate::words::counter_name(locale, counter);
+                td_string!(
+                    locale,
+                    line.called,
+                    label = label,
+                    counter = counter,
+                    link = link
+                )
+            }
+            Words::LineReminder { label, link } => {
+                td_string!(locale, line.reminder, label = label, link = link)
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod config;
 pub mod health;
+pub mod line;
 pub mod live;
 pub mod serve;
 pub mod settings;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(api::routes())
         .merge(twilio::routes())
+        .merge(line::routes())
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/metrics", axum::routing::get(api::metrics))
         .route("/t/{token}/qr.svg", axum::routing::get(api::ticket_qr))

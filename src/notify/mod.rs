@@ -4,10 +4,12 @@
 //! (`services/outbox.rs`) hands them the jobs the queue's scripts made due.
 
 mod dev_outbox;
+mod line;
 mod twilio;
 mod words;
 
 pub use dev_outbox::DevOutbox;
+pub use line::LineNotifier;
 pub use twilio::TwilioNotifier;
 pub use words::{Texts, Words};
 

@@ -76,4 +76,27 @@ pub enum Words<'a> {
         label: &'a str,
         counter: &'a crate::queue::CounterId,
     },
+    /// The text the ticket page's LINE link types in for the customer to send: the ticket and
+    /// its one-time `code`.
+    LinePrefill { label: &'a str, code: &'a str },
+    /// LINE's reply to a code that linked the ticket: 「受付番号42番の通知をLINEでお送りします」.
+    LineLinked { label: &'a str },
+    /// LINE's reply to a message with no code: how to link a ticket.
+    LineHelp,
+    /// LINE's greeting to a new friend: how to link a ticket.
+    LineGreeting,
+    /// LINE's reply to a code that links nothing (used, or its ticket no longer waits).
+    LineCodeUnknown,
+    /// LINE's reply when the user follows `max` tickets already.
+    LineTooMany { max: u32 },
+    /// Pushed on LINE when the turn is near, with the ticket's page.
+    LineTurnNear { label: &'a str, link: &'a str },
+    /// Pushed on LINE when the ticket is called to `counter`, with its page.
+    LineCalled {
+        label: &'a str,
+        counter: &'a crate::queue::CounterId,
+        link: &'a str,
+    },
+    /// Pushed on LINE about 30 minutes before the turn, with the ticket's page.
+    LineReminder { label: &'a str, link: &'a str },
 }

@@ -11,6 +11,7 @@ mod error;
 pub mod inbound;
 mod issue;
 pub mod kiosks;
+mod line;
 mod outbox;
 pub mod phones;
 pub mod reminders;
@@ -25,11 +26,12 @@ pub use addresses::{base_url, client_ip, qr_svg, ticket_url, RequestOrigin};
 pub use day::RESET_CONFIRMATION;
 pub use error::ServiceError;
 pub use issue::{RemoteClient, Via};
+pub use line::LineWebhookError;
 pub use setup::{Limits, Setup, SiteSettings};
 pub use staff::StaffSettings;
 
 use crate::live::{EventHub, HubMessage};
-use crate::notify::{Notifier, Texts};
+use crate::notify::{LineNotifier, Notifier, Texts};
 use crate::queue::{CounterId, QueueId, QueueInfo, QueueSnapshot};
 use crate::store::{Store, StoreError};
 use crate::ticket::TicketToken;
@@ -57,6 +59,8 @@ pub struct WaitingRoom {
     notifier: Arc<dyn Notifier>,
     /// What SMS and calls say, in a ticket's language (the app's locale files).
     texts: Arc<dyn Texts>,
+    /// Where LINE messages go (`None`: LINE is off).
+    line: Option<LineNotifier>,
 }
 
 impl WaitingRoom {
@@ -72,7 +76,9 @@ impl WaitingRoom {
         );
         let notifier =
             crate::notify::notifier_for(&setup.twilio, setup.site.public_url.as_deref(), &store);
+        let line = LineNotifier::of(&setup.line);
         Self {
+            line,
             store,
             hub,
             staff: staff::StaffDesk::new(setup.staff.session_lifetime()),

@@ -34,6 +34,9 @@ const POLL_EVERY: Duration = Duration::from_millis(200);
 const TAKE_OVER_AFTER_MS: u64 = 15_000;
 const RENEW_EVERY: Duration = Duration::from_secs(5);
 
+/// Every this many rounds (10 s) LINE's webhook events recorded and not carried out are.
+const LINE_INBOX_EVERY: u32 = 50;
+
 /// Every this many rounds the consumer groups are made sure of (they expire with the day).
 const ENSURE_EVERY: u32 = 50;
 
@@ -53,6 +56,9 @@ impl WaitingRoom {
                 if let Ok(true) = self.store.take_reconciler(RECONCILE_EVERY_MS - 1_000).await {
                     self.reconcile_contacts().await;
                 }
+            }
+            if round % LINE_INBOX_EVERY == 0 {
+                self.line_inbox_round().await;
             }
             if planned.elapsed() >= plan_every {
                 planned = tokio::time::Instant::now();
@@ -126,6 +132,7 @@ impl WaitingRoom {
         match &job.task {
             Task::Unschedule { sid } => self.unschedule(job, sid).await,
             Task::Send { to, outgoing } => self.send(job, to, outgoing).await,
+            Task::Line { notice } => self.push_line(job, *notice).await,
         }
     }
 

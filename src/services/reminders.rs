@@ -159,14 +159,21 @@ impl WaitingRoom {
         ) else {
             return Ok(());
         };
-        let Some(phone) = ticket.phone.clone() else {
-            return Ok(());
-        };
         let counters = self.setup.counters.len();
         let Some(wait) = estimated_wait_ms(ahead, snapshot.avg_service_ms, counters) else {
             return Ok(());
         };
         let target = (now.now_ms + wait).saturating_sub(REMIND_BEFORE_MS);
+        // a ticket that follows on LINE is pushed when the time comes (no scheduling at LINE)
+        if ticket.summary.line && self.line_on() {
+            if target <= now.now_ms {
+                self.line_reminder_due(queue, number).await?;
+            }
+            return Ok(());
+        }
+        let Some(phone) = ticket.phone.clone() else {
+            return Ok(());
+        };
         if reminder
             .send_at
             .is_some_and(|at| at.abs_diff(target) <= MOVE_TOLERANCE_MS)

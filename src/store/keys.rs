@@ -78,6 +78,29 @@ pub fn menu_press(call_sid: &str, digits: &str) -> String {
     format!("wr:{{log}}:press:{call_sid}:{digits}")
 }
 
+/// SET of the LINE users who blocked the account (the HMAC of each userId under
+/// `PHONE_HASH_SECRET`, never the id): nothing is pushed to them until they follow again.
+pub const LINE_STOPPED: &str = "wr:{line}:stopped";
+
+/// HASH webhook event id → the event (JSON) recorded before the webhook was answered and not yet
+/// carried out; emptied as each is.
+pub const LINE_INBOX: &str = "wr:{line}:inbox";
+
+/// SET of the tickets (`queue/day/number`) one LINE user (the HMAC of the id) follows.
+pub fn line_follows(user_hash: &str) -> String {
+    format!("wr:{{line}}:follows:{user_hash}")
+}
+
+/// Webhook event `id` was received (kept a day: a redelivery is dropped).
+pub fn line_event(id: &str) -> String {
+    format!("wr:{{line}}:event:{id}")
+}
+
+/// Who carries out webhook event `id` now (a short lease).
+pub fn line_claim(id: &str) -> String {
+    format!("wr:{{line}}:claim:{id}")
+}
+
 /// LIST of what would have been sent (JSON, newest first) while Twilio is not configured.
 pub const DEV_OUTBOX: &str = "wr:devoutbox";
 
@@ -107,7 +130,7 @@ pub(crate) const SCRIPT_KEYS: [(&str, &str); 6] = [
 /// know the day (`wr:{default}:2026-11-25:tickets`). Everything personal lives here: the day is in
 /// the name, outside the hash tag (one slot per queue still), so nothing of one day is reachable
 /// from another, and each key expires at its own day's close plus the retention.
-pub(crate) const DAY_KEYS: [(&str, &str); 14] = [
+pub(crate) const DAY_KEYS: [(&str, &str); 15] = [
     ("SEQ", "seq"),
     ("WAITING", "waiting"),
     ("TICKETS", "tickets"),
@@ -122,6 +145,7 @@ pub(crate) const DAY_KEYS: [(&str, &str); 14] = [
     ("REMINDERS", "reminders"),
     ("REMOTE", "remote"),
     ("BUDGET", "budget"),
+    ("LINE", "line"),
 ];
 
 /// A business day of a queue as its keys name it: the day's date (`2026-11-25`), and after a
@@ -274,6 +298,12 @@ impl DayKeys {
     /// HASH verified phone (E.164) → the number of its latest ticket of the day.
     pub fn phones(&self) -> String {
         self.key("phones")
+    }
+    /// HASH of a day's LINE links: `code:<code>` → the number whose one-time code it is,
+    /// `code_of:<number>` → that code, `to:<number>` → the LINE user the ticket is linked to
+    /// (personal data: it expires with the day).
+    pub fn line(&self) -> String {
+        self.key("line")
     }
     /// HASH number → the ticket's SMS reminder (JSON: asked_at, to, and once planned sid,
     /// send_at, sent).

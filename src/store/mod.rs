@@ -13,6 +13,7 @@ mod error;
 pub mod keys;
 mod kiosks;
 mod limits;
+mod line;
 mod outbox;
 mod phones;
 mod queue;
@@ -34,7 +35,10 @@ pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};
 pub use limits::{
     address_key, networks, wide_network, HeldPlace, Holder, LimitReached, Source, TakeLimits, Taker,
 };
-pub use outbox::{DevMessage, JobEntry, MessageKind, OutboxJob, Outgoing, Task, UnreadableJob};
+pub use line::{LineLinked, LINE_EVENT_KEPT_S};
+pub use outbox::{
+    DevMessage, JobEntry, LineNotice, MessageKind, OutboxJob, Outgoing, Task, UnreadableJob,
+};
 pub use phones::Registration;
 pub use reminders::Reminder;
 pub(crate) use scripts::as_string;

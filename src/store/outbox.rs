@@ -65,6 +65,39 @@ pub enum Task {
     Send { to: PhoneNumber, outgoing: Outgoing },
     /// Cancel the reminder scheduled with Twilio as `sid` (its ticket was called, or is over).
     Unschedule { sid: String },
+    /// Push to the LINE user the ticket follows on (read when it goes: no user id is written
+    /// into the outbox).
+    Line { notice: LineNotice },
+}
+
+/// What LINE tells a ticket's follower, each once per ticket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineNotice {
+    /// The turn is near (`AUTODIAL_PLACES` ahead or fewer).
+    Near,
+    /// The ticket was called to a counter.
+    Called,
+    /// About 30 minutes before the turn, when asked for.
+    Reminder,
+}
+
+impl LineNotice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineNotice::Near => "line_near",
+            LineNotice::Called => "line_called",
+            LineNotice::Reminder => "line_reminder",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "near" => Some(LineNotice::Near),
+            "called" => Some(LineNotice::Called),
+            "reminder" => Some(LineNotice::Reminder),
+            _ => None,
+        }
+    }
 }
 
 /// What goes out: given whole by the script, or written when it goes, in the ticket's language.
@@ -151,6 +184,12 @@ fn read_fields(fields: &HashMap<String, String>) -> Result<(DayId, u64, Task), S
         "unschedule" => {
             let sid = need("sid")?.to_owned();
             return Ok((day, number, Task::Unschedule { sid }));
+        }
+        "line" => {
+            let purpose = need("purpose")?;
+            let notice = LineNotice::parse(purpose)
+                .ok_or_else(|| format!("unknown LINE purpose {purpose:?}"))?;
+            return Ok((day, number, Task::Line { notice }));
         }
         "sms" => Outgoing::Sms {
             purpose: purpose(),
@@ -425,6 +464,17 @@ mod tests {
                 sid: "SM123".into()
             }
         );
+        // the prelude's autodial_due and call_to_counter, line_due.lua: no user id in the job
+        for (purpose, notice) in [
+            ("near", LineNotice::Near),
+            ("called", LineNotice::Called),
+            ("reminder", LineNotice::Reminder),
+        ] {
+            let job = fields("line", &[("purpose", purpose), ("number", "7")]);
+            assert_eq!(parse(&job).unwrap().task, Task::Line { notice });
+        }
+        let odd = fields("line", &[("purpose", "fax"), ("number", "7")]);
+        assert_eq!(parse(&odd).unwrap_err().why, "unknown LINE purpose \"fax\"");
     }
 
     #[test]

@@ -31,6 +31,11 @@ pub(super) struct Scripts {
     pub(super) reminder: QueueScript,
     pub(super) reminder_set: QueueScript,
     pub(super) reminder_take: QueueScript,
+    pub(super) line_code: QueueScript,
+    pub(super) line_link: QueueScript,
+    pub(super) line_due: QueueScript,
+    pub(super) line_follow: BoundScript,
+    pub(super) line_event: BoundScript,
     pub(super) take: BoundScript,
     pub(super) give_back: BoundScript,
     pub(super) log: BoundScript,
@@ -110,6 +115,24 @@ impl Scripts {
             send_text: QueueScript::new(
                 &["NUMBER", "BODY", "PURPOSE"],
                 include_str!("lua/send_text.lua"),
+            ),
+            line_code: QueueScript::new(&["NUMBER", "CODE"], include_str!("lua/line_code.lua")),
+            line_link: QueueScript::new(&["CODE", "USER"], include_str!("lua/line_link.lua")),
+            line_due: QueueScript::new(&["NUMBER"], include_str!("lua/line_due.lua")),
+            line_follow: BoundScript::new(
+                &[Name::One("FOLLOWS")],
+                &[
+                    Name::Number("MAX"),
+                    Name::One("PLACE"),
+                    Name::Number("KEEP_S"),
+                    Name::List("RELEASE"),
+                ],
+                &[include_str!("lua/line_follow.lua")],
+            ),
+            line_event: BoundScript::new(
+                &[Name::One("SEEN"), Name::One("INBOX")],
+                &[Name::One("ID"), Name::One("EVENT"), Name::Number("KEEP_S")],
+                &[include_str!("lua/line_event.lua")],
             ),
             take: BoundScript::new(
                 &[Name::List("SOURCES"), Name::List("HOLDER")],

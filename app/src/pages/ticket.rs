@@ -32,6 +32,11 @@ pub struct TicketView {
     pub call_in: Option<CallIn>,
     /// Whether registering a phone texts it a verification link.
     pub verifies_by_sms: bool,
+    /// 「LINEで通知を受け取る」: the link that opens the shop's LINE chat with the ticket's
+    /// one-time code typed in (`None`: LINE is off, the ticket does not wait, or follows already).
+    pub line_link: Option<String>,
+    /// Whether LINE is on here (a linked ticket is offered the reminder on LINE).
+    pub line_on: bool,
 }
 
 /// The store's number a customer calls to verify a phone.
@@ -77,7 +82,10 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
     let queue = room.queue(ticket.queue.as_str())?.clone();
     let snapshot = room.snapshot(&queue.id).await?;
     let reminder = room.reminder_of(&ticket).await?;
+    let line_link = room.line_link_of(&ticket).await?;
     Ok(TicketView {
+        line_link,
+        line_on: room.line_on(),
         ticket,
         phone,
         queue,
@@ -126,6 +134,8 @@ struct TicketLive {
     phone_status: Option<PhoneStatus>,
     /// What the customer pressed on the automatic call.
     answer: Option<waitingroom::CallAnswer>,
+    /// The ticket follows on LINE.
+    line: bool,
 }
 
 impl crate::live::Follow for TicketLive {
@@ -138,6 +148,7 @@ impl crate::live::Follow for TicketLive {
             if let Some(ticket) = event.ticket.as_ref().filter(|t| t.number == self.number) {
                 self.phone_status = ticket.phone_status;
                 self.answer = ticket.answer;
+                self.line = ticket.line;
             }
         }
         applied
@@ -202,6 +213,8 @@ fn TicketScreen(
         offers_reminders,
         call_in,
         verifies_by_sms,
+        line_link,
+        line_on,
     } = view;
     let number = ticket.number();
     let last_known = ticket.state();
@@ -212,10 +225,14 @@ fn TicketScreen(
         number,
         phone_status: ticket.summary.phone_status,
         answer: ticket.summary.answer,
+        line: ticket.summary.line,
     });
     let followed = live.view();
     let shown = Memo::new(move |_| followed.with(|f| f.snapshot.clone()));
     let phone_status = Memo::new(move |_| followed.with(|f| f.phone_status));
+    let on_line = Memo::new(move |_| followed.with(|f| f.line));
+    let has_line_link = line_link.is_some();
+    let line_link = StoredValue::new(line_link);
     Effect::new(move |_| {
         if live.behind() {
             refetch();
@@ -303,18 +320,21 @@ fn TicketScreen(
             <Show when=move || state().is_active() && followed.with(|f| f.answer) == Some(waitingroom::CallAnswer::OnMyWay)>
                 <p class="answer" data-testid="call-answer">{t!(i18n, phone.answer_on_my_way)}</p>
             </Show>
+            <Show when=move || state().is_active() && (on_line.get() || has_line_link)>
+                <LineSection linked=on_line link=line_link.get_value() />
+            </Show>
             <Show when=move || state().is_active()>
                 <PhoneForm token=token.get_value() status=phone_status phone=phone.get_value()
                     call_in=call_in.clone() verifies_by_sms refetch />
             </Show>
             // a long wait: a text about 30 minutes before the turn (the automatic call covers short ones)
             <Show when=move || {
-                offers_reminders
-                    && phone_status.get() == Some(PhoneStatus::Verified)
+                ((offers_reminders && phone_status.get() == Some(PhoneStatus::Verified))
+                    || (line_on && on_line.get()))
                     && state() == TicketState::Waiting
                     && (reminder.is_some() || wait().is_some_and(|w| w > REMINDER_OFFERED_FROM_MS))
             }>
-                <ReminderForm token=token.get_value() asked=reminder refetch />
+                <ReminderForm token=token.get_value() asked=reminder by_line=line_on && on_line.get_untracked() refetch />
             </Show>
             <Show when=move || state().is_active()>
                 <details class="cancel">
@@ -342,6 +362,8 @@ const REMINDER_OFFERED_FROM_MS: u64 = 40 * 60_000;
 fn ReminderForm(
     token: String,
     asked: Option<ReminderState>,
+    /// Told on LINE (the ticket follows there), not by SMS.
+    by_line: bool,
     refetch: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -354,15 +376,46 @@ fn ReminderForm(
     let asked = asked.is_some();
     view! {
         <section class="reminder" data-testid="reminder">
-            {asked.then(|| view! { <p role="status">{t!(i18n, reminder.asked)}</p> })}
+            {asked.then(|| view! { <p role="status">{move || if by_line { t_string!(i18n, line.reminder_asked) } else { t_string!(i18n, reminder.asked) }}</p> })}
             <ActionForm action=ask>
                 <input type="hidden" name="token" value=token />
                 <input type="hidden" name="want" value=(!asked).to_string() />
                 <button type="submit" class="secondary" data-testid="reminder-button" disabled=move || ask.pending().get()>
-                    {move || if asked { t_string!(i18n, reminder.stop) } else { t_string!(i18n, reminder.ask) }}
+                    {move || match (asked, by_line) {
+                        (true, false) => t_string!(i18n, reminder.stop),
+                        (false, false) => t_string!(i18n, reminder.ask),
+                        (true, true) => t_string!(i18n, line.reminder_stop),
+                        (false, true) => t_string!(i18n, line.reminder_ask),
+                    }}
                 </button>
             </ActionForm>
             {move || failure(ask.value().get()).map(|error| view! { <ErrorText error /> })}
+        </section>
+    }
+}
+
+/// LINE: 「LINEで通知を受け取る」 (a link to the shop's chat with the ticket's code typed in),
+/// or, once a LINE user sent it, 「LINEで通知」 — live, on every open copy of the page.
+#[component]
+fn LineSection(linked: Memo<bool>, link: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let link = StoredValue::new(link);
+    view! {
+        <section class="line" aria-labelledby="line-title" data-testid="line">
+            <h2 id="line-title">{t!(i18n, line.title)}</h2>
+            {move || if linked.get() {
+                view! {
+                    <p class="line-linked" data-testid="line-status" role="status">
+                        <span class="badge">{t!(i18n, line.linked)}</span>" "
+                        {t!(i18n, line.linked_note)}
+                    </p>
+                }.into_any()
+            } else {
+                link.get_value().map(|href| view! {
+                    <a class="button primary" href=href data-testid="line-link">{t!(i18n, line.offer)}</a>
+                    <p class="muted">{t!(i18n, line.offer_note)}</p>
+                }).into_any()
+            }}
         </section>
     }
 }

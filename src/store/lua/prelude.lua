@@ -149,6 +149,10 @@ local function call_to_counter(t, counter, recall)
   drop_reminder(t.number)
   write_ticket(t)
   redis.call('HSET', SERVING, counter, t.number)
+  -- a ticket that follows on LINE is told once, whatever recalls follow
+  if t.line and redis.call('HSETNX', DIALED, 'line:called:' .. t.number, NOW) == 1 then
+    make_due('line', {'purpose', 'called', 'number', t.number})
+  end
   redis.call('LPUSH', RECENT, cjson.encode({number = t.number, counter = counter, at = NOW, recall = recall}))
   redis.call('LTRIM', RECENT, 0, RECENT_CALLS - 1)
   return publish({change = 'called', number = t.number, counter = counter, at = NOW, recall = recall}, t)
@@ -157,6 +161,7 @@ end
 -- Auto-dial: every ticket with a verified phone that is now at most AUTODIAL places from its turn
 -- (people ahead) gets one call, made due in the outbox. DIALED remembers who had theirs, so it is
 -- exactly one per ticket however many changes (and server processes) follow. AUTODIAL 0: never.
+-- A ticket that follows on LINE gets one push at the same place (`line:near:N` in DIALED).
 local function autodial_due()
   if AUTODIAL <= 0 then return end
   for _, number in ipairs(redis.call('LRANGE', WAITING, 0, AUTODIAL)) do
@@ -164,6 +169,9 @@ local function autodial_due()
     if t and t.phone_status == 'verified' and t.phone
         and redis.call('HSETNX', DIALED, number, NOW) == 1 and spend(number) then
       make_due('autodial', {'number', number, 'to', t.phone, 'lang', t.lang or 'ja', 'body', ''})
+    end
+    if t and t.line and redis.call('HSETNX', DIALED, 'line:near:' .. number, NOW) == 1 then
+      make_due('line', {'purpose', 'near', 'number', number})
     end
   end
 end

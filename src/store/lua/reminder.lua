@@ -7,7 +7,7 @@ if not t or (TOKEN ~= '' and t.token ~= TOKEN) then return {'not_found'} end
 local reminded = t.number .. ':reminded'
 if WANT == '1' then
   if t.state ~= 'waiting' then return {'conflict', t.state} end
-  if t.phone_status ~= 'verified' or not t.phone then return {'no_phone'} end
+  if (t.phone_status ~= 'verified' or not t.phone) and not t.line then return {'no_phone'} end
   if not redis.call('HGET', REMINDERS, NUMBER) then
     local r = {asked_at = NOW, to = t.phone}
     if redis.call('HGET', BUDGET, reminded) then r.sent = true end

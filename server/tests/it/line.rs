@@ -404,6 +404,26 @@ async fn exactly_one_push_at_three_ahead_and_one_when_called_across_two_server_p
         .await
         .unwrap();
     assert!(!log.contains(USER), "{log}");
+    let log: Value = serde_json::from_str(&log).unwrap();
+    let rows: Vec<(String, String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "line")
+        .map(|r| {
+            let field = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+            (field("purpose"), field("status"), field("to"))
+        })
+        .collect();
+    assert_eq!(rows.len(), 2, "{log}");
+    assert!(
+        rows.contains(&("line_near".into(), "sent".into(), "LINE".into())),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&("line_called".into(), "sent".into(), "LINE".into())),
+        "{rows:?}"
+    );
 }
 
 #[tokio::test]

@@ -94,6 +94,12 @@ pub fn ContactBadge(queue: String, ticket: TicketSummary) -> impl IntoView {
             </span>
         }
     });
+    // the ticket follows on LINE (who, staff never see)
+    let line = ticket.line.then(|| {
+        view! {
+            <span class="badge line" data-testid="line-follows">{t!(i18n, line.linked)}</span>
+        }
+    });
     let answer = ticket.answer.map(|answer| {
         view! {
             <span class="badge answer" data-testid="call-answer" data-answer=answer.as_str()>
@@ -119,14 +125,14 @@ pub fn ContactBadge(queue: String, ticket: TicketSummary) -> impl IntoView {
             </Show>
         }
     });
-    (contact, answer, open)
+    (line, contact, answer, open)
 }
 
 fn kind_name(kind: &str, locale: Locale) -> &'static str {
-    if kind == "call" {
-        td_string!(locale, contact.call)
-    } else {
-        td_string!(locale, contact.sms)
+    match kind {
+        "call" => td_string!(locale, contact.call),
+        "line" => td_string!(locale, line.kind),
+        _ => td_string!(locale, contact.sms),
     }
 }
 

@@ -36,6 +36,8 @@ export async function startTwilio() {
       TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
       TWILIO_AUTH_TOKEN: 'test-auth-token',
       TWILIO_FROM_NUMBER: '+15005550006',
+      // SMS come from an alphanumeric sender, as in Japan (never the voice number)
+      TWILIO_SMS_SENDER: 'WaitingRoom',
       TWILIO_API_BASE_URL: apiUrl,
       PHONE_HASH_SECRET: 'test-phone-hash-secret-0123456789abcdef',
     },

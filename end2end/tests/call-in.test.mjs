@@ -11,7 +11,7 @@ import { KioskPage, TicketPage } from '../support/pages.mjs';
 import { useTwilioApp } from '../support/twilio.mjs';
 
 // a Japanese voice number, no SMS sender: PHONE_VERIFY defaults to `call`
-const app = useTwilioApp({ TWILIO_FROM_NUMBER: '050-1234-5678' });
+const app = useTwilioApp({ TWILIO_FROM_NUMBER: '050-1234-5678', TWILIO_SMS_SENDER: '' });
 
 /** Posts `params` to `url` as Twilio posts a webhook: X-Twilio-Signature is base64(HMAC-SHA1(
  * auth token, the URL + each parameter's name and value, in name order)). */

@@ -101,16 +101,7 @@ impl Store {
     /// Takes the reconciling of the log with Twilio for `for_ms` (one process at a time):
     /// whether it was free.
     pub async fn take_reconciler(&self, for_ms: u64) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
-        let taken: Option<String> = redis::cmd("SET")
-            .arg(super::keys::RECONCILER)
-            .arg(std::process::id())
-            .arg("NX")
-            .arg("PX")
-            .arg(for_ms)
-            .query_async(&mut conn)
-            .await?;
-        Ok(taken.is_some())
+        self.take_turn(super::keys::RECONCILER, for_ms).await
     }
 
     /// The log, newest first.

@@ -137,9 +137,16 @@ impl Store {
     /// Takes the planning of `queue`'s reminders for `for_ms` (one process at a time): whether it
     /// was free.
     pub async fn take_planner(&self, queue: &QueueId, for_ms: u64) -> Result<bool, StoreError> {
+        self.take_turn(&QueueKeys::of(queue).planner(), for_ms)
+            .await
+    }
+
+    /// Takes the turn kept at `key` for `for_ms`, unless another process holds it: whether it
+    /// was free.
+    pub(crate) async fn take_turn(&self, key: &str, for_ms: u64) -> Result<bool, StoreError> {
         let mut conn = self.conn.clone();
         let taken: Option<String> = redis::cmd("SET")
-            .arg(QueueKeys::of(queue).planner())
+            .arg(key)
             .arg(std::process::id())
             .arg("NX")
             .arg("PX")

@@ -287,6 +287,17 @@ impl TwilioClient {
     ) -> Result<Resource, TwilioError> {
         let mut form = vec![("To", to.to_string()), ("Body", body.to_owned())];
         form.extend(self.sender()?);
+        self.create_message(to, body, form, status_callback).await
+    }
+
+    /// Creates message `form` (of `body`, to `to`), reporting to `status_callback`.
+    async fn create_message(
+        &self,
+        to: &PhoneNumber,
+        body: &str,
+        mut form: Vec<(&'static str, String)>,
+        status_callback: Option<&str>,
+    ) -> Result<Resource, TwilioError> {
         if let Some(url) = status_callback {
             form.push(("StatusCallback", url.to_owned()));
         }
@@ -322,21 +333,14 @@ impl TwilioClient {
                 "SendAt must be 15 minutes to 35 days ahead",
             ));
         }
-        let mut form = vec![
+        let form = vec![
             ("To", to.to_string()),
             ("Body", body.to_owned()),
             ("MessagingServiceSid", service),
             ("ScheduleType", "fixed".to_owned()),
             ("SendAt", send_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
         ];
-        if let Some(url) = status_callback {
-            form.push(("StatusCallback", url.to_owned()));
-        }
-        let body = body.to_owned();
-        self.create("Messages.json", form, |since| {
-            self.find_message(to, body.clone(), since)
-        })
-        .await
+        self.create_message(to, body, form, status_callback).await
     }
 
     /// Cancels a scheduled message: [`Cancelled::TooLate`] when Twilio answers 30409 (it is no

@@ -74,6 +74,8 @@ error_codes! {
     ResetNotConfirmed = "reset_not_confirmed", 422;
     /// The automatic call's reach is out of range.
     BadAutodial = "bad_autodial", 422;
+    /// A console setting (late arrivals, opening hours, the daily limit) out of its range.
+    BadSetting = "bad_setting", 422;
     WrongPassword = "wrong_password", 401;
     /// Too many failed sign-ins from this address.
     TooManyAttempts = "too_many_attempts", 429;

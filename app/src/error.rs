@@ -90,6 +90,9 @@ pub enum AppError {
     /// The automatic call's reach is out of range.
     #[error("the automatic call's reach is 0 to {max} places")]
     BadAutodial { max: u32 },
+    /// A console setting out of its range.
+    #[error("a setting out of its range")]
+    BadSetting,
     /// Input no screen of ours sends (a missing or malformed field).
     #[error("bad request: {detail}")]
     BadRequest { detail: String },
@@ -151,6 +154,7 @@ impl AppError {
             AppError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             AppError::ResetNotConfirmed => ErrorCode::ResetNotConfirmed,
             AppError::BadAutodial { .. } => ErrorCode::BadAutodial,
+            AppError::BadSetting => ErrorCode::BadSetting,
             AppError::BadRequest { .. } => ErrorCode::BadRequest,
             AppError::Network { .. } => ErrorCode::Network,
         }
@@ -220,6 +224,7 @@ impl AppError {
             }
             AppError::ResetNotConfirmed => td_string!(locale, error.reset_not_confirmed).to_owned(),
             AppError::BadAutodial { max } => td_string!(locale, error.bad_autodial, n = max),
+            AppError::BadSetting => td_string!(locale, error.bad_setting).to_owned(),
             AppError::BadRequest { .. } => td_string!(locale, error.bad_request).to_owned(),
             AppError::Network { .. } => td_string!(locale, error.network).to_owned(),
         }
@@ -282,6 +287,7 @@ impl From<waitingroom::services::ServiceError> for AppError {
             },
             E::ResetNotConfirmed => AppError::ResetNotConfirmed,
             E::BadAutodial(max) => AppError::BadAutodial { max },
+            E::BadSetting(_) => AppError::BadSetting,
             E::WrongPassword => AppError::WrongPassword,
             E::TooManyAttempts { retry_after_s } => AppError::TooManyAttempts {
                 wait_minutes: retry_after_s.div_ceil(60).max(1),
@@ -356,6 +362,7 @@ mod tests {
             AppError::TooManyAttempts { wait_minutes: 15 },
             AppError::ResetNotConfirmed,
             AppError::BadAutodial { max: 10 },
+            AppError::BadSetting,
             AppError::BadRequest { detail: detail() },
             AppError::Network { detail: detail() },
         ]

@@ -312,6 +312,7 @@ mod tests {
             (E::CounterMissing, "bad_request", 400, None),
             (E::ResetNotConfirmed, "reset_not_confirmed", 422, None),
             (E::BadAutodial(10), "bad_autodial", 422, None),
+            (E::BadSetting("x".into()), "bad_setting", 422, None),
             (E::WrongPassword, "wrong_password", 401, None),
             (
                 E::TooManyAttempts { retry_after_s: 600 },
@@ -360,10 +361,11 @@ mod tests {
             E::CounterMissing => 23,
             E::ResetNotConfirmed => 24,
             E::BadAutodial(_) => 25,
-            E::WrongPassword => 26,
-            E::TooManyAttempts { .. } => 27,
-            E::Staff(_) => 28,
-            E::Store(_) => 29,
+            E::BadSetting(_) => 26,
+            E::WrongPassword => 27,
+            E::TooManyAttempts { .. } => 28,
+            E::Staff(_) => 29,
+            E::Store(_) => 30,
         }
     }
 

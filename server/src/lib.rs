@@ -168,6 +168,13 @@ fn start_background(room: WaitingRoom) {
             if let Err(e) = room.daily_reset().await {
                 tracing::warn!(error = %e, "daily reset check failed; will retry");
             }
+            match room.auto_no_shows().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(tickets = n, "called tickets became no-shows by themselves")
+                }
+                Err(e) => tracing::warn!(error = %e, "automatic no-show check failed; will retry"),
+            }
         }
     });
 }

@@ -68,6 +68,9 @@ pub enum ServiceError {
     ResetNotConfirmed,
     #[error("the automatic call's reach is 0 to {0} places")]
     BadAutodial(u32),
+    /// A console setting out of its range (the message names the range).
+    #[error("{0}")]
+    BadSetting(String),
     #[error("wrong password")]
     WrongPassword,
     #[error("too many failed sign-ins from this address; retry in {retry_after_s} s")]
@@ -111,6 +114,7 @@ impl ServiceError {
             E::CounterMissing => ErrorCode::BadRequest,
             E::ResetNotConfirmed => ErrorCode::ResetNotConfirmed,
             E::BadAutodial(_) => ErrorCode::BadAutodial,
+            E::BadSetting(_) => ErrorCode::BadSetting,
             E::WrongPassword => ErrorCode::WrongPassword,
             E::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             E::Staff(_) | E::Store(_) => ErrorCode::Unavailable,

@@ -94,13 +94,14 @@ pub fn session(id: &impl std::fmt::Display) -> String {
 /// The keys of one queue that every queue script receives, in `KEYS` order, each with the Lua
 /// name the scripts know it by: what lasts across days (the current day, the version, settings,
 /// the outbox). The scripts' header is generated from this list, so the order is written once.
-pub(crate) const SCRIPT_KEYS: [(&str, &str); 6] = [
+pub(crate) const SCRIPT_KEYS: [(&str, &str); 7] = [
     ("DAY_KEY", "day"),
     ("DAYS", "days"),
     ("VERSION", "version"),
     ("INTAKE", "intake"),
     ("AUTODIAL_SET", "autodial"),
     ("OUTBOX", "outbox"),
+    ("LATE_SET", "late"),
 ];
 
 /// The keys of one business day of a queue, with the Lua names the scripts bind them to once they
@@ -214,6 +215,11 @@ impl QueueKeys {
     /// setting: it does not expire with the day).
     pub fn autodial(&self) -> String {
         self.key("autodial")
+    }
+    /// HASH of the console's settings for late arrivals (`places`: how far 「後ろに回す」 goes,
+    /// `no_show_after`: minutes after a call before an automatic no-show; a setting).
+    pub fn late(&self) -> String {
+        self.key("late")
     }
     /// Held by the process planning the queue's reminders (one at a time).
     pub fn planner(&self) -> String {

@@ -6,7 +6,7 @@ use super::replies::Version;
 use super::tickets::parse_ticket;
 use super::{Moment, Store, StoreError};
 use crate::day::QueueDay;
-use crate::queue::{Call, CounterId, Intake, QueueId, QueueSnapshot, Serving};
+use crate::queue::{Call, CounterId, Intake, LateArrivals, QueueId, QueueSnapshot, Serving};
 use redis::{AsyncCommands, Value};
 
 impl Store {
@@ -31,6 +31,39 @@ impl Store {
             queue,
             at,
             &[("PLACES", &places.to_string())],
+        );
+        let () = self.run(invocation).await?;
+        Ok(())
+    }
+
+    /// What `queue` does with late arrivals (the console's setting, else the defaults).
+    pub async fn late_arrivals(&self, queue: &QueueId) -> Result<LateArrivals, StoreError> {
+        let mut conn = self.conn.clone();
+        let (places, minutes): (Option<u32>, Option<u32>) = conn
+            .hmget(QueueKeys::of(queue).late(), &["places", "no_show_after"])
+            .await?;
+        let default = LateArrivals::default();
+        Ok(LateArrivals {
+            move_back_places: places.unwrap_or(default.move_back_places),
+            no_show_after_minutes: minutes.unwrap_or(default.no_show_after_minutes),
+        })
+    }
+
+    /// Staff set what `queue` does with late arrivals.
+    pub async fn set_late_arrivals(
+        &self,
+        queue: &QueueId,
+        late: LateArrivals,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.set_late,
+            queue,
+            at,
+            &[
+                ("PLACES", &late.move_back_places.to_string()),
+                ("NO_SHOW_AFTER", &late.no_show_after_minutes.to_string()),
+            ],
         );
         let () = self.run(invocation).await?;
         Ok(())

@@ -28,6 +28,7 @@ pub(super) struct Scripts {
     pub(super) answer: QueueScript,
     pub(super) send_text: QueueScript,
     pub(super) set_autodial: QueueScript,
+    pub(super) set_late: QueueScript,
     pub(super) reminder: QueueScript,
     pub(super) reminder_set: QueueScript,
     pub(super) reminder_take: QueueScript,
@@ -98,6 +99,10 @@ impl Scripts {
                 include_str!("lua/answer.lua"),
             ),
             set_autodial: QueueScript::new(&["PLACES"], include_str!("lua/set_autodial.lua")),
+            set_late: QueueScript::new(
+                &["PLACES", "NO_SHOW_AFTER"],
+                include_str!("lua/set_late.lua"),
+            ),
             reminder: QueueScript::new(
                 &["NUMBER", "TOKEN", "WANT"],
                 include_str!("lua/reminder.lua"),

@@ -8,6 +8,7 @@ pub mod command;
 pub mod day;
 pub mod error_code;
 pub mod fortune;
+pub mod history;
 pub mod kiosk;
 pub mod lang;
 pub mod phone;

@@ -288,6 +288,7 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::ResetNotConfirmed => AppError::ResetNotConfirmed,
             E::BadAutodial(max) => AppError::BadAutodial { max },
             E::BadSetting(_) => AppError::BadSetting,
+            E::BadRange(detail) => AppError::BadRequest { detail },
             E::WrongPassword => AppError::WrongPassword,
             E::TooManyAttempts { retry_after_s } => AppError::TooManyAttempts {
                 wait_minutes: retry_after_s.div_ceil(60).max(1),

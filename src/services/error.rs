@@ -68,6 +68,9 @@ pub enum ServiceError {
     ResetNotConfirmed,
     #[error("the automatic call's reach is 0 to {0} places")]
     BadAutodial(u32),
+    /// A range of dates for the history that is not one (the message says why).
+    #[error("{0}")]
+    BadRange(String),
     /// A console setting out of its range (the message names the range).
     #[error("{0}")]
     BadSetting(String),
@@ -115,6 +118,7 @@ impl ServiceError {
             E::ResetNotConfirmed => ErrorCode::ResetNotConfirmed,
             E::BadAutodial(_) => ErrorCode::BadAutodial,
             E::BadSetting(_) => ErrorCode::BadSetting,
+            E::BadRange(_) => ErrorCode::BadRequest,
             E::WrongPassword => ErrorCode::WrongPassword,
             E::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             E::Staff(_) | E::Store(_) => ErrorCode::Unavailable,

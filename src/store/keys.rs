@@ -108,7 +108,7 @@ pub(crate) const SCRIPT_KEYS: [(&str, &str); 7] = [
 /// know the day (`wr:{default}:2026-11-25:tickets`). Everything personal lives here: the day is in
 /// the name, outside the hash tag (one slot per queue still), so nothing of one day is reachable
 /// from another, and each key expires at its own day's close plus the retention.
-pub(crate) const DAY_KEYS: [(&str, &str); 14] = [
+pub(crate) const DAY_KEYS: [(&str, &str); 15] = [
     ("SEQ", "seq"),
     ("WAITING", "waiting"),
     ("TICKETS", "tickets"),
@@ -123,6 +123,7 @@ pub(crate) const DAY_KEYS: [(&str, &str); 14] = [
     ("REMINDERS", "reminders"),
     ("REMOTE", "remote"),
     ("BUDGET", "budget"),
+    ("STATS", "stats"),
 ];
 
 /// A business day of a queue as its keys name it: the day's date (`2026-11-25`), and after a
@@ -230,6 +231,16 @@ impl QueueKeys {
     pub fn outbox(&self) -> String {
         self.key("outbox")
     }
+    /// HASH business day (`2026-11-25`, `2026-11-25.2`) → its figures (JSON
+    /// [`crate::history::DayFigures`]: counts only, nothing personal), one key per date, expiring
+    /// `HISTORY_DAYS` after that date's close.
+    pub fn history(&self, date: &str) -> String {
+        self.key(&format!("history:{date}"))
+    }
+    /// Held by the process summing business day `day` into the history (one at a time, a minute).
+    pub fn closing(&self, day: &DayId) -> String {
+        self.key(&format!("closing:{day}"))
+    }
     /// The Pub/Sub channel of the queue's events.
     pub fn events(&self) -> String {
         self.key("events")
@@ -280,6 +291,11 @@ impl DayKeys {
     /// HASH verified phone (E.164) → the number of its latest ticket of the day.
     pub fn phones(&self) -> String {
         self.key("phones")
+    }
+    /// HASH `sms:<slot>` / `call:<slot>` → the SMS and calls made due in that quarter hour
+    /// (slot: ms since the epoch / 900,000): counts for the history, nothing personal.
+    pub fn stats(&self) -> String {
+        self.key("stats")
     }
     /// HASH number → the ticket's SMS reminder (JSON: asked_at, to, and once planned sid,
     /// send_at, sent).

@@ -10,6 +10,7 @@ mod connection;
 mod contacts;
 mod day;
 mod error;
+mod history;
 pub mod keys;
 mod kiosks;
 mod limits;

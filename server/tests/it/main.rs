@@ -8,6 +8,7 @@ mod console;
 mod days;
 mod faults;
 mod health;
+mod history;
 mod issuing;
 mod kiosks;
 mod limits;

@@ -92,6 +92,8 @@ pub struct Console {
     pub autodial_places: u32,
     /// 「後ろに回す」's places and the automatic no-show.
     pub late: crate::queue::LateArrivals,
+    /// Opening hours and the daily limit (受付上限).
+    pub hours: crate::queue::OpeningHours,
     pub day: QueueDay,
     /// When this was read (ms since the Unix epoch), for the minutes waited.
     pub now_ms: u64,

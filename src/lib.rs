@@ -37,8 +37,8 @@ pub use lang::Lang;
 pub use phone::{BadPhone, BadPhoneReason, ContactRecord, PhoneNumber};
 pub use queue::{
     estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId, IdError, Intake,
-    LateArrivals, LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving,
-    UnknownIntake,
+    LateArrivals, LiveMessage, OpeningHours, Outcome, QueueEvent, QueueId, QueueInfo,
+    QueueSnapshot, Serving, UnknownIntake,
 };
 pub use ticket::{
     label, CallAnswer, ContactState, IssuedTicket, PhoneStatus, ReminderState, Ticket,

@@ -146,6 +146,46 @@ impl LateArrivals {
     }
 }
 
+/// When a queue takes tickets, and how many a day (set in the console; nothing set: always,
+/// up to `MAX_TICKETS_PER_DAY`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    /// Local minutes of the day intake opens and closes (both or neither): the kiosk takes
+    /// tickets from `opens` until `closes`; remote intake pauses when the predicted finish of a
+    /// new ticket passes `closes`. Each business day opens again by itself.
+    pub opens: Option<u16>,
+    pub closes: Option<u16>,
+    /// 受付上限: tickets a day (0: none besides `MAX_TICKETS_PER_DAY`).
+    pub daily_limit: u32,
+}
+
+impl OpeningHours {
+    /// The most a day's limit can be.
+    pub const MAX_LIMIT: u32 = 10_000;
+
+    /// Both times or neither, opening before closing, within the day; the limit within range.
+    pub fn is_valid(&self) -> bool {
+        let times = match (self.opens, self.closes) {
+            (None, None) => true,
+            (Some(o), Some(c)) => o < c && c <= 24 * 60,
+            _ => false,
+        };
+        times && self.daily_limit <= Self::MAX_LIMIT
+    }
+
+    /// `HH:MM` of a minute of the day.
+    pub fn hhmm(minutes: u16) -> String {
+        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+
+    /// The minute of the day of `HH:MM` (`24:00` is the day's end).
+    pub fn parse_hhmm(raw: &str) -> Option<u16> {
+        let (h, m) = raw.trim().split_once(':')?;
+        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+    }
+}
+
 impl Default for LateArrivals {
     /// Three places back; no automatic no-show.
     fn default() -> Self {
@@ -700,6 +740,27 @@ mod tests {
         ));
         assert_eq!(s.waiting, vec![1, 2]);
         assert!(s.serving.is_empty());
+    }
+
+    #[test]
+    fn opening_hours_are_both_times_in_order_or_none() {
+        let h = |opens, closes, daily_limit| OpeningHours {
+            opens,
+            closes,
+            daily_limit,
+        };
+        assert!(h(None, None, 0).is_valid());
+        assert!(h(Some(540), Some(1080), 120).is_valid());
+        assert!(!h(Some(540), None, 0).is_valid());
+        assert!(!h(Some(1080), Some(540), 0).is_valid());
+        assert!(!h(Some(540), Some(1441), 0).is_valid());
+        assert!(!h(None, None, OpeningHours::MAX_LIMIT + 1).is_valid());
+        assert_eq!(OpeningHours::parse_hhmm("09:30"), Some(570));
+        assert_eq!(OpeningHours::parse_hhmm("24:00"), Some(1440));
+        for bad in ["24:01", "9", "09:60", "-1:00", "ab:cd"] {
+            assert_eq!(OpeningHours::parse_hhmm(bad), None, "{bad}");
+        }
+        assert_eq!(OpeningHours::hhmm(570), "09:30");
     }
 
     #[test]

@@ -437,6 +437,12 @@ mod tests {
                 503,
                 None,
             ),
+            (
+                E::Closed(waitingroom::store::Closed::Remote),
+                "remote_closed_today",
+                409,
+                None,
+            ),
         ]
     }
 
@@ -477,6 +483,7 @@ mod tests {
             E::TooManyAttempts { .. } => 29,
             E::Staff(_) => 30,
             E::Store(_) => 31,
+            E::Closed(_) => 32,
         }
     }
 

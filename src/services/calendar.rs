@@ -151,6 +151,16 @@ impl Calendar {
             .unwrap_or(0)
     }
 
+    /// The local minute of the day (0–1439) of a moment (ms since the epoch).
+    pub fn local_minute(&self, ms: u64) -> u16 {
+        Timestamp::from_millisecond(ms as i64)
+            .map(|t| {
+                let z = t.to_zoned(self.tz.clone());
+                z.hour() as u16 * 60 + z.minute() as u16
+            })
+            .unwrap_or(0)
+    }
+
     /// A moment (ms) as local `2026-11-25 09:05:00`.
     pub fn local_time(&self, ms: u64) -> String {
         Timestamp::from_millisecond(ms as i64)

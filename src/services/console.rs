@@ -3,7 +3,7 @@
 
 use super::{ServiceError, WaitingRoom};
 use crate::day::Console;
-use crate::queue::{Intake, LateArrivals, QueueId, QueueInfo, MAX_AUTODIAL_PLACES};
+use crate::queue::{Intake, LateArrivals, OpeningHours, QueueId, QueueInfo, MAX_AUTODIAL_PLACES};
 use crate::ticket::{TicketAction, TicketState};
 
 impl WaitingRoom {
@@ -17,6 +17,7 @@ impl WaitingRoom {
             counters: self.setup.counters.clone(),
             autodial_places: self.store.autodial_places(&queue.id).await?,
             late: self.store.late_arrivals(&queue.id).await?,
+            hours: self.store.opening_hours(&queue.id).await?,
             day,
             now_ms: calendar.now().now_ms,
             utc_offset_ms: calendar.utc_offset_ms(),
@@ -56,6 +57,25 @@ impl WaitingRoom {
         Ok(self
             .store
             .set_late_arrivals(queue, late, self.setup.calendar.now())
+            .await?)
+    }
+
+    /// Staff set when `queue` takes tickets and how many a day (受付上限); intake then closes and
+    /// opens again by itself.
+    pub async fn set_opening_hours(
+        &self,
+        queue: &QueueId,
+        hours: OpeningHours,
+    ) -> Result<(), ServiceError> {
+        if !hours.is_valid() {
+            return Err(ServiceError::BadSetting(format!(
+                "opening hours: both times or neither, opening before closing; a daily limit of 0 to {}",
+                OpeningHours::MAX_LIMIT
+            )));
+        }
+        Ok(self
+            .store
+            .set_opening_hours(queue, hours, self.setup.calendar.now())
             .await?)
     }
 

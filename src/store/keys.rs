@@ -101,7 +101,7 @@ pub(crate) const SCRIPT_KEYS: [(&str, &str); 7] = [
     ("INTAKE", "intake"),
     ("AUTODIAL_SET", "autodial"),
     ("OUTBOX", "outbox"),
-    ("LATE_SET", "late"),
+    ("RULES", "rules"),
 ];
 
 /// The keys of one business day of a queue, with the Lua names the scripts bind them to once they
@@ -217,10 +217,12 @@ impl QueueKeys {
     pub fn autodial(&self) -> String {
         self.key("autodial")
     }
-    /// HASH of the console's settings for late arrivals (`places`: how far 「後ろに回す」 goes,
-    /// `no_show_after`: minutes after a call before an automatic no-show; a setting).
-    pub fn late(&self) -> String {
-        self.key("late")
+    /// HASH of the console's rules of the queue (settings, no expiry): `places` (how far
+    /// 「後ろに回す」 moves a called ticket back), `no_show_after` (minutes after a call before an
+    /// automatic no-show), `opens` / `closes` (local minutes of the day intake opens and closes),
+    /// `limit` (受付上限: tickets a day).
+    pub fn rules(&self) -> String {
+        self.key("rules")
     }
     /// Held by the process planning the queue's reminders (one at a time).
     pub fn planner(&self) -> String {

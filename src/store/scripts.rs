@@ -29,6 +29,7 @@ pub(super) struct Scripts {
     pub(super) send_text: QueueScript,
     pub(super) set_autodial: QueueScript,
     pub(super) set_late: QueueScript,
+    pub(super) set_hours: QueueScript,
     pub(super) reminder: QueueScript,
     pub(super) reminder_set: QueueScript,
     pub(super) reminder_take: QueueScript,
@@ -48,6 +49,8 @@ impl Scripts {
                     "MAX_TICKETS",
                     "REMOTE_MAX",
                     "PHONE",
+                    "LOCAL_MINUTE",
+                    "COUNTERS",
                 ],
                 include_str!("lua/issue.lua"),
             ),
@@ -99,6 +102,10 @@ impl Scripts {
                 include_str!("lua/answer.lua"),
             ),
             set_autodial: QueueScript::new(&["PLACES"], include_str!("lua/set_autodial.lua")),
+            set_hours: QueueScript::new(
+                &["OPENS", "CLOSES", "LIMIT"],
+                include_str!("lua/set_hours.lua"),
+            ),
             set_late: QueueScript::new(
                 &["PLACES", "NO_SHOW_AFTER"],
                 include_str!("lua/set_late.lua"),
@@ -194,6 +201,14 @@ impl Store {
                 Err(StoreError::Refused(Refusal::SmsPerTicket(max)))
             }
             "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
+            "closed" => {
+                let why = match detail()?.as_deref() {
+                    Some("before") => super::Closed::Before,
+                    Some("remote") => super::Closed::Remote,
+                    _ => super::Closed::After,
+                };
+                Err(StoreError::Refused(Refusal::Closed(why)))
+            }
             "corrupt" => Err(StoreError::Corrupt(detail()?.unwrap_or_default())),
             "full" => {
                 let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();

@@ -9,6 +9,7 @@ mod days;
 mod faults;
 mod health;
 mod history;
+mod hours;
 mod issuing;
 mod kiosks;
 mod limits;

@@ -23,7 +23,7 @@ elseif ACTION == 'requeue' and (s == 'called' or s == 'no_show') then
   version = publish({change = 'requeued', number = t.number}, t)
 elseif ACTION == 'move_back' and s == 'called' then
   -- 「後ろに回す」: PLACES people are called before it (at the end of a shorter line)
-  local places = tonumber(redis.call('HGET', LATE_SET, 'places') or MOVE_BACK_PLACES)
+  local places = tonumber(redis.call('HGET', RULES, 'places') or MOVE_BACK_PLACES)
   leave_counter(t)
   t.state = 'waiting'
   write_ticket(t)

@@ -4,7 +4,7 @@
 //! gap in the events.
 
 use super::actions::{
-    load_console, Act, CallNext, CallPhone, ResetDay, SetAutodial, SetIntake, SetLate,
+    load_console, Act, CallNext, CallPhone, ResetDay, SetAutodial, SetHours, SetIntake, SetLate,
 };
 use super::analytics::AnalyticsPanel;
 use super::contacts::{ContactBadge, ContactLog};
@@ -20,7 +20,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use waitingroom::day::Console;
 use waitingroom::{
-    Channel, CounterId, Intake, LateArrivals, PhoneStatus, QueueInfo, TicketAction, TicketSummary,
+    Channel, CounterId, Intake, LateArrivals, OpeningHours, PhoneStatus, QueueInfo, TicketAction, TicketSummary,
 };
 
 /// How often the minutes waited are brought up to date.
@@ -38,6 +38,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
         counters,
         autodial_places,
         late,
+        hours,
         day,
         now_ms,
         utc_offset_ms,
@@ -101,6 +102,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
     let call_phone_action = ServerAction::<CallPhone>::new();
     let autodial_action = ServerAction::<SetAutodial>::new();
     let late_action = ServerAction::<SetLate>::new();
+    let hours_action = ServerAction::<SetHours>::new();
     // the latest error of any action (from the page's address after a form post without
     // JavaScript); a lost session sends the tablet to the sign-in
     let posted_without_js = [
@@ -111,6 +113,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
         failure(call_phone_action.value().get_untracked()),
         failure(autodial_action.value().get_untracked()),
         failure(late_action.value().get_untracked()),
+        failure(hours_action.value().get_untracked()),
     ];
     let (error, set_error) = signal(posted_without_js.into_iter().flatten().next());
     report_errors(call_next_action.value(), set_error);
@@ -120,6 +123,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
     report_errors(call_phone_action.value(), set_error);
     report_errors(autodial_action.value(), set_error);
     report_errors(late_action.value(), set_error);
+    report_errors(hours_action.value(), set_error);
     let signed_out = move || error.get() == Some(AppError::NotSignedIn);
 
     let go = move |queue: String, counter: String| {
@@ -243,6 +247,21 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                         }).collect_view()}
                     </select>
                     <button type="submit" class="secondary">{t!(i18n, admin.late.save)}</button>
+                </ActionForm>
+                <ActionForm action=hours_action attr:class="hours">
+                    <input type="hidden" name="queue" value=queue_field.get_value() />
+                    <p>{t!(i18n, admin.hours.title)}</p>
+                    <label for="hours-opens">{t!(i18n, admin.hours.opens)}</label>
+                    <input id="hours-opens" type="time" name="opens" data-testid="hours-opens"
+                        value=hours.opens.map(OpeningHours::hhmm).unwrap_or_default() />
+                    <label for="hours-closes">{t!(i18n, admin.hours.closes)}</label>
+                    <input id="hours-closes" type="time" name="closes" data-testid="hours-closes"
+                        value=hours.closes.map(OpeningHours::hhmm).unwrap_or_default() />
+                    <label for="hours-limit">{t!(i18n, admin.hours.limit)}</label>
+                    <input id="hours-limit" type="number" min="0" max=OpeningHours::MAX_LIMIT.to_string() name="limit"
+                        data-testid="hours-limit" value=hours.daily_limit.to_string() />
+                    <small class="muted">{t!(i18n, admin.hours.always)}</small>
+                    <button type="submit" class="secondary">{t!(i18n, admin.hours.save)}</button>
                 </ActionForm>
             </section>
 

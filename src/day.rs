@@ -90,6 +90,10 @@ pub struct Console {
     pub counters: Vec<CounterId>,
     /// How many places ahead a verified phone is called (0: never).
     pub autodial_places: u32,
+    /// 「後ろに回す」's places and the automatic no-show.
+    pub late: crate::queue::LateArrivals,
+    /// Opening hours and the daily limit (受付上限).
+    pub hours: crate::queue::OpeningHours,
     pub day: QueueDay,
     /// When this was read (ms since the Unix epoch), for the minutes waited.
     pub now_ms: u64,
@@ -162,7 +166,14 @@ mod tests {
         assert_eq!(day.analytics(0).issued, 3);
 
         // a gap changes nothing and is reported
-        let late = event(7, Change::Requeued { number: 2 }, None);
+        let late = event(
+            7,
+            Change::Requeued {
+                number: 2,
+                place: 0,
+            },
+            None,
+        );
         assert_eq!(day.apply(&late), Applied::Gap);
         assert_eq!(day.tickets[&2].state, TicketState::NoShow);
 

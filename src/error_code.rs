@@ -46,6 +46,12 @@ error_codes! {
     DayFull = "day_full", 409;
     /// Remote intake's share of the day is taken (the kiosk in the store still issues).
     RemoteFull = "remote_full", 409;
+    /// Before the queue's opening time today.
+    NotOpenYet = "not_open_yet", 409;
+    /// After the queue's closing time: 本日の受付は終了しました.
+    ClosedToday = "closed_today", 409;
+    /// A ticket taken from outside now would not be served before closing: 本日のオンライン受付は終了しました.
+    RemoteClosedToday = "remote_closed_today", 409;
     /// A client holds its most active tickets.
     LimitActive = "limit_active", 429;
     /// A client (a phone) took its most tickets this hour.
@@ -74,6 +80,8 @@ error_codes! {
     ResetNotConfirmed = "reset_not_confirmed", 422;
     /// The automatic call's reach is out of range.
     BadAutodial = "bad_autodial", 422;
+    /// A console setting (late arrivals, opening hours, the daily limit) out of its range.
+    BadSetting = "bad_setting", 422;
     WrongPassword = "wrong_password", 401;
     /// Too many failed sign-ins from this address.
     TooManyAttempts = "too_many_attempts", 429;

@@ -8,6 +8,7 @@ pub mod command;
 pub mod day;
 pub mod error_code;
 pub mod fortune;
+pub mod history;
 pub mod kiosk;
 pub mod lang;
 pub mod line;
@@ -37,7 +38,8 @@ pub use lang::Lang;
 pub use phone::{BadPhone, BadPhoneReason, ContactRecord, PhoneNumber};
 pub use queue::{
     estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId, IdError, Intake,
-    LiveMessage, Outcome, QueueEvent, QueueId, QueueInfo, QueueSnapshot, Serving, UnknownIntake,
+    LateArrivals, LiveMessage, OpeningHours, Outcome, QueueEvent, QueueId, QueueInfo,
+    QueueSnapshot, Serving, UnknownIntake,
 };
 pub use ticket::{
     label, CallAnswer, ContactState, IssuedTicket, PhoneStatus, ReminderState, Ticket,

@@ -98,7 +98,7 @@ impl QueueId {
 }
 
 /// How a ticket was taken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// The touch panel in the store.
@@ -124,6 +124,77 @@ impl Channel {
 
 /// The farthest from its turn a verified phone is called (`AUTODIAL_PLACES`, the console).
 pub const MAX_AUTODIAL_PLACES: u32 = 20;
+
+/// What a queue does with a called customer who is not there yet (set in the console).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateArrivals {
+    /// 「後ろに回す」 puts the ticket this many places from the front of the line.
+    pub move_back_places: u32,
+    /// A called ticket becomes a no-show by itself this many minutes after its call (0: never).
+    pub no_show_after_minutes: u32,
+}
+
+impl LateArrivals {
+    /// The farthest back 「後ろに回す」 goes.
+    pub const MAX_PLACES: u32 = 20;
+    /// The longest wait before a called ticket becomes a no-show by itself.
+    pub const MAX_MINUTES: u32 = 120;
+
+    /// Within the limits the console offers.
+    pub fn is_valid(&self) -> bool {
+        self.move_back_places <= Self::MAX_PLACES && self.no_show_after_minutes <= Self::MAX_MINUTES
+    }
+}
+
+/// When a queue takes tickets, and how many a day (set in the console; nothing set: always,
+/// up to `MAX_TICKETS_PER_DAY`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    /// Local minutes of the day intake opens and closes (both or neither): the kiosk takes
+    /// tickets from `opens` until `closes`; remote intake pauses when the predicted finish of a
+    /// new ticket passes `closes`. Each business day opens again by itself.
+    pub opens: Option<u16>,
+    pub closes: Option<u16>,
+    /// 受付上限: tickets a day (0: none besides `MAX_TICKETS_PER_DAY`).
+    pub daily_limit: u32,
+}
+
+impl OpeningHours {
+    /// The most a day's limit can be.
+    pub const MAX_LIMIT: u32 = 10_000;
+
+    /// Both times or neither, opening before closing, within the day; the limit within range.
+    pub fn is_valid(&self) -> bool {
+        let times = match (self.opens, self.closes) {
+            (None, None) => true,
+            (Some(o), Some(c)) => o < c && c <= 24 * 60,
+            _ => false,
+        };
+        times && self.daily_limit <= Self::MAX_LIMIT
+    }
+
+    /// `HH:MM` of a minute of the day.
+    pub fn hhmm(minutes: u16) -> String {
+        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+
+    /// The minute of the day of `HH:MM` (`24:00` is the day's end).
+    pub fn parse_hhmm(raw: &str) -> Option<u16> {
+        let (h, m) = raw.trim().split_once(':')?;
+        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+    }
+}
+
+impl Default for LateArrivals {
+    /// Three places back; no automatic no-show.
+    fn default() -> Self {
+        Self {
+            move_back_places: 3,
+            no_show_after_minutes: 0,
+        }
+    }
+}
 
 /// Whether the queue takes new tickets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,8 +312,13 @@ pub enum Change {
         outcome: Outcome,
         avg_service_ms: Option<u64>,
     },
-    /// A called ticket was put back at the front of the line.
-    Requeued { number: u64 },
+    /// A called ticket (or a no-show) was put back into the line: at the front, or `place`
+    /// places from it (「後ろに回す」; at the end when the line is shorter).
+    Requeued {
+        number: u64,
+        #[serde(default)]
+        place: u64,
+    },
     /// Intake was paused or resumed.
     Intake { intake: Intake },
     /// The day's numbering restarted: the line, the counters and the history are empty.
@@ -328,10 +404,13 @@ impl QueueSnapshot {
                 self.serving.retain(|s| s.number != *number);
                 self.avg_service_ms = *avg_service_ms;
             }
-            Change::Requeued { number } => {
+            Change::Requeued { number, place } => {
                 self.serving.retain(|s| s.number != *number);
                 self.waiting.retain(|n| n != number);
-                self.waiting.insert(0, *number);
+                let at = usize::try_from(*place)
+                    .unwrap_or(usize::MAX)
+                    .min(self.waiting.len());
+                self.waiting.insert(at, *number);
             }
             Change::Intake { intake } => self.intake = *intake,
             Change::Phone { .. } => {}
@@ -653,9 +732,69 @@ mod tests {
         s.apply(&issued(1, 1));
         s.apply(&issued(2, 2));
         s.apply(&called(3, 1, "1", false));
-        s.apply(&event(4, Change::Requeued { number: 1 }));
+        s.apply(&event(
+            4,
+            Change::Requeued {
+                number: 1,
+                place: 0,
+            },
+        ));
         assert_eq!(s.waiting, vec![1, 2]);
         assert!(s.serving.is_empty());
+    }
+
+    #[test]
+    fn opening_hours_are_both_times_in_order_or_none() {
+        let h = |opens, closes, daily_limit| OpeningHours {
+            opens,
+            closes,
+            daily_limit,
+        };
+        assert!(h(None, None, 0).is_valid());
+        assert!(h(Some(540), Some(1080), 120).is_valid());
+        assert!(!h(Some(540), None, 0).is_valid());
+        assert!(!h(Some(1080), Some(540), 0).is_valid());
+        assert!(!h(Some(540), Some(1441), 0).is_valid());
+        assert!(!h(None, None, OpeningHours::MAX_LIMIT + 1).is_valid());
+        assert_eq!(OpeningHours::parse_hhmm("09:30"), Some(570));
+        assert_eq!(OpeningHours::parse_hhmm("24:00"), Some(1440));
+        for bad in ["24:01", "9", "09:60", "-1:00", "ab:cd"] {
+            assert_eq!(OpeningHours::parse_hhmm(bad), None, "{bad}");
+        }
+        assert_eq!(OpeningHours::hhmm(570), "09:30");
+    }
+
+    #[test]
+    fn a_ticket_moved_back_goes_its_places_back_or_to_the_end() {
+        let mut s = QueueSnapshot::empty(q());
+        for n in 1..=5 {
+            s.apply(&issued(n, n));
+        }
+        s.apply(&called(6, 1, "1", false));
+        s.apply(&event(
+            7,
+            Change::Requeued {
+                number: 1,
+                place: 3,
+            },
+        ));
+        assert_eq!(s.waiting, vec![2, 3, 4, 1, 5]);
+        s.apply(&called(8, 2, "1", false));
+        s.apply(&event(
+            9,
+            Change::Requeued {
+                number: 2,
+                place: 99,
+            },
+        ));
+        assert_eq!(s.waiting, vec![3, 4, 1, 5, 2], "a short line: at its end");
+        // an event of an older server (no place) is the front, as before
+        let old: QueueEvent = serde_json::from_value(serde_json::json!({
+            "queue": "default", "version": 10, "change": "requeued", "number": 5
+        }))
+        .unwrap();
+        s.apply(&old);
+        assert_eq!(s.waiting, vec![5, 3, 4, 1, 2]);
     }
 
     #[test]

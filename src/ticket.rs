@@ -117,16 +117,21 @@ pub enum TicketAction {
     Cancel,
     /// Back to the front of the line.
     Requeue,
+    /// 「後ろに回す」: a called ticket whose holder is not here yet goes back into the line a few
+    /// places from the front (the queue's [`crate::queue::LateArrivals::move_back_places`])
+    /// instead of becoming a no-show.
+    MoveBack,
 }
 
 impl TicketAction {
-    pub const ALL: [TicketAction; 6] = [
+    pub const ALL: [TicketAction; 7] = [
         TicketAction::Call,
         TicketAction::Recall,
         TicketAction::Done,
         TicketAction::NoShow,
         TicketAction::Cancel,
         TicketAction::Requeue,
+        TicketAction::MoveBack,
     ];
 
     /// The serde name, as the Lua script receives it.
@@ -138,6 +143,7 @@ impl TicketAction {
             TicketAction::NoShow => "no_show",
             TicketAction::Cancel => "cancel",
             TicketAction::Requeue => "requeue",
+            TicketAction::MoveBack => "move_back",
         }
     }
 
@@ -153,6 +159,7 @@ impl TicketAction {
             (A::NoShow, S::Called) => Some(S::NoShow),
             (A::Cancel, S::Waiting | S::Called) => Some(S::Cancelled),
             (A::Requeue, S::Called | S::NoShow) => Some(S::Waiting),
+            (A::MoveBack, S::Called) => Some(S::Waiting),
             _ => None,
         }
     }
@@ -365,6 +372,10 @@ mod tests {
         }
         assert_eq!(TicketAction::Requeue.outcome(S::NoShow), Some(S::Waiting));
         assert_eq!(TicketAction::Call.outcome(S::Called), None);
+        // moving back is for someone called and not here yet: not for a no-show nor a waiting one
+        assert_eq!(TicketAction::MoveBack.outcome(S::Called), Some(S::Waiting));
+        assert_eq!(TicketAction::MoveBack.outcome(S::Waiting), None);
+        assert_eq!(TicketAction::MoveBack.outcome(S::NoShow), None);
     }
 
     #[test]

@@ -37,6 +37,12 @@ pub enum AppError {
     /// Remote intake's share of the day is taken (the kiosk in the store still issues).
     #[error("today's {max} tickets for remote intake are all issued")]
     RemoteFull { max: u32 },
+    #[error("intake has not opened yet today")]
+    NotOpenYet,
+    #[error("intake is closed for today")]
+    ClosedToday,
+    #[error("remote intake is closed for today")]
+    RemoteClosedToday,
     #[error("at most {max} active tickets")]
     LimitActive { max: u32 },
     #[error("at most {max} tickets per hour")]
@@ -90,6 +96,9 @@ pub enum AppError {
     /// The automatic call's reach is out of range.
     #[error("the automatic call's reach is 0 to {max} places")]
     BadAutodial { max: u32 },
+    /// A console setting out of its range.
+    #[error("a setting out of its range")]
+    BadSetting,
     /// Input no screen of ours sends (a missing or malformed field).
     #[error("bad request: {detail}")]
     BadRequest { detail: String },
@@ -131,6 +140,9 @@ impl AppError {
             AppError::IntakePaused { .. } => ErrorCode::IntakePaused,
             AppError::DayFull { .. } => ErrorCode::DayFull,
             AppError::RemoteFull { .. } => ErrorCode::RemoteFull,
+            AppError::NotOpenYet => ErrorCode::NotOpenYet,
+            AppError::ClosedToday => ErrorCode::ClosedToday,
+            AppError::RemoteClosedToday => ErrorCode::RemoteClosedToday,
             AppError::LimitActive { .. } => ErrorCode::LimitActive,
             AppError::LimitPerHour { .. } => ErrorCode::LimitPerHour,
             AppError::LimitKiosk { .. } => ErrorCode::LimitKiosk,
@@ -151,6 +163,7 @@ impl AppError {
             AppError::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             AppError::ResetNotConfirmed => ErrorCode::ResetNotConfirmed,
             AppError::BadAutodial { .. } => ErrorCode::BadAutodial,
+            AppError::BadSetting => ErrorCode::BadSetting,
             AppError::BadRequest { .. } => ErrorCode::BadRequest,
             AppError::Network { .. } => ErrorCode::Network,
         }
@@ -190,6 +203,9 @@ impl AppError {
             AppError::IntakePaused { .. } => td_string!(locale, error.intake_paused).to_owned(),
             AppError::DayFull { max } => td_string!(locale, error.day_full, n = max),
             AppError::RemoteFull { .. } => td_string!(locale, error.remote_full).to_owned(),
+            AppError::NotOpenYet => td_string!(locale, error.not_open_yet).to_owned(),
+            AppError::ClosedToday => td_string!(locale, error.closed_today).to_owned(),
+            AppError::RemoteClosedToday => td_string!(locale, error.remote_closed_today).to_owned(),
             AppError::LimitActive { max } => td_string!(locale, error.limit_active, n = max),
             AppError::LimitPerHour { max } => td_string!(locale, error.limit_per_hour, n = max),
             AppError::LimitAddress { max } => td_string!(locale, error.limit_address, n = max),
@@ -220,6 +236,7 @@ impl AppError {
             }
             AppError::ResetNotConfirmed => td_string!(locale, error.reset_not_confirmed).to_owned(),
             AppError::BadAutodial { max } => td_string!(locale, error.bad_autodial, n = max),
+            AppError::BadSetting => td_string!(locale, error.bad_setting).to_owned(),
             AppError::BadRequest { .. } => td_string!(locale, error.bad_request).to_owned(),
             AppError::Network { .. } => td_string!(locale, error.network).to_owned(),
         }
@@ -261,6 +278,9 @@ impl From<waitingroom::services::ServiceError> for AppError {
             E::IntakePaused(intake) => AppError::IntakePaused { intake },
             E::DayFull(max) => AppError::DayFull { max },
             E::RemoteFull(max) => AppError::RemoteFull { max },
+            E::Closed(waitingroom::store::Closed::Before) => AppError::NotOpenYet,
+            E::Closed(waitingroom::store::Closed::After) => AppError::ClosedToday,
+            E::Closed(waitingroom::store::Closed::Remote) => AppError::RemoteClosedToday,
             E::LimitActive { max } => AppError::LimitActive { max },
             E::LimitPerHour { max, .. } => AppError::LimitPerHour { max },
             E::LimitAddress { max, .. } => AppError::LimitAddress { max },
@@ -282,6 +302,8 @@ impl From<waitingroom::services::ServiceError> for AppError {
             },
             E::ResetNotConfirmed => AppError::ResetNotConfirmed,
             E::BadAutodial(max) => AppError::BadAutodial { max },
+            E::BadSetting(_) => AppError::BadSetting,
+            E::BadRange(detail) => AppError::BadRequest { detail },
             E::WrongPassword => AppError::WrongPassword,
             E::TooManyAttempts { retry_after_s } => AppError::TooManyAttempts {
                 wait_minutes: retry_after_s.div_ceil(60).max(1),
@@ -334,6 +356,9 @@ mod tests {
             },
             AppError::DayFull { max: 3 },
             AppError::RemoteFull { max: 2 },
+            AppError::NotOpenYet,
+            AppError::ClosedToday,
+            AppError::RemoteClosedToday,
             AppError::LimitActive { max: 2 },
             AppError::LimitPerHour { max: 4 },
             AppError::LimitKiosk { max: 30 },
@@ -356,6 +381,7 @@ mod tests {
             AppError::TooManyAttempts { wait_minutes: 15 },
             AppError::ResetNotConfirmed,
             AppError::BadAutodial { max: 10 },
+            AppError::BadSetting,
             AppError::BadRequest { detail: detail() },
             AppError::Network { detail: detail() },
         ]

@@ -5,13 +5,14 @@
 
 use crate::AppState;
 use app::request::{BaseUrl, ClientAddr, StaffToken};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
 use std::time::Duration;
 use waitingroom::services::{qr_svg, ticket_url, RemoteClient, ServiceError, Via};
 use waitingroom::{Channel, ErrorCode, Lang, TicketToken};
@@ -21,6 +22,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/queues/{queue}", get(snapshot))
         .route("/api/v1/queues/{queue}/tickets", post(issue))
         .route("/api/v1/queues/{queue}/call-next", post(call_next))
+        .route("/api/v1/queues/{queue}/history", get(history))
+        .route("/api/v1/queues/{queue}/history.csv", get(history_csv))
+        .route("/api/v1/queues/{queue}/tickets.csv", get(tickets_csv))
         .route("/api/v1/queues/{queue}/live", get(crate::live::live))
         .route("/api/v1/queues/{queue}/events", get(crate::live::events))
 }
@@ -225,6 +229,106 @@ async fn call_next(
     ))
 }
 
+/// The staff token, or (the console's download buttons) a browser signed in as staff.
+async fn require_staff(
+    state: &AppState,
+    token: StaffToken,
+    session: &tower_sessions::Session,
+) -> Result<(), ApiError> {
+    match token {
+        StaffToken::Valid => Ok(()),
+        StaffToken::Invalid => Err(ApiError::unauthorized()),
+        StaffToken::Absent => match session.get(app::ssr::STAFF_KEY).await {
+            Ok(Some(pass)) if state.room.admits(&pass).await? => Ok(()),
+            _ => Err(ApiError::unauthorized()),
+        },
+    }
+}
+
+/// The history of `queue` over `?from=YYYY-MM-DD&to=YYYY-MM-DD`, for the staff.
+async fn read_history(
+    state: &AppState,
+    queue: &str,
+    token: StaffToken,
+    session: &tower_sessions::Session,
+    query: &HashMap<String, String>,
+) -> Result<waitingroom::history::History, ApiError> {
+    require_staff(state, token, session).await?;
+    let info = state.room.queue(queue)?;
+    let range = state.room.history_range(
+        query.get("from").map(String::as_str),
+        query.get("to").map(String::as_str),
+    )?;
+    Ok(state.room.history(info, range).await?)
+}
+
+/// `GET /api/v1/queues/{queue}/history?from=&to=` (staff): each date's figures per hour, JSON.
+async fn history(
+    State(state): State<AppState>,
+    Path(queue): Path<String>,
+    token: StaffToken,
+    session: tower_sessions::Session,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<waitingroom::history::History>, ApiError> {
+    Ok(Json(
+        read_history(&state, &queue, token, &session, &query).await?,
+    ))
+}
+
+/// A CSV download: UTF-8 with a BOM and CRLF lines (what Excel in Japan opens intact).
+fn csv_download(name: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/queues/{queue}/history.csv?from=&to=` (staff): the same, one row per date and
+/// hour, with Japanese headers.
+async fn history_csv(
+    State(state): State<AppState>,
+    Path(queue): Path<String>,
+    token: StaffToken,
+    session: tower_sessions::Session,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let history = read_history(&state, &queue, token, &session, &query).await?;
+    let name = format!(
+        "history-{}-{}-{}.csv",
+        history.queue, history.from, history.to
+    );
+    Ok(csv_download(
+        name,
+        waitingroom::history::history_csv(&history),
+    ))
+}
+
+/// `GET /api/v1/queues/{queue}/tickets.csv` (staff): today's tickets (number, channel, times,
+/// outcome; no phone numbers, no tokens).
+async fn tickets_csv(
+    State(state): State<AppState>,
+    Path(queue): Path<String>,
+    token: StaffToken,
+    session: tower_sessions::Session,
+) -> Result<Response, ApiError> {
+    require_staff(&state, token, &session).await?;
+    let info = state.room.queue(&queue)?;
+    let rows = state.room.today_ticket_rows(info).await?;
+    let today = state.room.calendar().now().day;
+    Ok(csv_download(
+        format!("tickets-{}-{today}.csv", info.id),
+        waitingroom::history::tickets_csv(&rows),
+    ))
+}
+
 /// `GET /metrics` (staff token): what the server counts, for Prometheus (OpenMetrics text).
 pub async fn metrics(State(state): State<AppState>, token: StaffToken) -> Response {
     if token != StaffToken::Valid {
@@ -312,6 +416,13 @@ mod tests {
             (E::CounterMissing, "bad_request", 400, None),
             (E::ResetNotConfirmed, "reset_not_confirmed", 422, None),
             (E::BadAutodial(10), "bad_autodial", 422, None),
+            (E::BadSetting("x".into()), "bad_setting", 422, None),
+            (
+                E::BadRange("from must not be after to".into()),
+                "bad_request",
+                400,
+                None,
+            ),
             (E::WrongPassword, "wrong_password", 401, None),
             (
                 E::TooManyAttempts { retry_after_s: 600 },
@@ -324,6 +435,12 @@ mod tests {
                 E::Store(StoreError::Corrupt("ticket: bad json".into())),
                 "unavailable",
                 503,
+                None,
+            ),
+            (
+                E::Closed(waitingroom::store::Closed::Remote),
+                "remote_closed_today",
+                409,
                 None,
             ),
         ]
@@ -360,10 +477,13 @@ mod tests {
             E::CounterMissing => 23,
             E::ResetNotConfirmed => 24,
             E::BadAutodial(_) => 25,
-            E::WrongPassword => 26,
-            E::TooManyAttempts { .. } => 27,
-            E::Staff(_) => 28,
-            E::Store(_) => 29,
+            E::BadSetting(_) => 26,
+            E::BadRange(_) => 27,
+            E::WrongPassword => 28,
+            E::TooManyAttempts { .. } => 29,
+            E::Staff(_) => 30,
+            E::Store(_) => 31,
+            E::Closed(_) => 32,
         }
     }
 

@@ -233,6 +233,7 @@ fn room(get: Get<'_>) -> Result<Setup, ConfigError> {
         reminder_check: seconds(get, "REMINDER_CHECK_SECS")?,
         phone_verify,
         voices: voices(get)?,
+        history_days: number(get, "HISTORY_DAYS", 1)?,
     })
 }
 
@@ -565,6 +566,21 @@ mod tests {
         assert_eq!(c.store.autodial_places.of(&queue("kaikei")), 5);
         let default = config(&[("REDIS_URL", "redis://x/")]).unwrap();
         assert_eq!(default.store.autodial_places.of(&queue("default")), 3);
+    }
+
+    #[test]
+    fn history_is_kept_400_days_unless_set() {
+        let c = config(&[("REDIS_URL", "redis://x/")]).unwrap();
+        assert_eq!(c.room.history_days, 400);
+        let c = config(&[("REDIS_URL", "redis://x/"), ("HISTORY_DAYS", "30")]).unwrap();
+        assert_eq!(c.room.history_days, 30);
+        for bad in ["0", "-1", "a year"] {
+            let e = config(&[("REDIS_URL", "redis://x/"), ("HISTORY_DAYS", bad)])
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(e.starts_with("HISTORY_DAYS is invalid"), "{e}");
+        }
     }
 
     #[test]

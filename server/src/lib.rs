@@ -170,6 +170,16 @@ fn start_background(room: WaitingRoom) {
             if let Err(e) = room.daily_reset().await {
                 tracing::warn!(error = %e, "daily reset check failed; will retry");
             }
+            if let Err(e) = room.close_all_days().await {
+                tracing::warn!(error = %e, "keeping the closed days' figures failed; will retry");
+            }
+            match room.auto_no_shows().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(tickets = n, "called tickets became no-shows by themselves")
+                }
+                Err(e) => tracing::warn!(error = %e, "automatic no-show check failed; will retry"),
+            }
         }
     });
 }

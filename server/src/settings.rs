@@ -310,6 +310,12 @@ pub const SETTINGS: &[Setting] = &[
         meaning: r#"every key of a business day (tickets, tokens, phones, links, reminders) expires this long after that day closes"#,
     },
     Setting {
+        name: "HISTORY_DAYS",
+        default: Some("400"),
+        unset: r#""#,
+        meaning: r#"each business day's figures (per hour: tickets by channel, served, no-shows, cancellations, waits, service per counter, phones verified, SMS and calls; nothing personal) are kept this many days after the day closes, for the console's 履歴 and the export"#,
+    },
+    Setting {
         name: "PHONE_HASH_SECRET",
         default: None,
         unset: r#"— (required with Twilio)"#,

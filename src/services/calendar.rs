@@ -138,6 +138,45 @@ impl Calendar {
         Duration::try_from(close.duration_since(now)).unwrap_or_default()
     }
 
+    /// When the business day of `date` closes (the next date's starts).
+    pub fn close_of(&self, date: jiff::civil::Date) -> Timestamp {
+        let next = date.tomorrow().unwrap_or(date);
+        self.start_of(next, self.clock.now())
+    }
+
+    /// The local hour (0–23) of a moment (ms since the epoch).
+    pub fn local_hour(&self, ms: u64) -> u8 {
+        Timestamp::from_millisecond(ms as i64)
+            .map(|t| t.to_zoned(self.tz.clone()).hour() as u8)
+            .unwrap_or(0)
+    }
+
+    /// The local minute of the day (0–1439) of a moment (ms since the epoch).
+    pub fn local_minute(&self, ms: u64) -> u16 {
+        Timestamp::from_millisecond(ms as i64)
+            .map(|t| {
+                let z = t.to_zoned(self.tz.clone());
+                z.hour() as u16 * 60 + z.minute() as u16
+            })
+            .unwrap_or(0)
+    }
+
+    /// A moment (ms) as local `2026-11-25 09:05:00`.
+    pub fn local_time(&self, ms: u64) -> String {
+        Timestamp::from_millisecond(ms as i64)
+            .map(|t| {
+                t.to_zoned(self.tz.clone())
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The local date and time of now.
+    pub fn local_now(&self) -> jiff::Zoned {
+        self.clock.now().to_zoned(self.tz.clone())
+    }
+
     /// How long the day's data lives after the day closes.
     pub fn retention(&self) -> Duration {
         self.retention

@@ -3,7 +3,8 @@
 
 use super::{ServiceError, WaitingRoom};
 use crate::day::Console;
-use crate::queue::{Intake, QueueId, QueueInfo, MAX_AUTODIAL_PLACES};
+use crate::queue::{Intake, LateArrivals, OpeningHours, QueueId, QueueInfo, MAX_AUTODIAL_PLACES};
+use crate::ticket::{TicketAction, TicketState};
 
 impl WaitingRoom {
     /// What the staff console of `queue` starts from (and re-reads only after a gap).
@@ -15,6 +16,8 @@ impl WaitingRoom {
             queue: queue.clone(),
             counters: self.setup.counters.clone(),
             autodial_places: self.store.autodial_places(&queue.id).await?,
+            late: self.store.late_arrivals(&queue.id).await?,
+            hours: self.store.opening_hours(&queue.id).await?,
             day,
             now_ms: calendar.now().now_ms,
             utc_offset_ms: calendar.utc_offset_ms(),
@@ -35,6 +38,78 @@ impl WaitingRoom {
             .store
             .set_autodial_places(queue, places, self.setup.calendar.now())
             .await?)
+    }
+
+    /// Staff set how far 「後ろに回す」 moves a called ticket back, and after how many minutes a
+    /// called ticket becomes a no-show by itself (0: never).
+    pub async fn set_late_arrivals(
+        &self,
+        queue: &QueueId,
+        late: LateArrivals,
+    ) -> Result<(), ServiceError> {
+        if !late.is_valid() {
+            return Err(ServiceError::BadSetting(format!(
+                "late arrivals: 0 to {} places, 0 to {} minutes",
+                LateArrivals::MAX_PLACES,
+                LateArrivals::MAX_MINUTES
+            )));
+        }
+        Ok(self
+            .store
+            .set_late_arrivals(queue, late, self.setup.calendar.now())
+            .await?)
+    }
+
+    /// Staff set when `queue` takes tickets and how many a day (受付上限); intake then closes and
+    /// opens again by itself.
+    pub async fn set_opening_hours(
+        &self,
+        queue: &QueueId,
+        hours: OpeningHours,
+    ) -> Result<(), ServiceError> {
+        if !hours.is_valid() {
+            return Err(ServiceError::BadSetting(format!(
+                "opening hours: both times or neither, opening before closing; a daily limit of 0 to {}",
+                OpeningHours::MAX_LIMIT
+            )));
+        }
+        Ok(self
+            .store
+            .set_opening_hours(queue, hours, self.setup.calendar.now())
+            .await?)
+    }
+
+    /// Every called ticket whose call is older than its queue's automatic no-show becomes a
+    /// no-show: the same typed action as the console's button, naming the revision read, so a
+    /// ticket recalled, finished or moved meanwhile is left alone. Run by every server process
+    /// every minute (the revision makes it happen once). Answers how many it changed.
+    pub async fn auto_no_shows(&self) -> Result<usize, ServiceError> {
+        let now = self.setup.calendar.now().now_ms;
+        let mut changed = 0;
+        for queue in &self.setup.queues {
+            let late = self.store.late_arrivals(&queue.id).await?;
+            if late.no_show_after_minutes == 0 {
+                continue;
+            }
+            let after_ms = u64::from(late.no_show_after_minutes) * 60_000;
+            let day = self.store.day(&queue.id).await?;
+            for t in day.serving() {
+                let due = t.state == TicketState::Called
+                    && t.called_at.is_some_and(|at| at + after_ms <= now);
+                if !due {
+                    continue;
+                }
+                match self
+                    .act(&queue.id, t.number, TicketAction::NoShow, None, Some(t.rev))
+                    .await
+                {
+                    Ok(_) => changed += 1,
+                    Err(ServiceError::Store(crate::store::StoreError::Refused(_))) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(changed)
     }
 
     pub async fn set_intake(&self, queue: &QueueId, intake: Intake) -> Result<u64, ServiceError> {

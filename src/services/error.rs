@@ -33,6 +33,9 @@ pub enum ServiceError {
     DayFull(u32),
     #[error("today's {0} tickets for remote intake are all issued")]
     RemoteFull(u32),
+    /// Outside the opening hours, or (remote) too late to be served before closing.
+    #[error("intake is closed now ({0:?})")]
+    Closed(crate::store::Closed),
     #[error("a client may hold at most {max} active tickets")]
     LimitActive { max: u32 },
     #[error("this client took {max} tickets in the last hour")]
@@ -68,6 +71,12 @@ pub enum ServiceError {
     ResetNotConfirmed,
     #[error("the automatic call's reach is 0 to {0} places")]
     BadAutodial(u32),
+    /// A range of dates for the history that is not one (the message says why).
+    #[error("{0}")]
+    BadRange(String),
+    /// A console setting out of its range (the message names the range).
+    #[error("{0}")]
+    BadSetting(String),
     #[error("wrong password")]
     WrongPassword,
     #[error("too many failed sign-ins from this address; retry in {retry_after_s} s")]
@@ -94,6 +103,9 @@ impl ServiceError {
             E::IntakePaused(_) => ErrorCode::IntakePaused,
             E::DayFull(_) => ErrorCode::DayFull,
             E::RemoteFull(_) => ErrorCode::RemoteFull,
+            E::Closed(crate::store::Closed::Before) => ErrorCode::NotOpenYet,
+            E::Closed(crate::store::Closed::After) => ErrorCode::ClosedToday,
+            E::Closed(crate::store::Closed::Remote) => ErrorCode::RemoteClosedToday,
             E::LimitActive { .. } => ErrorCode::LimitActive,
             E::LimitPerHour { .. } => ErrorCode::LimitPerHour,
             E::LimitAddress { .. } => ErrorCode::LimitAddress,
@@ -111,6 +123,8 @@ impl ServiceError {
             E::CounterMissing => ErrorCode::BadRequest,
             E::ResetNotConfirmed => ErrorCode::ResetNotConfirmed,
             E::BadAutodial(_) => ErrorCode::BadAutodial,
+            E::BadSetting(_) => ErrorCode::BadSetting,
+            E::BadRange(_) => ErrorCode::BadRequest,
             E::WrongPassword => ErrorCode::WrongPassword,
             E::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             E::Staff(_) | E::Store(_) => ErrorCode::Unavailable,
@@ -148,6 +162,7 @@ impl From<Refusal> for ServiceError {
             Refusal::Paused(intake) => ServiceError::IntakePaused(intake),
             Refusal::DayFull(max) => ServiceError::DayFull(max),
             Refusal::RemoteFull(max) => ServiceError::RemoteFull(max),
+            Refusal::Closed(why) => ServiceError::Closed(why),
             Refusal::Empty => ServiceError::NobodyWaiting,
             Refusal::NotFound => ServiceError::TicketNotFound,
             Refusal::Conflict(state) => ServiceError::TicketChanged(state),
@@ -188,6 +203,10 @@ mod tests {
             (Refusal::Paused(Intake::Paused), ErrorCode::IntakePaused),
             (Refusal::DayFull(3), ErrorCode::DayFull),
             (Refusal::RemoteFull(2), ErrorCode::RemoteFull),
+            (
+                Refusal::Closed(crate::store::Closed::Remote),
+                ErrorCode::RemoteClosedToday,
+            ),
             (Refusal::Empty, ErrorCode::NobodyWaiting),
             (Refusal::NotFound, ErrorCode::TicketNotFound),
             (

@@ -64,6 +64,7 @@ impl WaitingRoom {
             lang,
             phone,
             remote,
+            counters: self.setup.counters.len() as u32,
         };
         let Issued {
             mut ticket,

@@ -8,6 +8,7 @@ mod console;
 mod contacts;
 mod day;
 mod error;
+mod history;
 pub mod inbound;
 mod issue;
 pub mod kiosks;

@@ -63,4 +63,6 @@ pub struct Setup {
     pub phone_verify: super::phones::PhoneVerify,
     /// The voice of each language's `<Say>` (`VOICE_JA`, ...).
     pub voices: super::voice::Voices,
+    /// `HISTORY_DAYS`: how long each day's figures (nothing personal) are kept after it closes.
+    pub history_days: u32,
 }

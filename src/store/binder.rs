@@ -306,9 +306,9 @@ fn queue_part() -> String {
 }
 
 /// The constants both sides need, written once (in Rust) and declared in every queue script:
-/// how many calls the snapshot keeps, and what an event carries of a ticket (never its token,
-/// its language or anything personal).
-fn shared_constants() -> [String; 2] {
+/// how many calls the snapshot keeps, what an event carries of a ticket (never its token, its
+/// language or anything personal), and how far 「後ろに回す」 goes unless the console says.
+fn shared_constants() -> [String; 3] {
     let fields: Vec<String> = crate::ticket::TicketSummary::FIELDS
         .iter()
         .map(|f| format!("'{f}'"))
@@ -316,6 +316,10 @@ fn shared_constants() -> [String; 2] {
     [
         format!("local RECENT_CALLS = {}", crate::queue::RECENT_CALLS),
         format!("local SUMMARY_FIELDS = {{{}}}", fields.join(", ")),
+        format!(
+            "local MOVE_BACK_PLACES = {}",
+            crate::queue::LateArrivals::default().move_back_places
+        ),
     ]
 }
 
@@ -418,6 +422,7 @@ mod tests {
     fn the_shared_constants_are_the_rust_ones() {
         let part = queue_part();
         assert!(part.contains("\nlocal RECENT_CALLS = 6\n"), "{part}");
+        assert!(part.contains("\nlocal MOVE_BACK_PLACES = 3"), "{part}");
         assert!(
             part.contains("\nlocal SUMMARY_FIELDS = {'number', 'channel', 'issued_at',"),
             "{part}"

@@ -26,6 +26,17 @@ pub enum Refusal {
     Expired,
     /// The ticket has no verified phone.
     NoPhone,
+    /// Outside the queue's opening hours (`before`, `after`), or (`remote`) a ticket taken now
+    /// from outside the store would not be served before closing.
+    Closed(Closed),
+}
+
+/// Why intake is closed now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closed {
+    Before,
+    After,
+    Remote,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -117,20 +117,21 @@ pub fn session(id: &impl std::fmt::Display) -> String {
 /// The keys of one queue that every queue script receives, in `KEYS` order, each with the Lua
 /// name the scripts know it by: what lasts across days (the current day, the version, settings,
 /// the outbox). The scripts' header is generated from this list, so the order is written once.
-pub(crate) const SCRIPT_KEYS: [(&str, &str); 6] = [
+pub(crate) const SCRIPT_KEYS: [(&str, &str); 7] = [
     ("DAY_KEY", "day"),
     ("DAYS", "days"),
     ("VERSION", "version"),
     ("INTAKE", "intake"),
     ("AUTODIAL_SET", "autodial"),
     ("OUTBOX", "outbox"),
+    ("RULES", "rules"),
 ];
 
 /// The keys of one business day of a queue, with the Lua names the scripts bind them to once they
 /// know the day (`wr:{default}:2026-11-25:tickets`). Everything personal lives here: the day is in
 /// the name, outside the hash tag (one slot per queue still), so nothing of one day is reachable
 /// from another, and each key expires at its own day's close plus the retention.
-pub(crate) const DAY_KEYS: [(&str, &str); 15] = [
+pub(crate) const DAY_KEYS: [(&str, &str); 16] = [
     ("SEQ", "seq"),
     ("WAITING", "waiting"),
     ("TICKETS", "tickets"),
@@ -146,6 +147,7 @@ pub(crate) const DAY_KEYS: [(&str, &str); 15] = [
     ("REMOTE", "remote"),
     ("BUDGET", "budget"),
     ("LINE", "line"),
+    ("STATS", "stats"),
 ];
 
 /// A business day of a queue as its keys name it: the day's date (`2026-11-25`), and after a
@@ -239,6 +241,13 @@ impl QueueKeys {
     pub fn autodial(&self) -> String {
         self.key("autodial")
     }
+    /// HASH of the console's rules of the queue (settings, no expiry): `places` (how far
+    /// 「後ろに回す」 moves a called ticket back), `no_show_after` (minutes after a call before an
+    /// automatic no-show), `opens` / `closes` (local minutes of the day intake opens and closes),
+    /// `limit` (受付上限: tickets a day).
+    pub fn rules(&self) -> String {
+        self.key("rules")
+    }
     /// Held by the process planning the queue's reminders (one at a time).
     pub fn planner(&self) -> String {
         self.key("planner")
@@ -247,6 +256,16 @@ impl QueueKeys {
     /// job names its business day, and one of a past day is never sent. Done jobs are deleted.
     pub fn outbox(&self) -> String {
         self.key("outbox")
+    }
+    /// HASH business day (`2026-11-25`, `2026-11-25.2`) → its figures (JSON
+    /// [`crate::history::DayFigures`]: counts only, nothing personal), one key per date, expiring
+    /// `HISTORY_DAYS` after that date's close.
+    pub fn history(&self, date: &str) -> String {
+        self.key(&format!("history:{date}"))
+    }
+    /// Held by the process summing business day `day` into the history (one at a time, a minute).
+    pub fn closing(&self, day: &DayId) -> String {
+        self.key(&format!("closing:{day}"))
     }
     /// The Pub/Sub channel of the queue's events.
     pub fn events(&self) -> String {
@@ -304,6 +323,11 @@ impl DayKeys {
     /// (personal data: it expires with the day).
     pub fn line(&self) -> String {
         self.key("line")
+    }
+    /// HASH `sms:<slot>` / `call:<slot>` → the SMS and calls made due in that quarter hour
+    /// (slot: ms since the epoch / 900,000): counts for the history, nothing personal.
+    pub fn stats(&self) -> String {
+        self.key("stats")
     }
     /// HASH number → the ticket's SMS reminder (JSON: asked_at, to, and once planned sid,
     /// send_at, sent).

@@ -10,6 +10,7 @@ mod connection;
 mod contacts;
 mod day;
 mod error;
+mod history;
 pub mod keys;
 mod kiosks;
 mod limits;
@@ -30,7 +31,7 @@ use crate::services::calendar::Calendar;
 pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
 pub use contacts::{EarlyStatus, LogUpdate};
 pub use day::TokenDay;
-pub use error::{BadRedisUrl, Refusal, StoreError};
+pub use error::{BadRedisUrl, Closed, Refusal, StoreError};
 pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};
 pub use limits::{
     address_key, networks, wide_network, HeldPlace, Holder, LimitReached, Source, TakeLimits, Taker,

@@ -6,7 +6,9 @@ use super::replies::Version;
 use super::tickets::parse_ticket;
 use super::{Moment, Store, StoreError};
 use crate::day::QueueDay;
-use crate::queue::{Call, CounterId, Intake, QueueId, QueueSnapshot, Serving};
+use crate::queue::{
+    Call, CounterId, Intake, LateArrivals, OpeningHours, QueueId, QueueSnapshot, Serving,
+};
 use redis::{AsyncCommands, Value};
 
 impl Store {
@@ -31,6 +33,74 @@ impl Store {
             queue,
             at,
             &[("PLACES", &places.to_string())],
+        );
+        let () = self.run(invocation).await?;
+        Ok(())
+    }
+
+    /// What `queue` does with late arrivals (the console's setting, else the defaults).
+    pub async fn late_arrivals(&self, queue: &QueueId) -> Result<LateArrivals, StoreError> {
+        let mut conn = self.conn.clone();
+        let (places, minutes): (Option<u32>, Option<u32>) = conn
+            .hmget(QueueKeys::of(queue).rules(), &["places", "no_show_after"])
+            .await?;
+        let default = LateArrivals::default();
+        Ok(LateArrivals {
+            move_back_places: places.unwrap_or(default.move_back_places),
+            no_show_after_minutes: minutes.unwrap_or(default.no_show_after_minutes),
+        })
+    }
+
+    /// `queue`'s opening hours and daily limit (the console's; none set: always, no limit).
+    pub async fn opening_hours(&self, queue: &QueueId) -> Result<OpeningHours, StoreError> {
+        let mut conn = self.conn.clone();
+        let (opens, closes, limit): (Option<u16>, Option<u16>, Option<u32>) = conn
+            .hmget(QueueKeys::of(queue).rules(), &["opens", "closes", "limit"])
+            .await?;
+        Ok(OpeningHours {
+            opens,
+            closes,
+            daily_limit: limit.unwrap_or(0),
+        })
+    }
+
+    /// Staff set `queue`'s opening hours and daily limit.
+    pub async fn set_opening_hours(
+        &self,
+        queue: &QueueId,
+        hours: OpeningHours,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let time = |m: Option<u16>| m.map(|m| m.to_string()).unwrap_or_default();
+        let invocation = self.invoke(
+            &self.scripts.set_hours,
+            queue,
+            at,
+            &[
+                ("OPENS", &time(hours.opens)),
+                ("CLOSES", &time(hours.closes)),
+                ("LIMIT", &hours.daily_limit.to_string()),
+            ],
+        );
+        let () = self.run(invocation).await?;
+        Ok(())
+    }
+
+    /// Staff set what `queue` does with late arrivals.
+    pub async fn set_late_arrivals(
+        &self,
+        queue: &QueueId,
+        late: LateArrivals,
+        at: Moment,
+    ) -> Result<(), StoreError> {
+        let invocation = self.invoke(
+            &self.scripts.set_late,
+            queue,
+            at,
+            &[
+                ("PLACES", &late.move_back_places.to_string()),
+                ("NO_SHOW_AFTER", &late.no_show_after_minutes.to_string()),
+            ],
         );
         let () = self.run(invocation).await?;
         Ok(())

@@ -28,6 +28,8 @@ pub(super) struct Scripts {
     pub(super) answer: QueueScript,
     pub(super) send_text: QueueScript,
     pub(super) set_autodial: QueueScript,
+    pub(super) set_late: QueueScript,
+    pub(super) set_hours: QueueScript,
     pub(super) reminder: QueueScript,
     pub(super) reminder_set: QueueScript,
     pub(super) reminder_take: QueueScript,
@@ -52,6 +54,8 @@ impl Scripts {
                     "MAX_TICKETS",
                     "REMOTE_MAX",
                     "PHONE",
+                    "LOCAL_MINUTE",
+                    "COUNTERS",
                 ],
                 include_str!("lua/issue.lua"),
             ),
@@ -103,6 +107,14 @@ impl Scripts {
                 include_str!("lua/answer.lua"),
             ),
             set_autodial: QueueScript::new(&["PLACES"], include_str!("lua/set_autodial.lua")),
+            set_hours: QueueScript::new(
+                &["OPENS", "CLOSES", "LIMIT"],
+                include_str!("lua/set_hours.lua"),
+            ),
+            set_late: QueueScript::new(
+                &["PLACES", "NO_SHOW_AFTER"],
+                include_str!("lua/set_late.lua"),
+            ),
             reminder: QueueScript::new(
                 &["NUMBER", "TOKEN", "WANT"],
                 include_str!("lua/reminder.lua"),
@@ -212,6 +224,14 @@ impl Store {
                 Err(StoreError::Refused(Refusal::SmsPerTicket(max)))
             }
             "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
+            "closed" => {
+                let why = match detail()?.as_deref() {
+                    Some("before") => super::Closed::Before,
+                    Some("remote") => super::Closed::Remote,
+                    _ => super::Closed::After,
+                };
+                Err(StoreError::Refused(Refusal::Closed(why)))
+            }
             "corrupt" => Err(StoreError::Corrupt(detail()?.unwrap_or_default())),
             "full" => {
                 let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();

@@ -19,6 +19,8 @@ pub struct NewTicket<'a> {
     /// Taken from outside the store (remote check-in, the anonymous API, SMS or a call): counts
     /// against remote intake's share of the day.
     pub remote: bool,
+    /// The counters serving (for the predicted finish against closing time).
+    pub counters: u32,
 }
 
 impl<'a> NewTicket<'a> {
@@ -30,6 +32,7 @@ impl<'a> NewTicket<'a> {
             lang,
             phone: None,
             remote: false,
+            counters: 1,
         }
     }
 }
@@ -59,7 +62,9 @@ impl Store {
             lang,
             phone,
             remote,
+            counters,
         } = new;
+        let local_minute = self.calendar.local_minute(at.now_ms).to_string();
         let remote_max = match self.remote_max_per_day() {
             Some(max) if remote => max.to_string(),
             _ => String::new(),
@@ -78,6 +83,8 @@ impl Store {
                 ),
                 ("REMOTE_MAX", &remote_max),
                 ("PHONE", phone.map(|p| p.as_str()).unwrap_or_default()),
+                ("LOCAL_MINUTE", &local_minute),
+                ("COUNTERS", &counters.max(1).to_string()),
             ],
         );
         let IssueReply {
@@ -120,6 +127,8 @@ impl Store {
                 ("MAX_TICKETS", "0"),
                 ("REMOTE_MAX", ""),
                 ("PHONE", ""),
+                ("LOCAL_MINUTE", "600"),
+                ("COUNTERS", "1"),
             ],
         )
     }

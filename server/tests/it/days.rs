@@ -301,6 +301,22 @@ async fn a_week_of_operation_two_processes_each_day_like_the_first() {
         // the staff sign in each morning (a session lasts at most SESSION_MAX_DAYS)
         let staff = client();
         assert!(a.sign_in(&staff, &a.password).await.is_success());
+        // the owner looks at the history from both processes at once: yesterday is summed
+        // once, and today is there live
+        if let Some(yesterday) = days_seen.iter().rev().nth(1) {
+            let path = format!(
+                "/api/v1/queues/default/history?from={}&to={date}",
+                days_seen[0]
+            );
+            let (one, two) = tokio::join!(history_of(&a, &path), history_of(&b, &path));
+            assert_eq!(one["days"], two["days"], "both processes answer the same");
+            let kept = day_of(&one, yesterday);
+            assert_eq!(kept["live"], false);
+            check_a_closed_day(kept, d - 1);
+            let today = day_of(&one, &date);
+            assert_eq!(today["live"], true);
+            assert_eq!(today["total"]["issued"], 0, "day {date}: nothing yet");
+        }
         let phone = |k: u32| format!("+81901{:03}{:04}", d, k);
 
         // the first ticket of the day is number 1, whoever takes it
@@ -499,8 +515,22 @@ async fn a_week_of_operation_two_processes_each_day_like_the_first() {
         phones_of_earlier_days.extend(verified);
     }
 
+    // after the week: every day is in the history once, summed as it was
+    let path = format!(
+        "/api/v1/queues/default/history?from={}&to={}",
+        days_seen[0],
+        calendar.now().day
+    );
+    let history = history_of(&b, &path).await;
+    for (d, date) in days_seen.iter().enumerate() {
+        check_a_closed_day(day_of(&history, date), d as i64);
+    }
+    let history_json = history.to_string();
+    assert!(!history_json.contains("+81"), "no phone in the export");
+
     // after the week: what Redis keeps
     let retention = calendar.retention().as_secs() as i64;
+    let mut history_keys = 0;
     let mut day_keys = 0;
     for node in redis.node_urls() {
         let mut conn = redis::Client::open(node)
@@ -528,6 +558,42 @@ async fn a_week_of_operation_two_processes_each_day_like_the_first() {
                     "{key}: its day's close plus the retention"
                 );
             }
+            if let Some(date) = key.strip_prefix("wr:{default}:history:") {
+                // nothing personal, kept HISTORY_DAYS after the day's close; one field per
+                // business day of the date (two after a staff reset), each written once
+                history_keys += 1;
+                let close = calendar.close_of(date.parse().unwrap());
+                assert_eq!(expires, close.as_second() + 400 * 86_400, "{key}");
+                let kept: std::collections::HashMap<String, String> = redis::cmd("HGETALL")
+                    .arg(&key)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                let d = days_seen.iter().position(|s| s == date).unwrap();
+                assert_eq!(
+                    kept.len(),
+                    if d % 2 == 1 { 2 } else { 1 },
+                    "{key}: {kept:?}"
+                );
+                for (field, figures) in &kept {
+                    assert!(field.starts_with(date), "{key}: {field}");
+                    let all = format!("{field} {figures}");
+                    for phone in &phones_of_earlier_days {
+                        assert!(!all.contains(phone.as_str()), "{key} holds {phone}");
+                        assert!(!all.contains(&phone[3..]), "{key} holds {phone}'s digits");
+                    }
+                    for token in &tokens {
+                        assert!(!all.contains(token.as_str()), "{key} holds a token");
+                    }
+                    assert!(
+                        !all.contains("+81") && !all.contains("line_id"),
+                        "{key}: {all}"
+                    );
+                    let parsed: Result<waitingroom::history::DayFigures, _> =
+                        serde_json::from_str(figures);
+                    assert!(parsed.is_ok(), "{key}: {figures}");
+                }
+            }
             if expires == -1 {
                 let dump: Vec<u8> = redis::cmd("DUMP")
                     .arg(&key)
@@ -546,8 +612,77 @@ async fn a_week_of_operation_two_processes_each_day_like_the_first() {
         }
     }
     assert!(day_keys >= 7 * 5, "every day had its keys ({day_keys})");
+    assert_eq!(history_keys, 7, "one history key per date");
     let distinct: HashSet<&String> = days_seen.iter().collect();
     assert_eq!(distinct.len(), 7);
+}
+
+/// The history export of `path`, with the staff token.
+async fn history_of(app: &TestApp, path: &str) -> Value {
+    let r = app
+        .http
+        .get(app.url(path))
+        .bearer_auth(STAFF_API_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+/// The export's day of `date`.
+fn day_of<'a>(history: &'a Value, date: &str) -> &'a Value {
+    history["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == date)
+        .unwrap_or_else(|| panic!("{date} in {history}"))
+}
+
+/// Day `d` of the week as the history keeps it: what the week's test did that day.
+fn check_a_closed_day(day: &Value, d: i64) {
+    let total = &day["total"];
+    let wednesday = d == 2;
+    assert_eq!(day["live"], false, "{day}");
+    assert_eq!(
+        total["issued"],
+        if wednesday { 14 } else { 13 },
+        "day {d}: {total}"
+    );
+    let by = &total["issued_by_channel"];
+    assert_eq!(
+        (&by["kiosk"], &by["remote"], &by["phone"], &by["api"]),
+        (
+            &5.into(),
+            &1.into(),
+            &2.into(),
+            &(if wednesday { 6 } else { 5 }).into()
+        ),
+        "day {d}: {by}"
+    );
+    assert_eq!(
+        total["served"], 11,
+        "day {d}: every call finished the one before, but one"
+    );
+    assert_eq!(total["no_shows"], 1, "day {d}");
+    assert_eq!(total["cancelled"], 0, "day {d}");
+    assert_eq!(total["phones_verified"], 5, "day {d}");
+    assert_eq!(
+        total["calls"], 5,
+        "day {d}: one automatic call per verified phone"
+    );
+    assert_eq!(
+        total["sms"],
+        if wednesday { 6 } else { 5 },
+        "day {d}: three links, the caller's ticket, one instead (Wednesday: the late one's link)"
+    );
+    assert_eq!(total["line_links"], 0);
+    assert!(
+        total["wait_p50_min"].is_u64() && total["wait_p90_min"].is_u64(),
+        "{total}"
+    );
+    assert_eq!(total["service"]["1"]["served"], 11, "{total}");
 }
 
 /// `wr:{default}:2027-01-11(.N):name` → the date.

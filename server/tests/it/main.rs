@@ -8,6 +8,8 @@ mod console;
 mod days;
 mod faults;
 mod health;
+mod history;
+mod hours;
 mod issuing;
 mod kiosks;
 mod limits;

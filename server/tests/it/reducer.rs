@@ -71,7 +71,8 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                     "call_next"
                 }
                 11..=17 => {
-                    let action = TicketAction::ALL[dice.roll(6) as usize];
+                    let action =
+                        TicketAction::ALL[dice.roll(TicketAction::ALL.len() as u64) as usize];
                     let number = 1 + dice.roll(last);
                     let _ = store.act(&q, number, action, Some(counter), None, at).await;
                     action.as_str()

@@ -96,6 +96,11 @@ async fn every_state_by_every_action_moves_or_is_refused_changing_nothing() {
                     assert!(after.version() > before.version());
                     let line: Vec<u64> = after.snapshot.waiting.clone();
                     match next {
+                        TicketState::Waiting if action == TicketAction::MoveBack => {
+                            // three places back by default: behind ticket 2, the line's end
+                            assert_eq!(line, [2, 1], "moved back");
+                            assert!(after.snapshot.counter_of(1).is_none());
+                        }
                         TicketState::Waiting => assert_eq!(line, [1, 2], "back at the front"),
                         TicketState::Called => {
                             assert!(after.snapshot.counter_of(1).is_some());
@@ -119,7 +124,7 @@ async fn every_state_by_every_action_moves_or_is_refused_changing_nothing() {
             }
         }
     }
-    assert_eq!(case, 30);
+    assert_eq!(case, 35);
 }
 
 #[tokio::test]
@@ -161,4 +166,176 @@ async fn a_number_whose_ticket_is_missing_is_never_popped() {
         [1, 2],
         "the number stays in line"
     );
+}
+
+/// A queue of `n` kiosk tickets.
+async fn queue_of(store: &Store, name: &str, n: u8) -> QueueId {
+    let q = QueueId::parse(name).unwrap();
+    for b in 1..=n {
+        let token = TicketToken::from_bytes([
+            0xee,
+            b,
+            name.len() as u8,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ]);
+        store
+            .issue(
+                &q,
+                NewTicket::new(Channel::Kiosk, &token, Lang::Ja),
+                "",
+                at(),
+            )
+            .await
+            .unwrap();
+    }
+    q
+}
+
+#[tokio::test]
+async fn moving_back_puts_a_called_ticket_its_places_back() {
+    let redis = TestRedis::start();
+    let store = Store::open(&redis.url()).unwrap();
+    let one = CounterId::parse("1").unwrap();
+    let q = queue_of(&store, "late", 6).await;
+
+    // the default: three people are called before it
+    store.call_next(&q, &one, at()).await.unwrap();
+    store
+        .act(&q, 1, TicketAction::MoveBack, None, None, at())
+        .await
+        .unwrap();
+    let after = everything(&store, &q).await;
+    assert_eq!(after.snapshot.waiting, [2, 3, 4, 1, 5, 6]);
+    assert_eq!(after.tickets[&1].state, TicketState::Waiting);
+    assert!(after.snapshot.serving.is_empty(), "the counter is free");
+
+    // the console's setting: 0 is the front, more than the line is its end
+    let late = |places| waitingroom::LateArrivals {
+        move_back_places: places,
+        no_show_after_minutes: 0,
+    };
+    store.set_late_arrivals(&q, late(0), at()).await.unwrap();
+    assert_eq!(store.late_arrivals(&q).await.unwrap(), late(0));
+    store.call_next(&q, &one, at()).await.unwrap();
+    store
+        .act(&q, 2, TicketAction::MoveBack, None, None, at())
+        .await
+        .unwrap();
+    assert_eq!(
+        everything(&store, &q).await.snapshot.waiting,
+        [2, 3, 4, 1, 5, 6]
+    );
+    store.set_late_arrivals(&q, late(20), at()).await.unwrap();
+    store.call_next(&q, &one, at()).await.unwrap();
+    store
+        .act(&q, 2, TicketAction::MoveBack, None, None, at())
+        .await
+        .unwrap();
+    let fresh = everything(&store, &q).await;
+    assert_eq!(fresh.snapshot.waiting, [3, 4, 1, 5, 6, 2]);
+
+    // (the reducer's test runs move_back among every action: the events agree with Redis)
+}
+
+#[tokio::test]
+async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_so() {
+    use jiff::SignedDuration;
+    let redis = TestRedis::start();
+    let clock = waitingroom::services::calendar::Clock::shifted();
+    let mut config = crate::common::config(&redis.url());
+    config.room.calendar = config.room.calendar.clone().with_clock(clock.clone());
+    let room = server::AppState::new(&config, "127.0.0.1:0".parse().unwrap())
+        .unwrap()
+        .room;
+    let store = crate::common::store(&redis);
+    let q = QueueId::default_queue();
+    for b in 1..=3u8 {
+        let token = TicketToken::from_bytes([0xa0, b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        store
+            .issue(
+                &q,
+                NewTicket::new(Channel::Kiosk, &token, Lang::Ja),
+                "",
+                store_now(&store),
+            )
+            .await
+            .unwrap();
+    }
+    let one = CounterId::parse("1").unwrap();
+    store.call_next(&q, &one, store_now(&store)).await.unwrap();
+
+    // off by default: an hour later it is still called
+    clock.advance(SignedDuration::from_mins(60));
+    assert_eq!(room.auto_no_shows().await.unwrap(), 0);
+    assert_eq!(
+        store.ticket(&q, 1).await.unwrap().unwrap().state(),
+        TicketState::Called
+    );
+
+    // out of range is refused, changing nothing
+    let bad = waitingroom::LateArrivals {
+        move_back_places: 3,
+        no_show_after_minutes: 121,
+    };
+    let refused = room.set_late_arrivals(&q, bad).await;
+    assert!(
+        matches!(
+            refused,
+            Err(waitingroom::services::ServiceError::BadSetting(_))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(store.late_arrivals(&q).await.unwrap(), Default::default());
+
+    // five minutes: ticket 2 called now is not due yet; ticket 1 (called an hour ago) is
+    let five = waitingroom::LateArrivals {
+        move_back_places: 3,
+        no_show_after_minutes: 5,
+    };
+    room.set_late_arrivals(&q, five).await.unwrap();
+    let two = CounterId::parse("2").unwrap();
+    room.call_next(&q, &two).await.unwrap();
+    assert_eq!(room.auto_no_shows().await.unwrap(), 1);
+    assert_eq!(
+        store.ticket(&q, 1).await.unwrap().unwrap().state(),
+        TicketState::NoShow
+    );
+    assert_eq!(
+        store.ticket(&q, 2).await.unwrap().unwrap().state(),
+        TicketState::Called
+    );
+    assert_eq!(room.auto_no_shows().await.unwrap(), 0, "once");
+    clock.advance(SignedDuration::from_mins(4));
+    assert_eq!(
+        room.auto_no_shows().await.unwrap(),
+        0,
+        "four minutes is not five"
+    );
+    clock.advance(SignedDuration::from_mins(1));
+    assert_eq!(room.auto_no_shows().await.unwrap(), 1);
+    assert_eq!(
+        store.ticket(&q, 2).await.unwrap().unwrap().state(),
+        TicketState::NoShow
+    );
+    assert_eq!(
+        store.snapshot(&q).await.unwrap().waiting,
+        [3],
+        "the line is untouched"
+    );
+}
+
+fn store_now(_store: &Store) -> Moment {
+    crate::common::test_calendar().now()
 }

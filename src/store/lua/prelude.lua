@@ -47,8 +47,15 @@ local function expire_day()
 end
 
 -- Makes an SMS or call due: a job of the queue's outbox, of the current day (a job of a day that
--- is over is never sent). `fields`: the job's own fields, name then value.
+-- is over is never sent), counted in the day's STATS by quarter hour for the history (sms or
+-- call; the cancel of a scheduled SMS is not one). `fields`: the job's own fields, name then value.
+local COUNTED = {sms = 'sms', turn_text = 'sms', call = 'call', autodial = 'call'}
+local function count_sent(what)
+  redis.call('HINCRBY', STATS, what .. ':' .. math.floor(NOW / 900000), 1)
+  redis.call('EXPIREAT', STATS, day_expires_at())
+end
 local function make_due(kind, fields)
+  if COUNTED[kind] then count_sent(COUNTED[kind]) end
   redis.call('XADD', OUTBOX, 'MAXLEN', '~', OUTBOX_MAXLEN, '*', 'kind', kind, 'day', DAY, 'at', NOW, unpack(fields))
   local at = day_expires_at()
   if redis.call('EXPIRETIME', OUTBOX) < at then redis.call('EXPIREAT', OUTBOX, at) end

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use waitingroom::day::Console;
-use waitingroom::{Intake, TicketAction};
+use waitingroom::{Intake, LateArrivals, OpeningHours, TicketAction};
 
 /// The console of `queue` (the first queue when absent): the whole day, read once; the live
 /// channel's events keep it current, and it is read again only after a gap.
@@ -68,6 +68,47 @@ pub async fn set_autodial(queue: String, places: u32) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
     let queue = room.queue(&queue)?.id.clone();
     room.set_autodial_places(&queue, places).await?;
+    Ok(())
+}
+
+/// How many places 「後ろに回す」 moves a called ticket back, and after how many minutes a called
+/// ticket becomes a no-show by itself (0: never).
+#[server(endpoint = "admin/late")]
+pub async fn set_late(queue: String, places: u32, no_show_after: u32) -> Result<(), AppError> {
+    let room = crate::ssr::require_staff().await?;
+    let queue = room.queue(&queue)?.id.clone();
+    let late = LateArrivals {
+        move_back_places: places,
+        no_show_after_minutes: no_show_after,
+    };
+    room.set_late_arrivals(&queue, late).await?;
+    Ok(())
+}
+
+/// The queue's opening hours (`HH:MM`, both empty: none) and daily limit (0: none).
+#[server(endpoint = "admin/hours")]
+pub async fn set_hours(
+    queue: String,
+    opens: String,
+    closes: String,
+    limit: u32,
+) -> Result<(), AppError> {
+    let room = crate::ssr::require_staff().await?;
+    let queue = room.queue(&queue)?.id.clone();
+    let time = |raw: &str| -> Result<Option<u16>, AppError> {
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        OpeningHours::parse_hhmm(raw)
+            .map(Some)
+            .ok_or(AppError::BadSetting)
+    };
+    let hours = OpeningHours {
+        opens: time(&opens)?,
+        closes: time(&closes)?,
+        daily_limit: limit,
+    };
+    room.set_opening_hours(&queue, hours).await?;
     Ok(())
 }
 

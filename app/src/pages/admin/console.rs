@@ -3,7 +3,9 @@
 //! ticket it changed, so the tablet reads nothing per event, and reads its day again only after a
 //! gap in the events.
 
-use super::actions::{load_console, Act, CallNext, CallPhone, ResetDay, SetAutodial, SetIntake};
+use super::actions::{
+    load_console, Act, CallNext, CallPhone, ResetDay, SetAutodial, SetHours, SetIntake, SetLate,
+};
 use super::analytics::AnalyticsPanel;
 use super::contacts::{ContactBadge, ContactLog};
 use super::kiosks::KioskPanel;
@@ -18,7 +20,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use waitingroom::day::Console;
 use waitingroom::{
-    Channel, CounterId, Intake, PhoneStatus, QueueInfo, TicketAction, TicketSummary,
+    Channel, CounterId, Intake, LateArrivals, OpeningHours, PhoneStatus, QueueInfo, TicketAction, TicketSummary,
 };
 
 /// How often the minutes waited are brought up to date.
@@ -35,6 +37,8 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
         queue: info,
         counters,
         autodial_places,
+        late,
+        hours,
         day,
         now_ms,
         utc_offset_ms,
@@ -97,6 +101,8 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
     let reset_action = ServerAction::<ResetDay>::new();
     let call_phone_action = ServerAction::<CallPhone>::new();
     let autodial_action = ServerAction::<SetAutodial>::new();
+    let late_action = ServerAction::<SetLate>::new();
+    let hours_action = ServerAction::<SetHours>::new();
     // the latest error of any action (from the page's address after a form post without
     // JavaScript); a lost session sends the tablet to the sign-in
     let posted_without_js = [
@@ -106,6 +112,8 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
         failure(reset_action.value().get_untracked()),
         failure(call_phone_action.value().get_untracked()),
         failure(autodial_action.value().get_untracked()),
+        failure(late_action.value().get_untracked()),
+        failure(hours_action.value().get_untracked()),
     ];
     let (error, set_error) = signal(posted_without_js.into_iter().flatten().next());
     report_errors(call_next_action.value(), set_error);
@@ -114,6 +122,8 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
     report_errors(reset_action.value(), set_error);
     report_errors(call_phone_action.value(), set_error);
     report_errors(autodial_action.value(), set_error);
+    report_errors(late_action.value(), set_error);
+    report_errors(hours_action.value(), set_error);
     let signed_out = move || error.get() == Some(AppError::NotSignedIn);
 
     let go = move |queue: String, counter: String| {
@@ -214,6 +224,45 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                     </select>
                     <button type="submit" class="secondary">{t!(i18n, admin.autodial_save)}</button>
                 </ActionForm>
+                <ActionForm action=late_action attr:class="late">
+                    <input type="hidden" name="queue" value=queue_field.get_value() />
+                    <p>{t!(i18n, admin.late.title)}</p>
+                    <select id="late-places" name="places" data-testid="late-places" aria-label=move || t_string!(i18n, admin.late.title)>
+                        {(0..=LateArrivals::MAX_PLACES).map(|n| view! {
+                            <option value=n.to_string() selected=n == late.move_back_places>
+                                {move || td_string!(i18n.get_locale(), admin.late.places, n = n)}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                    <label for="late-no-show">{t!(i18n, admin.late.no_show_after)}</label>
+                    <select id="late-no-show" name="no_show_after" data-testid="late-no-show">
+                        {[0, 3, 5, 10, 15, 20, 30, 45, 60].into_iter().map(|n: u32| view! {
+                            <option value=n.to_string() selected=n == late.no_show_after_minutes>
+                                {move || if n == 0 {
+                                    t_string!(i18n, admin.late.never).to_owned()
+                                } else {
+                                    td_string!(i18n.get_locale(), admin.late.minutes, n = n)
+                                }}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" class="secondary">{t!(i18n, admin.late.save)}</button>
+                </ActionForm>
+                <ActionForm action=hours_action attr:class="hours">
+                    <input type="hidden" name="queue" value=queue_field.get_value() />
+                    <p>{t!(i18n, admin.hours.title)}</p>
+                    <label for="hours-opens">{t!(i18n, admin.hours.opens)}</label>
+                    <input id="hours-opens" type="time" name="opens" data-testid="hours-opens"
+                        value=hours.opens.map(OpeningHours::hhmm).unwrap_or_default() />
+                    <label for="hours-closes">{t!(i18n, admin.hours.closes)}</label>
+                    <input id="hours-closes" type="time" name="closes" data-testid="hours-closes"
+                        value=hours.closes.map(OpeningHours::hhmm).unwrap_or_default() />
+                    <label for="hours-limit">{t!(i18n, admin.hours.limit)}</label>
+                    <input id="hours-limit" type="number" min="0" max=OpeningHours::MAX_LIMIT.to_string() name="limit"
+                        data-testid="hours-limit" value=hours.daily_limit.to_string() />
+                    <small class="muted">{t!(i18n, admin.hours.always)}</small>
+                    <button type="submit" class="secondary">{t!(i18n, admin.hours.save)}</button>
+                </ActionForm>
             </section>
 
             <section class="serving-list">
@@ -232,7 +281,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                                     <td class="num">{info.with_value(|q| q.label(t.number))} <ContactBadge queue=queue_field.get_value() ticket=t.clone() /></td>
                                     <td>{move || at.as_ref().map(|c| counter_name(i18n.get_locale(), c)).unwrap_or_default()}</td>
                                     <td class="row-actions">
-                                        {[TicketAction::Recall, TicketAction::Done, TicketAction::NoShow, TicketAction::Requeue, TicketAction::Cancel]
+                                        {[TicketAction::Recall, TicketAction::Done, TicketAction::MoveBack, TicketAction::NoShow, TicketAction::Requeue, TicketAction::Cancel]
                                             .into_iter()
                                             .map(|action| view! { <TicketButton form=act_action queue=info ticket=t.clone() action /> })
                                             .collect_view()}
@@ -347,6 +396,7 @@ fn action_label(action: TicketAction, locale: Locale) -> &'static str {
         TicketAction::NoShow => td_string!(locale, admin.action.no_show),
         TicketAction::Cancel => td_string!(locale, admin.action.cancel),
         TicketAction::Requeue => td_string!(locale, admin.action.requeue),
+        TicketAction::MoveBack => td_string!(locale, admin.action.move_back),
     }
 }
 

@@ -6,14 +6,14 @@
 //! Pure: the services read the history and the recent calls, and hand them in.
 
 use crate::history::HourFigures;
-use crate::queue::{estimated_wait_ms, Call};
+use crate::queue::{estimated_wait_ms, Call, Serving};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// The history must have served this many at the hour before its time is believed.
 pub const MIN_LEARNED: u32 = 8;
 
-/// A counter that called within this long (or twice its learned service time, if longer) is
+/// A counter serving someone, or that called within this long (or three times its learned service time, if longer) is
 /// calling now.
 pub const ACTIVE_WINDOW_MS: u64 = 10 * 60_000;
 
@@ -45,14 +45,21 @@ pub fn learned_service_ms<'a>(hours: impl IntoIterator<Item = &'a HourFigures>) 
     (served >= u64::from(MIN_LEARNED)).then(|| total / served)
 }
 
-/// The counters that called within the window before `now_ms` (`recent`: the latest calls).
-pub fn active_counters(recent: &[Call], now_ms: u64, learned_service_ms: Option<u64>) -> u32 {
-    let window = ACTIVE_WINDOW_MS.max(learned_service_ms.unwrap_or(0).saturating_mul(2));
+/// The counters calling now: those serving someone (they call again when done) and those that
+/// called within the window before `now_ms` (`recent`: the latest calls).
+pub fn active_counters(
+    recent: &[Call],
+    serving: &[Serving],
+    now_ms: u64,
+    learned_service_ms: Option<u64>,
+) -> u32 {
+    let window = ACTIVE_WINDOW_MS.max(learned_service_ms.unwrap_or(0).saturating_mul(3));
     let since = now_ms.saturating_sub(window);
     recent
         .iter()
         .filter(|c| c.at >= since)
         .map(|c| &c.counter)
+        .chain(serving.iter().map(|s| &s.counter))
         .collect::<BTreeSet<_>>()
         .len() as u32
 }
@@ -153,10 +160,16 @@ mod tests {
             call("1", now - 6 * 60_000),
             call("3", now - 30 * 60_000),
         ];
-        assert_eq!(active_counters(&recent, now, None), 2);
+        assert_eq!(active_counters(&recent, &[], now, None), 2);
         // a long service widens the window: counter 3 (30 minutes ago) still counts
-        assert_eq!(active_counters(&recent, now, Some(20 * 60_000)), 3);
-        assert_eq!(active_counters(&[], now, None), 0);
+        assert_eq!(active_counters(&recent, &[], now, Some(20 * 60_000)), 3);
+        assert_eq!(active_counters(&[], &[], now, None), 0);
+        // a counter still serving its customer counts, however long ago it called
+        let serving = [Serving {
+            counter: CounterId::parse("3").unwrap(),
+            number: 9,
+        }];
+        assert_eq!(active_counters(&recent, &serving, now, None), 3);
         let learned = Some(300_000);
         let one = WaitBasis {
             learned_service_ms: learned,

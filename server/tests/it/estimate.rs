@@ -120,3 +120,68 @@ async fn the_ticket_pages_estimate_follows_the_history_once_it_exists() {
     let (shown, _) = page(&app, &plain).await;
     assert_eq!(shown, "約8分", "ceil(3 / 2) × 4 minutes");
 }
+
+/// The issue script's closing-time prediction uses the learned service time when it is given one
+/// (SERVICE) over the counters calling (COUNTERS), the day's average otherwise.
+#[tokio::test]
+async fn remote_intake_closes_by_the_learned_service_time() {
+    use waitingroom::store::{Closed, Refusal, Store, StoreError};
+    use waitingroom::{Channel, Lang, OpeningHours};
+    let redis = TestRedis::start();
+    let store = Store::open(&redis.url()).unwrap();
+    let q = QueueId::parse("clinic").unwrap();
+    // 2027-01-15 (a Friday), Tokyo
+    let at = |hh: i8, mm: i8| {
+        let ts = jiff::civil::date(2027, 1, 15)
+            .at(hh, mm, 0, 0)
+            .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
+            .unwrap()
+            .timestamp();
+        waitingroom::services::calendar::Calendar::tokyo().moment_at(ts)
+    };
+    let hours = OpeningHours {
+        opens: Some(9 * 60),
+        closes: Some(18 * 60),
+        daily_limit: 0,
+    };
+    store.set_opening_hours(&q, hours, at(8, 0)).await.unwrap();
+    let take = |service_ms: Option<u64>, counters: u32| {
+        let store = &store;
+        let q = &q;
+        async move {
+            let token = waitingroom::services::random_token();
+            let mut new = waitingroom::store::NewTicket::new(Channel::Remote, &token, Lang::Ja);
+            new.remote = true;
+            new.counters = counters;
+            new.service_ms = service_ms;
+            store
+                .issue(q, new, "", at(17, 0))
+                .await
+                .map(|i| i.ticket.number)
+        }
+    };
+    // two waiting at 17:00; no service times today: the day's average says nothing
+    assert_eq!(take(None, 2).await.unwrap(), 1);
+    assert_eq!(take(None, 2).await.unwrap(), 2);
+    // learned: an hour a customer; the third over 2 counters is done at 18:30, after closing
+    let before = store.day(&q).await.unwrap();
+    assert!(
+        matches!(
+            take(Some(60 * MINUTE), 2).await,
+            Err(StoreError::Refused(Refusal::Closed(Closed::Remote)))
+        ),
+        "本日のオンライン受付は終了しました"
+    );
+    assert_eq!(
+        store.day(&q).await.unwrap(),
+        before,
+        "the refusal changes nothing"
+    );
+    // 20 minutes a customer: 17:30, served before closing
+    assert_eq!(take(Some(20 * MINUTE), 2).await.unwrap(), 3);
+    // the same 20 minutes at the one counter calling: 3 ahead and it, 18:20
+    assert!(matches!(
+        take(Some(20 * MINUTE), 1).await,
+        Err(StoreError::Refused(Refusal::Closed(Closed::Remote)))
+    ));
+}

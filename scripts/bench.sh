@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # The benchmark (separate from the tests): builds the release, starts a Redis and the server of
 # its own on loopback, measures (server/examples/bench.rs, then Lighthouse on the ticket page) and
-# prints one table, also written as JSON to target/bench/report.json. Stops everything it started.
+# prints one table, also written as JSON to target/bench/report.json, then the replay of the wait
+# estimate (examples/replay.rs; `./scripts/bench.sh replay` runs only that). Stops everything it
+# started.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 ensure_toolchain
+# the replay of the wait estimate: simulated days, pure computation (examples/replay.rs)
+replay() {
+  say "the wait estimate, replayed (today's estimator against the learning one)"
+  mkdir -p "$ROOT/target/bench"
+  cargo run -q -p waitingroom --release --example replay | tee "$ROOT/target/bench/replay.txt"
+}
+if [ "${1:-}" = "replay" ]; then
+  replay
+  exit 0
+fi
 ensure_apt redis-server redis-server redis-cli redis-tools redis-benchmark redis-tools
 ensure_apt chromium chromium curl curl
 build_site
@@ -95,3 +107,5 @@ for page in ["ticket", "join", "kiosk"]:
 json.dump(report, open(f"{out}/report.json", "w"), indent=2)
 print(f"report: {out}/report.json")
 PY
+
+replay

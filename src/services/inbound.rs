@@ -11,7 +11,7 @@ use crate::command::Command;
 use crate::lang::Lang;
 use crate::notify::Words;
 use crate::phone::{ContactRecord, PhoneNumber};
-use crate::queue::{estimated_wait_ms, minutes_ceil, Channel, QueueInfo};
+use crate::queue::{minutes_ceil, Channel, QueueInfo};
 use crate::store::MessageKind;
 use crate::ticket::{IssuedTicket, Ticket};
 use crate::twilio::opt_out::{self, OptOut};
@@ -224,7 +224,9 @@ impl WaitingRoom {
             ));
         }
         let ahead = snapshot.people_ahead(ticket.number()).unwrap_or(0);
-        let minutes = estimated_wait_ms(ahead, snapshot.avg_service_ms, self.setup.counters.len())
+        let basis = self.wait_basis(&ticket.queue, &snapshot).await?;
+        let minutes = self
+            .wait_ms(ahead, snapshot.avg_service_ms, &basis)
             .map(minutes_ceil);
         Ok(self.texts.say(
             lang,

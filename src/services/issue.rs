@@ -4,7 +4,7 @@
 use super::{random_token, ServiceError, WaitingRoom};
 use crate::lang::Lang;
 use crate::phone::PhoneNumber;
-use crate::queue::{estimated_wait_ms, Channel, QueueInfo};
+use crate::queue::{Channel, QueueInfo};
 use crate::store::{
     DayId, HeldPlace, Holder, Issued, LimitReached, NewTicket, Source, TakeLimits, Taker,
 };
@@ -58,13 +58,19 @@ impl WaitingRoom {
         remote: bool,
     ) -> Result<(IssuedTicket, DayId), ServiceError> {
         let token = random_token();
+        let basis = self.issue_basis(&queue.id).await?;
+        let counters = match (basis.learned_service_ms, basis.active_counters) {
+            (Some(_), active) if active > 0 => active,
+            _ => self.setup.counters.len() as u32,
+        };
         let new = NewTicket {
             channel,
             token: &token,
             lang,
             phone,
             remote,
-            counters: self.setup.counters.len() as u32,
+            counters,
+            service_ms: basis.learned_service_ms,
         };
         let Issued {
             mut ticket,
@@ -76,11 +82,8 @@ impl WaitingRoom {
             .await?;
         self.metrics()
             .ticket_issued(queue.id.as_str(), channel.as_str());
-        ticket.estimated_wait_ms = estimated_wait_ms(
-            ticket.people_ahead as usize,
-            avg_service_ms,
-            self.setup.counters.len(),
-        );
+        ticket.estimated_wait_ms =
+            self.wait_ms(ticket.people_ahead as usize, avg_service_ms, &basis);
         Ok((ticket, day))
     }
 

@@ -8,6 +8,7 @@ mod console;
 mod contacts;
 mod day;
 mod error;
+pub mod estimate;
 mod history;
 pub mod inbound;
 mod issue;
@@ -62,6 +63,8 @@ pub struct WaitingRoom {
     texts: Arc<dyn Texts>,
     /// Where LINE messages go (`None`: LINE is off).
     line: Option<LineNotifier>,
+    /// What the history taught the wait estimate, per queue and hour (read every few minutes).
+    learned: Arc<estimate::Learned>,
 }
 
 impl WaitingRoom {
@@ -86,6 +89,7 @@ impl WaitingRoom {
             setup: Arc::new(setup),
             notifier,
             texts,
+            learned: Arc::default(),
         }
     }
 

@@ -8,8 +8,8 @@
 use super::{ticket_url, ServiceError, WaitingRoom};
 use crate::notify::{Cancelled, NotifyError, Words};
 use crate::phone::ContactRecord;
+use crate::queue::QueueId;
 use crate::queue::QueueSnapshot;
-use crate::queue::{estimated_wait_ms, QueueId};
 use crate::store::{DayId, MessageKind, Reminder, StoreError};
 use crate::ticket::{ReminderState, Ticket, TicketToken};
 use crate::twilio::client::SCHEDULE_MIN_AHEAD;
@@ -159,8 +159,8 @@ impl WaitingRoom {
         ) else {
             return Ok(());
         };
-        let counters = self.setup.counters.len();
-        let Some(wait) = estimated_wait_ms(ahead, snapshot.avg_service_ms, counters) else {
+        let basis = self.wait_basis(queue, snapshot).await?;
+        let Some(wait) = self.wait_ms(ahead, snapshot.avg_service_ms, &basis) else {
             return Ok(());
         };
         let target = (now.now_ms + wait).saturating_sub(REMIND_BEFORE_MS);

@@ -56,6 +56,7 @@ impl Scripts {
                     "PHONE",
                     "LOCAL_MINUTE",
                     "COUNTERS",
+                    "SERVICE",
                 ],
                 include_str!("lua/issue.lua"),
             ),

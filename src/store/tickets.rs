@@ -21,6 +21,8 @@ pub struct NewTicket<'a> {
     pub remote: bool,
     /// The counters serving (for the predicted finish against closing time).
     pub counters: u32,
+    /// The service time the history learned for this hour (ms; `None`: the day's average).
+    pub service_ms: Option<u64>,
 }
 
 impl<'a> NewTicket<'a> {
@@ -33,6 +35,7 @@ impl<'a> NewTicket<'a> {
             phone: None,
             remote: false,
             counters: 1,
+            service_ms: None,
         }
     }
 }
@@ -63,7 +66,9 @@ impl Store {
             phone,
             remote,
             counters,
+            service_ms,
         } = new;
+        let service = service_ms.map(|ms| ms.to_string()).unwrap_or_default();
         let local_minute = self.calendar.local_minute(at.now_ms).to_string();
         let remote_max = match self.remote_max_per_day() {
             Some(max) if remote => max.to_string(),
@@ -85,6 +90,7 @@ impl Store {
                 ("PHONE", phone.map(|p| p.as_str()).unwrap_or_default()),
                 ("LOCAL_MINUTE", &local_minute),
                 ("COUNTERS", &counters.max(1).to_string()),
+                ("SERVICE", &service),
             ],
         );
         let IssueReply {
@@ -129,6 +135,7 @@ impl Store {
                 ("PHONE", ""),
                 ("LOCAL_MINUTE", "600"),
                 ("COUNTERS", "1"),
+                ("SERVICE", ""),
             ],
         )
     }

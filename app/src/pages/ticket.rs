@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 use waitingroom::{
-    estimated_wait_ms, CounterId, PhoneStatus, QueueInfo, QueueSnapshot, ReminderState, Ticket,
+    CounterId, PhoneStatus, QueueInfo, QueueSnapshot, ReminderState, Ticket,
     TicketState,
 };
 
@@ -24,6 +24,9 @@ pub struct TicketView {
     pub queue: QueueInfo,
     pub snapshot: QueueSnapshot,
     pub counters: usize,
+    /// What the history and the counters calling add to the estimate (the same for every screen).
+    #[serde(default)]
+    pub wait: waitingroom::WaitBasis,
     /// The SMS reminder asked for, if any; `offers_reminders`: whether it can be asked for here.
     pub reminder: Option<ReminderState>,
     pub offers_reminders: bool,
@@ -81,6 +84,10 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
     let phone = ticket.phone.take().map(|p| p.masked());
     let queue = room.queue(ticket.queue.as_str())?.clone();
     let snapshot = room.snapshot(&queue.id).await?;
+    let wait = room
+        .wait_basis(&queue.id, &snapshot)
+        .await
+        .map_err(waitingroom::services::ServiceError::from)?;
     let reminder = room.reminder_of(&ticket).await?;
     let line_link = room.line_link_of(&ticket).await?;
     Ok(TicketView {
@@ -91,6 +98,7 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
         queue,
         snapshot,
         counters: room.counters().len(),
+        wait,
         reminder,
         offers_reminders: room.offers_reminders(),
         call_in: room.call_in_number().map(|number| CallIn {
@@ -209,6 +217,7 @@ fn TicketScreen(
         queue,
         snapshot,
         counters,
+        wait: basis,
         reminder,
         offers_reminders,
         call_in,
@@ -264,7 +273,9 @@ fn TicketScreen(
         _ => None,
     };
     let wait = move || {
-        ahead().and_then(|a| estimated_wait_ms(a, shown.with(|s| s.avg_service_ms), counters))
+        ahead().and_then(|a| {
+            waitingroom::estimate::wait_ms(a, shown.with(|s| s.avg_service_ms), counters, &basis)
+        })
     };
     let counter = move || match place.get() {
         Place::AtCounter(c) => Some(c),

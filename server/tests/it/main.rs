@@ -6,6 +6,7 @@ mod bad_input;
 mod common;
 mod console;
 mod days;
+mod estimate;
 mod faults;
 mod health;
 mod history;

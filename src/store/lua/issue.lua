@@ -3,7 +3,8 @@
 -- REMOTE_MAX (for a ticket taken from outside the store: remote intake's share of the cap; ''
 -- for one taken in the store), so a flood from outside never refuses the people in the shop,
 -- PHONE (E.164, or ''): the number a ticket taken by SMS or a call keeps, verified (it texted or
--- called us), LOCAL_MINUTE (now, local minutes of the day), COUNTERS (the counters serving).
+-- called us), LOCAL_MINUTE (now, local minutes of the day), COUNTERS (the counters serving),
+-- SERVICE (the service time in ms the history learned for this hour; '': the day's average).
 -- TOKEN is new for every press: met again, it is the same press sent again (the Redis client
 -- sends a command once more when its connection was lost before the answer came, though the
 -- script may have run), and it gets the ticket it was issued, not a second number.
@@ -15,14 +16,14 @@ if issued then
 end
 -- the console's opening hours (local minutes of the day; LOCAL_MINUTE is now's): the kiosk stops
 -- at closing time; a ticket from outside the store stops as soon as the line's predicted finish
--- (everyone ahead and it, at the average service over COUNTERS) passes closing time
+-- (everyone ahead and it, at the learned or average service over COUNTERS) passes closing time
 local opens = tonumber(redis.call('HGET', RULES, 'opens') or '')
 local closes = tonumber(redis.call('HGET', RULES, 'closes') or '')
 if opens and closes then
   if tonumber(LOCAL_MINUTE) < opens then return {'closed', 'before'} end
   if tonumber(LOCAL_MINUTE) >= closes then return {'closed', 'after'} end
   if CHANNEL == 'remote' or CHANNEL == 'phone' then
-    local avg = tonumber(redis.call('GET', AVG_SERVICE) or 0)
+    local avg = tonumber(SERVICE) or tonumber(redis.call('GET', AVG_SERVICE) or 0)
     local ahead = redis.call('LLEN', WAITING)
     local finish = tonumber(LOCAL_MINUTE) + math.ceil((ahead + 1) * avg / math.max(1, tonumber(COUNTERS)) / 60000)
     if finish > closes then return {'closed', 'remote'} end

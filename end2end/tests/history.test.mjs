@@ -12,12 +12,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { useApp, watchErrors } from '../support/app.mjs';
-import { ConsolePage, expectText } from '../support/pages.mjs';
+import { ConsolePage, expectNoAxeViolations, expectText } from '../support/pages.mjs';
 
 const TOKEN = 'e2e-history-token-0123456789abcdef';
 const app = useApp({ STAFF_API_TOKEN: TOKEN });
 const tabletSize = { viewport: { width: 1180, height: 820 } };
-const SCREENSHOT = process.env.HISTORY_SCREENSHOT ?? '/work/notes/screens/history.png';
+const SCREENSHOT = process.env.HISTORY_SCREENSHOT ?? new URL('../screenshots/history.png', import.meta.url).pathname;
 
 const addDays = (date, n) => {
   const d = new Date(`${date}T00:00:00Z`);
@@ -88,6 +88,10 @@ async function api(request, method, path, data) {
 test('履歴 shows a simulated month: its numbers, the map of waits, the same weekday before, the CSV downloads, on the tablet and printed', async () => {
   const tablet = await app.chrome.browser.newContext({ ...tabletSize, acceptDownloads: true });
   const request = tablet.request;
+  await tablet.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.documentURI}: ${e.violatedDirective} ${e.blockedURI}`));
+  });
 
   // today, through the app: four tickets, the first served, the second at the counter
   for (let i = 0; i < 4; i++) await api(request, 'POST', '/api/v1/queues/default/tickets');
@@ -169,6 +173,9 @@ test('履歴 shows a simulated month: its numbers, the map of waits, the same we
     await expectText(compare.nth(1).locator('td').first(), String(issued));
   }
 
+  await expectNoAxeViolations(page, '/admin/history (a month)');
+  assert.deepEqual(await page.evaluate(() => window.__violations), [], 'CSP violations');
+
   // the tablet: nothing scrolls sideways
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `scrolls sideways by ${overflow}px`);
@@ -205,6 +212,8 @@ test('履歴 shows a simulated month: its numbers, the map of waits, the same we
   await expectText(page.getByTestId('history-served'), '1');
   await page.goto(`${app.server.baseUrl}/admin/history?view=week&date=${today}`);
   assert.equal(await page.getByTestId('chart-counts').locator('rect.bar').count(), 14);
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(await page.evaluate(() => window.__violations), [], 'CSP violations');
   assert.deepEqual(errors, []);
   await tablet.close();
 });

@@ -507,7 +507,7 @@ fn heat_map(locale: Locale, s: &HistoryScreen, hours: &[u8]) -> impl IntoView {
             <p class="muted">{td_string!(locale, admin.history.period, from = s.map_from.clone(), to = s.map_to.clone())}</p>
             <table class="heat-map" data-testid="heat-map">
                 <thead><tr>
-                    <th scope="col"></th>
+                    <th scope="col"><span class="visually-hidden">{td_string!(locale, admin.history.weekday_col)}</span></th>
                     {hours.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}
                 </tr></thead>
                 <tbody>
@@ -570,7 +570,7 @@ fn comparison(
                 <thead><tr>
                     <th scope="col">{td_string!(locale, admin.history.date)}</th>
                     <th scope="col">{td_string!(locale, admin.history.issued)}</th>
-                    <th scope="col" class="compare-bar"></th>
+                    <th scope="col" class="compare-bar"><span class="visually-hidden">{td_string!(locale, admin.history.compare_bar)}</span></th>
                     <th scope="col">{td_string!(locale, admin.history.served)}</th>
                     <th scope="col">{td_string!(locale, admin.history.wait_p50)}</th>
                     <th scope="col">{td_string!(locale, admin.history.wait_p90)}</th>

@@ -147,7 +147,7 @@ test('履歴 shows a simulated month: its numbers, the map of waits, the same we
   await expectText(page.getByTestId('history-p90'), `${expected.p90}分`);
   // one bar pair per day of the month, one table row per day with figures
   const daysInMonth = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate();
-  assert.equal(await page.getByTestId('chart-counts').locator('rect.bar').count(), daysInMonth * 2);
+  assert.equal(await page.getByTestId('chart-counts').locator('rect.col').count(), daysInMonth * 2);
   assert.equal(await page.getByTestId('history-table').locator('tbody tr').count(), monthDays.filter((d) => d.total.issued > 0 || d.total.served > 0).length);
 
   // the map: Monday 10:00, the rush of the busiest day, is the darkest; Thursdays are closed
@@ -200,10 +200,14 @@ test('履歴 shows a simulated month: its numbers, the map of waits, the same we
   assert.equal(await page.locator('header.bar').isVisible(), false);
   assert.equal(await page.locator('.history-tools').isVisible(), false);
   const fills = await page.getByTestId('chart-counts').evaluate((svg) => [
-    getComputedStyle(svg.querySelector('rect.bar.s0')).fill,
-    getComputedStyle(svg.querySelector('rect.bar.s1')).fill,
+    getComputedStyle(svg.querySelector('rect.col.s0')).fill,
+    getComputedStyle(svg.querySelector('rect.col.s1')).fill,
   ]);
   assert.deepEqual(fills, ['rgb(0, 0, 0)', 'rgb(153, 153, 153)']);
+  const printed = await page.getByTestId('chart-counts').evaluate((svg) =>
+    [...svg.querySelectorAll('rect.col')].filter((r) => r.getBoundingClientRect().height > 0).length);
+  assert.ok(printed > 0, 'the bars are printed');
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-print.png'), fullPage: true });
   await page.emulateMedia({ media: 'screen' });
 
   // the day and the week views of the same date
@@ -211,7 +215,7 @@ test('履歴 shows a simulated month: its numbers, the map of waits, the same we
   await expectText(page.getByTestId('history-issued'), '4');
   await expectText(page.getByTestId('history-served'), '1');
   await page.goto(`${app.server.baseUrl}/admin/history?view=week&date=${today}`);
-  assert.equal(await page.getByTestId('chart-counts').locator('rect.bar').count(), 14);
+  assert.equal(await page.getByTestId('chart-counts').locator('rect.col').count(), 14);
   await page.waitForLoadState('networkidle');
   assert.deepEqual(await page.evaluate(() => window.__violations), [], 'CSP violations');
   assert.deepEqual(errors, []);

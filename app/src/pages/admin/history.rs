@@ -419,7 +419,7 @@ fn chart(locale: Locale, points: &[Point], series: Series) -> impl IntoView {
                 let bars = v.iter().enumerate().map(|(k, n)| {
                     let h = *n as usize * H / max;
                     view! {
-                        <rect x=x + k * bar y=H - h width=bar height=h class=format!("bar s{k}")>
+                        <rect x=x + k * bar y=H - h width=bar height=h class=format!("col s{k}")>
                             <title>{format!("{} {}: {}", p.label, names[k], unit(*n))}</title>
                         </rect>
                     }

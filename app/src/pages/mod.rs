@@ -129,7 +129,8 @@ pages! {
     join      in "phone"   { "/join"             => JoinPage,    Async,      "remote check-in (オンライン受付)"; }
     display   in "screens" { "/display"          => DisplayPage, Async,      "display board (呼び出し案内)"; }
     admin     in "console" { "/admin"            => AdminPage,   Async,      "staff console (スタッフ画面)";
-                             "/admin/login"      => LoginPage,   OutOfOrder; }
+                             "/admin/login"      => LoginPage,   OutOfOrder;
+                             "/admin/history"    => HistoryPage, Async; }
     home      in "phone"   { "/"                 => HomePage,    OutOfOrder; }
     ticket    in "phone"   { "/t/:token"         => TicketPage,  Async; }
     verify    in "phone"   { "/v/:queue/:token"  => VerifyPage,  Async; }
@@ -151,6 +152,7 @@ mod tests {
         for path in [
             "/admin",
             "/admin/login",
+            "/admin/history",
             "/kiosks",
             "/joinus",
             "/t",

@@ -7,12 +7,14 @@
 //! - `analytics`: the day's figures and the tickets-per-hour chart;
 //! - `kiosks`: make this device a kiosk, the list of kiosks and their revocation;
 //! - `outbox`: the dev outbox (what would have been sent without Twilio);
-//! - `contacts`: the day's SMS and calls with their latest status.
+//! - `contacts`: the day's SMS and calls with their latest status;
+//! - `history`: 履歴, the kept figures by day, week and month, and the downloads.
 
 mod actions;
 mod analytics;
 mod console;
 mod contacts;
+mod history;
 mod kiosks;
 pub mod login;
 mod outbox;
@@ -23,6 +25,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 pub use actions::{act, call_next, load_console, reset_day, set_intake};
+pub use history::{load_history, HistoryPage, HistoryScreen, HistoryView};
 pub use login::LoginPage;
 
 #[component]
@@ -31,8 +34,30 @@ pub fn AdminPage() -> impl IntoView {
     let query = use_query_map();
     let loaded = Resource::new(move || query.read().get("queue"), load_console);
     view! {
-        <Page class="console" title=move || t!(i18n, admin.title) tools=login::SignOut>
+        <Page class="console" title=move || t!(i18n, admin.title) tools=ConsoleTools>
             <Loaded resource=loaded testid="console-error" view=|c| view! { <console::ConsoleScreen initial=c /> } />
         </Page>
+    }
+}
+
+/// The console's header: its pages (the queue's console, 履歴) and the sign-out buttons.
+#[component]
+pub fn ConsoleTools() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let path = leptos_router::hooks::use_location().pathname;
+    let href = move |page: &str| match query.read().get("queue") {
+        Some(q) => format!("{page}?queue={q}"),
+        None => page.to_owned(),
+    };
+    let current = move |page: &str| (path.get() == page).then_some("page");
+    view! {
+        <nav class="console-nav" aria-label=move || t_string!(i18n, admin.nav)>
+            <a href=move || href("/admin") aria-current=move || current("/admin")>{t!(i18n, admin.title)}</a>
+            <a href=move || href("/admin/history") aria-current=move || current("/admin/history") data-testid="nav-history">
+                {t!(i18n, admin.history.title)}
+            </a>
+        </nav>
+        <login::SignOut />
     }
 }

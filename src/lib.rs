@@ -25,6 +25,8 @@ pub mod metrics;
 #[cfg(feature = "server")]
 pub mod notify;
 #[cfg(feature = "server")]
+pub mod retry;
+#[cfg(feature = "server")]
 pub mod services;
 #[cfg(feature = "server")]
 pub mod store;

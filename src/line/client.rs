@@ -70,10 +70,7 @@ pub enum Pushed {
     AcceptedBefore { request_id: Option<String> },
 }
 
-/// How many times a request is tried at most.
-const ATTEMPTS: u32 = 4;
-/// The first wait before a retry; it doubles, each spread over its second half.
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+use crate::retry::{backoff, ATTEMPTS};
 /// How long one request may take, unless configured otherwise.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest text message LINE takes (characters).
@@ -200,14 +197,6 @@ async fn error_of(status: u16, response: reqwest::Response) -> LineError {
         .and_then(|v| v["message"].as_str().map(str::to_owned))
         .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(300).collect());
     LineError::Api { status, message }
-}
-
-/// 200 ms, 400 ms, 800 ms …, each spread over its second half.
-fn backoff(attempt: u32) -> Duration {
-    let full = FIRST_BACKOFF * 2u32.pow(attempt.saturating_sub(1).min(6));
-    let mut byte = [0u8; 1];
-    let _ = getrandom::fill(&mut byte);
-    full / 2 + full / 2 * u32::from(byte[0]) / 255
 }
 
 /// The retry key of one message: a UUID (version 4's layout) made from `seed` (what names the

@@ -231,10 +231,7 @@ pub struct Call<'a> {
     pub machine_callback: Option<String>,
 }
 
-/// How many times a request is tried at most.
-const ATTEMPTS: u32 = 4;
-/// The first wait before a retry; it doubles, each spread over its second half.
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+use crate::retry::{backoff, ATTEMPTS};
 /// How long one request may take, unless configured otherwise.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -573,15 +570,6 @@ fn now_ms() -> u64 {
     u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0)
 }
 
-/// 200 ms, 400 ms, 800 ms …, each spread over its second half (so retries of many requests do
-/// not arrive together).
-fn backoff(attempt: u32) -> Duration {
-    let full = FIRST_BACKOFF * 2u32.pow(attempt.saturating_sub(1).min(6));
-    let mut byte = [0u8; 1];
-    let _ = getrandom::fill(&mut byte);
-    full / 2 + full / 2 * u32::from(byte[0]) / 255
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,14 +587,5 @@ mod tests {
         assert!(!api(400, Some(21211)).is_retryable(), "invalid To");
         assert!(!api(400, Some(21610)).is_retryable(), "STOP");
         assert!(!api(401, Some(20003)).is_retryable());
-    }
-
-    #[test]
-    fn backoff_doubles_with_jitter() {
-        for attempt in 1..5 {
-            let full = FIRST_BACKOFF * 2u32.pow(attempt - 1);
-            let wait = backoff(attempt);
-            assert!(wait >= full / 2 && wait <= full, "{attempt}: {wait:?}");
-        }
     }
 }

@@ -3,6 +3,7 @@
 //! Twilio stand-in behind Stoplight Prism.
 
 pub mod line_standin;
+mod prism;
 pub mod twilio_standin;
 
 use server::{Config, Server};

@@ -16,10 +16,10 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The channel secret the app is given: LINE signs its webhooks with it.
 pub const CHANNEL_SECRET: &str = "0ae71c5f39e191095278da7bb8a0aece";
@@ -117,19 +117,14 @@ impl LineStandIn {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let standin: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        for _ in 0..3 {
-            let port = crate::free_port();
-            let mut prism = start_prism(port, standin);
-            let base_url = format!("http://127.0.0.1:{port}");
-            if wait_for(&base_url, &mut prism).await {
-                return Self {
-                    shared,
-                    prism,
-                    base_url,
-                };
-            }
+        let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/line/messaging-api.yml");
+        let (prism, base_url) = crate::prism::start(&spec, standin).await;
+        Self {
+            shared,
+            prism,
+            base_url,
         }
-        panic!("Prism did not start");
     }
 
     /// The pushes LINE delivered (one per message, whatever the attempts), in order.
@@ -238,47 +233,6 @@ pub async fn signed_post(url: &str, body: &str) -> u16 {
         .send()
         .await
         .map_or(0, |answer| answer.status().as_u16())
-}
-
-fn start_prism(port: u16, upstream: SocketAddr) -> Child {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let prism = root.join("end2end/node_modules/.bin/prism");
-    assert!(
-        prism.exists(),
-        "Prism is missing: scripts/test.sh installs it (npm, end2end/)"
-    );
-    Command::new(prism)
-        .args([
-            "proxy",
-            "--errors",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .arg(root.join("testdata/line/messaging-api.yml"))
-        .arg(format!("http://{upstream}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Prism starts")
-}
-
-/// Whether Prism answers at `base_url` (false: it exited, or did not answer within 60 s).
-async fn wait_for(base_url: &str, prism: &mut Child) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if reqwest::get(format!("{base_url}/")).await.is_ok() {
-            return true;
-        }
-        if prism.try_wait().ok().flatten().is_some() {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let _ = prism.kill();
-    let _ = prism.wait();
-    false
 }
 
 fn error(status: u16, message: &str, request_id: &str) -> Response {

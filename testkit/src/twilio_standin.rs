@@ -24,7 +24,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// One request the stand-in received: method, path and form (repeated keys kept, in order).
 #[derive(Clone, Debug)]
@@ -122,21 +122,12 @@ impl TwilioStandIn {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let standin: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        // the free port may be taken by another test before Prism binds it: then Prism exits,
-        // and starts again on another one
-        for _ in 0..3 {
-            let port = crate::free_port();
-            let mut prism = start_prism(port, standin);
-            let base_url = format!("http://127.0.0.1:{port}");
-            if wait_for(&base_url, &mut prism).await {
-                return Self {
-                    shared,
-                    prism,
-                    base_url,
-                };
-            }
+        let (prism, base_url) = crate::prism::start(&prism_spec(), standin).await;
+        Self {
+            shared,
+            prism,
+            base_url,
         }
-        panic!("Prism did not start");
     }
 
     /// Every request that reached the stand-in (so: valid by Twilio's spec), in order.
@@ -370,47 +361,6 @@ fn prism_spec() -> std::path::PathBuf {
         let _ = std::fs::rename(&tmp, &spec);
     }
     spec
-}
-
-fn start_prism(port: u16, upstream: SocketAddr) -> Child {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let prism = root.join("end2end/node_modules/.bin/prism");
-    assert!(
-        prism.exists(),
-        "Prism is missing: scripts/test.sh installs it (npm, end2end/)"
-    );
-    Command::new(prism)
-        .args([
-            "proxy",
-            "--errors",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .arg(prism_spec())
-        .arg(format!("http://{upstream}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Prism starts")
-}
-
-/// Whether Prism answers at `base_url` (false: it exited, or did not answer within 60 s).
-async fn wait_for(base_url: &str, prism: &mut Child) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if reqwest::get(format!("{base_url}/")).await.is_ok() {
-            return true;
-        }
-        if prism.try_wait().ok().flatten().is_some() {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let _ = prism.kill();
-    let _ = prism.wait();
-    false
 }
 
 /// Posts `params` to `url` signed with [`AUTH_TOKEN`], as Twilio posts its webhooks.

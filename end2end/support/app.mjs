@@ -1,6 +1,6 @@
 // Starts what a test needs: its own redis-server, the real server binary, and chromium.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,12 +40,23 @@ function waitForLine(child, pattern, what) {
   });
 }
 
-/** A redis-server of the test's own on a free port, with an append-only file in a temp dir. */
-export async function startRedis() {
+/**
+ * A redis-server of the test's own on a free port, with an append-only file in a temp dir; with
+ * `configFile`, that file's settings instead (a shop's, `deploy/redis-waitingroom.conf`), only the
+ * unix socket and the data dir moved into the temp dir.
+ */
+export async function startRedis({ configFile } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wr-e2e-redis-'));
+  const socket = join(dir, 'redis.sock');
+  let args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+  if (configFile) {
+    // later lines win: the shop's file, then where this test keeps things
+    writeFileSync(join(dir, 'redis.conf'), `include ${configFile}\nunixsocket ${socket}\ndir ${dir}\nsave ""\n`);
+    args = [join(dir, 'redis.conf')];
+  }
   const launch = async () => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     await waitForLine(child, /Ready to accept connections/, 'redis-server');
     return child;
   };
@@ -57,7 +68,8 @@ export async function startRedis() {
     await exited;
   };
   return {
-    url: `redis://127.0.0.1:${port}/`,
+    url: configFile ? `redis+unix://${socket}` : `redis://127.0.0.1:${port}/`,
+    socket,
     /** Kills the server (an outage); `restart()` brings it back with its data. */
     kill,
     async restart() { child = await launch(); },
@@ -72,12 +84,15 @@ export async function startRedis() {
 const farResetAt = () =>
   new Date(Date.now() + 12 * 3600e3).toLocaleTimeString('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hour12: false });
 
-/** The real server binary on a free port; `env` adds configuration (a staff password by default). */
-export async function startServer(redisUrl, env = {}) {
+/**
+ * The real server binary on a free port; `env` adds configuration (a staff password by default).
+ * `bin` and `siteRoot`: another build's (a release folder's) binary and site.
+ */
+export async function startServer(redisUrl, env = {}, { bin = SERVER_BIN, siteRoot = SITE_ROOT } = {}) {
   const adminPassword = env.ADMIN_PASSWORD ?? 'e2e-password-123';
   const launch = async (port) => {
-    const child = spawn(SERVER_BIN, [], {
-      env: { PATH: process.env.PATH, REDIS_URL: redisUrl, PORT: port, SITE_ROOT, RUST_LOG: 'warn', DAY_RESETS_AT: farResetAt(), ...env, ADMIN_PASSWORD: adminPassword },
+    const child = spawn(bin, [], {
+      env: { PATH: process.env.PATH, REDIS_URL: redisUrl, PORT: port, SITE_ROOT: siteRoot, RUST_LOG: 'warn', DAY_RESETS_AT: farResetAt(), ...env, ADMIN_PASSWORD: adminPassword },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const [, baseUrl] = await waitForLine(child, /serving on (http:\/\/\S+)/, 'the server');
@@ -103,10 +118,12 @@ export async function startServer(redisUrl, env = {}) {
   };
 }
 
-export async function startBrowser() {
+/** Chromium; `env` for its process (e.g. a `HOME` whose certificate store trusts a test CA). */
+export async function startBrowser({ env } = {}) {
   // launch() gives chromium a fresh, empty profile directory of its own
   const browser = await chromium.launch({
     headless: true,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -153,9 +153,15 @@ fn server(get: Get<'_>) -> Result<ServerSettings, ConfigError> {
             ConfigError::Invalid("PORT", format!("{v:?} is not a port number (0–65535)"))
         })?,
     };
+    // resolved once, at start: when an upgrade points a symlink on the way (`current`, see
+    // docs/deployment.md) at a newer release, a running server keeps serving its own site
+    let site_root = get("SITE_ROOT").unwrap_or_default();
+    let site_root = std::fs::canonicalize(&site_root)
+        .map(|path| path.to_string_lossy().into_owned())
+        .unwrap_or(site_root);
     Ok(ServerSettings {
         addr: SocketAddr::new(ip, port),
-        site_root: get("SITE_ROOT").unwrap_or_default(),
+        site_root,
         http: HttpLimits {
             read: seconds(get, "HTTP_READ_SECS")?,
             write_stall: seconds(get, "HTTP_WRITE_STALL_SECS")?,

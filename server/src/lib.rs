@@ -27,6 +27,13 @@ use waitingroom::store::{BadRedisUrl, Store};
 
 pub use config::{Config, ConfigError};
 
+/// This build's version, printed at start and on `/healthz`: Cargo's, and the commit
+/// `scripts/release.sh` built it from (`WAITINGROOM_BUILD_VERSION` at compile time).
+pub const VERSION: &str = match option_env!("WAITINGROOM_BUILD_VERSION") {
+    Some(version) => version,
+    None => env!("CARGO_PKG_VERSION"),
+};
+
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {

@@ -6,6 +6,10 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("--version") {
+        println!("waitingroom {}", server::VERSION);
+        return ExitCode::SUCCESS;
+    }
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(server::settings::default_of("RUST_LOG").unwrap_or_default())
     });
@@ -34,7 +38,7 @@ async fn main() -> ExitCode {
         }
     };
     let base = format!("http://{}", server.addr);
-    println!("Waiting Room is serving on {base}");
+    println!("Waiting Room {} is serving on {base}", server::VERSION);
     for page in app::pages::PAGES {
         if let Some(name) = page.listed {
             println!("  {name}: {base}{}", page.path);

@@ -10,7 +10,12 @@ async fn health_follows_redis_and_the_app_recovers_without_a_restart() {
     let app = spawn_app(&redis).await;
     let health = || async { app.http.get(app.url("/healthz")).send().await.unwrap() };
 
-    assert_eq!(health().await.status(), 200);
+    let up = health().await;
+    assert_eq!(up.status(), 200);
+    let body: Value = up.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], server::VERSION, "the build's version");
+    assert!(server::VERSION.starts_with(env!("CARGO_PKG_VERSION")));
     assert_eq!(app.issue("default").await.status(), 200);
 
     redis.stop();
@@ -69,6 +74,18 @@ fn a_bad_environment_stops_start_up_with_a_message_naming_the_variable() {
     let (code, err) = run(&[]);
     assert_eq!(code, Some(2));
     assert!(err.contains("REDIS_URL is not set"), "{err}");
+
+    // --version needs no configuration
+    let version = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--version")
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(version.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("waitingroom {}", server::VERSION)
+    );
 
     let (code, err) = run(&[("REDIS_URL", "http://example.com")]);
     assert_eq!(code, Some(2));

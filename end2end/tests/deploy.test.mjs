@@ -1,0 +1,323 @@
+// The release as a shop runs it (docs/deployment.md): the folder `./scripts/release.sh` builds
+// (RELEASE_DIR, by default target/release-pkg/latest), on a Redis with the shop's settings
+// (deploy/redis-waitingroom.conf), behind Debian's caddy with the shipped deploy/Caddyfile (only
+// the test's ports, `tls internal` and its own storage added around it; its CA trusted by this
+// test's client and by chromium). Through the proxy: links and QR codes are https, the live
+// channel (WebSocket and SSE) stays up across a call, a Twilio webhook signed for the https
+// PUBLIC_URL is accepted, per-address limits see the real client, HSTS is sent, a page hydrates
+// and follows the line; then a second copy of the release starts beside the first on the same
+// Redis and takes over without losing a ticket. The systemd units pass `systemd-analyze verify`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startBrowser, startRedis, startServer, watchErrors } from '../support/app.mjs';
+import { KioskPage, TicketPage, expectText } from '../support/pages.mjs';
+import { startTwilio } from '../support/twilio.mjs';
+
+const RELEASE = realpathSync(process.env.RELEASE_DIR ?? new URL('../../target/release-pkg/latest', import.meta.url).pathname);
+const TOKEN = 'deploy-test-staff-token-0123456789abcdef';
+const tmp = mkdtempSync(join(tmpdir(), 'wr-e2e-deploy-'));
+const run = {};
+
+/** An HTTPS request to the proxy, trusting only Caddy's test CA, from loopback address `from`. */
+function request(path, { method = 'GET', headers = {}, body, from = '127.0.0.1' } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: run.httpsPort, servername: 'localhost', ca: run.ca, localAddress: from,
+      method, path, headers: { host: run.host, ...headers },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.setTimeout(15_000, () => req.destroy(new Error(`${method} ${path}: no answer`)));
+    req.end(body);
+  });
+}
+
+const json = (r) => JSON.parse(r.text);
+const issue = (from, headers = {}) => request('/api/v1/queues/default/tickets', { method: 'POST', from, headers });
+const staff = { authorization: `Bearer ${TOKEN}` };
+
+/** Caddy with the shipped Caddyfile, its test-only global options around it. */
+async function startCaddy(upstreams) {
+  const storage = join(tmp, 'caddy');
+  const wrapper = join(tmp, 'Caddyfile');
+  writeFileSync(wrapper, [
+    '{',
+    '\tadmin off',
+    '\tlocal_certs', // `tls internal` for every site: Caddy's own CA
+    '\tskip_install_trust',
+    `\thttp_port ${run.httpPort}`,
+    `\thttps_port ${run.httpsPort}`,
+    `\tstorage file_system ${storage}`,
+    '}',
+    `import ${join(RELEASE, 'deploy/Caddyfile')}`,
+    '',
+  ].join('\n'));
+  const child = spawn('caddy', ['run', '--config', wrapper, '--adapter', 'caddyfile'], {
+    env: {
+      PATH: process.env.PATH, HOME: tmp, XDG_DATA_HOME: join(tmp, 'xdg'), XDG_CONFIG_HOME: join(tmp, 'xdg'),
+      WR_DOMAIN: 'localhost', WR_UPSTREAMS: upstreams, WR_CADDY_LOG: join(tmp, 'access.log'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (c) => { log += c.toString(); });
+  const root = join(storage, 'pki/authorities/local/root.crt');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`caddy exited:\n${log}`);
+    if (existsSync(root)) {
+      run.ca = readFileSync(root);
+      // TLS up (no server behind it yet: any answer will do)
+      if (await request('/healthz').then(() => true, () => false)) break;
+    }
+    if (Date.now() > deadline) throw new Error(`caddy did not serve https:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    root,
+    log: () => log,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A HOME whose NSS store (where chromium looks on Linux) trusts Caddy's test CA. */
+function homeTrusting(root) {
+  const home = join(tmp, 'home');
+  const db = join(home, '.pki/nssdb');
+  mkdirSync(db, { recursive: true });
+  for (const args of [['-N', '--empty-password'], ['-A', '-t', 'C,,', '-n', 'caddy-test-ca', '-i', root]]) {
+    const done = spawnSync('certutil', ['-d', `sql:${db}`, ...args], { encoding: 'utf8' });
+    assert.equal(done.status, 0, `certutil ${args[0]}: ${done.stderr}`);
+  }
+  return home;
+}
+
+before(async () => {
+  assert.ok(existsSync(join(RELEASE, 'bin/waitingroom')), `no release at ${RELEASE}: run ./scripts/release.sh`);
+  [run.httpPort, run.httpsPort, run.portA, run.portB] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  run.host = `localhost:${run.httpsPort}`;
+  run.origin = `https://${run.host}`;
+  run.redis = await startRedis({ configFile: join(RELEASE, 'deploy/redis-waitingroom.conf') });
+  run.twilio = await startTwilio();
+  run.env = {
+    ...run.twilio.env,
+    PUBLIC_URL: run.origin,
+    TRUSTED_PROXIES: '127.0.0.1,::1',
+    STAFF_API_TOKEN: TOKEN,
+    ADDRESS_MAX_PER_HOUR: '3',
+  };
+  run.caddy = await startCaddy(`127.0.0.1:${run.portA} 127.0.0.1:${run.portB}`);
+}, { timeout: 60_000 });
+
+after(async () => {
+  await run.chrome?.stop();
+  await run.serverA?.stop();
+  await run.serverB?.stop();
+  await run.caddy?.stop();
+  await run.twilio?.stop();
+  await run.redis?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+test('the release folder holds the binary, the site, the deploy files and the docs', () => {
+  for (const path of ['bin/waitingroom', 'site/pkg/waitingroom.wasm', 'site/pkg/waitingroom.js', 'deploy/waitingroom@.service',
+    'deploy/waitingroom-backup.service', 'deploy/waitingroom-backup.timer', 'deploy/Caddyfile',
+    'deploy/redis-waitingroom.conf', 'deploy/waitingroom.env.sample', 'docs/deployment.md', 'VERSION']) {
+    assert.ok(existsSync(join(RELEASE, path)), `${path} is in the release`);
+  }
+  const version = spawnSync(join(RELEASE, 'bin/waitingroom'), ['--version'], { encoding: 'utf8' });
+  assert.equal(version.status, 0);
+  assert.equal(version.stdout.trim(), `waitingroom ${readFileSync(join(RELEASE, 'VERSION'), 'utf8').trim()}`);
+});
+
+test('the systemd units pass systemd-analyze verify, as installed', () => {
+  // a root as docs/deployment.md installs it: the release under /opt, the settings under /etc
+  const root = join(tmp, 'root');
+  mkdirSync(join(root, 'opt/waitingroom/releases'), { recursive: true });
+  mkdirSync(join(root, 'etc/waitingroom'), { recursive: true });
+  mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
+  symlinkSync(RELEASE, join(root, 'opt/waitingroom/current'));
+  cpSync(join(RELEASE, 'deploy/waitingroom.env.sample'), join(root, 'etc/waitingroom/waitingroom.env'));
+  const units = ['waitingroom@.service', 'waitingroom-backup.service', 'waitingroom-backup.timer'];
+  for (const unit of units) cpSync(join(RELEASE, 'deploy', unit), join(root, 'etc/systemd/system', unit));
+  const verify = spawnSync('systemd-analyze', ['verify', `--root=${root}`, ...units.map((u) => join(root, 'etc/systemd/system', u.replace('@.', '@3000.')))], { encoding: 'utf8' });
+  assert.equal(verify.status, 0, `systemd-analyze verify:\n${verify.stdout}${verify.stderr}`);
+  assert.equal(verify.stderr.trim(), '', 'no warnings');
+  const security = spawnSync('systemd-analyze', ['security', `--root=${root}`, '--offline=true', '--threshold=30', join(root, 'etc/systemd/system/waitingroom@.service')], { encoding: 'utf8' });
+  assert.equal(security.status, 0, `systemd-analyze security (exposure above 3.0):\n${security.stdout}${security.stderr}`);
+});
+
+test('Redis runs with the shop\'s settings: every write fsynced, nothing evicted, socket only', async () => {
+  const config = (name) => spawnSync('redis-cli', ['-s', run.redis.socket, 'config', 'get', name], { encoding: 'utf8' }).stdout.trim().split('\n')[1];
+  assert.equal(config('appendonly'), 'yes');
+  assert.equal(config('appendfsync'), 'always');
+  assert.equal(config('maxmemory-policy'), 'noeviction');
+  assert.ok(Number(config('maxmemory')) >= 64 * 1024 * 1024, 'a maxmemory set');
+  assert.equal(config('port'), '0', 'no TCP port');
+});
+
+test('through the proxy: https links and QR codes, HSTS, the version, a hydrated page that follows the line', async () => {
+  run.serverA = await startServer(run.redis.url, run.env, { bin: join(RELEASE, 'bin/waitingroom'), siteRoot: join(RELEASE, 'site') });
+  // Caddy's health check finds it within its interval
+  for (let i = 0; i < 50 && (await request('/healthz')).status !== 200; i++) await new Promise((r) => setTimeout(r, 200));
+  const health = await request('/healthz');
+  assert.equal(health.status, 200);
+  assert.equal(json(health).version, readFileSync(join(RELEASE, 'VERSION'), 'utf8').trim());
+  assert.match(health.headers['strict-transport-security'] ?? '', /max-age=\d{7,}/, 'HSTS');
+
+  const ticket = await issue('127.0.0.1', staff);
+  assert.equal(ticket.status, 201, ticket.text);
+  assert.ok(json(ticket).url.startsWith(`${run.origin}/t/`), `an https link: ${json(ticket).url}`);
+
+  run.chrome = await startBrowser({ env: { HOME: homeTrusting(run.caddy.root) } });
+  const store = await run.chrome.browser.newContext();
+  const kiosk = new KioskPage(await store.newPage(), { ...run.serverA, baseUrl: run.origin });
+  const kioskErrors = watchErrors(kiosk.page);
+  await kiosk.open();
+  await kiosk.issueButton().click();
+  const url = await kiosk.ticketUrl();
+  assert.ok(url?.startsWith(`${run.origin}/t/`), `the QR code is an https link: ${url}`);
+
+  const phone = await run.chrome.browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  const page = new TicketPage(await phone.newPage());
+  const errors = watchErrors(page.page);
+  await page.open(url);
+  await expectText(page.peopleAhead(), '1');
+  const called = await request('/api/v1/queues/default/call-next', { method: 'POST', headers: staff });
+  assert.equal(called.status, 200, called.text);
+  await expectText(page.peopleAhead(), '0');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(kioskErrors, []);
+  run.ticketPage = page;
+  // tickets issued before the switch that are still in line after it
+  run.waiting = [];
+});
+
+test('through the proxy: the WebSocket and the SSE stream stay up across a call', async () => {
+  const { page } = run.ticketPage;
+  assert.equal(await run.ticketPage.state().getAttribute('data-state'), 'waiting');
+  await page.evaluate(() => {
+    window.seen = { ws: [], sse: [] };
+    window.ws = new WebSocket(`wss://${location.host}/api/v1/queues/default/live`);
+    window.ws.onmessage = (m) => window.seen.ws.push(JSON.parse(m.data));
+    window.sse = new EventSource('/api/v1/queues/default/events');
+    const onSse = (m) => window.seen.sse.push(JSON.parse(m.data));
+    window.sse.addEventListener('snapshot', onSse);
+    window.sse.addEventListener('event', onSse);
+  });
+  await page.waitForFunction(() => window.seen.ws.length > 0 && window.seen.sse.length > 0);
+  const ticket = json(await issue('127.0.0.1', staff));
+  run.waiting.push(ticket.number);
+  const called = json(await request('/api/v1/queues/default/call-next', { method: 'POST', headers: staff }));
+  const sawCall = (list, n) => list.some((m) => m.kind === 'event' && m.event.change === 'called' && m.event.number === n);
+  await page.waitForFunction(([n]) => {
+    const saw = (list) => list.some((m) => m.kind === 'event' && m.event.change === 'called' && m.event.number === n);
+    return saw(window.seen.ws) && saw(window.seen.sse);
+  }, [called.number], { timeout: 10_000 });
+  const state = await page.evaluate(() => ({ ws: window.ws.readyState, sse: window.sse.readyState, seen: window.seen }));
+  assert.equal(state.ws, 1, 'the WebSocket is open');
+  assert.equal(state.sse, 1, 'the SSE stream is open');
+  assert.ok(sawCall(state.seen.ws, called.number) && sawCall(state.seen.sse, called.number));
+  // one snapshot, then events: no reconnection happened (a reconnect starts with a snapshot)
+  for (const list of [state.seen.ws, state.seen.sse]) {
+    assert.equal(list.filter((m) => m.kind === 'snapshot').length, 1);
+  }
+});
+
+test('through the proxy: a Twilio webhook signed for the https PUBLIC_URL is accepted, one signed for another URL refused', async () => {
+  const params = {
+    AccountSid: run.twilio.env.TWILIO_ACCOUNT_SID,
+    CallSid: `CA${Date.now().toString(16).padStart(32, '0')}`,
+    CallStatus: 'ringing',
+    Direction: 'inbound',
+    From: '+819012345678',
+    To: '+815012345678',
+  };
+  const signFor = (url) => createHmac('sha1', run.twilio.env.TWILIO_AUTH_TOKEN)
+    .update(Object.keys(params).sort().reduce((s, k) => s + k + params[k], url)).digest('base64');
+  const post = (signedUrl) => request('/twilio/voice/incoming', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signFor(signedUrl) },
+    body: new URLSearchParams(params).toString(),
+  });
+  const accepted = await post(`${run.origin}/twilio/voice/incoming`);
+  assert.equal(accepted.status, 200, accepted.text);
+  assert.match(accepted.text, /<Response>/);
+  // what the server itself sees (plain http on its port) is not what Twilio signed
+  const refused = await post(`http://127.0.0.1:${run.portA}/twilio/voice/incoming`);
+  assert.equal(refused.status, 403);
+});
+
+test('through the proxy: per-address limits count the real client, not the proxy, and a forged X-Forwarded-For changes nothing', async () => {
+  const took = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await issue('127.0.0.2');
+    assert.equal(r.status, 201, r.text);
+    took.push(json(r).number);
+  }
+  const before = json(await request('/api/v1/queues/default')).last_number;
+  assert.equal((await issue('127.0.0.2')).status, 429);
+  assert.equal((await issue('127.0.0.2', { 'x-forwarded-for': '198.51.100.7' })).status, 429, 'a forged header is not an escape');
+  assert.equal(json(await request('/api/v1/queues/default')).last_number, before, 'nothing issued by the refused');
+  const other = await issue('127.0.0.3');
+  assert.equal(other.status, 201, 'another client is not limited by the first');
+  run.waiting.push(...took, json(other).number);
+});
+
+test('upgrade: a new release started beside the old one on the same Redis takes over without a lost ticket', async () => {
+  // the new release installed in its own folder beside the old (as /opt/waitingroom/releases/<v>)
+  const next = join(tmp, 'next-release');
+  cpSync(RELEASE, next, { recursive: true });
+  run.serverB = await startServer(run.redis.url, { ...run.env, PORT: String(run.portB) }, { bin: join(next, 'bin/waitingroom'), siteRoot: join(next, 'site') });
+
+  // tickets keep being issued through the proxy while the old one stops
+  let issuing = true;
+  const outcomes = [];
+  const loop = (async () => {
+    while (issuing) {
+      const r = await issue('127.0.0.1', staff).catch((e) => ({ status: 0, text: String(e) }));
+      outcomes.push(r.status === 201 ? { ok: json(r).number } : { failed: `${r.status} ${r.text}` });
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 500));
+  // as `systemctl stop waitingroom@<old port>`: SIGTERM, open requests finish
+  await run.serverA.stop();
+  run.serverA = undefined;
+  await new Promise((r) => setTimeout(r, 1500));
+  issuing = false;
+  await loop;
+
+  const acknowledged = outcomes.filter((o) => o.ok).map((o) => o.ok);
+  const failed = outcomes.filter((o) => o.failed);
+  assert.ok(acknowledged.length > 20, `tickets were issued during the switch (${acknowledged.length})`);
+  assert.deepEqual(failed, [], 'no request failed during the switch');
+  const queue = json(await request('/api/v1/queues/default'));
+  for (const n of [...run.waiting, ...acknowledged]) {
+    assert.ok(queue.waiting.includes(n), `ticket ${n} is still in the line`);
+  }
+  assert.equal(queue.last_number, Math.max(...acknowledged), 'numbers went on from where they were');
+
+  // the phone's page, whose live channel was on the old server, follows the line on the new one:
+  // its ticket, at the counter, is done when the next is called there
+  const phone = run.ticketPage;
+  assert.equal(await phone.state().getAttribute('data-state'), 'called');
+  const call = await request('/api/v1/queues/default/call-next', { method: 'POST', headers: staff });
+  assert.equal(call.status, 200, call.text);
+  await phone.page.waitForFunction(() => document.querySelector('article.ticket')?.dataset.state === 'done', null, { timeout: 15_000 });
+});

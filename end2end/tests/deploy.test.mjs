@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,7 +137,7 @@ after(async () => {
 test('the release folder holds the binary, the site, the deploy files and the docs', () => {
   for (const path of ['bin/waitingroom', 'site/pkg/waitingroom.wasm', 'site/pkg/waitingroom.js', 'deploy/waitingroom@.service',
     'deploy/waitingroom-backup.service', 'deploy/waitingroom-backup.timer', 'deploy/Caddyfile',
-    'deploy/redis-waitingroom.conf', 'deploy/waitingroom.env.sample', 'docs/deployment.md', 'VERSION']) {
+    'deploy/redis-waitingroom.conf', 'deploy/waitingroom.env.sample', 'deploy/install.sh', 'docs/deployment.md', 'VERSION']) {
     assert.ok(existsSync(join(RELEASE, path)), `${path} is in the release`);
   }
   const version = spawnSync(join(RELEASE, 'bin/waitingroom'), ['--version'], { encoding: 'utf8' });
@@ -145,21 +145,48 @@ test('the release folder holds the binary, the site, the deploy files and the do
   assert.equal(version.stdout.trim(), `waitingroom ${readFileSync(join(RELEASE, 'VERSION'), 'utf8').trim()}`);
 });
 
-test('the systemd units pass systemd-analyze verify, as installed', () => {
-  // a root as docs/deployment.md installs it: the release under /opt, the settings under /etc
+test('deploy/install.sh puts everything in place, and the systemd units pass systemd-analyze verify', () => {
+  // the files as the install script writes them, under a root of the test's own
   const root = join(tmp, 'root');
-  mkdirSync(join(root, 'opt/waitingroom/releases'), { recursive: true });
-  mkdirSync(join(root, 'etc/waitingroom'), { recursive: true });
-  mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
-  symlinkSync(RELEASE, join(root, 'opt/waitingroom/current'));
-  cpSync(join(RELEASE, 'deploy/waitingroom.env.sample'), join(root, 'etc/waitingroom/waitingroom.env'));
-  const units = ['waitingroom@.service', 'waitingroom-backup.service', 'waitingroom-backup.timer'];
-  for (const unit of units) cpSync(join(RELEASE, 'deploy', unit), join(root, 'etc/systemd/system', unit));
-  const verify = spawnSync('systemd-analyze', ['verify', `--root=${root}`, ...units.map((u) => join(root, 'etc/systemd/system', u.replace('@.', '@3000.')))], { encoding: 'utf8' });
+  mkdirSync(join(root, 'etc/redis'), { recursive: true });
+  writeFileSync(join(root, 'etc/redis/redis.conf'), '# as Debian ships it\nport 6379\n');
+  const install = () => spawnSync(join(RELEASE, 'deploy/install.sh'), [], { encoding: 'utf8', env: { PATH: process.env.PATH, WR_ROOT: root, WR_DOMAIN: 'queue.example.jp' } });
+  for (let i = 0; i < 2; i++) {
+    // twice: a second run (an upgrade) changes nothing it should keep
+    const done = install();
+    assert.equal(done.status, 0, `install.sh:\n${done.stdout}${done.stderr}`);
+  }
+  const name = RELEASE.split('/').pop();
+  assert.equal(readlinkSync(join(root, 'opt/waitingroom/current')), `releases/${name}`);
+  const env = readFileSync(join(root, 'etc/waitingroom/waitingroom.env'), 'utf8');
+  assert.match(env, /^PUBLIC_URL=https:\/\/queue\.example\.jp$/m);
+  assert.match(env, /^STAFF_API_TOKEN=[0-9a-f]{64}$/m, 'a secret generated');
+  assert.match(env, /^PHONE_HASH_SECRET=[0-9a-f]{64}$/m, 'a secret generated');
+  assert.equal(statSync(join(root, 'etc/waitingroom/waitingroom.env')).mode & 0o777, 0o640);
+  const redisConf = readFileSync(join(root, 'etc/redis/redis.conf'), 'utf8');
+  assert.equal(redisConf.split('include /etc/redis/waitingroom.conf').length, 2, 'Redis includes our settings once');
+  assert.match(readFileSync(join(root, 'etc/systemd/system/caddy.service.d/waitingroom.conf'), 'utf8'), /WR_DOMAIN=queue\.example\.jp/);
+
+  // what systemd-analyze looks for under the root besides our files: the system's own units and
+  // the programs the units run (this machine's, copied: Debian's /bin is usr/bin)
+  mkdirSync(join(root, 'usr/bin'), { recursive: true });
+  mkdirSync(join(root, 'usr/lib/systemd'), { recursive: true });
+  for (const program of ['sh', 'find']) cpSync(`/usr/bin/${program}`, join(root, 'usr/bin', program));
+  cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+  symlinkSync('usr/bin', join(root, 'bin'));
+  const units = ['waitingroom@3000.service', 'waitingroom-backup.service', 'waitingroom-backup.timer'];
+  const verify = spawnSync('systemd-analyze', ['verify', `--root=${root}`, ...units], { encoding: 'utf8' });
   assert.equal(verify.status, 0, `systemd-analyze verify:\n${verify.stdout}${verify.stderr}`);
   assert.equal(verify.stderr.trim(), '', 'no warnings');
-  const security = spawnSync('systemd-analyze', ['security', `--root=${root}`, '--offline=true', '--threshold=30', join(root, 'etc/systemd/system/waitingroom@.service')], { encoding: 'utf8' });
+  // the hardening, as systemd rates it: "OK" or better
+  const security = spawnSync('systemd-analyze', ['security', `--root=${root}`, '--offline=true', '--threshold=30', 'waitingroom@3000.service'], { encoding: 'utf8' });
   assert.equal(security.status, 0, `systemd-analyze security (exposure above 3.0):\n${security.stdout}${security.stderr}`);
+
+  // the shipped Caddyfile is valid for a real domain (automatic certificates)
+  const caddy = spawnSync('caddy', ['validate', '--adapter', 'caddyfile', '--config', join(root, 'etc/caddy/Caddyfile')], {
+    encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmp, XDG_DATA_HOME: join(tmp, 'xdg'), XDG_CONFIG_HOME: join(tmp, 'xdg'), WR_DOMAIN: 'queue.example.jp' },
+  });
+  assert.equal(caddy.status, 0, `caddy validate:\n${caddy.stdout}${caddy.stderr}`);
 });
 
 test('Redis runs with the shop\'s settings: every write fsynced, nothing evicted, socket only', async () => {

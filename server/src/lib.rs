@@ -1,6 +1,7 @@
 //! The Waiting Room server: configuration, state and the axum router. `main.rs` only wires.
 
 pub mod api;
+pub mod backup;
 pub mod config;
 pub mod health;
 pub mod line;
@@ -25,7 +26,10 @@ use waitingroom::services::WaitingRoom;
 use waitingroom::store::sessions::RedisSessionStore;
 use waitingroom::store::{BadRedisUrl, Store};
 
-pub use config::{Config, ConfigError};
+pub use config::{BackupConfig, Config, ConfigError};
+
+/// The version of this build, as `server --version` and a backup (`app_version`) name it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone)]

@@ -159,7 +159,11 @@ impl Backup {
             if parse_intake(queue.intake.as_deref()).is_err() {
                 return bad(format!("queue {name}: intake {:?}", queue.intake));
             }
-            if queue.autodial.as_ref().is_some_and(|a| a.parse::<u32>().is_err()) {
+            if queue
+                .autodial
+                .as_ref()
+                .is_some_and(|a| a.parse::<u32>().is_err())
+            {
                 return bad(format!("queue {name}: autodial {:?}", queue.autodial));
             }
             for (field, value) in &queue.rules {
@@ -304,7 +308,12 @@ impl Store {
             }
         }
         let mut kiosks = redis::pipe();
-        kiosks.atomic().del(KIOSKS).ignore().del(KIOSKS_SEEN).ignore();
+        kiosks
+            .atomic()
+            .del(KIOSKS)
+            .ignore()
+            .del(KIOSKS_SEEN)
+            .ignore();
         for (id, json) in &backup.kiosks {
             kiosks.hset(KIOSKS, id, json).ignore();
         }
@@ -326,7 +335,8 @@ impl Store {
         for (name, queue) in &backup.queues {
             let id = QueueId::parse(name)
                 .map_err(|_| StoreError::Corrupt(format!("queue {name:?} in a backup")))?;
-            self.restore_queue(&id, queue, now_ms, &mut restored).await?;
+            self.restore_queue(&id, queue, now_ms, &mut restored)
+                .await?;
             restored.queues += 1;
         }
         Ok(restored)
@@ -461,7 +471,8 @@ mod tests {
         );
         let q = |b: &mut Backup| b.queues.get_mut("default").unwrap().clone();
         for change in [
-            &(|b: &mut Backup| b.staff_password_hash = Some("plain".into())) as &dyn Fn(&mut Backup),
+            &(|b: &mut Backup| b.staff_password_hash = Some("plain".into()))
+                as &dyn Fn(&mut Backup),
             &|b| {
                 b.kiosks.insert("0123".into(), "{}".into());
             },

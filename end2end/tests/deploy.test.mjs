@@ -231,6 +231,7 @@ test('through the proxy: https links and QR codes, HSTS, the version, a hydrated
   assert.deepEqual(errors, []);
   assert.deepEqual(kioskErrors, []);
   run.ticketPage = page;
+  run.kiosk = kiosk;
   // tickets issued before the switch that are still in line after it
   run.waiting = [];
 });
@@ -347,4 +348,32 @@ test('upgrade: a new release started beside the old one on the same Redis takes 
   const call = await request('/api/v1/queues/default/call-next', { method: 'POST', headers: staff });
   assert.equal(call.status, 200, call.text);
   await phone.page.waitForFunction(() => document.querySelector('article.ticket')?.dataset.state === 'done', null, { timeout: 15_000 });
+});
+
+test('backup and restore as docs/deployment.md says: the kiosk works again after Redis was wiped', async () => {
+  // the installed settings file (deploy/install.sh above), pointed at this test's Redis
+  const envFile = join(tmp, 'waitingroom.env');
+  const installed = readFileSync(join(tmp, 'root/etc/waitingroom/waitingroom.env'), 'utf8');
+  writeFileSync(envFile, installed.replace(/^REDIS_URL=.*$/m, `REDIS_URL=${run.redis.url}`).replace(/^QUEUES=.*$/m, 'QUEUES=default'));
+  const bin = join(RELEASE, 'bin/waitingroom');
+  const as = (command, input) => spawnSync('sh', ['-c', `set -a; . ${envFile}; exec ${bin} ${command} -`], { encoding: 'utf8', input, env: { PATH: process.env.PATH } });
+
+  const backup = as('backup');
+  assert.equal(backup.status, 0, backup.stderr);
+  const document = JSON.parse(backup.stdout);
+  assert.equal(document.format, 'waitingroom-backup');
+  assert.equal(Object.keys(document.kiosks).length, 1, 'the kiosk made from the console');
+  assert.ok(!backup.stdout.includes('/t/'), 'no ticket link in a backup');
+
+  const wiped = spawnSync('redis-cli', ['-s', run.redis.socket, 'flushall'], { encoding: 'utf8' });
+  assert.equal(wiped.stdout.trim(), 'OK');
+  const probe = () => run.kiosk.page.request.get(`${run.origin}/kiosk`).then((r) => r.status());
+  assert.equal(await probe(), 403, 'the kiosk is gone with Redis');
+
+  const restored = as('restore', backup.stdout);
+  assert.equal(restored.status, 0, restored.stderr);
+  assert.equal(await probe(), 200, 'the same kiosk, with the credential it holds, is a kiosk again');
+  await run.kiosk.open();
+  await run.kiosk.issueButton().click();
+  assert.ok((await run.kiosk.ticketUrl())?.startsWith(`${run.origin}/t/`), 'and issues');
 });

@@ -15,7 +15,7 @@ use waitingroom::services::{Limits, Setup, SiteSettings, StaffSettings};
 use waitingroom::store::{AutodialPlaces, StoreSettings};
 use waitingroom::twilio::client::SmsSender;
 use waitingroom::twilio::{TwilioConfig, TwilioSettings};
-use waitingroom::{CounterId, QueueInfo};
+use waitingroom::{CounterId, QueueId, QueueInfo};
 
 /// The settings (each one's default and meaning: [`crate::settings::SETTINGS`]), in one section
 /// per part that uses them, each handed to its part whole. The sections are the parts' own types:
@@ -55,12 +55,7 @@ impl Config {
 
     /// Reads the configuration through `lookup` (the environment, or a test's map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        // unset or empty: the setting's default, if it has one
-        let get = |name: &str| {
-            lookup(name)
-                .filter(|v| !v.trim().is_empty())
-                .or_else(|| crate::settings::default_of(name).map(str::to_owned))
-        };
+        let get = with_defaults(lookup);
         let store = store(&get)?;
         let server = server(&get)?;
         let room = room(&get)?;
@@ -111,6 +106,49 @@ impl Config {
             },
             room,
         })
+    }
+}
+
+/// A setting's value through `lookup`; unset or empty: the setting's default, if it has one.
+fn with_defaults(lookup: impl Fn(&str) -> Option<String>) -> impl Fn(&str) -> Option<String> {
+    move |name: &str| {
+        lookup(name)
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| crate::settings::default_of(name).map(str::to_owned))
+    }
+}
+
+/// What `server backup` and `server restore` read of the configuration: Redis (the store's
+/// section), `QUEUES`, the calendar (`TIMEZONE`, `DAY_RESETS_AT`, `DATA_RETENTION_HOURS`) and
+/// `HISTORY_DAYS`; nothing else is required (no staff password, no Twilio).
+#[derive(Clone)]
+pub struct BackupConfig {
+    pub store: StoreSettings,
+    pub queues: Vec<QueueId>,
+    pub calendar: Calendar,
+    pub history_days: u32,
+}
+
+impl BackupConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = with_defaults(lookup);
+        Ok(Self {
+            store: store(&get)?,
+            queues: queues(&get)?.into_iter().map(|q| q.id).collect(),
+            calendar: calendar(&get)?,
+            history_days: number(&get, "HISTORY_DAYS", 1)?,
+        })
+    }
+}
+
+fn queues(get: Get<'_>) -> Result<Vec<QueueInfo>, ConfigError> {
+    match get("QUEUES") {
+        None => Ok(vec![QueueInfo::default_queue()]),
+        Some(v) => QueueInfo::parse_list(&v).map_err(|e| ConfigError::Invalid("QUEUES", e)),
     }
 }
 
@@ -208,10 +246,7 @@ fn store(get: Get<'_>) -> Result<StoreSettings, ConfigError> {
 
 /// The waiting room's sections.
 fn room(get: Get<'_>) -> Result<Setup, ConfigError> {
-    let queues = match get("QUEUES") {
-        None => vec![QueueInfo::default_queue()],
-        Some(v) => QueueInfo::parse_list(&v).map_err(|e| ConfigError::Invalid("QUEUES", e))?,
-    };
+    let queues = queues(get)?;
     let counters = parse_counters(&get("COUNTERS").unwrap_or_default())?;
     let site = site(get)?;
     let twilio = twilio(get)?;
@@ -539,7 +574,6 @@ fn parse_counters(raw: &str) -> Result<Vec<CounterId>, ConfigError> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
-    use waitingroom::QueueId;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars
@@ -547,6 +581,41 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn a_backup_needs_only_redis_and_reads_the_queues() {
+        let lookup = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let missing = BackupConfig::from_lookup(lookup(&[("QUEUES", "a,b")])).err();
+        assert!(
+            missing.is_some_and(|e| e.to_string().starts_with("REDIS_URL is not set")),
+            "a missing REDIS_URL is named"
+        );
+        let c = BackupConfig::from_lookup(lookup(&[
+            ("REDIS_URL", "redis://x/"),
+            ("QUEUES", "uketsuke:A,kaikei:B"),
+            ("HISTORY_DAYS", "30"),
+            // the server's own settings are not read: a bad one does not stop a backup
+            ("ADMIN_PASSWORD", "short"),
+            ("TWILIO_ACCOUNT_SID", "AC00"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.queues,
+            ["uketsuke", "kaikei"].map(|q| QueueId::parse(q).unwrap())
+        );
+        assert_eq!(c.history_days, 30);
+        let bad =
+            BackupConfig::from_lookup(lookup(&[("REDIS_URL", "redis://x/"), ("QUEUES", "a b")]));
+        assert!(bad
+            .err()
+            .is_some_and(|e| e.to_string().starts_with("QUEUES is invalid")));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The Waiting Room server: configuration, state and the axum router. `main.rs` only wires.
 
 pub mod api;
+pub mod backup;
 pub mod config;
 pub mod health;
 pub mod line;
@@ -25,10 +26,11 @@ use waitingroom::services::WaitingRoom;
 use waitingroom::store::sessions::RedisSessionStore;
 use waitingroom::store::{BadRedisUrl, Store};
 
-pub use config::{Config, ConfigError};
+pub use config::{BackupConfig, Config, ConfigError};
 
-/// This build's version, printed at start and on `/healthz`: Cargo's, and the commit
-/// `scripts/release.sh` built it from (`WAITINGROOM_BUILD_VERSION` at compile time).
+/// This build's version, printed at start, by `--version`, on `/healthz` and in a backup
+/// (`app_version`): Cargo's, and the commit `scripts/release.sh` built it from
+/// (`WAITINGROOM_BUILD_VERSION` at compile time).
 pub const VERSION: &str = match option_env!("WAITINGROOM_BUILD_VERSION") {
     Some(version) => version,
     None => env!("CARGO_PKG_VERSION"),

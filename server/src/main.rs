@@ -4,12 +4,37 @@ use server::{Config, Server};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+const USAGE: &str =
+    "usage: waitingroom [--version | backup FILE | restore FILE] (FILE - : stdout, stdin)";
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("--version") {
-        println!("waitingroom {}", server::VERSION);
-        return ExitCode::SUCCESS;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => serve().await,
+        ["--version"] => {
+            println!("waitingroom {}", server::VERSION);
+            ExitCode::SUCCESS
+        }
+        [command @ ("backup" | "restore"), file] => {
+            // stdout may be the backup itself: logs go to stderr
+            tracing_subscriber::fmt()
+                .with_writer(std::io::stderr)
+                .with_env_filter(
+                    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+                )
+                .init();
+            server::backup::run(command, file).await
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
     }
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+async fn serve() -> ExitCode {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(server::settings::default_of("RUST_LOG").unwrap_or_default())
     });

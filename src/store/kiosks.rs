@@ -8,8 +8,9 @@ use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// A kiosk as `wr:{kiosks}:all` keeps it (JSON).
 #[derive(Serialize, Deserialize)]
-struct StoredKiosk {
+pub(super) struct StoredKiosk {
     name: String,
     created_at: u64,
     secret_sha256: String,

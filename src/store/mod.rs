@@ -5,6 +5,7 @@
 //! The scripts publish the change with the queue's new version in the same step, so no change
 //! is ever seen without its event.
 
+mod backup;
 mod binder;
 mod connection;
 mod contacts;
@@ -28,6 +29,7 @@ mod webhooks;
 
 use crate::queue::{QueueId, MAX_AUTODIAL_PLACES};
 use crate::services::calendar::Calendar;
+pub use backup::{Backup, BadBackup, HistoryDate, QueueBackup, Restored, FORMAT, FORMAT_VERSION};
 pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
 pub use contacts::{EarlyStatus, LogUpdate};
 pub use day::TokenDay;

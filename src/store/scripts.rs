@@ -41,6 +41,7 @@ pub(super) struct Scripts {
     pub(super) take: BoundScript,
     pub(super) give_back: BoundScript,
     pub(super) log: BoundScript,
+    pub(super) raise_version: BoundScript,
 }
 
 impl Scripts {
@@ -178,6 +179,11 @@ impl Scripts {
                     Name::One("ANSWERED_BY"),
                 ],
                 &[include_str!("lua/log.lua")],
+            ),
+            raise_version: BoundScript::new(
+                &[Name::One("VERSION")],
+                &[Name::Number("AT_LEAST")],
+                &[include_str!("lua/raise_version.lua")],
             ),
         }
     }

@@ -57,7 +57,7 @@ export async function startRedis({ configFile } = {}) {
   }
   const launch = async () => {
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    await waitForLine(child, /Ready to accept connections/, 'redis-server');
+    await waitForLine(child, /ready to accept connections/i, 'redis-server');
     return child;
   };
   let child = await launch();

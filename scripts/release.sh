@@ -39,5 +39,7 @@ fi
 
 tar -C "$out" -czf "$out/$name.tar.gz" "$name"
 ln -sfn "$name" "$out/latest"
+# the three newest releases are kept (each test run builds one)
+ls -1dt "$out"/waitingroom-*/ | tail -n +4 | while read -r old; do rm -rf "${old%/}" "${old%/}.tar.gz"; done
 say "release: ${dir#"$ROOT/"} and ${out#"$ROOT/"}/$name.tar.gz ($(du -h "$out/$name.tar.gz" | cut -f1))"
 (cd "$dir" && find . -maxdepth 2 -not -path './site/pkg/*' -not -path './docs/screens/*' | sort)

@@ -104,7 +104,7 @@ async fn issuing_and_pages(
     // what a browser downloads, on a day as it starts (before the load below fills the queues)
     let issued: Value = reqwest::Client::new()
         .post(format!("{base}/api/v1/queues/default/tickets"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
@@ -119,7 +119,7 @@ async fn issuing_and_pages(
         ("kiosk", "/kiosk", 350_000),
         ("display", "/display", 350_000),
     ] {
-        let page = page_weight(&base, path).await;
+        let page = page_weight(base, path).await;
         let compressed = page["compressed_bytes"].as_u64().unwrap_or_default();
         println!(
             "{name:>12}: {compressed:>7} bytes compressed in all ({} raw) over {} files  (target ≤ {target}: {})",
@@ -134,7 +134,7 @@ async fn issuing_and_pages(
     println!("issuing: POST /api/v1/queues/{{queue}}/tickets, {seconds} s per run");
     let mut issuing = Vec::new();
     for clients in [1usize, 16, 64, 256] {
-        let run = issue_run(&base, &token, clients, Duration::from_secs(seconds)).await;
+        let run = issue_run(base, token, clients, Duration::from_secs(seconds)).await;
         println!(
             "  {clients:>3} clients: {:>8.0} tickets/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  duplicates {}  gaps {}",
             run["tickets_per_s"].as_f64().unwrap(),

@@ -209,6 +209,8 @@ async fn follow(mut socket: WebSocket, room: WaitingRoom, queue: QueueId, ping_e
     let mut answered = true;
     loop {
         let sent = tokio::select! {
+            // events first: a wakeup for an event polls nothing else
+            biased;
             received = events.recv() => forward(&mut socket, &mut events, received, &room, &queue).await,
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(()),

@@ -2,12 +2,20 @@
 # The benchmark (separate from the tests): builds the release, starts a Redis and the server of
 # its own on loopback, measures (server/examples/bench.rs, then Lighthouse on the ticket page) and
 # prints one table, also written as JSON to target/bench/report.json, then the replay of the wait
-# estimate (examples/replay.rs; `./scripts/bench.sh replay` runs only that). Stops everything it
-# started.
+# estimate (examples/replay.rs; `./scripts/bench.sh replay` runs only that). The live fan-out is
+# measured beside a bare broadcaster (server/examples/bare_broadcaster.rs) with the same client;
+# `./scripts/bench.sh live` runs only that part (no site, no Lighthouse; written to
+# target/bench/live/). BENCH_PROFILE picks the cargo profile (release; bench-quick rebuilds
+# faster, for exploring), BENCH_CALLS the calls per fan-out run (50), BENCH_SCREENS the screen
+# counts (1000,5000,10000). Stops everything it started.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-ensure_toolchain
+mode="${1:-all}"
+profile="${BENCH_PROFILE:-release}"
+if [ "$mode" != "live" ]; then
+  ensure_toolchain
+fi
 # the replay of the wait estimate: simulated days, pure computation (examples/replay.rs)
 replay() {
   say "the wait estimate, replayed (today's estimator against the learning one)"
@@ -18,13 +26,20 @@ if [ "${1:-}" = "replay" ]; then
   replay
   exit 0
 fi
-ensure_apt redis-server redis-server redis-cli redis-tools redis-benchmark redis-tools
-ensure_apt chromium chromium curl curl
-build_site
-say "building the server and the benchmark (release)"
-cargo build -p server --release --bin server --example bench --features bench
+ensure_apt redis-server redis-server redis-cli redis-tools redis-benchmark redis-tools curl curl
+if [ "$mode" != "live" ]; then
+  ensure_apt chromium chromium
+  build_site
+fi
+say "building the server, the benchmark and the bare broadcaster ($profile)"
+cargo build -p server --profile "$profile" --bin server --example bench --example bare_broadcaster --features bench
+# cargo's target dir (CARGO_TARGET_DIR or the workspace's), and the profile's folder in it
+bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/$profile"
 
 out="$ROOT/target/bench"
+if [ "$mode" = "live" ]; then
+  out="$ROOT/target/bench/live"
+fi
 rm -rf "$out"
 mkdir -p "$out"
 # 10,000 screens need 10,000 sockets, on both ends
@@ -40,18 +55,39 @@ redis_url="redis://127.0.0.1:$redis_port/"
 
 token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-REDIS_URL="$redis_url" PORT="$port" SITE_ROOT="$ROOT/target/site" STAFF_API_TOKEN="$token" \
+REDIS_URL="$redis_url" PORT="$port" SITE_ROOT="${SITE_ROOT:-$ROOT/target/site}" STAFF_API_TOKEN="$token" \
   ADMIN_PASSWORD="bench-password-123" RUST_LOG=warn \
   QUEUES="default,b1,b16,b64,b256,live0,live1,live2,live3" \
   LIVE_MAX_CONNECTIONS=20000 LIVE_MAX_PER_ADDRESS=20000 MAX_TICKETS_PER_DAY=0 \
-  "$ROOT/target/release/server" >"$out/server.log" 2>&1 &
+  "$bin/server" >"$out/server.log" 2>&1 &
 server_pid=$!
+bare_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$bin/examples/bare_broadcaster" "$bare_port" >"$out/bare.log" 2>&1 &
+bare_pid=$!
 cleanup() {
   kill -TERM "$server_pid" 2>/dev/null || true
+  kill -TERM "$bare_pid" 2>/dev/null || true
   redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$bare_port") 2>/dev/null && break; sleep 0.05; done
+
+measure() {
+  say "measuring (load: $(uptime | sed 's/.*load average: //'))"
+  BENCH_URL="http://127.0.0.1:$port" BENCH_SERVER_PID="$server_pid" STAFF_API_TOKEN="$token" \
+    BENCH_BARE_URL="http://127.0.0.1:$bare_port" BENCH_BARE_PID="$bare_pid" \
+    BENCH_REDIS_PID="$(cat "$out/redis.pid")" \
+    BENCH_SERVER_BIN="$bin/server" BENCH_REDIS_URL="$redis_url" \
+    BENCH_REDIS_PORT="$redis_port" BENCH_OUT="$out/measured.json" \
+    "$bin/examples/bench" | tee "$out/table.txt"
+}
+if [ "$mode" = "live" ]; then
+  BENCH_ONLY=live measure
+  cp "$out/measured.json" "$out/report.json"
+  echo "report: $out/report.json"
+  exit 0
+fi
 
 say "Lighthouse as the day starts: the ticket page, /join and a kiosk, mobile preset (simulated slow 4G, a mid-range phone)"
 (cd "$ROOT/end2end" && npm install --no-audit --no-fund --silent >/dev/null)
@@ -75,12 +111,7 @@ for page in ticket join kiosk; do
     --chrome-flags="--headless=new --no-sandbox --disable-gpu" --only-categories=performance,accessibility \
     --output=json --output-path="$out/lighthouse-$page.json" >/dev/null 2>&1 || say "Lighthouse failed on $page"
 done
-say "measuring"
-BENCH_URL="http://127.0.0.1:$port" BENCH_SERVER_PID="$server_pid" STAFF_API_TOKEN="$token" \
-  BENCH_REDIS_PID="$(cat "$out/redis.pid")" \
-  BENCH_SERVER_BIN="$ROOT/target/release/server" BENCH_REDIS_URL="$redis_url" \
-  BENCH_REDIS_PORT="$redis_port" BENCH_OUT="$out/measured.json" \
-  "$ROOT/target/release/examples/bench" | tee "$out/table.txt"
+measure
 
 python3 - "$out" <<'PY' | tee -a "$out/table.txt"
 import json, sys

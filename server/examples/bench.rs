@@ -1,13 +1,17 @@
 //! The benchmark (`./scripts/bench.sh` builds the release, starts Redis and the server, then runs
 //! this): issuing through the JSON API at 1, 16, 64 and 256 keep-alive clients beside the
 //! ceiling `redis-benchmark` reaches with the same script on the same Redis, the live channel's
-//! fan-out to 1,000, 5,000 and 10,000 connections, what a phone downloads for the ticket page,
-//! and the server's cold start. Loopback only; stops by itself. Prints a table and writes JSON.
+//! fan-out to 1,000, 5,000 and 10,000 connections beside the same fan-out from a bare
+//! broadcaster (`bare_broadcaster.rs`, measured with the same code in the same run), what a phone
+//! downloads for the ticket page, and the server's cold start. Loopback only; stops by itself.
+//! Prints a table and writes JSON.
 //!
 //! Environment: `BENCH_URL` (the running server), `BENCH_SERVER_PID` (its process, for memory),
-//! `BENCH_SERVER_BIN` and `BENCH_REDIS_URL` (for the cold starts), `BENCH_REDIS_PORT`,
-//! `STAFF_API_TOKEN`, `BENCH_OUT` (the JSON file), `BENCH_SECONDS` (per issuing run, 10),
-//! `BENCH_SCREENS` (`1000,5000,10000`).
+//! `BENCH_BARE_URL` and `BENCH_BARE_PID` (the bare broadcaster), `BENCH_SERVER_BIN` and
+//! `BENCH_REDIS_URL` (for the cold starts), `BENCH_REDIS_PORT`, `STAFF_API_TOKEN`, `BENCH_OUT`
+//! (the JSON file), `BENCH_SECONDS` (per issuing run, 10), `BENCH_SCREENS` (`1000,5000,10000`),
+//! `BENCH_CALLS` (per fan-out run, 50), `BENCH_ONLY=live` (only the fan-out, without the run
+//! pinned to cores).
 
 use futures::StreamExt;
 use serde_json::{json, Value};
@@ -70,11 +74,37 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
     let mut report = serde_json::Map::new();
+    let only_live = std::env::var("BENCH_ONLY").is_ok_and(|o| o == "live");
+    if !only_live {
+        issuing_and_pages(&base, &token, seconds, &mut report).await;
+    }
+    live(&base, &token, only_live, &mut report).await;
+    if !only_live {
+        let cold = cold_start(&env("BENCH_SERVER_BIN"), &env("BENCH_REDIS_URL")).await;
+        println!("cold start to the first 200 of /healthz: median {cold:.0} ms of 5");
+        report.insert("cold_start_ms".into(), json!(cold));
+    }
 
+    let out = env("BENCH_OUT");
+    std::fs::write(
+        &out,
+        serde_json::to_string_pretty(&Value::Object(report)).unwrap(),
+    )
+    .expect("the JSON report is written");
+    println!("written: {out}");
+}
+
+/// What a browser downloads, then issuing at 1 to 256 clients beside Redis's own ceiling.
+async fn issuing_and_pages(
+    base: &str,
+    token: &str,
+    seconds: u64,
+    report: &mut serde_json::Map<String, Value>,
+) {
     // what a browser downloads, on a day as it starts (before the load below fills the queues)
     let issued: Value = reqwest::Client::new()
         .post(format!("{base}/api/v1/queues/default/tickets"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
@@ -89,7 +119,7 @@ async fn main() {
         ("kiosk", "/kiosk", 350_000),
         ("display", "/display", 350_000),
     ] {
-        let page = page_weight(&base, path).await;
+        let page = page_weight(base, path).await;
         let compressed = page["compressed_bytes"].as_u64().unwrap_or_default();
         println!(
             "{name:>12}: {compressed:>7} bytes compressed in all ({} raw) over {} files  (target ≤ {target}: {})",
@@ -104,7 +134,7 @@ async fn main() {
     println!("issuing: POST /api/v1/queues/{{queue}}/tickets, {seconds} s per run");
     let mut issuing = Vec::new();
     for clients in [1usize, 16, 64, 256] {
-        let run = issue_run(&base, &token, clients, Duration::from_secs(seconds)).await;
+        let run = issue_run(base, token, clients, Duration::from_secs(seconds)).await;
         println!(
             "  {clients:>3} clients: {:>8.0} tickets/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  duplicates {}  gaps {}",
             run["tickets_per_s"].as_f64().unwrap(),
@@ -130,70 +160,147 @@ async fn main() {
         );
     }
     report.insert("issuing".into(), Value::from(issuing));
+}
 
+/// Where the fan-out is measured: our server's live channel, or the bare broadcaster.
+struct Target {
+    /// The WebSocket a screen opens.
+    ws: String,
+    /// What a call is: `POST` there (answers `{"version": N}`), with the staff token.
+    call: String,
+    /// The process, for its memory and CPU time.
+    pid: u32,
+}
+
+/// The live channel's fan-out beside the bare broadcaster's, the same screens and calls.
+async fn live(
+    base: &str,
+    token: &str,
+    only_live: bool,
+    report: &mut serde_json::Map<String, Value>,
+) {
     let pid: u32 = env("BENCH_SERVER_PID").parse().expect("a pid");
+    let bare_pid: u32 = env("BENCH_BARE_PID").parse().expect("a pid");
+    let bare = env("BENCH_BARE_URL");
+    let calls: usize = std::env::var("BENCH_CALLS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50);
     let screens: Vec<usize> = std::env::var("BENCH_SCREENS")
         .unwrap_or_else(|_| "1000,5000,10000".into())
         .split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect();
-    println!("live fan-out: 50 calls each, time from the call to the slowest screen");
+    let ours = |queue: &str| Target {
+        ws: format!(
+            "{}/api/v1/queues/{queue}/live",
+            base.replacen("http://", "ws://", 1)
+        ),
+        call: format!("{base}/api/v1/queues/{queue}/call-next"),
+        pid,
+    };
+    let theirs = || Target {
+        ws: format!("{}/live", bare.replacen("http://", "ws://", 1)),
+        call: format!("{bare}/call"),
+        pid: bare_pid,
+    };
+    println!(
+        "live fan-out: {calls} calls each, time from the call to the slowest screen; a bare broadcaster (tokio + tungstenite, nothing else) beside our server, same client"
+    );
     let mut fanout = Vec::new();
     for (i, n) in screens.into_iter().enumerate() {
-        let run = fanout_run(&base, &token, pid, n, &format!("live{i}")).await;
-        println!(
-            "  {n:>6} screens: slowest p50 {:>7.1} ms  p99 {:>7.1} ms  {:>5.1} KiB per connection  server CPU per call {:.0} ms  ({} of {} connected)",
-            run["slowest_p50_ms"].as_f64().unwrap(),
-            run["slowest_p99_ms"].as_f64().unwrap(),
-            run["kib_per_connection"].as_f64().unwrap(),
-            run["server_cpu_ms_per_call_user"].as_f64().unwrap()
-                + run["server_cpu_ms_per_call_system"].as_f64().unwrap(),
-            run["connected"],
-            n
-        );
-        fanout.push(run);
+        let queue = format!("live{i}");
+        issue(base, token, &queue, calls + 10).await;
+        let bare_run = fanout_run(&theirs(), token, n, calls).await;
+        let run = fanout_run(&ours(&queue), token, n, calls).await;
+        print_pair(n, "", &bare_run, &run);
+        fanout.push(pair(n, bare_run, run, false));
     }
-    // The same 10,000 with the screens' side on a core of its own, the server and Redis on the
-    // other (in a shop the screens are phones and TVs, not the server's cores).
-    let redis_pid = env("BENCH_REDIS_PID");
-    let own_pid = std::process::id().to_string();
-    let pin = |cpus: &str, pids: &[&str]| {
-        for pid in pids {
-            let pinned = std::process::Command::new("taskset")
-                .args(["-a", "-p", "-c", cpus, pid])
-                .stdout(std::process::Stdio::null())
-                .status();
-            if !pinned.is_ok_and(|s| s.success()) {
-                eprintln!("taskset could not pin {pid}");
+    if !only_live {
+        // The same 10,000 with the screens' side on a core of its own, the server (or the bare
+        // broadcaster) and Redis on the other (in a shop the screens are phones and TVs, not the
+        // server's cores).
+        let redis_pid = env("BENCH_REDIS_PID");
+        let own_pid = std::process::id().to_string();
+        let pin = |cpus: &str, pids: &[&str]| {
+            for pid in pids {
+                let pinned = std::process::Command::new("taskset")
+                    .args(["-a", "-p", "-c", cpus, pid])
+                    .stdout(std::process::Stdio::null())
+                    .status();
+                if !pinned.is_ok_and(|s| s.success()) {
+                    eprintln!("taskset could not pin {pid}");
+                }
             }
-        }
-    };
-    pin("0", &[&pid.to_string(), &redis_pid]);
-    pin("1", &[&own_pid]);
-    let mut run = fanout_run(&base, &token, pid, 10_000, "live3").await;
-    pin("0-1", &[&pid.to_string(), &redis_pid, &own_pid]);
-    println!(
-        "  {:>6} screens, the screens on a core of their own: slowest p50 {:>7.1} ms  p99 {:>7.1} ms  ({} connected)",
-        10_000,
-        run["slowest_p50_ms"].as_f64().unwrap(),
-        run["slowest_p99_ms"].as_f64().unwrap(),
-        run["connected"],
-    );
-    run["screens_on_their_own_core"] = json!(true);
-    fanout.push(run);
+        };
+        let (pid, bare_pid) = (pid.to_string(), bare_pid.to_string());
+        issue(base, token, "live3", calls + 10).await;
+        pin("0", &[&pid, &bare_pid, &redis_pid]);
+        pin("1", &[&own_pid]);
+        let bare_run = fanout_run(&theirs(), token, 10_000, calls).await;
+        let run = fanout_run(&ours("live3"), token, 10_000, calls).await;
+        pin("0-1", &[&pid, &bare_pid, &redis_pid, &own_pid]);
+        print_pair(
+            10_000,
+            ", the screens on a core of their own",
+            &bare_run,
+            &run,
+        );
+        fanout.push(pair(10_000, bare_run, run, true));
+    }
     report.insert("live".into(), Value::from(fanout));
+}
 
-    let cold = cold_start(&env("BENCH_SERVER_BIN"), &env("BENCH_REDIS_URL")).await;
-    println!("cold start to the first 200 of /healthz: median {cold:.0} ms of 5");
-    report.insert("cold_start_ms".into(), json!(cold));
+/// `count` tickets on `queue`, for the calls that follow.
+async fn issue(base: &str, token: &str, queue: &str, count: usize) {
+    let http = reqwest::Client::new();
+    for _ in 0..count {
+        http.post(format!("{base}/api/v1/queues/{queue}/tickets"))
+            .bearer_auth(token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+    }
+}
 
-    let out = env("BENCH_OUT");
-    std::fs::write(
-        &out,
-        serde_json::to_string_pretty(&Value::Object(report)).unwrap(),
-    )
-    .expect("the JSON report is written");
-    println!("written: {out}");
+fn ratio(bare: &Value, ours: &Value) -> f64 {
+    ours["slowest_p99_ms"].as_f64().unwrap_or(0.0)
+        / bare["slowest_p99_ms"].as_f64().unwrap_or(0.0).max(0.001)
+}
+
+fn print_pair(n: usize, how: &str, bare: &Value, ours: &Value) {
+    let cpu = |run: &Value| {
+        run["server_cpu_ms_per_call_user"].as_f64().unwrap()
+            + run["server_cpu_ms_per_call_system"].as_f64().unwrap()
+    };
+    println!(
+        "  {n:>6} screens{how}: slowest p99 bare {:>7.1} ms, ours {:>7.1} ms, ratio {:.2}×  (p50 {:.1} / {:.1} ms; the call answered: p99 {:.1} / {:.1} ms; KiB per connection {:.1} / {:.1}; CPU per call {:.0} / {:.0} ms; connected {} / {} of {n}; load {:.2})",
+        bare["slowest_p99_ms"].as_f64().unwrap(),
+        ours["slowest_p99_ms"].as_f64().unwrap(),
+        ratio(bare, ours),
+        bare["slowest_p50_ms"].as_f64().unwrap(),
+        ours["slowest_p50_ms"].as_f64().unwrap(),
+        bare["call_answered_p99_ms"].as_f64().unwrap(),
+        ours["call_answered_p99_ms"].as_f64().unwrap(),
+        bare["kib_per_connection"].as_f64().unwrap(),
+        ours["kib_per_connection"].as_f64().unwrap(),
+        cpu(bare),
+        cpu(ours),
+        bare["connected"],
+        ours["connected"],
+        ours["load_1min"].as_f64().unwrap_or(0.0),
+    );
+}
+
+fn pair(n: usize, bare: Value, ours: Value, pinned: bool) -> Value {
+    json!({
+        "screens": n,
+        "ratio_p99": ratio(&bare, &ours),
+        "screens_on_their_own_core": pinned,
+        "bare": bare,
+        "ours": ours,
+    })
 }
 
 /// `clients` keep-alive clients, each with a connection of its own, issuing for `length`.
@@ -309,24 +416,17 @@ fn redis_ceiling(redis_url: &str, port: &str) -> Option<f64> {
     per_s
 }
 
-/// `n` screens on queue `queue`'s live channel; 50 calls; per call, the time until the slowest
-/// screen saw it. Memory: the server's RSS before and after the screens connected.
-async fn fanout_run(base: &str, token: &str, pid: u32, n: usize, queue: &str) -> Value {
+/// `n` screens on `target`; `calls` calls; per call, the time until the slowest screen saw it.
+/// Memory: the process's RSS before and after the screens connected.
+async fn fanout_run(target: &Target, token: &str, n: usize, calls: usize) -> Value {
     let http = reqwest::Client::new();
-    let post = |path: String, body: Value| {
-        let request = http
-            .post(format!("{base}/api/v1/queues/{queue}{path}"))
-            .bearer_auth(token)
-            .json(&body);
-        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
-    };
-    for _ in 0..60 {
-        post("/tickets".into(), json!({})).await;
-    }
-    let ws = format!(
-        "{}/api/v1/queues/{queue}/live",
-        base.replacen("http://", "ws://", 1)
-    );
+    let pid = target.pid;
+    let ws = target.ws.clone();
+    // the machine's load as the run starts (other work on the same cores moves the figures)
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
     let before = rss_kib(pid);
     let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<(u64, Instant)>();
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<bool>();
@@ -382,9 +482,20 @@ async fn fanout_run(base: &str, token: &str, pid: u32, n: usize, queue: &str) ->
     let after = rss_kib(pid);
     let cpu_before = cpu_ms(pid);
     let mut sent_at = BTreeMap::new();
-    for _ in 0..50 {
+    let mut answered_in = Vec::new();
+    for _ in 0..calls {
         let t = Instant::now();
-        let called = post("/call-next".into(), json!({ "counter": "1" })).await;
+        let called: Value = http
+            .post(&target.call)
+            .bearer_auth(token)
+            .json(&json!({ "counter": "1" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answered_in.push(t.elapsed());
         if let Some(version) = called["version"].as_u64() {
             sent_at.insert(version, t);
         }
@@ -411,18 +522,27 @@ async fn fanout_run(base: &str, token: &str, pid: u32, n: usize, queue: &str) ->
         .keys()
         .filter(|v| slowest.get(v).is_none_or(|(_, count)| *count < connected))
         .count();
+    // each call's time to the slowest screen, in the order made (a slow one: the call's own
+    // answer, e.g. Redis's fsync, or the fan-out)
+    let per_call: Vec<f64> = delays.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
     delays.sort_unstable();
+    answered_in.sort_unstable();
     for screen in screens {
         screen.abort();
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     json!({
         "screens": n,
+        "load_1min": load,
         "connected": connected,
         "calls": sent_at.len(),
         "calls_not_seen_by_every_screen": missed,
         "slowest_p50_ms": percentile(&delays, 0.50),
         "slowest_p99_ms": percentile(&delays, 0.99),
+        "slowest_ms_per_call": per_call,
+        // the call's own answer (for our server: HTTP, the Redis script and its fsync)
+        "call_answered_p50_ms": percentile(&answered_in, 0.50),
+        "call_answered_p99_ms": percentile(&answered_in, 0.99),
         "kib_per_connection": (after.saturating_sub(before)) as f64 / connected.max(1) as f64,
         // the server's CPU per call for all its screens, as the kernel accounts it (user and
         // system; on this kind of VM nearly all shows as user, even the kernel's TCP work, which

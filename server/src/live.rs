@@ -12,10 +12,12 @@ use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, W
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use futures::SinkExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use waitingroom::live::HubMessage;
 use waitingroom::services::{address_key, WaitingRoom};
 use waitingroom::{ErrorCode, LiveMessage, QueueId, QueueSnapshot};
@@ -52,6 +54,11 @@ const MAX_CLIENT_MESSAGE: usize = 512;
 const READ_BUFFER: usize = 1024;
 /// What may wait to be written to one connection: a full day's snapshot fits.
 const MAX_WRITE_BUFFER: usize = 256 * 1024;
+/// Frames written into a connection's buffer are sent once it holds this much, or at the end of
+/// a batch (the buffer keeps only what the batch wrote).
+const WRITE_BUFFER: usize = 16 * 1024;
+/// Events already waiting that go out in one write, at most.
+const MAX_BATCH: usize = 16;
 
 /// The live connections open now, in all and per client address.
 pub struct LiveGate {
@@ -178,7 +185,7 @@ pub async fn live(
     let ping_every = state.live.limits.ping_every;
     Ok(upgrade
         .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
@@ -202,21 +209,9 @@ async fn follow(mut socket: WebSocket, room: WaitingRoom, queue: QueueId, ping_e
     let mut answered = true;
     loop {
         let sent = tokio::select! {
-            received = events.recv() => match received {
-                Ok(HubMessage::Event(hub)) if hub.event.queue == queue => {
-                    // written once for every screen of the process; each frame shares it
-                    match Utf8Bytes::try_from(hub.message.clone()) {
-                        Ok(text) => send_frame(&mut socket, Message::Text(text)).await,
-                        Err(_) => Ok(()),
-                    }
-                }
-                Ok(HubMessage::Event(_)) => Ok(()),
-                // Events were missed (Redis reconnect, or this channel fell behind).
-                Ok(HubMessage::Resync) | Err(RecvError::Lagged(_)) => {
-                    send_snapshot(&mut socket, &room, &queue).await
-                }
-                Err(RecvError::Closed) => Err(()),
-            },
+            // events first: a wakeup for an event polls nothing else
+            biased;
+            received = events.recv() => forward(&mut socket, &mut events, received, &room, &queue).await,
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(()),
                 Some(Ok(_)) => {
@@ -236,6 +231,61 @@ async fn follow(mut socket: WebSocket, room: WaitingRoom, queue: QueueId, ping_e
         if sent.is_err() {
             break;
         }
+    }
+}
+
+/// Sends what the hub passed on (`received`, then whatever else is already waiting, up to
+/// [`MAX_BATCH`]) to the screen in one write: a call publishes two events (the previous ticket
+/// finished, the next one called), which then cost one send, not two.
+async fn forward(
+    socket: &mut WebSocket,
+    events: &mut broadcast::Receiver<HubMessage>,
+    received: Result<HubMessage, RecvError>,
+    room: &WaitingRoom,
+    queue: &QueueId,
+) -> Result<(), ()> {
+    let mut next = Some(received);
+    let mut fed = 0;
+    while let Some(received) = next.take() {
+        match received {
+            Ok(HubMessage::Event(hub)) if hub.event.queue == *queue => {
+                // written once for every screen of the process; each frame shares it
+                if let Ok(text) = Utf8Bytes::try_from(hub.message.clone()) {
+                    within_timeout(socket.feed(Message::Text(text))).await?;
+                    fed += 1;
+                }
+            }
+            Ok(HubMessage::Event(_)) => {}
+            // Events were missed (Redis reconnect, or this channel fell behind); what was fed
+            // goes out first.
+            Ok(HubMessage::Resync) | Err(RecvError::Lagged(_)) => {
+                send_snapshot(socket, room, queue).await?;
+                fed = 0;
+            }
+            Err(RecvError::Closed) => return Err(()),
+        }
+        if fed < MAX_BATCH {
+            next = match events.try_recv() {
+                Ok(message) => Some(Ok(message)),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+            };
+        }
+    }
+    if fed > 0 {
+        within_timeout(socket.flush()).await?;
+    }
+    Ok(())
+}
+
+/// A write a screen does not take within [`SEND_TIMEOUT`] drops it.
+async fn within_timeout(
+    write: impl std::future::Future<Output = Result<(), axum::Error>>,
+) -> Result<(), ()> {
+    match tokio::time::timeout(SEND_TIMEOUT, write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(()),
     }
 }
 
@@ -266,10 +316,7 @@ async fn send(socket: &mut WebSocket, message: &LiveMessage) -> Result<(), ()> {
 
 /// Sends one frame; a screen that does not take it within [`SEND_TIMEOUT`] is dropped.
 async fn send_frame(socket: &mut WebSocket, frame: Message) -> Result<(), ()> {
-    match tokio::time::timeout(SEND_TIMEOUT, socket.send(frame)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) | Err(_) => Err(()),
-    }
+    within_timeout(socket.send(frame)).await
 }
 
 /// `GET /api/v1/queues/{queue}/events`: the live channel as Server-Sent Events, the same messages

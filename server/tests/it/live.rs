@@ -49,6 +49,59 @@ async fn a_screen_gets_the_snapshot_then_each_change_with_its_version() {
 }
 
 #[tokio::test]
+async fn calls_in_a_burst_reach_a_screen_each_event_in_order() {
+    // each call publishes two events (the ticket its counter served finished, the next called),
+    // and the server sends what is waiting in one write: none may be lost, merged or reordered
+    let redis = TestRedis::start();
+    let app = spawn_app(&redis).await;
+    for _ in 0..8 {
+        app.issue("default").await;
+    }
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(app.ws_url("/api/v1/queues/default/live"))
+            .await
+            .unwrap();
+    let message = next_json(&mut socket).await;
+    assert_eq!(message["kind"], "snapshot");
+    let mut screen: waitingroom::QueueSnapshot =
+        serde_json::from_value(message["snapshot"].clone()).unwrap();
+    for _ in 0..6 {
+        let call = app
+            .http
+            .post(app.url("/api/v1/queues/default/call-next"))
+            .bearer_auth(crate::common::STAFF_API_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(call.status(), 200);
+    }
+    let mut changes = Vec::new();
+    while changes.len() < 11 {
+        let message = next_json(&mut socket).await;
+        assert_eq!(message["kind"], "event", "{message}");
+        let event: waitingroom::QueueEvent =
+            serde_json::from_value(message["event"].clone()).unwrap();
+        match screen.apply(&event) {
+            // an issue's event may still have been on its way as the screen connected
+            waitingroom::Applied::Stale => assert!(event.version <= 8),
+            applied => {
+                assert_eq!(applied, waitingroom::Applied::Updated, "{message}");
+                changes.push(message["event"]["change"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    // the first call finished nothing; each of the other five finished the ticket before it
+    assert_eq!(changes.iter().filter(|c| *c == "called").count(), 6);
+    assert_eq!(changes.iter().filter(|c| *c == "finished").count(), 5);
+    let store = crate::common::store(&redis);
+    let fresh = store
+        .snapshot(&waitingroom::QueueId::parse("default").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(screen, fresh);
+}
+
+#[tokio::test]
 async fn two_server_processes_on_one_redis_see_each_others_changes() {
     let redis = TestRedis::start();
     let a = spawn_app(&redis).await;

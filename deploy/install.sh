@@ -94,7 +94,8 @@ if [ "${redis_changed:-0}" = 1 ]; then
   mkdir -p /run/redis
   systemctl restart redis-server
 fi
-systemctl reload-or-restart caddy
+# a restart, not a reload: WR_DOMAIN is in its environment, read when it starts
+systemctl restart caddy
 systemctl enable --now waitingroom-backup.timer
 
 # which port runs now: the new release starts on the other one

@@ -231,6 +231,9 @@ test('through the proxy: https links and QR codes, HSTS, the version, a hydrated
   const called = await request('/api/v1/queues/default/call-next', { method: 'POST', headers: staff });
   assert.equal(called.status, 200, called.text);
   await expectText(page.peopleAhead(), '0人');
+  // what the phone shows, served by the release through Caddy
+  await page.page.screenshot({ path: 'screenshots/deploy-ticket-over-https.png' });
+  await kiosk.page.screenshot({ path: 'screenshots/deploy-kiosk-over-https.png' });
   assert.deepEqual(errors, []);
   assert.deepEqual(kioskErrors, []);
   run.ticketPage = page;

@@ -3,9 +3,10 @@
 # Run as root from the unpacked release folder: `sudo ./deploy/install.sh`. With WR_DOMAIN set
 # (e.g. WR_DOMAIN=queue.example.jp) Caddy is given the shop's domain.
 #
-# - the release goes to /opt/waitingroom/releases/<its folder name>, /opt/waitingroom/current
-#   points at it; the settings file /etc/waitingroom/waitingroom.env is made from the sample once
-#   (its secrets generated), never overwritten;
+# - the release goes to /opt/waitingroom/releases/<its folder name> (root's, writable by root
+#   only), /opt/waitingroom/current points at it; the settings file
+#   /etc/waitingroom/waitingroom.env (root:waitingroom, 0640) is made from the sample once (its
+#   secrets generated), never overwritten;
 # - the systemd units, Redis's settings (included from /etc/redis/redis.conf) and the Caddyfile
 #   are put in place;
 # - a first install starts waitingroom@3000 and the nightly backup; an upgrade starts the new
@@ -45,10 +46,15 @@ say "installing $name in $root/opt/waitingroom/releases"
 mkdir -p "$root/opt/waitingroom/releases"
 if [ "$release" != "$root/opt/waitingroom/releases/$name" ]; then
   rm -rf "$root/opt/waitingroom/releases/$name.part"
-  cp -a "$release" "$root/opt/waitingroom/releases/$name.part"
+  # the modes and times, not the owner: a release unpacked by root keeps the archive's owner
+  # (its builder's uid), who could then replace the binary or the site's JavaScript
+  cp -RP --preserve=mode,timestamps "$release" "$root/opt/waitingroom/releases/$name.part"
   rm -rf "$root/opt/waitingroom/releases/$name"
   mv "$root/opt/waitingroom/releases/$name.part" "$root/opt/waitingroom/releases/$name"
 fi
+# root's, and writable by its owner only (as root, also when it was unpacked in place)
+if [ "$(id -u)" -eq 0 ]; then chown -R root:root "$root/opt/waitingroom/releases/$name"; fi
+chmod -R go-w "$root/opt/waitingroom/releases/$name"
 previous="$(readlink "$root/opt/waitingroom/current" 2>/dev/null || true)"
 ln -sfn "releases/$name" "$root/opt/waitingroom/current.new"
 mv -T "$root/opt/waitingroom/current.new" "$root/opt/waitingroom/current"
@@ -59,10 +65,15 @@ mkdir -p "$root/etc/waitingroom"
 if [ ! -f "$env_file" ]; then
   say "writing $env_file (edit PUBLIC_URL, QUEUES and the rest, then run this again)"
   secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
-  sed -e "s/^STAFF_API_TOKEN=$/STAFF_API_TOKEN=$(secret)/" \
-    -e "s/^PHONE_HASH_SECRET=$/PHONE_HASH_SECRET=$(secret)/" \
-    ${WR_DOMAIN:+-e "s#^PUBLIC_URL=.*#PUBLIC_URL=https://$WR_DOMAIN#"} \
-    "$release/deploy/waitingroom.env.sample" >"$env_file.part"
+  # created readable by its owner only: its secrets are never readable by others, not for a moment
+  rm -f "$env_file.part"
+  (
+    umask 077
+    sed -e "s/^STAFF_API_TOKEN=$/STAFF_API_TOKEN=$(secret)/" \
+      -e "s/^PHONE_HASH_SECRET=$/PHONE_HASH_SECRET=$(secret)/" \
+      ${WR_DOMAIN:+-e "s#^PUBLIC_URL=.*#PUBLIC_URL=https://$WR_DOMAIN#"} \
+      "$release/deploy/waitingroom.env.sample" >"$env_file.part"
+  )
   chmod 0640 "$env_file.part"
   mv "$env_file.part" "$env_file"
 fi

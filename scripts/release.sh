@@ -37,7 +37,9 @@ if [ -n "$libs" ]; then
 fi
 "$dir/bin/waitingroom" --version
 
-tar -C "$out" -czf "$out/$name.tar.gz" "$name"
+# every entry root's (0/0) and writable by its owner only: unpacked by root on the shop's machine,
+# nothing in it belongs to the builder's uid (deploy/install.sh copies it root's anyway)
+tar -C "$out" --owner=0 --group=0 --numeric-owner --mode=go-w -czf "$out/$name.tar.gz" "$name"
 ln -sfn "$name" "$out/latest"
 # the three newest releases are kept (each test run builds one)
 ls -1dt "$out"/waitingroom-*/ | tail -n +4 | while read -r old; do rm -rf "${old%/}" "${old%/}.tar.gz"; done

@@ -71,6 +71,8 @@ error_codes! {
     SmsPerTicket = "sms_per_ticket", 429;
     /// A limit of verification SMS (per number, per address or in all) is reached.
     SmsLimited = "sms_limited", 429;
+    /// A limit of phone registrations (per ticket, per number, per address) is reached.
+    PhoneLimited = "phone_limited", 429;
     /// The number texted STOP: nothing is sent to it until it texts START.
     PhoneStopped = "phone_stopped", 409;
     /// A verification link that expired, was used, or was sent to an older number.

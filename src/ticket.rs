@@ -289,6 +289,10 @@ pub struct Ticket {
     /// The phone the customer registered (E.164), verified or not: see `summary.phone_status`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<crate::phone::PhoneNumber>,
+    /// While its phone waits for a call from it: the code the caller keys in (shown only on the
+    /// ticket's page, to its holder; never in an event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_code: Option<String>,
     #[serde(flatten)]
     pub summary: TicketSummary,
 }

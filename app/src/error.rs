@@ -69,6 +69,9 @@ pub enum AppError {
     /// A limit of verification SMS (per number, per address or in all) is reached.
     #[error("too many verification SMS for now")]
     SmsLimited,
+    /// A limit of phone registrations (per ticket, per number, per address) is reached.
+    #[error("too many phone registrations for now")]
+    PhoneLimited,
     /// The number texted STOP: nothing is sent to it until it texts START.
     #[error("the number asked for no more texts")]
     PhoneStopped,
@@ -153,6 +156,7 @@ impl AppError {
             AppError::BadPhone { .. } => ErrorCode::BadPhone,
             AppError::SmsPerTicket { .. } => ErrorCode::SmsPerTicket,
             AppError::SmsLimited => ErrorCode::SmsLimited,
+            AppError::PhoneLimited => ErrorCode::PhoneLimited,
             AppError::PhoneStopped => ErrorCode::PhoneStopped,
             AppError::LinkExpired => ErrorCode::LinkExpired,
             AppError::NoPhone => ErrorCode::NoPhone,
@@ -221,6 +225,7 @@ impl AppError {
             },
             AppError::SmsPerTicket { max } => td_string!(locale, error.sms_per_ticket, n = max),
             AppError::SmsLimited => td_string!(locale, error.sms_limited).to_owned(),
+            AppError::PhoneLimited => td_string!(locale, error.phone_limited).to_owned(),
             AppError::PhoneStopped => td_string!(locale, error.phone_stopped).to_owned(),
             AppError::LinkExpired => td_string!(locale, error.link_expired).to_owned(),
             AppError::NoPhone => td_string!(locale, error.no_phone).to_owned(),
@@ -294,6 +299,7 @@ impl From<waitingroom::services::ServiceError> for AppError {
             },
             E::SmsPerTicket(max) => AppError::SmsPerTicket { max },
             E::SmsLimited => AppError::SmsLimited,
+            E::PhoneLimited => AppError::PhoneLimited,
             E::PhoneStopped => AppError::PhoneStopped,
             E::LinkExpired => AppError::LinkExpired,
             E::NoPhone => AppError::NoPhone,
@@ -371,6 +377,7 @@ mod tests {
             },
             AppError::SmsPerTicket { max: 3 },
             AppError::SmsLimited,
+            AppError::PhoneLimited,
             AppError::PhoneStopped,
             AppError::LinkExpired,
             AppError::NoPhone,

@@ -158,6 +158,9 @@ impl waitingroom::notify::Texts for LocaleTexts {
                 td_string!(locale, voice.joined, label = label, n = ahead)
             }
             Words::PhoneVerifiedByCall => td_string!(locale, voice.verified).to_owned(),
+            Words::EnterCallCode => td_string!(locale, voice.enter_code).to_owned(),
+            Words::WrongCallCode => td_string!(locale, voice.wrong_code).to_owned(),
+            Words::TooManyCallCodes => td_string!(locale, voice.too_many_codes).to_owned(),
             Words::NoCallerId => td_string!(locale, voice.no_caller_id).to_owned(),
             Words::CallerNotConfirmed => td_string!(locale, voice.caller_not_confirmed).to_owned(),
             Words::NoTicket { spoken: false } => td_string!(locale, sms.no_ticket).to_owned(),

@@ -6,12 +6,14 @@
 // channel (WebSocket and SSE) stays up across a call, a Twilio webhook signed for the https
 // PUBLIC_URL is accepted, per-address limits see the real client, HSTS is sent, a page hydrates
 // and follows the line; then a second copy of the release starts beside the first on the same
-// Redis and takes over without losing a ticket. The systemd units pass `systemd-analyze verify`.
+// Redis and takes over without losing a ticket; Caddy's access log holds none of the tokens,
+// cookies and signatures that went through it. The systemd units pass `systemd-analyze verify`;
+// the archive and the installed release are root's.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +25,19 @@ const RELEASE = realpathSync(process.env.RELEASE_DIR ?? new URL('../../target/re
 const TOKEN = 'deploy-test-staff-token-0123456789abcdef';
 const tmp = mkdtempSync(join(tmpdir(), 'wr-e2e-deploy-'));
 const run = {};
+/** Every ticket token and cookie value that went through the proxy: Caddy's access log holds none. */
+const secrets = new Set();
+/** Notes the ticket tokens in `text` (links `/t/<token>`, in a header, a body or a URL). */
+function seen(text) {
+  for (const [, token] of String(text ?? '').matchAll(/\/t\/([0-9a-f]{16,})/g)) secrets.add(token);
+}
+/** Notes the values of cookies (`name=value; ...`), the short ones (a language) aside. */
+function seenCookies(cookies) {
+  for (const cookie of cookies ?? []) {
+    const value = cookie.split(';')[0].split('=').slice(1).join('=');
+    if (value.length >= 16) secrets.add(value);
+  }
+}
 
 /** An HTTPS request to the proxy, trusting only Caddy's test CA, from loopback address `from`. */
 function request(path, { method = 'GET', headers = {}, body, from = '127.0.0.1' } = {}) {
@@ -34,7 +49,12 @@ function request(path, { method = 'GET', headers = {}, body, from = '127.0.0.1' 
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+      res.on('end', () => {
+        seen(res.headers.location);
+        seen(text);
+        seenCookies(res.headers['set-cookie']);
+        resolve({ status: res.statusCode, headers: res.headers, text });
+      });
     });
     req.on('error', reject);
     req.setTimeout(15_000, () => req.destroy(new Error(`${method} ${path}: no answer`)));
@@ -145,6 +165,18 @@ test('the release folder holds the binary, the site, the deploy files and the do
   assert.equal(version.stdout.trim(), `waitingroom ${readFileSync(join(RELEASE, 'VERSION'), 'utf8').trim()}`);
 });
 
+const ARCHIVE = `${RELEASE}.tar.gz`;
+test('the release archive: every entry root\'s (0/0) and writable by its owner only', { skip: !existsSync(ARCHIVE) && `no ${ARCHIVE} beside RELEASE_DIR` }, () => {
+  const listed = spawnSync('tar', ['--numeric-owner', '-tvzf', ARCHIVE], { encoding: 'utf8' });
+  assert.equal(listed.status, 0, listed.stderr);
+  const entries = listed.stdout.trim().split('\n').map((line) => line.split(/\s+/));
+  assert.ok(entries.some((e) => e.at(-1).endsWith('/bin/waitingroom')), 'the binary is in the archive');
+  for (const [mode, owner, , , , path] of entries) {
+    assert.equal(owner, '0/0', `${path}: root's, not the builder's`);
+    if (!mode.startsWith('l')) assert.ok(mode[5] !== 'w' && mode[8] !== 'w', `${path} is writable by its owner only (${mode})`);
+  }
+});
+
 test('deploy/install.sh puts everything in place, and the systemd units pass systemd-analyze verify', () => {
   // the files as the install script writes them, under a root of the test's own
   const root = join(tmp, 'root');
@@ -163,6 +195,22 @@ test('deploy/install.sh puts everything in place, and the systemd units pass sys
   assert.match(env, /^STAFF_API_TOKEN=[0-9a-f]{64}$/m, 'a secret generated');
   assert.match(env, /^PHONE_HASH_SECRET=[0-9a-f]{64}$/m, 'a secret generated');
   assert.equal(statSync(join(root, 'etc/waitingroom/waitingroom.env')).mode & 0o777, 0o640);
+  // the installed release is the installer's (root's on a shop's machine), not the archive's
+  // owner's, and nobody else may write to it (the binary, the site's JavaScript)
+  const installed = join(root, 'opt/waitingroom/releases', name);
+  const uid = process.getuid();
+  const gid = process.getgid();
+  const files = ['.', ...readdirSync(installed, { recursive: true })];
+  assert.ok(files.includes('bin/waitingroom') && files.includes('site/pkg/waitingroom.js'), 'the release was copied');
+  for (const file of files) {
+    const stat = lstatSync(join(installed, file));
+    assert.equal(stat.uid, uid, `${file} is the installer's`);
+    assert.equal(stat.gid, gid, `${file} is the installer's group's`);
+    if (uid === 0) assert.ok(stat.uid === 0 && stat.gid === 0, `${file} is root:root`);
+    if (!stat.isSymbolicLink()) assert.equal(stat.mode & 0o022, 0, `${file} is writable by its owner only (${(stat.mode & 0o777).toString(8)})`);
+  }
+  const envStat = statSync(join(root, 'etc/waitingroom/waitingroom.env'));
+  assert.equal(envStat.uid, uid, 'the settings file is the installer\'s');
   const redisConf = readFileSync(join(root, 'etc/redis/redis.conf'), 'utf8');
   assert.equal(redisConf.split('include /etc/redis/waitingroom.conf').length, 2, 'Redis includes our settings once');
   assert.match(readFileSync(join(root, 'etc/systemd/system/caddy.service.d/waitingroom.conf'), 'utf8'), /WR_DOMAIN=queue\.example\.jp/);
@@ -222,6 +270,7 @@ test('through the proxy: https links and QR codes, HSTS, the version, a hydrated
   await kiosk.issueButton().click();
   const url = await kiosk.ticketUrl();
   assert.ok(url?.startsWith(`${run.origin}/t/`), `the QR code is an https link: ${url}`);
+  seen(url);
 
   const phone = await run.chrome.browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   const page = new TicketPage(await phone.newPage());
@@ -385,4 +434,51 @@ test('backup and restore as docs/deployment.md says: the kiosk works again after
   await waitLive(run.kiosk.page);
   await run.kiosk.issueButton().click();
   assert.ok((await run.kiosk.ticketUrl())?.startsWith(`${run.origin}/t/`), 'and issues');
+});
+
+test('Caddy\'s access log holds no ticket token, cookie, staff token or signature, and still logs each request', async () => {
+  // a remote check-in as a phone without JavaScript posts it: the answer sends it to its ticket
+  const joined = await request('/api/join/take', {
+    method: 'POST',
+    from: '127.0.0.4',
+    headers: { origin: run.origin, referer: `${run.origin}/join`, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ queue: 'default' }).toString(),
+  });
+  assert.ok([302, 303].includes(joined.status), `${joined.status} ${joined.text}`);
+  assert.match(joined.headers.location ?? '', /^\/t\/[0-9a-f]{32}$/);
+  assert.ok(joined.headers['set-cookie']?.length, 'a session cookie came with it');
+  // what the browsers hold: the kiosk's credential, the phone's session, the ticket it shows
+  for (const { page } of [run.kiosk, run.ticketPage]) {
+    seen(page.url());
+    seenCookies((await page.context().cookies(run.origin)).map((c) => `${c.name}=${c.value}`));
+  }
+  assert.ok(secrets.size >= 3, `tokens and cookies were seen (${secrets.size})`);
+
+  // Caddy writes a request's line once it has answered: the check-in's is there within moments
+  const file = join(tmp, 'access.log');
+  const read = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  // (whole lines only: the last one may be being written)
+  const lines = () => read().split('\n').slice(0, -1).map((l) => JSON.parse(l));
+  const redirected = (l) => l.status >= 300 && l.status < 400 && l.request?.method === 'POST';
+  for (let i = 0; i < 50 && !lines().some(redirected); i++) await new Promise((r) => setTimeout(r, 100));
+  const log = read();
+  const entries = lines();
+  assert.ok(entries.some(redirected), 'the check-in\'s redirect is logged');
+  for (const entry of entries) {
+    // what an operator needs stays
+    assert.ok(entry.request?.method && Number.isInteger(entry.status) && typeof entry.duration === 'number', JSON.stringify(entry));
+    // the headers that carry secrets are gone (not only emptied: `log_credentials` would fill them)
+    const sent = Object.keys(entry.request?.headers ?? {}).map((h) => h.toLowerCase());
+    const answered = Object.keys(entry.resp_headers ?? {}).map((h) => h.toLowerCase());
+    for (const header of ['authorization', 'cookie', 'referer', 'x-twilio-signature', 'x-line-signature']) {
+      assert.ok(!sent.includes(header), `no ${header} logged: ${JSON.stringify(entry.request.headers)}`);
+    }
+    for (const header of ['location', 'set-cookie']) {
+      assert.ok(!answered.includes(header), `no ${header} logged: ${JSON.stringify(entry.resp_headers)}`);
+    }
+    assert.equal(entry.request?.uri, undefined, 'no path logged');
+  }
+  assert.doesNotMatch(log, /\/t\/[0-9a-f]{32,}/, 'no ticket link in the log');
+  assert.ok(!log.includes(TOKEN), 'no staff token in the log');
+  for (const secret of secrets) assert.ok(!log.includes(secret), `a token or cookie value seen in the test is in the log (${secret.slice(0, 6)}…)`);
 });

@@ -443,6 +443,7 @@ mod tests {
                 409,
                 None,
             ),
+            (E::PhoneLimited, "phone_limited", 429, None),
         ]
     }
 
@@ -484,6 +485,7 @@ mod tests {
             E::Staff(_) => 30,
             E::Store(_) => 31,
             E::Closed(_) => 32,
+            E::PhoneLimited => 33,
         }
     }
 

@@ -260,6 +260,7 @@ fn room(get: Get<'_>) -> Result<Setup, ConfigError> {
             per_hour_per_client: number(get, "REMOTE_MAX_PER_HOUR", 1)?,
             per_hour_per_address: number(get, "ADDRESS_MAX_PER_HOUR", 1)?,
             kiosk_per_minute: number(get, "KIOSK_MAX_PER_MINUTE", 1)?,
+            phone_per_hour: number(get, "PHONE_MAX_PER_HOUR", 1)?,
         },
         site,
         staff: staff(get)?,

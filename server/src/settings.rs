@@ -112,6 +112,12 @@ pub const SETTINGS: &[Setting] = &[
         meaning: r#"tickets one client address (an IPv6 /64) may take per hour by remote check-in and the anonymous API together, all queues together: phones on one shop Wi-Fi or behind one carrier NAT share an address, so keep it well above the per-phone limit. An IPv6 address also counts in its /56 (twice this) and /48 (four times), what one customer of an ISP holds"#,
     },
     Setting {
+        name: "PHONE_MAX_PER_HOUR",
+        default: Some("30"),
+        unset: r#""#,
+        meaning: r#"tickets taken by phone (the phone menu's 1, an SMS 受付 / JOIN) per hour for the whole shop, all numbers together: a caller ID can be forged (in Japan no attestation comes with it), so without this cap a few thousand forged calls would fill the remote share and make the shop call and text strangers at its cost. Past it a caller hears that intake is paused"#,
+    },
+    Setting {
         name: "REMOTE_SHARE_PERCENT",
         default: Some("50"),
         unset: r#""#,

@@ -13,9 +13,10 @@
 //!   automatic call, about the ticket (of that business day) its key was made for.
 //! - `POST /twilio/voice/amd`: who answered an automatic call (a person or a machine), as
 //!   Twilio's answering machine detection reports it (`AsyncAmdStatusCallback`).
-//! - `POST /twilio/voice/incoming`: a call to the store's number verifies the phone typed on a
-//!   ticket's page, from that number; else it hears the menu;
-//!   `POST /twilio/voice/menu?repeats=…`: the key pressed on it.
+//! - `POST /twilio/voice/incoming`: a call to the store's number from a number typed on a
+//!   ticket's page is asked for that page's code; any other hears the menu;
+//!   `POST /twilio/voice/code?repeats=…`: the code keyed in (verifies the phone of the ticket
+//!   given it); `POST /twilio/voice/menu?repeats=…`: the key pressed on the menu.
 
 use crate::AppState;
 use app::request::{BaseUrl, ClientAddr};
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/twilio/voice/amd", post(voice_amd))
         .route("/twilio/voice/incoming", post(voice_incoming))
         .route("/twilio/voice/menu", post(voice_menu))
+        .route("/twilio/voice/code", post(voice_code))
 }
 
 /// A webhook's form, its parameters in order (repeated keys kept), once its signature is valid:
@@ -228,22 +230,9 @@ async fn voice_menu(
     RawQuery(query): RawQuery,
     form: Signed,
 ) -> Response {
-    let Some(call_sid) = form.get("CallSid").filter(|sid| {
-        (1..=64).contains(&sid.len()) && sid.bytes().all(|b| b.is_ascii_alphanumeric())
-    }) else {
-        return (StatusCode::BAD_REQUEST, "a CallSid is required").into_response();
-    };
-    let repeats = query_params(query.as_deref())
-        .into_iter()
-        .find(|(k, _)| k == "repeats")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let press = MenuPress {
-        call_sid,
-        from: form.get("From").unwrap_or_default(),
-        stir_verstat: form.get("StirVerstat"),
-        digits: form.get("Digits").unwrap_or_default(),
-        repeats,
+    let press = match press_of(query.as_deref(), &form) {
+        Ok(press) => press,
+        Err(refused) => return refused,
     };
     match state.room.phone_menu_choice(&press).await {
         Ok(xml) => twiml(xml),
@@ -253,4 +242,45 @@ async fn voice_menu(
             twiml(state.room.apology(Lang::Ja))
         }
     }
+}
+
+/// `POST /twilio/voice/code?repeats=N`: the call code (`Digits`) keyed in by caller `From` in call
+/// `CallSid`, after the call was asked for it. 400 without a CallSid.
+async fn voice_code(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    form: Signed,
+) -> Response {
+    let press = match press_of(query.as_deref(), &form) {
+        Ok(press) => press,
+        Err(refused) => return refused,
+    };
+    match state.room.call_code(&press).await {
+        Ok(xml) => twiml(xml),
+        Err(e) => {
+            tracing::error!(error = %e, "a call code was not checked");
+            twiml(state.room.apology(Lang::Ja))
+        }
+    }
+}
+
+/// The keys of a call's `<Gather>` as Twilio posts them (`repeats` from the action URL's query).
+fn press_of<'a>(query: Option<&str>, form: &'a Signed) -> Result<MenuPress<'a>, Response> {
+    let Some(call_sid) = form.get("CallSid").filter(|sid| {
+        (1..=64).contains(&sid.len()) && sid.bytes().all(|b| b.is_ascii_alphanumeric())
+    }) else {
+        return Err((StatusCode::BAD_REQUEST, "a CallSid is required").into_response());
+    };
+    let repeats = query_params(query)
+        .into_iter()
+        .find(|(k, _)| k == "repeats")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    Ok(MenuPress {
+        call_sid,
+        from: form.get("From").unwrap_or_default(),
+        stir_verstat: form.get("StirVerstat"),
+        digits: form.get("Digits").unwrap_or_default(),
+        repeats,
+    })
 }

@@ -50,6 +50,12 @@ pub enum Words<'a> {
     JoinedByCall { label: &'a str, ahead: u64 },
     /// A call from the number typed on a ticket's page verified it (its place follows).
     PhoneVerifiedByCall,
+    /// A call from a number typed on a ticket's page: key in the code the page shows.
+    EnterCallCode,
+    /// The code keyed in is no ticket's for this number: try again.
+    WrongCallCode,
+    /// This number keyed in too many wrong codes today: it cannot verify by calling today.
+    TooManyCallCodes,
     /// The caller's number is withheld (or not one we serve).
     NoCallerId,
     /// Twilio says the caller's number failed its attestation (it may be forged): the menu does

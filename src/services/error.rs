@@ -58,6 +58,9 @@ pub enum ServiceError {
     SmsPerTicket(u32),
     #[error("the limit of verification SMS is reached; try later")]
     SmsLimited,
+    /// A limit of phone registrations (per ticket, per number, per address) is reached.
+    #[error("too many phone registrations; try later")]
+    PhoneLimited,
     /// The number texted STOP: it is sent nothing until it texts START.
     #[error("this number asked for no more texts (STOP); text START to resume")]
     PhoneStopped,
@@ -117,6 +120,7 @@ impl ServiceError {
             E::BadPhone(_) => ErrorCode::BadPhone,
             E::SmsPerTicket(_) => ErrorCode::SmsPerTicket,
             E::SmsLimited => ErrorCode::SmsLimited,
+            E::PhoneLimited => ErrorCode::PhoneLimited,
             E::PhoneStopped => ErrorCode::PhoneStopped,
             E::LinkExpired => ErrorCode::LinkExpired,
             E::NoPhone => ErrorCode::NoPhone,
@@ -167,6 +171,7 @@ impl From<Refusal> for ServiceError {
             Refusal::NotFound => ServiceError::TicketNotFound,
             Refusal::Conflict(state) => ServiceError::TicketChanged(state),
             Refusal::SmsPerTicket(max) => ServiceError::SmsPerTicket(max),
+            Refusal::PhonesPerTicket(_) => ServiceError::PhoneLimited,
             Refusal::Expired => ServiceError::LinkExpired,
             Refusal::NoPhone => ServiceError::NoPhone,
         }
@@ -214,6 +219,7 @@ mod tests {
                 ErrorCode::TicketChanged,
             ),
             (Refusal::SmsPerTicket(3), ErrorCode::SmsPerTicket),
+            (Refusal::PhonesPerTicket(5), ErrorCode::PhoneLimited),
             (Refusal::Expired, ErrorCode::LinkExpired),
             (Refusal::NoPhone, ErrorCode::NoPhone),
         ];

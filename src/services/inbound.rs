@@ -12,11 +12,12 @@ use crate::lang::Lang;
 use crate::notify::Words;
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::queue::{minutes_ceil, Channel, QueueInfo};
-use crate::store::MessageKind;
+use crate::store::{MessageKind, Source};
 use crate::ticket::{IssuedTicket, Ticket};
 use crate::twilio::opt_out::{self, OptOut};
 use crate::twilio::status::progress;
 use crate::twilio::twiml::{response, Verb};
+use std::time::Duration;
 
 /// A text to the store's number, as Twilio posts it.
 #[derive(Clone, Copy, Debug)]
@@ -160,7 +161,9 @@ impl WaitingRoom {
     }
 
     /// Takes a ticket of `queue` for `phone` (by SMS or a call: it keeps the number, verified);
-    /// `None` when none can be taken now (intake paused, the day full, the number's limit).
+    /// `None` when none can be taken now (intake paused, the day full, the number's limit, the
+    /// shop's `PHONE_MAX_PER_HOUR`: a caller ID can be forged, so the shop's tickets by phone are
+    /// capped whatever numbers they come from).
     pub(crate) async fn join_by_phone(
         &self,
         lang: Lang,
@@ -171,10 +174,22 @@ impl WaitingRoom {
             via: Via::Phone(phone.clone()),
             id: Some(format!("phone:{}", phone.as_str())),
         };
-        match self
+        let shop = [(
+            Source::PhoneJoins,
+            self.setup.limits.phone_per_hour,
+            Duration::from_secs(3600),
+        )];
+        let Some(taken) = self.take_all(&shop).await? else {
+            tracing::warn!("the shop's tickets by phone for this hour are taken (PHONE_MAX_PER_HOUR)");
+            return Ok(None);
+        };
+        let issued = self
             .issue_limited(queue, Channel::Phone, lang, &client)
-            .await
-        {
+            .await;
+        if issued.is_err() {
+            self.give_back(&taken).await;
+        }
+        match issued {
             Ok(issued) => Ok(Some(issued)),
             Err(
                 ServiceError::IntakePaused(_)

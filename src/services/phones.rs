@@ -11,7 +11,7 @@ use crate::notify::Words;
 use crate::phone::PhoneNumber;
 use crate::queue::{CounterId, QueueId};
 use crate::store::{Registration, Source, TakeLimits, Taker};
-use crate::ticket::TicketToken;
+use crate::ticket::{PhoneStatus, TicketToken};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -19,6 +19,15 @@ use std::time::Duration;
 pub const LINK_VALID_MS: u64 = 10 * 60 * 1000;
 /// Verification SMS one ticket gets at most.
 pub const MAX_SMS_PER_TICKET: u32 = 3;
+/// Different numbers one ticket may register (a typo corrected, another phone of the family).
+pub const MAX_NUMBERS_PER_TICKET: u32 = 3;
+/// Registrations of one number per day, whichever tickets make them.
+pub const REGISTRATIONS_PER_NUMBER_PER_DAY: u32 = 10;
+/// Registrations from one client address per day (counted in its networks as the remote limits
+/// are: an IPv6 /64 ×1, /56 ×2, /48 ×4); a shop's Wi-Fi or a carrier's NAT shares it.
+pub const REGISTRATIONS_PER_ADDRESS_PER_DAY: u32 = 30;
+/// Digits of the code a caller keys in to verify a phone by calling the store.
+pub const CALL_CODE_DIGITS: usize = 4;
 
 /// The limits of verification SMS (`SMS_MAX_PER_NUMBER_PER_DAY`, `SMS_MAX_PER_ADDRESS_PER_DAY`,
 /// `SMS_MAX_PER_HOUR`), and the regions numbers may be in (`TWILIO_ALLOWED_COUNTRIES`: texts
@@ -87,8 +96,9 @@ impl Default for SmsLimits {
 impl WaitingRoom {
     /// Registers `raw` as the phone of the ticket held by `token`, and makes its verification SMS
     /// due (`body` writes the SMS around the link; `client`: where the request came from), and/or
-    /// lets a call from it verify it, as `PHONE_VERIFY` says. Without the SMS nothing is texted
-    /// and no SMS limit is spent.
+    /// gives it the code a call from it keys in, as `PHONE_VERIFY` says. Registering the number
+    /// the ticket already has verified changes nothing; every other registration counts against
+    /// the number's and the address's registrations of the day (and the SMS limits when it texts).
     pub async fn register_phone(
         &self,
         token: &TicketToken,
@@ -108,32 +118,30 @@ impl WaitingRoom {
         if self.store.is_stopped(&phone).await? {
             return Err(ServiceError::PhoneStopped);
         }
-        let verify = self.setup.phone_verify;
-        if !verify.sends_sms() {
-            // verified by calling in: nothing is texted, no SMS limit is spent
-            let registration = Registration {
-                phone: &phone,
-                link_token: "",
-                valid_until_ms: 0,
-                max_sms: MAX_SMS_PER_TICKET,
-                body: "",
-                send_sms: false,
-                call_in: true,
-            };
-            self.store
-                .register_phone(
-                    &ticket.queue,
-                    ticket.number(),
-                    token,
-                    &registration,
-                    self.setup.calendar.now(),
-                )
-                .await?;
+        if ticket.phone.as_ref() == Some(&phone)
+            && ticket.summary.phone_status == Some(PhoneStatus::Verified)
+        {
             return Ok(phone);
         }
+        let verify = self.setup.phone_verify;
         let day = Duration::from_secs(86_400);
         let hour = Duration::from_secs(3600);
-        let takes = [
+        let registrations = [
+            (
+                Source::RegisterTo(phone.as_str()),
+                REGISTRATIONS_PER_NUMBER_PER_DAY,
+                day,
+            ),
+            (
+                Source::RegisterFrom(client),
+                REGISTRATIONS_PER_ADDRESS_PER_DAY,
+                day,
+            ),
+        ];
+        let Some(taken) = self.take_all(&registrations).await? else {
+            return Err(ServiceError::PhoneLimited);
+        };
+        let texts = [
             (
                 Source::SmsTo(phone.as_str()),
                 limits.per_number_per_day,
@@ -149,8 +157,70 @@ impl WaitingRoom {
             ),
             (Source::SmsAll, limits.per_hour, hour),
         ];
+        let texted = if verify.sends_sms() {
+            match self.take_all(&texts).await {
+                Ok(Some(texted)) => texted,
+                Ok(None) => {
+                    self.give_back(&taken).await;
+                    return Err(ServiceError::SmsLimited);
+                }
+                Err(e) => {
+                    self.give_back(&taken).await;
+                    return Err(e);
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        let link_token = random_token().to_string();
+        let link = verify_link(base_url, &ticket.queue, &link_token);
+        let label = self.label_of(&ticket.queue, ticket.number());
+        let text = self.texts.say(
+            ticket.lang,
+            Words::VerifyPhone {
+                label: &label,
+                link: &link,
+            },
+        );
+        let now_ms = self.setup.calendar.now().now_ms;
+        let codes = call_codes();
+        let registration = Registration {
+            phone: &phone,
+            link_token: &link_token,
+            valid_until_ms: now_ms + LINK_VALID_MS,
+            max_sms: MAX_SMS_PER_TICKET,
+            body: &text,
+            send_sms: verify.sends_sms(),
+            call_in: verify.calls_in(),
+            call_codes: &codes,
+            max_numbers: MAX_NUMBERS_PER_TICKET,
+        };
+        let registered = self
+            .store
+            .register_phone(
+                &ticket.queue,
+                ticket.number(),
+                token,
+                &registration,
+                self.setup.calendar.now(),
+            )
+            .await;
+        if let Err(e) = registered {
+            self.give_back(&taken).await;
+            self.give_back(&texted).await;
+            return Err(e.into());
+        }
+        Ok(phone)
+    }
+
+    /// Takes one place of each `(source, most, window)`, all or none: `None` when one of them is
+    /// full (what was taken is given back).
+    pub(crate) async fn take_all<'a>(
+        &self,
+        takes: &[(Source<'a>, u32, Duration)],
+    ) -> Result<Option<Vec<Taker<'a>>>, ServiceError> {
         let mut taken = Vec::new();
-        for (source, max, window) in takes {
+        for &(source, max, window) in takes {
             let taker = Taker {
                 source,
                 holder: None,
@@ -165,7 +235,7 @@ impl WaitingRoom {
                 Ok(None) => {}
                 Ok(Some(_)) => {
                     self.give_back(&taken).await;
-                    return Err(ServiceError::SmsLimited);
+                    return Ok(None);
                 }
                 Err(e) => {
                     self.give_back(&taken).await;
@@ -174,64 +244,27 @@ impl WaitingRoom {
             }
             taken.push(taker);
         }
-        let link_token = random_token().to_string();
-        let link = verify_link(base_url, &ticket.queue, &link_token);
-        let label = self.label_of(&ticket.queue, ticket.number());
-        let text = self.texts.say(
-            ticket.lang,
-            Words::VerifyPhone {
-                label: &label,
-                link: &link,
-            },
-        );
-        let now_ms = self.setup.calendar.now().now_ms;
-        let registration = Registration {
-            phone: &phone,
-            link_token: &link_token,
-            valid_until_ms: now_ms + LINK_VALID_MS,
-            max_sms: MAX_SMS_PER_TICKET,
-            body: &text,
-            send_sms: true,
-            call_in: verify.calls_in(),
-        };
-        let registered = self
-            .store
-            .register_phone(
-                &ticket.queue,
-                ticket.number(),
-                token,
-                &registration,
-                self.setup.calendar.now(),
-            )
-            .await;
-        if let Err(e) = registered {
-            self.give_back(&taken).await;
-            return Err(e.into());
-        }
-        Ok(phone)
+        Ok(Some(taken))
     }
 
-    async fn give_back(&self, taken: &[Taker<'_>]) {
+    pub(crate) async fn give_back(&self, taken: &[Taker<'_>]) {
         for taker in taken {
             if let Err(e) = self.store.give_back_place(*taker).await {
-                tracing::warn!(error = %e, "an SMS limit's take was not given back");
+                tracing::warn!(error = %e, "a limit's take was not given back");
             }
         }
     }
 
-    /// Opens verification link `link_token` of `queue`: answers the token of the ticket whose
-    /// phone it verified.
-    pub async fn verify_phone(
-        &self,
-        queue: &str,
-        link_token: &str,
-    ) -> Result<TicketToken, ServiceError> {
+    /// Opens verification link `link_token` of `queue`: the phone it was sent to is verified.
+    /// Nothing of the ticket is answered: a mistyped number's link opened by a stranger gives them
+    /// nothing of the ticket.
+    pub async fn verify_phone(&self, queue: &str, link_token: &str) -> Result<(), ServiceError> {
         let queue = self.queue(queue)?.id.clone();
         let link = TicketToken::parse(link_token).map_err(|_| ServiceError::LinkExpired)?;
-        Ok(self
-            .store
+        self.store
             .verify_phone(&queue, link.as_str(), self.setup.calendar.now())
-            .await?)
+            .await?;
+        Ok(())
     }
 
     /// Calls ticket `number`'s verified phone now (「電話で呼び出す」), asking its holder to
@@ -311,6 +344,18 @@ impl WaitingRoom {
         tracing::info!(%queue, number, "staff opened a ticket's phone number");
         Ok(phone)
     }
+}
+
+/// Three candidates for a ticket's call code ([`CALL_CODE_DIGITS`] random digits each): the
+/// store takes the first no other ticket registering the same number holds.
+fn call_codes() -> Vec<String> {
+    let bytes = random_token().to_string();
+    (0..3)
+        .map(|i| {
+            let chunk = u32::from_str_radix(&bytes[i * 8..i * 8 + 8], 16).unwrap_or_default();
+            format!("{:0width$}", chunk % 10u32.pow(CALL_CODE_DIGITS as u32), width = CALL_CODE_DIGITS)
+        })
+        .collect()
 }
 
 /// The address a verification SMS carries.

@@ -24,6 +24,8 @@ pub struct Limits {
     pub per_hour_per_address: u32,
     /// `KIOSK_MAX_PER_MINUTE`: tickets one kiosk issues per minute at most.
     pub kiosk_per_minute: u32,
+    /// `PHONE_MAX_PER_HOUR`: tickets taken by phone (menu, SMS) per hour, for the whole shop.
+    pub phone_per_hour: u32,
 }
 
 /// Where customers reach this server, and who may say where a request came from.

@@ -9,13 +9,20 @@ use crate::lang::Lang;
 use crate::notify::{Texts, Words};
 use crate::phone::PhoneNumber;
 use crate::queue::QueueId;
-use crate::store::{DayId, Refusal, StoreError};
+use crate::store::{DayId, Refusal, Source, StoreError};
 use crate::ticket::{CallAnswer, Ticket};
 use crate::twilio::twiml::{response, Verb};
 use std::time::Duration;
 
 /// How long the menu waits for a key, in seconds.
 const MENU_WAITS_S: u32 = 8;
+
+/// Call codes one calling number may key in wrong per day: a forged caller ID guesses a
+/// four-digit code with odds of 5 in 10,000 a day.
+pub const CODE_TRIES_PER_DAY: u32 = 5;
+
+/// How many times one call asks for the code (the first time, then after a wrong one).
+const CODE_ASKED: u32 = 3;
 
 /// How many times a menu is said again (key 9 on the automatic call, an unknown key on the
 /// store's menu) before the call says goodbye and hangs up.
@@ -324,25 +331,25 @@ impl WaitingRoom {
     }
 
     /// A call to the store's number from `from` (Twilio's `From`, the caller ID;
-    /// `stir_verstat`: Twilio's attestation of it, if any). From the number typed on the page of
-    /// a ticket still waiting for its phone to be verified (`PHONE_VERIFY` `call` or `both`): the
-    /// phone is verified (every open copy of the page shows it), the call says so with the
-    /// ticket's number and place, in the ticket's language, and hangs up. From any other number:
-    /// the menu, whose key goes to `/twilio/voice/menu`. A caller ID that failed its attestation
-    /// verifies nothing and hears that the menu cannot serve it. Always TwiML: a Voice webhook
-    /// that answers an error makes Twilio say "an application error has occurred" and hang up
-    /// (BEHAVIOUR.md, "Webhooks").
+    /// `stir_verstat`: Twilio's attestation of it, if any). From a number typed on the page of a
+    /// ticket still waiting for its phone to be verified (`PHONE_VERIFY` `call` or `both`): the
+    /// call asks for the code that page shows (the caller ID alone proves nothing: it can be
+    /// forged, and in Japan no attestation comes with it), whose key goes to
+    /// `/twilio/voice/code`. From any other number: the menu, whose key goes to
+    /// `/twilio/voice/menu`. A caller ID that failed its attestation verifies nothing and hears
+    /// that the menu cannot serve it. Always TwiML: a Voice webhook that answers an error makes
+    /// Twilio say "an application error has occurred" and hang up (docs/twilio.md, "Webhooks").
     pub async fn phone_call(&self, from: Option<&str>, stir_verstat: Option<&str>) -> String {
         // Twilio adds StirVerstat where the carrier attested the caller ID; a failed one may
-        // be forged (BEHAVIOUR.md, "Japan")
+        // be forged (docs/twilio.md, "Japan")
         if crate::twilio::caller_id_failed(stir_verstat) {
             return not_confirmed(&self.setup.voices, self.texts.as_ref());
         }
         let caller = from.and_then(|f| PhoneNumber::parse(f).ok());
         if let (true, Some(phone)) = (self.setup.phone_verify.calls_in(), caller) {
-            match self.verify_by_call(&phone).await {
-                Ok(Some(twiml)) => return twiml,
-                Ok(None) => {}
+            match self.awaits_call(&phone).await {
+                Ok(true) => return self.code_prompt(Words::EnterCallCode, 0),
+                Ok(false) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "a call could not be checked against the phones to verify: the menu")
                 }
@@ -351,36 +358,98 @@ impl WaitingRoom {
         self.phone_menu(0)
     }
 
-    /// Verifies the phone `phone` of every ticket of today (one per queue at most) that waits
-    /// for a call from it; answers what the call says then (`None`: none waited).
-    async fn verify_by_call(&self, phone: &PhoneNumber) -> Result<Option<String>, ServiceError> {
+    /// Whether a ticket of today (of any queue) waits for a call from `phone`.
+    async fn awaits_call(&self, phone: &PhoneNumber) -> Result<bool, ServiceError> {
+        for queue in &self.setup.queues {
+            if self.store.awaits_call(&queue.id, phone).await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Asks for the call code (`words`: the first time, or after a wrong one), heard `repeats`
+    /// times before.
+    fn code_prompt(&self, words: Words<'_>, repeats: u32) -> String {
+        let lang = Lang::Ja;
+        let action = format!(
+            "{}/twilio/voice/code?repeats={repeats}",
+            self.public_url().unwrap_or_default().trim_end_matches('/')
+        );
+        response(&[
+            Verb::Gather {
+                action,
+                digits: super::phones::CALL_CODE_DIGITS as u32,
+                timeout_s: MENU_WAITS_S,
+                prompt: vec![said(&self.setup.voices, self.texts.as_ref(), lang, words)],
+            },
+            said(&self.setup.voices, self.texts.as_ref(), lang, Words::Goodbye),
+        ])
+    }
+
+    /// The code a caller keyed in after [`WaitingRoom::phone_call`] asked for it: the phone of
+    /// every ticket of today (one per queue at most) that registered the caller's number and was
+    /// given that code is verified, and the call says so with each one's number and place, and
+    /// hangs up. A wrong code verifies nothing, counts against the number's
+    /// [`CODE_TRIES_PER_DAY`], and is asked again ([`CODE_ASKED`] times in all). Each key is
+    /// carried out once per call (Twilio posting it again gets the same answer).
+    pub async fn call_code(&self, press: &MenuPress<'_>) -> Result<String, ServiceError> {
+        if crate::twilio::caller_id_failed(press.stir_verstat) {
+            return Ok(not_confirmed(&self.setup.voices, self.texts.as_ref()));
+        }
+        let choice = format!("code{}:{}", press.repeats, press.digits.trim());
+        self.once_per_call(press.call_sid, &choice, || self.check_code(press))
+            .await
+    }
+
+    async fn check_code(&self, press: &MenuPress<'_>) -> Result<String, ServiceError> {
+        let voices = &self.setup.voices;
+        let texts = self.texts.as_ref();
+        let Ok(phone) = PhoneNumber::parse(press.from) else {
+            return Ok(goodbye(voices, texts, Lang::Ja));
+        };
+        let code = press.digits.trim();
+        let tries = [(
+            Source::CodeTries(phone.as_str()),
+            CODE_TRIES_PER_DAY,
+            Duration::from_secs(86_400),
+        )];
+        let Some(tried) = self.take_all(&tries).await? else {
+            tracing::warn!(from = %phone.masked(), "a caller keyed in too many wrong call codes today");
+            return Ok(response(&[
+                said(voices, texts, Lang::Ja, Words::TooManyCallCodes),
+                Verb::Hangup,
+            ]));
+        };
         let now = self.setup.calendar.now();
         let mut verified = Vec::new();
-        for queue in &self.setup.queues {
-            match self.store.verify_call(&queue.id, phone, now).await {
-                Ok(token) => verified.extend(self.ticket_by_token(&token).await?),
-                // no ticket of this queue waits for this number's call
-                Err(StoreError::Refused(_)) => {}
-                Err(e) => return Err(e.into()),
+        if code.len() == super::phones::CALL_CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit()) {
+            for queue in &self.setup.queues {
+                match self.store.verify_call(&queue.id, &phone, code, now).await {
+                    Ok(token) => verified.extend(self.ticket_by_token(&token).await?),
+                    // no ticket of this queue has this number and code
+                    Err(StoreError::Refused(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
         let Some(lang) = verified.first().map(|t| t.lang) else {
-            return Ok(None);
+            tracing::warn!(from = %phone.masked(), "a wrong call code");
+            if press.repeats + 1 >= CODE_ASKED {
+                return Ok(goodbye(voices, texts, Lang::Ja));
+            }
+            return Ok(self.code_prompt(Words::WrongCallCode, press.repeats + 1));
         };
+        // a right code costs none of the number's tries
+        self.give_back(&tried).await;
         tracing::info!(tickets = verified.len(), from = %phone.masked(), "a phone verified by calling in");
-        let voices = &self.setup.voices;
-        let mut verbs = vec![said(
-            voices,
-            self.texts.as_ref(),
-            lang,
-            Words::PhoneVerifiedByCall,
-        )];
+        let mut verbs = vec![said(voices, texts, lang, Words::PhoneVerifiedByCall)];
         for ticket in &verified {
             verbs.push(voices.say(lang, self.spoken_place(lang, ticket).await?, 1));
         }
-        verbs.push(said(voices, self.texts.as_ref(), lang, Words::Goodbye));
+        verbs.push(said(voices, texts, lang, Words::Goodbye));
         verbs.push(Verb::Hangup);
-        Ok(Some(response(&verbs)))
+        Ok(response(&verbs))
     }
 
     /// The store's menu, heard `repeats` times before.
@@ -393,6 +462,7 @@ impl WaitingRoom {
         response(&[
             Verb::Gather {
                 action,
+                digits: 1,
                 timeout_s: MENU_WAITS_S,
                 prompt: vec![said(
                     &self.setup.voices,
@@ -430,9 +500,26 @@ impl WaitingRoom {
                 self.phone_menu(press.repeats + 1)
             });
         }
+        self.once_per_call(press.call_sid, choice, || {
+            self.carry_out_choice(press.from, choice)
+        })
+        .await
+    }
+
+    /// Carries out `choice` of call `call_sid` once: Twilio posting the same key again gets the
+    /// answer kept for the first.
+    async fn once_per_call<F>(
+        &self,
+        call_sid: &str,
+        choice: &str,
+        carry_out: impl FnOnce() -> F,
+    ) -> Result<String, ServiceError>
+    where
+        F: std::future::Future<Output = Result<String, ServiceError>>,
+    {
         let started = tokio::time::Instant::now();
         loop {
-            match self.store.claim_press(press.call_sid, choice).await? {
+            match self.store.claim_press(call_sid, choice).await? {
                 None => break,
                 Some(kept) if !kept.is_empty() => return Ok(kept),
                 // the first delivery is still being carried out: its answer is this one's
@@ -442,10 +529,10 @@ impl WaitingRoom {
                 Some(_) => return Ok(goodbye(&self.setup.voices, self.texts.as_ref(), Lang::Ja)),
             }
         }
-        let answered = self.carry_out_choice(press.from, choice).await;
+        let answered = carry_out().await;
         let kept = answered.as_deref().ok();
-        if let Err(e) = self.store.keep_press(press.call_sid, choice, kept).await {
-            tracing::warn!(error = %e, "the answer to a press on the phone menu is not kept");
+        if let Err(e) = self.store.keep_press(call_sid, choice, kept).await {
+            tracing::warn!(error = %e, "the answer to a key pressed on a call is not kept");
         }
         answered
     }
@@ -485,7 +572,7 @@ impl WaitingRoom {
                             let now = self.setup.calendar.now();
                             if let Err(e) = self
                                 .store
-                                .text_ticket(&issued.queue, issued.number, &body, "joined", now)
+                                .text_ticket(&issued.queue, issued.number, &body, "joined", true, now)
                                 .await
                             {
                                 tracing::warn!(error = %e, "a ticket taken by phone was not texted");
@@ -527,6 +614,7 @@ fn turn_near_twiml(
         Some(action) => response(&[
             Verb::Gather {
                 action,
+                digits: 1,
                 timeout_s: MENU_WAITS_S,
                 prompt: vec![
                     say(words.clone(), 1),

@@ -21,6 +21,8 @@ pub enum Refusal {
     Conflict(TicketState),
     /// The ticket had its most messages (verification SMS, or all it may cause).
     SmsPerTicket(u32),
+    /// The ticket registered its most different phone numbers.
+    PhonesPerTicket(u32),
     /// A verification link that is unknown, was used, expired, or was sent to a number the
     /// ticket no longer has.
     Expired,

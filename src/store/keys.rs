@@ -43,6 +43,19 @@ pub fn sms_takes(which: &str) -> String {
     format!("wr:{{limits}}:sms:{which}")
 }
 
+/// Phone registrations in the current window, per number (`to:`) or per client network (`from:`).
+pub fn registration_takes(which: &str) -> String {
+    format!("wr:{{limits}}:register:{which}")
+}
+
+/// Call codes a caller keyed in (each counted, given back when right) in the current window.
+pub fn code_tries(phone: &str) -> String {
+    format!("wr:{{limits}}:code:{phone}")
+}
+
+/// Tickets taken by phone (the phone menu, an SMS) in the current hour, for the whole shop.
+pub const PHONE_JOINS: &str = "wr:{limits}:phone-joins";
+
 /// HASH kiosk id → the kiosk (JSON: name, created_at, the SHA-256 of its secret). Never expires.
 pub const KIOSKS: &str = "wr:{kiosks}:all";
 

@@ -145,6 +145,14 @@ pub enum Source<'a> {
     SmsShare(IpAddr),
     /// Verification SMS in all.
     SmsAll,
+    /// Registrations of one number (E.164).
+    RegisterTo(&'a str),
+    /// Registrations asked for from one client address: counted in each of its [`networks`].
+    RegisterFrom(IpAddr),
+    /// Call codes keyed in by one calling number (E.164).
+    CodeTries(&'a str),
+    /// Tickets taken by phone, in all.
+    PhoneJoins,
 }
 
 /// How many takes a window allows.
@@ -183,6 +191,15 @@ impl Taker<'_> {
                 .collect(),
             Source::SmsShare(ip) => one(keys::sms_takes(&format!("share:{}", wide_network(ip)))),
             Source::SmsAll => one(keys::sms_takes("all")),
+            Source::RegisterTo(phone) => one(keys::registration_takes(&format!("to:{phone}"))),
+            Source::RegisterFrom(ip) => networks(ip)
+                .into_iter()
+                .map(|(network, times)| {
+                    (keys::registration_takes(&format!("from:{network}")), times)
+                })
+                .collect(),
+            Source::CodeTries(phone) => one(keys::code_tries(phone)),
+            Source::PhoneJoins => one(keys::PHONE_JOINS.to_owned()),
         }
     }
 

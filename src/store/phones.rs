@@ -23,6 +23,10 @@ pub struct Registration<'a> {
     pub body: &'a str,
     pub send_sms: bool,
     pub call_in: bool,
+    /// Candidates for the code a caller keys in (the first no other ticket of this number holds).
+    pub call_codes: &'a [String],
+    /// Different numbers a ticket may register.
+    pub max_numbers: u32,
 }
 
 impl Store {
@@ -49,6 +53,8 @@ impl Store {
                 ("BODY", registration.body),
                 ("SEND_SMS", if registration.send_sms { "1" } else { "" }),
                 ("CALL_IN", if registration.call_in { "1" } else { "" }),
+                ("CODES", &registration.call_codes.join(" ")),
+                ("MAX_NUMBERS", &registration.max_numbers.to_string()),
             ],
         );
         let () = self.run(invocation).await?;
@@ -72,20 +78,31 @@ impl Store {
         Ok(token)
     }
 
-    /// A call from `phone` to the store's number: verifies the phone of the ticket of the
-    /// current day that registered it for a call-in, while that ticket is active and its phone
-    /// pending; answers its token (refused, not found or conflict, otherwise).
+    /// Whether a ticket of `queue`'s current day waits for a call from `phone` (with its code).
+    pub async fn awaits_call(&self, queue: &QueueId, phone: &PhoneNumber) -> Result<bool, StoreError> {
+        let (_, replies) = self
+            .read_day(queue, |pipe, _, day| {
+                pipe.hexists(day.verify(), format!("calls:{}", phone.as_str()));
+            })
+            .await?;
+        super::day::single::<bool>(replies)
+    }
+
+    /// A call from `phone` to the store's number keyed in `code`: verifies the phone of the ticket
+    /// of the current day that registered it and was given that code, while that ticket is active
+    /// and its phone pending; answers its token (refused, not found or conflict, otherwise).
     pub async fn verify_call(
         &self,
         queue: &QueueId,
         phone: &PhoneNumber,
+        code: &str,
         at: Moment,
     ) -> Result<TicketToken, StoreError> {
         let invocation = self.invoke(
             &self.scripts.verify_call,
             queue,
             at,
-            &[("PHONE", phone.as_str())],
+            &[("PHONE", phone.as_str()), ("CODE", code)],
         );
         let Verified(token) = self.run(invocation).await?;
         Ok(token)
@@ -243,13 +260,14 @@ impl Store {
     }
 
     /// Makes an SMS of `body` to ticket `number`'s verified phone due; `purpose` names it in the
-    /// log.
+    /// log; `spends`: it counts against the ticket's budget of messages (refused past it).
     pub async fn text_ticket(
         &self,
         queue: &QueueId,
         number: u64,
         body: &str,
         purpose: &str,
+        spends: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
         let invocation = self.invoke(
@@ -260,6 +278,7 @@ impl Store {
                 ("NUMBER", &number.to_string()),
                 ("BODY", body),
                 ("PURPOSE", purpose),
+                ("SPEND", if spends { "1" } else { "" }),
             ],
         );
         let () = self.run(invocation).await?;

@@ -80,6 +80,8 @@ impl Scripts {
                     "BODY",
                     "SEND_SMS",
                     "CALL_IN",
+                    "CODES",
+                    "MAX_NUMBERS",
                 ],
                 include_str!("lua/register_phone.lua"),
             ),
@@ -88,7 +90,7 @@ impl Scripts {
                 &["NUMBER", "TWIML", "TEXT"],
                 include_str!("lua/call_out.lua"),
             ),
-            verify_call: QueueScript::new(&["PHONE"], include_str!("lua/verify_call.lua")),
+            verify_call: QueueScript::new(&["PHONE", "CODE"], include_str!("lua/verify_call.lua")),
             contact: QueueScript::new(
                 &[
                     "NUMBER",
@@ -127,7 +129,7 @@ impl Scripts {
             ),
             reminder_take: QueueScript::new(&["NUMBER"], include_str!("lua/reminder_take.lua")),
             send_text: QueueScript::new(
-                &["NUMBER", "BODY", "PURPOSE"],
+                &["NUMBER", "BODY", "PURPOSE", "SPEND"],
                 include_str!("lua/send_text.lua"),
             ),
             line_code: QueueScript::new(&["NUMBER", "CODE"], include_str!("lua/line_code.lua")),
@@ -229,6 +231,10 @@ impl Store {
             "limit" => {
                 let max = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
                 Err(StoreError::Refused(Refusal::SmsPerTicket(max)))
+            }
+            "phones_limit" => {
+                let max = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
+                Err(StoreError::Refused(Refusal::PhonesPerTicket(max)))
             }
             "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
             "closed" => {

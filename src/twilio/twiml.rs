@@ -17,9 +17,10 @@ pub enum Verb {
         voice: String,
         times: u32,
     },
-    /// Collects one key press and posts it to `action`; says `prompt` meanwhile.
+    /// Collects `digits` key presses and posts them to `action`; says `prompt` meanwhile.
     Gather {
         action: String,
+        digits: u32,
         timeout_s: u32,
         prompt: Vec<Verb>,
     },
@@ -56,14 +57,16 @@ fn verb(xml: &mut String, verb: &Verb) {
         }
         Verb::Gather {
             action,
+            digits,
             timeout_s,
             prompt,
         } => {
             let timeout = timeout_s.to_string();
+            let digits = digits.to_string();
             let attributes = [
                 ("action", action.as_str()),
                 ("method", "POST"),
-                ("numDigits", "1"),
+                ("numDigits", digits.as_str()),
                 ("timeout", timeout.as_str()),
             ];
             element(xml, "Gather", &attributes, |xml| {
@@ -179,6 +182,7 @@ mod tests {
     fn a_gather_posts_one_key_to_its_action() {
         let xml = response(&[Verb::Gather {
             action: "/twilio/voice/gather?t=1&q=a".into(),
+            digits: 1,
             timeout_s: 6,
             prompt: vec![Verb::Say {
                 text: "1を押してください".into(),

@@ -49,6 +49,8 @@ pub struct CallIn {
     pub tel: String,
     /// As people write it: `050-1234-5678` (a Japanese number), else E.164.
     pub written: String,
+    /// The code the caller keys in, once a number is registered.
+    pub code: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -82,6 +84,7 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
         .await?
         .ok_or(AppError::TicketNotFound)?;
     let phone = ticket.phone.take().map(|p| p.masked());
+    let code = ticket.call_code.take();
     let queue = room.queue(ticket.queue.as_str())?.clone();
     let snapshot = room.snapshot(&queue.id).await?;
     let wait = room
@@ -104,6 +107,7 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
         call_in: room.call_in_number().map(|number| CallIn {
             tel: number.as_str().to_owned(),
             written: number.national(),
+            code,
         }),
         verifies_by_sms: room.verifies_by_sms(),
     })
@@ -481,6 +485,13 @@ fn PhoneForm(
                             <p class="muted">
                                 {move || td_string!(i18n.get_locale(), phone.call_in_note, phone = phone.get_value())}
                             </p>
+                            {number.code.clone().map(|code| view! {
+                                <p class="call-code">
+                                    {t!(i18n, phone.call_code)}" "
+                                    <strong data-testid="call-code">{code}</strong>
+                                </p>
+                                <p class="muted">{t!(i18n, phone.call_code_note)}</p>
+                            })}
                         </div>
                     })}
                 }.into_any(),

@@ -94,6 +94,9 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                         if let Some(token) = tokens.get(&number) {
                             let phone = waitingroom::PhoneNumber::parse("090-1234-5678").unwrap();
                             let link = format!("{:032x}", u128::from(now) * 31 + u128::from(seed));
+                            // one code per ticket: the tickets share the phone
+                            let code = format!("{:04}", number % 10_000);
+                            let codes = [code.clone()];
                             let registration = waitingroom::store::Registration {
                                 phone: &phone,
                                 link_token: &link,
@@ -102,6 +105,8 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                                 body: "verify",
                                 send_sms: true,
                                 call_in: true,
+                                call_codes: &codes,
+                                max_numbers: 3,
                             };
                             let registered = store
                                 .register_phone(&q, number, token, &registration, at)
@@ -110,7 +115,7 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                             if registered.is_ok() && dice.roll(2) == 0 {
                                 let _ = store.verify_phone(&q, &link, at).await;
                             } else if registered.is_ok() && dice.roll(2) == 0 {
-                                let _ = store.verify_call(&q, &phone, at).await;
+                                let _ = store.verify_call(&q, &phone, &code, at).await;
                             }
                         }
                         "phone"

@@ -324,6 +324,8 @@ async fn the_outbox_sends_nothing_to_a_number_outside_the_allowed_regions() {
         body: "verify",
         send_sms: true,
         call_in: false,
+        call_codes: &[],
+        max_numbers: 3,
     };
     let now = crate::common::test_calendar().now();
     store

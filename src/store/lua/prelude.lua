@@ -72,6 +72,29 @@ local function write_ticket(t)
   redis.call('HSET', TICKETS, t.number, cjson.encode(t))
 end
 
+-- Stores what only the ticket's own record holds (its pending number, its codes), without a new
+-- revision: nothing screens see of it changed.
+local function keep_ticket(t)
+  redis.call('HSET', TICKETS, t.number, cjson.encode(t))
+end
+
+-- The ticket no longer waits for its pending number: its verification link and its call code stop
+-- working (the field counting the number's call codes goes with its last one).
+local function drop_pending(t)
+  if t.verify_link then
+    redis.call('HDEL', VERIFY, t.verify_link)
+    t.verify_link = nil
+  end
+  if t.call_entry then
+    if redis.call('HDEL', VERIFY, t.call_entry) == 1 and t.phone then
+      local field = 'calls:' .. t.phone
+      if redis.call('HINCRBY', VERIFY, field, -1) <= 0 then redis.call('HDEL', VERIFY, field) end
+    end
+    t.call_entry = nil
+    t.call_code = nil
+  end
+end
+
 local function leave_counter(t)
   if t.counter and redis.call('HGET', SERVING, t.counter) == tostring(t.number) then
     redis.call('HDEL', SERVING, t.counter)

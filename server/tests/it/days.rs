@@ -751,7 +751,7 @@ async fn a_call_on_the_next_day_does_not_verify_yesterdays_registration() {
         )
         .await;
     assert_eq!(status, 200);
-    let heard = crate::phones::call_in(&app, phone, &[]).await;
+    let heard = crate::phones::call_in_with_code(&app, phone, &todays).await;
     assert!(heard.contains("電話番号を確認しました"), "{heard}");
     assert_eq!(
         view(&app, &todays).await.1["ticket"]["phone_status"],

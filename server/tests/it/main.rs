@@ -23,6 +23,7 @@ mod metrics;
 mod phones;
 mod reducer;
 mod reminders;
+mod round3;
 mod slow_clients;
 mod sms;
 mod staff;

@@ -164,7 +164,18 @@ async fn a_phone_is_verified_by_the_link_twilio_texts_it() {
 
     let opened = open_link(&app, &phone, text).await;
     assert!(opened.status().is_redirection(), "{}", opened.status());
-    assert_eq!(opened.headers()["location"], format!("/t/{token}"));
+    // back to the link's own page, which says it is done: never to the ticket (a mistyped
+    // number's link opened by a stranger gives them nothing of the ticket)
+    let location = opened.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with(&path) && location.ends_with("?verified"),
+        "{location}"
+    );
+    assert!(!location.contains(&token), "{location}");
+    let done = phone.get(app.url(&location)).send().await.unwrap();
+    let done = done.text().await.unwrap();
+    assert!(done.contains("電話番号を確認しました"), "the page says it is done");
+    assert!(!done.contains(&token), "the page names no ticket");
     assert_eq!(phone_status(&app, &token).await, "verified");
     // the ticket showing its text on its way (an event of its own) may come first
     let mut event = crate::common::next_json(&mut screen).await;
@@ -367,6 +378,11 @@ async fn a_phone_given_at_remote_check_in_is_texted_its_link_and_a_bad_one_takes
         )
         .await;
     assert!(status < 400, "{status} {body}");
+    let token = body
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/t/")
+        .to_owned();
     assert_eq!(
         app.get_json("/api/v1/queues/default").await["last_number"],
         1
@@ -380,11 +396,6 @@ async fn a_phone_given_at_remote_check_in_is_texted_its_link_and_a_bad_one_takes
     assert!(text.contains("受付番号1番"), "{text}");
     let opened = open_link(&app, &phone, &text).await;
     assert!(opened.status().is_redirection());
-    let token = opened.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/t/")
-        .to_owned();
     assert_eq!(phone_status(&app, &token).await, "verified");
 }
 
@@ -653,6 +664,56 @@ pub(crate) async fn call_in(app: &TestApp, from: &str, extra: &[(&str, &str)]) -
     twiml
 }
 
+/// The code the page of ticket `token` shows, to key in when calling the store's number.
+pub(crate) async fn call_code_of(app: &TestApp, token: &str) -> String {
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", token)])
+        .await;
+    view["call_in"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no call code: {view}"))
+        .to_owned()
+}
+
+/// `digits` keyed in on call `sid` from `from` when it was asked for the code (`repeats` times
+/// before), as Twilio posts the `<Gather>`'s keys: what the call hears then.
+pub(crate) async fn key_in_code(
+    app: &TestApp,
+    sid: &str,
+    from: &str,
+    digits: &str,
+    repeats: u32,
+) -> String {
+    let params = [
+        ("AccountSid", crate::twilio_standin::ACCOUNT_SID),
+        ("CallSid", sid),
+        ("From", from),
+        ("To", "+815012345678"),
+        ("CallStatus", "in-progress"),
+        ("Direction", "inbound"),
+        ("Digits", digits),
+    ];
+    let url = app.url(&format!("/twilio/voice/code?repeats={repeats}"));
+    let (status, twiml) = crate::twilio_standin::signed_post(&url, &params).await;
+    assert_eq!(status, 200, "{twiml}");
+    twiml
+}
+
+/// Whether a call is asked for the code a ticket's page shows (`<Gather>` of 4 keys to
+/// `/twilio/voice/code`).
+pub(crate) fn asks_code(twiml: &str) -> bool {
+    twiml.contains("/twilio/voice/code?repeats=") && twiml.contains(r#"numDigits="4""#)
+}
+
+/// A call from `from` that keys in the code ticket `token`'s page shows: what it hears then.
+pub(crate) async fn call_in_with_code(app: &TestApp, from: &str, token: &str) -> String {
+    let code = call_code_of(app, token).await;
+    let asked = call_in(app, from, &[]).await;
+    assert!(asks_code(&asked), "{asked}");
+    let sid = format!("CA{}", waitingroom::services::random_token());
+    key_in_code(app, &sid, from, &code, 0).await
+}
+
 /// The store's phone menu, as any other call hears it.
 fn is_menu(twiml: &str) -> bool {
     twiml.contains("<Gather ") && twiml.contains("整理券をお取りになる方は1を")
@@ -689,10 +750,10 @@ async fn a_phone_is_verified_by_calling_the_stores_number_from_it() {
     let (_, view) = app
         .post_form(&client(), "/api/ticket/view", &[("token", &token)])
         .await;
-    assert_eq!(
-        view["call_in"],
-        json!({"tel": "+815012345678", "written": "050-1234-5678"})
-    );
+    assert_eq!(view["call_in"]["tel"], "+815012345678");
+    assert_eq!(view["call_in"]["written"], "050-1234-5678");
+    let code = view["call_in"]["code"].as_str().unwrap();
+    assert!(code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
     assert_eq!(view["verifies_by_sms"], false);
     let page = app.get_text(&format!("/t/{token}")).await;
     assert!(
@@ -724,14 +785,27 @@ async fn a_phone_is_verified_by_calling_the_stores_number_from_it() {
     );
     assert_eq!(phone_status(&app, &token).await, "pending");
 
-    // the call from the number typed: verified, the ticket's number and place said in its
-    // language by its voice, and the call ends
-    let heard = call_in(
+    // the call from the number typed is asked for the code its page shows; a wrong code
+    // verifies nothing and is asked again
+    let code = call_code_of(&app, &token).await;
+    assert_eq!(code.len(), 4, "{code}");
+    assert!(page.contains(&format!(r#"data-testid="call-code">{code}<"#)), "the page shows it");
+    let asked = call_in(
         &app,
         "+819012345678",
         &[("StirVerstat", "TN-Validation-Passed-A")],
     )
     .await;
+    assert!(asks_code(&asked), "{asked}");
+    assert!(asked.contains("4桁の確認コード"), "{asked}");
+    let sid = format!("CA{}", waitingroom::services::random_token());
+    let wrong = if code == "0000" { "1111" } else { "0000" };
+    let again = key_in_code(&app, &sid, "+819012345678", wrong, 0).await;
+    assert!(asks_code(&again) && again.contains("確認コードが違います"), "{again}");
+    assert_eq!(phone_status(&app, &token).await, "pending");
+    // the code keyed in: verified, the ticket's number and place said in its language by its
+    // voice, and the call ends
+    let heard = key_in_code(&app, &sid, "+819012345678", &code, 1).await;
     assert!(
         heard.contains(r#"<Say language="ja-JP" voice="Polly.Mizuki">お電話ありがとうございます。電話番号を確認しました。"#),
         "{heard}"
@@ -825,7 +899,7 @@ async fn a_call_verifies_nothing_for_a_ticket_that_is_over_or_a_number_no_longer
         assert_eq!(phone_status(&app, token).await, "pending");
     }
     // the number ticket 3 has now verifies it, though it is called
-    let heard = call_in(&app, "+819011110004", &[]).await;
+    let heard = call_in_with_code(&app, "+819011110004", &renumbered).await;
     assert!(heard.contains("電話番号を確認しました"), "{heard}");
     assert_eq!(phone_status(&app, &renumbered).await, "verified");
 }
@@ -850,7 +924,7 @@ async fn where_sms_can_be_sent_the_page_offers_the_link_and_the_call_in() {
     .await;
     assert!(texted, "the link is texted");
     // the customer calls instead of opening it
-    let heard = call_in(&app, "+819012345678", &[]).await;
+    let heard = call_in_with_code(&app, "+819012345678", &token).await;
     assert!(heard.contains("電話番号を確認しました"), "{heard}");
     assert_eq!(phone_status(&app, &token).await, "verified");
 

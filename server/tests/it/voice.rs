@@ -428,7 +428,7 @@ async fn a_machine_reported_by_twilios_answering_machine_detection_gets_the_sms_
 
 /// A new call to the store's number (a CallSid of its own) presses `digits` on the menu, from
 /// `from`.
-async fn menu(app: &TestApp, from: &str, digits: &str) -> String {
+pub(crate) async fn menu(app: &TestApp, from: &str, digits: &str) -> String {
     let (status, twiml) = press(app, &new_call_sid(), from, digits, &[]).await;
     assert_eq!(status, 200, "{twiml}");
     twiml

@@ -155,6 +155,8 @@ local function finish(t, outcome)
   t.state = outcome
   t.finished_at = NOW
   drop_reminder(t.number)
+  -- a phone still pending stays unverified: its link and call code end with the ticket
+  drop_pending(t)
   write_ticket(t)
   local avg = redis.call('GET', AVG_SERVICE)
   return publish({change = 'finished', number = t.number, outcome = outcome, avg_service_ms = avg and tonumber(avg) or nil}, t)

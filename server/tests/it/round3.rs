@@ -1,0 +1,228 @@
+//! The third round of attacks (issue 28), each as an attacker would try it: the call-in
+//! verification taken over by a later registration or a forged caller ID, registrations without
+//! limits, forged calls filling the day by the phone menu. A refused attempt is asserted refused,
+//! and nothing changed.
+
+use crate::common::{client, client_at, spawn_app_with, TestApp, TestRedis};
+use crate::phones::{asks_code, call_code_of, call_in, call_in_with_code, key_in_code};
+use crate::twilio_standin::TwilioStandIn;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// The store's Japanese voice number alone (call mode: `TWILIO_FROM_NUMBER` only).
+fn call_mode(redis: &TestRedis, standin: &TwilioStandIn, extra: &[(&str, &str)]) -> server::Config {
+    let mut vars = vec![
+        ("TWILIO_FROM_NUMBER", "050-1234-5678"),
+        ("TWILIO_SMS_SENDER", ""),
+        ("AUTODIAL_PLACES", "0"),
+    ];
+    vars.extend_from_slice(extra);
+    standin.config(redis, &vars)
+}
+
+async fn ticket(app: &TestApp) -> String {
+    let slip: Value = app.issue("default").await.json().await.unwrap();
+    slip["ticket"]["token"].as_str().unwrap().to_owned()
+}
+
+async fn register(app: &TestApp, from: &reqwest::Client, token: &str, number: &str) -> (u16, Value) {
+    app.post_form(from, "/api/ticket/phone", &[("token", token), ("phone", number)])
+        .await
+}
+
+async fn view(app: &TestApp, token: &str) -> Value {
+    app.post_form(&client(), "/api/ticket/view", &[("token", token)])
+        .await
+        .1
+}
+
+async fn version(app: &TestApp) -> u64 {
+    app.get_json("/api/v1/queues/default").await["version"]
+        .as_u64()
+        .unwrap()
+}
+
+/// The day's `verify` hash of queue `default`: what waits for a link or a call.
+async fn verify_hash(redis: &TestRedis) -> HashMap<String, String> {
+    let key = crate::common::day_keys(redis, "default").await.verify();
+    let mut conn = redis.connection().await;
+    redis::cmd("HGETALL").arg(&key).query_async(&mut conn).await.unwrap()
+}
+
+fn sid() -> String {
+    format!("CA{}", waitingroom::services::random_token())
+}
+
+#[tokio::test]
+async fn a_later_registration_of_the_same_number_takes_nothing_from_the_first() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(call_mode(&redis, &standin, &[])).await;
+    let (victim, attacker) = (ticket(&app).await, ticket(&app).await);
+    // the victim registers their number; the attacker, knowing it, registers it on their own
+    assert_eq!(register(&app, &client(), &victim, "090-3333-4444").await.0, 200);
+    assert_eq!(register(&app, &client_at("127.0.0.31"), &attacker, "090-3333-4444").await.0, 200);
+    let (mine, theirs) = (call_code_of(&app, &victim).await, call_code_of(&app, &attacker).await);
+    assert_ne!(mine, theirs, "each ticket its own code");
+
+    // the victim's call, with the code their page shows, verifies their ticket and says its number
+    let heard = call_in_with_code(&app, "+819033334444", &victim).await;
+    assert!(heard.contains("電話番号を確認しました"), "{heard}");
+    assert!(heard.contains("受付番号1番"), "{heard}");
+    assert!(!heard.contains("受付番号2番"), "{heard}");
+    assert_eq!(view(&app, &victim).await["ticket"]["phone_status"], "verified");
+    assert_eq!(view(&app, &attacker).await["ticket"]["phone_status"], "pending");
+
+    // the attacker re-registering the number again and again does not stop the victim either
+    let redis2 = TestRedis::start();
+    let app = spawn_app_with(call_mode(&redis2, &standin, &[])).await;
+    let (victim, attacker) = (ticket(&app).await, ticket(&app).await);
+    assert_eq!(register(&app, &client(), &victim, "090-3333-4444").await.0, 200);
+    for other in ["090-3333-5555", "090-3333-4444", "090-3333-6666"] {
+        register(&app, &client_at("127.0.0.32"), &attacker, other).await;
+    }
+    let heard = call_in_with_code(&app, "+819033334444", &victim).await;
+    assert!(heard.contains("受付番号1番"), "{heard}");
+    assert_eq!(view(&app, &victim).await["ticket"]["phone_status"], "verified");
+}
+
+#[tokio::test]
+async fn a_forged_caller_id_without_the_code_verifies_nothing_and_its_guesses_are_counted() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(call_mode(&redis, &standin, &[])).await;
+    let token = ticket(&app).await;
+    assert_eq!(register(&app, &client(), &token, "090-7777-8888").await.0, 200);
+    let code = call_code_of(&app, &token).await;
+    let before = version(&app).await;
+
+    // someone calling with the customer's number (forged: no attestation comes with it in Japan)
+    // is asked for the code; five wrong guesses a day, then even the right one is refused
+    let asked = call_in(&app, "+819077778888", &[]).await;
+    assert!(asks_code(&asked), "{asked}");
+    let wrong: Vec<String> = (0..6u32)
+        .map(|i| format!("{:04}", (code.parse::<u32>().unwrap() + 1 + i) % 10_000))
+        .collect();
+    let call = sid();
+    for (i, guess) in wrong.iter().take(5).enumerate() {
+        let heard = key_in_code(&app, &call, "+819077778888", guess, i as u32 % 3).await;
+        assert!(!heard.contains("確認しました"), "{heard}");
+    }
+    let refused = key_in_code(&app, &sid(), "+819077778888", &code, 0).await;
+    assert!(refused.contains("確認コードの誤りが多すぎる"), "{refused}");
+    assert!(refused.contains("<Hangup"), "{refused}");
+    assert_eq!(view(&app, &token).await["ticket"]["phone_status"], "pending");
+    assert_eq!(version(&app).await, before, "nothing changed");
+    // not a code at all (letters, too long) verifies nothing either, on another number
+    let other = ticket(&app).await;
+    assert_eq!(register(&app, &client(), &other, "090-7777-9999").await.0, 200);
+    let code = call_code_of(&app, &other).await;
+    for junk in [format!("{code}0"), "12a4".to_owned(), String::new()] {
+        let heard = key_in_code(&app, &sid(), "+819077779999", &junk, 0).await;
+        assert!(!heard.contains("確認しました"), "{junk:?}: {heard}");
+    }
+    // the right code on a call from another number verifies nothing
+    let heard = key_in_code(&app, &sid(), "+819000001111", &code, 0).await;
+    assert!(!heard.contains("確認しました"), "{heard}");
+    assert_eq!(view(&app, &other).await["ticket"]["phone_status"], "pending");
+    let heard = key_in_code(&app, &sid(), "+819077779999", &code, 0).await;
+    assert!(heard.contains("確認しました"), "{heard}");
+}
+
+#[tokio::test]
+async fn registrations_are_limited_and_a_ticket_waits_for_one_number_at_a_time() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(call_mode(&redis, &standin, &[])).await;
+    let token = ticket(&app).await;
+    let from = client_at("127.0.0.41");
+
+    // per ticket: three different numbers, each replacing the one before in the verify hash
+    for (i, number) in ["090-4100-0001", "090-4100-0002", "090-4100-0003"].iter().enumerate() {
+        let (status, body) = register(&app, &from, &token, number).await;
+        assert_eq!(status, 200, "{number}: {body}");
+        let kept = verify_hash(&redis).await;
+        let e164 = format!("+8190{}", number[4..].replace('-', ""));
+        assert_eq!(kept.len(), 2, "one call code and its count, after {i}: {kept:?}");
+        assert!(kept.keys().all(|k| k.contains(&e164)), "{kept:?}");
+    }
+    // the same number again: nothing changes, nothing is published
+    let before = version(&app).await;
+    let code = call_code_of(&app, &token).await;
+    assert_eq!(register(&app, &from, &token, "090-4100-0003").await.0, 200);
+    assert_eq!(version(&app).await, before, "an unchanged number publishes nothing");
+    assert_eq!(call_code_of(&app, &token).await, code, "and keeps its code");
+    // a fourth number is refused and changes nothing
+    let (status, body) = register(&app, &from, &token, "090-4100-0004").await;
+    assert_eq!((status, body["error"].as_str()), (429, Some("phone_limited")), "{body}");
+    assert_eq!(call_code_of(&app, &token).await, code);
+    assert_eq!(view(&app, &token).await["phone"], "090-****-0003");
+    assert_eq!(version(&app).await, before);
+
+    // per client address and day: 30 registrations, whatever tickets and numbers (this address
+    // made 4 above: 3 counted and the same number again), then refused, nothing changed
+    let mut made = 4;
+    let mut n = 0;
+    let refused = loop {
+        let token = ticket(&app).await;
+        let mut refused = None;
+        let mut last = Value::Null;
+        for _ in 0..3 {
+            n += 1;
+            let (status, body) = register(&app, &from, &token, &format!("080-4200-{n:04}")).await;
+            if status != 200 {
+                refused = Some((status, body, token.clone(), last));
+                break;
+            }
+            last = Value::from(format!("080-****-{n:04}"));
+            made += 1;
+        }
+        if let Some(refused) = refused {
+            break refused;
+        }
+        assert!(made <= 30, "no limit per address");
+    };
+    assert_eq!(made, 30);
+    assert_eq!((refused.0, refused.1["error"].as_str()), (429, Some("phone_limited")));
+    assert_eq!(view(&app, &refused.2).await["phone"], refused.3, "the ticket's number unchanged");
+    // another address still registers
+    let token = ticket(&app).await;
+    assert_eq!(register(&app, &client_at("127.0.0.42"), &token, "080-4300-0001").await.0, 200);
+
+    // per number and day: one number registered on 10 tickets (from 10 addresses), then refused
+    for i in 0..10 {
+        let token = ticket(&app).await;
+        let at = client_at(&format!("127.0.1.{}", 10 + i));
+        assert_eq!(register(&app, &at, &token, "070-4400-0001").await.0, 200, "{i}");
+    }
+    let token = ticket(&app).await;
+    let (status, body) = register(&app, &client_at("127.0.1.99"), &token, "070-4400-0001").await;
+    assert_eq!((status, body["error"].as_str()), (429, Some("phone_limited")));
+    assert!(view(&app, &token).await["phone"].is_null(), "nothing registered");
+}
+
+#[tokio::test]
+async fn forged_calls_take_at_most_phone_max_per_hour_tickets_for_the_whole_shop() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[("PHONE_MAX_PER_HOUR", "5"), ("AUTODIAL_PLACES", "0")])).await;
+    // eight "different callers" (caller IDs are free to forge), each pressing 1
+    for i in 0..8 {
+        let heard = crate::voice::menu(&app, &format!("+81906000{i:04}"), "1").await;
+        if i < 5 {
+            assert!(heard.contains("をお取りしました"), "{i}: {heard}");
+        } else {
+            assert!(heard.contains("ただいま受付を停止しています"), "{i}: {heard}");
+        }
+    }
+    assert_eq!(app.get_json("/api/v1/queues/default").await["last_number"], 5);
+
+    // each 「受付しました」 SMS of a ticket taken by phone counts against that ticket's budget
+    let keys = crate::common::day_keys(&redis, "default").await;
+    let budget = keys.verify().replace(":verify", ":budget");
+    let mut conn = redis.connection().await;
+    let spent: HashMap<String, u32> =
+        redis::cmd("HGETALL").arg(&budget).query_async(&mut conn).await.unwrap();
+    assert_eq!(spent.len(), 5, "{spent:?}");
+    assert!(spent.values().all(|n| *n == 1), "{spent:?}");
+}

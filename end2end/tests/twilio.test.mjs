@@ -9,6 +9,20 @@ import { useTwilioApp } from '../support/twilio.mjs';
 
 // this test is about the staff's call: no automatic one
 const app = useTwilioApp({ AUTODIAL_PLACES: '0' });
+
+/** After 「電話番号を確認する」 on the verification link's page `opened`: the link's own page says
+ * it is done, and nothing of the ticket at `url` (its page, its token) shows there. */
+async function verifiedOnLinkPage(opened, url) {
+  const token = new URL(url).pathname.split('/').pop();
+  await expectText(
+    opened.getByTestId('verify-done'),
+    '電話番号を確認しました。整理券のページに戻ると、確認済みと表示されます。このページは閉じてかまいません。',
+  );
+  await opened.waitForLoadState();
+  assert.match(opened.url(), /\/v\/default\/[0-9a-f]{32}(\?verified)?$/, 'the link\'s own page');
+  assert.ok(!opened.url().includes('/t/'), `not the ticket page: ${opened.url()}`);
+  assert.ok(!(await opened.content()).includes(token), 'the ticket\'s token is nowhere on the page');
+}
 const madeOne = app.madeOne;
 
 test('a phone is verified by the link Twilio texts, and staff watch their call to it ring and end', async () => {
@@ -33,7 +47,8 @@ test('a phone is verified by the link Twilio texts, and staff watch their call t
   await opened.goto(link);
   // opening the link changes nothing (a link preview must not verify): the customer presses
   await opened.getByRole('button', { name: '電話番号を確認する' }).click();
-  await opened.waitForURL(url);
+  // the link's own page says it is done, and leads nowhere near the ticket
+  await verifiedOnLinkPage(opened, url);
   // the page that was open shows it, without a reload
   await ticket.page.getByTestId('phone-status').filter({ hasText: '確認済み' }).waitFor({ timeout: 5_000 });
 

@@ -9,9 +9,10 @@ use crate::line::webhook::{self, Event};
 use crate::line::{code, message_link, Pushed, MAX_FOLLOWED};
 use crate::notify::Words;
 use crate::phone::ContactRecord;
-use crate::store::{LineNotice, OutboxJob, StoreError};
+use crate::store::{LineNotice, OutboxJob, Source, StoreError};
 use crate::ticket::{Ticket, TicketState};
 use crate::twilio::status::progress;
+use std::time::Duration;
 
 /// Why a webhook was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,10 @@ pub enum LineWebhookError {
 
 /// How long one process has an event to carry out before another may take it over.
 const EVENT_LEASE_MS: u64 = 60_000;
+
+/// Messages of one LINE user answered per hour: linking a ticket takes one, a mistyped code a
+/// second; past this a user's messages get no reply (each reply counts in the shop's quota).
+pub const LINE_MESSAGES_PER_HOUR: u32 = 10;
 
 impl WaitingRoom {
     /// Whether LINE is on.
@@ -165,6 +170,18 @@ impl WaitingRoom {
                 text,
                 ..
             } => {
+                // each reply spends the shop's monthly quota: a follower sending message after
+                // message is answered LINE_MESSAGES_PER_HOUR times, then with nothing
+                let who = self.store.line_user_hash(user)?;
+                let answered = [(
+                    Source::LineUser(&who),
+                    LINE_MESSAGES_PER_HOUR,
+                    Duration::from_secs(3600),
+                )];
+                if self.take_all(&answered).await?.is_none() {
+                    tracing::info!(user = %self.user_tag(user), "a LINE user's messages past the hour's limit: no answer");
+                    return Ok(());
+                }
                 let found = text.as_deref().and_then(code::find);
                 // the reply is in the ticket's language (a message with no code: Japanese)
                 let (_lang, answer) = match found {

@@ -28,7 +28,7 @@ pub use addresses::{base_url, client_ip, qr_svg, ticket_url, RequestOrigin};
 pub use day::RESET_CONFIRMATION;
 pub use error::ServiceError;
 pub use issue::{RemoteClient, Via};
-pub use line::LineWebhookError;
+pub use line::{LineWebhookError, LINE_MESSAGES_PER_HOUR};
 pub use setup::{Limits, Setup, SiteSettings};
 pub use staff::StaffSettings;
 

@@ -129,8 +129,8 @@ impl Backup {
     pub fn check(&self, queues: &[QueueId]) -> Result<(), BadBackup> {
         let bad = |what: String| Err(BadBackup::Malformed(what));
         if let Some(hash) = &self.staff_password_hash {
-            if argon2::password_hash::PasswordHash::new(hash).is_err() {
-                return bad("staff_password_hash is not an argon2 hash".into());
+            if let Err(why) = crate::secret::bounded_argon2(hash) {
+                return bad(format!("staff_password_hash: {why}"));
             }
         }
         for (id, json) in &self.kiosks {

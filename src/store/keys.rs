@@ -53,6 +53,11 @@ pub fn code_tries(phone: &str) -> String {
     format!("wr:{{limits}}:code:{phone}")
 }
 
+/// Messages of one LINE user (the HMAC of its id) answered in the current window.
+pub fn line_takes(user_hash: &str) -> String {
+    format!("wr:{{limits}}:line:{user_hash}")
+}
+
 /// Tickets taken by phone (the phone menu, an SMS) in the current hour, for the whole shop.
 pub const PHONE_JOINS: &str = "wr:{limits}:phone-joins";
 

@@ -153,6 +153,8 @@ pub enum Source<'a> {
     CodeTries(&'a str),
     /// Tickets taken by phone, in all.
     PhoneJoins,
+    /// Messages of one LINE user answered (what is kept of its id: an HMAC).
+    LineUser(&'a str),
 }
 
 /// How many takes a window allows.
@@ -200,6 +202,7 @@ impl Taker<'_> {
                 .collect(),
             Source::CodeTries(phone) => one(keys::code_tries(phone)),
             Source::PhoneJoins => one(keys::PHONE_JOINS.to_owned()),
+            Source::LineUser(hash) => one(keys::line_takes(hash)),
         }
     }
 

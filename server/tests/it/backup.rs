@@ -333,6 +333,15 @@ async fn a_file_that_is_no_backup_of_ours_is_refused_whole_and_changes_nothing()
             with(&|b| b["queues"]["default"]["rules"]["places"] = "many".into()),
             "malformed: queue default: rule places",
         ),
+        // whoever can alter a backup must not make every sign-in allocate 4 GiB
+        (
+            with(&|b| {
+                b["staff_password_hash"] =
+                    "$argon2id$v=19$m=4194304,t=2,p=1$MDEyMzQ1Njc4OWFiY2RlZg$6yoYjOaxGO8DnkCgZUhw2A"
+                        .into()
+            }),
+            "staff_password_hash: its m=4194304 is above 65536",
+        ),
     ] {
         let (code, out, err) = server(&redis, &["restore", "-"], &file).await;
         assert_eq!(code, 2, "{file}");

@@ -571,3 +571,30 @@ async fn on_the_next_day_nothing_of_yesterday_links_or_is_pushed() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(standin.pushes().is_empty(), "{:?}", texts(&standin));
 }
+
+/// A follower sending message after message (each reply counts in the shop's monthly quota) is
+/// answered LINE_MESSAGES_PER_HOUR times, then with nothing; another user is still answered, and
+/// the one throttled still cannot link a ticket until the hour is over.
+#[tokio::test]
+async fn a_follower_sending_message_after_message_is_answered_ten_times_an_hour_then_not_at_all() {
+    let redis = TestRedis::start();
+    let standin = LineStandIn::start().await;
+    let app = spawn_app_with(standin.config(&redis, &[("AUTODIAL_PLACES", "0")])).await;
+    let max = waitingroom::services::LINE_MESSAGES_PER_HOUR as usize;
+    for i in 0..max + 5 {
+        assert_eq!(send(&app, &standin, USER, &format!("こんにちは {i}")).await, 200);
+    }
+    assert_eq!(replied(&standin, max).await.len(), max);
+    // the events past the limit were taken (200) and carried out: no reply came of them
+    let (_, token) = take(&app).await;
+    let code = code_text(&app, &token).await;
+    assert_eq!(send(&app, &standin, USER, &code).await, 200);
+    link(&app, &standin, &token, OTHER).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(standin.replies().len(), max + 1, "only the other user's reply");
+    assert!(
+        standin.replies()[max].text().contains("受付番号"),
+        "{:?}",
+        standin.replies()[max].text()
+    );
+}

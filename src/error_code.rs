@@ -99,6 +99,10 @@ error_codes! {
     Forbidden = "forbidden", 403;
     /// One address holds its most live connections.
     TooManyConnections = "too_many_connections", 429;
+    /// An API call with the `Idempotency-Key` of a call still being carried out.
+    IdempotencyInProgress = "idempotency_in_progress", 409;
+    /// An API call with the `Idempotency-Key` of another call (another route or body).
+    IdempotencyKeyReused = "idempotency_key_reused", 422;
 
     // the server
     /// A request panicked (or a step of it could not finish).

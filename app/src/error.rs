@@ -409,6 +409,8 @@ mod tests {
             ErrorCode::Unauthorized,
             ErrorCode::TooManyConnections,
             ErrorCode::Internal,
+            ErrorCode::IdempotencyInProgress,
+            ErrorCode::IdempotencyKeyReused,
         ];
         for code in ErrorCode::ALL {
             assert_eq!(

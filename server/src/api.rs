@@ -3,7 +3,9 @@
 //! Errors are `{"error": "<code>", "message": "..."}` with the code's status (the table of
 //! [`ErrorCode`]) and, for a limit, `Retry-After`.
 
+use crate::idempotency::idempotent;
 use crate::AppState;
+use axum::middleware::from_fn;
 use app::request::{BaseUrl, ClientAddr, StaffToken};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -20,8 +22,15 @@ use waitingroom::{Channel, ErrorCode, Lang, TicketToken};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/queues/{queue}", get(snapshot))
-        .route("/api/v1/queues/{queue}/tickets", post(issue))
-        .route("/api/v1/queues/{queue}/call-next", post(call_next))
+        // every call that changes something takes an Idempotency-Key
+        .route(
+            "/api/v1/queues/{queue}/tickets",
+            post(issue).layer(from_fn(idempotent)),
+        )
+        .route(
+            "/api/v1/queues/{queue}/call-next",
+            post(call_next).layer(from_fn(idempotent)),
+        )
         .route("/api/v1/queues/{queue}/history", get(history))
         .route("/api/v1/queues/{queue}/history.csv", get(history_csv))
         .route("/api/v1/queues/{queue}/tickets.csv", get(tickets_csv))

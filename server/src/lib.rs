@@ -4,6 +4,7 @@ pub mod api;
 pub mod backup;
 pub mod config;
 pub mod health;
+mod idempotency;
 pub mod line;
 pub mod live;
 pub mod serve;

@@ -17,6 +17,7 @@ mod line;
 mod outbox;
 pub mod phones;
 pub mod reminders;
+mod requests;
 mod setup;
 pub mod staff;
 mod tickets;

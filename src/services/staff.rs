@@ -5,7 +5,7 @@
 
 use super::{ServiceError, WaitingRoom};
 use crate::store::{Store, StoreError};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -257,6 +257,7 @@ fn verify(stored: &str, candidate: &str) -> Result<bool, StaffError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::PasswordHash;
 
     #[test]
     fn hashes_verify_and_generated_passwords_differ() {

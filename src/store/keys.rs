@@ -96,6 +96,12 @@ pub fn menu_press(call_sid: &str, digits: &str) -> String {
     format!("wr:{{log}}:press:{call_sid}:{digits}")
 }
 
+/// STRING: the answer to an API call with an `Idempotency-Key` (JSON; empty while it is carried
+/// out), by the SHA-256 of its caller and key. A day.
+pub fn api_request(slot: &str) -> String {
+    format!("wr:{{log}}:request:{slot}")
+}
+
 /// SET of the LINE users who blocked the account (the HMAC of each userId under
 /// `PHONE_HASH_SECRET`, never the id): nothing is pushed to them until they follow again.
 pub const LINE_STOPPED: &str = "wr:{line}:stopped";

@@ -1,6 +1,7 @@
-//! Twilio's webhooks, carried out once: the reply to an inbound text is kept per MessageSid, the
-//! answer to a key pressed on the phone menu per CallSid and key, so a retried webhook gets the
-//! same answer and changes nothing twice.
+//! Twilio's webhooks and the API's calls with an `Idempotency-Key`, carried out once: the reply to
+//! an inbound text is kept per MessageSid, the answer to a key pressed on the phone menu per
+//! CallSid and key, an API call's answer per caller and key, so a retried request gets the same
+//! answer and changes nothing twice.
 
 use super::keys;
 use super::{Store, StoreError};
@@ -12,6 +13,9 @@ const PRESS_KEPT_S: u64 = 600;
 
 /// How long the reply to an inbound message is kept (Twilio retries within minutes).
 const INBOUND_KEPT_S: u64 = 86_400;
+
+/// How long the answer to an API call with an `Idempotency-Key` is kept (as Stripe keeps them).
+const REQUEST_KEPT_S: u64 = 86_400;
 
 impl Store {
     /// Takes inbound message `sid` to answer: `None` the first time; after that the reply kept
@@ -46,6 +50,21 @@ impl Store {
         reply: Option<&str>,
     ) -> Result<(), StoreError> {
         self.keep_once(&keys::menu_press(call_sid, digits), reply, PRESS_KEPT_S)
+            .await
+    }
+
+    /// Takes the API call `slot` names (its caller's and `Idempotency-Key`'s hash) to carry out:
+    /// `None` the first time; after that the answer kept for it (empty while the first is still
+    /// being carried out).
+    pub async fn claim_request(&self, slot: &str) -> Result<Option<String>, StoreError> {
+        self.claim_once(&keys::api_request(slot), REQUEST_KEPT_S)
+            .await
+    }
+
+    /// Keeps the answer to API call `slot`, or (`None`: it changed nothing) lets a retry carry it
+    /// out.
+    pub async fn keep_request(&self, slot: &str, answer: Option<&str>) -> Result<(), StoreError> {
+        self.keep_once(&keys::api_request(slot), answer, REQUEST_KEPT_S)
             .await
     }
 

@@ -226,3 +226,90 @@ async fn forged_calls_take_at_most_phone_max_per_hour_tickets_for_the_whole_shop
     assert_eq!(spent.len(), 5, "{spent:?}");
     assert!(spent.values().all(|n| *n == 1), "{spent:?}");
 }
+
+/// A staff-token API call with `Idempotency-Key` `key` (and a JSON `body`, if any).
+async fn api_call(app: &TestApp, path: &str, key: Option<&str>, body: Option<Value>) -> reqwest::Response {
+    let mut call = client()
+        .post(app.url(path))
+        .bearer_auth(crate::common::STAFF_API_TOKEN);
+    if let Some(key) = key {
+        call = call.header("Idempotency-Key", key);
+    }
+    if let Some(body) = body {
+        call = call.json(&body);
+    }
+    call.send().await.unwrap()
+}
+
+async fn snapshot(app: &TestApp) -> Value {
+    app.get_json("/api/v1/queues/default").await
+}
+
+#[tokio::test]
+async fn a_retried_api_call_with_its_idempotency_key_acts_once() {
+    let redis = TestRedis::start();
+    let app = crate::common::spawn_app(&redis).await;
+    for _ in 0..3 {
+        assert_eq!(app.issue_as_staff("default").await.status(), 201);
+    }
+    let call_next = "/api/v1/queues/default/call-next";
+    let counter = || Some(serde_json::json!({"counter": "1"}));
+
+    // an integration's call-next times out and is retried with the same key: one customer called
+    let first = api_call(&app, call_next, Some("retry-7f3a"), counter()).await;
+    assert_eq!(first.status(), 200);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first: Value = first.json().await.unwrap();
+    let again = api_call(&app, call_next, Some("retry-7f3a"), counter()).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first, "the first answer again");
+    let after = snapshot(&app).await;
+    assert_eq!(after["waiting"], serde_json::json!([2, 3]), "one customer called: {after}");
+
+    // the same key for another call is refused and changes nothing
+    let reused = api_call(&app, "/api/v1/queues/default/tickets", Some("retry-7f3a"), None).await;
+    assert_eq!(reused.status(), 422);
+    assert_eq!(reused.json::<Value>().await.unwrap()["error"], "idempotency_key_reused");
+    let other_body = api_call(&app, call_next, Some("retry-7f3a"), Some(serde_json::json!({"counter": "2"}))).await;
+    assert_eq!(other_body.status(), 422);
+    assert_eq!(snapshot(&app).await["version"], after["version"], "nothing changed");
+
+    // ten copies of one issue at once: one ticket, every answer is it or "still in progress"
+    let copies = (0..10).map(|_| api_call(&app, "/api/v1/queues/default/tickets", Some("issue-1"), None));
+    let answers = futures::future::join_all(copies).await;
+    let mut tokens = std::collections::HashSet::new();
+    for answer in answers {
+        match answer.status().as_u16() {
+            201 => {
+                let body: Value = answer.json().await.unwrap();
+                tokens.insert(body["token"].as_str().unwrap().to_owned());
+            }
+            409 => assert_eq!(answer.json::<Value>().await.unwrap()["error"], "idempotency_in_progress"),
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!(tokens.len(), 1, "one ticket: {tokens:?}");
+    assert_eq!(snapshot(&app).await["last_number"], 4);
+    let replayed = api_call(&app, "/api/v1/queues/default/tickets", Some("issue-1"), None).await;
+    let body: Value = replayed.json().await.unwrap();
+    assert!(tokens.contains(body["token"].as_str().unwrap()));
+
+    // a key is its caller's: an anonymous caller's same key is its own
+    let anonymous = client()
+        .post(app.url("/api/v1/queues/default/tickets"))
+        .header("Idempotency-Key", "issue-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 201);
+    assert_eq!(snapshot(&app).await["last_number"], 5);
+    // a key that is no key is refused, and acts on nothing
+    let bad = api_call(&app, "/api/v1/queues/default/tickets", Some(&"k".repeat(256)), None).await;
+    assert_eq!(bad.status(), 400);
+    // without a key, a retry acts again (what the key is for)
+    api_call(&app, call_next, None, counter()).await;
+    api_call(&app, call_next, None, counter()).await;
+    assert_eq!(snapshot(&app).await["waiting"], serde_json::json!([4, 5]), "both acted");
+    assert_eq!(snapshot(&app).await["last_number"], 5);
+}

@@ -1,0 +1,17 @@
+//! The API's calls with an `Idempotency-Key` (server/src/idempotency.rs), carried out once: the
+//! first is taken, its answer kept a day, and a retry gets that answer.
+
+use super::{ServiceError, WaitingRoom};
+
+impl WaitingRoom {
+    /// Takes API call `slot` (the hash of its caller and key) to carry out: `None` the first
+    /// time, else the answer kept for it (empty while the first is still being carried out).
+    pub async fn claim_request(&self, slot: &str) -> Result<Option<String>, ServiceError> {
+        Ok(self.store.claim_request(slot).await?)
+    }
+
+    /// Keeps `answer` for API call `slot`, or (`None`) lets a retry carry it out.
+    pub async fn keep_request(&self, slot: &str, answer: Option<&str>) -> Result<(), ServiceError> {
+        Ok(self.store.keep_request(slot, answer).await?)
+    }
+}

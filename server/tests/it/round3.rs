@@ -125,8 +125,18 @@ async fn a_forged_caller_id_without_the_code_verifies_nothing_and_its_guesses_ar
     let heard = key_in_code(&app, &sid(), "+819000001111", &code, 0).await;
     assert!(!heard.contains("確認しました"), "{heard}");
     assert_eq!(view(&app, &other).await["ticket"]["phone_status"], "pending");
-    let heard = key_in_code(&app, &sid(), "+819077779999", &code, 0).await;
-    assert!(heard.contains("確認しました"), "{heard}");
+    // the right code posted without Twilio's signature: refused, nothing changed
+    let form = [("CallSid", "CA0001"), ("From", "+819077779999"), ("Digits", code.as_str())];
+    let unsigned = client().post(app.url("/twilio/voice/code?repeats=0")).form(&form).send().await.unwrap();
+    assert_eq!(unsigned.status(), 403);
+    assert_eq!(view(&app, &other).await["ticket"]["phone_status"], "pending");
+    let (status, _) = crate::twilio_standin::signed_post(
+        &app.url("/twilio/voice/code?repeats=0"),
+        &form,
+    )
+    .await;
+    assert_eq!(status, 200, "signed, it is taken");
+    assert_eq!(view(&app, &other).await["ticket"]["phone_status"], "verified");
 }
 
 #[tokio::test]

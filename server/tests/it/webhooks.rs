@@ -524,6 +524,22 @@ async fn with_redis_down_every_webhook_still_answers_twilio_with_valid_twiml() {
         twiml.contains("一時的に使えません") && twiml.ends_with("<Hangup /></Response>"),
         "{twiml}"
     );
+    // a call code keyed in: the same
+    let (status, twiml) = crate::twilio_standin::signed_post(
+        &app.url("/twilio/voice/code?repeats=0"),
+        &[
+            ("AccountSid", crate::twilio_standin::ACCOUNT_SID),
+            ("CallSid", "CA0127"),
+            ("From", "+819011112222"),
+            ("Digits", "1234"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{twiml}");
+    assert!(
+        twiml.contains("一時的に使えません") && twiml.ends_with("<Hangup /></Response>"),
+        "{twiml}"
+    );
     // a key on an automatic call, to a ticket in Korean: sorry in Korean
     let query = "queue=default&day=2026-11-25.1&number=3&key=00&repeats=0&lang=ko";
     let (status, twiml) = crate::twilio_standin::signed_post(

@@ -38,6 +38,20 @@ export async function expectNoAxeViolations(page, what) {
 }
 
 /** Waits until every live region of the page is connected (the page hydrated and follows the queue). */
+/** After 「電話番号を確認する」 on the verification link's page `opened`: the link's own page says
+ * it is done, and nothing of the ticket at `url` (its page, its token) shows there. */
+export async function verifiedOnLinkPage(opened, url) {
+  const token = new URL(url).pathname.split('/').pop();
+  await expectText(
+    opened.getByTestId('verify-done'),
+    '電話番号を確認しました。整理券のページに戻ると、確認済みと表示されます。このページは閉じてかまいません。',
+  );
+  await opened.waitForLoadState();
+  assert.match(opened.url(), /\/v\/default\/[0-9a-f]{32}(\?verified)?$/, 'the link\'s own page');
+  assert.ok(!opened.url().includes('/t/'), `not the ticket page: ${opened.url()}`);
+  assert.ok(!(await opened.content()).includes(token), 'the ticket\'s token is nowhere on the page');
+}
+
 export async function waitLive(page) {
   await page.waitForFunction(() => {
     const live = [...document.querySelectorAll('[data-live]')];

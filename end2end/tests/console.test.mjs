@@ -4,24 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useApp, watchErrors } from '../support/app.mjs';
-import { ConsolePage, expectText, KioskPage, TicketPage } from '../support/pages.mjs';
+import { ConsolePage, expectText, KioskPage, TicketPage, verifiedOnLinkPage } from '../support/pages.mjs';
 
 // a verified phone is called once its ticket is at most one place from its turn
 const app = useApp({ AUTODIAL_PLACES: '1' });
-
-/** After 「電話番号を確認する」 on the verification link's page `opened`: the link's own page says
- * it is done, and nothing of the ticket at `url` (its page, its token) shows there. */
-async function verifiedOnLinkPage(opened, url) {
-  const token = new URL(url).pathname.split('/').pop();
-  await expectText(
-    opened.getByTestId('verify-done'),
-    '電話番号を確認しました。整理券のページに戻ると、確認済みと表示されます。このページは閉じてかまいません。',
-  );
-  await opened.waitForLoadState();
-  assert.match(opened.url(), /\/v\/default\/[0-9a-f]{32}(\?verified)?$/, 'the link\'s own page');
-  assert.ok(!opened.url().includes('/t/'), `not the ticket page: ${opened.url()}`);
-  assert.ok(!(await opened.content()).includes(token), 'the ticket\'s token is nowhere on the page');
-}
 
 const tabletSize = { viewport: { width: 1180, height: 820 } };
 const phone = { viewport: { width: 320, height: 640 }, hasTouch: true, isMobile: true };

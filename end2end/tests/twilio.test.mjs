@@ -4,25 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { watchErrors } from '../support/app.mjs';
-import { ConsolePage, expectText, KioskPage, TicketPage } from '../support/pages.mjs';
+import { ConsolePage, expectText, KioskPage, TicketPage, verifiedOnLinkPage } from '../support/pages.mjs';
 import { useTwilioApp } from '../support/twilio.mjs';
 
 // this test is about the staff's call: no automatic one
 const app = useTwilioApp({ AUTODIAL_PLACES: '0' });
 
-/** After 「電話番号を確認する」 on the verification link's page `opened`: the link's own page says
- * it is done, and nothing of the ticket at `url` (its page, its token) shows there. */
-async function verifiedOnLinkPage(opened, url) {
-  const token = new URL(url).pathname.split('/').pop();
-  await expectText(
-    opened.getByTestId('verify-done'),
-    '電話番号を確認しました。整理券のページに戻ると、確認済みと表示されます。このページは閉じてかまいません。',
-  );
-  await opened.waitForLoadState();
-  assert.match(opened.url(), /\/v\/default\/[0-9a-f]{32}(\?verified)?$/, 'the link\'s own page');
-  assert.ok(!opened.url().includes('/t/'), `not the ticket page: ${opened.url()}`);
-  assert.ok(!(await opened.content()).includes(token), 'the ticket\'s token is nowhere on the page');
-}
 const madeOne = app.madeOne;
 
 test('a phone is verified by the link Twilio texts, and staff watch their call to it ring and end', async () => {

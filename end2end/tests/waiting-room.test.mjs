@@ -3,26 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useApp, watchErrors } from '../support/app.mjs';
-import {
-  chooseLanguage, ConsolePage, DisplayPage, expectNoAxeViolations, expectText, KioskPage, TicketPage, waitLive,
-} from '../support/pages.mjs';
+import { chooseLanguage, ConsolePage, DisplayPage, expectNoAxeViolations, expectText, KioskPage, TicketPage, waitLive, verifiedOnLinkPage } from '../support/pages.mjs';
 
 const ADMIN_PASSWORD = 'e2e-password-123';
 const app = useApp({ ADMIN_PASSWORD, COUNTERS: '1,2', REMOTE_MAX_ACTIVE: '2' });
-
-/** After 「電話番号を確認する」 on the verification link's page `opened`: the link's own page says
- * it is done, and nothing of the ticket at `url` (its page, its token) shows there. */
-async function verifiedOnLinkPage(opened, url) {
-  const token = new URL(url).pathname.split('/').pop();
-  await expectText(
-    opened.getByTestId('verify-done'),
-    '電話番号を確認しました。整理券のページに戻ると、確認済みと表示されます。このページは閉じてかまいません。',
-  );
-  await opened.waitForLoadState();
-  assert.match(opened.url(), /\/v\/default\/[0-9a-f]{32}(\?verified)?$/, 'the link\'s own page');
-  assert.ok(!opened.url().includes('/t/'), `not the ticket page: ${opened.url()}`);
-  assert.ok(!(await opened.content()).includes(token), 'the ticket\'s token is nowhere on the page');
-}
 
 const phone = { viewport: { width: 320, height: 640 }, hasTouch: true, isMobile: true };
 

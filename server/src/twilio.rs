@@ -211,9 +211,9 @@ async fn sms(State(state): State<AppState>, form: Signed) -> Response {
     }
 }
 
-/// `POST /twilio/voice/incoming`: a call to the store's number from `From`; answers, from the
-/// number typed on a ticket's page, that it is verified (with the ticket's place), else the menu
-/// (or, when Twilio says its caller ID failed its attestation, that the menu cannot serve it).
+/// `POST /twilio/voice/incoming`: a call to the store's number from `From`; answers, from a
+/// number typed on a ticket's page, the question for that page's code, else the menu (or, when
+/// Twilio says its caller ID failed its attestation, that the menu cannot serve it).
 async fn voice_incoming(State(state): State<AppState>, form: Signed) -> Response {
     twiml(
         state
@@ -230,18 +230,7 @@ async fn voice_menu(
     RawQuery(query): RawQuery,
     form: Signed,
 ) -> Response {
-    let press = match press_of(query.as_deref(), &form) {
-        Ok(press) => press,
-        Err(refused) => return refused,
-    };
-    match state.room.phone_menu_choice(&press).await {
-        Ok(xml) => twiml(xml),
-        Err(e) => {
-            tracing::error!(error = %e, "a key on the phone menu was not taken");
-            // the store's menu speaks Japanese
-            twiml(state.room.apology(Lang::Ja))
-        }
-    }
+    gathered(&state, query.as_deref(), &form, Gathered::Menu).await
 }
 
 /// `POST /twilio/voice/code?repeats=N`: the call code (`Digits`) keyed in by caller `From` in call
@@ -251,36 +240,52 @@ async fn voice_code(
     RawQuery(query): RawQuery,
     form: Signed,
 ) -> Response {
-    let press = match press_of(query.as_deref(), &form) {
-        Ok(press) => press,
-        Err(refused) => return refused,
-    };
-    match state.room.call_code(&press).await {
-        Ok(xml) => twiml(xml),
-        Err(e) => {
-            tracing::error!(error = %e, "a call code was not checked");
-            twiml(state.room.apology(Lang::Ja))
-        }
-    }
+    gathered(&state, query.as_deref(), &form, Gathered::Code).await
 }
 
-/// The keys of a call's `<Gather>` as Twilio posts them (`repeats` from the action URL's query).
-fn press_of<'a>(query: Option<&str>, form: &'a Signed) -> Result<MenuPress<'a>, Response> {
+/// What a call's `<Gather>` asked for.
+#[derive(Clone, Copy, Debug)]
+enum Gathered {
+    /// A key of the store's menu.
+    Menu,
+    /// The code a ticket's page shows.
+    Code,
+}
+
+/// The keys of a call's `<Gather>` as Twilio posts them (`repeats` from the action URL's query),
+/// carried out; on our failure an apology (the store's menu speaks Japanese).
+async fn gathered(
+    state: &AppState,
+    query: Option<&str>,
+    form: &Signed,
+    asked: Gathered,
+) -> Response {
     let Some(call_sid) = form.get("CallSid").filter(|sid| {
         (1..=64).contains(&sid.len()) && sid.bytes().all(|b| b.is_ascii_alphanumeric())
     }) else {
-        return Err((StatusCode::BAD_REQUEST, "a CallSid is required").into_response());
+        return (StatusCode::BAD_REQUEST, "a CallSid is required").into_response();
     };
     let repeats = query_params(query)
         .into_iter()
         .find(|(k, _)| k == "repeats")
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
-    Ok(MenuPress {
+    let press = MenuPress {
         call_sid,
         from: form.get("From").unwrap_or_default(),
         stir_verstat: form.get("StirVerstat"),
         digits: form.get("Digits").unwrap_or_default(),
         repeats,
-    })
+    };
+    let answered = match asked {
+        Gathered::Menu => state.room.phone_menu_choice(&press).await,
+        Gathered::Code => state.room.call_code(&press).await,
+    };
+    match answered {
+        Ok(xml) => twiml(xml),
+        Err(e) => {
+            tracing::error!(error = %e, ?asked, "keys pressed on a call were not carried out");
+            twiml(state.room.apology(Lang::Ja))
+        }
+    }
 }

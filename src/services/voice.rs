@@ -338,10 +338,10 @@ impl WaitingRoom {
     /// `/twilio/voice/code`. From any other number: the menu, whose key goes to
     /// `/twilio/voice/menu`. A caller ID that failed its attestation verifies nothing and hears
     /// that the menu cannot serve it. Always TwiML: a Voice webhook that answers an error makes
-    /// Twilio say "an application error has occurred" and hang up (docs/twilio.md, "Webhooks").
+    /// Twilio say "an application error has occurred" and hang up (BEHAVIOUR.md, "Webhooks").
     pub async fn phone_call(&self, from: Option<&str>, stir_verstat: Option<&str>) -> String {
         // Twilio adds StirVerstat where the carrier attested the caller ID; a failed one may
-        // be forged (docs/twilio.md, "Japan")
+        // be forged (BEHAVIOUR.md, "Japan")
         if crate::twilio::caller_id_failed(stir_verstat) {
             return not_confirmed(&self.setup.voices, self.texts.as_ref());
         }

@@ -1,5 +1,5 @@
 // The stand-in of api.twilio.com (behind Prism, validating every request against Twilio's spec),
-// as the integration tests use it, run as a process of its own: `server/examples/twilio_standin.rs`.
+// as the integration tests use it, run as a process of its own: `testkit/examples/twilio_standin.rs`.
 // The test reads what the app asked Twilio for, and has the stand-in call the app back as Twilio
 // would (signed status callbacks).
 import { spawn } from 'node:child_process';

@@ -8,7 +8,7 @@
 use crate::api::ApiError;
 use app::request::ClientAddr;
 use axum::body::{to_bytes, Body};
-use axum::extract::Request;
+use axum::extract::{FromRequestParts, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -32,7 +32,7 @@ struct Kept {
 }
 
 /// The middleware: the call as it is without the header, once per key with it.
-pub async fn idempotent(ClientAddr(client): ClientAddr, request: Request, next: Next) -> Response {
+pub async fn idempotent(request: Request, next: Next) -> Response {
     let Some(raw) = request.headers().get("idempotency-key") else {
         return next.run(request).await;
     };
@@ -51,11 +51,14 @@ pub async fn idempotent(ClientAddr(client): ClientAddr, request: Request, next: 
     let Some(room) = request.extensions().get::<WaitingRoom>().cloned() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let caller = match request.headers().get(header::AUTHORIZATION) {
+    let (mut parts, body) = request.into_parts();
+    let caller = match parts.headers.get(header::AUTHORIZATION) {
         Some(token) => format!("token:{}", sha256_hex(&String::from_utf8_lossy(token.as_bytes()))),
-        None => format!("address:{}", address_key(client)),
+        None => match ClientAddr::from_request_parts(&mut parts, &()).await {
+            Ok(ClientAddr(client)) => format!("address:{}", address_key(client)),
+            Err(refused) => return refused.into_response(),
+        },
     };
-    let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return ApiError::new(ErrorCode::BadRequest, "the body is too large").into_response();
     };

@@ -1,6 +1,6 @@
 //! Twilio's own opt-out handling of inbound texts, which ours follows: Twilio blocks a number
 //! after an opt-out keyword, answers STOP, START and HELP itself, and refuses every later send to
-//! it with error 21610 until it opts back in (docs/messaging/tutorials/advanced-opt-out; support
+//! it with error 21610 until it opts back in (twilio.com/docs/messaging/tutorials/advanced-opt-out; support
 //! 223134027; BEHAVIOUR.md "Opt-out"). So what Twilio saw as a keyword changes our stop list the
 //! same way, and gets no reply of ours (it would be a second one).
 

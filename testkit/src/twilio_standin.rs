@@ -11,7 +11,7 @@
 //! Twilio does (a `DateSent` / `StartTime` filter never shows what has no such date yet); a 5xx
 //! may come after the message was made (creates are not idempotent); and a webhook that answers
 //! 5xx is not tried again (Twilio retries only on connection failure).
-//! The end-to-end tests run it as a process of its own (`server/examples/twilio_standin.rs`), so
+//! The end-to-end tests run it as a process of its own (`testkit/examples/twilio_standin.rs`), so
 //! it needs nothing of the tests' but `common::free_port`.
 
 use axum::extract::{Path, Query, State};

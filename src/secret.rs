@@ -19,7 +19,10 @@ pub const ARGON2_MAX_LANES: u32 = 4;
 pub fn bounded_argon2(stored: &str) -> Result<argon2::password_hash::PasswordHash<'_>, String> {
     let parsed = argon2::password_hash::PasswordHash::new(stored)
         .map_err(|_| "not an argon2 password hash".to_owned())?;
-    if !matches!(parsed.algorithm.as_str(), "argon2id" | "argon2i" | "argon2d") {
+    if !matches!(
+        parsed.algorithm.as_str(),
+        "argon2id" | "argon2i" | "argon2d"
+    ) {
         return Err(format!("{} is not argon2", parsed.algorithm));
     }
     for (name, max) in [

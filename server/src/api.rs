@@ -5,10 +5,10 @@
 
 use crate::idempotency::idempotent;
 use crate::AppState;
-use axum::middleware::from_fn;
 use app::request::{BaseUrl, ClientAddr, StaffToken};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};

@@ -13,8 +13,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use waitingroom::services::{address_key, WaitingRoom};
 use waitingroom::secret::sha256_hex;
+use waitingroom::services::{address_key, WaitingRoom};
 use waitingroom::ErrorCode;
 
 /// The longest request or answer body kept (the API's are a few hundred bytes).
@@ -53,7 +53,10 @@ pub async fn idempotent(request: Request, next: Next) -> Response {
     };
     let (mut parts, body) = request.into_parts();
     let caller = match parts.headers.get(header::AUTHORIZATION) {
-        Some(token) => format!("token:{}", sha256_hex(&String::from_utf8_lossy(token.as_bytes()))),
+        Some(token) => format!(
+            "token:{}",
+            sha256_hex(&String::from_utf8_lossy(token.as_bytes()))
+        ),
         None => match ClientAddr::from_request_parts(&mut parts, &()).await {
             Ok(ClientAddr(client)) => format!("address:{}", address_key(client)),
             Err(refused) => return refused.into_response(),
@@ -146,4 +149,3 @@ fn replay(kept: Kept) -> Response {
     headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
 }
-

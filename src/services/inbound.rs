@@ -180,7 +180,9 @@ impl WaitingRoom {
             Duration::from_secs(3600),
         )];
         let Some(taken) = self.take_all(&shop).await? else {
-            tracing::warn!("the shop's tickets by phone for this hour are taken (PHONE_MAX_PER_HOUR)");
+            tracing::warn!(
+                "the shop's tickets by phone for this hour are taken (PHONE_MAX_PER_HOUR)"
+            );
             return Ok(None);
         };
         let issued = self

@@ -353,7 +353,11 @@ fn call_codes() -> Vec<String> {
     (0..3)
         .map(|i| {
             let chunk = u32::from_str_radix(&bytes[i * 8..i * 8 + 8], 16).unwrap_or_default();
-            format!("{:0width$}", chunk % 10u32.pow(CALL_CODE_DIGITS as u32), width = CALL_CODE_DIGITS)
+            format!(
+                "{:0width$}",
+                chunk % 10u32.pow(CALL_CODE_DIGITS as u32),
+                width = CALL_CODE_DIGITS
+            )
         })
         .collect()
 }

@@ -383,7 +383,12 @@ impl WaitingRoom {
                 timeout_s: MENU_WAITS_S,
                 prompt: vec![said(&self.setup.voices, self.texts.as_ref(), lang, words)],
             },
-            said(&self.setup.voices, self.texts.as_ref(), lang, Words::Goodbye),
+            said(
+                &self.setup.voices,
+                self.texts.as_ref(),
+                lang,
+                Words::Goodbye,
+            ),
         ])
     }
 
@@ -423,7 +428,8 @@ impl WaitingRoom {
         };
         let now = self.setup.calendar.now();
         let mut verified = Vec::new();
-        if code.len() == super::phones::CALL_CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit()) {
+        if code.len() == super::phones::CALL_CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit())
+        {
             for queue in &self.setup.queues {
                 match self.store.verify_call(&queue.id, &phone, code, now).await {
                     Ok(token) => verified.extend(self.ticket_by_token(&token).await?),
@@ -572,7 +578,14 @@ impl WaitingRoom {
                             let now = self.setup.calendar.now();
                             if let Err(e) = self
                                 .store
-                                .text_ticket(&issued.queue, issued.number, &body, "joined", true, now)
+                                .text_ticket(
+                                    &issued.queue,
+                                    issued.number,
+                                    &body,
+                                    "joined",
+                                    true,
+                                    now,
+                                )
                                 .await
                             {
                                 tracing::warn!(error = %e, "a ticket taken by phone was not texted");

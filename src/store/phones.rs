@@ -79,7 +79,11 @@ impl Store {
     }
 
     /// Whether a ticket of `queue`'s current day waits for a call from `phone` (with its code).
-    pub async fn awaits_call(&self, queue: &QueueId, phone: &PhoneNumber) -> Result<bool, StoreError> {
+    pub async fn awaits_call(
+        &self,
+        queue: &QueueId,
+        phone: &PhoneNumber,
+    ) -> Result<bool, StoreError> {
         let (_, replies) = self
             .read_day(queue, |pipe, _, day| {
                 pipe.hexists(day.verify(), format!("calls:{}", phone.as_str()));

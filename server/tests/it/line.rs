@@ -582,7 +582,10 @@ async fn a_follower_sending_message_after_message_is_answered_ten_times_an_hour_
     let app = spawn_app_with(standin.config(&redis, &[("AUTODIAL_PLACES", "0")])).await;
     let max = waitingroom::services::LINE_MESSAGES_PER_HOUR as usize;
     for i in 0..max + 5 {
-        assert_eq!(send(&app, &standin, USER, &format!("こんにちは {i}")).await, 200);
+        assert_eq!(
+            send(&app, &standin, USER, &format!("こんにちは {i}")).await,
+            200
+        );
     }
     assert_eq!(replied(&standin, max).await.len(), max);
     // the events past the limit were taken (200) and carried out: no reply came of them
@@ -591,7 +594,11 @@ async fn a_follower_sending_message_after_message_is_answered_ten_times_an_hour_
     assert_eq!(send(&app, &standin, USER, &code).await, 200);
     link(&app, &standin, &token, OTHER).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(standin.replies().len(), max + 1, "only the other user's reply");
+    assert_eq!(
+        standin.replies().len(),
+        max + 1,
+        "only the other user's reply"
+    );
     assert!(
         standin.replies()[max].text().contains("受付番号"),
         "{:?}",

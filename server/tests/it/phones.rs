@@ -174,7 +174,10 @@ async fn a_phone_is_verified_by_the_link_twilio_texts_it() {
     assert!(!location.contains(&token), "{location}");
     let done = phone.get(app.url(&location)).send().await.unwrap();
     let done = done.text().await.unwrap();
-    assert!(done.contains("電話番号を確認しました"), "the page says it is done");
+    assert!(
+        done.contains("電話番号を確認しました"),
+        "the page says it is done"
+    );
     assert!(!done.contains(&token), "the page names no ticket");
     assert_eq!(phone_status(&app, &token).await, "verified");
     // the ticket showing its text on its way (an event of its own) may come first
@@ -378,11 +381,7 @@ async fn a_phone_given_at_remote_check_in_is_texted_its_link_and_a_bad_one_takes
         )
         .await;
     assert!(status < 400, "{status} {body}");
-    let token = body
-        .as_str()
-        .unwrap()
-        .trim_start_matches("/t/")
-        .to_owned();
+    let token = body.as_str().unwrap().trim_start_matches("/t/").to_owned();
     assert_eq!(
         app.get_json("/api/v1/queues/default").await["last_number"],
         1
@@ -753,7 +752,10 @@ async fn a_phone_is_verified_by_calling_the_stores_number_from_it() {
     assert_eq!(view["call_in"]["tel"], "+815012345678");
     assert_eq!(view["call_in"]["written"], "050-1234-5678");
     let code = view["call_in"]["code"].as_str().unwrap();
-    assert!(code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+    assert!(
+        code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()),
+        "{code}"
+    );
     assert_eq!(view["verifies_by_sms"], false);
     let page = app.get_text(&format!("/t/{token}")).await;
     assert!(
@@ -789,7 +791,10 @@ async fn a_phone_is_verified_by_calling_the_stores_number_from_it() {
     // verifies nothing and is asked again
     let code = call_code_of(&app, &token).await;
     assert_eq!(code.len(), 4, "{code}");
-    assert!(page.contains(&format!(r#"data-testid="call-code">{code}<"#)), "the page shows it");
+    assert!(
+        page.contains(&format!(r#"data-testid="call-code">{code}<"#)),
+        "the page shows it"
+    );
     let asked = call_in(
         &app,
         "+819012345678",
@@ -801,7 +806,10 @@ async fn a_phone_is_verified_by_calling_the_stores_number_from_it() {
     let sid = format!("CA{}", waitingroom::services::random_token());
     let wrong = if code == "0000" { "1111" } else { "0000" };
     let again = key_in_code(&app, &sid, "+819012345678", wrong, 0).await;
-    assert!(asks_code(&again) && again.contains("確認コードが違います"), "{again}");
+    assert!(
+        asks_code(&again) && again.contains("確認コードが違います"),
+        "{again}"
+    );
     assert_eq!(phone_status(&app, &token).await, "pending");
     // the code keyed in: verified, the ticket's number and place said in its language by its
     // voice, and the call ends

@@ -25,9 +25,18 @@ async fn ticket(app: &TestApp) -> String {
     slip["ticket"]["token"].as_str().unwrap().to_owned()
 }
 
-async fn register(app: &TestApp, from: &reqwest::Client, token: &str, number: &str) -> (u16, Value) {
-    app.post_form(from, "/api/ticket/phone", &[("token", token), ("phone", number)])
-        .await
+async fn register(
+    app: &TestApp,
+    from: &reqwest::Client,
+    token: &str,
+    number: &str,
+) -> (u16, Value) {
+    app.post_form(
+        from,
+        "/api/ticket/phone",
+        &[("token", token), ("phone", number)],
+    )
+    .await
 }
 
 async fn view(app: &TestApp, token: &str) -> Value {
@@ -46,7 +55,11 @@ async fn version(app: &TestApp) -> u64 {
 async fn verify_hash(redis: &TestRedis) -> HashMap<String, String> {
     let key = crate::common::day_keys(redis, "default").await.verify();
     let mut conn = redis.connection().await;
-    redis::cmd("HGETALL").arg(&key).query_async(&mut conn).await.unwrap()
+    redis::cmd("HGETALL")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap()
 }
 
 fn sid() -> String {
@@ -60,9 +73,20 @@ async fn a_later_registration_of_the_same_number_takes_nothing_from_the_first() 
     let app = spawn_app_with(call_mode(&redis, &standin, &[])).await;
     let (victim, attacker) = (ticket(&app).await, ticket(&app).await);
     // the victim registers their number; the attacker, knowing it, registers it on their own
-    assert_eq!(register(&app, &client(), &victim, "090-3333-4444").await.0, 200);
-    assert_eq!(register(&app, &client_at("127.0.0.31"), &attacker, "090-3333-4444").await.0, 200);
-    let (mine, theirs) = (call_code_of(&app, &victim).await, call_code_of(&app, &attacker).await);
+    assert_eq!(
+        register(&app, &client(), &victim, "090-3333-4444").await.0,
+        200
+    );
+    assert_eq!(
+        register(&app, &client_at("127.0.0.31"), &attacker, "090-3333-4444")
+            .await
+            .0,
+        200
+    );
+    let (mine, theirs) = (
+        call_code_of(&app, &victim).await,
+        call_code_of(&app, &attacker).await,
+    );
     assert_ne!(mine, theirs, "each ticket its own code");
 
     // the victim's call, with the code their page shows, verifies their ticket and says its number
@@ -70,20 +94,32 @@ async fn a_later_registration_of_the_same_number_takes_nothing_from_the_first() 
     assert!(heard.contains("電話番号を確認しました"), "{heard}");
     assert!(heard.contains("受付番号1番"), "{heard}");
     assert!(!heard.contains("受付番号2番"), "{heard}");
-    assert_eq!(view(&app, &victim).await["ticket"]["phone_status"], "verified");
-    assert_eq!(view(&app, &attacker).await["ticket"]["phone_status"], "pending");
+    assert_eq!(
+        view(&app, &victim).await["ticket"]["phone_status"],
+        "verified"
+    );
+    assert_eq!(
+        view(&app, &attacker).await["ticket"]["phone_status"],
+        "pending"
+    );
 
     // the attacker re-registering the number again and again does not stop the victim either
     let redis2 = TestRedis::start();
     let app = spawn_app_with(call_mode(&redis2, &standin, &[])).await;
     let (victim, attacker) = (ticket(&app).await, ticket(&app).await);
-    assert_eq!(register(&app, &client(), &victim, "090-3333-4444").await.0, 200);
+    assert_eq!(
+        register(&app, &client(), &victim, "090-3333-4444").await.0,
+        200
+    );
     for other in ["090-3333-5555", "090-3333-4444", "090-3333-6666"] {
         register(&app, &client_at("127.0.0.32"), &attacker, other).await;
     }
     let heard = call_in_with_code(&app, "+819033334444", &victim).await;
     assert!(heard.contains("受付番号1番"), "{heard}");
-    assert_eq!(view(&app, &victim).await["ticket"]["phone_status"], "verified");
+    assert_eq!(
+        view(&app, &victim).await["ticket"]["phone_status"],
+        "verified"
+    );
 }
 
 #[tokio::test]
@@ -92,7 +128,10 @@ async fn a_forged_caller_id_without_the_code_verifies_nothing_and_its_guesses_ar
     let standin = TwilioStandIn::start().await;
     let app = spawn_app_with(call_mode(&redis, &standin, &[])).await;
     let token = ticket(&app).await;
-    assert_eq!(register(&app, &client(), &token, "090-7777-8888").await.0, 200);
+    assert_eq!(
+        register(&app, &client(), &token, "090-7777-8888").await.0,
+        200
+    );
     let code = call_code_of(&app, &token).await;
     let before = version(&app).await;
 
@@ -111,11 +150,17 @@ async fn a_forged_caller_id_without_the_code_verifies_nothing_and_its_guesses_ar
     let refused = key_in_code(&app, &sid(), "+819077778888", &code, 0).await;
     assert!(refused.contains("確認コードの誤りが多すぎる"), "{refused}");
     assert!(refused.contains("<Hangup"), "{refused}");
-    assert_eq!(view(&app, &token).await["ticket"]["phone_status"], "pending");
+    assert_eq!(
+        view(&app, &token).await["ticket"]["phone_status"],
+        "pending"
+    );
     assert_eq!(version(&app).await, before, "nothing changed");
     // not a code at all (letters, too long) verifies nothing either, on another number
     let other = ticket(&app).await;
-    assert_eq!(register(&app, &client(), &other, "090-7777-9999").await.0, 200);
+    assert_eq!(
+        register(&app, &client(), &other, "090-7777-9999").await.0,
+        200
+    );
     let code = call_code_of(&app, &other).await;
     for junk in [format!("{code}0"), "12a4".to_owned(), String::new()] {
         let heard = key_in_code(&app, &sid(), "+819077779999", &junk, 0).await;
@@ -124,19 +169,34 @@ async fn a_forged_caller_id_without_the_code_verifies_nothing_and_its_guesses_ar
     // the right code on a call from another number verifies nothing
     let heard = key_in_code(&app, &sid(), "+819000001111", &code, 0).await;
     assert!(!heard.contains("確認しました"), "{heard}");
-    assert_eq!(view(&app, &other).await["ticket"]["phone_status"], "pending");
+    assert_eq!(
+        view(&app, &other).await["ticket"]["phone_status"],
+        "pending"
+    );
     // the right code posted without Twilio's signature: refused, nothing changed
-    let form = [("CallSid", "CA0001"), ("From", "+819077779999"), ("Digits", code.as_str())];
-    let unsigned = client().post(app.url("/twilio/voice/code?repeats=0")).form(&form).send().await.unwrap();
+    let form = [
+        ("CallSid", "CA0001"),
+        ("From", "+819077779999"),
+        ("Digits", code.as_str()),
+    ];
+    let unsigned = client()
+        .post(app.url("/twilio/voice/code?repeats=0"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unsigned.status(), 403);
-    assert_eq!(view(&app, &other).await["ticket"]["phone_status"], "pending");
-    let (status, _) = crate::twilio_standin::signed_post(
-        &app.url("/twilio/voice/code?repeats=0"),
-        &form,
-    )
-    .await;
+    assert_eq!(
+        view(&app, &other).await["ticket"]["phone_status"],
+        "pending"
+    );
+    let (status, _) =
+        crate::twilio_standin::signed_post(&app.url("/twilio/voice/code?repeats=0"), &form).await;
     assert_eq!(status, 200, "signed, it is taken");
-    assert_eq!(view(&app, &other).await["ticket"]["phone_status"], "verified");
+    assert_eq!(
+        view(&app, &other).await["ticket"]["phone_status"],
+        "verified"
+    );
 }
 
 #[tokio::test]
@@ -148,23 +208,38 @@ async fn registrations_are_limited_and_a_ticket_waits_for_one_number_at_a_time()
     let from = client_at("127.0.0.41");
 
     // per ticket: three different numbers, each replacing the one before in the verify hash
-    for (i, number) in ["090-4100-0001", "090-4100-0002", "090-4100-0003"].iter().enumerate() {
+    for (i, number) in ["090-4100-0001", "090-4100-0002", "090-4100-0003"]
+        .iter()
+        .enumerate()
+    {
         let (status, body) = register(&app, &from, &token, number).await;
         assert_eq!(status, 200, "{number}: {body}");
         let kept = verify_hash(&redis).await;
         let e164 = format!("+8190{}", number[4..].replace('-', ""));
-        assert_eq!(kept.len(), 2, "one call code and its count, after {i}: {kept:?}");
+        assert_eq!(
+            kept.len(),
+            2,
+            "one call code and its count, after {i}: {kept:?}"
+        );
         assert!(kept.keys().all(|k| k.contains(&e164)), "{kept:?}");
     }
     // the same number again: nothing changes, nothing is published
     let before = version(&app).await;
     let code = call_code_of(&app, &token).await;
     assert_eq!(register(&app, &from, &token, "090-4100-0003").await.0, 200);
-    assert_eq!(version(&app).await, before, "an unchanged number publishes nothing");
+    assert_eq!(
+        version(&app).await,
+        before,
+        "an unchanged number publishes nothing"
+    );
     assert_eq!(call_code_of(&app, &token).await, code, "and keeps its code");
     // a fourth number is refused and changes nothing
     let (status, body) = register(&app, &from, &token, "090-4100-0004").await;
-    assert_eq!((status, body["error"].as_str()), (429, Some("phone_limited")), "{body}");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("phone_limited")),
+        "{body}"
+    );
     assert_eq!(call_code_of(&app, &token).await, code);
     assert_eq!(view(&app, &token).await["phone"], "090-****-0003");
     assert_eq!(version(&app).await, before);
@@ -193,52 +268,92 @@ async fn registrations_are_limited_and_a_ticket_waits_for_one_number_at_a_time()
         assert!(made <= 30, "no limit per address");
     };
     assert_eq!(made, 30);
-    assert_eq!((refused.0, refused.1["error"].as_str()), (429, Some("phone_limited")));
-    assert_eq!(view(&app, &refused.2).await["phone"], refused.3, "the ticket's number unchanged");
+    assert_eq!(
+        (refused.0, refused.1["error"].as_str()),
+        (429, Some("phone_limited"))
+    );
+    assert_eq!(
+        view(&app, &refused.2).await["phone"],
+        refused.3,
+        "the ticket's number unchanged"
+    );
     // another address still registers
     let token = ticket(&app).await;
-    assert_eq!(register(&app, &client_at("127.0.0.42"), &token, "080-4300-0001").await.0, 200);
+    assert_eq!(
+        register(&app, &client_at("127.0.0.42"), &token, "080-4300-0001")
+            .await
+            .0,
+        200
+    );
 
     // per number and day: one number registered on 10 tickets (from 10 addresses), then refused
     for i in 0..10 {
         let token = ticket(&app).await;
         let at = client_at(&format!("127.0.1.{}", 10 + i));
-        assert_eq!(register(&app, &at, &token, "070-4400-0001").await.0, 200, "{i}");
+        assert_eq!(
+            register(&app, &at, &token, "070-4400-0001").await.0,
+            200,
+            "{i}"
+        );
     }
     let token = ticket(&app).await;
     let (status, body) = register(&app, &client_at("127.0.1.99"), &token, "070-4400-0001").await;
-    assert_eq!((status, body["error"].as_str()), (429, Some("phone_limited")));
-    assert!(view(&app, &token).await["phone"].is_null(), "nothing registered");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("phone_limited"))
+    );
+    assert!(
+        view(&app, &token).await["phone"].is_null(),
+        "nothing registered"
+    );
 }
 
 #[tokio::test]
 async fn forged_calls_take_at_most_phone_max_per_hour_tickets_for_the_whole_shop() {
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
-    let app = spawn_app_with(standin.config(&redis, &[("PHONE_MAX_PER_HOUR", "5"), ("AUTODIAL_PLACES", "0")])).await;
+    let app = spawn_app_with(standin.config(
+        &redis,
+        &[("PHONE_MAX_PER_HOUR", "5"), ("AUTODIAL_PLACES", "0")],
+    ))
+    .await;
     // eight "different callers" (caller IDs are free to forge), each pressing 1
     for i in 0..8 {
         let heard = crate::voice::menu(&app, &format!("+81906000{i:04}"), "1").await;
         if i < 5 {
             assert!(heard.contains("をお取りしました"), "{i}: {heard}");
         } else {
-            assert!(heard.contains("ただいま受付を停止しています"), "{i}: {heard}");
+            assert!(
+                heard.contains("ただいま受付を停止しています"),
+                "{i}: {heard}"
+            );
         }
     }
-    assert_eq!(app.get_json("/api/v1/queues/default").await["last_number"], 5);
+    assert_eq!(
+        app.get_json("/api/v1/queues/default").await["last_number"],
+        5
+    );
 
     // each 「受付しました」 SMS of a ticket taken by phone counts against that ticket's budget
     let keys = crate::common::day_keys(&redis, "default").await;
     let budget = keys.verify().replace(":verify", ":budget");
     let mut conn = redis.connection().await;
-    let spent: HashMap<String, u32> =
-        redis::cmd("HGETALL").arg(&budget).query_async(&mut conn).await.unwrap();
+    let spent: HashMap<String, u32> = redis::cmd("HGETALL")
+        .arg(&budget)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(spent.len(), 5, "{spent:?}");
     assert!(spent.values().all(|n| *n == 1), "{spent:?}");
 }
 
 /// A staff-token API call with `Idempotency-Key` `key` (and a JSON `body`, if any).
-async fn api_call(app: &TestApp, path: &str, key: Option<&str>, body: Option<Value>) -> reqwest::Response {
+async fn api_call(
+    app: &TestApp,
+    path: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
     let mut call = client()
         .post(app.url(path))
         .bearer_auth(crate::common::STAFF_API_TOKEN);
@@ -273,20 +388,54 @@ async fn a_retried_api_call_with_its_idempotency_key_acts_once() {
     let again = api_call(&app, call_next, Some("retry-7f3a"), counter()).await;
     assert_eq!(again.status(), 200);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
-    assert_eq!(again.json::<Value>().await.unwrap(), first, "the first answer again");
+    assert_eq!(
+        again.json::<Value>().await.unwrap(),
+        first,
+        "the first answer again"
+    );
     let after = snapshot(&app).await;
-    assert_eq!(after["waiting"], serde_json::json!([2, 3]), "one customer called: {after}");
+    assert_eq!(
+        after["waiting"],
+        serde_json::json!([2, 3]),
+        "one customer called: {after}"
+    );
 
     // the same key for another call is refused and changes nothing
-    let reused = api_call(&app, "/api/v1/queues/default/tickets", Some("retry-7f3a"), None).await;
+    let reused = api_call(
+        &app,
+        "/api/v1/queues/default/tickets",
+        Some("retry-7f3a"),
+        None,
+    )
+    .await;
     assert_eq!(reused.status(), 422);
-    assert_eq!(reused.json::<Value>().await.unwrap()["error"], "idempotency_key_reused");
-    let other_body = api_call(&app, call_next, Some("retry-7f3a"), Some(serde_json::json!({"counter": "2"}))).await;
+    assert_eq!(
+        reused.json::<Value>().await.unwrap()["error"],
+        "idempotency_key_reused"
+    );
+    let other_body = api_call(
+        &app,
+        call_next,
+        Some("retry-7f3a"),
+        Some(serde_json::json!({"counter": "2"})),
+    )
+    .await;
     assert_eq!(other_body.status(), 422);
-    assert_eq!(snapshot(&app).await["version"], after["version"], "nothing changed");
+    assert_eq!(
+        snapshot(&app).await["version"],
+        after["version"],
+        "nothing changed"
+    );
 
     // ten copies of one issue at once: one ticket, every answer is it or "still in progress"
-    let copies = (0..10).map(|_| api_call(&app, "/api/v1/queues/default/tickets", Some("issue-1"), None));
+    let copies = (0..10).map(|_| {
+        api_call(
+            &app,
+            "/api/v1/queues/default/tickets",
+            Some("issue-1"),
+            None,
+        )
+    });
     let answers = futures::future::join_all(copies).await;
     let mut tokens = std::collections::HashSet::new();
     for answer in answers {
@@ -295,13 +444,22 @@ async fn a_retried_api_call_with_its_idempotency_key_acts_once() {
                 let body: Value = answer.json().await.unwrap();
                 tokens.insert(body["token"].as_str().unwrap().to_owned());
             }
-            409 => assert_eq!(answer.json::<Value>().await.unwrap()["error"], "idempotency_in_progress"),
+            409 => assert_eq!(
+                answer.json::<Value>().await.unwrap()["error"],
+                "idempotency_in_progress"
+            ),
             other => panic!("{other}"),
         }
     }
     assert_eq!(tokens.len(), 1, "one ticket: {tokens:?}");
     assert_eq!(snapshot(&app).await["last_number"], 4);
-    let replayed = api_call(&app, "/api/v1/queues/default/tickets", Some("issue-1"), None).await;
+    let replayed = api_call(
+        &app,
+        "/api/v1/queues/default/tickets",
+        Some("issue-1"),
+        None,
+    )
+    .await;
     let body: Value = replayed.json().await.unwrap();
     assert!(tokens.contains(body["token"].as_str().unwrap()));
 
@@ -315,11 +473,21 @@ async fn a_retried_api_call_with_its_idempotency_key_acts_once() {
     assert_eq!(anonymous.status(), 201);
     assert_eq!(snapshot(&app).await["last_number"], 5);
     // a key that is no key is refused, and acts on nothing
-    let bad = api_call(&app, "/api/v1/queues/default/tickets", Some(&"k".repeat(256)), None).await;
+    let bad = api_call(
+        &app,
+        "/api/v1/queues/default/tickets",
+        Some(&"k".repeat(256)),
+        None,
+    )
+    .await;
     assert_eq!(bad.status(), 400);
     // without a key, a retry acts again (what the key is for)
     api_call(&app, call_next, None, counter()).await;
     api_call(&app, call_next, None, counter()).await;
-    assert_eq!(snapshot(&app).await["waiting"], serde_json::json!([4, 5]), "both acted");
+    assert_eq!(
+        snapshot(&app).await["waiting"],
+        serde_json::json!([4, 5]),
+        "both acted"
+    );
     assert_eq!(snapshot(&app).await["last_number"], 5);
 }

@@ -55,8 +55,8 @@ const COMMON_ARGS: [Name; 6] = [
 /// A script with the names of its keys and arguments bound by its generated header.
 pub(crate) struct BoundScript {
     script: Script,
-    /// What the benchmark hands `redis-benchmark`.
-    #[cfg(feature = "bench")]
+    /// The whole source (what the benchmark hands `redis-benchmark`, what the tests read).
+    #[cfg_attr(not(any(test, feature = "bench")), allow(dead_code))]
     source: String,
     keys: Vec<Name>,
     args: Vec<Name>,
@@ -82,7 +82,6 @@ impl BoundScript {
         }
         Self {
             script: Script::new(&source),
-            #[cfg(feature = "bench")]
             source,
             keys: keys.to_vec(),
             args: args.to_vec(),
@@ -326,6 +325,39 @@ fn shared_constants() -> [String; 3] {
 /// A script of one queue: it gets the queue's keys ([`SCRIPT_KEYS`]) and [`COMMON_ARGS`], then
 /// its own arguments (strings) by name.
 pub(crate) struct QueueScript(BoundScript);
+
+#[cfg(test)]
+impl BoundScript {
+    /// Its whole source: the header, then the parts.
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The names it declares (keys, then arguments).
+    pub(crate) fn names(&self) -> Vec<&'static str> {
+        self.keys
+            .iter()
+            .chain(&self.args)
+            .map(|n| n.name())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+impl QueueScript {
+    /// The bound script.
+    pub(crate) fn bound(&self) -> &BoundScript {
+        &self.0
+    }
+
+    /// Its own arguments' names (after [`COMMON_ARGS`]).
+    pub(crate) fn own_args(&self) -> Vec<&'static str> {
+        self.0.args[COMMON_ARGS.len()..]
+            .iter()
+            .map(|n| n.name())
+            .collect()
+    }
+}
 
 impl QueueScript {
     /// A script whose own arguments are `own_args`, in the order callers pass them.

@@ -272,3 +272,206 @@ impl Store {
 pub(crate) fn as_string(v: &Value) -> Result<String, StoreError> {
     redis::from_redis_value_ref(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    impl Scripts {
+        /// Every script, by its file's name; every queue script with its own arguments.
+        fn every(&self) -> Vec<(&'static str, &BoundScript, Option<Vec<&'static str>>)> {
+            fn queue<'a>(
+                name: &'static str,
+                s: &'a QueueScript,
+            ) -> (&'static str, &'a BoundScript, Option<Vec<&'static str>>) {
+                (name, s.bound(), Some(s.own_args()))
+            }
+            fn bound<'a>(
+                name: &'static str,
+                s: &'a BoundScript,
+            ) -> (&'static str, &'a BoundScript, Option<Vec<&'static str>>) {
+                (name, s, None)
+            }
+            let s = self;
+            vec![
+                queue("issue", &s.issue),
+                queue("call_next", &s.call_next),
+                queue("act", &s.act),
+                queue("set_intake", &s.set_intake),
+                queue("reset", &s.reset),
+                queue("today", &s.today),
+                queue("register_phone", &s.register_phone),
+                queue("verify_phone", &s.verify_phone),
+                queue("verify_call", &s.verify_call),
+                queue("call_out", &s.call_out),
+                queue("contact", &s.contact),
+                queue("machine_answered", &s.machine_answered),
+                queue("answer", &s.answer),
+                queue("send_text", &s.send_text),
+                queue("set_autodial", &s.set_autodial),
+                queue("set_late", &s.set_late),
+                queue("set_hours", &s.set_hours),
+                queue("reminder", &s.reminder),
+                queue("reminder_set", &s.reminder_set),
+                queue("reminder_take", &s.reminder_take),
+                queue("line_code", &s.line_code),
+                queue("line_link", &s.line_link),
+                queue("line_due", &s.line_due),
+                bound("line_follow", &s.line_follow),
+                bound("line_event", &s.line_event),
+                bound("take", &s.take),
+                bound("give_back", &s.give_back),
+                bound("log", &s.log),
+                bound("raise_version", &s.raise_version),
+            ]
+        }
+    }
+
+    /// The code of a Lua source: comments and string literals blanked.
+    fn code_of(source: &str) -> String {
+        let mut code = String::with_capacity(source.len());
+        let mut chars = source.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '-' if chars.peek() == Some(&'-') => {
+                    for c in chars.by_ref() {
+                        if c == '\n' {
+                            code.push('\n');
+                            break;
+                        }
+                    }
+                }
+                '\'' | '"' => {
+                    let mut escaped = false;
+                    for s in chars.by_ref() {
+                        if !escaped && s == c {
+                            break;
+                        }
+                        escaped = !escaped && s == '\\';
+                    }
+                    code.push_str("''");
+                }
+                c => code.push(c),
+            }
+        }
+        code
+    }
+
+    /// The words of `code` (identifiers, numbers).
+    fn words(code: &str) -> impl Iterator<Item = &str> {
+        code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+    }
+
+    /// The identifiers of `code` written in capitals (`NUMBER`, `MAX_SMS`: what the header binds),
+    /// not a table's field (`t.X`).
+    fn capitals(code: &str) -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        let bytes = code.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+            if word(bytes[i]) && (i == 0 || !word(bytes[i - 1])) {
+                let start = i;
+                while i < bytes.len() && word(bytes[i]) {
+                    i += 1;
+                }
+                let name = &code[start..i];
+                let field = start > 0 && bytes[start - 1] == b'.';
+                let capital = name.len() > 1
+                    && name.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                if capital && !field {
+                    found.insert(name.to_owned());
+                }
+            } else {
+                i += 1;
+            }
+        }
+        found
+    }
+
+    /// The names `local` declares in `code` (`local A, B = …`, `local function f`).
+    fn locals(code: &str) -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        for (at, _) in code.match_indices("local ") {
+            let rest = &code[at + "local ".len()..];
+            let rest = rest.strip_prefix("function ").unwrap_or(rest);
+            let end = rest.find(['=', '\n', '(']).unwrap_or(rest.len());
+            for name in rest[..end].split(',') {
+                found.insert(name.trim().to_owned());
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_script_is_listed_once() {
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/store/lua"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|f| f.strip_suffix(".lua").map(str::to_owned))
+            .filter(|f| f != "prelude")
+            .collect::<BTreeSet<_>>();
+        let scripts = Scripts::new();
+        let listed: BTreeSet<String> = scripts
+            .every()
+            .iter()
+            .map(|(n, ..)| n.to_string())
+            .collect();
+        assert_eq!(listed, files);
+    }
+
+    /// A name the Lua reads that Rust does not bind would be `nil`, silently; one Rust binds that
+    /// the Lua never reads is an argument lost. Either fails here, whichever script it is in.
+    #[test]
+    fn every_capital_a_script_reads_is_bound_and_every_argument_it_is_given_is_read() {
+        let scripts = Scripts::new();
+        let mut wrong = Vec::new();
+        for (name, script, own) in scripts.every() {
+            let code = code_of(script.source());
+            let declared: BTreeSet<String> = locals(&code)
+                .into_iter()
+                .chain(script.names().iter().map(|n| n.to_string()))
+                .chain(["KEYS", "ARGV"].map(String::from))
+                .collect();
+            for unbound in capitals(&code).difference(&declared) {
+                wrong.push(format!("{name}.lua reads {unbound}, which nothing binds"));
+            }
+            // its own arguments: each read after the header binds it
+            for arg in own.unwrap_or_default() {
+                if words(&code).filter(|w| *w == arg).count() < 2 {
+                    wrong.push(format!("{name}.lua is given {arg} and never reads it"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn the_check_sees_an_unbound_name_and_a_lost_argument() {
+        let code = code_of(
+            "local NUM, MAX = ARGV[1], ARGV[2]\n-- CODE in a comment\nlocal x = 'TEXT' .. NUM .. t.FIELD .. LOST",
+        );
+        let unbound: Vec<_> = capitals(&code)
+            .difference(&locals(&code))
+            .cloned()
+            .collect();
+        assert_eq!(unbound, ["ARGV", "LOST"]);
+        assert_eq!(words(&code).filter(|w| *w == "NUM").count(), 2);
+        assert_eq!(
+            words(&code).filter(|w| *w == "MAX").count(),
+            1,
+            "bound, never read"
+        );
+        assert_eq!(
+            words("local MAX_NUMBERS = NUMBER")
+                .filter(|w| *w == "NUMBER")
+                .count(),
+            1
+        );
+    }
+}

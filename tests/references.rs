@@ -94,7 +94,10 @@ fn every_path_a_doc_or_comment_names_exists() {
         .filter_map(|l| l.trim().strip_prefix('/'))
         .map(str::to_owned)
         .collect();
-    assert!(ignored.iter().any(|i| i == "end2end/node_modules"), "{ignored:?}");
+    assert!(
+        ignored.iter().any(|i| i == "end2end/node_modules"),
+        "{ignored:?}"
+    );
     // this file's own examples are examples
     for file in all.iter().filter(|f| !f.ends_with("tests/references.rs")) {
         let Ok(text) = std::fs::read_to_string(file) else {

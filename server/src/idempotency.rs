@@ -3,7 +3,7 @@
 //! key, and gets the first call's answer (`Idempotent-Replayed: true`) instead of acting twice.
 //! The key is the caller's own (the hash of its bearer token, or of its address when it has
 //! none), kept a day. A key still being carried out answers 409; the same key with another route
-//! or body answers 422; an answer of 5xx (nothing was done) is not kept, so a retry acts.
+//! or body answers 422; an answer of 5xx or 429 (nothing was done) is not kept, so a retry acts.
 
 use crate::api::ApiError;
 use app::request::ClientAddr;
@@ -95,7 +95,8 @@ pub async fn idempotent(request: Request, next: Next) -> Response {
     }
 }
 
-/// Keeps `answer` for `slot` (or frees it when it is a 5xx: nothing was done) and answers it.
+/// Keeps `answer` for `slot` and answers it; a 5xx or a 429 (nothing was done: the store failed,
+/// or a limit said "later") frees the key instead, so the retry it asks for acts.
 async fn keep(room: &WaitingRoom, slot: &str, call: String, answer: Response) -> Response {
     let (parts, body) = answer.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
@@ -109,7 +110,9 @@ async fn keep(room: &WaitingRoom, slot: &str, call: String, answer: Response) ->
             .and_then(|v: &HeaderValue| v.to_str().ok())
             .map(str::to_owned)
     };
-    let kept = (!parts.status.is_server_error())
+    let retry_later =
+        parts.status.is_server_error() || parts.status == StatusCode::TOO_MANY_REQUESTS;
+    let kept = (!retry_later)
         .then(|| {
             serde_json::to_string(&Kept {
                 call,

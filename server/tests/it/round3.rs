@@ -373,7 +373,11 @@ async fn snapshot(app: &TestApp) -> Value {
 #[tokio::test]
 async fn a_retried_api_call_with_its_idempotency_key_acts_once() {
     let redis = TestRedis::start();
-    let app = crate::common::spawn_app(&redis).await;
+    let app = spawn_app_with(crate::common::config_with(
+        &redis.url(),
+        &[("ADDRESS_MAX_PER_HOUR", "1")],
+    ))
+    .await;
     for _ in 0..3 {
         assert_eq!(app.issue_as_staff("default").await.status(), 201);
     }
@@ -472,6 +476,17 @@ async fn a_retried_api_call_with_its_idempotency_key_acts_once() {
         .unwrap();
     assert_eq!(anonymous.status(), 201);
     assert_eq!(snapshot(&app).await["last_number"], 5);
+    // a refusal that says "later" (429) is not kept: the retry it asks for is carried out anew
+    for _ in 0..2 {
+        let limited = client()
+            .post(app.url("/api/v1/queues/default/tickets"))
+            .header("Idempotency-Key", "anon-2")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(limited.status(), 429);
+        assert!(limited.headers().get("idempotent-replayed").is_none());
+    }
     // a key that is no key is refused, and acts on nothing
     let bad = api_call(
         &app,

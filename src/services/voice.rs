@@ -371,24 +371,23 @@ impl WaitingRoom {
     /// Asks for the call code (`words`: the first time, or after a wrong one), heard `repeats`
     /// times before.
     fn code_prompt(&self, words: Words<'_>, repeats: u32) -> String {
-        let lang = Lang::Ja;
-        let action = format!(
-            "{}/twilio/voice/code?repeats={repeats}",
-            self.public_url().unwrap_or_default().trim_end_matches('/')
-        );
+        let digits = super::phones::CALL_CODE_DIGITS as u32;
+        self.store_asks("/twilio/voice/code", digits, words, repeats)
+    }
+
+    /// The store's line says `words` (in Japanese) and waits for `digits` keys, which Twilio posts
+    /// to `path?repeats=N` (asked `repeats` times before); no key, and it says goodbye.
+    fn store_asks(&self, path: &str, digits: u32, words: Words<'_>, repeats: u32) -> String {
+        let (voices, texts, lang) = (&self.setup.voices, self.texts.as_ref(), Lang::Ja);
+        let base = self.public_url().unwrap_or_default().trim_end_matches('/');
         response(&[
             Verb::Gather {
-                action,
-                digits: super::phones::CALL_CODE_DIGITS as u32,
+                action: format!("{base}{path}?repeats={repeats}"),
+                digits,
                 timeout_s: MENU_WAITS_S,
-                prompt: vec![said(&self.setup.voices, self.texts.as_ref(), lang, words)],
+                prompt: vec![said(voices, texts, lang, words)],
             },
-            said(
-                &self.setup.voices,
-                self.texts.as_ref(),
-                lang,
-                Words::Goodbye,
-            ),
+            said(voices, texts, lang, Words::Goodbye),
         ])
     }
 
@@ -460,30 +459,7 @@ impl WaitingRoom {
 
     /// The store's menu, heard `repeats` times before.
     fn phone_menu(&self, repeats: u32) -> String {
-        let lang = Lang::Ja;
-        let action = format!(
-            "{}/twilio/voice/menu?repeats={repeats}",
-            self.public_url().unwrap_or_default().trim_end_matches('/')
-        );
-        response(&[
-            Verb::Gather {
-                action,
-                digits: 1,
-                timeout_s: MENU_WAITS_S,
-                prompt: vec![said(
-                    &self.setup.voices,
-                    self.texts.as_ref(),
-                    lang,
-                    Words::PhoneMenu,
-                )],
-            },
-            said(
-                &self.setup.voices,
-                self.texts.as_ref(),
-                lang,
-                Words::Goodbye,
-            ),
-        ])
+        self.store_asks("/twilio/voice/menu", 1, Words::PhoneMenu, repeats)
     }
 
     /// The key a caller pressed on the menu: 1 takes a ticket (a mobile number is also texted

@@ -14,7 +14,7 @@ fn with_twilio(redis: &TestRedis, standin: &TwilioStandIn) -> server::Config {
     standin.config(redis, &[("AUTODIAL_PLACES", "0")])
 }
 
-async fn ticket_token(app: &TestApp) -> String {
+pub(crate) async fn ticket_token(app: &TestApp) -> String {
     let slip: Value = app.issue("default").await.json().await.unwrap();
     slip["ticket"]["token"].as_str().unwrap().to_owned()
 }
@@ -29,7 +29,7 @@ async fn watch(app: &TestApp) -> crate::common::Socket {
     screen
 }
 
-async fn register(
+pub(crate) async fn register(
     app: &TestApp,
     phone: &reqwest::Client,
     token: &str,

@@ -4,8 +4,11 @@
 //! and nothing changed.
 
 use crate::common::{client, client_at, spawn_app_with, TestApp, TestRedis};
-use crate::phones::{asks_code, call_code_of, call_in, call_in_with_code, key_in_code};
+use crate::phones::{
+    asks_code, call_code_of, call_in, call_in_with_code, key_in_code, register, ticket_token,
+};
 use crate::twilio_standin::TwilioStandIn;
+use crate::voice::version;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -20,35 +23,10 @@ fn call_mode(redis: &TestRedis, standin: &TwilioStandIn, extra: &[(&str, &str)])
     standin.config(redis, &vars)
 }
 
-async fn ticket(app: &TestApp) -> String {
-    let slip: Value = app.issue("default").await.json().await.unwrap();
-    slip["ticket"]["token"].as_str().unwrap().to_owned()
-}
-
-async fn register(
-    app: &TestApp,
-    from: &reqwest::Client,
-    token: &str,
-    number: &str,
-) -> (u16, Value) {
-    app.post_form(
-        from,
-        "/api/ticket/phone",
-        &[("token", token), ("phone", number)],
-    )
-    .await
-}
-
 async fn view(app: &TestApp, token: &str) -> Value {
     app.post_form(&client(), "/api/ticket/view", &[("token", token)])
         .await
         .1
-}
-
-async fn version(app: &TestApp) -> u64 {
-    app.get_json("/api/v1/queues/default").await["version"]
-        .as_u64()
-        .unwrap()
 }
 
 /// The day's `verify` hash of queue `default`: what waits for a link or a call.
@@ -71,7 +49,7 @@ async fn a_later_registration_of_the_same_number_takes_nothing_from_the_first() 
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
     let app = spawn_app_with(call_mode(&redis, &standin, &[])).await;
-    let (victim, attacker) = (ticket(&app).await, ticket(&app).await);
+    let (victim, attacker) = (ticket_token(&app).await, ticket_token(&app).await);
     // the victim registers their number; the attacker, knowing it, registers it on their own
     assert_eq!(
         register(&app, &client(), &victim, "090-3333-4444").await.0,
@@ -106,7 +84,7 @@ async fn a_later_registration_of_the_same_number_takes_nothing_from_the_first() 
     // the attacker re-registering the number again and again does not stop the victim either
     let redis2 = TestRedis::start();
     let app = spawn_app_with(call_mode(&redis2, &standin, &[])).await;
-    let (victim, attacker) = (ticket(&app).await, ticket(&app).await);
+    let (victim, attacker) = (ticket_token(&app).await, ticket_token(&app).await);
     assert_eq!(
         register(&app, &client(), &victim, "090-3333-4444").await.0,
         200
@@ -127,7 +105,7 @@ async fn a_forged_caller_id_without_the_code_verifies_nothing_and_its_guesses_ar
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
     let app = spawn_app_with(call_mode(&redis, &standin, &[])).await;
-    let token = ticket(&app).await;
+    let token = ticket_token(&app).await;
     assert_eq!(
         register(&app, &client(), &token, "090-7777-8888").await.0,
         200
@@ -156,7 +134,7 @@ async fn a_forged_caller_id_without_the_code_verifies_nothing_and_its_guesses_ar
     );
     assert_eq!(version(&app).await, before, "nothing changed");
     // not a code at all (letters, too long) verifies nothing either, on another number
-    let other = ticket(&app).await;
+    let other = ticket_token(&app).await;
     assert_eq!(
         register(&app, &client(), &other, "090-7777-9999").await.0,
         200
@@ -204,7 +182,7 @@ async fn registrations_are_limited_and_a_ticket_waits_for_one_number_at_a_time()
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
     let app = spawn_app_with(call_mode(&redis, &standin, &[])).await;
-    let token = ticket(&app).await;
+    let token = ticket_token(&app).await;
     let from = client_at("127.0.0.41");
 
     // per ticket: three different numbers, each replacing the one before in the verify hash
@@ -249,7 +227,7 @@ async fn registrations_are_limited_and_a_ticket_waits_for_one_number_at_a_time()
     let mut made = 4;
     let mut n = 0;
     let refused = loop {
-        let token = ticket(&app).await;
+        let token = ticket_token(&app).await;
         let mut refused = None;
         let mut last = Value::Null;
         for _ in 0..3 {
@@ -278,7 +256,7 @@ async fn registrations_are_limited_and_a_ticket_waits_for_one_number_at_a_time()
         "the ticket's number unchanged"
     );
     // another address still registers
-    let token = ticket(&app).await;
+    let token = ticket_token(&app).await;
     assert_eq!(
         register(&app, &client_at("127.0.0.42"), &token, "080-4300-0001")
             .await
@@ -288,7 +266,7 @@ async fn registrations_are_limited_and_a_ticket_waits_for_one_number_at_a_time()
 
     // per number and day: one number registered on 10 tickets (from 10 addresses), then refused
     for i in 0..10 {
-        let token = ticket(&app).await;
+        let token = ticket_token(&app).await;
         let at = client_at(&format!("127.0.1.{}", 10 + i));
         assert_eq!(
             register(&app, &at, &token, "070-4400-0001").await.0,
@@ -296,7 +274,7 @@ async fn registrations_are_limited_and_a_ticket_waits_for_one_number_at_a_time()
             "{i}"
         );
     }
-    let token = ticket(&app).await;
+    let token = ticket_token(&app).await;
     let (status, body) = register(&app, &client_at("127.0.1.99"), &token, "070-4400-0001").await;
     assert_eq!(
         (status, body["error"].as_str()),

@@ -37,7 +37,7 @@ async fn day_of(redis: &TestRedis) -> String {
         .to_string()
 }
 
-async fn version(app: &TestApp) -> u64 {
+pub(crate) async fn version(app: &TestApp) -> u64 {
     app.get_json("/api/v1/queues/default").await["version"]
         .as_u64()
         .unwrap()

@@ -6,7 +6,6 @@
 pub mod analytics;
 pub mod command;
 pub mod day;
-pub mod error_code;
 pub mod estimate;
 pub mod fortune;
 pub mod history;
@@ -14,6 +13,7 @@ pub mod kiosk;
 pub mod lang;
 pub mod line;
 pub mod phone;
+pub mod problem;
 pub mod queue;
 pub mod secret;
 pub mod ticket;
@@ -34,12 +34,12 @@ pub mod twilio;
 
 pub use analytics::Analytics;
 pub use day::QueueDay;
-pub use error_code::ErrorCode;
 pub use estimate::WaitBasis;
 pub use fortune::{Fortune, Rank};
 pub use kiosk::{Kiosk, KioskCredential};
 pub use lang::Lang;
 pub use phone::{BadPhone, BadPhoneReason, ContactRecord, PhoneNumber};
+pub use problem::{ErrorCode, Problem};
 pub use queue::{
     estimated_wait_ms, minutes_ceil, Applied, Call, Change, Channel, CounterId, IdError, Intake,
     LateArrivals, LiveMessage, OpeningHours, Outcome, QueueEvent, QueueId, QueueInfo,

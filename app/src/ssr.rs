@@ -8,6 +8,7 @@ use waitingroom::notify::Words;
 use waitingroom::services::staff::StaffPass;
 use waitingroom::services::WaitingRoom;
 use waitingroom::Lang;
+use waitingroom::Problem;
 
 pub const STAFF_KEY: &str = "staff";
 pub use crate::request::KIOSK_COOKIE;
@@ -17,13 +18,13 @@ const KIOSK_COOKIE_SECONDS: u64 = 400 * 86_400;
 pub const TICKETS_KEY: &str = "tickets";
 
 pub fn room() -> Result<WaitingRoom, AppError> {
-    leptos::prelude::use_context::<WaitingRoom>().ok_or(AppError::Unavailable)
+    leptos::prelude::use_context::<WaitingRoom>().ok_or(AppError(Problem::Unavailable))
 }
 
 pub async fn session() -> Result<tower_sessions::Session, AppError> {
     leptos_axum::extract::<tower_sessions::Session>()
         .await
-        .map_err(|_| AppError::Unavailable)
+        .map_err(|_| AppError(Problem::Unavailable))
 }
 
 /// Refuses unless the caller signed in as staff, under the current staff epoch (the password
@@ -34,14 +35,14 @@ pub async fn require_staff() -> Result<WaitingRoom, AppError> {
     let pass: Option<StaffPass> = session
         .get(STAFF_KEY)
         .await
-        .map_err(|_| AppError::Unavailable)?;
+        .map_err(|_| AppError(Problem::Unavailable))?;
     match pass {
         Some(pass) if room.admits(&pass).await? => Ok(room),
         Some(_) => {
             let _ = session.flush().await;
-            Err(AppError::NotSignedIn)
+            Err(AppError(Problem::NotSignedIn))
         }
-        None => Err(AppError::NotSignedIn),
+        None => Err(AppError(Problem::NotSignedIn)),
     }
 }
 
@@ -73,7 +74,7 @@ pub fn keep_kiosk_credential(room: &WaitingRoom, credential: &waitingroom::Kiosk
 pub async fn client_ip() -> Result<std::net::IpAddr, AppError> {
     let ClientAddr(ip) = leptos_axum::extract()
         .await
-        .map_err(|_| AppError::Unavailable)?;
+        .map_err(|_| AppError(Problem::Unavailable))?;
     Ok(ip)
 }
 
@@ -81,7 +82,7 @@ pub async fn client_ip() -> Result<std::net::IpAddr, AppError> {
 pub async fn base_url() -> Result<String, AppError> {
     let BaseUrl(base) = leptos_axum::extract()
         .await
-        .map_err(|_| AppError::Unavailable)?;
+        .map_err(|_| AppError(Problem::Unavailable))?;
     Ok(base)
 }
 

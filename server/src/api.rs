@@ -15,9 +15,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
-use std::time::Duration;
 use waitingroom::services::{qr_svg, ticket_url, RemoteClient, ServiceError, Via};
-use waitingroom::{Channel, ErrorCode, Lang, TicketToken};
+use waitingroom::{Channel, ErrorCode, Lang, Problem, TicketToken};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,32 +37,27 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/queues/{queue}/events", get(crate::live::events))
 }
 
+/// A [`Problem`] as the API answers it, with its message.
 #[derive(Debug)]
 pub struct ApiError {
-    code: ErrorCode,
+    problem: Problem,
     message: String,
-    /// Until a limit's window ends (`Retry-After`).
-    retry_after: Option<Duration>,
 }
 
 impl ApiError {
-    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    /// `problem`, with a message of its own.
+    pub(crate) fn new(problem: Problem, message: impl Into<String>) -> Self {
         Self {
-            code,
+            problem,
             message: message.into(),
-            retry_after: None,
         }
     }
+}
 
-    fn unauthorized() -> Self {
-        Self::new(
-            ErrorCode::Unauthorized,
-            "a valid staff token is required (Authorization: Bearer ...)",
-        )
-    }
-
-    fn status(&self) -> StatusCode {
-        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+impl From<Problem> for ApiError {
+    fn from(problem: Problem) -> Self {
+        let message = problem.to_string();
+        Self { problem, message }
     }
 }
 
@@ -71,38 +65,38 @@ impl ApiError {
 /// answered without its details.
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        let message = if e.is_fault() {
+        if e.is_fault() {
             tracing::error!(error = %e, "api: the store could not answer");
-            "the queue store is unavailable; try again shortly".to_owned()
+            Self::new(
+                Problem::Unavailable,
+                "the queue store is unavailable; try again shortly",
+            )
         } else {
-            e.to_string()
-        };
-        Self {
-            code: e.code(),
-            message,
-            retry_after: e.retry_after(),
+            Self::from(e.problem())
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.problem.status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let code = self.problem.code();
         let mut response = (
-            self.status(),
-            Json(json!({"error": self.code.as_str(), "message": self.message})),
+            status,
+            Json(json!({"error": code.as_str(), "message": self.message})),
         )
             .into_response();
-        if self.code == ErrorCode::Unauthorized {
+        if code == ErrorCode::Unauthorized {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
             );
         }
-        if let Some(wait) = self.retry_after {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from(wait.as_secs()),
-            );
+        if let Some(wait) = self.problem.retry_after_s() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
         }
         response
     }
@@ -148,7 +142,7 @@ async fn issue(
         .and_then(Lang::from_accept_language)
         .unwrap_or_default();
     let ticket = match token {
-        StaffToken::Invalid => return Err(ApiError::unauthorized()),
+        StaffToken::Invalid => return Err(ApiError::from(Problem::Unauthorized)),
         StaffToken::Valid => state.room.issue_ticket(info, Channel::Api, lang).await?,
         StaffToken::Absent => {
             let client = RemoteClient {
@@ -181,16 +175,16 @@ pub async fn ticket_qr(
     Path(token): Path<String>,
     BaseUrl(base): BaseUrl,
 ) -> Result<Response, ApiError> {
-    let token = TicketToken::parse(&token).map_err(|_| ServiceError::TicketNotFound)?;
+    let token = TicketToken::parse(&token).map_err(|_| ApiError::from(Problem::TicketNotFound))?;
     state
         .room
         .ticket_by_token(&token)
         .await?
-        .ok_or(ServiceError::TicketNotFound)?;
+        .ok_or(Problem::TicketNotFound)?;
     let url = ticket_url(&base, &token);
     let svg = tokio::task::spawn_blocking(move || qr_svg(&url))
         .await
-        .map_err(|_| ApiError::new(ErrorCode::Internal, "the QR code could not be made"))?;
+        .map_err(|_| ApiError::new(Problem::Internal, "the QR code could not be made"))?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -215,17 +209,16 @@ async fn call_next(
     body: axum::body::Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if token != StaffToken::Valid {
-        return Err(ApiError::unauthorized());
+        return Err(ApiError::from(Problem::Unauthorized));
     }
     let info = state.room.queue(&queue)?;
     let body: CallNextBody = if body.iter().all(u8::is_ascii_whitespace) {
         CallNextBody::default()
     } else {
         serde_json::from_slice(&body).map_err(|e| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                format!("the body must be JSON like {{\"counter\": \"1\"}}: {e}"),
-            )
+            ApiError::from(Problem::BadRequest {
+                detail: format!("the body must be JSON like {{\"counter\": \"1\"}}: {e}"),
+            })
         })?
     };
     let counter = match body.counter {
@@ -246,10 +239,10 @@ async fn require_staff(
 ) -> Result<(), ApiError> {
     match token {
         StaffToken::Valid => Ok(()),
-        StaffToken::Invalid => Err(ApiError::unauthorized()),
+        StaffToken::Invalid => Err(ApiError::from(Problem::Unauthorized)),
         StaffToken::Absent => match session.get(app::ssr::STAFF_KEY).await {
             Ok(Some(pass)) if state.room.admits(&pass).await? => Ok(()),
-            _ => Err(ApiError::unauthorized()),
+            _ => Err(ApiError::from(Problem::Unauthorized)),
         },
     }
 }
@@ -341,7 +334,7 @@ async fn tickets_csv(
 /// `GET /metrics` (staff token): what the server counts, for Prometheus (OpenMetrics text).
 pub async fn metrics(State(state): State<AppState>, token: StaffToken) -> Response {
     if token != StaffToken::Valid {
-        return ApiError::unauthorized().into_response();
+        return ApiError::from(Problem::Unauthorized).into_response();
     }
     (
         [(
@@ -359,163 +352,46 @@ mod tests {
     use app::error::AppError;
     use waitingroom::services::staff::StaffError;
     use waitingroom::store::StoreError;
-    use waitingroom::{BadPhone, Intake, TicketState};
 
-    /// One of every use case's error, with its code, status and `Retry-After` (seconds).
-    fn table() -> Vec<(ServiceError, &'static str, u16, Option<u64>)> {
-        use ServiceError as E;
-        vec![
-            (E::UnknownQueue("x".into()), "unknown_queue", 404, None),
-            (E::UnknownCounter("9".into()), "unknown_counter", 422, None),
-            (E::TicketNotFound, "ticket_not_found", 404, None),
-            (E::TicketOfEarlierDay, "ticket_of_earlier_day", 410, None),
-            (E::NobodyWaiting, "nobody_waiting", 409, None),
-            (
-                E::TicketChanged(TicketState::Done),
-                "ticket_changed",
-                409,
-                None,
-            ),
-            (E::IntakePaused(Intake::Paused), "intake_paused", 409, None),
-            (E::DayFull(3), "day_full", 409, None),
-            (E::RemoteFull(2), "remote_full", 409, None),
-            (E::LimitActive { max: 2 }, "limit_active", 429, None),
-            (
-                E::LimitPerHour {
-                    max: 4,
-                    retry_after_s: 60,
-                },
-                "limit_per_hour",
-                429,
-                Some(60),
-            ),
-            (
-                E::LimitAddress {
-                    max: 20,
-                    retry_after_s: 61,
-                },
-                "limit_address",
-                429,
-                Some(61),
-            ),
-            (
-                E::LimitKiosk {
-                    max: 30,
-                    retry_after_s: 5,
-                },
-                "limit_kiosk",
-                429,
-                Some(5),
-            ),
-            (E::NotAKiosk, "not_a_kiosk", 403, None),
-            (E::KioskNotFound, "kiosk_not_found", 404, None),
-            (E::BadKioskName, "bad_kiosk_name", 422, None),
-            (E::TooManyKiosks(100), "too_many_kiosks", 409, None),
-            (
-                E::BadPhone(BadPhone::NotMobile("03-****-5678".into())),
-                "bad_phone",
-                422,
-                None,
-            ),
-            (E::SmsPerTicket(3), "sms_per_ticket", 429, None),
-            (E::SmsLimited, "sms_limited", 429, None),
-            (E::PhoneStopped, "phone_stopped", 409, None),
-            (E::LinkExpired, "link_expired", 410, None),
-            (E::NoPhone, "no_phone", 409, None),
-            (E::CounterMissing, "bad_request", 400, None),
-            (E::ResetNotConfirmed, "reset_not_confirmed", 422, None),
-            (E::BadAutodial(10), "bad_autodial", 422, None),
-            (E::BadSetting("x".into()), "bad_setting", 422, None),
-            (
-                E::BadRange("from must not be after to".into()),
-                "bad_request",
-                400,
-                None,
-            ),
-            (E::WrongPassword, "wrong_password", 401, None),
-            (
-                E::TooManyAttempts { retry_after_s: 600 },
-                "too_many_attempts",
-                429,
-                Some(600),
-            ),
-            (E::Staff(StaffError::BadHash), "unavailable", 503, None),
-            (
-                E::Store(StoreError::Corrupt("ticket: bad json".into())),
-                "unavailable",
-                503,
-                None,
-            ),
-            (
-                E::Closed(waitingroom::store::Closed::Remote),
-                "remote_closed_today",
-                409,
-                None,
-            ),
-            (E::PhoneLimited, "phone_limited", 429, None),
-        ]
-    }
-
-    /// The variant's place in the table: a new variant does not compile here, and then fails the
-    /// test until the table has its row.
-    fn row_of(e: &ServiceError) -> usize {
-        use ServiceError as E;
-        match e {
-            E::UnknownQueue(_) => 0,
-            E::UnknownCounter(_) => 1,
-            E::TicketNotFound => 2,
-            E::TicketOfEarlierDay => 3,
-            E::NobodyWaiting => 4,
-            E::TicketChanged(_) => 5,
-            E::IntakePaused(_) => 6,
-            E::DayFull(_) => 7,
-            E::RemoteFull(_) => 8,
-            E::LimitActive { .. } => 9,
-            E::LimitPerHour { .. } => 10,
-            E::LimitAddress { .. } => 11,
-            E::LimitKiosk { .. } => 12,
-            E::NotAKiosk => 13,
-            E::KioskNotFound => 14,
-            E::BadKioskName => 15,
-            E::TooManyKiosks(_) => 16,
-            E::BadPhone(_) => 17,
-            E::SmsPerTicket(_) => 18,
-            E::SmsLimited => 19,
-            E::PhoneStopped => 20,
-            E::LinkExpired => 21,
-            E::NoPhone => 22,
-            E::CounterMissing => 23,
-            E::ResetNotConfirmed => 24,
-            E::BadAutodial(_) => 25,
-            E::BadSetting(_) => 26,
-            E::BadRange(_) => 27,
-            E::WrongPassword => 28,
-            E::TooManyAttempts { .. } => 29,
-            E::Staff(_) => 30,
-            E::Store(_) => 31,
-            E::Closed(_) => 32,
-            E::PhoneLimited => 33,
-        }
+    /// Every problem as a use case's error, and the two faults, with the code, status and
+    /// `Retry-After` (seconds) both doors must answer.
+    fn table() -> Vec<(ServiceError, ErrorCode, u16, Option<u64>)> {
+        let mut rows: Vec<_> = Problem::one_of_each()
+            .into_iter()
+            .map(|p| {
+                let (code, retry) = (p.code(), p.retry_after_s());
+                (ServiceError::from(p), code, code.status(), retry)
+            })
+            .collect();
+        rows.push((
+            ServiceError::from(StaffError::BadHash),
+            ErrorCode::Unavailable,
+            503,
+            None,
+        ));
+        rows.push((
+            ServiceError::from(StoreError::Corrupt("ticket: bad json".into())),
+            ErrorCode::Unavailable,
+            503,
+            None,
+        ));
+        rows
     }
 
     #[tokio::test]
     async fn every_error_has_one_code_and_status_on_the_api_and_the_pages() {
-        let rows: Vec<usize> = table().iter().map(|(e, ..)| row_of(e)).collect();
-        assert_eq!(
-            rows,
-            (0..rows.len()).collect::<Vec<_>>(),
-            "one row per variant"
-        );
+        let retries: Vec<_> = table().iter().filter_map(|row| row.3).collect();
+        assert_eq!(retries, [60, 5, 61, 900], "the limits' windows");
         for (e, code, status, retry_after) in table() {
             let what = format!("{e:?}");
-            assert_eq!((e.code().as_str(), e.status()), (code, status), "{what}");
+            assert_eq!((e.code(), e.status()), (code, status), "{what}");
             assert_eq!(e.retry_after().map(|d| d.as_secs()), retry_after, "{what}");
 
             let page = AppError::from(e);
             let page_body = serde_json::to_value(&page).unwrap();
             assert_eq!(
                 (&page_body["error"], page.status()),
-                (&json!(code), status),
+                (&json!(code.as_str()), status),
                 "the page's {what}"
             );
         }
@@ -533,7 +409,7 @@ mod tests {
                 .await
                 .unwrap();
             let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(body["error"], code, "the API's {what}");
+            assert_eq!(body["error"], code.as_str(), "the API's {what}");
             let message = body["message"].as_str().unwrap();
             assert!(!message.is_empty(), "{what}");
             if fault {
@@ -547,10 +423,10 @@ mod tests {
 
     #[tokio::test]
     async fn the_api_own_errors_answer_their_code_status() {
-        let response = ApiError::unauthorized().into_response();
+        let response = ApiError::from(Problem::Unauthorized).into_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
-        let full = ApiError::new(ErrorCode::Unavailable, "full").into_response();
+        let full = ApiError::new(Problem::Unavailable, "full").into_response();
         assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(full.headers().get(header::RETRY_AFTER).is_none());
     }

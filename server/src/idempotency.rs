@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use waitingroom::secret::sha256_hex;
 use waitingroom::services::{address_key, WaitingRoom};
-use waitingroom::ErrorCode;
+use waitingroom::Problem;
 
 /// The longest request or answer body kept (the API's are a few hundred bytes).
 const MAX_BODY: usize = 64 * 1024;
@@ -42,10 +42,9 @@ pub async fn idempotent(request: Request, next: Next) -> Response {
         .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
     else {
-        return ApiError::new(
-            ErrorCode::BadRequest,
-            "an Idempotency-Key is 1 to 255 visible ASCII characters",
-        )
+        return ApiError::from(Problem::BadRequest {
+            detail: "an Idempotency-Key is 1 to 255 visible ASCII characters".to_owned(),
+        })
         .into_response();
     };
     let Some(room) = request.extensions().get::<WaitingRoom>().cloned() else {
@@ -63,7 +62,10 @@ pub async fn idempotent(request: Request, next: Next) -> Response {
         },
     };
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
-        return ApiError::new(ErrorCode::BadRequest, "the body is too large").into_response();
+        return ApiError::from(Problem::BadRequest {
+            detail: "the body is too large".to_owned(),
+        })
+        .into_response();
     };
     let call = sha256_hex(&format!(
         "{} {}?{}\n{}",
@@ -79,18 +81,12 @@ pub async fn idempotent(request: Request, next: Next) -> Response {
             let answer = next.run(Request::from_parts(parts, Body::from(body))).await;
             keep(&room, &slot, call, answer).await
         }
-        Ok(Some(kept)) if kept.is_empty() => ApiError::new(
-            ErrorCode::IdempotencyInProgress,
-            "a call with this Idempotency-Key is still being carried out; retry shortly",
-        )
-        .into_response(),
+        Ok(Some(kept)) if kept.is_empty() => {
+            ApiError::from(Problem::IdempotencyInProgress).into_response()
+        }
         Ok(Some(kept)) => match serde_json::from_str::<Kept>(&kept) {
             Ok(kept) if kept.call == call => replay(kept),
-            _ => ApiError::new(
-                ErrorCode::IdempotencyKeyReused,
-                "this Idempotency-Key was used for another call (another route or body)",
-            )
-            .into_response(),
+            _ => ApiError::from(Problem::IdempotencyKeyReused).into_response(),
         },
     }
 }

@@ -20,7 +20,7 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use waitingroom::live::HubMessage;
 use waitingroom::services::{address_key, WaitingRoom};
-use waitingroom::{ErrorCode, LiveMessage, QueueId, QueueSnapshot};
+use waitingroom::{LiveMessage, Problem, QueueId, QueueSnapshot};
 
 /// How many live connections the server keeps open, and how it checks on them.
 #[derive(Clone, Copy, Debug)]
@@ -89,19 +89,15 @@ impl LiveGate {
         };
         if *total >= max {
             return Err(ApiError::new(
-                ErrorCode::Unavailable,
+                Problem::Unavailable,
                 "the server has all the live connections it takes; try again later",
             ));
         }
         let mine = per_address.entry(address.clone()).or_default();
         if seat == Seat::Public && *mine >= self.limits.max_per_address {
-            return Err(ApiError::new(
-                ErrorCode::TooManyConnections,
-                format!(
-                    "at most {} live connections from one address",
-                    self.limits.max_per_address
-                ),
-            ));
+            return Err(ApiError::from(Problem::TooManyConnections {
+                max: self.limits.max_per_address,
+            }));
         }
         *mine += 1;
         *total += 1;

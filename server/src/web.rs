@@ -17,7 +17,7 @@ use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 use waitingroom::services::WaitingRoom;
-use waitingroom::{ErrorCode, Lang};
+use waitingroom::{Lang, Problem};
 
 /// How long the language chosen in the menu is remembered.
 const LANG_REMEMBERED_S: u64 = 365 * 24 * 3600;
@@ -133,16 +133,12 @@ pub async fn same_site_only(
     }
     tracing::warn!(path = %loggable_path(path), origin = origin.as_deref().unwrap_or("-"), "refused a request from another site");
     if !server_fn {
-        return ApiError::new(
-            ErrorCode::Forbidden,
-            "requests from another site's pages are refused",
-        )
-        .into_response();
+        return ApiError::from(Problem::Forbidden).into_response();
     }
     (
         StatusCode::FORBIDDEN,
         [(header::CONTENT_TYPE, "application/json")],
-        serde_json::to_string(&AppError::Forbidden).unwrap_or_default(),
+        serde_json::to_string(&AppError(Problem::Forbidden)).unwrap_or_default(),
     )
         .into_response()
 }
@@ -271,7 +267,7 @@ fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_default();
     tracing::error!(panic = %what, "a request panicked");
-    let body = serde_json::json!({"error": ErrorCode::Internal.as_str()}).to_string();
+    let body = serde_json::to_string(&Problem::Internal).unwrap_or_default();
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     response.headers_mut().insert(

@@ -3,6 +3,7 @@
 
 use super::{ServiceError, WaitingRoom};
 use crate::day::Console;
+use crate::problem::Problem;
 use crate::queue::{Intake, LateArrivals, OpeningHours, QueueId, QueueInfo, MAX_AUTODIAL_PLACES};
 use crate::ticket::{TicketAction, TicketState};
 
@@ -32,7 +33,10 @@ impl WaitingRoom {
         places: u32,
     ) -> Result<(), ServiceError> {
         if places > MAX_AUTODIAL_PLACES {
-            return Err(ServiceError::BadAutodial(MAX_AUTODIAL_PLACES));
+            return Err(Problem::BadAutodial {
+                max: MAX_AUTODIAL_PLACES,
+            }
+            .into());
         }
         Ok(self
             .store
@@ -48,11 +52,14 @@ impl WaitingRoom {
         late: LateArrivals,
     ) -> Result<(), ServiceError> {
         if !late.is_valid() {
-            return Err(ServiceError::BadSetting(format!(
-                "late arrivals: 0 to {} places, 0 to {} minutes",
-                LateArrivals::MAX_PLACES,
-                LateArrivals::MAX_MINUTES
-            )));
+            return Err(Problem::BadSetting {
+                detail: format!(
+                    "late arrivals: 0 to {} places, 0 to {} minutes",
+                    LateArrivals::MAX_PLACES,
+                    LateArrivals::MAX_MINUTES
+                ),
+            }
+            .into());
         }
         Ok(self
             .store
@@ -68,10 +75,13 @@ impl WaitingRoom {
         hours: OpeningHours,
     ) -> Result<(), ServiceError> {
         if !hours.is_valid() {
-            return Err(ServiceError::BadSetting(format!(
-                "opening hours: both times or neither, opening before closing; a daily limit of 0 to {}",
-                OpeningHours::MAX_LIMIT
-            )));
+            return Err(Problem::BadSetting {
+                detail: format!(
+                    "opening hours: both times or neither, opening before closing; a daily limit of 0 to {}",
+                    OpeningHours::MAX_LIMIT
+                ),
+            }
+            .into());
         }
         Ok(self
             .store
@@ -104,7 +114,10 @@ impl WaitingRoom {
                     .await
                 {
                     Ok(_) => changed += 1,
-                    Err(ServiceError::Store(crate::store::StoreError::Refused(_))) => {}
+                    // staff acted on it meanwhile
+                    Err(ServiceError::Refused(
+                        Problem::TicketChanged { .. } | Problem::TicketNotFound,
+                    )) => {}
                     Err(e) => return Err(e),
                 }
             }

@@ -2,6 +2,7 @@
 //! one when its date comes.
 
 use super::{ServiceError, WaitingRoom};
+use crate::problem::Problem;
 use crate::queue::QueueId;
 
 /// What staff type to confirm a reset of the day's numbering.
@@ -12,7 +13,7 @@ impl WaitingRoom {
     /// [`RESET_CONFIRMATION`]. The day before stays as it was until its data expires.
     pub async fn reset(&self, queue: &QueueId, confirmation: &str) -> Result<(), ServiceError> {
         if confirmation.trim() != RESET_CONFIRMATION {
-            return Err(ServiceError::ResetNotConfirmed);
+            return Err(Problem::ResetNotConfirmed.into());
         }
         let now = self.setup.calendar.now();
         if let Some(day) = self.store.reset(queue, true, now).await? {

@@ -4,6 +4,7 @@
 
 use super::{ServiceError, WaitingRoom};
 use crate::history::{DateRange, DayFigures, DayReport, History, TicketRow};
+use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::queue::QueueInfo;
 use crate::store::DayId;
@@ -73,8 +74,12 @@ impl WaitingRoom {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<DateRange, ServiceError> {
-        DateRange::parse(from, to, self.setup.history_days)
-            .map_err(|e| ServiceError::BadRange(e.to_string()))
+        DateRange::parse(from, to, self.setup.history_days).map_err(|e| {
+            Problem::BadRequest {
+                detail: e.to_string(),
+            }
+            .into()
+        })
     }
 
     /// The figures of `queue` for every date of `range` that has any: the kept days, and today

@@ -11,6 +11,7 @@ use crate::command::Command;
 use crate::lang::Lang;
 use crate::notify::Words;
 use crate::phone::{ContactRecord, PhoneNumber};
+use crate::problem::Problem;
 use crate::queue::{minutes_ceil, Channel, QueueInfo};
 use crate::store::{MessageKind, Source};
 use crate::ticket::{IssuedTicket, Ticket};
@@ -193,15 +194,15 @@ impl WaitingRoom {
         }
         match issued {
             Ok(issued) => Ok(Some(issued)),
-            Err(
-                ServiceError::IntakePaused(_)
-                | ServiceError::DayFull(_)
-                | ServiceError::RemoteFull(_)
-                | ServiceError::LimitActive { .. }
-                | ServiceError::LimitPerHour { .. }
-                | ServiceError::LimitAddress { .. }
-                | ServiceError::LimitKiosk { .. },
-            ) => Ok(None),
+            Err(ServiceError::Refused(
+                Problem::IntakePaused { .. }
+                | Problem::DayFull { .. }
+                | Problem::RemoteFull { .. }
+                | Problem::LimitActive { .. }
+                | Problem::LimitPerHour { .. }
+                | Problem::LimitAddress { .. }
+                | Problem::LimitKiosk { .. },
+            )) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -4,6 +4,7 @@
 use super::{random_token, ServiceError, WaitingRoom};
 use crate::lang::Lang;
 use crate::phone::PhoneNumber;
+use crate::problem::Problem;
 use crate::queue::{Channel, QueueInfo};
 use crate::store::{
     DayId, HeldPlace, Holder, Issued, LimitReached, NewTicket, Source, TakeLimits, Taker,
@@ -128,16 +129,17 @@ impl WaitingRoom {
         };
         if let Some(hit) = self.store.take_place(taker, take, &release).await? {
             return Err(match hit {
-                LimitReached::Source { retry_after_s } => ServiceError::LimitAddress {
+                LimitReached::Source { retry_after_s } => Problem::LimitAddress {
                     max: take.per_source,
                     retry_after_s,
                 },
-                LimitReached::Client { retry_after_s } => ServiceError::LimitPerHour {
+                LimitReached::Client { retry_after_s } => Problem::LimitPerHour {
                     max: take.per_client,
                     retry_after_s,
                 },
-                LimitReached::Active => ServiceError::LimitActive { max: take.active },
-            });
+                LimitReached::Active => Problem::LimitActive { max: take.active },
+            }
+            .into());
         }
         let issued = self
             .issue_with_phone(queue, channel, lang, phone, true)

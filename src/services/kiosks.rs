@@ -4,6 +4,7 @@
 use super::{random_token, ServiceError, WaitingRoom};
 use crate::kiosk::{kiosk_name, Kiosk, KioskCredential};
 use crate::lang::Lang;
+use crate::problem::Problem;
 use crate::queue::{Channel, QueueInfo};
 use crate::secret::sha256_hex;
 use crate::store::{LimitReached, Source, TakeLimits, Taker};
@@ -28,9 +29,9 @@ impl KioskDevice {
 impl WaitingRoom {
     /// Makes a new kiosk named `name`: answers it and the credential its device keeps.
     pub async fn set_up_kiosk(&self, name: &str) -> Result<(Kiosk, KioskCredential), ServiceError> {
-        let name = kiosk_name(name).map_err(|_| ServiceError::BadKioskName)?;
+        let name = kiosk_name(name).map_err(|_| Problem::BadKioskName)?;
         if self.store.kiosks().await?.len() >= MAX_KIOSKS {
-            return Err(ServiceError::TooManyKiosks(MAX_KIOSKS));
+            return Err(Problem::TooManyKiosks { max: MAX_KIOSKS }.into());
         }
         let credential = KioskCredential::new(random_token(), random_token());
         let kiosk = Kiosk {
@@ -51,18 +52,18 @@ impl WaitingRoom {
     pub async fn admit_kiosk(&self, raw: Option<&str>) -> Result<KioskDevice, ServiceError> {
         let credential = raw
             .and_then(|raw| KioskCredential::parse(raw).ok())
-            .ok_or(ServiceError::NotAKiosk)?;
+            .ok_or(Problem::NotAKiosk)?;
         let stored = self
             .store
             .kiosk_secret_sha256(credential.id())
             .await?
-            .ok_or(ServiceError::NotAKiosk)?;
+            .ok_or(Problem::NotAKiosk)?;
         if !crate::secret::constant_time_eq(
             stored.as_bytes(),
             sha256_hex(credential.secret()).as_bytes(),
         ) {
             tracing::warn!(kiosk = %credential.id(), "a kiosk credential with a wrong secret");
-            return Err(ServiceError::NotAKiosk);
+            return Err(Problem::NotAKiosk.into());
         }
         let now_ms = self.setup.calendar.now().now_ms;
         self.store.kiosk_seen(credential.id(), now_ms).await?;
@@ -81,7 +82,7 @@ impl WaitingRoom {
             tracing::info!(kiosk = %id, "kiosk revoked");
             Ok(())
         } else {
-            Err(ServiceError::KioskNotFound)
+            Err(Problem::KioskNotFound.into())
         }
     }
 
@@ -106,10 +107,11 @@ impl WaitingRoom {
         if let Some(LimitReached::Source { retry_after_s }) =
             self.store.take_place(taker, limits, &[]).await?
         {
-            return Err(ServiceError::LimitKiosk {
+            return Err(Problem::LimitKiosk {
                 max: limits.per_source,
                 retry_after_s,
-            });
+            }
+            .into());
         }
         let issued = self.issue_ticket(queue, Channel::Kiosk, lang).await;
         if issued.is_err() {

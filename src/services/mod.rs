@@ -35,6 +35,7 @@ pub use staff::StaffSettings;
 
 use crate::live::{EventHub, HubMessage};
 use crate::notify::{LineNotifier, Notifier, Texts};
+use crate::problem::Problem;
 use crate::queue::{CounterId, QueueId, QueueInfo, QueueSnapshot};
 use crate::store::{Store, StoreError};
 use crate::ticket::TicketToken;
@@ -140,7 +141,12 @@ impl WaitingRoom {
             .queues
             .iter()
             .find(|q| q.id.as_str() == raw)
-            .ok_or_else(|| ServiceError::UnknownQueue(raw.chars().take(64).collect()))
+            .ok_or_else(|| {
+                Problem::UnknownQueue {
+                    queue: raw.chars().take(64).collect(),
+                }
+                .into()
+            })
     }
 
     pub fn counter(&self, raw: &str) -> Result<CounterId, ServiceError> {
@@ -149,7 +155,12 @@ impl WaitingRoom {
             .iter()
             .find(|c| c.as_str() == raw)
             .cloned()
-            .ok_or_else(|| ServiceError::UnknownCounter(raw.chars().take(16).collect()))
+            .ok_or_else(|| {
+                Problem::UnknownCounter {
+                    counter: raw.chars().take(16).collect(),
+                }
+                .into()
+            })
     }
 
     /// What the app counts, for `/metrics`.

@@ -9,6 +9,7 @@
 use super::{random_token, ServiceError, WaitingRoom};
 use crate::notify::Words;
 use crate::phone::PhoneNumber;
+use crate::problem::Problem;
 use crate::queue::{CounterId, QueueId};
 use crate::store::{Registration, Source, TakeLimits, Taker};
 use crate::ticket::{PhoneStatus, TicketToken};
@@ -109,14 +110,17 @@ impl WaitingRoom {
         let ticket = self
             .ticket_by_token(token)
             .await?
-            .ok_or(ServiceError::TicketNotFound)?;
+            .ok_or(Problem::TicketNotFound)?;
         if !ticket.state().is_active() {
-            return Err(ServiceError::TicketChanged(ticket.state()));
+            return Err(Problem::TicketChanged {
+                state: ticket.state(),
+            }
+            .into());
         }
         let limits = &self.setup.sms;
         let phone = self.check_phone(raw)?;
         if self.store.is_stopped(&phone).await? {
-            return Err(ServiceError::PhoneStopped);
+            return Err(Problem::PhoneStopped.into());
         }
         if ticket.phone.as_ref() == Some(&phone)
             && ticket.summary.phone_status == Some(PhoneStatus::Verified)
@@ -139,7 +143,7 @@ impl WaitingRoom {
             ),
         ];
         let Some(taken) = self.take_all(&registrations).await? else {
-            return Err(ServiceError::PhoneLimited);
+            return Err(Problem::PhoneLimited.into());
         };
         let texts = [
             (
@@ -162,7 +166,7 @@ impl WaitingRoom {
                 Ok(Some(texted)) => texted,
                 Ok(None) => {
                     self.give_back(&taken).await;
-                    return Err(ServiceError::SmsLimited);
+                    return Err(Problem::SmsLimited.into());
                 }
                 Err(e) => {
                     self.give_back(&taken).await;
@@ -260,7 +264,7 @@ impl WaitingRoom {
     /// nothing of the ticket.
     pub async fn verify_phone(&self, queue: &str, link_token: &str) -> Result<(), ServiceError> {
         let queue = self.queue(queue)?.id.clone();
-        let link = TicketToken::parse(link_token).map_err(|_| ServiceError::LinkExpired)?;
+        let link = TicketToken::parse(link_token).map_err(|_| Problem::LinkExpired)?;
         self.store
             .verify_phone(&queue, link.as_str(), self.setup.calendar.now())
             .await?;
@@ -278,7 +282,7 @@ impl WaitingRoom {
         let ticket = self
             .ticket(queue, number)
             .await?
-            .ok_or(ServiceError::TicketNotFound)?;
+            .ok_or(Problem::TicketNotFound)?;
         let label = self.label_of(queue, number);
         let text = self.texts.say(
             ticket.lang,
@@ -311,7 +315,12 @@ impl WaitingRoom {
                 }
                 .map(|()| p)
             })
-            .map_err(ServiceError::BadPhone)
+            .map_err(|bad| {
+                Problem::BadPhone {
+                    reason: bad.reason(),
+                }
+                .into()
+            })
     }
 
     /// The store's number a customer calls to verify a phone (`TWILIO_FROM_NUMBER`), when
@@ -339,8 +348,8 @@ impl WaitingRoom {
         let ticket = self
             .ticket(queue, number)
             .await?
-            .ok_or(ServiceError::TicketNotFound)?;
-        let phone = ticket.phone.ok_or(ServiceError::NoPhone)?;
+            .ok_or(Problem::TicketNotFound)?;
+        let phone = ticket.phone.ok_or(Problem::NoPhone)?;
         tracing::info!(%queue, number, "staff opened a ticket's phone number");
         Ok(phone)
     }

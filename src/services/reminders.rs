@@ -8,6 +8,7 @@
 use super::{ticket_url, ServiceError, WaitingRoom};
 use crate::notify::{Cancelled, NotifyError, Words};
 use crate::phone::ContactRecord;
+use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::queue::QueueSnapshot;
 use crate::store::{DayId, MessageKind, Reminder, StoreError};
@@ -30,7 +31,7 @@ impl WaitingRoom {
         let ticket = self
             .ticket_by_token(token)
             .await?
-            .ok_or(ServiceError::TicketNotFound)?;
+            .ok_or(Problem::TicketNotFound)?;
         let now = self.setup.calendar.now();
         Ok(self
             .store

@@ -4,6 +4,7 @@
 //! "sign out everywhere", or their lifetime.
 
 use super::{ServiceError, WaitingRoom};
+use crate::problem::Problem;
 use crate::store::{Store, StoreError};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -167,11 +168,11 @@ impl StaffDesk {
             .take_sign_in_attempt(&networks, MAX_FAILURES, FAILURE_WINDOW)
             .await?
         {
-            return Err(ServiceError::TooManyAttempts { retry_after_s });
+            return Err(Problem::too_many_attempts(retry_after_s).into());
         }
         if !self.matches(store, candidate).await? {
             tracing::warn!(%client, "staff sign-in failed");
-            return Err(ServiceError::WrongPassword);
+            return Err(Problem::WrongPassword.into());
         }
         store.give_back_sign_in_attempt(&networks).await?;
         Ok(StaffPass {

@@ -2,6 +2,7 @@
 //! cancelled by its holder; and the queue's snapshot it is seen in.
 
 use super::{ServiceError, WaitingRoom};
+use crate::problem::Problem;
 use crate::queue::{CounterId, QueueId, QueueSnapshot};
 use crate::store::TokenDay;
 use crate::ticket::{Ticket, TicketAction, TicketToken};
@@ -12,7 +13,7 @@ impl WaitingRoom {
     }
 
     /// The ticket with `token`, in whichever queue it is, today. A ticket of an earlier day is
-    /// over: [`ServiceError::TicketOfEarlierDay`].
+    /// over: [`Problem::TicketOfEarlierDay`].
     pub async fn ticket_by_token(
         &self,
         token: &TicketToken,
@@ -28,7 +29,7 @@ impl WaitingRoom {
             }
         }
         if earlier {
-            return Err(ServiceError::TicketOfEarlierDay);
+            return Err(Problem::TicketOfEarlierDay.into());
         }
         Ok(None)
     }
@@ -58,11 +59,11 @@ impl WaitingRoom {
         let ticket = self
             .ticket_by_token(token)
             .await?
-            .ok_or(ServiceError::TicketNotFound)?;
+            .ok_or(Problem::TicketNotFound)?;
         self.cancel(&ticket).await?;
         self.ticket(&ticket.queue, ticket.number())
             .await?
-            .ok_or(ServiceError::TicketNotFound)
+            .ok_or(Problem::TicketNotFound.into())
     }
 
     /// Calls the first in line to `counter`; answers the ticket's number and the queue's version.
@@ -90,7 +91,10 @@ impl WaitingRoom {
         seen_rev: Option<u64>,
     ) -> Result<u64, ServiceError> {
         if action == TicketAction::Call && counter.is_none() {
-            return Err(ServiceError::CounterMissing);
+            return Err(Problem::BadRequest {
+                detail: "a call needs the counter to call to".to_owned(),
+            }
+            .into());
         }
         let at = self.setup.calendar.now();
         let version = self

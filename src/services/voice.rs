@@ -8,8 +8,9 @@ use super::{ServiceError, WaitingRoom};
 use crate::lang::Lang;
 use crate::notify::{Texts, Words};
 use crate::phone::PhoneNumber;
+use crate::problem::Problem;
 use crate::queue::QueueId;
-use crate::store::{DayId, Refusal, Source, StoreError};
+use crate::store::{DayId, Source, StoreError};
 use crate::ticket::{CallAnswer, Ticket};
 use crate::twilio::twiml::{response, Verb};
 use std::time::Duration;
@@ -302,7 +303,7 @@ impl WaitingRoom {
         {
             Ok(()) => {}
             // the ticket was called, done or cancelled meanwhile, or its day is over
-            Err(StoreError::Refused(Refusal::Conflict(_) | Refusal::NotFound)) => {
+            Err(StoreError::Refused(Problem::TicketChanged { .. } | Problem::TicketNotFound)) => {
                 return Ok(goodbye(&self.setup.voices, self.texts.as_ref(), lang))
             }
             Err(e) => return Err(e.into()),

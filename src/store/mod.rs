@@ -33,7 +33,7 @@ pub use backup::{Backup, BadBackup, HistoryDate, QueueBackup, Restored, FORMAT, 
 pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
 pub use contacts::{EarlyStatus, LogUpdate};
 pub use day::TokenDay;
-pub use error::{BadRedisUrl, Closed, Refusal, StoreError};
+pub use error::{BadRedisUrl, StoreError};
 pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};
 pub use limits::{
     address_key, networks, wide_network, HeldPlace, Holder, LimitReached, Source, TakeLimits, Taker,

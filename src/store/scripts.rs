@@ -1,11 +1,12 @@
 //! Every script of the store (in `lua/`) with the names of its keys and arguments, and the one
 //! reading of the queue scripts' replies: `ok` and what the script's reply type reads after it
-//! (`replies.rs`), or a refusal ([`Refusal`]) that changed nothing.
+//! (`replies.rs`), or a refusal (a [`Problem`]) that changed nothing.
 
 use super::binder::{BoundScript, Name, QueueScript};
 use super::queue::parse_intake;
 use super::replies::{Items, Reply};
-use super::{Moment, Refusal, Store, StoreError};
+use super::{Moment, Store, StoreError};
+use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::ticket::TicketState;
 use redis::{ScriptInvocation, Value};
@@ -225,44 +226,41 @@ impl Store {
                 let _status: String = items.next("status")?;
                 R::decode(&mut items)
             }
-            "empty" => Err(StoreError::Refused(Refusal::Empty)),
-            "expired" => Err(StoreError::Refused(Refusal::Expired)),
-            "no_phone" => Err(StoreError::Refused(Refusal::NoPhone)),
+            "empty" => Err(StoreError::Refused(Problem::NobodyWaiting)),
+            "expired" => Err(StoreError::Refused(Problem::LinkExpired)),
+            "no_phone" => Err(StoreError::Refused(Problem::NoPhone)),
             "limit" => {
                 let max = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
-                Err(StoreError::Refused(Refusal::SmsPerTicket(max)))
+                Err(StoreError::Refused(Problem::SmsPerTicket { max }))
             }
-            "phones_limit" => {
-                let max = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
-                Err(StoreError::Refused(Refusal::PhonesPerTicket(max)))
-            }
-            "not_found" => Err(StoreError::Refused(Refusal::NotFound)),
+            "phones_limit" => Err(StoreError::Refused(Problem::PhoneLimited)),
+            "not_found" => Err(StoreError::Refused(Problem::TicketNotFound)),
             "closed" => {
                 let why = match detail()?.as_deref() {
-                    Some("before") => super::Closed::Before,
-                    Some("remote") => super::Closed::Remote,
-                    _ => super::Closed::After,
+                    Some("before") => Problem::NotOpenYet,
+                    Some("remote") => Problem::RemoteClosedToday,
+                    _ => Problem::ClosedToday,
                 };
-                Err(StoreError::Refused(Refusal::Closed(why)))
+                Err(StoreError::Refused(why))
             }
             "corrupt" => Err(StoreError::Corrupt(detail()?.unwrap_or_default())),
             "full" => {
                 let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
-                Err(StoreError::Refused(Refusal::DayFull(cap)))
+                Err(StoreError::Refused(Problem::DayFull { max: cap }))
             }
             "remote_full" => {
                 let cap = detail()?.and_then(|d| d.parse().ok()).unwrap_or_default();
-                Err(StoreError::Refused(Refusal::RemoteFull(cap)))
+                Err(StoreError::Refused(Problem::RemoteFull { max: cap }))
             }
             "paused" => {
                 let intake = parse_intake(detail()?.as_deref())?;
-                Err(StoreError::Refused(Refusal::Paused(intake)))
+                Err(StoreError::Refused(Problem::IntakePaused { intake }))
             }
             "conflict" => {
                 let state = detail()?.unwrap_or_default();
                 let state: TicketState = serde_json::from_value(serde_json::Value::String(state))
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Err(StoreError::Refused(Refusal::Conflict(state)))
+                Err(StoreError::Refused(Problem::TicketChanged { state }))
             }
             other => Err(StoreError::Corrupt(format!("script answered {other:?}"))),
         }

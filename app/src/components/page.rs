@@ -7,6 +7,7 @@ use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use serde::{de::DeserializeOwned, Serialize};
+use waitingroom::Problem;
 
 #[component]
 pub fn Page(
@@ -61,7 +62,7 @@ where
                     Suspend::new(async move {
                         match resource.await {
                             Ok(value) => view(value).into_any(),
-                            Err(AppError::NotSignedIn) => view! { <Redirect path="/admin/login" /> }.into_any(),
+                            Err(AppError(Problem::NotSignedIn)) => view! { <Redirect path="/admin/login" /> }.into_any(),
                             Err(error) => {
                                 #[cfg(feature = "ssr")]
                                 if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

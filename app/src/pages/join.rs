@@ -25,6 +25,7 @@ pub struct JoinView {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::error::AppError;
+    use waitingroom::Problem;
     use crate::ssr::{session, TICKETS_KEY};
     use waitingroom::services::WaitingRoom;
     use waitingroom::{Ticket, TicketToken};
@@ -39,7 +40,7 @@ mod ssr {
         Ok(session
             .get(TICKETS_KEY)
             .await
-            .map_err(|_| AppError::Unavailable)?
+            .map_err(|_| AppError(Problem::Unavailable))?
             .unwrap_or_default())
     }
 
@@ -65,11 +66,11 @@ mod ssr {
         session
             .insert(TICKETS_KEY, &tokens)
             .await
-            .map_err(|_| AppError::Unavailable)?;
+            .map_err(|_| AppError(Problem::Unavailable))?;
         session
             .insert(CLIENT_KEY, client)
             .await
-            .map_err(|_| AppError::Unavailable)
+            .map_err(|_| AppError(Problem::Unavailable))
     }
 
     /// This browser's id for the per-phone limits, if it took a ticket before.
@@ -78,7 +79,7 @@ mod ssr {
             .await?
             .get::<String>(CLIENT_KEY)
             .await
-            .map_err(|_| AppError::Unavailable)
+            .map_err(|_| AppError(Problem::Unavailable))
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::components::page::{failure, ErrorText, Loaded, Page};
 use crate::components::ticket_slip::{TicketSlip, TicketSlipData};
 use crate::error::AppError;
+use waitingroom::Problem;
 use crate::i18n::*;
 use crate::live::use_live;
 use leptos::prelude::*;
@@ -66,7 +67,7 @@ pub fn KioskPage() -> impl IntoView {
                 retry=true
                 view=|setup| view! { <KioskScreen setup /> }
                 otherwise=Callback::new(|error| match error {
-                    AppError::NotAKiosk => view! { <NotAKiosk /> }.into_any(),
+                    AppError(Problem::NotAKiosk) => view! { <NotAKiosk /> }.into_any(),
                     _ => ().into_any(),
                 })
             />

@@ -56,10 +56,11 @@ pub struct CallIn {
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use crate::error::AppError;
+    use waitingroom::Problem;
 
     /// A token that is not even well-formed names no ticket.
     pub fn token(raw: &str) -> Result<waitingroom::TicketToken, AppError> {
-        waitingroom::TicketToken::parse(raw).map_err(|_| AppError::TicketNotFound)
+        waitingroom::TicketToken::parse(raw).map_err(|_| AppError(Problem::TicketNotFound))
     }
 
     /// Registers `phone` for the ticket held by `token`, texting it the verification link in the
@@ -82,7 +83,7 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
     let mut ticket = room
         .ticket_by_token(&ssr::token(&token)?)
         .await?
-        .ok_or(AppError::TicketNotFound)?;
+        .ok_or(AppError(waitingroom::Problem::TicketNotFound))?;
     let phone = ticket.phone.take().map(|p| p.masked());
     let code = ticket.call_code.take();
     let queue = room.queue(ticket.queue.as_str())?.clone();

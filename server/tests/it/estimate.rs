@@ -125,7 +125,8 @@ async fn the_ticket_pages_estimate_follows_the_history_once_it_exists() {
 /// (SERVICE) over the counters calling (COUNTERS), the day's average otherwise.
 #[tokio::test]
 async fn remote_intake_closes_by_the_learned_service_time() {
-    use waitingroom::store::{Closed, Refusal, Store, StoreError};
+    use waitingroom::store::{Store, StoreError};
+    use waitingroom::Problem;
     use waitingroom::{Channel, Lang, OpeningHours};
     let redis = TestRedis::start();
     let store = Store::open(&redis.url()).unwrap();
@@ -168,7 +169,7 @@ async fn remote_intake_closes_by_the_learned_service_time() {
     assert!(
         matches!(
             take(Some(60 * MINUTE), 2).await,
-            Err(StoreError::Refused(Refusal::Closed(Closed::Remote)))
+            Err(StoreError::Refused(Problem::RemoteClosedToday))
         ),
         "本日のオンライン受付は終了しました"
     );
@@ -182,6 +183,6 @@ async fn remote_intake_closes_by_the_learned_service_time() {
     // the same 20 minutes at the one counter calling: 3 ahead and it, 18:20
     assert!(matches!(
         take(Some(20 * MINUTE), 1).await,
-        Err(StoreError::Refused(Refusal::Closed(Closed::Remote)))
+        Err(StoreError::Refused(Problem::RemoteClosedToday))
     ));
 }

@@ -3,8 +3,8 @@
 //! served before closing, and the next business day opens by itself. Each refusal changes nothing.
 
 use crate::common::{client, spawn_app, TestRedis};
-use waitingroom::store::{Closed, Moment, NewTicket, Refusal, Store, StoreError};
-use waitingroom::{Channel, CounterId, Lang, OpeningHours, QueueId};
+use waitingroom::store::{Moment, NewTicket, Store, StoreError};
+use waitingroom::{Channel, CounterId, Lang, OpeningHours, Problem, QueueId};
 
 /// 2027-01-15 (a Friday) at `hh:mm` in Tokyo, `days` later.
 fn at(days: i64, hh: i8, mm: i8) -> Moment {
@@ -32,9 +32,9 @@ async fn take(
         .map(|issued| issued.ticket.number)
 }
 
-fn closed(result: Result<u64, StoreError>, why: Closed) {
+fn closed(result: Result<u64, StoreError>, why: Problem) {
     assert!(
-        matches!(result, Err(StoreError::Refused(Refusal::Closed(w))) if w == why),
+        matches!(&result, Err(StoreError::Refused(w)) if *w == why),
         "{why:?}: {result:?}"
     );
 }
@@ -58,11 +58,11 @@ async fn intake_closes_at_closing_time_remote_before_it_and_opens_again_the_next
     // before opening: nobody, by any channel
     closed(
         take(&store, &q, Channel::Kiosk, at(0, 8, 59)).await,
-        Closed::Before,
+        Problem::NotOpenYet,
     );
     closed(
         take(&store, &q, Channel::Remote, at(0, 8, 59)).await,
-        Closed::Before,
+        Problem::NotOpenYet,
     );
     assert_eq!(store.snapshot(&q).await.unwrap().last_number, 0);
 
@@ -95,7 +95,7 @@ async fn intake_closes_at_closing_time_remote_before_it_and_opens_again_the_next
     let before = store.day(&q).await.unwrap();
     closed(
         take(&store, &q, Channel::Remote, at(0, 17, 35)).await,
-        Closed::Remote,
+        Problem::RemoteClosedToday,
     );
     assert_eq!(
         store.day(&q).await.unwrap(),
@@ -111,17 +111,17 @@ async fn intake_closes_at_closing_time_remote_before_it_and_opens_again_the_next
     );
     closed(
         take(&store, &q, Channel::Kiosk, at(0, 18, 0)).await,
-        Closed::After,
+        Problem::ClosedToday,
     );
     closed(
         take(&store, &q, Channel::Remote, at(0, 23, 0)).await,
-        Closed::After,
+        Problem::ClosedToday,
     );
 
     // the next business day opens by itself at nine, from number 1
     closed(
         take(&store, &q, Channel::Kiosk, at(1, 8, 30)).await,
-        Closed::Before,
+        Problem::NotOpenYet,
     );
     assert_eq!(
         take(&store, &q, Channel::Remote, at(1, 9, 0))

@@ -2,9 +2,9 @@
 //! (as `TicketAction::outcome` says), or a refusal that changed nothing.
 
 use crate::common::TestRedis;
-use waitingroom::store::{Moment, NewTicket, Refusal, Store, StoreError};
+use waitingroom::store::{Moment, NewTicket, Store, StoreError};
 use waitingroom::{
-    Channel, CounterId, Lang, QueueDay, QueueId, TicketAction, TicketState, TicketToken,
+    Channel, CounterId, Lang, Problem, QueueDay, QueueId, TicketAction, TicketState, TicketToken,
 };
 
 /// One moment of a fixed day (2027-01-15 in Tokyo), for every change.
@@ -76,7 +76,7 @@ async fn every_state_by_every_action_moves_or_is_refused_changing_nothing() {
                 .act(&q, 1, action, Some(&two), Some(rev - 1), at())
                 .await;
             assert!(
-                matches!(stale, Err(StoreError::Refused(Refusal::Conflict(s))) if s == state),
+                matches!(stale, Err(StoreError::Refused(Problem::TicketChanged { state: s })) if s == state),
                 "{state:?} × {action:?} with a stale revision: {stale:?}"
             );
             assert_eq!(
@@ -113,7 +113,7 @@ async fn every_state_by_every_action_moves_or_is_refused_changing_nothing() {
                 }
                 None => {
                     assert!(
-                        matches!(result, Err(StoreError::Refused(Refusal::Conflict(s))) if s == state),
+                        matches!(result, Err(StoreError::Refused(Problem::TicketChanged { state: s })) if s == state),
                         "{state:?} × {action:?} must be refused: {result:?}"
                     );
                     assert_eq!(
@@ -137,13 +137,15 @@ async fn unknown_tickets_and_calls_without_a_counter_are_refused() {
         .act(&q, 7, TicketAction::Cancel, None, None, at())
         .await;
     assert!(
-        matches!(missing, Err(StoreError::Refused(Refusal::NotFound))),
+        matches!(missing, Err(StoreError::Refused(Problem::TicketNotFound))),
         "{missing:?}"
     );
     let no_counter = store.act(&q, 1, TicketAction::Call, None, None, at()).await;
     assert!(matches!(
         no_counter,
-        Err(StoreError::Refused(Refusal::Conflict(TicketState::Waiting)))
+        Err(StoreError::Refused(Problem::TicketChanged {
+            state: TicketState::Waiting
+        }))
     ));
     assert_eq!(everything(&store, &q).await, before);
 }
@@ -293,7 +295,9 @@ async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_
     assert!(
         matches!(
             refused,
-            Err(waitingroom::services::ServiceError::BadSetting(_))
+            Err(waitingroom::services::ServiceError::Refused(
+                Problem::BadSetting { .. }
+            ))
         ),
         "{refused:?}"
     );

@@ -2,6 +2,7 @@
 //! queue through one script that refuses (changing nothing) what no longer applies.
 
 use crate::error::AppError;
+use waitingroom::Problem;
 use leptos::prelude::*;
 use waitingroom::day::Console;
 use waitingroom::{Intake, LateArrivals, OpeningHours, TicketAction};
@@ -101,7 +102,9 @@ pub async fn set_hours(
         }
         OpeningHours::parse_hhmm(raw)
             .map(Some)
-            .ok_or(AppError::BadSetting)
+            .ok_or(AppError(Problem::BadSetting {
+                detail: "HH:MM".into(),
+            }))
     };
     let hours = OpeningHours {
         opens: time(&opens)?,

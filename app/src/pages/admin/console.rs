@@ -12,6 +12,7 @@ use super::kiosks::KioskPanel;
 use super::outbox::DevOutbox;
 use crate::components::page::{failure, ErrorText};
 use crate::error::AppError;
+use waitingroom::Problem;
 use crate::i18n::*;
 use crate::live::use_live;
 use crate::words::{counter_name, minutes};
@@ -124,7 +125,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
     report_errors(autodial_action.value(), set_error);
     report_errors(late_action.value(), set_error);
     report_errors(hours_action.value(), set_error);
-    let signed_out = move || error.get() == Some(AppError::NotSignedIn);
+    let signed_out = move || error.get() == Some(AppError(Problem::NotSignedIn));
 
     let go = move |queue: String, counter: String| {
         navigate(

@@ -6,6 +6,7 @@
 use crate::components::lang_menu::to_lang;
 use crate::components::page::{Loaded, Page};
 use crate::error::AppError;
+use waitingroom::Problem;
 use crate::i18n::*;
 use crate::words::minutes;
 use leptos::prelude::*;
@@ -90,9 +91,9 @@ pub async fn load_history(
         None | Some("") => today,
         Some(raw) => room.history_range(Some(raw), Some(raw))?.from,
     };
-    let out_of_range = || AppError::BadRequest {
+    let out_of_range = || AppError(Problem::BadRequest {
         detail: "the date is out of range".into(),
-    };
+    });
     let days = |d: Date, n: i64| d.checked_add(n.days()).map_err(|_| out_of_range());
     let (from, to, previous, next) = match view {
         HistoryView::Day => (date, date, days(date, -1)?, days(date, 1)?),

@@ -2,7 +2,6 @@
 //! queue through one script that refuses (changing nothing) what no longer applies.
 
 use crate::error::AppError;
-use waitingroom::Problem;
 use leptos::prelude::*;
 use waitingroom::day::Console;
 use waitingroom::{Intake, LateArrivals, OpeningHours, TicketAction};
@@ -102,7 +101,7 @@ pub async fn set_hours(
         }
         OpeningHours::parse_hhmm(raw)
             .map(Some)
-            .ok_or(AppError(Problem::BadSetting {
+            .ok_or(AppError(waitingroom::Problem::BadSetting {
                 detail: "HH:MM".into(),
             }))
     };

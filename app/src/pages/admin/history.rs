@@ -6,7 +6,6 @@
 use crate::components::lang_menu::to_lang;
 use crate::components::page::{Loaded, Page};
 use crate::error::AppError;
-use waitingroom::Problem;
 use crate::i18n::*;
 use crate::words::minutes;
 use leptos::prelude::*;
@@ -91,7 +90,7 @@ pub async fn load_history(
         None | Some("") => today,
         Some(raw) => room.history_range(Some(raw), Some(raw))?.from,
     };
-    let out_of_range = || AppError(Problem::BadRequest {
+    let out_of_range = || AppError(waitingroom::Problem::BadRequest {
         detail: "the date is out of range".into(),
     });
     let days = |d: Date, n: i64| d.checked_add(n.days()).map_err(|_| out_of_range());

@@ -3,7 +3,6 @@
 
 use crate::components::page::{failure, ErrorText};
 use crate::error::AppError;
-use waitingroom::Problem;
 use crate::i18n::*;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -35,7 +34,7 @@ pub async fn make_kiosk(name: String) -> Result<(), AppError> {
         .await?
         .flush()
         .await
-        .map_err(|_| AppError(Problem::Unavailable))?;
+        .map_err(|_| AppError(waitingroom::Problem::Unavailable))?;
     leptos_axum::redirect("/kiosk");
     Ok(())
 }

@@ -2,7 +2,6 @@
 
 use crate::components::page::{failure, ErrorText, Page};
 use crate::error::AppError;
-use waitingroom::Problem;
 use crate::i18n::*;
 use leptos::prelude::*;
 
@@ -16,11 +15,11 @@ pub async fn login(password: String) -> Result<(), AppError> {
     session
         .cycle_id()
         .await
-        .map_err(|_| AppError(Problem::Unavailable))?;
+        .map_err(|_| AppError(waitingroom::Problem::Unavailable))?;
     session
         .insert(crate::ssr::STAFF_KEY, pass)
         .await
-        .map_err(|_| AppError(Problem::Unavailable))?;
+        .map_err(|_| AppError(waitingroom::Problem::Unavailable))?;
     leptos_axum::redirect("/admin");
     Ok(())
 }
@@ -37,7 +36,7 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
 #[server(endpoint = "admin/logout")]
 pub async fn logout() -> Result<(), AppError> {
     let session = crate::ssr::session().await?;
-    session.flush().await.map_err(|_| AppError(Problem::Unavailable))?;
+    session.flush().await.map_err(|_| AppError(waitingroom::Problem::Unavailable))?;
     leptos_axum::redirect("/admin/login");
     Ok(())
 }

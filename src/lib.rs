@@ -19,6 +19,8 @@ pub mod secret;
 pub mod ticket;
 
 #[cfg(feature = "server")]
+pub mod door;
+#[cfg(feature = "server")]
 pub mod live;
 #[cfg(feature = "server")]
 pub mod metrics;

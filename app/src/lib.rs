@@ -12,8 +12,6 @@ pub mod components;
 pub mod error;
 pub mod live;
 pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod request;
 pub mod sound;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -3,15 +3,12 @@
 
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::request::{BaseUrl, ClientAddr, KioskCredential};
+use waitingroom::door::{BaseUrl, ClientAddr, StaffSession};
 use waitingroom::notify::Words;
-use waitingroom::services::staff::StaffPass;
 use waitingroom::services::WaitingRoom;
-use waitingroom::Lang;
-use waitingroom::Problem;
+use waitingroom::{Lang, Problem};
 
-pub const STAFF_KEY: &str = "staff";
-pub use crate::request::KIOSK_COOKIE;
+pub use waitingroom::door::KIOSK_COOKIE;
 /// How long a kiosk's cookie lasts: 400 days, the most browsers keep one (revoking it is what
 /// ends a kiosk).
 const KIOSK_COOKIE_SECONDS: u64 = 400 * 86_400;
@@ -27,31 +24,24 @@ pub async fn session() -> Result<tower_sessions::Session, AppError> {
         .map_err(|_| AppError(Problem::Unavailable))
 }
 
-/// Refuses unless the caller signed in as staff, under the current staff epoch (the password
-/// has not changed, nobody signed everyone out) and within the session's lifetime.
-pub async fn require_staff() -> Result<WaitingRoom, AppError> {
-    let room = room()?;
-    let session = session().await?;
-    let pass: Option<StaffPass> = session
-        .get(STAFF_KEY)
+/// What the one door (`waitingroom::door`) makes of this request: `T` (a [`StaffSession`], a
+/// kiosk, the client's address, ...), or its refusal as the page gets it.
+pub async fn admit<T>() -> Result<T, AppError>
+where
+    T: axum::extract::FromRequestParts<(), Rejection = Problem>,
+{
+    let mut parts = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .ok_or(AppError(Problem::Unavailable))?;
+    T::from_request_parts(&mut parts, &())
         .await
-        .map_err(|_| AppError(Problem::Unavailable))?;
-    match pass {
-        Some(pass) if room.admits(&pass).await? => Ok(room),
-        Some(_) => {
-            let _ = session.flush().await;
-            Err(AppError(Problem::NotSignedIn))
-        }
-        None => Err(AppError(Problem::NotSignedIn)),
-    }
+        .map_err(AppError)
 }
 
-/// The kiosk this request comes from (by its cookie), else `NotAKiosk`.
-pub async fn require_kiosk(
-    room: &WaitingRoom,
-) -> Result<waitingroom::services::kiosks::KioskDevice, AppError> {
-    let KioskCredential(credential) = leptos_axum::extract().await.unwrap_or_default();
-    Ok(room.admit_kiosk(credential.as_deref()).await?)
+/// The waiting room, for a browser signed in as staff ([`StaffSession`]); else `not_signed_in`.
+pub async fn require_staff() -> Result<WaitingRoom, AppError> {
+    let room = room()?;
+    admit::<StaffSession>().await?;
+    Ok(room)
 }
 
 /// Makes this browser a kiosk: its credential in a cookie scripts cannot read, sent only to this
@@ -72,17 +62,13 @@ pub fn keep_kiosk_credential(room: &WaitingRoom, credential: &waitingroom::Kiosk
 
 /// The address the request came from (through a trusted proxy: the client's).
 pub async fn client_ip() -> Result<std::net::IpAddr, AppError> {
-    let ClientAddr(ip) = leptos_axum::extract()
-        .await
-        .map_err(|_| AppError(Problem::Unavailable))?;
+    let ClientAddr(ip) = admit().await?;
     Ok(ip)
 }
 
 /// `PUBLIC_URL`, or the address the browser used (https when a trusted proxy says so).
 pub async fn base_url() -> Result<String, AppError> {
-    let BaseUrl(base) = leptos_axum::extract()
-        .await
-        .map_err(|_| AppError(Problem::Unavailable))?;
+    let BaseUrl(base) = admit().await?;
     Ok(base)
 }
 

@@ -5,7 +5,6 @@
 
 use crate::idempotency::idempotent;
 use crate::AppState;
-use app::request::{BaseUrl, ClientAddr, StaffToken};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::from_fn;
@@ -15,6 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
+use waitingroom::door::{BaseUrl, ClientAddr, Staff, StaffToken};
 use waitingroom::services::{qr_svg, ticket_url, RemoteClient, ServiceError, Via};
 use waitingroom::{Channel, ErrorCode, Lang, Problem, TicketToken};
 
@@ -79,26 +79,7 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.problem.status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let code = self.problem.code();
-        let mut response = (
-            status,
-            Json(json!({"error": code.as_str(), "message": self.message})),
-        )
-            .into_response();
-        if code == ErrorCode::Unauthorized {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-        }
-        if let Some(wait) = self.problem.retry_after_s() {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
-        }
-        response
+        waitingroom::door::answer(&self.problem, &self.message)
     }
 }
 
@@ -231,31 +212,12 @@ async fn call_next(
     ))
 }
 
-/// The staff token, or (the console's download buttons) a browser signed in as staff.
-async fn require_staff(
-    state: &AppState,
-    token: StaffToken,
-    session: &tower_sessions::Session,
-) -> Result<(), ApiError> {
-    match token {
-        StaffToken::Valid => Ok(()),
-        StaffToken::Invalid => Err(ApiError::from(Problem::Unauthorized)),
-        StaffToken::Absent => match session.get(app::ssr::STAFF_KEY).await {
-            Ok(Some(pass)) if state.room.admits(&pass).await? => Ok(()),
-            _ => Err(ApiError::from(Problem::Unauthorized)),
-        },
-    }
-}
-
-/// The history of `queue` over `?from=YYYY-MM-DD&to=YYYY-MM-DD`, for the staff.
+/// The history of `queue` over `?from=YYYY-MM-DD&to=YYYY-MM-DD`.
 async fn read_history(
     state: &AppState,
     queue: &str,
-    token: StaffToken,
-    session: &tower_sessions::Session,
     query: &HashMap<String, String>,
 ) -> Result<waitingroom::history::History, ApiError> {
-    require_staff(state, token, session).await?;
     let info = state.room.queue(queue)?;
     let range = state.room.history_range(
         query.get("from").map(String::as_str),
@@ -266,15 +228,12 @@ async fn read_history(
 
 /// `GET /api/v1/queues/{queue}/history?from=&to=` (staff): each date's figures per hour, JSON.
 async fn history(
+    _staff: Staff,
     State(state): State<AppState>,
     Path(queue): Path<String>,
-    token: StaffToken,
-    session: tower_sessions::Session,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<waitingroom::history::History>, ApiError> {
-    Ok(Json(
-        read_history(&state, &queue, token, &session, &query).await?,
-    ))
+    Ok(Json(read_history(&state, &queue, &query).await?))
 }
 
 /// A CSV download: UTF-8 with a BOM and CRLF lines (what Excel in Japan opens intact).
@@ -296,13 +255,12 @@ fn csv_download(name: String, body: String) -> Response {
 /// `GET /api/v1/queues/{queue}/history.csv?from=&to=` (staff): the same, one row per date and
 /// hour, with Japanese headers.
 async fn history_csv(
+    _staff: Staff,
     State(state): State<AppState>,
     Path(queue): Path<String>,
-    token: StaffToken,
-    session: tower_sessions::Session,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let history = read_history(&state, &queue, token, &session, &query).await?;
+    let history = read_history(&state, &queue, &query).await?;
     let name = format!(
         "history-{}-{}-{}.csv",
         history.queue, history.from, history.to
@@ -316,12 +274,10 @@ async fn history_csv(
 /// `GET /api/v1/queues/{queue}/tickets.csv` (staff): today's tickets (number, channel, times,
 /// outcome; no phone numbers, no tokens).
 async fn tickets_csv(
+    _staff: Staff,
     State(state): State<AppState>,
     Path(queue): Path<String>,
-    token: StaffToken,
-    session: tower_sessions::Session,
 ) -> Result<Response, ApiError> {
-    require_staff(&state, token, &session).await?;
     let info = state.room.queue(&queue)?;
     let rows = state.room.today_ticket_rows(info).await?;
     let today = state.room.calendar().now().day;

@@ -6,13 +6,13 @@
 //! or body answers 422; an answer of 5xx or 429 (nothing was done) is not kept, so a retry acts.
 
 use crate::api::ApiError;
-use app::request::ClientAddr;
 use axum::body::{to_bytes, Body};
 use axum::extract::{FromRequestParts, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use waitingroom::door::ClientAddr;
 use waitingroom::secret::sha256_hex;
 use waitingroom::services::{address_key, WaitingRoom};
 use waitingroom::Problem;

@@ -128,7 +128,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(web::server_fn_status))
         .layer(sessions)
-        // what the request extractors (`app::request`) read
+        // what the one door's extractors (`waitingroom::door`) read
         .layer(axum::Extension(state.room.clone()))
         // before any session is touched: a forged request changes nothing, not even a session
         .layer(axum::middleware::from_fn_with_state(

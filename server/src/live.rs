@@ -7,7 +7,6 @@
 
 use crate::api::ApiError;
 use crate::AppState;
-use app::request::{ClientAddr, KioskCredential};
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -18,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use waitingroom::door::{ClientAddr, KioskCredential};
 use waitingroom::live::HubMessage;
 use waitingroom::services::{address_key, WaitingRoom};
 use waitingroom::{LiveMessage, Problem, QueueId, QueueSnapshot};
@@ -156,10 +156,10 @@ async fn is_store_device(
             return true;
         }
     }
-    match session.get(app::ssr::STAFF_KEY).await {
-        Ok(Some(pass)) => room.admits(&pass).await.unwrap_or(false),
-        _ => false,
-    }
+    matches!(
+        waitingroom::door::staff_pass(room, session).await,
+        Ok(Some(_))
+    )
 }
 
 /// `GET /api/v1/queues/{queue}/live`: 101 and the channel; 429 or 503 past the limits.

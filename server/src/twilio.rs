@@ -19,13 +19,13 @@
 //!   given it); `POST /twilio/voice/menu?repeats=…`: the key pressed on the menu.
 
 use crate::AppState;
-use app::request::{BaseUrl, ClientAddr};
 use axum::extract::{FromRequestParts, OriginalUri, RawQuery, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use waitingroom::command::Command;
+use waitingroom::door::{BaseUrl, ClientAddr};
 use waitingroom::services::inbound::InboundText;
 use waitingroom::services::voice::{AnsweredCall, MenuPress};
 use waitingroom::twilio::signature;

@@ -17,7 +17,7 @@ pub async fn login(password: String) -> Result<(), AppError> {
         .await
         .map_err(|_| AppError(waitingroom::Problem::Unavailable))?;
     session
-        .insert(crate::ssr::STAFF_KEY, pass)
+        .insert(waitingroom::door::STAFF_KEY, pass)
         .await
         .map_err(|_| AppError(waitingroom::Problem::Unavailable))?;
     leptos_axum::redirect("/admin");

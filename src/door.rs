@@ -1,0 +1,259 @@
+//! The one door: who a request comes from and where, worked out once, as axum extractors used
+//! alike by the server functions (`app::ssr::admit`), the JSON API, the live channel and the
+//! webhooks. They read the waiting room from the request's extensions (the router adds it), the
+//! peer from `ConnectInfo` (the server's accept loop adds it) and the session from
+//! `tower-sessions`. A refusal is a [`Problem`], answered the same way by every door (JSON
+//! `{"error", "message"}` with its status, `WWW-Authenticate` on a 401 of the API, `Retry-After`
+//! at a limit). The roles of issue 30 belong here.
+
+use crate::problem::{ErrorCode, Problem};
+use crate::services::kiosks::KioskDevice;
+use crate::services::staff::StaffPass;
+use crate::services::{RequestOrigin, WaitingRoom};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, SocketAddr};
+use tower_sessions::Session;
+
+/// The cookie a kiosk keeps its credential in.
+pub const KIOSK_COOKIE: &str = "wr_kiosk";
+/// The session's key for a staff sign-in ([`StaffPass`]).
+pub const STAFF_KEY: &str = "staff";
+
+/// `problem` as an HTTP answer, with `message` (the problem's own words when it has none).
+pub fn answer(problem: &Problem, message: &str) -> Response {
+    let status =
+        StatusCode::from_u16(problem.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = problem.code();
+    let body = serde_json::json!({"error": code.as_str(), "message": message}).to_string();
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if code == ErrorCode::Unauthorized {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if let Some(wait) = problem.retry_after_s() {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    }
+    response
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        answer(&self, &self.to_string())
+    }
+}
+
+/// The waiting room, which the router puts in every request (missing: a programming error,
+/// answered 503 and logged).
+fn room(parts: &Parts) -> Result<&WaitingRoom, Problem> {
+    parts.extensions.get::<WaitingRoom>().ok_or_else(|| {
+        tracing::error!("the waiting room is not in the request");
+        Problem::Unavailable
+    })
+}
+
+fn peer(parts: &Parts) -> Result<IpAddr, Problem> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip())
+        .ok_or_else(|| {
+            tracing::error!("the peer's address is not in the request");
+            Problem::Unavailable
+        })
+}
+
+fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|h| h.to_str().ok())
+}
+
+async fn session<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<Session, Problem> {
+    Session::from_request_parts(parts, state)
+        .await
+        .map_err(|_| {
+            tracing::error!("the session layer is not in front of this route");
+            Problem::Unavailable
+        })
+}
+
+/// The client's address: the peer's, or behind one of `TRUSTED_PROXIES` the client it names in
+/// `X-Forwarded-For`.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = peer(parts)?;
+        Ok(Self(
+            room(parts)?.client_ip(peer, header(parts, "x-forwarded-for")),
+        ))
+    }
+}
+
+/// Where customers' phones reach this server, for the links a request gets back: `PUBLIC_URL`,
+/// else the host the request named (https only when a trusted proxy says so).
+#[derive(Clone, Debug)]
+pub struct BaseUrl(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BaseUrl {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let origin = RequestOrigin {
+            host: header(parts, "host"),
+            peer: peer(parts)?,
+            forwarded_proto: header(parts, "x-forwarded-proto"),
+        };
+        Ok(Self(room(parts)?.base_url(&origin)))
+    }
+}
+
+/// The kiosk credential the request's cookies carry, if any (unchecked: [`KioskDevice`] checks
+/// it).
+#[derive(Clone, Debug, Default)]
+pub struct KioskCredential(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for KioskCredential {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|h| h.to_str().ok())
+                .flat_map(|h| h.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find_map(|(name, value)| (name == KIOSK_COOKIE).then(|| value.to_owned())),
+        ))
+    }
+}
+
+/// A kiosk: the request's cookie holds the credential of a kiosk that was not revoked (noted as
+/// seen now); else `not_a_kiosk`.
+impl<S: Send + Sync> FromRequestParts<S> for KioskDevice {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(KioskCredential(credential)) =
+            KioskCredential::from_request_parts(parts, state).await;
+        room(parts)?
+            .admit_kiosk(credential.as_deref())
+            .await
+            .map_err(refusal)
+    }
+}
+
+/// The staff API's bearer token as the request gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffToken {
+    /// No `Authorization` header: an anonymous call.
+    Absent,
+    /// The configured token.
+    Valid,
+    /// Another token, or any while the staff API is closed.
+    Invalid,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for StaffToken {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(given) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(Self::Absent);
+        };
+        let given = given
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        // `STAFF_API_TOKEN`; none: the staff API is closed
+        let expected = &room(parts)?.setup().staff.api_token;
+        let valid = expected.as_ref().is_some_and(|expected| {
+            crate::secret::constant_time_eq(given.as_bytes(), expected.as_bytes())
+        });
+        Ok(if valid { Self::Valid } else { Self::Invalid })
+    }
+}
+
+/// The staff pass of `session`, if it still holds (same staff epoch: the password has not
+/// changed, nobody signed everyone out; within the session's lifetime). A pass that no longer
+/// holds is removed with its session.
+pub async fn staff_pass(
+    room: &WaitingRoom,
+    session: &Session,
+) -> Result<Option<StaffPass>, Problem> {
+    let pass: Option<StaffPass> = session.get(STAFF_KEY).await.map_err(|e| {
+        tracing::error!(error = %e, "the session store could not answer");
+        Problem::Unavailable
+    })?;
+    let Some(pass) = pass else {
+        return Ok(None);
+    };
+    if room.admits(&pass).await.map_err(refusal)? {
+        return Ok(Some(pass));
+    }
+    let _ = session.flush().await;
+    Ok(None)
+}
+
+/// A browser signed in as staff (the console's server functions); else `not_signed_in`.
+#[derive(Clone, Debug)]
+pub struct StaffSession {
+    pub pass: StaffPass,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for StaffSession {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = session(parts, state).await?;
+        match staff_pass(room(parts)?, &session).await? {
+            Some(pass) => Ok(Self { pass }),
+            None => Err(Problem::NotSignedIn),
+        }
+    }
+}
+
+/// Staff either way: the API token, or (the console's download links) a browser signed in as
+/// staff; else `unauthorized`.
+#[derive(Clone, Debug)]
+pub enum Staff {
+    Token,
+    Session(StaffPass),
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Staff {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match StaffToken::from_request_parts(parts, state).await? {
+            StaffToken::Valid => Ok(Staff::Token),
+            StaffToken::Invalid => Err(Problem::Unauthorized),
+            StaffToken::Absent => {
+                let session = session(parts, state).await?;
+                match staff_pass(room(parts)?, &session).await? {
+                    Some(pass) => Ok(Staff::Session(pass)),
+                    None => Err(Problem::Unauthorized),
+                }
+            }
+        }
+    }
+}
+
+/// A use case's error at the door: a refusal as is, a fault logged here and answered
+/// `unavailable`.
+fn refusal(e: crate::services::ServiceError) -> Problem {
+    if e.is_fault() {
+        tracing::error!(error = %e, "a request's check could not finish");
+    }
+    e.problem()
+}

@@ -15,7 +15,6 @@ pub const ARGON2_MAX_LANES: u32 = 4;
 
 /// `stored`, read as an argon2 password hash (PHC string) whose parameters are within the bounds
 /// above; otherwise what is wrong with it.
-#[cfg(feature = "server")]
 pub fn bounded_argon2(stored: &str) -> Result<argon2::password_hash::PasswordHash<'_>, String> {
     let parsed = argon2::password_hash::PasswordHash::new(stored)
         .map_err(|_| "not an argon2 password hash".to_owned())?;
@@ -41,7 +40,6 @@ pub fn bounded_argon2(stored: &str) -> Result<argon2::password_hash::PasswordHas
 
 /// The SHA-256 of `text`, in lowercase hex: what is kept of a secret (or a number) that must be
 /// recognised, never read back.
-#[cfg(feature = "server")]
 pub fn sha256_hex(text: &str) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(text.as_bytes())
@@ -52,7 +50,6 @@ pub fn sha256_hex(text: &str) -> String {
 
 /// The HMAC-SHA256 of `text` under `key`, in lowercase hex: what is kept of a value whose
 /// plain hash could be reversed by trying every possible value (a phone number).
-#[cfg(feature = "server")]
 pub fn keyed_hash_hex(key: &[u8], text: &str) -> String {
     use hmac::{Hmac, Mac};
     let mut mac =
@@ -76,7 +73,6 @@ mod tests {
         assert!(!constant_time_eq(b"token", b"tokens"));
     }
 
-    #[cfg(feature = "server")]
     #[test]
     fn keyed_hashes_are_rfc_4231_hmac_sha256() {
         // RFC 4231, test case 2
@@ -91,7 +87,7 @@ mod tests {
     }
 }
 
-#[cfg(all(test, feature = "server"))]
+#[cfg(test)]
 mod argon2_tests {
     use super::*;
     use argon2::password_hash::{PasswordHasher, SaltString};

@@ -5,6 +5,7 @@
 use proptest::prelude::*;
 use waitingroom::command::Command;
 use waitingroom::kiosk::{kiosk_name, KIOSK_NAME_MAX};
+use waitingroom::phone::PhoneRules;
 use waitingroom::{
     CounterId, Intake, KioskCredential, Lang, LiveMessage, PhoneNumber, QueueEvent, QueueId,
     TicketAction, TicketToken,

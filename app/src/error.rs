@@ -6,10 +6,10 @@
 //! one `match` of this file, which a new problem fails to compile until it has its words.
 
 use crate::i18n::{td_string, Locale};
+use domain::{BadPhoneReason, ErrorCode, Intake, Problem, TicketState};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
-use waitingroom::{BadPhoneReason, ErrorCode, Intake, Problem, TicketState};
 
 /// A [`Problem`] as it crosses to the browser: the same JSON (`{"error": "day_full", "max": 3}`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

@@ -9,8 +9,8 @@
 //! every ticket of the day), which the events keep up to date without any read. A snapshot is
 //! not enough to catch a day up, so after a gap the console reads its day once more.
 
+use domain::{Applied, QueueDay, QueueEvent, QueueId, QueueSnapshot};
 use leptos::prelude::*;
-use waitingroom::{Applied, QueueDay, QueueEvent, QueueId, QueueSnapshot};
 
 /// What a screen keeps of a queue, updated by the live channel's messages.
 pub trait Follow: Clone + Send + Sync + 'static {
@@ -115,12 +115,12 @@ pub fn use_live<T: Follow>(initial: T) -> Live<T> {
 #[cfg(feature = "hydrate")]
 mod client {
     use super::{Follow, Live};
+    use domain::{Applied, LiveMessage, QueueId};
     use leptos::prelude::*;
     use send_wrapper::SendWrapper;
     use std::cell::RefCell;
     use std::rc::Rc;
     use std::time::Duration;
-    use waitingroom::{Applied, LiveMessage, QueueId};
     use wasm_bindgen::prelude::*;
     use web_sys::{MessageEvent, WebSocket};
 

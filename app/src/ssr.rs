@@ -3,10 +3,10 @@
 
 use crate::error::AppError;
 use crate::i18n::Locale;
+use domain::{Lang, Problem};
 use waitingroom::door::{BaseUrl, ClientAddr, StaffSession};
 use waitingroom::notify::Words;
 use waitingroom::services::WaitingRoom;
-use waitingroom::{Lang, Problem};
 
 pub use waitingroom::door::KIOSK_COOKIE;
 /// How long a kiosk's cookie lasts: 400 days, the most browsers keep one (revoking it is what
@@ -46,7 +46,7 @@ pub async fn require_staff() -> Result<WaitingRoom, AppError> {
 
 /// Makes this browser a kiosk: its credential in a cookie scripts cannot read, sent only to this
 /// site (only over https when `PUBLIC_URL` is https).
-pub fn keep_kiosk_credential(room: &WaitingRoom, credential: &waitingroom::KioskCredential) {
+pub fn keep_kiosk_credential(room: &WaitingRoom, credential: &domain::KioskCredential) {
     let secure = room.public_url().is_some_and(|u| u.starts_with("https://"));
     let cookie = format!(
         "{KIOSK_COOKIE}={credential}; Path=/; Max-Age={KIOSK_COOKIE_SECONDS}; HttpOnly; SameSite=Lax{}",

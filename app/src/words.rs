@@ -1,7 +1,7 @@
 //! Texts made of the locale files' words and a value: counters, waits, people, fortunes.
 
 use crate::i18n::*;
-use waitingroom::{minutes_ceil, CounterId, Fortune, Rank};
+use domain::{minutes_ceil, CounterId, Fortune, Rank};
 
 /// 「2番窓口」 / "Counter 2"
 pub fn counter_name(locale: Locale, counter: &CounterId) -> String {
@@ -88,7 +88,7 @@ mod tests {
                 Rank::Kyo,
             ] {
                 assert!(!fortune_rank(*locale, rank).is_empty());
-                for message in 0..waitingroom::fortune::MESSAGES_PER_RANK {
+                for message in 0..domain::fortune::MESSAGES_PER_RANK {
                     assert!(!fortune_message(*locale, Fortune { rank, message }).is_empty());
                 }
             }

@@ -1,21 +1,16 @@
 //! LINE (the Messaging API of a LINE Official Account): the REST client, webhook signatures and
 //! the webhook's events. Everything about LINE's wire format lives here; the use cases decide
-//! what to send. The one-time codes that link a ticket to a LINE user are in [`code`], which the
-//! browser's build has too.
+//! what to send. The one-time codes that link a ticket to a LINE user are in [`code`], the
+//! domain's (`domain::line::code`, in the browser's build too).
 
-#[cfg(feature = "server")]
 pub mod client;
-pub mod code;
-#[cfg(feature = "server")]
+pub use domain::line::code;
 pub mod signature;
-#[cfg(feature = "server")]
 pub mod webhook;
 
-#[cfg(feature = "server")]
 pub use client::{LineClient, LineConfig, LineError, Pushed};
 
 /// LINE's section of the configuration (`LINE_*`). No `Debug`: it holds secrets.
-#[cfg(feature = "server")]
 #[derive(Clone, Default)]
 pub struct LineSettings {
     /// The channel; `None`: nothing of LINE shows (no link on the ticket page, no pushes, the
@@ -23,7 +18,6 @@ pub struct LineSettings {
     pub channel: Option<LineConfig>,
 }
 
-#[cfg(feature = "server")]
 impl LineSettings {
     /// Whether LINE is on.
     pub fn is_on(&self) -> bool {

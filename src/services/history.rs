@@ -119,7 +119,7 @@ impl WaitingRoom {
                 any = true;
             }
             if any {
-                days.push(DayReport::new(*date, live, figures));
+                days.push(crate::history::day_report(*date, live, figures));
             }
         }
         Ok(History {

@@ -10,7 +10,7 @@ use super::{ticket_url, ServiceError, Via, WaitingRoom};
 use crate::command::Command;
 use crate::lang::Lang;
 use crate::notify::Words;
-use crate::phone::{ContactRecord, PhoneNumber};
+use crate::phone::{ContactRecord, PhoneNumber, PhoneRules};
 use crate::problem::Problem;
 use crate::queue::{minutes_ceil, Channel, QueueInfo};
 use crate::store::{MessageKind, Source};

@@ -7,7 +7,7 @@
 use super::contacts::RECONCILE_EVERY_MS;
 use super::WaitingRoom;
 use crate::notify::{Cancelled, NotifyError, Words};
-use crate::phone::{BadPhone, ContactRecord, PhoneNumber};
+use crate::phone::{BadPhone, ContactRecord, PhoneNumber, PhoneRules};
 use crate::store::{MessageKind, OutboxJob, Outgoing, StoreError, Task};
 use crate::twilio::status::{progress, UNSENT};
 use std::collections::HashSet;

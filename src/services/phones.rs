@@ -8,7 +8,7 @@
 
 use super::{random_token, ServiceError, WaitingRoom};
 use crate::notify::Words;
-use crate::phone::PhoneNumber;
+use crate::phone::{PhoneNumber, PhoneRules};
 use crate::problem::Problem;
 use crate::queue::{CounterId, QueueId};
 use crate::store::{Registration, Source, TakeLimits, Taker};

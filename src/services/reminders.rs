@@ -8,6 +8,7 @@
 use super::{ticket_url, ServiceError, WaitingRoom};
 use crate::notify::{Cancelled, NotifyError, Words};
 use crate::phone::ContactRecord;
+use crate::phone::PhoneRules;
 use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::queue::QueueSnapshot;

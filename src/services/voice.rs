@@ -7,7 +7,7 @@
 use super::{ServiceError, WaitingRoom};
 use crate::lang::Lang;
 use crate::notify::{Texts, Words};
-use crate::phone::PhoneNumber;
+use crate::phone::{PhoneNumber, PhoneRules};
 use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::store::{DayId, Source, StoreError};

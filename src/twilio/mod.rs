@@ -1,23 +1,17 @@
 //! Twilio: the REST client, webhook signatures and TwiML. Everything about Twilio's wire format
-//! lives here; the use cases decide what to send. Only `status` (what a status means) is also
-//! in the browser's build.
+//! lives here; the use cases decide what to send. `status` (what a status means) is the domain's
+//! (`domain::twilio::status`, in the browser's build too).
 
-#[cfg(feature = "server")]
 pub mod client;
-#[cfg(feature = "server")]
 pub mod opt_out;
-#[cfg(feature = "server")]
 pub mod signature;
-pub mod status;
-#[cfg(feature = "server")]
+pub use domain::twilio::status;
 pub mod twiml;
 
-#[cfg(feature = "server")]
 pub use client::{Call, CallScript, Resource, TwilioClient, TwilioConfig, TwilioError};
 
 /// Twilio's section of the configuration (`TWILIO_*`). A new Twilio setting is one more field
 /// here, read in the server's `config.rs`. No `Debug`: it holds secrets.
-#[cfg(feature = "server")]
 #[derive(Clone, Default)]
 pub struct TwilioSettings {
     /// The REST API's account and sender; `None`: SMS and calls go to the dev outbox.
@@ -27,7 +21,6 @@ pub struct TwilioSettings {
     pub auth_token: Option<String>,
 }
 
-#[cfg(feature = "server")]
 impl TwilioSettings {
     /// Whether SMS and calls really leave (Twilio), or go to the dev outbox.
     pub fn sends(&self) -> bool {

@@ -4,8 +4,8 @@
 //! `Accept-Language`, else Japanese (leptos_i18n resolves it; the server route sets the cookie).
 
 use crate::i18n::*;
+use domain::Lang;
 use leptos::prelude::*;
-use waitingroom::Lang;
 
 /// The name of the language cookie (leptos_i18n's default), also set by the server's `/lang/{code}`.
 pub const LANG_COOKIE: &str = "i18n_pref_locale";

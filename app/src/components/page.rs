@@ -4,10 +4,10 @@
 use crate::components::lang_menu::LangMenu;
 use crate::error::AppError;
 use crate::i18n::*;
+use domain::Problem;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use serde::{de::DeserializeOwned, Serialize};
-use waitingroom::Problem;
 
 #[component]
 pub fn Page(

@@ -3,9 +3,9 @@
 
 use crate::i18n::*;
 use crate::words::{fortune_message, fortune_rank, people, wait_text};
+use domain::{Fortune, IssuedTicket, QueueInfo};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use waitingroom::{Fortune, IssuedTicket, QueueInfo};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketSlipData {

@@ -9,7 +9,7 @@ use crate::live::use_live;
 use crate::words::counter_name;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use waitingroom::{Call, CounterId, Intake, QueueInfo, QueueSnapshot};
+use domain::{Call, CounterId, Intake, QueueInfo, QueueSnapshot};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BoardSetup {

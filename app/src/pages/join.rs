@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use waitingroom::{Intake, QueueInfo, TicketState};
+use domain::{Intake, QueueInfo, TicketState};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MyTicket {
@@ -25,10 +25,10 @@ pub struct JoinView {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::error::AppError;
-    use waitingroom::Problem;
+    use domain::Problem;
     use crate::ssr::{session, TICKETS_KEY};
     use waitingroom::services::WaitingRoom;
-    use waitingroom::{Ticket, TicketToken};
+    use domain::{Ticket, TicketToken};
 
     /// Tickets remembered per session: the latest are plenty.
     const REMEMBERED: usize = 20;
@@ -131,7 +131,7 @@ pub async fn take_ticket(queue: String, phone: Option<String>) -> Result<String,
     let ticket = room
         .issue_limited(
             &info,
-            waitingroom::Channel::Remote,
+            domain::Channel::Remote,
             crate::ssr::lang(),
             &client,
         )

@@ -3,14 +3,14 @@
 use crate::components::page::{failure, ErrorText, Loaded, Page};
 use crate::components::ticket_slip::{TicketSlip, TicketSlipData};
 use crate::error::AppError;
-use waitingroom::Problem;
+use domain::Problem;
 use crate::i18n::*;
 use crate::live::use_live;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use waitingroom::{Intake, QueueInfo, QueueSnapshot};
+use domain::{Intake, QueueInfo, QueueSnapshot};
 
 /// How long the issued ticket stays on screen before the kiosk is ready for the next customer.
 const SHOW_TICKET_FOR: Duration = Duration::from_secs(30);

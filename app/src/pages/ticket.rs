@@ -9,7 +9,7 @@ use crate::words::{counter_name, people, wait_text};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
-use waitingroom::{
+use domain::{
     CounterId, PhoneStatus, QueueInfo, QueueSnapshot, ReminderState, Ticket,
     TicketState,
 };
@@ -26,7 +26,7 @@ pub struct TicketView {
     pub counters: usize,
     /// What the history and the counters calling add to the estimate (the same for every screen).
     #[serde(default)]
-    pub wait: waitingroom::WaitBasis,
+    pub wait: domain::WaitBasis,
     /// The SMS reminder asked for, if any; `offers_reminders`: whether it can be asked for here.
     pub reminder: Option<ReminderState>,
     pub offers_reminders: bool,
@@ -56,18 +56,18 @@ pub struct CallIn {
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use crate::error::AppError;
-    use waitingroom::Problem;
+    use domain::Problem;
 
     /// A token that is not even well-formed names no ticket.
-    pub fn token(raw: &str) -> Result<waitingroom::TicketToken, AppError> {
-        waitingroom::TicketToken::parse(raw).map_err(|_| AppError(Problem::TicketNotFound))
+    pub fn token(raw: &str) -> Result<domain::TicketToken, AppError> {
+        domain::TicketToken::parse(raw).map_err(|_| AppError(Problem::TicketNotFound))
     }
 
     /// Registers `phone` for the ticket held by `token`, texting it the verification link in the
     /// ticket's language.
     pub async fn register_phone(
         room: &waitingroom::services::WaitingRoom,
-        token: &waitingroom::TicketToken,
+        token: &domain::TicketToken,
         phone: &str,
     ) -> Result<(), AppError> {
         let client = crate::ssr::client_ip().await?;
@@ -83,7 +83,7 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
     let mut ticket = room
         .ticket_by_token(&ssr::token(&token)?)
         .await?
-        .ok_or(AppError(waitingroom::Problem::TicketNotFound))?;
+        .ok_or(AppError(domain::Problem::TicketNotFound))?;
     let phone = ticket.phone.take().map(|p| p.masked());
     let code = ticket.call_code.take();
     let queue = room.queue(ticket.queue.as_str())?.clone();
@@ -146,18 +146,18 @@ struct TicketLive {
     number: u64,
     phone_status: Option<PhoneStatus>,
     /// What the customer pressed on the automatic call.
-    answer: Option<waitingroom::CallAnswer>,
+    answer: Option<domain::CallAnswer>,
     /// The ticket follows on LINE.
     line: bool,
 }
 
 impl crate::live::Follow for TicketLive {
-    fn queue(&self) -> &waitingroom::QueueId {
+    fn queue(&self) -> &domain::QueueId {
         &self.snapshot.queue
     }
-    fn apply(&mut self, event: &waitingroom::QueueEvent) -> waitingroom::Applied {
+    fn apply(&mut self, event: &domain::QueueEvent) -> domain::Applied {
         let applied = self.snapshot.apply(event);
-        if applied == waitingroom::Applied::Updated {
+        if applied == domain::Applied::Updated {
             if let Some(ticket) = event.ticket.as_ref().filter(|t| t.number == self.number) {
                 self.phone_status = ticket.phone_status;
                 self.answer = ticket.answer;
@@ -279,7 +279,7 @@ fn TicketScreen(
     };
     let wait = move || {
         ahead().and_then(|a| {
-            waitingroom::estimate::wait_ms(a, shown.with(|s| s.avg_service_ms), counters, &basis)
+            domain::estimate::wait_ms(a, shown.with(|s| s.avg_service_ms), counters, &basis)
         })
     };
     let counter = move || match place.get() {
@@ -333,7 +333,7 @@ fn TicketScreen(
             <Show when=move || live.connected() == Some(false)>
                 <p class="offline" role="status">{t!(i18n, common.reconnecting)}</p>
             </Show>
-            <Show when=move || state().is_active() && followed.with(|f| f.answer) == Some(waitingroom::CallAnswer::OnMyWay)>
+            <Show when=move || state().is_active() && followed.with(|f| f.answer) == Some(domain::CallAnswer::OnMyWay)>
                 <p class="answer" data-testid="call-answer">{t!(i18n, phone.answer_on_my_way)}</p>
             </Show>
             <Show when=move || state().is_active() && (on_line.get() || has_line_link)>

@@ -3,8 +3,8 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use waitingroom::day::Console;
-use waitingroom::{Intake, LateArrivals, OpeningHours, TicketAction};
+use domain::day::Console;
+use domain::{Intake, LateArrivals, OpeningHours, TicketAction};
 
 /// The console of `queue` (the first queue when absent): the whole day, read once; the live
 /// channel's events keep it current, and it is read again only after a gap.
@@ -101,7 +101,7 @@ pub async fn set_hours(
         }
         OpeningHours::parse_hhmm(raw)
             .map(Some)
-            .ok_or(AppError(waitingroom::Problem::BadSetting {
+            .ok_or(AppError(domain::Problem::BadSetting {
                 detail: "HH:MM".into(),
             }))
     };

@@ -3,7 +3,7 @@
 use crate::i18n::*;
 use crate::words::{counter_name, minutes};
 use leptos::prelude::*;
-use waitingroom::Analytics;
+use domain::Analytics;
 
 #[component]
 pub fn AnalyticsPanel(analytics: Memo<Analytics>) -> impl IntoView {

@@ -12,15 +12,15 @@ use super::kiosks::KioskPanel;
 use super::outbox::DevOutbox;
 use crate::components::page::{failure, ErrorText};
 use crate::error::AppError;
-use waitingroom::Problem;
+use domain::Problem;
 use crate::i18n::*;
 use crate::live::use_live;
 use crate::words::{counter_name, minutes};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use waitingroom::day::Console;
-use waitingroom::{
+use domain::day::Console;
+use domain::{
     Channel, CounterId, Intake, LateArrivals, OpeningHours, PhoneStatus, QueueInfo, TicketAction, TicketSummary,
 };
 
@@ -213,7 +213,7 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                     <input type="hidden" name="queue" value=queue_field.get_value() />
                     <label for="autodial-places">{t!(i18n, admin.autodial)}</label>
                     <select id="autodial-places" name="places" data-testid="autodial-places">
-                        {(0..=waitingroom::queue::MAX_AUTODIAL_PLACES).map(|n| view! {
+                        {(0..=domain::queue::MAX_AUTODIAL_PLACES).map(|n| view! {
                             <option value=n.to_string() selected=n == autodial_places>
                                 {move || if n == 0 {
                                     t_string!(i18n, admin.autodial_off).to_owned()

@@ -5,8 +5,8 @@ use crate::components::page::ErrorText;
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
-use waitingroom::twilio::status::Stage;
-use waitingroom::{CallAnswer, ContactRecord, ContactState, TicketSummary};
+use domain::twilio::status::Stage;
+use domain::{CallAnswer, ContactRecord, ContactState, TicketSummary};
 
 #[server(endpoint = "admin/contact_log")]
 pub async fn load_contact_log() -> Result<Vec<ContactRecord>, AppError> {

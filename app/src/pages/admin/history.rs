@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use waitingroom::history::{DayReport, History, HourFigures};
-use waitingroom::QueueInfo;
+use domain::history::{DayReport, History, HourFigures};
+use domain::QueueInfo;
 
 /// How a period is shown: one day per hour, a week or a month per day.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,7 +90,7 @@ pub async fn load_history(
         None | Some("") => today,
         Some(raw) => room.history_range(Some(raw), Some(raw))?.from,
     };
-    let out_of_range = || AppError(waitingroom::Problem::BadRequest {
+    let out_of_range = || AppError(domain::Problem::BadRequest {
         detail: "the date is out of range".into(),
     });
     let days = |d: Date, n: i64| d.checked_add(n.days()).map_err(|_| out_of_range());

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use waitingroom::Kiosk;
+use domain::Kiosk;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KioskList {
@@ -34,7 +34,7 @@ pub async fn make_kiosk(name: String) -> Result<(), AppError> {
         .await?
         .flush()
         .await
-        .map_err(|_| AppError(waitingroom::Problem::Unavailable))?;
+        .map_err(|_| AppError(domain::Problem::Unavailable))?;
     leptos_axum::redirect("/kiosk");
     Ok(())
 }
@@ -71,7 +71,7 @@ pub fn KioskPanel() -> impl IntoView {
                     id="kiosk-name"
                     name="name"
                     required
-                    maxlength=waitingroom::kiosk::KIOSK_NAME_MAX.to_string()
+                    maxlength=domain::kiosk::KIOSK_NAME_MAX.to_string()
                     value=move || t_string!(i18n, admin.kiosks.default_name)
                 />
                 <p class="muted">{t!(i18n, admin.kiosks.make_note)}</p>

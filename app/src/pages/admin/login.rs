@@ -15,11 +15,11 @@ pub async fn login(password: String) -> Result<(), AppError> {
     session
         .cycle_id()
         .await
-        .map_err(|_| AppError(waitingroom::Problem::Unavailable))?;
+        .map_err(|_| AppError(domain::Problem::Unavailable))?;
     session
         .insert(waitingroom::door::STAFF_KEY, pass)
         .await
-        .map_err(|_| AppError(waitingroom::Problem::Unavailable))?;
+        .map_err(|_| AppError(domain::Problem::Unavailable))?;
     leptos_axum::redirect("/admin");
     Ok(())
 }
@@ -36,7 +36,7 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
 #[server(endpoint = "admin/logout")]
 pub async fn logout() -> Result<(), AppError> {
     let session = crate::ssr::session().await?;
-    session.flush().await.map_err(|_| AppError(waitingroom::Problem::Unavailable))?;
+    session.flush().await.map_err(|_| AppError(domain::Problem::Unavailable))?;
     leptos_axum::redirect("/admin/login");
     Ok(())
 }

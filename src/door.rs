@@ -2,7 +2,7 @@
 //! alike by the server functions (`app::ssr::admit`), the JSON API, the live channel and the
 //! webhooks. They read the waiting room from the request's extensions (the router adds it), the
 //! peer from `ConnectInfo` (the server's accept loop adds it) and the session from
-//! `tower-sessions`. A refusal is a [`Problem`], answered the same way by every door (JSON
+//! `tower-sessions`. A refusal is a [`Problem`] ([`Refused`]), answered the same way by every door (JSON
 //! `{"error", "message"}` with its status, `WWW-Authenticate` on a 401 of the API, `Retry-After`
 //! at a limit). The roles of issue 30 belong here.
 
@@ -42,9 +42,19 @@ pub fn answer(problem: &Problem, message: &str) -> Response {
     response
 }
 
-impl IntoResponse for Problem {
+/// A request the door refused, with the [`Problem`] every door answers alike.
+#[derive(Debug)]
+pub struct Refused(pub Problem);
+
+impl From<Problem> for Refused {
+    fn from(problem: Problem) -> Self {
+        Refused(problem)
+    }
+}
+
+impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        answer(&self, &self.to_string())
+        answer(&self.0, &self.0.to_string())
     }
 }
 
@@ -87,7 +97,7 @@ async fn session<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<Session
 pub struct ClientAddr(pub IpAddr);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = Problem;
+    type Rejection = Refused;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let peer = peer(parts)?;
@@ -103,7 +113,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 pub struct BaseUrl(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for BaseUrl {
-    type Rejection = Problem;
+    type Rejection = Refused;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let origin = RequestOrigin {
@@ -140,15 +150,15 @@ impl<S: Send + Sync> FromRequestParts<S> for KioskCredential {
 /// A kiosk: the request's cookie holds the credential of a kiosk that was not revoked (noted as
 /// seen now); else `not_a_kiosk`.
 impl<S: Send + Sync> FromRequestParts<S> for KioskDevice {
-    type Rejection = Problem;
+    type Rejection = Refused;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Ok(KioskCredential(credential)) =
             KioskCredential::from_request_parts(parts, state).await;
-        room(parts)?
+        Ok(room(parts)?
             .admit_kiosk(credential.as_deref())
             .await
-            .map_err(refusal)
+            .map_err(refusal)?)
     }
 }
 
@@ -164,7 +174,7 @@ pub enum StaffToken {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for StaffToken {
-    type Rejection = Problem;
+    type Rejection = Refused;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let Some(given) = parts.headers.get(header::AUTHORIZATION) else {
@@ -212,13 +222,13 @@ pub struct StaffSession {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for StaffSession {
-    type Rejection = Problem;
+    type Rejection = Refused;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let session = session(parts, state).await?;
         match staff_pass(room(parts)?, &session).await? {
             Some(pass) => Ok(Self { pass }),
-            None => Err(Problem::NotSignedIn),
+            None => Err(Problem::NotSignedIn.into()),
         }
     }
 }
@@ -232,17 +242,17 @@ pub enum Staff {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Staff {
-    type Rejection = Problem;
+    type Rejection = Refused;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match StaffToken::from_request_parts(parts, state).await? {
             StaffToken::Valid => Ok(Staff::Token),
-            StaffToken::Invalid => Err(Problem::Unauthorized),
+            StaffToken::Invalid => Err(Problem::Unauthorized.into()),
             StaffToken::Absent => {
                 let session = session(parts, state).await?;
                 match staff_pass(room(parts)?, &session).await? {
                     Some(pass) => Ok(Staff::Session(pass)),
-                    None => Err(Problem::Unauthorized),
+                    None => Err(Problem::Unauthorized.into()),
                 }
             }
         }

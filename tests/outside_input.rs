@@ -156,7 +156,6 @@ proptest! {
         let phone = PhoneNumber::parse(&written).unwrap();
         prop_assert_eq!(phone.as_str(), format!("+81{}{digits}", &prefix[1..]));
         // by the phone-number metadata a mobile (070-1… to 090-9…: 0X0-0… is not allocated)
-        #[cfg(feature = "server")]
         prop_assert_eq!(
             phone.check_texts(&["JP".to_owned()]).is_ok(),
             !digits.starts_with('0'),
@@ -171,7 +170,6 @@ proptest! {
     }
 }
 
-#[cfg(feature = "server")]
 mod addresses {
     use super::*;
     use std::net::IpAddr;

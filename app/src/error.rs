@@ -1,5 +1,5 @@
 //! The errors a screen can get from a server function, as they cross to the browser: a
-//! [`Problem`] (the one table of codes, statuses and fields, `src/problem.rs`), its JSON body's
+//! [`Problem`] (the one table of codes, statuses and fields, `domain/src/problem.rs`), its JSON body's
 //! `error` the code, with the fields the words need (`{"error": "day_full", "max": 3}`); most are
 //! a use case's refusal, `waitingroom::services::ServiceError` (`From` below, on the server). The
 //! words a clerk or customer reads are the locale files' `error.*`, in the page's language: the

@@ -28,13 +28,13 @@ pub async fn session() -> Result<tower_sessions::Session, AppError> {
 /// kiosk, the client's address, ...), or its refusal as the page gets it.
 pub async fn admit<T>() -> Result<T, AppError>
 where
-    T: axum::extract::FromRequestParts<(), Rejection = Problem>,
+    T: axum::extract::FromRequestParts<(), Rejection = waitingroom::door::Refused>,
 {
     let mut parts = leptos::prelude::use_context::<axum::http::request::Parts>()
         .ok_or(AppError(Problem::Unavailable))?;
     T::from_request_parts(&mut parts, &())
         .await
-        .map_err(AppError)
+        .map_err(|refused| AppError(refused.0))
 }
 
 /// The waiting room, for a browser signed in as staff ([`StaffSession`]); else `not_signed_in`.

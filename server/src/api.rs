@@ -16,7 +16,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use waitingroom::door::{BaseUrl, ClientAddr, Staff, StaffToken};
 use waitingroom::services::{qr_svg, ticket_url, RemoteClient, ServiceError, Via};
-use waitingroom::{Channel, ErrorCode, Lang, Problem, TicketToken};
+use waitingroom::{Channel, Lang, Problem, TicketToken};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -308,6 +308,7 @@ mod tests {
     use app::error::AppError;
     use waitingroom::services::staff::StaffError;
     use waitingroom::store::StoreError;
+    use waitingroom::ErrorCode;
 
     /// Every problem as a use case's error, and the two faults, with the code, status and
     /// `Retry-After` (seconds) both doors must answer.

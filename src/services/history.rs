@@ -3,7 +3,7 @@
 //! the CSV.
 
 use super::{ServiceError, WaitingRoom};
-use crate::history::{DateRange, DayFigures, DayReport, History, TicketRow};
+use crate::history::{DateRange, DayFigures, History, TicketRow};
 use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::queue::QueueInfo;

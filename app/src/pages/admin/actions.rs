@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use domain::day::Console;
-use domain::{Intake, LateArrivals, OpeningHours, TicketAction};
+use domain::{Intake, TicketAction};
 
 /// The console of `queue` (the first queue when absent): the whole day, read once; the live
 /// channel's events keep it current, and it is read again only after a gap.
@@ -77,7 +77,7 @@ pub async fn set_autodial(queue: String, places: u32) -> Result<(), AppError> {
 pub async fn set_late(queue: String, places: u32, no_show_after: u32) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
     let queue = room.queue(&queue)?.id.clone();
-    let late = LateArrivals {
+    let late = domain::LateArrivals {
         move_back_places: places,
         no_show_after_minutes: no_show_after,
     };
@@ -99,13 +99,13 @@ pub async fn set_hours(
         if raw.trim().is_empty() {
             return Ok(None);
         }
-        OpeningHours::parse_hhmm(raw)
+        domain::OpeningHours::parse_hhmm(raw)
             .map(Some)
             .ok_or(AppError(domain::Problem::BadSetting {
                 detail: "HH:MM".into(),
             }))
     };
-    let hours = OpeningHours {
+    let hours = domain::OpeningHours {
         opens: time(&opens)?,
         closes: time(&closes)?,
         daily_limit: limit,

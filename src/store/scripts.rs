@@ -472,4 +472,107 @@ mod tests {
             1
         );
     }
+
+    /// The fields the scripts keep on a ticket for themselves (Rust never reads them).
+    const SCRIPT_FIELDS: &[(&str, &str)] = &[
+        ("verify_link", "the pending verification link (dropped when another number comes)"),
+        ("verify_sms", "verification SMS sent for the ticket (its limit)"),
+        ("numbers", "different numbers registered (its limit)"),
+        ("call_entry", "the call-in code's entry in the day's `verify` hash"),
+        ("contact_sid", "the SMS or call whose status `contact` shows"),
+        ("contact_progress", "how far that one got (a late status never goes back)"),
+    ];
+
+    /// The ticket record is written by the scripts (`cjson.encode` of a Lua table) and read by
+    /// serde: every field a script names on a ticket (`t.<field>`, or in `issue.lua`'s table) is
+    /// a field of [`Ticket`] or one of [`SCRIPT_FIELDS`], and every field of `Ticket` is one a
+    /// script writes. A field renamed on one side only fails here.
+    #[test]
+    fn the_ticket_record_has_one_set_of_fields() {
+        use crate::phone::PhoneNumber;
+        use crate::queue::{Channel, CounterId};
+        use crate::ticket::{
+            CallAnswer, ContactState, PhoneStatus, Ticket, TicketState, TicketSummary, TicketToken,
+        };
+        let every = Ticket {
+            queue: QueueId::parse("default").unwrap(),
+            token: TicketToken::from_bytes([7; 16]),
+            lang: crate::Lang::En,
+            phone: Some(PhoneNumber::parse("090-1234-5678").unwrap()),
+            call_code: Some("1234".to_owned()),
+            summary: TicketSummary {
+                number: 1,
+                channel: Channel::Kiosk,
+                issued_at: 1,
+                state: TicketState::Called,
+                counter: Some(CounterId::parse("1").unwrap()),
+                called_at: Some(2),
+                finished_at: Some(3),
+                recalls: 1,
+                rev: 4,
+                phone_status: Some(PhoneStatus::Verified),
+                contact: Some(ContactState {
+                    kind: "call".to_owned(),
+                    status: "ringing".to_owned(),
+                    at: 5,
+                }),
+                answer: Some(CallAnswer::OnMyWay),
+                line: true,
+            },
+        };
+        let rust: BTreeSet<String> = match serde_json::to_value(&every).unwrap() {
+            serde_json::Value::Object(fields) => fields.keys().cloned().collect(),
+            other => panic!("a ticket is an object: {other}"),
+        };
+
+        let lua: String = Scripts::new()
+            .every()
+            .iter()
+            .map(|(_, script, _)| code_of(script.source()))
+            .collect();
+        let mut named: BTreeSet<String> = BTreeSet::new();
+        for (at, _) in lua.match_indices("t.") {
+            let before = lua[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            let field: String = lua[at + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if !field.is_empty() {
+                named.insert(field);
+            }
+        }
+        let issue = code_of(include_str!("lua/issue.lua"));
+        let table = issue
+            .split("local t = {")
+            .nth(1)
+            .and_then(|rest| rest.split('}').next())
+            .expect("issue.lua builds the ticket as `local t = {...}`");
+        for pair in table.split(',') {
+            if let Some((field, _)) = pair.split_once('=') {
+                named.insert(field.trim().to_owned());
+            }
+        }
+
+        let script_only: BTreeSet<String> =
+            SCRIPT_FIELDS.iter().map(|(f, _)| (*f).to_owned()).collect();
+        assert!(
+            rust.is_disjoint(&script_only),
+            "a field is Rust's or the scripts' own, not both: {:?}",
+            rust.intersection(&script_only).collect::<Vec<_>>()
+        );
+        let declared: BTreeSet<String> = rust.union(&script_only).cloned().collect();
+        assert_eq!(
+            named.difference(&declared).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "fields the scripts write that neither Ticket nor SCRIPT_FIELDS declares"
+        );
+        assert_eq!(
+            declared.difference(&named).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "declared fields no script writes"
+        );
+    }
 }

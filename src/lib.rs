@@ -5,6 +5,7 @@
 
 pub use domain::*;
 
+pub mod calendar;
 pub mod door;
 pub mod history;
 pub mod line;

@@ -19,6 +19,13 @@ pub use crate::twilio::client::Cancelled;
 use crate::twilio::TwilioError;
 use async_trait::async_trait;
 
+/// The longest a call we place may last (Twilio's `TimeLimit`, seconds). The automatic call is
+/// the longest: its words and menu take about 15 s to say and the menu waits 8 s for a key, so
+/// the first hearing and [`MAX_REPEATS`](crate::services::voice::MAX_REPEATS) repeats take about 92 s, a few more for answering machine
+/// detection and the last words; a staff call says its words twice (about 15 s). Past two
+/// minutes nobody is listening to a menu any more, and the call costs only its minutes.
+pub const CALL_TIME_LIMIT_S: u32 = 120;
+
 /// Where an installation's SMS and calls go: through Twilio when its section has an account
 /// (Twilio reports each message's status to `public_url`'s `/twilio/status`, and who answered an
 /// automatic call to `/twilio/voice/amd`: the only address it reaches us at), else to the dev outbox in `store`.

@@ -36,7 +36,7 @@ impl Notifier for TwilioNotifier {
             script: crate::twilio::CallScript::Twiml(twiml.to_owned()),
             status_callback: self.status_callback.clone(),
             timeout_s: 25,
-            time_limit_s: crate::services::voice::CALL_TIME_LIMIT_S,
+            time_limit_s: super::CALL_TIME_LIMIT_S,
             machine_callback: self.machine_callback.clone().filter(|_| detect_machine),
         };
         Ok(self.client.call(&call).await?.sid)

@@ -3,7 +3,6 @@
 //! phones, kiosks, staff, reminders, inbound texts, voice, the outbox and the contact log).
 
 mod addresses;
-pub mod calendar;
 mod console;
 mod contacts;
 mod day;
@@ -33,13 +32,13 @@ pub use line::{LineWebhookError, LINE_MESSAGES_PER_HOUR};
 pub use setup::{Limits, Setup, SiteSettings};
 pub use staff::StaffSettings;
 
+use crate::calendar::Calendar;
 use crate::live::{EventHub, HubMessage};
 use crate::notify::{LineNotifier, Notifier, Texts};
 use crate::problem::Problem;
 use crate::queue::{CounterId, QueueId, QueueInfo, QueueSnapshot};
 use crate::store::{Store, StoreError};
 use crate::ticket::TicketToken;
-use calendar::Calendar;
 use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::sync::broadcast;

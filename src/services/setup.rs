@@ -2,9 +2,9 @@
 //! per part that owns it (its queues and counters, the calendar, the limits of remote intake,
 //! where it is reached, staff sign-in, SMS, Twilio), each handed whole to its part.
 
-use super::calendar::Calendar;
 use super::phones::SmsLimits;
 use super::staff::StaffSettings;
+use crate::calendar::Calendar;
 use crate::line::LineSettings;
 use crate::queue::{CounterId, QueueInfo};
 use crate::twilio::TwilioSettings;

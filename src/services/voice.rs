@@ -29,13 +29,6 @@ const CODE_ASKED: u32 = 3;
 /// store's menu) before the call says goodbye and hangs up.
 pub const MAX_REPEATS: u32 = 3;
 
-/// The longest a call we place may last (Twilio's `TimeLimit`, seconds). The automatic call is
-/// the longest: its words and menu take about 15 s to say and the menu waits 8 s for a key, so
-/// the first hearing and [`MAX_REPEATS`] repeats take about 92 s, a few more for answering machine
-/// detection and the last words; a staff call says its words twice (about 15 s). Past two
-/// minutes nobody is listening to a menu any more, and the call costs only its minutes.
-pub const CALL_TIME_LIMIT_S: u32 = 120;
-
 /// The voice each language's `<Say>` speaks with (`VOICE_JA`, `VOICE_EN`, `VOICE_ZH`,
 /// `VOICE_KO`). Twilio: an unsupported voice/language pair fails the `<Say>`; the Amazon Polly
 /// voices for ours are ja-JP Polly.Mizuki / Polly.Takumi, en-US Polly.Joanna, Mandarin

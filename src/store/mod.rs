@@ -27,8 +27,9 @@ mod staff;
 mod tickets;
 mod webhooks;
 
+use crate::calendar::Calendar;
+pub use crate::calendar::Moment;
 use crate::queue::{QueueId, MAX_AUTODIAL_PLACES};
-use crate::services::calendar::Calendar;
 pub use backup::{Backup, BadBackup, HistoryDate, QueueBackup, Restored, FORMAT, FORMAT_VERSION};
 pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
 pub use contacts::{EarlyStatus, LogUpdate};
@@ -47,17 +48,6 @@ pub use reminders::Reminder;
 pub(crate) use scripts::as_string;
 use scripts::Scripts;
 pub use tickets::{Issued, NewTicket};
-
-/// The current time, its business day and how long that day's keys live, passed to every change.
-#[derive(Clone, Copy, Debug)]
-pub struct Moment {
-    /// Milliseconds since the Unix epoch.
-    pub now_ms: u64,
-    /// When the day's keys expire (Unix seconds).
-    pub expire_at: u64,
-    /// The date of the business day now is in (after midnight, before the reset time: yesterday).
-    pub day: jiff::civil::Date,
-}
 
 /// The connection to Redis shared by every request (one multiplexed connection, or one per cluster
 /// node, that reconnects by itself), plus the scripts.

@@ -475,12 +475,27 @@ mod tests {
 
     /// The fields the scripts keep on a ticket for themselves (Rust never reads them).
     const SCRIPT_FIELDS: &[(&str, &str)] = &[
-        ("verify_link", "the pending verification link (dropped when another number comes)"),
-        ("verify_sms", "verification SMS sent for the ticket (its limit)"),
+        (
+            "verify_link",
+            "the pending verification link (dropped when another number comes)",
+        ),
+        (
+            "verify_sms",
+            "verification SMS sent for the ticket (its limit)",
+        ),
         ("numbers", "different numbers registered (its limit)"),
-        ("call_entry", "the call-in code's entry in the day's `verify` hash"),
-        ("contact_sid", "the SMS or call whose status `contact` shows"),
-        ("contact_progress", "how far that one got (a late status never goes back)"),
+        (
+            "call_entry",
+            "the call-in code's entry in the day's `verify` hash",
+        ),
+        (
+            "contact_sid",
+            "the SMS or call whose status `contact` shows",
+        ),
+        (
+            "contact_progress",
+            "how far that one got (a late status never goes back)",
+        ),
     ];
 
     /// The ticket record is written by the scripts (`cjson.encode` of a Lua table) and read by

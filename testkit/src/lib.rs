@@ -547,8 +547,8 @@ pub fn day_resets_at() -> &'static str {
 }
 
 /// The business calendar the test apps run by (Asia/Tokyo, turning at [`day_resets_at`]).
-pub fn test_calendar() -> waitingroom::services::calendar::Calendar {
-    waitingroom::services::calendar::Calendar::new(
+pub fn test_calendar() -> waitingroom::calendar::Calendar {
+    waitingroom::calendar::Calendar::new(
         jiff::tz::TimeZone::get("Asia/Tokyo").unwrap(),
         day_resets_at().parse().unwrap(),
         Duration::from_secs(24 * 3600),

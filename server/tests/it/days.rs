@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
-use waitingroom::services::calendar::{Calendar, Clock};
+use waitingroom::calendar::{Calendar, Clock};
 
 /// An app sending through `standin`, on `clock`, with `extra` settings.
 async fn app_on(

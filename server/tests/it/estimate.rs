@@ -138,7 +138,7 @@ async fn remote_intake_closes_by_the_learned_service_time() {
             .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
             .unwrap()
             .timestamp();
-        waitingroom::services::calendar::Calendar::tokyo().moment_at(ts)
+        waitingroom::calendar::Calendar::tokyo().moment_at(ts)
     };
     let hours = OpeningHours {
         opens: Some(9 * 60),

@@ -14,7 +14,7 @@ fn at(days: i64, hh: i8, mm: i8) -> Moment {
         .unwrap()
         .timestamp()
         + jiff::SignedDuration::from_hours(24 * days);
-    waitingroom::services::calendar::Calendar::tokyo().moment_at(ts)
+    waitingroom::calendar::Calendar::tokyo().moment_at(ts)
 }
 
 async fn take(

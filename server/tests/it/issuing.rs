@@ -306,7 +306,7 @@ async fn with_several_queues_the_kiosk_asks_which_and_each_has_its_own_numbers()
 
 #[tokio::test]
 async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_issuing() {
-    use waitingroom::services::calendar::Calendar;
+    use waitingroom::calendar::Calendar;
     use waitingroom::store::{NewTicket, Store, TokenDay};
     use waitingroom::{Channel, Intake, Lang, QueueId, TicketToken};
     let redis = TestRedis::start();

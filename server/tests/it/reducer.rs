@@ -46,7 +46,7 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
 
         for step in 0..250 {
             now += 1 + dice.roll(120_000);
-            let at = waitingroom::services::calendar::Calendar::tokyo()
+            let at = waitingroom::calendar::Calendar::tokyo()
                 .moment_at(jiff::Timestamp::from_millisecond(now as i64).unwrap());
             let last = day.snapshot.last_number.max(1);
             let counter = &counters[dice.roll(3) as usize];

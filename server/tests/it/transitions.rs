@@ -9,7 +9,7 @@ use waitingroom::{
 
 /// One moment of a fixed day (2027-01-15 in Tokyo), for every change.
 fn at() -> Moment {
-    waitingroom::services::calendar::Calendar::tokyo()
+    waitingroom::calendar::Calendar::tokyo()
         .moment_at(jiff::Timestamp::from_millisecond(1_800_000_000_000).unwrap())
 }
 
@@ -255,7 +255,7 @@ async fn moving_back_puts_a_called_ticket_its_places_back() {
 async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_so() {
     use jiff::SignedDuration;
     let redis = TestRedis::start();
-    let clock = waitingroom::services::calendar::Clock::shifted();
+    let clock = waitingroom::calendar::Clock::shifted();
     let mut config = crate::common::config(&redis.url());
     config.room.calendar = config.room.calendar.clone().with_clock(clock.clone());
     let room = server::AppState::new(&config, "127.0.0.1:0".parse().unwrap())

@@ -442,7 +442,7 @@ async fn a_status_whose_callback_never_came_is_read_from_twilio_with_all_it_does
     // still text the customer, once its status is read from Twilio's REST API
     let redis = TestRedis::start();
     let standin = TwilioStandIn::start().await;
-    let clock = waitingroom::services::calendar::Clock::shifted();
+    let clock = waitingroom::calendar::Clock::shifted();
     let mut config = standin.config(&redis, &[]);
     config.room.calendar = config.room.calendar.clone().with_clock(clock.clone());
     let app = spawn_app_with(config).await;

@@ -1,13 +1,23 @@
 //! The business day: numbering restarts daily at a local time, and the day's data expires a
 //! while after the day closes.
 
-use crate::store::Moment;
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The current time, its business day and how long that day's keys live, passed to every change.
+#[derive(Clone, Copy, Debug)]
+pub struct Moment {
+    /// Milliseconds since the Unix epoch.
+    pub now_ms: u64,
+    /// When the day's keys expire (Unix seconds).
+    pub expire_at: u64,
+    /// The date of the business day now is in (after midnight, before the reset time: yesterday).
+    pub day: jiff::civil::Date,
+}
 
 #[derive(Clone, Debug)]
 pub struct Calendar {

@@ -7,7 +7,7 @@
 //! at a limit). The roles of issue 30 belong here.
 
 use crate::problem::{ErrorCode, Problem};
-use crate::services::kiosks::KioskDevice;
+use crate::services::devices::KioskDevice;
 use crate::services::staff::StaffPass;
 use crate::services::{RequestOrigin, WaitingRoom};
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -156,6 +156,7 @@ impl<S: Send + Sync> FromRequestParts<S> for KioskDevice {
         let Ok(KioskCredential(credential)) =
             KioskCredential::from_request_parts(parts, state).await;
         Ok(room(parts)?
+            .devices()
             .admit_kiosk(credential.as_deref())
             .await
             .map_err(refusal)?)

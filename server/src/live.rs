@@ -152,7 +152,7 @@ async fn is_store_device(
     session: &tower_sessions::Session,
 ) -> bool {
     if let Some(credential) = kiosk {
-        if room.admit_kiosk(Some(credential)).await.is_ok() {
+        if room.devices().admit_kiosk(Some(credential)).await.is_ok() {
             return true;
         }
     }

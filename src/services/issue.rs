@@ -1,6 +1,7 @@
 //! Issuing a ticket: at the store's kiosk or browser, and remotely (remote check-in, the
 //! anonymous API, an SMS or a call) within the limits of the client's address and phone.
 
+use super::devices::KioskDevice;
 use super::{random_token, ServiceError, WaitingRoom};
 use crate::lang::Lang;
 use crate::phone::PhoneNumber;
@@ -195,5 +196,41 @@ impl WaitingRoom {
             }
         }
         Ok(finished)
+    }
+
+    /// Issues the next number of `queue` at `kiosk`, within the kiosk's limit per minute (a real
+    /// line never needs more than about a ticket a second).
+    pub async fn issue_at_kiosk(
+        &self,
+        kiosk: &KioskDevice,
+        queue: &QueueInfo,
+        lang: Lang,
+    ) -> Result<IssuedTicket, ServiceError> {
+        let taker = Taker {
+            source: Source::Kiosk(kiosk.id()),
+            holder: None,
+        };
+        let limits = TakeLimits {
+            window: Duration::from_secs(60),
+            per_source: self.setup.limits.kiosk_per_minute,
+            per_client: 0,
+            active: 0,
+        };
+        if let Some(LimitReached::Source { retry_after_s }) =
+            self.store.take_place(taker, limits, &[]).await?
+        {
+            return Err(Problem::LimitKiosk {
+                max: limits.per_source,
+                retry_after_s,
+            }
+            .into());
+        }
+        let issued = self.issue_ticket(queue, Channel::Kiosk, lang).await;
+        if issued.is_err() {
+            if let Err(e) = self.store.give_back_place(taker).await {
+                tracing::warn!(error = %e, "a kiosk's take of a ticket not issued was not given back");
+            }
+        }
+        issued
     }
 }

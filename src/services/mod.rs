@@ -6,12 +6,12 @@ mod addresses;
 mod console;
 mod contacts;
 mod day;
+pub mod devices;
 mod error;
 pub mod estimate;
 mod history;
 pub mod inbound;
 mod issue;
-pub mod kiosks;
 mod line;
 mod outbox;
 pub mod phones;
@@ -66,6 +66,7 @@ pub struct WaitingRoom {
     line: Option<LineNotifier>,
     /// What the history taught the wait estimate, per queue and hour (read every few minutes).
     learned: Arc<estimate::Learned>,
+    devices: devices::Devices,
 }
 
 impl WaitingRoom {
@@ -84,6 +85,7 @@ impl WaitingRoom {
         let line = LineNotifier::of(&setup.line);
         Self {
             line,
+            devices: devices::Devices::new(store.clone(), setup.calendar.clone()),
             store,
             hub,
             staff: staff::StaffDesk::new(setup.staff.session_lifetime()),
@@ -92,6 +94,11 @@ impl WaitingRoom {
             texts,
             learned: Arc::default(),
         }
+    }
+
+    /// The kiosks (and, to come, the boards and printers).
+    pub fn devices(&self) -> &devices::Devices {
+        &self.devices
     }
 
     /// The address a request came from (see [`client_ip`]).

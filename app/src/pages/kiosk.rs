@@ -25,7 +25,7 @@ pub struct KioskSetup {
 #[server(endpoint = "kiosk/setup")]
 pub async fn load_kiosk(queue: Option<String>) -> Result<KioskSetup, AppError> {
     let room = crate::ssr::room()?;
-    crate::ssr::admit::<waitingroom::services::kiosks::KioskDevice>().await?;
+    crate::ssr::admit::<waitingroom::services::devices::KioskDevice>().await?;
     let infos: Vec<QueueInfo> = match queue {
         Some(raw) => vec![room.queue(&raw)?.clone()],
         None => room.queues().to_vec(),
@@ -43,7 +43,7 @@ pub async fn load_kiosk(queue: Option<String>) -> Result<KioskSetup, AppError> {
 #[server(endpoint = "kiosk/issue_ticket")]
 pub async fn issue_ticket(queue: String) -> Result<TicketSlipData, AppError> {
     let room = crate::ssr::room()?;
-    let kiosk = crate::ssr::admit::<waitingroom::services::kiosks::KioskDevice>().await?;
+    let kiosk = crate::ssr::admit::<waitingroom::services::devices::KioskDevice>().await?;
     let info = room.queue(&queue)?.clone();
     let ticket = room
         .issue_at_kiosk(&kiosk, &info, crate::ssr::lang())

@@ -18,7 +18,7 @@ pub struct KioskList {
 pub async fn load_kiosks() -> Result<KioskList, AppError> {
     let room = crate::ssr::require_staff().await?;
     Ok(KioskList {
-        kiosks: room.kiosks().await?,
+        kiosks: room.devices().kiosks().await?,
         now_ms: room.calendar().now().now_ms,
     })
 }
@@ -28,7 +28,7 @@ pub async fn load_kiosks() -> Result<KioskList, AppError> {
 #[server(endpoint = "admin/make_kiosk")]
 pub async fn make_kiosk(name: String) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
-    let (_, credential) = room.set_up_kiosk(&name).await?;
+    let (_, credential) = room.devices().set_up_kiosk(&name).await?;
     crate::ssr::keep_kiosk_credential(&room, &credential);
     crate::ssr::session()
         .await?
@@ -43,7 +43,7 @@ pub async fn make_kiosk(name: String) -> Result<(), AppError> {
 #[server(endpoint = "admin/revoke_kiosk")]
 pub async fn revoke_kiosk(id: String) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
-    room.revoke_kiosk(&id).await?;
+    room.devices().revoke_kiosk(&id).await?;
     Ok(())
 }
 

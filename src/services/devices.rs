@@ -1,15 +1,13 @@
-//! Kiosks as devices: staff set one up from the console, it issues within its own limit, and the
-//! console lists and revokes them.
+//! The store's devices: staff set a kiosk up from the console, the door admits it by its
+//! credential, and the console lists and revokes them. (A kiosk's issuing, within its own limit,
+//! is intake's: `issue.rs`.)
 
-use super::{random_token, ServiceError, WaitingRoom};
+use super::{random_token, ServiceError};
+use crate::calendar::Calendar;
 use crate::kiosk::{kiosk_name, Kiosk, KioskCredential};
-use crate::lang::Lang;
 use crate::problem::Problem;
-use crate::queue::{Channel, QueueInfo};
 use crate::secret::sha256_hex;
-use crate::store::{LimitReached, Source, TakeLimits, Taker};
-use crate::ticket::IssuedTicket;
-use std::time::Duration;
+use crate::store::Store;
 
 /// The kiosks one installation keeps at most (each is set up by staff, by hand).
 pub const MAX_KIOSKS: usize = 100;
@@ -26,7 +24,19 @@ impl KioskDevice {
     }
 }
 
-impl WaitingRoom {
+/// The devices of the installation, holding only what they need: the store and the clock.
+/// Handed out by [`super::WaitingRoom::devices`].
+#[derive(Clone)]
+pub struct Devices {
+    store: Store,
+    calendar: Calendar,
+}
+
+impl Devices {
+    pub(super) fn new(store: Store, calendar: Calendar) -> Self {
+        Self { store, calendar }
+    }
+
     /// Makes a new kiosk named `name`: answers it and the credential its device keeps.
     pub async fn set_up_kiosk(&self, name: &str) -> Result<(Kiosk, KioskCredential), ServiceError> {
         let name = kiosk_name(name).map_err(|_| Problem::BadKioskName)?;
@@ -37,7 +47,7 @@ impl WaitingRoom {
         let kiosk = Kiosk {
             id: credential.id().to_owned(),
             name,
-            created_at: self.setup.calendar.now().now_ms,
+            created_at: self.calendar.now().now_ms,
             last_seen_at: None,
         };
         self.store
@@ -65,7 +75,7 @@ impl WaitingRoom {
             tracing::warn!(kiosk = %credential.id(), "a kiosk credential with a wrong secret");
             return Err(Problem::NotAKiosk.into());
         }
-        let now_ms = self.setup.calendar.now().now_ms;
+        let now_ms = self.calendar.now().now_ms;
         self.store.kiosk_seen(credential.id(), now_ms).await?;
         Ok(KioskDevice {
             id: credential.id().to_owned(),
@@ -84,41 +94,5 @@ impl WaitingRoom {
         } else {
             Err(Problem::KioskNotFound.into())
         }
-    }
-
-    /// Issues the next number of `queue` at `kiosk`, within the kiosk's limit per minute (a real
-    /// line never needs more than about a ticket a second).
-    pub async fn issue_at_kiosk(
-        &self,
-        kiosk: &KioskDevice,
-        queue: &QueueInfo,
-        lang: Lang,
-    ) -> Result<IssuedTicket, ServiceError> {
-        let taker = Taker {
-            source: Source::Kiosk(&kiosk.id),
-            holder: None,
-        };
-        let limits = TakeLimits {
-            window: Duration::from_secs(60),
-            per_source: self.setup.limits.kiosk_per_minute,
-            per_client: 0,
-            active: 0,
-        };
-        if let Some(LimitReached::Source { retry_after_s }) =
-            self.store.take_place(taker, limits, &[]).await?
-        {
-            return Err(Problem::LimitKiosk {
-                max: limits.per_source,
-                retry_after_s,
-            }
-            .into());
-        }
-        let issued = self.issue_ticket(queue, Channel::Kiosk, lang).await;
-        if issued.is_err() {
-            if let Err(e) = self.store.give_back_place(taker).await {
-                tracing::warn!(error = %e, "a kiosk's take of a ticket not issued was not given back");
-            }
-        }
-        issued
     }
 }

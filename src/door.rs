@@ -209,7 +209,7 @@ pub async fn staff_pass(
     let Some(pass) = pass else {
         return Ok(None);
     };
-    if room.admits(&pass).await.map_err(refusal)? {
+    if room.staff().admits(&pass).await.map_err(refusal)? {
         return Ok(Some(pass));
     }
     let _ = session.flush().await;

@@ -47,7 +47,10 @@ pub async fn require_staff() -> Result<WaitingRoom, AppError> {
 /// Makes this browser a kiosk: its credential in a cookie scripts cannot read, sent only to this
 /// site (only over https when `PUBLIC_URL` is https).
 pub fn keep_kiosk_credential(room: &WaitingRoom, credential: &domain::KioskCredential) {
-    let secure = room.public_url().is_some_and(|u| u.starts_with("https://"));
+    let secure = room
+        .setup()
+        .public_url()
+        .is_some_and(|u| u.starts_with("https://"));
     let cookie = format!(
         "{KIOSK_COOKIE}={credential}; Path=/; Max-Age={KIOSK_COOKIE_SECONDS}; HttpOnly; SameSite=Lax{}",
         if secure { "; Secure" } else { "" }

@@ -88,8 +88,8 @@ async fn snapshot(
     State(state): State<AppState>,
     Path(queue): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let info = state.room.queue(&queue)?;
-    let s = state.room.snapshot(&info.id).await?;
+    let info = state.room.setup().queue(&queue)?;
+    let s = state.room.desk().snapshot(&info.id).await?;
     let serving: Vec<_> = s
         .serving
         .iter()
@@ -116,7 +116,7 @@ async fn issue(
     token: StaffToken,
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let info = state.room.queue(&queue)?;
+    let info = state.room.setup().queue(&queue)?;
     let lang = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|h| h.to_str().ok())
@@ -124,7 +124,13 @@ async fn issue(
         .unwrap_or_default();
     let ticket = match token {
         StaffToken::Invalid => return Err(ApiError::from(Problem::Unauthorized)),
-        StaffToken::Valid => state.room.issue_ticket(info, Channel::Api, lang).await?,
+        StaffToken::Valid => {
+            state
+                .room
+                .issuing()
+                .issue_ticket(info, Channel::Api, lang)
+                .await?
+        }
         StaffToken::Absent => {
             let client = RemoteClient {
                 via: Via::Address(client),
@@ -132,6 +138,7 @@ async fn issue(
             };
             state
                 .room
+                .issuing()
                 .issue_limited(info, Channel::Api, lang, &client)
                 .await?
         }
@@ -159,6 +166,7 @@ pub async fn ticket_qr(
     let token = TicketToken::parse(&token).map_err(|_| ApiError::from(Problem::TicketNotFound))?;
     state
         .room
+        .desk()
         .ticket_by_token(&token)
         .await?
         .ok_or(Problem::TicketNotFound)?;
@@ -192,7 +200,7 @@ async fn call_next(
     if token != StaffToken::Valid {
         return Err(ApiError::from(Problem::Unauthorized));
     }
-    let info = state.room.queue(&queue)?;
+    let info = state.room.setup().queue(&queue)?;
     let body: CallNextBody = if body.iter().all(u8::is_ascii_whitespace) {
         CallNextBody::default()
     } else {
@@ -203,10 +211,10 @@ async fn call_next(
         })?
     };
     let counter = match body.counter {
-        Some(raw) => state.room.counter(&raw)?,
-        None => state.room.counters()[0].clone(),
+        Some(raw) => state.room.setup().counter(&raw)?,
+        None => state.room.setup().counters[0].clone(),
     };
-    let (number, version) = state.room.call_next(&info.id, &counter).await?;
+    let (number, version) = state.room.desk().call_next(&info.id, &counter).await?;
     Ok(Json(
         json!({"number": number, "label": info.label(number), "counter": counter, "version": version}),
     ))
@@ -218,12 +226,12 @@ async fn read_history(
     queue: &str,
     query: &HashMap<String, String>,
 ) -> Result<waitingroom::history::History, ApiError> {
-    let info = state.room.queue(queue)?;
-    let range = state.room.history_range(
+    let info = state.room.setup().queue(queue)?;
+    let range = state.room.history().history_range(
         query.get("from").map(String::as_str),
         query.get("to").map(String::as_str),
     )?;
-    Ok(state.room.history(info, range).await?)
+    Ok(state.room.history().report(info, range).await?)
 }
 
 /// `GET /api/v1/queues/{queue}/history?from=&to=` (staff): each date's figures per hour, JSON.
@@ -278,9 +286,9 @@ async fn tickets_csv(
     State(state): State<AppState>,
     Path(queue): Path<String>,
 ) -> Result<Response, ApiError> {
-    let info = state.room.queue(&queue)?;
-    let rows = state.room.today_ticket_rows(info).await?;
-    let today = state.room.calendar().now().day;
+    let info = state.room.setup().queue(&queue)?;
+    let rows = state.room.history().today_ticket_rows(info).await?;
+    let today = state.room.setup().calendar.now().day;
     Ok(csv_download(
         format!("tickets-{}-{today}.csv", info.id),
         waitingroom::history::tickets_csv(&rows),

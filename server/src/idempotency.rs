@@ -75,7 +75,7 @@ pub async fn idempotent(request: Request, next: Next) -> Response {
         String::from_utf8_lossy(&body)
     ));
     let slot = sha256_hex(&format!("{caller}\n{key}"));
-    match room.claim_request(&slot).await {
+    match room.requests().claim_request(&slot).await {
         Err(e) => ApiError::from(e).into_response(),
         Ok(None) => {
             let answer = next.run(Request::from_parts(parts, Body::from(body))).await;
@@ -96,7 +96,7 @@ pub async fn idempotent(request: Request, next: Next) -> Response {
 async fn keep(room: &WaitingRoom, slot: &str, call: String, answer: Response) -> Response {
     let (parts, body) = answer.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
-        let _ = room.keep_request(slot, None).await;
+        let _ = room.requests().keep_request(slot, None).await;
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let header_of = |name| {
@@ -120,7 +120,7 @@ async fn keep(room: &WaitingRoom, slot: &str, call: String, answer: Response) ->
             .ok()
         })
         .flatten();
-    if let Err(e) = room.keep_request(slot, kept.as_deref()).await {
+    if let Err(e) = room.requests().keep_request(slot, kept.as_deref()).await {
         // the call was carried out: its answer goes out; a retry may act again
         tracing::warn!(error = %e, "the answer to an API call with an Idempotency-Key is not kept");
     }

@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
     let leptos = state.leptos.clone();
     let secure = state
         .room
+        .setup()
         .public_url()
         .is_some_and(|u| u.starts_with("https://"));
     let sessions = SessionManagerLayer::new(state.sessions.clone())
@@ -132,7 +133,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::Extension(state.room.clone()))
         // before any session is touched: a forged request changes nothing, not even a session
         .layer(axum::middleware::from_fn_with_state(
-            web::SiteOrigin::new(state.room.public_url()),
+            web::SiteOrigin::new(state.room.setup().public_url()),
             web::same_site_only,
         ))
         .layer(axum::middleware::map_response_with_state(
@@ -153,12 +154,12 @@ fn start_background(room: WaitingRoom) {
         std::process::id(),
         &waitingroom::services::random_token().to_string()[..8]
     );
-    tokio::spawn(async move { outbox_room.work_outbox(consumer).await });
+    tokio::spawn(async move { outbox_room.outbox().work_outbox(consumer).await });
     let password_room = room.clone();
     tokio::spawn(async move {
         // Redis may still be starting: try until the password is settled.
         loop {
-            match password_room.init_staff_password().await {
+            match password_room.staff().init_staff_password().await {
                 Ok(Some(generated)) => {
                     show_generated_password(&generated);
                     break;
@@ -175,15 +176,15 @@ fn start_background(room: WaitingRoom) {
         // at each boundary (a moment after it) and every minute: every screen learns of the new
         // day without waiting for the first change of it
         loop {
-            let until_close = room.calendar().until_close() + Duration::from_millis(50);
+            let until_close = room.setup().calendar.until_close() + Duration::from_millis(50);
             tokio::time::sleep(until_close.min(Duration::from_secs(60))).await;
-            if let Err(e) = room.daily_reset().await {
+            if let Err(e) = room.desk().daily_reset().await {
                 tracing::warn!(error = %e, "daily reset check failed; will retry");
             }
-            if let Err(e) = room.close_all_days().await {
+            if let Err(e) = room.history().close_all_days().await {
                 tracing::warn!(error = %e, "keeping the closed days' figures failed; will retry");
             }
-            match room.auto_no_shows().await {
+            match room.desk().auto_no_shows().await {
                 Ok(0) => {}
                 Ok(n) => {
                     tracing::info!(tickets = n, "called tickets became no-shows by themselves")

@@ -23,11 +23,11 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let signature = headers
         .get("x-line-signature")
         .and_then(|v| v.to_str().ok());
-    match state.room.line_webhook(&body, signature).await {
+    match state.room.line().line_webhook(&body, signature).await {
         Ok(events) => {
             if !events.is_empty() {
                 let room = state.room.clone();
-                tokio::spawn(async move { room.carry_out_line_events(events).await });
+                tokio::spawn(async move { room.line().carry_out_line_events(events).await });
             }
             StatusCode::OK.into_response()
         }

@@ -171,7 +171,7 @@ pub async fn live(
     session: tower_sessions::Session,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let queue = state.room.queue(&queue)?.id.clone();
+    let queue = state.room.setup().queue(&queue)?.id.clone();
     let address = address_key(client);
     let admission = state
         .live
@@ -332,7 +332,7 @@ pub async fn events(
 ) -> Result<Response, ApiError> {
     use axum::response::sse::{KeepAlive, Sse};
     use axum::response::IntoResponse;
-    let queue = state.room.queue(&queue)?.id.clone();
+    let queue = state.room.setup().queue(&queue)?.id.clone();
     let address = address_key(client);
     let admission = state
         .live

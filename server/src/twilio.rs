@@ -104,6 +104,7 @@ async fn status(State(state): State<AppState>, form: Signed) -> Response {
     };
     match state
         .room
+        .contacts()
         .contact_status(sid, status, form.get("ErrorCode"), form.get("AnsweredBy"))
         .await
     {
@@ -132,7 +133,12 @@ async fn voice_amd(State(state): State<AppState>, form: Signed) -> Response {
         )
             .into_response();
     };
-    match state.room.machine_detection(sid, answered_by).await {
+    match state
+        .room
+        .contacts()
+        .machine_detection(sid, answered_by)
+        .await
+    {
         Ok(update) => {
             tracing::info!(%sid, %answered_by, ?update, "Twilio answering machine detection")
         }
@@ -175,12 +181,12 @@ async fn voice_answer(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     });
-    match state.room.answer_call(call.as_ref(), digits).await {
+    match state.room.voice().answer_call(call.as_ref(), digits).await {
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::error!(error = %e, "an answer to a call was not taken");
             let lang = call.map_or(Lang::Ja, |c| c.lang);
-            twiml(state.room.apology(lang))
+            twiml(state.room.voice().apology(lang))
         }
     }
 }
@@ -201,12 +207,12 @@ async fn sms(State(state): State<AppState>, form: Signed) -> Response {
         body: form.get("Body").unwrap_or_default(),
         opt_out_type: form.get("OptOutType"),
     };
-    match state.room.text_received(&text).await {
+    match state.room.inbound().text_received(&text).await {
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::error!(error = %e, "a text was not answered");
             let lang = Command::parse(text.body).1.unwrap_or_default();
-            twiml(state.room.apology_text(lang))
+            twiml(state.room.voice().apology_text(lang))
         }
     }
 }
@@ -218,6 +224,7 @@ async fn voice_incoming(State(state): State<AppState>, form: Signed) -> Response
     twiml(
         state
             .room
+            .voice()
             .phone_call(form.get("From"), form.get("StirVerstat"))
             .await,
     )
@@ -278,14 +285,14 @@ async fn gathered(
         repeats,
     };
     let answered = match asked {
-        Gathered::Menu => state.room.phone_menu_choice(&press).await,
-        Gathered::Code => state.room.call_code(&press).await,
+        Gathered::Menu => state.room.voice().phone_menu_choice(&press).await,
+        Gathered::Code => state.room.voice().call_code(&press).await,
     };
     match answered {
         Ok(xml) => twiml(xml),
         Err(e) => {
             tracing::error!(error = %e, ?asked, "keys pressed on a call were not carried out");
-            twiml(state.room.apology(Lang::Ja))
+            twiml(state.room.voice().apology(Lang::Ja))
         }
     }
 }

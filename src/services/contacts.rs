@@ -2,10 +2,13 @@
 //! status callbacks, which also move the ticket it is about on (an automatic call that reached
 //! nobody makes an SMS due instead); and the dev outbox's messages.
 
-use super::{ServiceError, WaitingRoom};
-use crate::phone::ContactRecord;
+use super::{ServiceError, Setup};
+use crate::notify::Notifier;
+use crate::phone::{ContactRecord, PhoneNumber};
+use crate::store::Store;
 use crate::store::{DevMessage, LogUpdate, Outgoing, StoreError};
 use crate::twilio::status::{progress, Stage};
+use std::sync::Arc;
 
 /// A status that has not moved for this long is read from Twilio (a call lasts 2 minutes at most;
 /// a message is sent within seconds, or stays `scheduled`, which is read again each time).
@@ -15,7 +18,23 @@ const RECONCILE_AT_MOST: usize = 20;
 /// How often the log is reconciled with Twilio (one process does it).
 pub const RECONCILE_EVERY_MS: u64 = 60_000;
 
-impl WaitingRoom {
+/// The 24-hour log of texts and calls, and what Twilio says of each. Handed out by [`super::WaitingRoom::contacts`].
+#[derive(Clone)]
+pub struct Contacts {
+    store: Store,
+    setup: Arc<Setup>,
+    notifier: Arc<dyn Notifier>,
+}
+
+impl Contacts {
+    pub(super) fn new(store: Store, setup: Arc<Setup>, notifier: Arc<dyn Notifier>) -> Self {
+        Self {
+            store,
+            setup,
+            notifier,
+        }
+    }
+
     /// Adds `record` to the day's log; a status Twilio reported before it (its first callback
     /// can beat the answer to the create) takes effect now. `on_ticket`: its ticket shows it
     /// even without one.
@@ -173,5 +192,16 @@ impl WaitingRoom {
     /// The dev outbox, newest first (empty when Twilio sends for real).
     pub async fn dev_messages(&self) -> Result<Vec<DevMessage>, ServiceError> {
         Ok(self.store.dev_messages().await?)
+    }
+
+    /// Twilio refused a send with 21610 (the number opted out with STOP, maybe to a keyword we
+    /// did not see): it joins our stop list, so nothing more is tried for it.
+    pub(crate) async fn opted_out(&self, to: &PhoneNumber) {
+        match self.store.stop_sending(to).await {
+            Ok(()) => {
+                tracing::info!(to = %to.masked(), "Twilio says the number opted out: stopped")
+            }
+            Err(e) => tracing::warn!(error = %e, "an opted-out number is not on the stop list"),
+        }
     }
 }

@@ -3,12 +3,14 @@
 //! [`LEARN_WEEKS`] earlier weeks, read at most every [`LEARN_REFRESH`] per process) and the
 //! counters calling now (the snapshot's serving and recent calls).
 
-use super::WaitingRoom;
+use super::Setup;
 use crate::estimate::{active_counters, learned_service_ms, WaitBasis, LEARN_WEEKS};
 use crate::history::{DayFigures, HourFigures};
 use crate::queue::{QueueId, QueueSnapshot};
+use crate::store::Store;
 use crate::store::StoreError;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -40,7 +42,23 @@ impl Learned {
     }
 }
 
-impl WaitingRoom {
+/// What the wait estimate is fed with. Handed out by [`super::WaitingRoom::estimate`].
+#[derive(Clone)]
+pub struct Estimate {
+    store: Store,
+    setup: Arc<Setup>,
+    learned: Arc<Learned>,
+}
+
+impl Estimate {
+    pub(super) fn new(store: Store, setup: Arc<Setup>, learned: Arc<Learned>) -> Self {
+        Self {
+            store,
+            setup,
+            learned,
+        }
+    }
+
     /// What the estimate of `queue` knows now besides today's average: the history's service time
     /// of this weekday and hour, and the counters calling (from `snapshot`).
     pub async fn wait_basis(

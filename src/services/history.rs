@@ -2,12 +2,14 @@
 //! personal, kept `HISTORY_DAYS`), today's read live, the export's range, and today's tickets for
 //! the CSV.
 
-use super::{ServiceError, WaitingRoom};
-use crate::history::{DateRange, DayFigures, History, TicketRow};
+use super::{ServiceError, Setup};
+use crate::history::{DateRange, DayFigures, History as Report, TicketRow};
 use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::queue::QueueInfo;
 use crate::store::DayId;
+use crate::store::Store;
+use std::sync::Arc;
 
 /// What [`WaitingRoom::close_days`] did: the days it kept, and those another process is summing.
 #[derive(Debug, Default)]
@@ -19,7 +21,18 @@ pub struct Closed {
 /// How many times (100 ms apart) a read of the history waits for a day another process sums.
 const CLOSING_WAITS: usize = 50;
 
-impl WaitingRoom {
+/// The days' figures kept after they close, and today's. Handed out by [`super::WaitingRoom::history`].
+#[derive(Clone)]
+pub struct History {
+    store: Store,
+    setup: Arc<Setup>,
+}
+
+impl History {
+    pub(super) fn new(store: Store, setup: Arc<Setup>) -> Self {
+        Self { store, setup }
+    }
+
     /// Sums every closed business day of `queue` not yet in the history (while its data lives):
     /// one process does each (the first to take it), and a day is kept once. Run every minute and
     /// before every read of the history. Answers the days it kept.
@@ -84,11 +97,11 @@ impl WaitingRoom {
 
     /// The figures of `queue` for every date of `range` that has any: the kept days, and today
     /// read live.
-    pub async fn history(
+    pub async fn report(
         &self,
         queue: &QueueInfo,
         range: DateRange,
-    ) -> Result<History, ServiceError> {
+    ) -> Result<Report, ServiceError> {
         // a day another process is summing right now is there in a moment
         let closed = self.close_days(&queue.id).await?;
         for day in &closed.elsewhere {
@@ -122,7 +135,7 @@ impl WaitingRoom {
                 days.push(crate::history::day_report(*date, live, figures));
             }
         }
-        Ok(History {
+        Ok(Report {
             queue: queue.id.to_string(),
             from: range.from.to_string(),
             to: range.to.to_string(),

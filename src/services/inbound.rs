@@ -6,18 +6,26 @@
 //! Each reply is in the sender's language, and a retried webhook gets the same reply and changes
 //! nothing twice.
 
-use super::{ticket_url, ServiceError, Via, WaitingRoom};
+use super::contacts::Contacts;
+use super::desk::Desk;
+use super::estimate::Estimate;
+use super::issue::Issuing;
+use super::phones::Phones;
+use super::{ticket_url, ServiceError, Setup, Via};
 use crate::command::Command;
 use crate::lang::Lang;
+use crate::notify::Texts;
 use crate::notify::Words;
 use crate::phone::{ContactRecord, PhoneNumber, PhoneRules};
 use crate::problem::Problem;
 use crate::queue::{minutes_ceil, Channel, QueueInfo};
+use crate::store::Store;
 use crate::store::{MessageKind, Source};
 use crate::ticket::{IssuedTicket, Ticket};
 use crate::twilio::opt_out::{self, OptOut};
 use crate::twilio::status::progress;
 use crate::twilio::twiml::{response, Verb};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A text to the store's number, as Twilio posts it.
@@ -32,7 +40,43 @@ pub struct InboundText<'a> {
     pub opt_out_type: Option<&'a str>,
 }
 
-impl WaitingRoom {
+/// Texts received and answered (status, cancel, check-in, stop). Handed out by [`super::WaitingRoom::inbound`].
+#[derive(Clone)]
+pub struct Inbound {
+    store: Store,
+    setup: Arc<Setup>,
+    texts: Arc<dyn Texts>,
+    desk: Desk,
+    issuing: Issuing,
+    phones: Phones,
+    estimate: Estimate,
+    contacts: Contacts,
+}
+
+impl Inbound {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new(
+        store: Store,
+        setup: Arc<Setup>,
+        texts: Arc<dyn Texts>,
+        desk: Desk,
+        issuing: Issuing,
+        phones: Phones,
+        estimate: Estimate,
+        contacts: Contacts,
+    ) -> Self {
+        Self {
+            store,
+            setup,
+            texts,
+            desk,
+            issuing,
+            phones,
+            estimate,
+            contacts,
+        }
+    }
+
     /// `text` arrived: carries out its command once and answers the reply's TwiML (the same
     /// reply again when Twilio retries).
     pub async fn text_received(&self, text: &InboundText<'_>) -> Result<String, ServiceError> {
@@ -84,7 +128,7 @@ impl WaitingRoom {
                 OptOut::Stop => {
                     self.stop_texting(&phone, held.as_ref()).await?;
                     if let Some(ticket) = held.filter(|_| opt_out::cancels_ticket(body)) {
-                        self.cancel(&ticket).await?;
+                        self.desk.cancel(&ticket).await?;
                     }
                 }
                 OptOut::Start => self.store.resume_sending(&phone).await?,
@@ -114,8 +158,8 @@ impl WaitingRoom {
             },
             Command::Cancel => match held {
                 Some(ticket) => {
-                    self.cancel(&ticket).await?;
-                    let label = self.label_of(&ticket.queue, ticket.number());
+                    self.desk.cancel(&ticket).await?;
+                    let label = self.setup.label_of(&ticket.queue, ticket.number());
                     say(Words::Cancelled { label: &label })
                 }
                 None => say(Words::NoTicket { spoken: false }),
@@ -125,16 +169,16 @@ impl WaitingRoom {
                     return Ok(Some(self.where_is(lang, &ticket).await?));
                 }
                 let queue = match queue {
-                    Some(name) => match self.queue(&name) {
+                    Some(name) => match self.setup.queue(&name) {
                         Ok(queue) => queue.clone(),
                         Err(_) => return say(Words::Help),
                     },
-                    None => self.default_queue().clone(),
+                    None => self.setup.default_queue().clone(),
                 };
                 let Some(issued) = self.join_by_phone(lang, &queue, &phone).await? else {
                     return say(Words::NotNow { spoken: false });
                 };
-                let link = ticket_url(self.public_url().unwrap_or_default(), &issued.token);
+                let link = ticket_url(self.setup.public_url().unwrap_or_default(), &issued.token);
                 say(Words::Joined {
                     label: &issued.label,
                     ahead: issued.people_ahead,
@@ -180,17 +224,18 @@ impl WaitingRoom {
             self.setup.limits.phone_per_hour,
             Duration::from_secs(3600),
         )];
-        let Some(taken) = self.take_all(&shop).await? else {
+        let Some(taken) = self.phones.take_all(&shop).await? else {
             tracing::warn!(
                 "the shop's tickets by phone for this hour are taken (PHONE_MAX_PER_HOUR)"
             );
             return Ok(None);
         };
         let issued = self
+            .issuing
             .issue_limited(queue, Channel::Phone, lang, &client)
             .await;
         if issued.is_err() {
-            self.give_back(&taken).await;
+            self.phones.give_back(&taken).await;
         }
         match issued {
             Ok(issued) => Ok(Some(issued)),
@@ -209,7 +254,7 @@ impl WaitingRoom {
 
     /// Where `ticket` is, as a text (with its page's link).
     async fn where_is(&self, lang: Lang, ticket: &Ticket) -> Result<String, ServiceError> {
-        let link = ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
+        let link = ticket_url(self.setup.public_url().unwrap_or_default(), &ticket.token);
         self.place_words(lang, ticket, Some(&link)).await
     }
 
@@ -229,8 +274,8 @@ impl WaitingRoom {
         ticket: &Ticket,
         link: Option<&str>,
     ) -> Result<String, ServiceError> {
-        let snapshot = self.snapshot(&ticket.queue).await?;
-        let label = self.label_of(&ticket.queue, ticket.number());
+        let snapshot = self.desk.snapshot(&ticket.queue).await?;
+        let label = self.setup.label_of(&ticket.queue, ticket.number());
         if let Some(counter) = snapshot.counter_of(ticket.number()) {
             return Ok(self.texts.say(
                 lang,
@@ -242,8 +287,9 @@ impl WaitingRoom {
             ));
         }
         let ahead = snapshot.people_ahead(ticket.number()).unwrap_or(0);
-        let basis = self.wait_basis(&ticket.queue, &snapshot).await?;
+        let basis = self.estimate.wait_basis(&ticket.queue, &snapshot).await?;
         let minutes = self
+            .estimate
             .wait_ms(ahead, snapshot.avg_service_ms, &basis)
             .map(minutes_ceil);
         Ok(self.texts.say(
@@ -288,7 +334,7 @@ impl WaitingRoom {
             queue: held.map(|t| t.queue.clone()),
             purpose: Some("inbound".to_owned()),
         };
-        if let Err(e) = self.log_contact(record, false).await {
+        if let Err(e) = self.contacts.log_contact(record, false).await {
             tracing::warn!(error = %e, "a text received is missing from the log");
         }
     }

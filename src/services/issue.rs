@@ -2,16 +2,19 @@
 //! anonymous API, an SMS or a call) within the limits of the client's address and phone.
 
 use super::devices::KioskDevice;
-use super::{random_token, ServiceError, WaitingRoom};
+use super::estimate::Estimate;
+use super::{random_token, ServiceError, Setup};
 use crate::lang::Lang;
 use crate::phone::PhoneNumber;
 use crate::problem::Problem;
 use crate::queue::{Channel, QueueInfo};
+use crate::store::Store;
 use crate::store::{
     DayId, HeldPlace, Holder, Issued, LimitReached, NewTicket, Source, TakeLimits, Taker,
 };
 use crate::ticket::IssuedTicket;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a place taken for a ticket that is being issued counts, at most (a process that
@@ -35,7 +38,23 @@ pub enum Via {
     Phone(PhoneNumber),
 }
 
-impl WaitingRoom {
+/// Tickets issued: at the kiosk, remotely, by phone. Handed out by [`super::WaitingRoom::issuing`].
+#[derive(Clone)]
+pub struct Issuing {
+    store: Store,
+    setup: Arc<Setup>,
+    estimate: Estimate,
+}
+
+impl Issuing {
+    pub(super) fn new(store: Store, setup: Arc<Setup>, estimate: Estimate) -> Self {
+        Self {
+            store,
+            setup,
+            estimate,
+        }
+    }
+
     /// Issues the next number of `queue`; the ticket keeps `lang`, the language it was taken in.
     pub async fn issue_ticket(
         &self,
@@ -60,7 +79,7 @@ impl WaitingRoom {
         remote: bool,
     ) -> Result<(IssuedTicket, DayId), ServiceError> {
         let token = random_token();
-        let basis = self.issue_basis(&queue.id).await?;
+        let basis = self.estimate.issue_basis(&queue.id).await?;
         let counters = match (basis.learned_service_ms, basis.active_counters) {
             (Some(_), active) if active > 0 => active,
             _ => self.setup.counters.len() as u32,
@@ -82,10 +101,12 @@ impl WaitingRoom {
             .store
             .issue(&queue.id, new, &queue.prefix, self.setup.calendar.now())
             .await?;
-        self.metrics()
+        self.store
+            .metrics()
             .ticket_issued(queue.id.as_str(), channel.as_str());
         ticket.estimated_wait_ms =
-            self.wait_ms(ticket.people_ahead as usize, avg_service_ms, &basis);
+            self.estimate
+                .wait_ms(ticket.people_ahead as usize, avg_service_ms, &basis);
         Ok((ticket, day))
     }
 

@@ -3,15 +3,21 @@
 //! the user who sent its code, and the pushes the outbox hands over. A LINE user id never reaches
 //! a log or an event: logs name a user by a few characters of its HMAC.
 
-use super::{ticket_url, ServiceError, WaitingRoom};
+use super::contacts::Contacts;
+use super::phones::Phones;
+use super::{ticket_url, ServiceError, Setup};
 use crate::lang::Lang;
 use crate::line::webhook::{self, Event};
 use crate::line::{code, message_link, Pushed, MAX_FOLLOWED};
+use crate::notify::LineNotifier;
+use crate::notify::Texts;
 use crate::notify::Words;
 use crate::phone::ContactRecord;
+use crate::store::Store;
 use crate::store::{LineNotice, OutboxJob, Source, StoreError};
 use crate::ticket::{Ticket, TicketState};
 use crate::twilio::status::progress;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a webhook was not taken.
@@ -38,7 +44,36 @@ const EVENT_LEASE_MS: u64 = 60_000;
 /// second; past this a user's messages get no reply (each reply counts in the shop's quota).
 pub const LINE_MESSAGES_PER_HOUR: u32 = 10;
 
-impl WaitingRoom {
+/// The shop's LINE account: links, the webhook, pushes. Handed out by [`super::WaitingRoom::line`].
+#[derive(Clone)]
+pub struct Line {
+    store: Store,
+    setup: Arc<Setup>,
+    texts: Arc<dyn Texts>,
+    line: Option<LineNotifier>,
+    phones: Phones,
+    contacts: Contacts,
+}
+
+impl Line {
+    pub(super) fn new(
+        store: Store,
+        setup: Arc<Setup>,
+        texts: Arc<dyn Texts>,
+        line: Option<LineNotifier>,
+        phones: Phones,
+        contacts: Contacts,
+    ) -> Self {
+        Self {
+            store,
+            setup,
+            texts,
+            line,
+            phones,
+            contacts,
+        }
+    }
+
     /// Whether LINE is on.
     pub fn line_on(&self) -> bool {
         self.line.is_some()
@@ -61,7 +96,7 @@ impl WaitingRoom {
             .await
         {
             Ok(Some(code)) => {
-                let label = self.label_of(&ticket.queue, ticket.number());
+                let label = self.setup.label_of(&ticket.queue, ticket.number());
                 let words = Words::LinePrefill {
                     label: &label,
                     code: &code,
@@ -178,7 +213,7 @@ impl WaitingRoom {
                     LINE_MESSAGES_PER_HOUR,
                     Duration::from_secs(3600),
                 )];
-                if self.take_all(&answered).await?.is_none() {
+                if self.phones.take_all(&answered).await?.is_none() {
                     tracing::info!(user = %self.user_tag(user), "a LINE user's messages past the hour's limit: no answer");
                     return Ok(());
                 }
@@ -244,7 +279,7 @@ impl WaitingRoom {
             return match self.store.line_link(&queue.id, code, user, now).await {
                 Ok(linked) => {
                     tracing::info!(queue = %queue.id, number, user = %tag, "a ticket follows on LINE");
-                    let label = self.label_of(&queue.id, linked.number);
+                    let label = self.setup.label_of(&queue.id, linked.number);
                     let words = Words::LineLinked { label: &label };
                     Ok((linked.lang, self.texts.say(linked.lang, words)))
                 }
@@ -345,7 +380,7 @@ impl WaitingRoom {
         let key = line.retry_key(&format!("{queue}/{}/{id}", job.day));
         if stopped {
             tracing::info!(job = %id, user = %self.user_tag(&user), "not pushed: the user blocked the account");
-            self.metrics().outbound("line", "stopped");
+            self.store.metrics().outbound("line", "stopped");
             let _ = self.store.ack_job(&job.entry).await;
             self.note_line(
                 job,
@@ -357,8 +392,8 @@ impl WaitingRoom {
             .await;
             return;
         }
-        let label = self.label_of(queue, job.number);
-        let link = ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
+        let label = self.setup.label_of(queue, job.number);
+        let link = ticket_url(self.setup.public_url().unwrap_or_default(), &ticket.token);
         let counter = ticket
             .summary
             .counter
@@ -383,7 +418,7 @@ impl WaitingRoom {
         match line.push(&user, &text, &key).await {
             Ok(pushed) => {
                 let before = matches!(pushed, Pushed::AcceptedBefore { .. });
-                self.metrics().outbound("line", "sent");
+                self.store.metrics().outbound("line", "sent");
                 tracing::info!(job = %id, user = %self.user_tag(&user), notice = notice.as_str(), accepted_before = before, "pushed on LINE");
                 if let Err(e) = self.store.ack_job(&job.entry).await {
                     tracing::warn!(job = %id, error = %e, "pushed, not yet acknowledged");
@@ -392,11 +427,11 @@ impl WaitingRoom {
                     .await;
             }
             Err(e) if e.is_retryable() => {
-                self.metrics().outbound("line", "retry");
+                self.store.metrics().outbound("line", "retry");
                 tracing::warn!(job = %id, error = %e, "not pushed on LINE; will retry with the same key");
             }
             Err(e) => {
-                self.metrics().outbound("line", "refused");
+                self.store.metrics().outbound("line", "refused");
                 tracing::warn!(job = %id, error = %e, "LINE refused a push; dropped");
                 let _ = self.store.ack_job(&job.entry).await;
                 let code = e.status().map(|s| s.to_string());
@@ -436,7 +471,7 @@ impl WaitingRoom {
             queue: Some(job.entry.queue.clone()),
             purpose: Some(notice.as_str().to_owned()),
         };
-        if let Err(e) = self.log_contact(record, true).await {
+        if let Err(e) = self.contacts.log_contact(record, true).await {
             tracing::warn!(error = %e, "a LINE push is missing from the log or its ticket");
         }
     }

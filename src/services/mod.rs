@@ -1,47 +1,59 @@
-//! The use cases, shared by the pages' server functions, the JSON API and the webhooks: the
-//! [`WaitingRoom`] facade is here, each use case in its own file (issue, tickets, console, day,
-//! phones, kiosks, staff, reminders, inbound texts, voice, the outbox and the contact log).
+//! The use cases, shared by the pages' server functions, the JSON API and the webhooks: one
+//! service per capability, each in the file of its name (the desk, issuing, the estimate, phones,
+//! inbound texts, voice, LINE, reminders, the outbox, the contact log, history, API requests,
+//! staff, devices), each holding only what it needs; [`WaitingRoom`] builds them and hands them out.
 
 mod addresses;
-mod console;
-mod contacts;
-mod day;
+pub mod contacts;
+pub mod desk;
 pub mod devices;
 mod error;
 pub mod estimate;
-mod history;
+pub mod history;
 pub mod inbound;
-mod issue;
-mod line;
-mod outbox;
+pub mod issue;
+pub mod line;
+pub mod outbox;
 pub mod phones;
 pub mod reminders;
-mod requests;
+pub mod requests;
 mod setup;
 pub mod staff;
-mod tickets;
 pub mod voice;
 
 pub use crate::queue::MAX_AUTODIAL_PLACES;
 pub use crate::store::address_key;
 pub use addresses::{base_url, client_ip, qr_svg, ticket_url, RequestOrigin};
-pub use day::RESET_CONFIRMATION;
+pub use desk::RESET_CONFIRMATION;
 pub use error::ServiceError;
 pub use issue::{RemoteClient, Via};
 pub use line::{LineWebhookError, LINE_MESSAGES_PER_HOUR};
 pub use setup::{Limits, Setup, SiteSettings};
 pub use staff::StaffSettings;
 
-use crate::calendar::Calendar;
 use crate::live::{EventHub, HubMessage};
 use crate::notify::{LineNotifier, Notifier, Texts};
-use crate::problem::Problem;
-use crate::queue::{CounterId, QueueId, QueueInfo, QueueSnapshot};
+use crate::queue::{QueueId, QueueSnapshot};
 use crate::store::{Store, StoreError};
 use crate::ticket::TicketToken;
 use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::sync::broadcast;
+
+use contacts::Contacts;
+use desk::Desk;
+use devices::Devices;
+use estimate::Estimate;
+use history::History;
+use inbound::Inbound;
+use issue::Issuing;
+use line::Line;
+use outbox::Outbox;
+use phones::Phones;
+use reminders::Reminders;
+use requests::Requests;
+use staff::StaffDesk;
+use voice::Voice;
 
 /// 128 random bits from the OS, as a ticket token (also used as an opaque id).
 pub fn random_token() -> TicketToken {
@@ -50,23 +62,27 @@ pub fn random_token() -> TicketToken {
     TicketToken::from_bytes(bytes)
 }
 
-/// The waiting room of one installation: its setup, the store, the live events, and its clients
-/// (where SMS and calls go, and what they say).
+/// The waiting room of one installation: its setup, the live events, and its services, one per
+/// capability, each holding only what it needs (see docs/architecture.md).
 #[derive(Clone)]
 pub struct WaitingRoom {
     store: Store,
     hub: EventHub,
-    staff: staff::StaffDesk,
     setup: Arc<Setup>,
-    /// Where SMS and calls go: Twilio, or the dev outbox (by the setup's Twilio section).
-    notifier: Arc<dyn Notifier>,
-    /// What SMS and calls say, in a ticket's language (the app's locale files).
-    texts: Arc<dyn Texts>,
-    /// Where LINE messages go (`None`: LINE is off).
-    line: Option<LineNotifier>,
-    /// What the history taught the wait estimate, per queue and hour (read every few minutes).
-    learned: Arc<estimate::Learned>,
-    devices: devices::Devices,
+    desk: Desk,
+    issuing: Issuing,
+    estimate: Estimate,
+    phones: Phones,
+    inbound: Inbound,
+    voice: Voice,
+    line: Line,
+    reminders: Reminders,
+    outbox: Outbox,
+    contacts: Contacts,
+    history: History,
+    requests: Requests,
+    staff: StaffDesk,
+    devices: Devices,
 }
 
 impl WaitingRoom {
@@ -80,25 +96,157 @@ impl WaitingRoom {
             !setup.counters.is_empty(),
             "a waiting room needs at least one counter"
         );
-        let notifier =
+        let notifier: Arc<dyn Notifier> =
             crate::notify::notifier_for(&setup.twilio, setup.site.public_url.as_deref(), &store);
-        let line = LineNotifier::of(&setup.line);
+        let setup = Arc::new(setup);
+        let s = || store.clone();
+        let at = || Arc::clone(&setup);
+        let desk = Desk::new(s(), at());
+        let estimate = Estimate::new(s(), at(), Arc::default());
+        let issuing = Issuing::new(s(), at(), estimate.clone());
+        let contacts = Contacts::new(s(), at(), Arc::clone(&notifier));
+        let phones = Phones::new(s(), at(), Arc::clone(&texts), desk.clone());
+        let inbound = Inbound::new(
+            s(),
+            at(),
+            Arc::clone(&texts),
+            desk.clone(),
+            issuing.clone(),
+            phones.clone(),
+            estimate.clone(),
+            contacts.clone(),
+        );
+        let voice = Voice::new(
+            s(),
+            at(),
+            Arc::clone(&texts),
+            desk.clone(),
+            phones.clone(),
+            inbound.clone(),
+        );
+        let line = Line::new(
+            s(),
+            at(),
+            Arc::clone(&texts),
+            LineNotifier::of(&setup.line),
+            phones.clone(),
+            contacts.clone(),
+        );
+        let reminders = Reminders::new(
+            s(),
+            at(),
+            Arc::clone(&texts),
+            desk.clone(),
+            Arc::clone(&notifier),
+            line.clone(),
+            estimate.clone(),
+            contacts.clone(),
+        );
+        let outbox = Outbox::new(
+            s(),
+            at(),
+            texts,
+            notifier,
+            contacts.clone(),
+            line.clone(),
+            reminders.clone(),
+            voice.clone(),
+        );
         Self {
+            history: History::new(s(), at()),
+            requests: Requests::new(s()),
+            staff: StaffDesk::new(s(), at()),
+            devices: Devices::new(s(), setup.calendar.clone()),
+            desk,
+            issuing,
+            estimate,
+            phones,
+            inbound,
+            voice,
             line,
-            devices: devices::Devices::new(store.clone(), setup.calendar.clone()),
+            reminders,
+            outbox,
+            contacts,
             store,
             hub,
-            staff: staff::StaffDesk::new(setup.staff.session_lifetime()),
-            setup: Arc::new(setup),
-            notifier,
-            texts,
-            learned: Arc::default(),
+            setup,
         }
     }
 
+    /// Tickets once issued, the console's settings, the business day.
+    pub fn desk(&self) -> &Desk {
+        &self.desk
+    }
+
+    /// Tickets issued: at the kiosk, remotely, by phone.
+    pub fn issuing(&self) -> &Issuing {
+        &self.issuing
+    }
+
+    /// What the wait estimate is fed with.
+    pub fn estimate(&self) -> &Estimate {
+        &self.estimate
+    }
+
+    /// A ticket's phone: registered, verified, called.
+    pub fn phones(&self) -> &Phones {
+        &self.phones
+    }
+
+    /// Texts received and answered.
+    pub fn inbound(&self) -> &Inbound {
+        &self.inbound
+    }
+
+    /// Calls: automatic, to the store, by staff.
+    pub fn voice(&self) -> &Voice {
+        &self.voice
+    }
+
+    /// The shop's LINE account.
+    pub fn line(&self) -> &Line {
+        &self.line
+    }
+
+    /// Reminders customers ask for.
+    pub fn reminders(&self) -> &Reminders {
+        &self.reminders
+    }
+
+    /// What is sent, once each.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// The 24-hour log of texts and calls.
+    pub fn contacts(&self) -> &Contacts {
+        &self.contacts
+    }
+
+    /// The days' figures.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// The API's calls carried out once.
+    pub fn requests(&self) -> &Requests {
+        &self.requests
+    }
+
+    /// Staff sign-in and sessions.
+    pub fn staff(&self) -> &StaffDesk {
+        &self.staff
+    }
+
     /// The kiosks (and, to come, the boards and printers).
-    pub fn devices(&self) -> &devices::Devices {
+    pub fn devices(&self) -> &Devices {
         &self.devices
+    }
+
+    /// How this installation is set up (its configuration, each part's section whole; its
+    /// queues, counters and labels).
+    pub fn setup(&self) -> &Setup {
+        &self.setup
     }
 
     /// The address a request came from (see [`client_ip`]).
@@ -106,67 +254,18 @@ impl WaitingRoom {
         client_ip(&self.setup.site.trusted_proxies, peer, forwarded_for)
     }
 
-    pub fn queues(&self) -> &[QueueInfo] {
-        &self.setup.queues
-    }
-
-    pub fn counters(&self) -> &[CounterId] {
-        &self.setup.counters
-    }
-
-    pub fn public_url(&self) -> Option<&str> {
-        self.setup.site.public_url.as_deref()
-    }
-
     /// Where customers' phones reach this server: `PUBLIC_URL`, or the host the request named.
     pub fn base_url(&self, request: &RequestOrigin<'_>) -> String {
-        base_url(self.public_url(), &self.setup.site.trusted_proxies, request)
+        base_url(
+            self.setup.public_url(),
+            &self.setup.site.trusted_proxies,
+            request,
+        )
     }
 
     /// Whether SMS and calls really leave (Twilio), or go to the dev outbox.
     pub fn sends_for_real(&self) -> bool {
         self.setup.twilio.sends()
-    }
-
-    /// How this installation is set up (its configuration, each part's section whole).
-    pub fn setup(&self) -> &Setup {
-        &self.setup
-    }
-
-    pub fn calendar(&self) -> &Calendar {
-        &self.setup.calendar
-    }
-
-    pub fn default_queue(&self) -> &QueueInfo {
-        &self.setup.queues[0]
-    }
-
-    /// Turns raw input (a URL segment, a form field) into one of this installation's queues.
-    pub fn queue(&self, raw: &str) -> Result<&QueueInfo, ServiceError> {
-        self.setup
-            .queues
-            .iter()
-            .find(|q| q.id.as_str() == raw)
-            .ok_or_else(|| {
-                Problem::UnknownQueue {
-                    queue: raw.chars().take(64).collect(),
-                }
-                .into()
-            })
-    }
-
-    pub fn counter(&self, raw: &str) -> Result<CounterId, ServiceError> {
-        self.setup
-            .counters
-            .iter()
-            .find(|c| c.as_str() == raw)
-            .cloned()
-            .ok_or_else(|| {
-                Problem::UnknownCounter {
-                    counter: raw.chars().take(16).collect(),
-                }
-                .into()
-            })
     }
 
     /// What the app counts, for `/metrics`.

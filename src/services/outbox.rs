@@ -4,13 +4,21 @@
 //! we may not reach or one that texted STOP, is not sent; a job handed out before is first looked
 //! up, so what an earlier attempt sent is not sent twice.
 
+use super::contacts::Contacts;
 use super::contacts::RECONCILE_EVERY_MS;
-use super::WaitingRoom;
+use super::line::Line;
+use super::reminders::Reminders;
+use super::voice::Voice;
+use super::Setup;
+use crate::notify::Notifier;
+use crate::notify::Texts;
 use crate::notify::{Cancelled, NotifyError, Words};
 use crate::phone::{BadPhone, ContactRecord, PhoneNumber, PhoneRules};
+use crate::store::Store;
 use crate::store::{MessageKind, OutboxJob, Outgoing, StoreError, Task};
 use crate::twilio::status::{progress, UNSENT};
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// One SMS or call, ready to go.
@@ -40,7 +48,43 @@ const LINE_INBOX_EVERY: u32 = 50;
 /// Every this many rounds the consumer groups are made sure of (they expire with the day).
 const ENSURE_EVERY: u32 = 50;
 
-impl WaitingRoom {
+/// What is sent (texts, calls, LINE pushes), once each, by whichever process takes it. Handed out by [`super::WaitingRoom::outbox`].
+#[derive(Clone)]
+pub struct Outbox {
+    store: Store,
+    setup: Arc<Setup>,
+    texts: Arc<dyn Texts>,
+    notifier: Arc<dyn Notifier>,
+    contacts: Contacts,
+    line: Line,
+    reminders: Reminders,
+    voice: Voice,
+}
+
+impl Outbox {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new(
+        store: Store,
+        setup: Arc<Setup>,
+        texts: Arc<dyn Texts>,
+        notifier: Arc<dyn Notifier>,
+        contacts: Contacts,
+        line: Line,
+        reminders: Reminders,
+        voice: Voice,
+    ) -> Self {
+        Self {
+            store,
+            setup,
+            texts,
+            notifier,
+            contacts,
+            line,
+            reminders,
+            voice,
+        }
+    }
+
     /// Works the outbox off, as `consumer` (one name per server process), forever.
     pub async fn work_outbox(&self, consumer: String) {
         let mut ready: HashSet<crate::queue::QueueId> = HashSet::new();
@@ -54,16 +98,16 @@ impl WaitingRoom {
             if now_ms >= reconciled_ms + RECONCILE_EVERY_MS {
                 reconciled_ms = now_ms;
                 if let Ok(true) = self.store.take_reconciler(RECONCILE_EVERY_MS - 1_000).await {
-                    self.reconcile_contacts().await;
+                    self.contacts.reconcile_contacts().await;
                 }
             }
             if round % LINE_INBOX_EVERY == 0 {
-                self.line_inbox_round().await;
+                self.line.line_inbox_round().await;
             }
             if planned.elapsed() >= plan_every {
                 planned = tokio::time::Instant::now();
                 let hold_ms = plan_every.as_millis().saturating_sub(100).max(100) as u64;
-                self.plan_reminders(hold_ms).await;
+                self.reminders.plan_reminders(hold_ms).await;
             }
             round = round.wrapping_add(1);
             if round % ENSURE_EVERY == 0 {
@@ -132,7 +176,7 @@ impl WaitingRoom {
         match &job.task {
             Task::Unschedule { sid } => self.unschedule(job, sid).await,
             Task::Send { to, outgoing } => self.send(job, to, outgoing).await,
-            Task::Line { notice } => self.push_line(job, *notice).await,
+            Task::Line { notice } => self.line.push_line(job, *notice).await,
         }
     }
 
@@ -164,7 +208,7 @@ impl WaitingRoom {
         };
         if let Err(e) = permitted {
             tracing::warn!(job = %id, error = %e, "not sent: not a number we may reach");
-            self.metrics().outbound(kind.as_str(), "refused");
+            self.store.metrics().outbound(kind.as_str(), "refused");
             self.give_up(job, outgoing, to, Some(refusal_code(&e, kind)))
                 .await;
             return;
@@ -174,7 +218,7 @@ impl WaitingRoom {
             Ok(true) => {
                 // the number texted STOP: nothing more goes to it (Twilio's code for it: 21610)
                 tracing::info!(job = %id, to = %to.masked(), "not sent: the number texted STOP");
-                self.metrics().outbound(kind.as_str(), "stopped");
+                self.store.metrics().outbound(kind.as_str(), "stopped");
                 self.give_up(job, outgoing, to, Some(&OPTED_OUT.to_string()))
                     .await;
                 return;
@@ -225,7 +269,7 @@ impl WaitingRoom {
         let kind = kind.as_str();
         match made {
             Ok(sid) => {
-                self.metrics().outbound(kind, "sent");
+                self.store.metrics().outbound(kind, "sent");
                 tracing::info!(job = %id, to = %to.masked(), %sid, %kind, sent = self.notifier.sends(), "sent");
                 if let Err(e) = self.store.ack_job(&job.entry).await {
                     tracing::warn!(job = %id, error = %e, "sent, not yet acknowledged");
@@ -239,14 +283,14 @@ impl WaitingRoom {
                     .await;
             }
             Err(e) if e.retryable => {
-                self.metrics().outbound(kind, "retry");
+                self.store.metrics().outbound(kind, "retry");
                 tracing::warn!(job = %id, %kind, error = %e, "not sent; will retry");
             }
             Err(e) => {
-                self.metrics().outbound(kind, "refused");
+                self.store.metrics().outbound(kind, "refused");
                 tracing::warn!(job = %id, %kind, to = %to.masked(), error = %e, "refused; dropped");
                 if e.code == Some(OPTED_OUT) {
-                    self.opted_out(to).await;
+                    self.contacts.opted_out(to).await;
                 }
                 // the console's log shows what Twilio refused, and why
                 let code = e.code.map(|c| c.to_string());
@@ -305,7 +349,7 @@ impl WaitingRoom {
             return Ok(None);
         }
         Ok(Some(if *outgoing == Outgoing::Autodial {
-            let (twiml, text) = self.turn_near_call(&ticket, &job.day, 0);
+            let (twiml, text) = self.voice.turn_near_call(&ticket, &job.day, 0);
             Message::Call {
                 twiml,
                 text,
@@ -313,8 +357,9 @@ impl WaitingRoom {
                 detect_machine: true,
             }
         } else {
-            let label = self.label_of(queue, job.number);
-            let link = super::ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
+            let label = self.setup.label_of(queue, job.number);
+            let link =
+                super::ticket_url(self.setup.public_url().unwrap_or_default(), &ticket.token);
             let words = Words::TurnNearText {
                 label: &label,
                 link: &link,
@@ -348,17 +393,6 @@ impl WaitingRoom {
             }
         }
         Ok(None)
-    }
-
-    /// Twilio refused a send with 21610 (the number opted out with STOP, maybe to a keyword we
-    /// did not see): it joins our stop list, so nothing more is tried for it.
-    pub(crate) async fn opted_out(&self, to: &PhoneNumber) {
-        match self.store.stop_sending(to).await {
-            Ok(()) => {
-                tracing::info!(to = %to.masked(), "Twilio says the number opted out: stopped")
-            }
-            Err(e) => tracing::warn!(error = %e, "an opted-out number is not on the stop list"),
-        }
     }
 
     /// A job that will never go: acknowledged, and in the day's log as failed with `code`
@@ -403,9 +437,9 @@ impl WaitingRoom {
             purpose: Some(outgoing.purpose().to_owned()),
         };
         let noted = if status == UNSENT {
-            self.contact_moved(&record, None).await
+            self.contacts.contact_moved(&record, None).await
         } else {
-            self.log_contact(record, true).await
+            self.contacts.log_contact(record, true).await
         };
         if let Err(e) = noted {
             tracing::warn!(error = %e, "a message or call is missing from the log or its ticket");

@@ -6,14 +6,18 @@
 //! filter SMS with links (BEHAVIOUR.md, "Japan"). SMS pumping is bounded: 3 verification SMS per ticket, limits per number and per
 //! client address per day, and a cap per hour in all.
 
-use super::{random_token, ServiceError, WaitingRoom};
+use super::desk::Desk;
+use super::{random_token, ServiceError, Setup};
+use crate::notify::Texts;
 use crate::notify::Words;
 use crate::phone::{PhoneNumber, PhoneRules};
 use crate::problem::Problem;
 use crate::queue::{CounterId, QueueId};
+use crate::store::Store;
 use crate::store::{Registration, Source, TakeLimits, Taker};
 use crate::ticket::{PhoneStatus, TicketToken};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a verification link is valid.
@@ -94,7 +98,25 @@ impl Default for SmsLimits {
     }
 }
 
-impl WaitingRoom {
+/// A ticket's phone: registered, verified, called by staff, and the limits of what reaches it. Handed out by [`super::WaitingRoom::phones`].
+#[derive(Clone)]
+pub struct Phones {
+    store: Store,
+    setup: Arc<Setup>,
+    texts: Arc<dyn Texts>,
+    desk: Desk,
+}
+
+impl Phones {
+    pub(super) fn new(store: Store, setup: Arc<Setup>, texts: Arc<dyn Texts>, desk: Desk) -> Self {
+        Self {
+            store,
+            setup,
+            texts,
+            desk,
+        }
+    }
+
     /// Registers `raw` as the phone of the ticket held by `token`, and makes its verification SMS
     /// due (`body` writes the SMS around the link; `client`: where the request came from), and/or
     /// gives it the code a call from it keys in, as `PHONE_VERIFY` says. Registering the number
@@ -108,6 +130,7 @@ impl WaitingRoom {
         base_url: &str,
     ) -> Result<PhoneNumber, ServiceError> {
         let ticket = self
+            .desk
             .ticket_by_token(token)
             .await?
             .ok_or(Problem::TicketNotFound)?;
@@ -178,7 +201,7 @@ impl WaitingRoom {
         };
         let link_token = random_token().to_string();
         let link = verify_link(base_url, &ticket.queue, &link_token);
-        let label = self.label_of(&ticket.queue, ticket.number());
+        let label = self.setup.label_of(&ticket.queue, ticket.number());
         let text = self.texts.say(
             ticket.lang,
             Words::VerifyPhone {
@@ -263,7 +286,7 @@ impl WaitingRoom {
     /// Nothing of the ticket is answered: a mistyped number's link opened by a stranger gives them
     /// nothing of the ticket.
     pub async fn verify_phone(&self, queue: &str, link_token: &str) -> Result<(), ServiceError> {
-        let queue = self.queue(queue)?.id.clone();
+        let queue = self.setup.queue(queue)?.id.clone();
         let link = TicketToken::parse(link_token).map_err(|_| Problem::LinkExpired)?;
         self.store
             .verify_phone(&queue, link.as_str(), self.setup.calendar.now())
@@ -280,10 +303,11 @@ impl WaitingRoom {
         counter: &CounterId,
     ) -> Result<(), ServiceError> {
         let ticket = self
+            .desk
             .ticket(queue, number)
             .await?
             .ok_or(Problem::TicketNotFound)?;
-        let label = self.label_of(queue, number);
+        let label = self.setup.label_of(queue, number);
         let text = self.texts.say(
             ticket.lang,
             Words::CallToCounter {
@@ -346,6 +370,7 @@ impl WaitingRoom {
         number: u64,
     ) -> Result<PhoneNumber, ServiceError> {
         let ticket = self
+            .desk
             .ticket(queue, number)
             .await?
             .ok_or(Problem::TicketNotFound)?;

@@ -5,17 +5,25 @@
 //! drop a reminder when its ticket is called or over, which cancels the scheduled SMS through the
 //! outbox; so does STOP.
 
-use super::{ticket_url, ServiceError, WaitingRoom};
+use super::contacts::Contacts;
+use super::desk::Desk;
+use super::estimate::Estimate;
+use super::line::Line;
+use super::{ticket_url, ServiceError, Setup};
+use crate::notify::Notifier;
+use crate::notify::Texts;
 use crate::notify::{Cancelled, NotifyError, Words};
 use crate::phone::ContactRecord;
 use crate::phone::PhoneRules;
 use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::queue::QueueSnapshot;
+use crate::store::Store;
 use crate::store::{DayId, MessageKind, Reminder, StoreError};
 use crate::ticket::{ReminderState, Ticket, TicketToken};
 use crate::twilio::client::SCHEDULE_MIN_AHEAD;
 use crate::twilio::status::progress;
+use std::sync::Arc;
 
 /// How long before the turn the reminder goes.
 pub const REMIND_BEFORE_MS: u64 = 30 * 60_000;
@@ -25,11 +33,47 @@ pub const MOVE_TOLERANCE_MS: u64 = 10 * 60_000;
 /// minute of margin for the time the request takes. A reminder due sooner is sent at once.
 const SCHEDULE_MIN_AHEAD_MS: u64 = SCHEDULE_MIN_AHEAD.as_millis() as u64 + 60_000;
 
-impl WaitingRoom {
+/// Reminders customers ask for, planned and scheduled. Handed out by [`super::WaitingRoom::reminders`].
+#[derive(Clone)]
+pub struct Reminders {
+    store: Store,
+    setup: Arc<Setup>,
+    texts: Arc<dyn Texts>,
+    desk: Desk,
+    notifier: Arc<dyn Notifier>,
+    line: Line,
+    estimate: Estimate,
+    contacts: Contacts,
+}
+
+impl Reminders {
+    pub(super) fn new(
+        store: Store,
+        setup: Arc<Setup>,
+        texts: Arc<dyn Texts>,
+        desk: Desk,
+        notifier: Arc<dyn Notifier>,
+        line: Line,
+        estimate: Estimate,
+        contacts: Contacts,
+    ) -> Self {
+        Self {
+            store,
+            setup,
+            texts,
+            desk,
+            notifier,
+            line,
+            estimate,
+            contacts,
+        }
+    }
+
     /// The customer holding `token` asks (`want`), or no longer asks, to be texted about 30
     /// minutes before the turn. Needs a verified phone and a waiting ticket.
     pub async fn ask_reminder(&self, token: &TicketToken, want: bool) -> Result<(), ServiceError> {
         let ticket = self
+            .desk
             .ticket_by_token(token)
             .await?
             .ok_or(Problem::TicketNotFound)?;
@@ -119,7 +163,7 @@ impl WaitingRoom {
         };
         let Some(phone) = ticket.phone else { return };
         if e.code == Some(super::outbox::OPTED_OUT) {
-            self.opted_out(&phone).await;
+            self.contacts.opted_out(&phone).await;
         }
         let record = ContactRecord {
             sid: format!("reminder-{queue}-{number}-{}", now.now_ms),
@@ -134,7 +178,7 @@ impl WaitingRoom {
             queue: Some(queue.clone()),
             purpose: Some("reminder".to_owned()),
         };
-        if let Err(e) = self.log_contact(record, true).await {
+        if let Err(e) = self.contacts.log_contact(record, true).await {
             tracing::warn!(error = %e, "a refused reminder is missing from the log");
         }
     }
@@ -161,15 +205,18 @@ impl WaitingRoom {
         ) else {
             return Ok(());
         };
-        let basis = self.wait_basis(queue, snapshot).await?;
-        let Some(wait) = self.wait_ms(ahead, snapshot.avg_service_ms, &basis) else {
+        let basis = self.estimate.wait_basis(queue, snapshot).await?;
+        let Some(wait) = self
+            .estimate
+            .wait_ms(ahead, snapshot.avg_service_ms, &basis)
+        else {
             return Ok(());
         };
         let target = (now.now_ms + wait).saturating_sub(REMIND_BEFORE_MS);
         // a ticket that follows on LINE is pushed when the time comes (no scheduling at LINE)
-        if ticket.summary.line && self.line_on() {
+        if ticket.summary.line && self.line.line_on() {
             if target <= now.now_ms {
-                self.line_reminder_due(queue, number).await?;
+                self.line.line_reminder_due(queue, number).await?;
             }
             return Ok(());
         }
@@ -227,8 +274,8 @@ impl WaitingRoom {
                 }
             }
         }
-        let label = self.label_of(queue, number);
-        let link = ticket_url(self.public_url().unwrap_or_default(), &ticket.token);
+        let label = self.setup.label_of(queue, number);
+        let link = ticket_url(self.setup.public_url().unwrap_or_default(), &ticket.token);
         let words = Words::Reminder {
             label: &label,
             link: &link,
@@ -271,7 +318,7 @@ impl WaitingRoom {
                 queue: Some(queue.clone()),
                 purpose: Some("reminder".to_owned()),
             };
-            self.log_contact(record, false).await?;
+            self.contacts.log_contact(record, false).await?;
         }
         Ok(())
     }

@@ -1,9 +1,20 @@
 //! The API's calls with an `Idempotency-Key` (server/src/idempotency.rs), carried out once: the
 //! first is taken, its answer kept a day, and a retry gets that answer.
 
-use super::{ServiceError, WaitingRoom};
+use super::ServiceError;
+use crate::store::Store;
 
-impl WaitingRoom {
+/// The API's calls carried out once. Handed out by [`super::WaitingRoom::requests`].
+#[derive(Clone)]
+pub struct Requests {
+    store: Store,
+}
+
+impl Requests {
+    pub(super) fn new(store: Store) -> Self {
+        Self { store }
+    }
+
     /// Takes API call `slot` (the hash of its caller and key) to carry out: `None` the first
     /// time, else the answer kept for it (empty while the first is still being carried out).
     pub async fn claim_request(&self, slot: &str) -> Result<Option<String>, ServiceError> {

@@ -4,9 +4,11 @@
 
 use super::phones::SmsLimits;
 use super::staff::StaffSettings;
+use super::ServiceError;
 use crate::calendar::Calendar;
 use crate::line::LineSettings;
-use crate::queue::{CounterId, QueueInfo};
+use crate::problem::Problem;
+use crate::queue::{CounterId, QueueId, QueueInfo};
 use crate::twilio::TwilioSettings;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -67,4 +69,52 @@ pub struct Setup {
     pub voices: super::voice::Voices,
     /// `HISTORY_DAYS`: how long each day's figures (nothing personal) are kept after it closes.
     pub history_days: u32,
+}
+
+impl Setup {
+    /// Turns raw input (a URL segment, a form field) into one of this installation's queues.
+    pub fn queue(&self, raw: &str) -> Result<&QueueInfo, ServiceError> {
+        self.queues
+            .iter()
+            .find(|q| q.id.as_str() == raw)
+            .ok_or_else(|| {
+                Problem::UnknownQueue {
+                    queue: raw.chars().take(64).collect(),
+                }
+                .into()
+            })
+    }
+
+    /// The first queue, where a call or a text that names none joins.
+    pub fn default_queue(&self) -> &QueueInfo {
+        &self.queues[0]
+    }
+
+    /// Turns raw input into one of this installation's counters.
+    pub fn counter(&self, raw: &str) -> Result<CounterId, ServiceError> {
+        self.counters
+            .iter()
+            .find(|c| c.as_str() == raw)
+            .cloned()
+            .ok_or_else(|| {
+                Problem::UnknownCounter {
+                    counter: raw.chars().take(16).collect(),
+                }
+                .into()
+            })
+    }
+
+    /// How ticket `number` of `queue` is printed and spoken (`A-042`, `42`).
+    pub fn label_of(&self, queue: &QueueId, number: u64) -> String {
+        self.queues
+            .iter()
+            .find(|q| &q.id == queue)
+            .map(|q| q.label(number))
+            .unwrap_or_else(|| number.to_string())
+    }
+
+    /// `PUBLIC_URL`, if set.
+    pub fn public_url(&self) -> Option<&str> {
+        self.site.public_url.as_deref()
+    }
 }

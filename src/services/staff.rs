@@ -3,7 +3,7 @@
 //! bounded number of argon2 checks at once; staff sessions that end with a changed password,
 //! "sign out everywhere", or their lifetime.
 
-use super::{ServiceError, WaitingRoom};
+use super::{ServiceError, Setup};
 use crate::problem::Problem;
 use crate::store::{Store, StoreError};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
@@ -98,17 +98,18 @@ struct Check {
     answer: oneshot::Sender<Result<bool, StaffError>>,
 }
 
-/// Staff sign-in: the password check, its limits, and the lifetime of what it grants.
+/// Staff sign-in: the password, the password check and its limits, the lifetime of what it
+/// grants, and signing out. Handed out by [`super::WaitingRoom::staff`].
 #[derive(Clone)]
 pub struct StaffDesk {
+    store: Store,
+    setup: Arc<Setup>,
     checks: mpsc::Sender<Check>,
-    /// A staff session ends this long after its sign-in, active or not.
-    lifetime: Duration,
 }
 
 impl StaffDesk {
     /// Starts the [`CONCURRENT_CHECKS`] password-checking threads.
-    pub fn new(lifetime: Duration) -> Self {
+    pub(super) fn new(store: Store, setup: Arc<Setup>) -> Self {
         let (checks, queue) = mpsc::channel::<Check>(CHECKS_QUEUED);
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..CONCURRENT_CHECKS {
@@ -124,19 +125,20 @@ impl StaffDesk {
                 tracing::error!(error = %e, "no password-check thread");
             }
         }
-        Self { checks, lifetime }
+        Self {
+            store,
+            setup,
+            checks,
+        }
     }
 
-    /// Sets the staff password at start: `configured` (from `ADMIN_PASSWORD`) replaces the
+    /// Sets the staff password at start: the configured one (`ADMIN_PASSWORD`) replaces the
     /// stored one, and a changed password ends every staff session; without it a password is
     /// generated when none is stored yet, and answered so it can be shown once.
-    pub async fn init_password(
-        &self,
-        store: &Store,
-        configured: Option<&str>,
-    ) -> Result<Option<String>, StaffError> {
-        if let Some(password) = configured {
-            if self.matches(store, password).await? {
+    pub async fn init_staff_password(&self) -> Result<Option<String>, StaffError> {
+        let store = &self.store;
+        if let Some(password) = self.setup.staff.password.as_deref() {
+            if self.matches(password).await? {
                 return Ok(None);
             }
             let hashed = hash_off_thread(password.to_owned()).await?;
@@ -153,14 +155,13 @@ impl StaffDesk {
         Ok(set.then_some(generated))
     }
 
-    /// Checks `candidate` for a sign-in from `client` at `now_ms`.
+    /// Checks `candidate` for a sign-in from `client`.
     pub async fn sign_in(
         &self,
-        store: &Store,
         candidate: &str,
         client: IpAddr,
-        now_ms: u64,
     ) -> Result<StaffPass, ServiceError> {
+        let store = &self.store;
         // counted before the (slow) check, in one step: parallel guesses cannot all slip under
         // the limit; per IPv6 /64, /56 and /48, as one customer holds a whole prefix
         let networks = crate::store::networks(client);
@@ -170,31 +171,34 @@ impl StaffDesk {
         {
             return Err(Problem::too_many_attempts(retry_after_s).into());
         }
-        if !self.matches(store, candidate).await? {
+        if !self.matches(candidate).await? {
             tracing::warn!(%client, "staff sign-in failed");
             return Err(Problem::WrongPassword.into());
         }
         store.give_back_sign_in_attempt(&networks).await?;
         Ok(StaffPass {
             epoch: store.staff_epoch().await?,
-            signed_in_at: now_ms,
+            signed_in_at: self.setup.calendar.now().now_ms,
         })
     }
 
     /// Whether a session's pass still holds: same epoch, and within its lifetime.
-    pub async fn admits(
-        &self,
-        store: &Store,
-        pass: &StaffPass,
-        now_ms: u64,
-    ) -> Result<bool, StoreError> {
+    pub async fn admits(&self, pass: &StaffPass) -> Result<bool, ServiceError> {
+        let now_ms = self.setup.calendar.now().now_ms;
         let age = Duration::from_millis(now_ms.saturating_sub(pass.signed_in_at));
-        Ok(age < self.lifetime && pass.epoch == store.staff_epoch().await?)
+        Ok(age < self.setup.staff.session_lifetime()
+            && pass.epoch == self.store.staff_epoch().await?)
+    }
+
+    /// Ends every staff session, on every tablet.
+    pub async fn sign_out_everywhere(&self) -> Result<(), ServiceError> {
+        self.store.next_staff_epoch().await?;
+        Ok(())
     }
 
     /// Whether `candidate` is the staff password, checked by the password-checking threads.
-    async fn matches(&self, store: &Store, candidate: &str) -> Result<bool, StaffError> {
-        let Some(stored) = store.staff_password_hash().await? else {
+    async fn matches(&self, candidate: &str) -> Result<bool, StaffError> {
+        let Some(stored) = self.store.staff_password_hash().await? else {
             return Ok(false);
         };
         let (answer, answered) = oneshot::channel();
@@ -208,38 +212,6 @@ impl StaffDesk {
             .await
             .map_err(|_| StaffError::Unavailable)?;
         answered.await.map_err(|_| StaffError::Unavailable)?
-    }
-}
-
-impl WaitingRoom {
-    /// Sets the staff password at start (see [`StaffDesk::init_password`]); answers a generated one.
-    pub async fn init_staff_password(&self) -> Result<Option<String>, StaffError> {
-        let configured = self.setup.staff.password.as_deref();
-        self.staff.init_password(&self.store, configured).await
-    }
-
-    /// A staff sign-in from `client` (see [`StaffDesk::sign_in`]).
-    pub async fn sign_in(
-        &self,
-        candidate: &str,
-        client: IpAddr,
-    ) -> Result<StaffPass, ServiceError> {
-        let now = self.setup.calendar.now().now_ms;
-        self.staff
-            .sign_in(&self.store, candidate, client, now)
-            .await
-    }
-
-    /// Whether a staff session's pass still holds.
-    pub async fn admits(&self, pass: &StaffPass) -> Result<bool, ServiceError> {
-        let now = self.setup.calendar.now().now_ms;
-        Ok(self.staff.admits(&self.store, pass, now).await?)
-    }
-
-    /// Ends every staff session, on every tablet.
-    pub async fn sign_out_everywhere(&self) -> Result<(), ServiceError> {
-        self.store.next_staff_epoch().await?;
-        Ok(())
     }
 }
 

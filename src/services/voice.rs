@@ -4,15 +4,21 @@
 //! customers without a smartphone. The words come from the app's locale files ([`Texts`]), in
 //! the ticket's language (the store's menu: Japanese).
 
-use super::{ServiceError, WaitingRoom};
+use super::desk::Desk;
+use super::inbound::Inbound;
+use super::phones::Phones;
+use super::{ServiceError, Setup};
 use crate::lang::Lang;
-use crate::notify::{Texts, Words};
+use crate::notify::Texts;
+use crate::notify::Words;
 use crate::phone::{PhoneNumber, PhoneRules};
 use crate::problem::Problem;
 use crate::queue::QueueId;
+use crate::store::Store;
 use crate::store::{DayId, Source, StoreError};
 use crate::ticket::{CallAnswer, Ticket};
 use crate::twilio::twiml::{response, Verb};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long the menu waits for a key, in seconds.
@@ -193,7 +199,36 @@ fn goodbye(voices: &Voices, texts: &dyn Texts, lang: Lang) -> String {
     response(&[said(voices, texts, lang, Words::Goodbye), Verb::Hangup])
 }
 
-impl WaitingRoom {
+/// Calls: the automatic call of a near turn, calls to the store (menu, code), staff calls. Handed out by [`super::WaitingRoom::voice`].
+#[derive(Clone)]
+pub struct Voice {
+    store: Store,
+    setup: Arc<Setup>,
+    texts: Arc<dyn Texts>,
+    desk: Desk,
+    phones: Phones,
+    inbound: Inbound,
+}
+
+impl Voice {
+    pub(super) fn new(
+        store: Store,
+        setup: Arc<Setup>,
+        texts: Arc<dyn Texts>,
+        desk: Desk,
+        phones: Phones,
+        inbound: Inbound,
+    ) -> Self {
+        Self {
+            store,
+            setup,
+            texts,
+            desk,
+            phones,
+            inbound,
+        }
+    }
+
     /// What a call hears when its webhook failed on our side (Redis down), in `lang`: an
     /// apology, and the call ends. Twilio answers a webhook's error mid-call with "an application
     /// error has occurred" and hangs up (BEHAVIOUR.md "Webhooks"): this says it in the caller's
@@ -223,8 +258,8 @@ impl WaitingRoom {
     /// `/twilio/voice/answer?…` (see [`AnsweredCall`]). Without `PUBLIC_URL` Twilio could not
     /// reach the menu's answer: the words are said twice instead.
     pub fn turn_near_call(&self, ticket: &Ticket, day: &DayId, repeats: u32) -> (String, String) {
-        let label = self.label_of(&ticket.queue, ticket.number());
-        let answer_url = self.public_url().map(|base| {
+        let label = self.setup.label_of(&ticket.queue, ticket.number());
+        let answer_url = self.setup.public_url().map(|base| {
             let answered = AnsweredCall {
                 queue: ticket.queue.clone(),
                 day: day.clone(),
@@ -262,7 +297,7 @@ impl WaitingRoom {
             tracing::warn!("an answer to a call that names no ticket: goodbye");
             return Ok(goodbye(&self.setup.voices, self.texts.as_ref(), Lang::Ja));
         };
-        let ticket = match self.queue(call.queue.as_str()) {
+        let ticket = match self.setup.queue(call.queue.as_str()) {
             Ok(_) => {
                 self.store
                     .ticket_on(&call.queue, &call.day, call.number)
@@ -301,7 +336,7 @@ impl WaitingRoom {
             }
             Err(e) => return Err(e.into()),
         }
-        let label = self.label_of(&call.queue, call.number);
+        let label = self.setup.label_of(&call.queue, call.number);
         let words = match answer {
             CallAnswer::OnMyWay => Words::OnMyWay,
             CallAnswer::Cancel => Words::Cancelled { label: &label },
@@ -312,16 +347,6 @@ impl WaitingRoom {
             lang,
             words,
         )]))
-    }
-
-    /// How ticket `number` of `queue` is printed and spoken (`A-042`, `42`).
-    pub(crate) fn label_of(&self, queue: &QueueId, number: u64) -> String {
-        self.setup
-            .queues
-            .iter()
-            .find(|q| &q.id == queue)
-            .map(|q| q.label(number))
-            .unwrap_or_else(|| number.to_string())
     }
 
     /// A call to the store's number from `from` (Twilio's `From`, the caller ID;
@@ -373,7 +398,11 @@ impl WaitingRoom {
     /// to `path?repeats=N` (asked `repeats` times before); no key, and it says goodbye.
     fn store_asks(&self, path: &str, digits: u32, words: Words<'_>, repeats: u32) -> String {
         let (voices, texts, lang) = (&self.setup.voices, self.texts.as_ref(), Lang::Ja);
-        let base = self.public_url().unwrap_or_default().trim_end_matches('/');
+        let base = self
+            .setup
+            .public_url()
+            .unwrap_or_default()
+            .trim_end_matches('/');
         response(&[
             Verb::Gather {
                 action: format!("{base}{path}?repeats={repeats}"),
@@ -412,7 +441,7 @@ impl WaitingRoom {
             CODE_TRIES_PER_DAY,
             Duration::from_secs(86_400),
         )];
-        let Some(tried) = self.take_all(&tries).await? else {
+        let Some(tried) = self.phones.take_all(&tries).await? else {
             tracing::warn!(from = %phone.masked(), "a caller keyed in too many wrong call codes today");
             return Ok(response(&[
                 said(voices, texts, Lang::Ja, Words::TooManyCallCodes),
@@ -425,7 +454,7 @@ impl WaitingRoom {
         {
             for queue in &self.setup.queues {
                 match self.store.verify_call(&queue.id, &phone, code, now).await {
-                    Ok(token) => verified.extend(self.ticket_by_token(&token).await?),
+                    Ok(token) => verified.extend(self.desk.ticket_by_token(&token).await?),
                     // no ticket of this queue has this number and code
                     Err(StoreError::Refused(_)) => {}
                     Err(e) => return Err(e.into()),
@@ -440,11 +469,11 @@ impl WaitingRoom {
             return Ok(self.code_prompt(Words::WrongCallCode, press.repeats + 1));
         };
         // a right code costs none of the number's tries
-        self.give_back(&tried).await;
+        self.phones.give_back(&tried).await;
         tracing::info!(tickets = verified.len(), from = %phone.masked(), "a phone verified by calling in");
         let mut verbs = vec![said(voices, texts, lang, Words::PhoneVerifiedByCall)];
         for ticket in &verified {
-            verbs.push(voices.say(lang, self.spoken_place(lang, ticket).await?, 1));
+            verbs.push(voices.say(lang, self.inbound.spoken_place(lang, ticket).await?, 1));
         }
         verbs.push(said(voices, texts, lang, Words::Goodbye));
         verbs.push(Verb::Hangup);
@@ -525,17 +554,18 @@ impl WaitingRoom {
         else {
             return Ok(say(self.texts.say(lang, Words::NoCallerId), 1));
         };
-        let held = self.ticket_of_phone(&phone).await?;
+        let held = self.inbound.ticket_of_phone(&phone).await?;
         Ok(match (choice, held) {
             ("1", None) => {
                 let issued = self
-                    .join_by_phone(lang, self.default_queue(), &phone)
+                    .inbound
+                    .join_by_phone(lang, self.setup.default_queue(), &phone)
                     .await?;
                 match issued {
                     Some(issued) => {
                         if phone.check_texts(allowed).is_ok() {
                             let link = super::ticket_url(
-                                self.public_url().unwrap_or_default(),
+                                self.setup.public_url().unwrap_or_default(),
                                 &issued.token,
                             );
                             let words = Words::Joined {
@@ -570,10 +600,10 @@ impl WaitingRoom {
                     None => say(self.texts.say(lang, Words::NotNow { spoken: true }), 1),
                 }
             }
-            ("1" | "2", Some(ticket)) => say(self.spoken_place(lang, &ticket).await?, 2),
+            ("1" | "2", Some(ticket)) => say(self.inbound.spoken_place(lang, &ticket).await?, 2),
             ("3", Some(ticket)) => {
-                self.cancel(&ticket).await?;
-                let label = self.label_of(&ticket.queue, ticket.number());
+                self.desk.cancel(&ticket).await?;
+                let label = self.setup.label_of(&ticket.queue, ticket.number());
                 say(self.texts.say(lang, Words::Cancelled { label: &label }), 1)
             }
             _ => say(self.texts.say(lang, Words::NoTicket { spoken: true }), 1),

@@ -20,8 +20,8 @@ pub struct BoardSetup {
 pub async fn load_board() -> Result<BoardSetup, AppError> {
     let room = crate::ssr::room()?;
     let mut queues = Vec::new();
-    for info in room.queues() {
-        queues.push((info.clone(), room.snapshot(&info.id).await?));
+    for info in &room.setup().queues {
+        queues.push((info.clone(), room.desk().snapshot(&info.id).await?));
     }
     Ok(BoardSetup { queues })
 }

@@ -48,7 +48,7 @@ mod ssr {
     pub async fn my_tickets(room: &WaitingRoom) -> Result<Vec<Ticket>, AppError> {
         let mut tickets = Vec::new();
         for token in tokens().await? {
-            if let Some(ticket) = room.ticket_by_token(&token).await? {
+            if let Some(ticket) = room.desk().ticket_by_token(&token).await? {
                 tickets.push(ticket);
             }
         }
@@ -87,8 +87,8 @@ mod ssr {
 pub async fn load_join() -> Result<JoinView, AppError> {
     let room = crate::ssr::room()?;
     let mut queues = Vec::new();
-    for info in room.queues() {
-        let s = room.snapshot(&info.id).await?;
+    for info in &room.setup().queues {
+        let s = room.desk().snapshot(&info.id).await?;
         queues.push((info.clone(), s.intake, s.waiting.len()));
     }
     let base = crate::ssr::base_url().await?;
@@ -97,7 +97,7 @@ pub async fn load_join() -> Result<JoinView, AppError> {
         .into_iter()
         .filter(|t| t.state().is_active())
         .filter_map(|t| {
-            let queue = room.queue(t.queue.as_str()).ok()?.clone();
+            let queue = room.setup().queue(t.queue.as_str()).ok()?.clone();
             Some(MyTicket {
                 label: queue.label(t.number()),
                 queue,
@@ -115,10 +115,10 @@ pub async fn load_join() -> Result<JoinView, AppError> {
 #[server(endpoint = "join/take")]
 pub async fn take_ticket(queue: String, phone: Option<String>) -> Result<String, AppError> {
     let room = crate::ssr::room()?;
-    let info = room.queue(&queue)?.clone();
+    let info = room.setup().queue(&queue)?.clone();
     let phone = phone.filter(|p| !p.trim().is_empty());
     if let Some(raw) = &phone {
-        room.check_phone(raw)?;
+        room.phones().check_phone(raw)?;
     }
     let id = match ssr::client_id().await? {
         Some(id) => id,
@@ -129,7 +129,7 @@ pub async fn take_ticket(queue: String, phone: Option<String>) -> Result<String,
         id: Some(id.clone()),
     };
     let ticket = room
-        .issue_limited(
+        .issuing().issue_limited(
             &info,
             domain::Channel::Remote,
             crate::ssr::lang(),

@@ -27,12 +27,12 @@ pub async fn load_kiosk(queue: Option<String>) -> Result<KioskSetup, AppError> {
     let room = crate::ssr::room()?;
     crate::ssr::admit::<waitingroom::services::devices::KioskDevice>().await?;
     let infos: Vec<QueueInfo> = match queue {
-        Some(raw) => vec![room.queue(&raw)?.clone()],
-        None => room.queues().to_vec(),
+        Some(raw) => vec![room.setup().queue(&raw)?.clone()],
+        None => room.setup().queues.to_vec(),
     };
     let mut queues = Vec::with_capacity(infos.len());
     for info in infos {
-        let snapshot = room.snapshot(&info.id).await?;
+        let snapshot = room.desk().snapshot(&info.id).await?;
         queues.push((info, snapshot));
     }
     Ok(KioskSetup { queues })
@@ -44,9 +44,9 @@ pub async fn load_kiosk(queue: Option<String>) -> Result<KioskSetup, AppError> {
 pub async fn issue_ticket(queue: String) -> Result<TicketSlipData, AppError> {
     let room = crate::ssr::room()?;
     let kiosk = crate::ssr::admit::<waitingroom::services::devices::KioskDevice>().await?;
-    let info = room.queue(&queue)?.clone();
+    let info = room.setup().queue(&queue)?.clone();
     let ticket = room
-        .issue_at_kiosk(&kiosk, &info, crate::ssr::lang())
+        .issuing().issue_at_kiosk(&kiosk, &info, crate::ssr::lang())
         .await?;
     Ok(TicketSlipData {
         queue: info,

@@ -72,7 +72,7 @@ pub(crate) mod ssr {
     ) -> Result<(), AppError> {
         let client = crate::ssr::client_ip().await?;
         let base = crate::ssr::base_url().await?;
-        room.register_phone(token, phone, client, &base).await?;
+        room.phones().register_phone(token, phone, client, &base).await?;
         Ok(())
     }
 }
@@ -81,36 +81,36 @@ pub(crate) mod ssr {
 pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
     let room = crate::ssr::room()?;
     let mut ticket = room
-        .ticket_by_token(&ssr::token(&token)?)
+        .desk().ticket_by_token(&ssr::token(&token)?)
         .await?
         .ok_or(AppError(domain::Problem::TicketNotFound))?;
     let phone = ticket.phone.take().map(|p| p.masked());
     let code = ticket.call_code.take();
-    let queue = room.queue(ticket.queue.as_str())?.clone();
-    let snapshot = room.snapshot(&queue.id).await?;
+    let queue = room.setup().queue(ticket.queue.as_str())?.clone();
+    let snapshot = room.desk().snapshot(&queue.id).await?;
     let wait = room
-        .wait_basis(&queue.id, &snapshot)
+        .estimate().wait_basis(&queue.id, &snapshot)
         .await
         .map_err(waitingroom::services::ServiceError::from)?;
-    let reminder = room.reminder_of(&ticket).await?;
-    let line_link = room.line_link_of(&ticket).await?;
+    let reminder = room.reminders().reminder_of(&ticket).await?;
+    let line_link = room.line().line_link_of(&ticket).await?;
     Ok(TicketView {
         line_link,
-        line_on: room.line_on(),
+        line_on: room.line().line_on(),
         ticket,
         phone,
         queue,
         snapshot,
-        counters: room.counters().len(),
+        counters: room.setup().counters.len(),
         wait,
         reminder,
-        offers_reminders: room.offers_reminders(),
-        call_in: room.call_in_number().map(|number| CallIn {
+        offers_reminders: room.reminders().offers_reminders(),
+        call_in: room.phones().call_in_number().map(|number| CallIn {
             tel: number.as_str().to_owned(),
             written: number.national(),
             code,
         }),
-        verifies_by_sms: room.verifies_by_sms(),
+        verifies_by_sms: room.phones().verifies_by_sms(),
     })
 }
 
@@ -119,14 +119,14 @@ pub async fn load_ticket(token: String) -> Result<TicketView, AppError> {
 #[server(endpoint = "ticket/reminder")]
 pub async fn ask_reminder(token: String, want: bool) -> Result<bool, AppError> {
     let room = crate::ssr::room()?;
-    room.ask_reminder(&ssr::token(&token)?, want).await?;
+    room.reminders().ask_reminder(&ssr::token(&token)?, want).await?;
     Ok(want)
 }
 
 #[server(endpoint = "ticket/cancel")]
 pub async fn cancel_ticket(token: String) -> Result<TicketState, AppError> {
     let room = crate::ssr::room()?;
-    let ticket = room.cancel_by_token(&ssr::token(&token)?).await?;
+    let ticket = room.desk().cancel_by_token(&ssr::token(&token)?).await?;
     Ok(ticket.state())
 }
 

@@ -17,9 +17,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 #[server(endpoint = "verify/open")]
 pub async fn open_link(queue: String, token: String) -> Result<(), AppError> {
     let room = crate::ssr::room()?;
-    room.verify_phone(&queue, &token).await?;
+    room.phones().verify_phone(&queue, &token).await?;
     // the link's own page (its token is spent): nothing of the ticket
-    let queue = room.queue(&queue)?.id.clone();
+    let queue = room.setup().queue(&queue)?.id.clone();
     leptos_axum::redirect(&format!("/v/{queue}/{}?verified", token.trim()));
     Ok(())
 }

@@ -280,7 +280,7 @@ async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_
 
     // off by default: an hour later it is still called
     clock.advance(SignedDuration::from_mins(60));
-    assert_eq!(room.auto_no_shows().await.unwrap(), 0);
+    assert_eq!(room.desk().auto_no_shows().await.unwrap(), 0);
     assert_eq!(
         store.ticket(&q, 1).await.unwrap().unwrap().state(),
         TicketState::Called
@@ -291,7 +291,7 @@ async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_
         move_back_places: 3,
         no_show_after_minutes: 121,
     };
-    let refused = room.set_late_arrivals(&q, bad).await;
+    let refused = room.desk().set_late_arrivals(&q, bad).await;
     assert!(
         matches!(
             refused,
@@ -308,10 +308,10 @@ async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_
         move_back_places: 3,
         no_show_after_minutes: 5,
     };
-    room.set_late_arrivals(&q, five).await.unwrap();
+    room.desk().set_late_arrivals(&q, five).await.unwrap();
     let two = CounterId::parse("2").unwrap();
-    room.call_next(&q, &two).await.unwrap();
-    assert_eq!(room.auto_no_shows().await.unwrap(), 1);
+    room.desk().call_next(&q, &two).await.unwrap();
+    assert_eq!(room.desk().auto_no_shows().await.unwrap(), 1);
     assert_eq!(
         store.ticket(&q, 1).await.unwrap().unwrap().state(),
         TicketState::NoShow
@@ -320,15 +320,15 @@ async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_
         store.ticket(&q, 2).await.unwrap().unwrap().state(),
         TicketState::Called
     );
-    assert_eq!(room.auto_no_shows().await.unwrap(), 0, "once");
+    assert_eq!(room.desk().auto_no_shows().await.unwrap(), 0, "once");
     clock.advance(SignedDuration::from_mins(4));
     assert_eq!(
-        room.auto_no_shows().await.unwrap(),
+        room.desk().auto_no_shows().await.unwrap(),
         0,
         "four minutes is not five"
     );
     clock.advance(SignedDuration::from_mins(1));
-    assert_eq!(room.auto_no_shows().await.unwrap(), 1);
+    assert_eq!(room.desk().auto_no_shows().await.unwrap(), 1);
     assert_eq!(
         store.ticket(&q, 2).await.unwrap().unwrap().state(),
         TicketState::NoShow

@@ -12,19 +12,19 @@ use domain::{Intake, TicketAction};
 pub async fn load_console(queue: Option<String>) -> Result<Console, AppError> {
     let room = crate::ssr::require_staff().await?;
     let info = match queue {
-        Some(raw) => room.queue(&raw)?.clone(),
-        None => room.default_queue().clone(),
+        Some(raw) => room.setup().queue(&raw)?.clone(),
+        None => room.setup().default_queue().clone(),
     };
-    Ok(room.console(&info).await?)
+    Ok(room.desk().console(&info).await?)
 }
 
 /// Calls the first in line to `counter`.
 #[server(endpoint = "admin/call_next")]
 pub async fn call_next(queue: String, counter: String) -> Result<u64, AppError> {
     let room = crate::ssr::require_staff().await?;
-    let queue = room.queue(&queue)?.id.clone();
-    let counter = room.counter(&counter)?;
-    Ok(room.call_next(&queue, &counter).await?.0)
+    let queue = room.setup().queue(&queue)?.id.clone();
+    let counter = room.setup().counter(&counter)?;
+    Ok(room.desk().call_next(&queue, &counter).await?.0)
 }
 
 /// `action` on ticket `number`, refused when the ticket changed since revision `rev`;
@@ -38,9 +38,9 @@ pub async fn act(
     counter: Option<String>,
 ) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
-    let queue = room.queue(&queue)?.id.clone();
-    let counter = counter.map(|c| room.counter(&c)).transpose()?;
-    room.act(&queue, number, action, counter.as_ref(), Some(rev))
+    let queue = room.setup().queue(&queue)?.id.clone();
+    let counter = counter.map(|c| room.setup().counter(&c)).transpose()?;
+    room.desk().act(&queue, number, action, counter.as_ref(), Some(rev))
         .await?;
     Ok(())
 }
@@ -48,8 +48,8 @@ pub async fn act(
 #[server(endpoint = "admin/intake")]
 pub async fn set_intake(queue: String, intake: Intake) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
-    let queue = room.queue(&queue)?.id.clone();
-    room.set_intake(&queue, intake).await?;
+    let queue = room.setup().queue(&queue)?.id.clone();
+    room.desk().set_intake(&queue, intake).await?;
     Ok(())
 }
 
@@ -58,16 +58,16 @@ pub async fn set_intake(queue: String, intake: Intake) -> Result<(), AppError> {
 #[server(endpoint = "admin/ticket_phone")]
 pub async fn ticket_phone(queue: String, number: u64) -> Result<String, AppError> {
     let room = crate::ssr::require_staff().await?;
-    let queue = room.queue(&queue)?.id.clone();
-    Ok(room.ticket_phone(&queue, number).await?.national())
+    let queue = room.setup().queue(&queue)?.id.clone();
+    Ok(room.phones().ticket_phone(&queue, number).await?.national())
 }
 
 /// How many places ahead `queue` calls a verified phone (0: never).
 #[server(endpoint = "admin/autodial")]
 pub async fn set_autodial(queue: String, places: u32) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
-    let queue = room.queue(&queue)?.id.clone();
-    room.set_autodial_places(&queue, places).await?;
+    let queue = room.setup().queue(&queue)?.id.clone();
+    room.desk().set_autodial_places(&queue, places).await?;
     Ok(())
 }
 
@@ -76,12 +76,12 @@ pub async fn set_autodial(queue: String, places: u32) -> Result<(), AppError> {
 #[server(endpoint = "admin/late")]
 pub async fn set_late(queue: String, places: u32, no_show_after: u32) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
-    let queue = room.queue(&queue)?.id.clone();
+    let queue = room.setup().queue(&queue)?.id.clone();
     let late = domain::LateArrivals {
         move_back_places: places,
         no_show_after_minutes: no_show_after,
     };
-    room.set_late_arrivals(&queue, late).await?;
+    room.desk().set_late_arrivals(&queue, late).await?;
     Ok(())
 }
 
@@ -94,7 +94,7 @@ pub async fn set_hours(
     limit: u32,
 ) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
-    let queue = room.queue(&queue)?.id.clone();
+    let queue = room.setup().queue(&queue)?.id.clone();
     let time = |raw: &str| -> Result<Option<u16>, AppError> {
         if raw.trim().is_empty() {
             return Ok(None);
@@ -110,7 +110,7 @@ pub async fn set_hours(
         closes: time(&closes)?,
         daily_limit: limit,
     };
-    room.set_opening_hours(&queue, hours).await?;
+    room.desk().set_opening_hours(&queue, hours).await?;
     Ok(())
 }
 
@@ -118,8 +118,8 @@ pub async fn set_hours(
 #[server(endpoint = "admin/reset")]
 pub async fn reset_day(queue: String, confirm: String) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
-    let queue = room.queue(&queue)?.id.clone();
-    room.reset(&queue, &confirm).await?;
+    let queue = room.setup().queue(&queue)?.id.clone();
+    room.desk().reset(&queue, &confirm).await?;
     Ok(())
 }
 
@@ -128,8 +128,8 @@ pub async fn reset_day(queue: String, confirm: String) -> Result<(), AppError> {
 #[server(endpoint = "admin/call_phone")]
 pub async fn call_phone(queue: String, number: u64, counter: String) -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
-    let info = room.queue(&queue)?.clone();
-    let counter = room.counter(&counter)?;
-    room.call_out(&info.id, number, &counter).await?;
+    let info = room.setup().queue(&queue)?.clone();
+    let counter = room.setup().counter(&counter)?;
+    room.phones().call_out(&info.id, number, &counter).await?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use domain::{CallAnswer, ContactRecord, ContactState, TicketSummary};
 #[server(endpoint = "admin/contact_log")]
 pub async fn load_contact_log() -> Result<Vec<ContactRecord>, AppError> {
     let room = crate::ssr::require_staff().await?;
-    Ok(room.contact_log().await?)
+    Ok(room.contacts().contact_log().await?)
 }
 
 /// Every ticket's latest SMS or call, as the console's live day holds it: when one is made or

@@ -81,14 +81,14 @@ pub async fn load_history(
 
     let room = crate::ssr::require_staff().await?;
     let info = match queue {
-        Some(raw) => room.queue(&raw)?.clone(),
-        None => room.default_queue().clone(),
+        Some(raw) => room.setup().queue(&raw)?.clone(),
+        None => room.setup().default_queue().clone(),
     };
     let view = view.unwrap_or_default();
-    let today = room.calendar().now().day;
+    let today = room.setup().calendar.now().day;
     let date = match date.as_deref() {
         None | Some("") => today,
-        Some(raw) => room.history_range(Some(raw), Some(raw))?.from,
+        Some(raw) => room.history().history_range(Some(raw), Some(raw))?.from,
     };
     let out_of_range = || AppError(domain::Problem::BadRequest {
         detail: "the date is out of range".into(),
@@ -119,7 +119,7 @@ pub async fn load_history(
         from: from.min(map_from).min(oldest),
         to,
     };
-    let history = room.history(&info, range).await?;
+    let history = room.history().report(&info, range).await?;
     let mut period = Vec::new();
     let mut d = from;
     while d <= to {

@@ -19,7 +19,7 @@ pub async fn load_kiosks() -> Result<KioskList, AppError> {
     let room = crate::ssr::require_staff().await?;
     Ok(KioskList {
         kiosks: room.devices().kiosks().await?,
-        now_ms: room.calendar().now().now_ms,
+        now_ms: room.setup().calendar.now().now_ms,
     })
 }
 

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub async fn login(password: String) -> Result<(), AppError> {
     let room = crate::ssr::room()?;
     let client = crate::ssr::client_ip().await?;
-    let pass = room.sign_in(&password, client).await?;
+    let pass = room.staff().sign_in(&password, client).await?;
     let session = crate::ssr::session().await?;
     // a new session id at sign-in (no session fixation)
     session
@@ -28,7 +28,7 @@ pub async fn login(password: String) -> Result<(), AppError> {
 #[server(endpoint = "admin/logout_everywhere")]
 pub async fn logout_everywhere() -> Result<(), AppError> {
     let room = crate::ssr::require_staff().await?;
-    room.sign_out_everywhere().await?;
+    room.staff().sign_out_everywhere().await?;
     leptos_axum::redirect("/admin/login");
     Ok(())
 }

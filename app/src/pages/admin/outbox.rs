@@ -24,7 +24,7 @@ pub async fn load_dev_outbox() -> Result<Option<Vec<UnsentMessage>>, AppError> {
         return Ok(None);
     }
     Ok(Some(
-        room.dev_messages()
+        room.contacts().dev_messages()
             .await?
             .into_iter()
             .map(|m| UnsentMessage {

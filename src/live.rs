@@ -84,7 +84,7 @@ impl SnapshotCache {
         if let Some(snapshot) = cached.as_ref() {
             return Ok(snapshot.clone());
         }
-        let snapshot = self.store.snapshot(queue).await?;
+        let snapshot = self.store.queues().snapshot(queue).await?;
         *cached = Some(snapshot.clone());
         Ok(snapshot)
     }

@@ -371,7 +371,7 @@ fn redis_ceiling(redis_url: &str, port: &str) -> Option<f64> {
     let store = Store::open(redis_url).ok()?;
     let queue = QueueId::parse("ceiling").ok()?;
     let moment = waitingroom::calendar::Calendar::tokyo().now();
-    let (source, line) = store.issue_command_line(&queue, moment);
+    let (source, line) = store.tickets().issue_command_line(&queue, moment);
     let client = redis::Client::open(redis_url).ok()?;
     let loaded: Option<String> = tokio::task::block_in_place(|| {
         rt.block_on(async {

@@ -53,6 +53,7 @@ pub async fn make(config: &BackupConfig) -> Result<Backup, BackupError> {
     let store = open(config)?;
     let made_at = jiff::Timestamp::now().to_string();
     Ok(store
+        .backups()
         .backup(
             &config.queues,
             &history_dates(config),
@@ -68,7 +69,7 @@ pub async fn restore(config: &BackupConfig, text: &str) -> Result<Restored, Back
     backup.check(&config.queues)?;
     let store = open(config)?;
     let now_ms = config.calendar.now().now_ms;
-    Ok(store.restore(&backup, now_ms).await?)
+    Ok(store.backups().restore(&backup, now_ms).await?)
 }
 
 /// `server backup FILE`: the document written whole to FILE (readable by its owner only), or to

@@ -34,7 +34,7 @@ impl Notifier for DevOutbox {
         body: &str,
         since_ms: u64,
     ) -> Result<Vec<String>, NotifyError> {
-        let kept = self.store.dev_messages().await?;
+        let kept = self.store.outbox_stream().dev_messages().await?;
         Ok(sent_before(&kept, kind, to, body, since_ms))
     }
 
@@ -70,7 +70,7 @@ impl DevOutbox {
             body: body.to_owned(),
             kind: kind.to_owned(),
         };
-        self.store.add_dev_message(&message).await?;
+        self.store.outbox_stream().add_dev_message(&message).await?;
         Ok(id_of(&message))
     }
 }

@@ -5,7 +5,7 @@
 use super::{ServiceError, Setup};
 use crate::notify::Notifier;
 use crate::phone::{ContactRecord, PhoneNumber};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::store::{DevMessage, LogUpdate, Outgoing, StoreError};
 use crate::twilio::status::{progress, Stage};
 use std::sync::Arc;
@@ -21,15 +21,19 @@ pub const RECONCILE_EVERY_MS: u64 = 60_000;
 /// The 24-hour log of texts and calls, and what Twilio says of each. Handed out by [`super::WaitingRoom::contacts`].
 #[derive(Clone)]
 pub struct Contacts {
-    store: Store,
+    contact_records: store::ContactRecords,
+    outbox_stream: store::OutboxStream,
+    phone_records: store::PhoneRecords,
     setup: Arc<Setup>,
     notifier: Arc<dyn Notifier>,
 }
 
 impl Contacts {
-    pub(super) fn new(store: Store, setup: Arc<Setup>, notifier: Arc<dyn Notifier>) -> Self {
+    pub(super) fn new(store: &Store, setup: Arc<Setup>, notifier: Arc<dyn Notifier>) -> Self {
         Self {
-            store,
+            contact_records: store.contact_records(),
+            outbox_stream: store.outbox_stream(),
+            phone_records: store.phone_records(),
             setup,
             notifier,
         }
@@ -43,7 +47,7 @@ impl Contacts {
         mut record: ContactRecord,
         on_ticket: bool,
     ) -> Result<(), StoreError> {
-        let answered_by = match self.store.log_contact(&record).await? {
+        let answered_by = match self.contact_records.log_contact(&record).await? {
             Some(early) => {
                 record.status = early.status;
                 record.progress = progress(&record.status);
@@ -70,7 +74,7 @@ impl Contacts {
             && Stage::missed_call(&entry.status, answered_by);
         let now = self.setup.calendar.now();
         match self
-            .store
+            .phone_records
             .note_contact_state(queue, number, entry, text_instead, now)
             .await
         {
@@ -92,7 +96,7 @@ impl Contacts {
     ) -> Result<LogUpdate, ServiceError> {
         let now_ms = self.setup.calendar.now().now_ms;
         let update = self
-            .store
+            .contact_records
             .update_contact(
                 sid,
                 status,
@@ -114,7 +118,7 @@ impl Contacts {
     /// with all it does (a missed automatic call still texts the customer).
     pub async fn reconcile_contacts(&self) {
         let now_ms = self.setup.calendar.now().now_ms;
-        let log = match self.store.contact_log().await {
+        let log = match self.contact_records.contact_log().await {
             Ok(log) => log,
             Err(e) => {
                 tracing::warn!(error = %e, "the log is not reconciled with Twilio");
@@ -170,11 +174,15 @@ impl Contacts {
             .await?;
         if update == LogUpdate::Kept && Stage::missed_call("in-progress", Some(answered_by)) {
             // the call's status went further before this report came: the SMS is still due
-            if let Some(entry) = self.store.contact(sid).await? {
+            if let Some(entry) = self.contact_records.contact(sid).await? {
                 let automatic = entry.purpose.as_deref() == Some(Outgoing::Autodial.purpose());
                 if let (true, Some(queue), Some(number)) = (automatic, &entry.queue, entry.ticket) {
                     let now = self.setup.calendar.now();
-                    match self.store.machine_answered(queue, number, now).await {
+                    match self
+                        .phone_records
+                        .machine_answered(queue, number, now)
+                        .await
+                    {
                         Ok(()) | Err(StoreError::Refused(_)) => {}
                         Err(e) => return Err(e.into()),
                     }
@@ -186,18 +194,18 @@ impl Contacts {
 
     /// The day's SMS and calls, newest first.
     pub async fn contact_log(&self) -> Result<Vec<ContactRecord>, ServiceError> {
-        Ok(self.store.contact_log().await?)
+        Ok(self.contact_records.contact_log().await?)
     }
 
     /// The dev outbox, newest first (empty when Twilio sends for real).
     pub async fn dev_messages(&self) -> Result<Vec<DevMessage>, ServiceError> {
-        Ok(self.store.dev_messages().await?)
+        Ok(self.outbox_stream.dev_messages().await?)
     }
 
     /// Twilio refused a send with 21610 (the number opted out with STOP, maybe to a keyword we
     /// did not see): it joins our stop list, so nothing more is tried for it.
     pub(crate) async fn opted_out(&self, to: &PhoneNumber) {
-        match self.store.stop_sending(to).await {
+        match self.phone_records.stop_sending(to).await {
             Ok(()) => {
                 tracing::info!(to = %to.masked(), "Twilio says the number opted out: stopped")
             }

@@ -10,6 +10,7 @@ use crate::queue::{
     CounterId, Intake, LateArrivals, OpeningHours, QueueId, QueueInfo, QueueSnapshot,
     MAX_AUTODIAL_PLACES,
 };
+use crate::store;
 use crate::store::{Store, TokenDay};
 use crate::ticket::{Ticket, TicketAction, TicketState, TicketToken};
 use std::sync::Arc;
@@ -21,17 +22,26 @@ pub const RESET_CONFIRMATION: &str = "reset";
 /// [`super::WaitingRoom::desk`].
 #[derive(Clone)]
 pub struct Desk {
-    store: Store,
+    days: store::Days,
+    metrics: Arc<crate::metrics::Metrics>,
+    queues: store::Queues,
+    tickets: store::Tickets,
     setup: Arc<Setup>,
 }
 
 impl Desk {
-    pub(super) fn new(store: Store, setup: Arc<Setup>) -> Self {
-        Self { store, setup }
+    pub(super) fn new(store: &Store, setup: Arc<Setup>) -> Self {
+        Self {
+            days: store.days(),
+            metrics: store.shared_metrics(),
+            queues: store.queues(),
+            tickets: store.tickets(),
+            setup,
+        }
     }
 
     pub async fn snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, ServiceError> {
-        Ok(self.store.snapshot(queue).await?)
+        Ok(self.queues.snapshot(queue).await?)
     }
 
     /// The ticket with `token`, in whichever queue it is, today. A ticket of an earlier day is
@@ -42,9 +52,9 @@ impl Desk {
     ) -> Result<Option<Ticket>, ServiceError> {
         let mut earlier = false;
         for queue in &self.setup.queues {
-            match self.store.token_day_and_today(&queue.id, token).await? {
+            match self.days.token_day_and_today(&queue.id, token).await? {
                 (TokenDay::Today(number), day) => {
-                    return Ok(self.store.ticket_on(&queue.id, &day, number).await?)
+                    return Ok(self.tickets.ticket_on(&queue.id, &day, number).await?)
                 }
                 (TokenDay::Earlier, _) => earlier = true,
                 (TokenDay::Unknown, _) => {}
@@ -61,7 +71,7 @@ impl Desk {
         queue: &QueueId,
         number: u64,
     ) -> Result<Option<Ticket>, ServiceError> {
-        Ok(self.store.ticket(queue, number).await?)
+        Ok(self.tickets.ticket(queue, number).await?)
     }
 
     /// Its holder cancels `ticket` (on its page, by SMS or on the phone).
@@ -95,10 +105,10 @@ impl Desk {
         counter: &CounterId,
     ) -> Result<(u64, u64), ServiceError> {
         let called = self
-            .store
+            .tickets
             .call_next(queue, counter, self.setup.calendar.now())
             .await?;
-        self.store.metrics().ticket_called(queue.as_str());
+        self.metrics.ticket_called(queue.as_str());
         Ok(called)
     }
 
@@ -120,26 +130,26 @@ impl Desk {
         }
         let at = self.setup.calendar.now();
         let version = self
-            .store
+            .tickets
             .act(queue, number, action, counter, seen_rev, at)
             .await?;
         if action == TicketAction::Call {
-            self.store.metrics().ticket_called(queue.as_str());
+            self.metrics.ticket_called(queue.as_str());
         }
         Ok(version)
     }
 
     /// What the staff console of `queue` starts from (and re-reads only after a gap).
     pub async fn console(&self, queue: &QueueInfo) -> Result<Console, ServiceError> {
-        let day = self.store.day(&queue.id).await?;
+        let day = self.queues.day(&queue.id).await?;
         let calendar = &self.setup.calendar;
         Ok(Console {
             queues: self.setup.queues.clone(),
             queue: queue.clone(),
             counters: self.setup.counters.clone(),
-            autodial_places: self.store.autodial_places(&queue.id).await?,
-            late: self.store.late_arrivals(&queue.id).await?,
-            hours: self.store.opening_hours(&queue.id).await?,
+            autodial_places: self.queues.autodial_places(&queue.id).await?,
+            late: self.queues.late_arrivals(&queue.id).await?,
+            hours: self.queues.opening_hours(&queue.id).await?,
             day,
             now_ms: calendar.now().now_ms,
             utc_offset_ms: calendar.utc_offset_ms(),
@@ -160,7 +170,7 @@ impl Desk {
             .into());
         }
         Ok(self
-            .store
+            .queues
             .set_autodial_places(queue, places, self.setup.calendar.now())
             .await?)
     }
@@ -183,7 +193,7 @@ impl Desk {
             .into());
         }
         Ok(self
-            .store
+            .queues
             .set_late_arrivals(queue, late, self.setup.calendar.now())
             .await?)
     }
@@ -205,7 +215,7 @@ impl Desk {
             .into());
         }
         Ok(self
-            .store
+            .queues
             .set_opening_hours(queue, hours, self.setup.calendar.now())
             .await?)
     }
@@ -218,12 +228,12 @@ impl Desk {
         let now = self.setup.calendar.now().now_ms;
         let mut changed = 0;
         for queue in &self.setup.queues {
-            let late = self.store.late_arrivals(&queue.id).await?;
+            let late = self.queues.late_arrivals(&queue.id).await?;
             if late.no_show_after_minutes == 0 {
                 continue;
             }
             let after_ms = u64::from(late.no_show_after_minutes) * 60_000;
-            let day = self.store.day(&queue.id).await?;
+            let day = self.queues.day(&queue.id).await?;
             for t in day.serving() {
                 let due = t.state == TicketState::Called
                     && t.called_at.is_some_and(|at| at + after_ms <= now);
@@ -248,7 +258,7 @@ impl Desk {
 
     pub async fn set_intake(&self, queue: &QueueId, intake: Intake) -> Result<u64, ServiceError> {
         Ok(self
-            .store
+            .queues
             .set_intake(queue, intake, self.setup.calendar.now())
             .await?)
     }
@@ -260,7 +270,7 @@ impl Desk {
             return Err(Problem::ResetNotConfirmed.into());
         }
         let now = self.setup.calendar.now();
-        if let Some(day) = self.store.reset(queue, true, now).await? {
+        if let Some(day) = self.days.reset(queue, true, now).await? {
             tracing::info!(%queue, %day, "staff started a new day");
         }
         Ok(())
@@ -272,7 +282,7 @@ impl Desk {
     pub async fn daily_reset(&self) -> Result<(), ServiceError> {
         let now = self.setup.calendar.now();
         for queue in &self.setup.queues {
-            if let Some(day) = self.store.reset(&queue.id, false, now).await? {
+            if let Some(day) = self.days.reset(&queue.id, false, now).await? {
                 tracing::info!(queue = %queue.id, %day, "a new business day started");
             }
         }

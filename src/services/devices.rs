@@ -7,7 +7,7 @@ use crate::calendar::Calendar;
 use crate::kiosk::{kiosk_name, Kiosk, KioskCredential};
 use crate::problem::Problem;
 use crate::secret::sha256_hex;
-use crate::store::Store;
+use crate::store::{self, Store};
 
 /// The kiosks one installation keeps at most (each is set up by staff, by hand).
 pub const MAX_KIOSKS: usize = 100;
@@ -28,19 +28,22 @@ impl KioskDevice {
 /// Handed out by [`super::WaitingRoom::devices`].
 #[derive(Clone)]
 pub struct Devices {
-    store: Store,
+    kiosks: store::Kiosks,
     calendar: Calendar,
 }
 
 impl Devices {
-    pub(super) fn new(store: Store, calendar: Calendar) -> Self {
-        Self { store, calendar }
+    pub(super) fn new(store: &Store, calendar: Calendar) -> Self {
+        Self {
+            kiosks: store.kiosks(),
+            calendar,
+        }
     }
 
     /// Makes a new kiosk named `name`: answers it and the credential its device keeps.
     pub async fn set_up_kiosk(&self, name: &str) -> Result<(Kiosk, KioskCredential), ServiceError> {
         let name = kiosk_name(name).map_err(|_| Problem::BadKioskName)?;
-        if self.store.kiosks().await?.len() >= MAX_KIOSKS {
+        if self.kiosks.kiosks().await?.len() >= MAX_KIOSKS {
             return Err(Problem::TooManyKiosks { max: MAX_KIOSKS }.into());
         }
         let credential = KioskCredential::new(random_token(), random_token());
@@ -50,7 +53,7 @@ impl Devices {
             created_at: self.calendar.now().now_ms,
             last_seen_at: None,
         };
-        self.store
+        self.kiosks
             .add_kiosk(&kiosk, &sha256_hex(credential.secret()))
             .await?;
         tracing::info!(kiosk = %kiosk.id, name = %kiosk.name, "kiosk set up");
@@ -64,7 +67,7 @@ impl Devices {
             .and_then(|raw| KioskCredential::parse(raw).ok())
             .ok_or(Problem::NotAKiosk)?;
         let stored = self
-            .store
+            .kiosks
             .kiosk_secret_sha256(credential.id())
             .await?
             .ok_or(Problem::NotAKiosk)?;
@@ -76,19 +79,19 @@ impl Devices {
             return Err(Problem::NotAKiosk.into());
         }
         let now_ms = self.calendar.now().now_ms;
-        self.store.kiosk_seen(credential.id(), now_ms).await?;
+        self.kiosks.kiosk_seen(credential.id(), now_ms).await?;
         Ok(KioskDevice {
             id: credential.id().to_owned(),
         })
     }
 
     pub async fn kiosks(&self) -> Result<Vec<Kiosk>, ServiceError> {
-        Ok(self.store.kiosks().await?)
+        Ok(self.kiosks.kiosks().await?)
     }
 
     /// Ends kiosk `id`: its device can no longer issue, and is told how to be set up again.
     pub async fn revoke_kiosk(&self, id: &str) -> Result<(), ServiceError> {
-        if self.store.remove_kiosk(id).await? {
+        if self.kiosks.remove_kiosk(id).await? {
             tracing::info!(kiosk = %id, "kiosk revoked");
             Ok(())
         } else {

@@ -7,8 +7,8 @@ use super::Setup;
 use crate::estimate::{active_counters, learned_service_ms, WaitBasis, LEARN_WEEKS};
 use crate::history::{DayFigures, HourFigures};
 use crate::queue::{QueueId, QueueSnapshot};
-use crate::store::Store;
 use crate::store::StoreError;
+use crate::store::{self, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -45,15 +45,17 @@ impl Learned {
 /// What the wait estimate is fed with. Handed out by [`super::WaitingRoom::estimate`].
 #[derive(Clone)]
 pub struct Estimate {
-    store: Store,
+    history_records: store::HistoryRecords,
+    queues: store::Queues,
     setup: Arc<Setup>,
     learned: Arc<Learned>,
 }
 
 impl Estimate {
-    pub(super) fn new(store: Store, setup: Arc<Setup>, learned: Arc<Learned>) -> Self {
+    pub(super) fn new(store: &Store, setup: Arc<Setup>, learned: Arc<Learned>) -> Self {
         Self {
-            store,
+            history_records: store.history_records(),
+            queues: store.queues(),
             setup,
             learned,
         }
@@ -89,7 +91,7 @@ impl Estimate {
         let Some(learned) = self.learned_service_ms(queue).await? else {
             return Ok(WaitBasis::default());
         };
-        let snapshot = self.store.snapshot(queue).await?;
+        let snapshot = self.queues.snapshot(queue).await?;
         Ok(self.basis_with(Some(learned), &snapshot))
     }
 
@@ -124,7 +126,7 @@ impl Estimate {
             dates.push(date.to_string());
         }
         let mut hours: Vec<HourFigures> = Vec::new();
-        for kept in self.store.kept_days(queue, &dates).await? {
+        for kept in self.history_records.kept_days(queue, &dates).await? {
             for json in kept {
                 // a day the history cannot read teaches nothing (the export reports it)
                 let Ok(day) = serde_json::from_str::<DayFigures>(&json) else {

@@ -8,7 +8,7 @@ use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::queue::QueueInfo;
 use crate::store::DayId;
-use crate::store::Store;
+use crate::store::{self, Store};
 use std::sync::Arc;
 
 /// What [`WaitingRoom::close_days`] did: the days it kept, and those another process is summing.
@@ -24,13 +24,20 @@ const CLOSING_WAITS: usize = 50;
 /// The days' figures kept after they close, and today's. Handed out by [`super::WaitingRoom::history`].
 #[derive(Clone)]
 pub struct History {
-    store: Store,
+    days: store::Days,
+    history_records: store::HistoryRecords,
+    queues: store::Queues,
     setup: Arc<Setup>,
 }
 
 impl History {
-    pub(super) fn new(store: Store, setup: Arc<Setup>) -> Self {
-        Self { store, setup }
+    pub(super) fn new(store: &Store, setup: Arc<Setup>) -> Self {
+        Self {
+            days: store.days(),
+            history_records: store.history_records(),
+            queues: store.queues(),
+            setup,
+        }
     }
 
     /// Sums every closed business day of `queue` not yet in the history (while its data lives):
@@ -39,11 +46,11 @@ impl History {
     pub async fn close_days(&self, queue: &QueueId) -> Result<Closed, ServiceError> {
         let calendar = &self.setup.calendar;
         let now = calendar.now();
-        let today = self.store.today(queue).await?;
+        let today = self.days.today(queue).await?;
         let mut kept = Vec::new();
         let mut elsewhere = Vec::new();
-        for day in self.store.recent_days(queue).await? {
-            if day == today || self.store.is_kept(queue, &day).await? {
+        for day in self.history_records.recent_days(queue).await? {
+            if day == today || self.history_records.is_kept(queue, &day).await? {
                 continue;
             }
             let Ok(date) = day.date().parse::<jiff::civil::Date>() else {
@@ -55,17 +62,21 @@ impl History {
             if now.now_ms / 1000 >= data_until {
                 continue;
             }
-            if !self.store.claim_closing(queue, &day).await? {
+            if !self.history_records.claim_closing(queue, &day).await? {
                 elsewhere.push(day);
                 continue;
             }
-            let (tickets, sent) = self.store.day_for_history(queue, &day).await?;
+            let (tickets, sent) = self.history_records.day_for_history(queue, &day).await?;
             let figures = DayFigures::of(&tickets, &sent, |ms| calendar.local_hour(ms));
             let json = serde_json::to_string(&figures)
                 .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
             let keep_until =
                 close.as_second().max(0) as u64 + u64::from(self.setup.history_days) * 86_400;
-            if self.store.keep_day(queue, &day, &json, keep_until).await? {
+            if self
+                .history_records
+                .keep_day(queue, &day, &json, keep_until)
+                .await?
+            {
                 tracing::info!(%queue, %day, tickets = tickets.len(), "the day's figures are kept");
                 kept.push(day);
             }
@@ -106,7 +117,7 @@ impl History {
         let closed = self.close_days(&queue.id).await?;
         for day in &closed.elsewhere {
             for _ in 0..CLOSING_WAITS {
-                if self.store.is_kept(&queue.id, day).await? {
+                if self.history_records.is_kept(&queue.id, day).await? {
                     break;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -116,7 +127,7 @@ impl History {
         let today = calendar.now().day;
         let dates = range.dates();
         let names: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
-        let kept = self.store.kept_days(&queue.id, &names).await?;
+        let kept = self.history_records.kept_days(&queue.id, &names).await?;
         let mut days = Vec::new();
         for (date, kept) in dates.iter().zip(kept) {
             let mut figures = DayFigures::default();
@@ -146,8 +157,8 @@ impl History {
     /// Today's figures so far (not kept until the day closes).
     pub async fn today_figures(&self, queue: &QueueId) -> Result<DayFigures, ServiceError> {
         let calendar = &self.setup.calendar;
-        let day = self.store.day(queue).await?;
-        let sent = self.store.today_sent(queue).await?;
+        let day = self.queues.day(queue).await?;
+        let sent = self.history_records.today_sent(queue).await?;
         Ok(DayFigures::of(day.tickets.values(), &sent, |ms| {
             calendar.local_hour(ms)
         }))
@@ -160,7 +171,7 @@ impl History {
         queue: &QueueInfo,
     ) -> Result<Vec<TicketRow>, ServiceError> {
         let calendar = &self.setup.calendar;
-        let day = self.store.day(&queue.id).await?;
+        let day = self.queues.day(&queue.id).await?;
         let time = |ms: Option<u64>| ms.map(|ms| calendar.local_time(ms)).unwrap_or_default();
         Ok(day
             .tickets

@@ -19,7 +19,7 @@ use crate::notify::Words;
 use crate::phone::{ContactRecord, PhoneNumber, PhoneRules};
 use crate::problem::Problem;
 use crate::queue::{minutes_ceil, Channel, QueueInfo};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::store::{MessageKind, Source};
 use crate::ticket::{IssuedTicket, Ticket};
 use crate::twilio::opt_out::{self, OptOut};
@@ -43,7 +43,9 @@ pub struct InboundText<'a> {
 /// Texts received and answered (status, cancel, check-in, stop). Handed out by [`super::WaitingRoom::inbound`].
 #[derive(Clone)]
 pub struct Inbound {
-    store: Store,
+    phone_records: store::PhoneRecords,
+    reminder_records: store::ReminderRecords,
+    replies: store::Replies,
     setup: Arc<Setup>,
     texts: Arc<dyn Texts>,
     desk: Desk,
@@ -56,7 +58,7 @@ pub struct Inbound {
 impl Inbound {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
-        store: Store,
+        store: &Store,
         setup: Arc<Setup>,
         texts: Arc<dyn Texts>,
         desk: Desk,
@@ -66,7 +68,9 @@ impl Inbound {
         contacts: Contacts,
     ) -> Self {
         Self {
-            store,
+            phone_records: store.phone_records(),
+            reminder_records: store.reminder_records(),
+            replies: store.replies(),
             setup,
             texts,
             desk,
@@ -81,7 +85,7 @@ impl Inbound {
     /// reply again when Twilio retries).
     pub async fn text_received(&self, text: &InboundText<'_>) -> Result<String, ServiceError> {
         let sid = text.sid;
-        if let Some(reply) = self.store.claim_inbound(sid).await? {
+        if let Some(reply) = self.replies.claim_inbound(sid).await? {
             return Ok(if reply.is_empty() {
                 response(&[])
             } else {
@@ -93,7 +97,7 @@ impl Inbound {
             .as_ref()
             .ok()
             .map(|reply| response(&reply.iter().cloned().map(Verb::Message).collect::<Vec<_>>()));
-        if let Err(e) = self.store.keep_reply(sid, twiml.as_deref()).await {
+        if let Err(e) = self.replies.keep_reply(sid, twiml.as_deref()).await {
             tracing::warn!(error = %e, "the reply to a text is not kept");
         }
         answered?;
@@ -131,13 +135,13 @@ impl Inbound {
                         self.desk.cancel(&ticket).await?;
                     }
                 }
-                OptOut::Start => self.store.resume_sending(&phone).await?,
+                OptOut::Start => self.phone_records.resume_sending(&phone).await?,
                 OptOut::Help => {}
             }
             return Ok(None);
         }
         // a number that texted STOP hears nothing more, until START
-        if command != Command::Start && self.store.is_stopped(&phone).await? {
+        if command != Command::Start && self.phone_records.is_stopped(&phone).await? {
             return Ok(None);
         }
         let say = |words: Words<'_>| Ok(Some(self.texts.say(lang, words)));
@@ -148,7 +152,7 @@ impl Inbound {
                 Ok(None)
             }
             Command::Start => {
-                self.store.resume_sending(&phone).await?;
+                self.phone_records.resume_sending(&phone).await?;
                 say(Words::Started)
             }
             Command::Help => say(Words::Help),
@@ -195,10 +199,10 @@ impl Inbound {
         phone: &PhoneNumber,
         held: Option<&Ticket>,
     ) -> Result<(), ServiceError> {
-        self.store.stop_sending(phone).await?;
+        self.phone_records.stop_sending(phone).await?;
         if let Some(ticket) = held {
             let now = self.setup.calendar.now();
-            self.store
+            self.reminder_records
                 .ask_reminder(&ticket.queue, ticket.number(), None, false, now)
                 .await?;
         }
@@ -309,7 +313,7 @@ impl Inbound {
         phone: &PhoneNumber,
     ) -> Result<Option<Ticket>, ServiceError> {
         for queue in &self.setup.queues {
-            if let Some(ticket) = self.store.ticket_of_phone(&queue.id, phone).await? {
+            if let Some(ticket) = self.phone_records.ticket_of_phone(&queue.id, phone).await? {
                 if ticket.state().is_active() {
                     return Ok(Some(ticket));
                 }

@@ -8,7 +8,7 @@ use crate::lang::Lang;
 use crate::phone::PhoneNumber;
 use crate::problem::Problem;
 use crate::queue::{Channel, QueueInfo};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::store::{
     DayId, HeldPlace, Holder, Issued, LimitReached, NewTicket, Source, TakeLimits, Taker,
 };
@@ -41,15 +41,21 @@ pub enum Via {
 /// Tickets issued: at the kiosk, remotely, by phone. Handed out by [`super::WaitingRoom::issuing`].
 #[derive(Clone)]
 pub struct Issuing {
-    store: Store,
+    days: store::Days,
+    metrics: Arc<crate::metrics::Metrics>,
+    places: store::Places,
+    tickets: store::Tickets,
     setup: Arc<Setup>,
     estimate: Estimate,
 }
 
 impl Issuing {
-    pub(super) fn new(store: Store, setup: Arc<Setup>, estimate: Estimate) -> Self {
+    pub(super) fn new(store: &Store, setup: Arc<Setup>, estimate: Estimate) -> Self {
         Self {
-            store,
+            days: store.days(),
+            metrics: store.shared_metrics(),
+            places: store.places(),
+            tickets: store.tickets(),
             setup,
             estimate,
         }
@@ -98,11 +104,10 @@ impl Issuing {
             avg_service_ms,
             day,
         } = self
-            .store
+            .tickets
             .issue(&queue.id, new, &queue.prefix, self.setup.calendar.now())
             .await?;
-        self.store
-            .metrics()
+        self.metrics
             .ticket_issued(queue.id.as_str(), channel.as_str());
         ticket.estimated_wait_ms =
             self.estimate
@@ -149,7 +154,7 @@ impl Issuing {
             per_client: limits.per_hour_per_client,
             active: limits.active_per_client,
         };
-        if let Some(hit) = self.store.take_place(taker, take, &release).await? {
+        if let Some(hit) = self.places.take_place(taker, take, &release).await? {
             return Err(match hit {
                 LimitReached::Source { retry_after_s } => Problem::LimitAddress {
                     max: take.per_source,
@@ -173,13 +178,13 @@ impl Issuing {
                     day: day.clone(),
                     number: ticket.number,
                 };
-                if let Err(e) = self.store.settle_place(holder, &held).await {
+                if let Err(e) = self.places.settle_place(holder, &held).await {
                     tracing::warn!(error = %e, "an issued ticket is not yet counted as held");
                 }
             }
             (Ok(_), None) => {}
             (Err(_), _) => {
-                if let Err(e) = self.store.give_back_place(taker).await {
+                if let Err(e) = self.places.give_back_place(taker).await {
                     tracing::warn!(error = %e, "a place of a ticket not issued was not given back");
                 }
             }
@@ -195,13 +200,13 @@ impl Issuing {
         now_ms: u64,
     ) -> Result<Vec<HeldPlace>, ServiceError> {
         let mut finished = Vec::new();
-        for place in self.store.held(client).await? {
+        for place in self.places.held(client).await? {
             let counts = match &place {
                 // a ticket of an earlier day is over
                 HeldPlace::Ticket { queue, day, number } => {
-                    self.store.today(queue).await? == *day
+                    self.days.today(queue).await? == *day
                         && self
-                            .store
+                            .tickets
                             .ticket_on(queue, day, *number)
                             .await?
                             .is_some_and(|t| t.state().is_active())
@@ -238,7 +243,7 @@ impl Issuing {
             active: 0,
         };
         if let Some(LimitReached::Source { retry_after_s }) =
-            self.store.take_place(taker, limits, &[]).await?
+            self.places.take_place(taker, limits, &[]).await?
         {
             return Err(Problem::LimitKiosk {
                 max: limits.per_source,
@@ -248,7 +253,7 @@ impl Issuing {
         }
         let issued = self.issue_ticket(queue, Channel::Kiosk, lang).await;
         if issued.is_err() {
-            if let Err(e) = self.store.give_back_place(taker).await {
+            if let Err(e) = self.places.give_back_place(taker).await {
                 tracing::warn!(error = %e, "a kiosk's take of a ticket not issued was not given back");
             }
         }

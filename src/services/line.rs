@@ -13,7 +13,7 @@ use crate::notify::LineNotifier;
 use crate::notify::Texts;
 use crate::notify::Words;
 use crate::phone::ContactRecord;
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::store::{LineNotice, OutboxJob, Source, StoreError};
 use crate::ticket::{Ticket, TicketState};
 use crate::twilio::status::progress;
@@ -47,7 +47,11 @@ pub const LINE_MESSAGES_PER_HOUR: u32 = 10;
 /// The shop's LINE account: links, the webhook, pushes. Handed out by [`super::WaitingRoom::line`].
 #[derive(Clone)]
 pub struct Line {
-    store: Store,
+    days: store::Days,
+    line_records: store::LineRecords,
+    metrics: Arc<crate::metrics::Metrics>,
+    outbox_stream: store::OutboxStream,
+    tickets: store::Tickets,
     setup: Arc<Setup>,
     texts: Arc<dyn Texts>,
     line: Option<LineNotifier>,
@@ -57,7 +61,7 @@ pub struct Line {
 
 impl Line {
     pub(super) fn new(
-        store: Store,
+        store: &Store,
         setup: Arc<Setup>,
         texts: Arc<dyn Texts>,
         line: Option<LineNotifier>,
@@ -65,7 +69,11 @@ impl Line {
         contacts: Contacts,
     ) -> Self {
         Self {
-            store,
+            days: store.days(),
+            line_records: store.line_records(),
+            metrics: store.shared_metrics(),
+            outbox_stream: store.outbox_stream(),
+            tickets: store.tickets(),
             setup,
             texts,
             line,
@@ -91,7 +99,7 @@ impl Line {
         }
         let now = self.setup.calendar.now();
         match self
-            .store
+            .line_records
             .line_code(&ticket.queue, ticket.number(), now)
             .await
         {
@@ -134,7 +142,7 @@ impl Line {
                 continue;
             }
             let json = raw.to_string();
-            if self.store.line_record_event(id, &json).await? {
+            if self.line_records.line_record_event(id, &json).await? {
                 new.push((id.to_owned(), json));
             } else {
                 tracing::info!(event = %id, "a LINE event received before: dropped");
@@ -146,7 +154,11 @@ impl Line {
     /// Carries out recorded events, each by one process (the first to take it).
     pub async fn carry_out_line_events(&self, events: Vec<(String, String)>) {
         for (id, json) in events {
-            match self.store.line_claim_event(&id, EVENT_LEASE_MS).await {
+            match self
+                .line_records
+                .line_claim_event(&id, EVENT_LEASE_MS)
+                .await
+            {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(e) => {
@@ -162,7 +174,7 @@ impl Line {
                 });
             match self.line_event(&event).await {
                 Ok(()) => {
-                    if let Err(e) = self.store.line_event_done(&id).await {
+                    if let Err(e) = self.line_records.line_event_done(&id).await {
                         tracing::warn!(event = %id, error = %e, "a LINE event done is still recorded");
                     }
                 }
@@ -179,7 +191,7 @@ impl Line {
         if self.line.is_none() {
             return;
         }
-        match self.store.line_inbox().await {
+        match self.line_records.line_inbox().await {
             Ok(events) if !events.is_empty() => self.carry_out_line_events(events).await,
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "LINE's recorded events are unreadable"),
@@ -188,7 +200,7 @@ impl Line {
 
     /// A few characters of what is kept of `user`: enough to follow one user in the logs.
     fn user_tag(&self, user: &str) -> String {
-        self.store
+        self.line_records
             .line_user_hash(user)
             .map(|h| h[..8].to_owned())
             .unwrap_or_default()
@@ -207,7 +219,7 @@ impl Line {
             } => {
                 // each reply spends the shop's monthly quota: a follower sending message after
                 // message is answered LINE_MESSAGES_PER_HOUR times, then with nothing
-                let who = self.store.line_user_hash(user)?;
+                let who = self.line_records.line_user_hash(user)?;
                 let answered = [(
                     Source::LineUser(&who),
                     LINE_MESSAGES_PER_HOUR,
@@ -232,7 +244,7 @@ impl Line {
             Event::Follow {
                 user, reply_token, ..
             } => {
-                self.store.line_resume(user).await?;
+                self.line_records.line_resume(user).await?;
                 tracing::info!(user = %self.user_tag(user), "a LINE friend (again)");
                 if let Some(token) = reply_token {
                     let greeting = self.texts.say(Lang::Ja, Words::LineGreeting);
@@ -242,7 +254,7 @@ impl Line {
                 }
             }
             Event::Unfollow { user, .. } => {
-                self.store.line_stop(user).await?;
+                self.line_records.line_stop(user).await?;
                 tracing::info!(user = %self.user_tag(user), "a LINE user blocked the account: nothing more is pushed to them");
             }
             Event::Ignored { .. } => {}
@@ -256,18 +268,19 @@ impl Line {
     async fn link_line(&self, code: &str, user: &str) -> Result<(Lang, String), ServiceError> {
         let tag = self.user_tag(user);
         for queue in &self.setup.queues {
-            let Some((day, number)) = self.store.line_code_owner(&queue.id, code).await? else {
+            let Some((day, number)) = self.line_records.line_code_owner(&queue.id, code).await?
+            else {
                 continue;
             };
             let lang = self
-                .store
+                .tickets
                 .ticket_on(&queue.id, &day, number)
                 .await?
                 .map_or(Lang::Ja, |t| t.lang);
             let place = format!("{}/{day}/{number}", queue.id);
             let release = self.finished_follows(user).await?;
             if !self
-                .store
+                .line_records
                 .line_follow(user, &place, &release, MAX_FOLLOWED)
                 .await?
             {
@@ -276,7 +289,11 @@ impl Line {
                 return Ok((lang, self.texts.say(lang, words)));
             }
             let now = self.setup.calendar.now();
-            return match self.store.line_link(&queue.id, code, user, now).await {
+            return match self
+                .line_records
+                .line_link(&queue.id, code, user, now)
+                .await
+            {
                 Ok(linked) => {
                     tracing::info!(queue = %queue.id, number, user = %tag, "a ticket follows on LINE");
                     let label = self.setup.label_of(&queue.id, linked.number);
@@ -284,7 +301,7 @@ impl Line {
                     Ok((linked.lang, self.texts.say(linked.lang, words)))
                 }
                 Err(e) => {
-                    self.store.line_unfollow_place(user, &place).await?;
+                    self.line_records.line_unfollow_place(user, &place).await?;
                     match e {
                         StoreError::Refused(_) => {
                             Ok((lang, self.texts.say(lang, Words::LineCodeUnknown)))
@@ -300,7 +317,7 @@ impl Line {
     /// The places `user` follows whose ticket is over (or of an earlier day, or gone).
     async fn finished_follows(&self, user: &str) -> Result<Vec<String>, StoreError> {
         let mut done = Vec::new();
-        for place in self.store.line_follows(user).await? {
+        for place in self.line_records.line_follows(user).await? {
             let mut parts = place.splitn(3, '/');
             let (Some(queue), Some(day), Some(number)) = (parts.next(), parts.next(), parts.next())
             else {
@@ -316,9 +333,9 @@ impl Line {
                 done.push(place);
                 continue;
             };
-            let active = self.store.today(&queue).await? == day
+            let active = self.days.today(&queue).await? == day
                 && self
-                    .store
+                    .tickets
                     .ticket_on(&queue, &day, number)
                     .await?
                     .is_some_and(|t| t.state().is_active());
@@ -337,14 +354,14 @@ impl Line {
         let queue = &job.entry.queue;
         let Some(line) = &self.line else {
             tracing::info!(job = %id, "not pushed: LINE is off");
-            let _ = self.store.ack_job(&job.entry).await;
+            let _ = self.outbox_stream.ack_job(&job.entry).await;
             return;
         };
-        match self.store.today(queue).await {
+        match self.days.today(queue).await {
             Ok(today) if job.day == today => {}
             Ok(_) => {
                 tracing::info!(job = %id, day = %job.day, "not pushed: made due on an earlier business day");
-                let _ = self.store.ack_job(&job.entry).await;
+                let _ = self.outbox_stream.ack_job(&job.entry).await;
                 return;
             }
             Err(e) => {
@@ -353,10 +370,13 @@ impl Line {
             }
         }
         let read = async {
-            let ticket = self.store.ticket_on(queue, &job.day, job.number).await?;
-            let user = self.store.line_user_of(queue, &job.day, job.number).await?;
+            let ticket = self.tickets.ticket_on(queue, &job.day, job.number).await?;
+            let user = self
+                .line_records
+                .line_user_of(queue, &job.day, job.number)
+                .await?;
             let stopped = match &user {
-                Some(user) => self.store.line_is_stopped(user).await?,
+                Some(user) => self.line_records.line_is_stopped(user).await?,
                 None => false,
             };
             Ok::<_, StoreError>((ticket, user, stopped))
@@ -374,14 +394,14 @@ impl Line {
         };
         let (Some(ticket), Some(user)) = (ticket.filter(|t| t.state() == wanted), user) else {
             tracing::info!(job = %id, "nothing to push (its ticket moved on, or follows on LINE no more)");
-            let _ = self.store.ack_job(&job.entry).await;
+            let _ = self.outbox_stream.ack_job(&job.entry).await;
             return;
         };
         let key = line.retry_key(&format!("{queue}/{}/{id}", job.day));
         if stopped {
             tracing::info!(job = %id, user = %self.user_tag(&user), "not pushed: the user blocked the account");
-            self.store.metrics().outbound("line", "stopped");
-            let _ = self.store.ack_job(&job.entry).await;
+            self.metrics.outbound("line", "stopped");
+            let _ = self.outbox_stream.ack_job(&job.entry).await;
             self.note_line(
                 job,
                 notice,
@@ -418,22 +438,22 @@ impl Line {
         match line.push(&user, &text, &key).await {
             Ok(pushed) => {
                 let before = matches!(pushed, Pushed::AcceptedBefore { .. });
-                self.store.metrics().outbound("line", "sent");
+                self.metrics.outbound("line", "sent");
                 tracing::info!(job = %id, user = %self.user_tag(&user), notice = notice.as_str(), accepted_before = before, "pushed on LINE");
-                if let Err(e) = self.store.ack_job(&job.entry).await {
+                if let Err(e) = self.outbox_stream.ack_job(&job.entry).await {
                     tracing::warn!(job = %id, error = %e, "pushed, not yet acknowledged");
                 }
                 self.note_line(job, notice, format!("line-{key}"), "sent", None)
                     .await;
             }
             Err(e) if e.is_retryable() => {
-                self.store.metrics().outbound("line", "retry");
+                self.metrics.outbound("line", "retry");
                 tracing::warn!(job = %id, error = %e, "not pushed on LINE; will retry with the same key");
             }
             Err(e) => {
-                self.store.metrics().outbound("line", "refused");
+                self.metrics.outbound("line", "refused");
                 tracing::warn!(job = %id, error = %e, "LINE refused a push; dropped");
-                let _ = self.store.ack_job(&job.entry).await;
+                let _ = self.outbox_stream.ack_job(&job.entry).await;
                 let code = e.status().map(|s| s.to_string());
                 self.note_line(
                     job,
@@ -483,7 +503,11 @@ impl Line {
         number: u64,
     ) -> Result<(), StoreError> {
         let now = self.setup.calendar.now();
-        match self.store.line_reminder_due(queue, number, now).await {
+        match self
+            .line_records
+            .line_reminder_due(queue, number, now)
+            .await
+        {
             Ok(()) | Err(StoreError::Refused(_)) => Ok(()),
             Err(e) => Err(e),
         }

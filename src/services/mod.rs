@@ -99,15 +99,14 @@ impl WaitingRoom {
         let notifier: Arc<dyn Notifier> =
             crate::notify::notifier_for(&setup.twilio, setup.site.public_url.as_deref(), &store);
         let setup = Arc::new(setup);
-        let s = || store.clone();
         let at = || Arc::clone(&setup);
-        let desk = Desk::new(s(), at());
-        let estimate = Estimate::new(s(), at(), Arc::default());
-        let issuing = Issuing::new(s(), at(), estimate.clone());
-        let contacts = Contacts::new(s(), at(), Arc::clone(&notifier));
-        let phones = Phones::new(s(), at(), Arc::clone(&texts), desk.clone());
+        let desk = Desk::new(&store, at());
+        let estimate = Estimate::new(&store, at(), Arc::default());
+        let issuing = Issuing::new(&store, at(), estimate.clone());
+        let contacts = Contacts::new(&store, at(), Arc::clone(&notifier));
+        let phones = Phones::new(&store, at(), Arc::clone(&texts), desk.clone());
         let inbound = Inbound::new(
-            s(),
+            &store,
             at(),
             Arc::clone(&texts),
             desk.clone(),
@@ -117,7 +116,7 @@ impl WaitingRoom {
             contacts.clone(),
         );
         let voice = Voice::new(
-            s(),
+            &store,
             at(),
             Arc::clone(&texts),
             desk.clone(),
@@ -125,7 +124,7 @@ impl WaitingRoom {
             inbound.clone(),
         );
         let line = Line::new(
-            s(),
+            &store,
             at(),
             Arc::clone(&texts),
             LineNotifier::of(&setup.line),
@@ -133,7 +132,7 @@ impl WaitingRoom {
             contacts.clone(),
         );
         let reminders = Reminders::new(
-            s(),
+            &store,
             at(),
             Arc::clone(&texts),
             desk.clone(),
@@ -143,7 +142,7 @@ impl WaitingRoom {
             contacts.clone(),
         );
         let outbox = Outbox::new(
-            s(),
+            &store,
             at(),
             texts,
             notifier,
@@ -153,10 +152,10 @@ impl WaitingRoom {
             voice.clone(),
         );
         Self {
-            history: History::new(s(), at()),
-            requests: Requests::new(s()),
-            staff: StaffDesk::new(s(), at()),
-            devices: Devices::new(s(), setup.calendar.clone()),
+            history: History::new(&store, at()),
+            requests: Requests::new(&store),
+            staff: StaffDesk::new(&store, at()),
+            devices: Devices::new(&store, setup.calendar.clone()),
             desk,
             issuing,
             estimate,

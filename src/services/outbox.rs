@@ -14,7 +14,7 @@ use crate::notify::Notifier;
 use crate::notify::Texts;
 use crate::notify::{Cancelled, NotifyError, Words};
 use crate::phone::{BadPhone, ContactRecord, PhoneNumber, PhoneRules};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::store::{MessageKind, OutboxJob, Outgoing, StoreError, Task};
 use crate::twilio::status::{progress, UNSENT};
 use std::collections::HashSet;
@@ -51,7 +51,12 @@ const ENSURE_EVERY: u32 = 50;
 /// What is sent (texts, calls, LINE pushes), once each, by whichever process takes it. Handed out by [`super::WaitingRoom::outbox`].
 #[derive(Clone)]
 pub struct Outbox {
-    store: Store,
+    contact_records: store::ContactRecords,
+    days: store::Days,
+    metrics: Arc<crate::metrics::Metrics>,
+    outbox_stream: store::OutboxStream,
+    phone_records: store::PhoneRecords,
+    tickets: store::Tickets,
     setup: Arc<Setup>,
     texts: Arc<dyn Texts>,
     notifier: Arc<dyn Notifier>,
@@ -64,7 +69,7 @@ pub struct Outbox {
 impl Outbox {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
-        store: Store,
+        store: &Store,
         setup: Arc<Setup>,
         texts: Arc<dyn Texts>,
         notifier: Arc<dyn Notifier>,
@@ -74,7 +79,12 @@ impl Outbox {
         voice: Voice,
     ) -> Self {
         Self {
-            store,
+            contact_records: store.contact_records(),
+            days: store.days(),
+            metrics: store.shared_metrics(),
+            outbox_stream: store.outbox_stream(),
+            phone_records: store.phone_records(),
+            tickets: store.tickets(),
             setup,
             texts,
             notifier,
@@ -97,7 +107,11 @@ impl Outbox {
             let now_ms = self.setup.calendar.now().now_ms;
             if now_ms >= reconciled_ms + RECONCILE_EVERY_MS {
                 reconciled_ms = now_ms;
-                if let Ok(true) = self.store.take_reconciler(RECONCILE_EVERY_MS - 1_000).await {
+                if let Ok(true) = self
+                    .contact_records
+                    .take_reconciler(RECONCILE_EVERY_MS - 1_000)
+                    .await
+                {
                     self.contacts.reconcile_contacts().await;
                 }
             }
@@ -115,16 +129,16 @@ impl Outbox {
             }
             for queue in &self.setup.queues {
                 if !ready.contains(&queue.id) {
-                    if self.store.ensure_outbox(&queue.id).await.is_err() {
+                    if self.outbox_stream.ensure_outbox(&queue.id).await.is_err() {
                         continue;
                     }
                     ready.insert(queue.id.clone());
                 }
                 let stale = self
-                    .store
+                    .outbox_stream
                     .stale_jobs(&queue.id, &consumer, TAKE_OVER_AFTER_MS)
                     .await;
-                let fresh = self.store.new_jobs(&queue.id, &consumer, 20).await;
+                let fresh = self.outbox_stream.new_jobs(&queue.id, &consumer, 20).await;
                 match (stale, fresh) {
                     (Ok(stale), Ok(fresh)) => {
                         for job in stale.into_iter().chain(fresh) {
@@ -135,7 +149,7 @@ impl Outbox {
                                 }
                                 Err(bad) => {
                                     tracing::error!(job = %bad.entry.id, why = %bad.why, "an outbox job that cannot be read; dropped");
-                                    let _ = self.store.ack_job(&bad.entry).await;
+                                    let _ = self.outbox_stream.ack_job(&bad.entry).await;
                                 }
                             }
                         }
@@ -163,7 +177,7 @@ impl Outbox {
             tokio::select! {
                 () = &mut work => return,
                 _ = renew.tick() => {
-                    if let Err(e) = self.store.renew_job(&job.entry, consumer).await {
+                    if let Err(e) = self.outbox_stream.renew_job(&job.entry, consumer).await {
                         tracing::warn!(job = %job.entry.id, error = %e, "a job's claim is not renewed");
                     }
                 }
@@ -186,11 +200,11 @@ impl Outbox {
         let id = &job.entry.id;
         // a job of a business day that is over is never sent: its ticket is over, and its number
         // may be someone else's today
-        match self.store.today(&job.entry.queue).await {
+        match self.days.today(&job.entry.queue).await {
             Ok(today) if job.day == today => {}
             Ok(today) => {
                 tracing::info!(job = %id, day = %job.day, %today, "not sent: made due on an earlier business day");
-                let _ = self.store.ack_job(&job.entry).await;
+                let _ = self.outbox_stream.ack_job(&job.entry).await;
                 return;
             }
             Err(e) => {
@@ -208,17 +222,17 @@ impl Outbox {
         };
         if let Err(e) = permitted {
             tracing::warn!(job = %id, error = %e, "not sent: not a number we may reach");
-            self.store.metrics().outbound(kind.as_str(), "refused");
+            self.metrics.outbound(kind.as_str(), "refused");
             self.give_up(job, outgoing, to, Some(refusal_code(&e, kind)))
                 .await;
             return;
         }
-        match self.store.is_stopped(to).await {
+        match self.phone_records.is_stopped(to).await {
             Ok(false) => {}
             Ok(true) => {
                 // the number texted STOP: nothing more goes to it (Twilio's code for it: 21610)
                 tracing::info!(job = %id, to = %to.masked(), "not sent: the number texted STOP");
-                self.store.metrics().outbound(kind.as_str(), "stopped");
+                self.metrics.outbound(kind.as_str(), "stopped");
                 self.give_up(job, outgoing, to, Some(&OPTED_OUT.to_string()))
                     .await;
                 return;
@@ -232,7 +246,7 @@ impl Outbox {
             Ok(Some(message)) => message,
             Ok(None) => {
                 tracing::info!(job = %id, "nothing to send (its ticket is over)");
-                let _ = self.store.ack_job(&job.entry).await;
+                let _ = self.outbox_stream.ack_job(&job.entry).await;
                 return;
             }
             Err(e) => {
@@ -248,7 +262,7 @@ impl Outbox {
             match self.made_before(job, outgoing, to, text).await {
                 Ok(Some(sid)) => {
                     tracing::info!(job = %id, %sid, "sent by an earlier attempt");
-                    let _ = self.store.ack_job(&job.entry).await;
+                    let _ = self.outbox_stream.ack_job(&job.entry).await;
                     return;
                 }
                 Ok(None) => {}
@@ -269,9 +283,9 @@ impl Outbox {
         let kind = kind.as_str();
         match made {
             Ok(sid) => {
-                self.store.metrics().outbound(kind, "sent");
+                self.metrics.outbound(kind, "sent");
                 tracing::info!(job = %id, to = %to.masked(), %sid, %kind, sent = self.notifier.sends(), "sent");
-                if let Err(e) = self.store.ack_job(&job.entry).await {
+                if let Err(e) = self.outbox_stream.ack_job(&job.entry).await {
                     tracing::warn!(job = %id, error = %e, "sent, not yet acknowledged");
                 }
                 let status = if self.notifier.sends() {
@@ -283,11 +297,11 @@ impl Outbox {
                     .await;
             }
             Err(e) if e.retryable => {
-                self.store.metrics().outbound(kind, "retry");
+                self.metrics.outbound(kind, "retry");
                 tracing::warn!(job = %id, %kind, error = %e, "not sent; will retry");
             }
             Err(e) => {
-                self.store.metrics().outbound(kind, "refused");
+                self.metrics.outbound(kind, "refused");
                 tracing::warn!(job = %id, %kind, to = %to.masked(), error = %e, "refused; dropped");
                 if e.code == Some(OPTED_OUT) {
                     self.contacts.opted_out(to).await;
@@ -306,13 +320,13 @@ impl Outbox {
             Ok(Cancelled::TooLate) => {
                 // Twilio's 30409: it is no longer scheduled (it went): nothing to cancel
                 tracing::info!(job = %job.entry.id, %sid, "a reminder went before it could be cancelled");
-                let _ = self.store.ack_job(&job.entry).await;
+                let _ = self.outbox_stream.ack_job(&job.entry).await;
             }
             Ok(Cancelled::Cancelled) => {
                 let now_ms = self.setup.calendar.now().now_ms;
-                let _ = self.store.ack_job(&job.entry).await;
+                let _ = self.outbox_stream.ack_job(&job.entry).await;
                 if let Err(e) = self
-                    .store
+                    .contact_records
                     .update_contact(sid, "canceled", progress("canceled"), now_ms, None, None)
                     .await
                 {
@@ -325,7 +339,7 @@ impl Outbox {
             Err(e) => {
                 // sent already, or cancelled: nothing more to do
                 tracing::warn!(job = %job.entry.id, error = %e, "a reminder could not be cancelled");
-                let _ = self.store.ack_job(&job.entry).await;
+                let _ = self.outbox_stream.ack_job(&job.entry).await;
             }
         }
     }
@@ -342,7 +356,7 @@ impl Outbox {
             return Ok(Some(given));
         }
         let queue = &job.entry.queue;
-        let Some(ticket) = self.store.ticket_on(queue, &job.day, job.number).await? else {
+        let Some(ticket) = self.tickets.ticket_on(queue, &job.day, job.number).await? else {
             return Ok(None);
         };
         if !ticket.state().is_active() {
@@ -383,11 +397,15 @@ impl Outbox {
             .already_sent(outgoing.kind(), to, text, job.entry.made_ms())
             .await?;
         for sid in made {
-            let theirs = self.store.contact(&sid).await?.is_some_and(|logged| {
-                logged.ticket != Some(job.number)
-                    || logged.queue.as_ref() != Some(&job.entry.queue)
-                    || logged.purpose.as_deref() != Some(outgoing.purpose())
-            });
+            let theirs = self
+                .contact_records
+                .contact(&sid)
+                .await?
+                .is_some_and(|logged| {
+                    logged.ticket != Some(job.number)
+                        || logged.queue.as_ref() != Some(&job.entry.queue)
+                        || logged.purpose.as_deref() != Some(outgoing.purpose())
+                });
             if !theirs {
                 return Ok(Some(sid));
             }
@@ -404,7 +422,7 @@ impl Outbox {
         to: &PhoneNumber,
         code: Option<&str>,
     ) {
-        let _ = self.store.ack_job(&job.entry).await;
+        let _ = self.outbox_stream.ack_job(&job.entry).await;
         let id = format!("job-{}", job.entry.id);
         self.note_contact(job, outgoing, to, id, "failed", code)
             .await;

@@ -13,7 +13,7 @@ use crate::notify::Words;
 use crate::phone::{PhoneNumber, PhoneRules};
 use crate::problem::Problem;
 use crate::queue::{CounterId, QueueId};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::store::{Registration, Source, TakeLimits, Taker};
 use crate::ticket::{PhoneStatus, TicketToken};
 use std::net::IpAddr;
@@ -101,16 +101,18 @@ impl Default for SmsLimits {
 /// A ticket's phone: registered, verified, called by staff, and the limits of what reaches it. Handed out by [`super::WaitingRoom::phones`].
 #[derive(Clone)]
 pub struct Phones {
-    store: Store,
+    phone_records: store::PhoneRecords,
+    places: store::Places,
     setup: Arc<Setup>,
     texts: Arc<dyn Texts>,
     desk: Desk,
 }
 
 impl Phones {
-    pub(super) fn new(store: Store, setup: Arc<Setup>, texts: Arc<dyn Texts>, desk: Desk) -> Self {
+    pub(super) fn new(store: &Store, setup: Arc<Setup>, texts: Arc<dyn Texts>, desk: Desk) -> Self {
         Self {
-            store,
+            phone_records: store.phone_records(),
+            places: store.places(),
             setup,
             texts,
             desk,
@@ -142,7 +144,7 @@ impl Phones {
         }
         let limits = &self.setup.sms;
         let phone = self.check_phone(raw)?;
-        if self.store.is_stopped(&phone).await? {
+        if self.phone_records.is_stopped(&phone).await? {
             return Err(Problem::PhoneStopped.into());
         }
         if ticket.phone.as_ref() == Some(&phone)
@@ -223,7 +225,7 @@ impl Phones {
             max_numbers: MAX_NUMBERS_PER_TICKET,
         };
         let registered = self
-            .store
+            .phone_records
             .register_phone(
                 &ticket.queue,
                 ticket.number(),
@@ -258,7 +260,7 @@ impl Phones {
                 per_client: 0,
                 active: 0,
             };
-            match self.store.take_place(taker, limit, &[]).await {
+            match self.places.take_place(taker, limit, &[]).await {
                 Ok(None) => {}
                 Ok(Some(_)) => {
                     self.give_back(&taken).await;
@@ -276,7 +278,7 @@ impl Phones {
 
     pub(crate) async fn give_back(&self, taken: &[Taker<'_>]) {
         for taker in taken {
-            if let Err(e) = self.store.give_back_place(*taker).await {
+            if let Err(e) = self.places.give_back_place(*taker).await {
                 tracing::warn!(error = %e, "a limit's take was not given back");
             }
         }
@@ -288,7 +290,7 @@ impl Phones {
     pub async fn verify_phone(&self, queue: &str, link_token: &str) -> Result<(), ServiceError> {
         let queue = self.setup.queue(queue)?.id.clone();
         let link = TicketToken::parse(link_token).map_err(|_| Problem::LinkExpired)?;
-        self.store
+        self.phone_records
             .verify_phone(&queue, link.as_str(), self.setup.calendar.now())
             .await?;
         Ok(())
@@ -318,7 +320,7 @@ impl Phones {
         let twiml =
             crate::twilio::twiml::response(&[self.setup.voices.say(ticket.lang, text.clone(), 2)]);
         Ok(self
-            .store
+            .phone_records
             .call_out(queue, number, &twiml, &text, self.setup.calendar.now())
             .await?)
     }

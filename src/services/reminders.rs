@@ -18,7 +18,7 @@ use crate::phone::PhoneRules;
 use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::queue::QueueSnapshot;
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::store::{DayId, MessageKind, Reminder, StoreError};
 use crate::ticket::{ReminderState, Ticket, TicketToken};
 use crate::twilio::client::SCHEDULE_MIN_AHEAD;
@@ -36,7 +36,11 @@ const SCHEDULE_MIN_AHEAD_MS: u64 = SCHEDULE_MIN_AHEAD.as_millis() as u64 + 60_00
 /// Reminders customers ask for, planned and scheduled. Handed out by [`super::WaitingRoom::reminders`].
 #[derive(Clone)]
 pub struct Reminders {
-    store: Store,
+    contact_records: store::ContactRecords,
+    phone_records: store::PhoneRecords,
+    queues: store::Queues,
+    reminder_records: store::ReminderRecords,
+    tickets: store::Tickets,
     setup: Arc<Setup>,
     texts: Arc<dyn Texts>,
     desk: Desk,
@@ -48,7 +52,7 @@ pub struct Reminders {
 
 impl Reminders {
     pub(super) fn new(
-        store: Store,
+        store: &Store,
         setup: Arc<Setup>,
         texts: Arc<dyn Texts>,
         desk: Desk,
@@ -58,7 +62,11 @@ impl Reminders {
         contacts: Contacts,
     ) -> Self {
         Self {
-            store,
+            contact_records: store.contact_records(),
+            phone_records: store.phone_records(),
+            queues: store.queues(),
+            reminder_records: store.reminder_records(),
+            tickets: store.tickets(),
             setup,
             texts,
             desk,
@@ -79,7 +87,7 @@ impl Reminders {
             .ok_or(Problem::TicketNotFound)?;
         let now = self.setup.calendar.now();
         Ok(self
-            .store
+            .reminder_records
             .ask_reminder(&ticket.queue, ticket.number(), Some(token), want, now)
             .await?)
     }
@@ -90,7 +98,7 @@ impl Reminders {
         ticket: &Ticket,
     ) -> Result<Option<ReminderState>, ServiceError> {
         Ok(self
-            .store
+            .reminder_records
             .reminder(&ticket.queue, ticket.number())
             .await?
             .map(|r| ReminderState {
@@ -109,7 +117,7 @@ impl Reminders {
     /// one process plans a queue at a time).
     pub async fn plan_reminders(&self, hold_ms: u64) {
         for queue in &self.setup.queues {
-            match self.store.take_planner(&queue.id, hold_ms).await {
+            match self.reminder_records.take_planner(&queue.id, hold_ms).await {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(e) => {
@@ -126,11 +134,11 @@ impl Reminders {
     /// Plans each reminder of `queue`; one that Twilio refuses is logged, and the others are
     /// planned all the same.
     async fn plan_queue(&self, queue: &QueueId) -> Result<(), NotifyError> {
-        let (day, reminders) = self.store.reminders(queue).await?;
+        let (day, reminders) = self.reminder_records.reminders(queue).await?;
         if reminders.is_empty() {
             return Ok(());
         }
-        let snapshot = self.store.snapshot(queue).await?;
+        let snapshot = self.queues.snapshot(queue).await?;
         for (number, reminder) in reminders {
             let planned = self
                 .plan_one(queue, &day, &snapshot, number, &reminder)
@@ -152,13 +160,13 @@ impl Reminders {
         tracing::warn!(%queue, number, error = %e, "Twilio refused a reminder: it is off");
         let now = self.setup.calendar.now();
         if let Err(e) = self
-            .store
+            .reminder_records
             .ask_reminder(queue, number, None, false, now)
             .await
         {
             tracing::warn!(error = %e, "a refused reminder is still on");
         }
-        let Ok(Some(ticket)) = self.store.ticket(queue, number).await else {
+        let Ok(Some(ticket)) = self.tickets.ticket(queue, number).await else {
             return;
         };
         let Some(phone) = ticket.phone else { return };
@@ -200,7 +208,7 @@ impl Reminders {
             return Ok(());
         }
         let (Some(ticket), Some(ahead)) = (
-            self.store.ticket_on(queue, day, number).await?,
+            self.tickets.ticket_on(queue, day, number).await?,
             snapshot.people_ahead(number),
         ) else {
             return Ok(());
@@ -231,8 +239,8 @@ impl Reminders {
         }
         // a number that texted STOP, or one we may not text (a landline that called in)
         let may_text = phone.check_texts(&self.setup.sms.allowed_countries).is_ok();
-        if !may_text || self.store.is_stopped(&phone).await? {
-            self.store
+        if !may_text || self.phone_records.is_stopped(&phone).await? {
+            self.reminder_records
                 .ask_reminder(queue, number, None, false, now)
                 .await?;
             return Ok(());
@@ -240,7 +248,11 @@ impl Reminders {
         // never planned, or the estimate moved by more than 10 minutes
         if reminder.sid.is_none() {
             // the first plan of this reminder: one of the ticket's messages
-            match self.store.take_reminder(queue, number, now).await {
+            match self
+                .reminder_records
+                .take_reminder(queue, number, now)
+                .await
+            {
                 Ok(()) => {}
                 Err(StoreError::Refused(_)) => return Ok(()),
                 Err(e) => return Err(e.into()),
@@ -249,7 +261,7 @@ impl Reminders {
         if let Some(sid) = &reminder.sid {
             match self.notifier.cancel_scheduled(sid).await? {
                 Cancelled::Cancelled => {
-                    self.store
+                    self.contact_records
                         .update_contact(
                             sid,
                             "canceled",
@@ -264,7 +276,7 @@ impl Reminders {
                     // Twilio's 30409: the reminder went already; it is not sent again
                     let send_at = reminder.send_at.unwrap_or(now.now_ms);
                     let sent = self
-                        .store
+                        .reminder_records
                         .reminder_planned(queue, number, Some(sid), send_at, true, now)
                         .await;
                     return match sent {
@@ -291,7 +303,7 @@ impl Reminders {
             )
         };
         let planned = self
-            .store
+            .reminder_records
             .reminder_planned(queue, number, Some(&sid), send_at, at_once, now)
             .await;
         match planned {

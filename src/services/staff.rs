@@ -5,6 +5,7 @@
 
 use super::{ServiceError, Setup};
 use crate::problem::Problem;
+use crate::store;
 use crate::store::{Store, StoreError};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -102,14 +103,14 @@ struct Check {
 /// grants, and signing out. Handed out by [`super::WaitingRoom::staff`].
 #[derive(Clone)]
 pub struct StaffDesk {
-    store: Store,
+    staff_records: store::StaffRecords,
     setup: Arc<Setup>,
     checks: mpsc::Sender<Check>,
 }
 
 impl StaffDesk {
     /// Starts the [`CONCURRENT_CHECKS`] password-checking threads.
-    pub(super) fn new(store: Store, setup: Arc<Setup>) -> Self {
+    pub(super) fn new(store: &Store, setup: Arc<Setup>) -> Self {
         let (checks, queue) = mpsc::channel::<Check>(CHECKS_QUEUED);
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..CONCURRENT_CHECKS {
@@ -126,7 +127,7 @@ impl StaffDesk {
             }
         }
         Self {
-            store,
+            staff_records: store.staff_records(),
             setup,
             checks,
         }
@@ -136,7 +137,7 @@ impl StaffDesk {
     /// stored one, and a changed password ends every staff session; without it a password is
     /// generated when none is stored yet, and answered so it can be shown once.
     pub async fn init_staff_password(&self) -> Result<Option<String>, StaffError> {
-        let store = &self.store;
+        let store = &self.staff_records;
         if let Some(password) = self.setup.staff.password.as_deref() {
             if self.matches(password).await? {
                 return Ok(None);
@@ -161,7 +162,7 @@ impl StaffDesk {
         candidate: &str,
         client: IpAddr,
     ) -> Result<StaffPass, ServiceError> {
-        let store = &self.store;
+        let store = &self.staff_records;
         // counted before the (slow) check, in one step: parallel guesses cannot all slip under
         // the limit; per IPv6 /64, /56 and /48, as one customer holds a whole prefix
         let networks = crate::store::networks(client);
@@ -187,18 +188,18 @@ impl StaffDesk {
         let now_ms = self.setup.calendar.now().now_ms;
         let age = Duration::from_millis(now_ms.saturating_sub(pass.signed_in_at));
         Ok(age < self.setup.staff.session_lifetime()
-            && pass.epoch == self.store.staff_epoch().await?)
+            && pass.epoch == self.staff_records.staff_epoch().await?)
     }
 
     /// Ends every staff session, on every tablet.
     pub async fn sign_out_everywhere(&self) -> Result<(), ServiceError> {
-        self.store.next_staff_epoch().await?;
+        self.staff_records.next_staff_epoch().await?;
         Ok(())
     }
 
     /// Whether `candidate` is the staff password, checked by the password-checking threads.
     async fn matches(&self, candidate: &str) -> Result<bool, StaffError> {
-        let Some(stored) = self.store.staff_password_hash().await? else {
+        let Some(stored) = self.staff_records.staff_password_hash().await? else {
             return Ok(false);
         };
         let (answer, answered) = oneshot::channel();

@@ -14,7 +14,7 @@ use crate::notify::Words;
 use crate::phone::{PhoneNumber, PhoneRules};
 use crate::problem::Problem;
 use crate::queue::QueueId;
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::store::{DayId, Source, StoreError};
 use crate::ticket::{CallAnswer, Ticket};
 use crate::twilio::twiml::{response, Verb};
@@ -202,7 +202,10 @@ fn goodbye(voices: &Voices, texts: &dyn Texts, lang: Lang) -> String {
 /// Calls: the automatic call of a near turn, calls to the store (menu, code), staff calls. Handed out by [`super::WaitingRoom::voice`].
 #[derive(Clone)]
 pub struct Voice {
-    store: Store,
+    days: store::Days,
+    phone_records: store::PhoneRecords,
+    replies: store::Replies,
+    tickets: store::Tickets,
     setup: Arc<Setup>,
     texts: Arc<dyn Texts>,
     desk: Desk,
@@ -212,7 +215,7 @@ pub struct Voice {
 
 impl Voice {
     pub(super) fn new(
-        store: Store,
+        store: &Store,
         setup: Arc<Setup>,
         texts: Arc<dyn Texts>,
         desk: Desk,
@@ -220,7 +223,10 @@ impl Voice {
         inbound: Inbound,
     ) -> Self {
         Self {
-            store,
+            days: store.days(),
+            phone_records: store.phone_records(),
+            replies: store.replies(),
+            tickets: store.tickets(),
             setup,
             texts,
             desk,
@@ -299,7 +305,7 @@ impl Voice {
         };
         let ticket = match self.setup.queue(call.queue.as_str()) {
             Ok(_) => {
-                self.store
+                self.tickets
                     .ticket_on(&call.queue, &call.day, call.number)
                     .await?
             }
@@ -317,7 +323,7 @@ impl Voice {
         };
         let lang = ticket.lang;
         let Some(answer) = CallAnswer::from_digits(digits) else {
-            let today = self.store.today(&call.queue).await?;
+            let today = self.days.today(&call.queue).await?;
             if call.repeats >= MAX_REPEATS || today != call.day || !ticket.state().is_active() {
                 return Ok(goodbye(&self.setup.voices, self.texts.as_ref(), lang));
             }
@@ -325,7 +331,7 @@ impl Voice {
         };
         let now = self.setup.calendar.now();
         match self
-            .store
+            .phone_records
             .answer_call(&call.queue, &call.day, call.number, answer, now)
             .await
         {
@@ -380,7 +386,7 @@ impl Voice {
     /// Whether a ticket of today (of any queue) waits for a call from `phone`.
     async fn awaits_call(&self, phone: &PhoneNumber) -> Result<bool, ServiceError> {
         for queue in &self.setup.queues {
-            if self.store.awaits_call(&queue.id, phone).await? {
+            if self.phone_records.awaits_call(&queue.id, phone).await? {
                 return Ok(true);
             }
         }
@@ -453,7 +459,11 @@ impl Voice {
         if code.len() == super::phones::CALL_CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit())
         {
             for queue in &self.setup.queues {
-                match self.store.verify_call(&queue.id, &phone, code, now).await {
+                match self
+                    .phone_records
+                    .verify_call(&queue.id, &phone, code, now)
+                    .await
+                {
                     Ok(token) => verified.extend(self.desk.ticket_by_token(&token).await?),
                     // no ticket of this queue has this number and code
                     Err(StoreError::Refused(_)) => {}
@@ -524,7 +534,7 @@ impl Voice {
     {
         let started = tokio::time::Instant::now();
         loop {
-            match self.store.claim_press(call_sid, choice).await? {
+            match self.replies.claim_press(call_sid, choice).await? {
                 None => break,
                 Some(kept) if !kept.is_empty() => return Ok(kept),
                 // the first delivery is still being carried out: its answer is this one's
@@ -536,7 +546,7 @@ impl Voice {
         }
         let answered = carry_out().await;
         let kept = answered.as_deref().ok();
-        if let Err(e) = self.store.keep_press(call_sid, choice, kept).await {
+        if let Err(e) = self.replies.keep_press(call_sid, choice, kept).await {
             tracing::warn!(error = %e, "the answer to a key pressed on a call is not kept");
         }
         answered
@@ -577,7 +587,7 @@ impl Voice {
                             let body = self.texts.say(lang, words);
                             let now = self.setup.calendar.now();
                             if let Err(e) = self
-                                .store
+                                .phone_records
                                 .text_ticket(
                                     &issued.queue,
                                     issued.number,

@@ -189,7 +189,17 @@ impl Backup {
     }
 }
 
-impl Store {
+/// The store's backups and restores: a handle on [`Store`], from [`Store::backups`].
+#[derive(Clone)]
+pub struct Backups {
+    store: Store,
+}
+
+impl Backups {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// Reads what a backup keeps: the installation's keys, and for each of `queues` its settings,
     /// version and the history of each of `dates` that has one. `app_version` and `made_at` are
     /// written into the document as given.
@@ -200,7 +210,7 @@ impl Store {
         app_version: &str,
         made_at: &str,
     ) -> Result<Backup, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let staff_password_hash: Option<String> = conn.get(STAFF_PASSWORD).await?;
         // one hash slot: read together
         let (kiosks, kiosks_seen): (BTreeMap<String, String>, BTreeMap<String, String>) =
@@ -238,7 +248,7 @@ impl Store {
         dates: &[jiff::civil::Date],
     ) -> Result<QueueBackup, StoreError> {
         let keys = QueueKeys::of(queue);
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let (version, intake, autodial, rules): (
             Option<u64>,
             Option<String>,
@@ -297,7 +307,7 @@ impl Store {
     /// Writes `backup` (checked with [`Backup::check`] first: nothing is written unless it
     /// holds); history keys whose expiry passed before `now_ms` are skipped.
     pub async fn restore(&self, backup: &Backup, now_ms: u64) -> Result<Restored, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let mut restored = Restored::default();
         if let Some(hash) = &backup.staff_password_hash {
             let current: Option<String> = conn.get(STAFF_PASSWORD).await?;
@@ -350,7 +360,7 @@ impl Store {
         restored: &mut Restored,
     ) -> Result<(), StoreError> {
         let keys = QueueKeys::of(queue);
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let mut settings = redis::pipe();
         settings.atomic();
         for (key, value) in [
@@ -368,7 +378,7 @@ impl Store {
             settings.hset_multiple(keys.rules(), &rules).ignore();
         }
         let () = settings.query_async(&mut conn).await?;
-        let mut raise = self.scripts.raise_version.call();
+        let mut raise = self.store.scripts.raise_version.call();
         raise
             .key("VERSION", keys.version())
             .arg("AT_LEAST", backup.version);

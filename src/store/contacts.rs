@@ -34,7 +34,17 @@ pub struct EarlyStatus {
     pub answered_by: Option<String>,
 }
 
-impl Store {
+/// The store's the contact log: a handle on [`Store`], from [`Store::contact_records`].
+#[derive(Clone)]
+pub struct ContactRecords {
+    store: Store,
+}
+
+impl ContactRecords {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// Adds `record` to the log (once per Sid); answers the status that arrived before it, if
     /// one did and moved it on.
     pub async fn log_contact(
@@ -42,8 +52,8 @@ impl Store {
         record: &ContactRecord,
     ) -> Result<Option<EarlyStatus>, StoreError> {
         let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut conn = self.conn.clone();
-        let mut call = self.scripts.log.call();
+        let mut conn = self.store.conn.clone();
+        let mut call = self.store.scripts.log.call();
         call.key("ENTRIES", CONTACTS)
             .key("ORDER", CONTACTS_ORDER)
             .key("EARLY", early(&record.sid))
@@ -72,8 +82,8 @@ impl Store {
         error_code: Option<&str>,
         answered_by: Option<&str>,
     ) -> Result<LogUpdate, StoreError> {
-        let mut conn = self.conn.clone();
-        let mut call = self.scripts.log.call();
+        let mut conn = self.store.conn.clone();
+        let mut call = self.store.scripts.log.call();
         call.key("ENTRIES", CONTACTS)
             .key("ORDER", CONTACTS_ORDER)
             .key("EARLY", early(sid))
@@ -92,7 +102,7 @@ impl Store {
 
     /// Entry `sid` of the log, if it is there.
     pub async fn contact(&self, sid: &str) -> Result<Option<ContactRecord>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let json: Option<String> = conn.hget(CONTACTS, sid).await?;
         json.map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string())))
             .transpose()
@@ -101,12 +111,12 @@ impl Store {
     /// Takes the reconciling of the log with Twilio for `for_ms` (one process at a time):
     /// whether it was free.
     pub async fn take_reconciler(&self, for_ms: u64) -> Result<bool, StoreError> {
-        self.take_turn(super::keys::RECONCILER, for_ms).await
+        self.store.take_turn(super::keys::RECONCILER, for_ms).await
     }
 
     /// The log, newest first.
     pub async fn contact_log(&self) -> Result<Vec<ContactRecord>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let sids: Vec<String> = conn.zrevrange(CONTACTS_ORDER, 0, SHOWN - 1).await?;
         if sids.is_empty() {
             return Ok(Vec::new());

@@ -27,12 +27,23 @@ pub enum TokenDay {
 /// How often a read is tried again when the day turned between learning it and reading it.
 const READ_TRIES: usize = 3;
 
-impl Store {
+/// The store's business days: a handle on [`Store`], from [`Store::days`].
+#[derive(Clone)]
+pub struct Days {
+    store: Store,
+}
+
+impl Days {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// The queue's current business day (turned by this call if its date came).
     pub async fn today(&self, queue: &QueueId) -> Result<DayId, StoreError> {
-        let at = self.calendar.now();
+        let at = self.store.calendar.now();
         let Today(day) = self
-            .run(self.invoke(&self.scripts.today, queue, at, &[]))
+            .store
+            .run(self.store.invoke(&self.store.scripts.today, queue, at, &[]))
             .await?;
         Ok(day)
     }
@@ -47,39 +58,13 @@ impl Store {
         at: Moment,
     ) -> Result<Option<DayId>, StoreError> {
         let mode = if force { "force" } else { "" };
-        let invocation = self.invoke(&self.scripts.reset, queue, at, &[("MODE", mode)]);
-        let mut conn = self.conn.clone();
+        let invocation = self
+            .store
+            .invoke(&self.store.scripts.reset, queue, at, &[("MODE", mode)]);
+        let mut conn = self.store.conn.clone();
         let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
         let Reset(day) = replies::decode(reply)?;
         Ok(day)
-    }
-
-    /// Runs `reads` on the keys of the queue's current day as one MULTI/EXEC (again if the day
-    /// turned between learning it and reading): answers the day and the replies, in order.
-    pub(crate) async fn read_day(
-        &self,
-        queue: &QueueId,
-        reads: impl Fn(&mut redis::Pipeline, &QueueKeys, &DayKeys),
-    ) -> Result<(DayId, Vec<Value>), StoreError> {
-        let keys = QueueKeys::of(queue);
-        let mut conn = self.conn.clone();
-        for _ in 0..READ_TRIES {
-            let day = self.today(queue).await?;
-            let mut pipe = redis::pipe();
-            pipe.atomic().get(keys.day());
-            reads(&mut pipe, &keys, &keys.day_keys(&day));
-            let mut replies: Vec<Value> = pipe.query_async(&mut conn).await?;
-            if replies.is_empty() {
-                return Err(StoreError::Corrupt("a read answered nothing".to_owned()));
-            }
-            let current = as_string(&replies.remove(0))?;
-            if current == day.as_str() {
-                return Ok((day, replies));
-            }
-        }
-        Err(StoreError::Corrupt(format!(
-            "the day of queue {queue} changed during {READ_TRIES} reads in a row"
-        )))
     }
 
     /// Which day's ticket `token` is in `queue`: today's (its number), an earlier day's, or none.
@@ -98,6 +83,7 @@ impl Store {
         token: &TicketToken,
     ) -> Result<(TokenDay, DayId), StoreError> {
         let (today, replies) = self
+            .store
             .read_day(queue, |pipe, queue, day| {
                 pipe.hget(day.tokens(), token.as_str())
                     .lrange(queue.days(), 0, -1);
@@ -122,7 +108,7 @@ impl Store {
         for day in &earlier {
             pipe.hexists(keys.day_keys(day).tokens(), token.as_str());
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let found: Vec<bool> = pipe.query_async(&mut conn).await?;
         let found = if found.contains(&true) {
             TokenDay::Earlier
@@ -140,4 +126,34 @@ pub(super) fn single<T: redis::FromRedisValue>(replies: Vec<Value>) -> Result<T,
         .next()
         .ok_or_else(|| StoreError::Corrupt("a read answered nothing".to_owned()))?;
     redis::from_redis_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl Store {
+    /// Runs `reads` on the keys of the queue's current day as one MULTI/EXEC (again if the day
+    /// turned between learning it and reading): answers the day and the replies, in order.
+    pub(crate) async fn read_day(
+        &self,
+        queue: &QueueId,
+        reads: impl Fn(&mut redis::Pipeline, &QueueKeys, &DayKeys),
+    ) -> Result<(DayId, Vec<Value>), StoreError> {
+        let keys = QueueKeys::of(queue);
+        let mut conn = self.conn.clone();
+        for _ in 0..READ_TRIES {
+            let day = self.days().today(queue).await?;
+            let mut pipe = redis::pipe();
+            pipe.atomic().get(keys.day());
+            reads(&mut pipe, &keys, &keys.day_keys(&day));
+            let mut replies: Vec<Value> = pipe.query_async(&mut conn).await?;
+            if replies.is_empty() {
+                return Err(StoreError::Corrupt("a read answered nothing".to_owned()));
+            }
+            let current = as_string(&replies.remove(0))?;
+            if current == day.as_str() {
+                return Ok((day, replies));
+            }
+        }
+        Err(StoreError::Corrupt(format!(
+            "the day of queue {queue} changed during {READ_TRIES} reads in a row"
+        )))
+    }
 }

@@ -12,10 +12,20 @@ use redis::AsyncCommands;
 /// How long a process holds a day it is summing: another may take over after that.
 const CLOSING_HOLD_MS: u64 = 60_000;
 
-impl Store {
+/// The store's the days' figures kept: a handle on [`Store`], from [`Store::history_records`].
+#[derive(Clone)]
+pub struct HistoryRecords {
+    store: Store,
+}
+
+impl HistoryRecords {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// The queue's recent business days, newest first (the current one among them).
     pub async fn recent_days(&self, queue: &QueueId) -> Result<Vec<DayId>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let days: Vec<String> = conn.lrange(QueueKeys::of(queue).days(), 0, -1).await?;
         Ok(days.iter().filter_map(|d| DayId::parse(d)).collect())
     }
@@ -28,7 +38,7 @@ impl Store {
         day: &DayId,
     ) -> Result<(Vec<TicketSummary>, Vec<(String, u64)>), StoreError> {
         let keys = QueueKeys::of(queue).day_keys(day);
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let (tickets, sent): (Vec<String>, Vec<(String, u64)>) = redis::pipe()
             .atomic()
             .hvals(keys.tickets())
@@ -44,7 +54,7 @@ impl Store {
 
     /// Whether business `day` is in the history already.
     pub async fn is_kept(&self, queue: &QueueId, day: &DayId) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         Ok(conn
             .hexists(QueueKeys::of(queue).history(day.date()), day.as_str())
             .await?)
@@ -52,7 +62,7 @@ impl Store {
 
     /// Takes the summing of business `day` for this process (a minute; `false`: another has it).
     pub async fn claim_closing(&self, queue: &QueueId, day: &DayId) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let taken: Option<String> = redis::cmd("SET")
             .arg(QueueKeys::of(queue).closing(day))
             .arg(std::process::id())
@@ -74,7 +84,7 @@ impl Store {
         expire_at: u64,
     ) -> Result<bool, StoreError> {
         let key = QueueKeys::of(queue).history(day.date());
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let (kept, _): (bool, bool) = redis::pipe()
             .atomic()
             .hset_nx(&key, day.as_str(), figures_json)
@@ -98,13 +108,14 @@ impl Store {
         for date in dates {
             pipe.hvals(keys.history(date));
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         Ok(pipe.query_async(&mut conn).await?)
     }
 
     /// Today's SMS and calls as the scripts counted them (`sms:<slot>`, `call:<slot>`).
     pub async fn today_sent(&self, queue: &QueueId) -> Result<Vec<(String, u64)>, StoreError> {
         let (_, replies) = self
+            .store
             .read_day(queue, |pipe, _, day| {
                 pipe.hgetall(day.stats());
             })

@@ -16,7 +16,17 @@ pub(super) struct StoredKiosk {
     secret_sha256: String,
 }
 
-impl Store {
+/// The store's kiosks: a handle on [`Store`], from [`Store::kiosks`].
+#[derive(Clone)]
+pub struct Kiosks {
+    store: Store,
+}
+
+impl Kiosks {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     pub async fn add_kiosk(&self, kiosk: &Kiosk, secret_sha256: &str) -> Result<(), StoreError> {
         let stored = StoredKiosk {
             name: kiosk.name.clone(),
@@ -25,14 +35,14 @@ impl Store {
         };
         let json =
             serde_json::to_string(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: () = conn.hset(KIOSKS, &kiosk.id, json).await?;
         Ok(())
     }
 
     /// The SHA-256 of the secret of kiosk `id`, if it exists.
     pub async fn kiosk_secret_sha256(&self, id: &str) -> Result<Option<String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let raw: Option<String> = conn.hget(KIOSKS, id).await?;
         raw.map(|json| {
             serde_json::from_str::<StoredKiosk>(&json)
@@ -44,7 +54,7 @@ impl Store {
 
     /// Every kiosk, oldest first.
     pub async fn kiosks(&self) -> Result<Vec<Kiosk>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let (all, seen): (HashMap<String, String>, HashMap<String, u64>) = redis::pipe()
             .hgetall(KIOSKS)
             .hgetall(KIOSKS_SEEN)
@@ -69,7 +79,7 @@ impl Store {
 
     /// Removes kiosk `id`; answers whether it existed.
     pub async fn remove_kiosk(&self, id: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let (removed, _): (u32, u32) = redis::pipe()
             .atomic()
             .hdel(KIOSKS, id)
@@ -80,7 +90,7 @@ impl Store {
     }
 
     pub async fn kiosk_seen(&self, id: &str, at_ms: u64) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: () = conn.hset(KIOSKS_SEEN, id, at_ms).await?;
         Ok(())
     }

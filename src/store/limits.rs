@@ -214,10 +214,20 @@ impl Taker<'_> {
     }
 }
 
-impl Store {
+/// The store's places taken under the limits: a handle on [`Store`], from [`Store::places`].
+#[derive(Clone)]
+pub struct Places {
+    store: Store,
+}
+
+impl Places {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// The places `client` holds.
     pub async fn held(&self, client: &str) -> Result<Vec<HeldPlace>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let raw: Vec<String> = conn.smembers(keys::client_held(client)).await?;
         Ok(raw.iter().map(|place| HeldPlace::parse(place)).collect())
     }
@@ -232,7 +242,7 @@ impl Store {
         release: &[HeldPlace],
     ) -> Result<Option<LimitReached>, StoreError> {
         let sources = taker.sources();
-        let mut call = self.scripts.take.call();
+        let mut call = self.store.scripts.take.call();
         call.keys("SOURCES", sources.iter().map(|(key, _)| key.clone()))
             .keys("HOLDER", taker.holder_keys())
             .arg("WINDOW", limits.window.as_secs().max(1))
@@ -246,7 +256,7 @@ impl Store {
                     .map(|(_, times)| limits.per_source.saturating_mul(*times)),
             )
             .args("RELEASE", release);
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
         let super::replies::Taken(reached) = super::replies::decode(reply)?;
         Ok(reached)
@@ -259,7 +269,7 @@ impl Store {
         ticket: &HeldPlace,
     ) -> Result<(), StoreError> {
         let key = keys::client_held(holder.client);
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: () = redis::pipe()
             .atomic()
             .srem(&key, holder.place.to_string())
@@ -274,11 +284,11 @@ impl Store {
     /// The ticket (or SMS) `taker` took a place for was not issued: the place is given back.
     pub async fn give_back_place(&self, taker: Taker<'_>) -> Result<(), StoreError> {
         let sources = taker.sources();
-        let mut call = self.scripts.give_back.call();
+        let mut call = self.store.scripts.give_back.call();
         call.keys("SOURCES", sources.into_iter().map(|(key, _)| key))
             .keys("HOLDER", taker.holder_keys())
             .arg("RESERVATION", reservation_of(&taker));
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: Value = call.invocation().invoke_async(&mut conn).await?;
         Ok(())
     }

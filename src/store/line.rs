@@ -55,7 +55,17 @@ impl Reply for Status {
     }
 }
 
-impl Store {
+/// The store's LINE links, follows and events: a handle on [`Store`], from [`Store::line_records`].
+#[derive(Clone)]
+pub struct LineRecords {
+    store: Store,
+}
+
+impl LineRecords {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// The one-time code of waiting ticket `number` (made now if it has none); `None` when the
     /// ticket follows on LINE already.
     pub async fn line_code(
@@ -67,13 +77,13 @@ impl Store {
         let mut bytes = [0u8; crate::line::code::LEN];
         getrandom::fill(&mut bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let code = crate::line::code::from_bytes(bytes);
-        let invocation = self.invoke(
-            &self.scripts.line_code,
+        let invocation = self.store.invoke(
+            &self.store.scripts.line_code,
             queue,
             at,
             &[("NUMBER", &number.to_string()), ("CODE", &code)],
         );
-        let LineCode(code) = self.run(invocation).await?;
+        let LineCode(code) = self.store.run(invocation).await?;
         Ok(code)
     }
 
@@ -85,6 +95,7 @@ impl Store {
     ) -> Result<Option<(DayId, u64)>, StoreError> {
         let field = format!("code:{code}");
         let (day, replies) = self
+            .store
             .read_day(queue, |pipe, _, day| {
                 pipe.hget(day.line(), &field);
             })
@@ -102,13 +113,13 @@ impl Store {
         user: &str,
         at: Moment,
     ) -> Result<LineLinked, StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.line_link,
+        let invocation = self.store.invoke(
+            &self.store.scripts.line_link,
             queue,
             at,
             &[("CODE", code), ("USER", user)],
         );
-        self.run(invocation).await
+        self.store.run(invocation).await
     }
 
     /// LINE-linked ticket `number`'s reminder is due: its push is made due (once).
@@ -118,13 +129,13 @@ impl Store {
         number: u64,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.line_due,
+        let invocation = self.store.invoke(
+            &self.store.scripts.line_due,
             queue,
             at,
             &[("NUMBER", &number.to_string())],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
@@ -135,7 +146,7 @@ impl Store {
         day: &DayId,
         number: u64,
     ) -> Result<Option<String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         Ok(conn
             .hget(
                 QueueKeys::of(queue).day_keys(day).line(),
@@ -147,6 +158,7 @@ impl Store {
     /// What is kept of LINE user `user` wherever the id itself must not be: its HMAC.
     pub fn line_user_hash(&self, user: &str) -> Result<String, StoreError> {
         let key = self
+            .store
             .settings
             .phone_hash_secret
             .as_ref()
@@ -159,7 +171,7 @@ impl Store {
 
     /// The places (`queue/day/number`) user `user` follows.
     pub async fn line_follows(&self, user: &str) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         Ok(conn
             .smembers(keys::line_follows(&self.line_user_hash(user)?))
             .await?)
@@ -174,8 +186,8 @@ impl Store {
         release: &[String],
         max: u32,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
-        let mut call = self.scripts.line_follow.call();
+        let mut conn = self.store.conn.clone();
+        let mut call = self.store.scripts.line_follow.call();
         call.key("FOLLOWS", keys::line_follows(&self.line_user_hash(user)?))
             .arg("MAX", max)
             .arg("PLACE", place)
@@ -188,7 +200,7 @@ impl Store {
 
     /// `user` no longer follows `place` (its link was refused after all).
     pub async fn line_unfollow_place(&self, user: &str, place: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: u64 = conn
             .srem(keys::line_follows(&self.line_user_hash(user)?), place)
             .await?;
@@ -198,7 +210,7 @@ impl Store {
     /// `user` blocked the account: nothing more is pushed to them, and they follow nothing.
     pub async fn line_stop(&self, user: &str) -> Result<(), StoreError> {
         let hash = self.line_user_hash(user)?;
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: u64 = conn.sadd(keys::LINE_STOPPED, &hash).await?;
         let _: u64 = conn.del(keys::line_follows(&hash)).await?;
         Ok(())
@@ -206,7 +218,7 @@ impl Store {
 
     /// `user` follows the account again.
     pub async fn line_resume(&self, user: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: u64 = conn
             .srem(keys::LINE_STOPPED, self.line_user_hash(user)?)
             .await?;
@@ -215,7 +227,7 @@ impl Store {
 
     /// Whether `user` blocked the account.
     pub async fn line_is_stopped(&self, user: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         Ok(conn
             .sismember(keys::LINE_STOPPED, self.line_user_hash(user)?)
             .await?)
@@ -224,8 +236,8 @@ impl Store {
     /// Records webhook event `id` (`event`: its JSON) to carry out: `false` when it was received
     /// before (a redelivery), which changes nothing.
     pub async fn line_record_event(&self, id: &str, event: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
-        let mut call = self.scripts.line_event.call();
+        let mut conn = self.store.conn.clone();
+        let mut call = self.store.scripts.line_event.call();
         call.key("SEEN", keys::line_event(id))
             .key("INBOX", keys::LINE_INBOX)
             .arg("ID", id)
@@ -237,7 +249,7 @@ impl Store {
 
     /// Takes event `id` to carry out for `for_ms` (one process at a time): whether it was free.
     pub async fn line_claim_event(&self, id: &str, for_ms: u64) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let taken: Option<String> = redis::cmd("SET")
             .arg(keys::line_claim(id))
             .arg("1")
@@ -251,14 +263,14 @@ impl Store {
 
     /// Event `id` was carried out.
     pub async fn line_event_done(&self, id: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: u64 = conn.hdel(keys::LINE_INBOX, id).await?;
         Ok(())
     }
 
     /// The events recorded and not carried out yet: id and JSON.
     pub async fn line_inbox(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         Ok(conn.hgetall(keys::LINE_INBOX).await?)
     }
 }

@@ -30,24 +30,37 @@ mod webhooks;
 use crate::calendar::Calendar;
 pub use crate::calendar::Moment;
 use crate::queue::{QueueId, MAX_AUTODIAL_PLACES};
+pub use backup::Backups;
 pub use backup::{Backup, BadBackup, HistoryDate, QueueBackup, Restored, FORMAT, FORMAT_VERSION};
 pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
+pub use contacts::ContactRecords;
 pub use contacts::{EarlyStatus, LogUpdate};
-pub use day::TokenDay;
+pub use day::{Days, TokenDay};
 pub use error::{BadRedisUrl, StoreError};
+pub use history::HistoryRecords;
 pub use keys::{DayId, DayKeys, QueueKeys, EVENTS_PATTERN};
+pub use kiosks::Kiosks;
+pub use limits::Places;
 pub use limits::{
     address_key, networks, wide_network, HeldPlace, Holder, LimitReached, Source, TakeLimits, Taker,
 };
+pub use line::LineRecords;
 pub use line::{LineLinked, LINE_EVENT_KEPT_S};
+pub use outbox::OutboxStream;
 pub use outbox::{
     DevMessage, JobEntry, LineNotice, MessageKind, OutboxJob, Outgoing, Task, UnreadableJob,
 };
+pub use phones::PhoneRecords;
 pub use phones::Registration;
+pub use queue::Queues;
 pub use reminders::Reminder;
+pub use reminders::ReminderRecords;
 pub(crate) use scripts::as_string;
 use scripts::Scripts;
+pub use staff::StaffRecords;
+pub use tickets::Tickets;
 pub use tickets::{Issued, NewTicket};
+pub use webhooks::Replies;
 
 /// The connection to Redis shared by every request (one multiplexed connection, or one per cluster
 /// node, that reconnects by itself), plus the scripts.
@@ -148,6 +161,91 @@ impl std::str::FromStr for AutodialPlaces {
 }
 
 impl Store {
+    /// Its backups and restores.
+    pub fn backups(&self) -> Backups {
+        Backups::of(self.clone())
+    }
+
+    /// Its the contact log.
+    pub fn contact_records(&self) -> ContactRecords {
+        ContactRecords::of(self.clone())
+    }
+
+    /// Its business days.
+    pub fn days(&self) -> Days {
+        Days::of(self.clone())
+    }
+
+    /// Its the days' figures kept.
+    pub fn history_records(&self) -> HistoryRecords {
+        HistoryRecords::of(self.clone())
+    }
+
+    /// Its kiosks.
+    pub fn kiosks(&self) -> Kiosks {
+        Kiosks::of(self.clone())
+    }
+
+    /// Its places taken under the limits.
+    pub fn places(&self) -> Places {
+        Places::of(self.clone())
+    }
+
+    /// Its LINE links, follows and events.
+    pub fn line_records(&self) -> LineRecords {
+        LineRecords::of(self.clone())
+    }
+
+    /// Its the outbox stream and the dev outbox.
+    pub fn outbox_stream(&self) -> OutboxStream {
+        OutboxStream::of(self.clone())
+    }
+
+    /// Its tickets' phones, calls and the stop list.
+    pub fn phone_records(&self) -> PhoneRecords {
+        PhoneRecords::of(self.clone())
+    }
+
+    /// Its queues' settings and snapshots.
+    pub fn queues(&self) -> Queues {
+        Queues::of(self.clone())
+    }
+
+    /// Its reminders.
+    pub fn reminder_records(&self) -> ReminderRecords {
+        ReminderRecords::of(self.clone())
+    }
+
+    /// Its the staff password, epoch and sign-in attempts.
+    pub fn staff_records(&self) -> StaffRecords {
+        StaffRecords::of(self.clone())
+    }
+
+    /// Its tickets issued and acted on.
+    pub fn tickets(&self) -> Tickets {
+        Tickets::of(self.clone())
+    }
+
+    /// Its answers kept so a retry gets the same.
+    pub fn replies(&self) -> Replies {
+        Replies::of(self.clone())
+    }
+
+    /// Takes the turn kept at `key` for `for_ms`, unless another process holds it: whether it
+    /// was free.
+    pub(crate) async fn take_turn(&self, key: &str, for_ms: u64) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let taken: Option<String> = redis::cmd("SET")
+            .arg(key)
+            .arg(std::process::id())
+            .arg("NX")
+            .arg("PX")
+            .arg(for_ms)
+            .query_async(&mut conn)
+            .await?;
+        Ok(taken.is_some())
+    }
+
     /// Prepares the connection to Redis at `redis_url` with the defaults of [`StoreSettings::at`],
     /// reading by Tokyo's calendar (see [`Self::new`]).
     pub fn open(redis_url: &str) -> Result<Self, BadRedisUrl> {
@@ -184,6 +282,11 @@ impl Store {
     }
 
     /// What the app counts.
+    /// What the app counts, to keep (for a service that counts).
+    pub fn shared_metrics(&self) -> std::sync::Arc<crate::metrics::Metrics> {
+        std::sync::Arc::clone(&self.metrics)
+    }
+
     pub fn metrics(&self) -> &crate::metrics::Metrics {
         &self.metrics
     }

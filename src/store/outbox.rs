@@ -235,10 +235,20 @@ fn job(
     OutboxJob::parse(entry, deliveries, &fields)
 }
 
-impl Store {
+/// The store's the outbox stream and the dev outbox: a handle on [`Store`], from [`Store::outbox_stream`].
+#[derive(Clone)]
+pub struct OutboxStream {
+    store: Store,
+}
+
+impl OutboxStream {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// Makes sure the consumer group exists (it goes with the stream when the day's keys expire).
     pub async fn ensure_outbox(&self, queue: &QueueId) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let created: Result<(), redis::RedisError> = conn
             .xgroup_create_mkstream(QueueKeys::of(queue).outbox(), GROUP, "0")
             .await;
@@ -257,7 +267,7 @@ impl Store {
         consumer: &str,
         count: usize,
     ) -> Result<Vec<Result<OutboxJob, UnreadableJob>>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let options = StreamReadOptions::default()
             .group(GROUP, consumer)
             .count(count);
@@ -280,7 +290,7 @@ impl Store {
         consumer: &str,
         idle_ms: u64,
     ) -> Result<Vec<Result<OutboxJob, UnreadableJob>>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let options = StreamAutoClaimOptions::default().count(10);
         let reply: StreamAutoClaimReply = conn
             .xautoclaim_options(
@@ -302,7 +312,7 @@ impl Store {
     /// `consumer` still works on the job: it is not taken over while an attempt runs (its idle
     /// time starts again).
     pub async fn renew_job(&self, entry: &JobEntry, consumer: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: redis::Value = redis::cmd("XCLAIM")
             .arg(QueueKeys::of(&entry.queue).outbox())
             .arg(GROUP)
@@ -318,7 +328,7 @@ impl Store {
     /// The job is done (or will never be): it is not handed out again, and it is deleted (the
     /// stream keeps no number longer than its job needs it).
     pub async fn ack_job(&self, entry: &JobEntry) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let outbox = QueueKeys::of(&entry.queue).outbox();
         let _: () = redis::pipe()
             .atomic()
@@ -334,7 +344,7 @@ impl Store {
     pub async fn add_dev_message(&self, message: &DevMessage) -> Result<(), StoreError> {
         let json =
             serde_json::to_string(message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: () = redis::pipe()
             .atomic()
             .lpush(DEV_OUTBOX, json)
@@ -350,7 +360,7 @@ impl Store {
 
     /// The dev outbox, newest first.
     pub async fn dev_messages(&self) -> Result<Vec<DevMessage>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let raw: Vec<String> = conn.lrange(DEV_OUTBOX, 0, -1).await?;
         raw.iter()
             .map(|json| serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string())))

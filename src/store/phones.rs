@@ -29,7 +29,17 @@ pub struct Registration<'a> {
     pub max_numbers: u32,
 }
 
-impl Store {
+/// The store's tickets' phones, calls and the stop list: a handle on [`Store`], from [`Store::phone_records`].
+#[derive(Clone)]
+pub struct PhoneRecords {
+    store: Store,
+}
+
+impl PhoneRecords {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// Registers `registration.phone` for ticket `number` (held by `token`) and makes the SMS due.
     pub async fn register_phone(
         &self,
@@ -39,8 +49,8 @@ impl Store {
         registration: &Registration<'_>,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.register_phone,
+        let invocation = self.store.invoke(
+            &self.store.scripts.register_phone,
             queue,
             at,
             &[
@@ -57,7 +67,7 @@ impl Store {
                 ("MAX_NUMBERS", &registration.max_numbers.to_string()),
             ],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
@@ -68,13 +78,13 @@ impl Store {
         link_token: &str,
         at: Moment,
     ) -> Result<TicketToken, StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.verify_phone,
+        let invocation = self.store.invoke(
+            &self.store.scripts.verify_phone,
             queue,
             at,
             &[("LINK", link_token)],
         );
-        let Verified(token) = self.run(invocation).await?;
+        let Verified(token) = self.store.run(invocation).await?;
         Ok(token)
     }
 
@@ -85,6 +95,7 @@ impl Store {
         phone: &PhoneNumber,
     ) -> Result<bool, StoreError> {
         let (_, replies) = self
+            .store
             .read_day(queue, |pipe, _, day| {
                 pipe.hexists(day.verify(), format!("calls:{}", phone.as_str()));
             })
@@ -102,13 +113,13 @@ impl Store {
         code: &str,
         at: Moment,
     ) -> Result<TicketToken, StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.verify_call,
+        let invocation = self.store.invoke(
+            &self.store.scripts.verify_call,
             queue,
             at,
             &[("PHONE", phone.as_str()), ("CODE", code)],
         );
-        let Verified(token) = self.run(invocation).await?;
+        let Verified(token) = self.store.run(invocation).await?;
         Ok(token)
     }
 
@@ -122,8 +133,8 @@ impl Store {
         text: &str,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.call_out,
+        let invocation = self.store.invoke(
+            &self.store.scripts.call_out,
             queue,
             at,
             &[
@@ -132,7 +143,7 @@ impl Store {
                 ("TEXT", text),
             ],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
@@ -147,8 +158,8 @@ impl Store {
         text_instead: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.contact,
+        let invocation = self.store.invoke(
+            &self.store.scripts.contact,
             queue,
             at,
             &[
@@ -160,7 +171,7 @@ impl Store {
                 ("TEXT_INSTEAD", if text_instead { "1" } else { "" }),
             ],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
@@ -172,13 +183,13 @@ impl Store {
         number: u64,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.machine_answered,
+        let invocation = self.store.invoke(
+            &self.store.scripts.machine_answered,
             queue,
             at,
             &[("NUMBER", &number.to_string())],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
@@ -193,8 +204,8 @@ impl Store {
         answer: CallAnswer,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.answer,
+        let invocation = self.store.invoke(
+            &self.store.scripts.answer,
             queue,
             at,
             &[
@@ -203,16 +214,21 @@ impl Store {
                 ("ANSWER", answer.as_str()),
             ],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
     /// What the stop list keeps of a number: its HMAC under the server's secret, not the number
     /// (nor its plain hash, which trying every mobile number reverses).
     fn stop_entry(&self, phone: &PhoneNumber) -> Result<String, StoreError> {
-        let key = self.settings.phone_hash_secret.as_ref().ok_or_else(|| {
-            StoreError::Corrupt("the stop list needs PHONE_HASH_SECRET".to_owned())
-        })?;
+        let key = self
+            .store
+            .settings
+            .phone_hash_secret
+            .as_ref()
+            .ok_or_else(|| {
+                StoreError::Corrupt("the stop list needs PHONE_HASH_SECRET".to_owned())
+            })?;
         Ok(crate::secret::keyed_hash_hex(
             key.as_bytes(),
             phone.as_str(),
@@ -222,7 +238,7 @@ impl Store {
     /// `phone` texted STOP: nothing more is sent to it until it texts START.
     pub async fn stop_sending(&self, phone: &PhoneNumber) -> Result<(), StoreError> {
         let entry = self.stop_entry(phone)?;
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: u64 = conn.sadd(keys::STOPPED, entry).await?;
         Ok(())
     }
@@ -230,17 +246,17 @@ impl Store {
     /// `phone` texted START.
     pub async fn resume_sending(&self, phone: &PhoneNumber) -> Result<(), StoreError> {
         let entry = self.stop_entry(phone)?;
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let _: u64 = conn.srem(keys::STOPPED, entry).await?;
         Ok(())
     }
 
     pub async fn is_stopped(&self, phone: &PhoneNumber) -> Result<bool, StoreError> {
-        if self.settings.phone_hash_secret.is_none() {
+        if self.store.settings.phone_hash_secret.is_none() {
             return Ok(false);
         }
         let entry = self.stop_entry(phone)?;
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         Ok(conn.sismember(keys::STOPPED, entry).await?)
     }
 
@@ -252,6 +268,7 @@ impl Store {
         phone: &PhoneNumber,
     ) -> Result<Option<crate::ticket::Ticket>, StoreError> {
         let (day, replies) = self
+            .store
             .read_day(queue, |pipe, _, day| {
                 pipe.hget(day.phones(), phone.as_str());
             })
@@ -260,7 +277,7 @@ impl Store {
             return Ok(None);
         };
         // the ticket of that same day, even if the next has started since
-        self.ticket_on(queue, &day, number).await
+        self.store.tickets().ticket_on(queue, &day, number).await
     }
 
     /// Makes an SMS of `body` to ticket `number`'s verified phone due; `purpose` names it in the
@@ -274,8 +291,8 @@ impl Store {
         spends: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.send_text,
+        let invocation = self.store.invoke(
+            &self.store.scripts.send_text,
             queue,
             at,
             &[
@@ -285,7 +302,7 @@ impl Store {
                 ("SPEND", if spends { "1" } else { "" }),
             ],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 }

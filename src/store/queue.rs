@@ -11,13 +11,23 @@ use crate::queue::{
 };
 use redis::{AsyncCommands, Value};
 
-impl Store {
+/// The store's queues' settings and snapshots: a handle on [`Store`], from [`Store::queues`].
+#[derive(Clone)]
+pub struct Queues {
+    store: Store,
+}
+
+impl Queues {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// How many places ahead `queue` calls a verified phone now (the console's setting, else
     /// the configured one).
     pub async fn autodial_places(&self, queue: &QueueId) -> Result<u32, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let set: Option<u32> = conn.get(QueueKeys::of(queue).autodial()).await?;
-        Ok(set.unwrap_or_else(|| self.settings.autodial_places.of(queue)))
+        Ok(set.unwrap_or_else(|| self.store.settings.autodial_places.of(queue)))
     }
 
     /// Staff set how many places ahead `queue` calls a verified phone; tickets now within reach
@@ -28,19 +38,19 @@ impl Store {
         places: u32,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.set_autodial,
+        let invocation = self.store.invoke(
+            &self.store.scripts.set_autodial,
             queue,
             at,
             &[("PLACES", &places.to_string())],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
     /// What `queue` does with late arrivals (the console's setting, else the defaults).
     pub async fn late_arrivals(&self, queue: &QueueId) -> Result<LateArrivals, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let (places, minutes): (Option<u32>, Option<u32>) = conn
             .hmget(QueueKeys::of(queue).rules(), &["places", "no_show_after"])
             .await?;
@@ -53,7 +63,7 @@ impl Store {
 
     /// `queue`'s opening hours and daily limit (the console's; none set: always, no limit).
     pub async fn opening_hours(&self, queue: &QueueId) -> Result<OpeningHours, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let (opens, closes, limit): (Option<u16>, Option<u16>, Option<u32>) = conn
             .hmget(QueueKeys::of(queue).rules(), &["opens", "closes", "limit"])
             .await?;
@@ -72,8 +82,8 @@ impl Store {
         at: Moment,
     ) -> Result<(), StoreError> {
         let time = |m: Option<u16>| m.map(|m| m.to_string()).unwrap_or_default();
-        let invocation = self.invoke(
-            &self.scripts.set_hours,
+        let invocation = self.store.invoke(
+            &self.store.scripts.set_hours,
             queue,
             at,
             &[
@@ -82,7 +92,7 @@ impl Store {
                 ("LIMIT", &hours.daily_limit.to_string()),
             ],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
@@ -93,8 +103,8 @@ impl Store {
         late: LateArrivals,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.set_late,
+        let invocation = self.store.invoke(
+            &self.store.scripts.set_late,
             queue,
             at,
             &[
@@ -102,7 +112,7 @@ impl Store {
                 ("NO_SHOW_AFTER", &late.no_show_after_minutes.to_string()),
             ],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
@@ -112,19 +122,19 @@ impl Store {
         intake: Intake,
         at: Moment,
     ) -> Result<u64, StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.set_intake,
+        let invocation = self.store.invoke(
+            &self.store.scripts.set_intake,
             queue,
             at,
             &[("INTAKE_STATE", intake.as_str())],
         );
-        let Version(version) = self.run(invocation).await?;
+        let Version(version) = self.store.run(invocation).await?;
         Ok(version)
     }
 
     /// The queue as one consistent picture (MULTI/EXEC).
     pub async fn snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, StoreError> {
-        let (_, replies) = self.read_day(queue, snapshot_reads).await?;
+        let (_, replies) = self.store.read_day(queue, snapshot_reads).await?;
         let raw: RawSnapshot = redis::from_redis_value_ref(&Value::Array(replies))
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         raw.into_snapshot(queue)
@@ -134,6 +144,7 @@ impl Store {
     /// console starts from, and reads again only after a gap in the events.
     pub async fn day(&self, queue: &QueueId) -> Result<QueueDay, StoreError> {
         let (_, mut replies) = self
+            .store
             .read_day(queue, |pipe, queue_keys, day_keys| {
                 snapshot_reads(pipe, queue_keys, day_keys);
                 pipe.hvals(day_keys.tickets());

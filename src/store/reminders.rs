@@ -27,7 +27,17 @@ pub struct Reminder {
     pub sent: bool,
 }
 
-impl Store {
+/// The store's reminders: a handle on [`Store`], from [`Store::reminder_records`].
+#[derive(Clone)]
+pub struct ReminderRecords {
+    store: Store,
+}
+
+impl ReminderRecords {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// Asks for (`want`) or drops the reminder of ticket `number`; `token`: its holder's (none:
     /// the system drops it).
     pub async fn ask_reminder(
@@ -38,8 +48,8 @@ impl Store {
         want: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.reminder,
+        let invocation = self.store.invoke(
+            &self.store.scripts.reminder,
             queue,
             at,
             &[
@@ -48,7 +58,7 @@ impl Store {
                 ("WANT", if want { "1" } else { "" }),
             ],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
@@ -58,6 +68,7 @@ impl Store {
         queue: &QueueId,
     ) -> Result<(DayId, Vec<(u64, Reminder)>), StoreError> {
         let (day, replies) = self
+            .store
             .read_day(queue, |pipe, _, day| {
                 pipe.hgetall(day.reminders());
             })
@@ -79,6 +90,7 @@ impl Store {
         number: u64,
     ) -> Result<Option<Reminder>, StoreError> {
         let (_, replies) = self
+            .store
             .read_day(queue, |pipe, _, day| {
                 pipe.hget(day.reminders(), number);
             })
@@ -98,13 +110,13 @@ impl Store {
         number: u64,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.reminder_take,
+        let invocation = self.store.invoke(
+            &self.store.scripts.reminder_take,
             queue,
             at,
             &[("NUMBER", &number.to_string())],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
@@ -119,8 +131,8 @@ impl Store {
         sent: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.reminder_set,
+        let invocation = self.store.invoke(
+            &self.store.scripts.reminder_set,
             queue,
             at,
             &[
@@ -130,29 +142,15 @@ impl Store {
                 ("SENT", if sent { "1" } else { "" }),
             ],
         );
-        let () = self.run(invocation).await?;
+        let () = self.store.run(invocation).await?;
         Ok(())
     }
 
     /// Takes the planning of `queue`'s reminders for `for_ms` (one process at a time): whether it
     /// was free.
     pub async fn take_planner(&self, queue: &QueueId, for_ms: u64) -> Result<bool, StoreError> {
-        self.take_turn(&QueueKeys::of(queue).planner(), for_ms)
+        self.store
+            .take_turn(&QueueKeys::of(queue).planner(), for_ms)
             .await
-    }
-
-    /// Takes the turn kept at `key` for `for_ms`, unless another process holds it: whether it
-    /// was free.
-    pub(crate) async fn take_turn(&self, key: &str, for_ms: u64) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
-        let taken: Option<String> = redis::cmd("SET")
-            .arg(key)
-            .arg(std::process::id())
-            .arg("NX")
-            .arg("PX")
-            .arg(for_ms)
-            .query_async(&mut conn)
-            .await?;
-        Ok(taken.is_some())
     }
 }

@@ -6,7 +6,17 @@ use super::{Store, StoreError};
 use redis::AsyncCommands;
 use std::time::Duration;
 
-impl Store {
+/// The store's the staff password, epoch and sign-in attempts: a handle on [`Store`], from [`Store::staff_records`].
+#[derive(Clone)]
+pub struct StaffRecords {
+    store: Store,
+}
+
+impl StaffRecords {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// Counts one more sign-in attempt in each of a client's `networks` (see [`networks`](super::networks): each
     /// allows `max` times its multiple) before its password is checked, so parallel attempts
     /// cannot all slip under the limit; answers `Some(seconds left of the window)` when a network
@@ -29,7 +39,7 @@ impl Store {
                 .ignore()
                 .ttl(&key);
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let counts: Vec<(u32, i64)> = pipe.query_async(&mut conn).await?;
         Ok(networks
             .iter()
@@ -49,27 +59,27 @@ impl Store {
         for (network, _) in networks {
             pipe.decr(keys::sign_in_attempts(network), 1).ignore();
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let () = pipe.query_async(&mut conn).await?;
         Ok(())
     }
 
     /// The current staff epoch (0 before the first change).
     pub async fn staff_epoch(&self) -> Result<u64, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let epoch: Option<u64> = conn.get(keys::STAFF_EPOCH).await?;
         Ok(epoch.unwrap_or(0))
     }
 
     /// Ends every staff session: answers the new epoch.
     pub async fn next_staff_epoch(&self) -> Result<u64, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         Ok(conn.incr(keys::STAFF_EPOCH, 1).await?)
     }
 
     /// The argon2 hash of the staff password, if one is set.
     pub async fn staff_password_hash(&self) -> Result<Option<String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         Ok(conn.get(keys::STAFF_PASSWORD).await?)
     }
 
@@ -80,7 +90,7 @@ impl Store {
         hash: &str,
         only_if_unset: bool,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         if only_if_unset {
             Ok(conn.set_nx(keys::STAFF_PASSWORD, hash).await?)
         } else {

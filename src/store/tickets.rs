@@ -49,7 +49,17 @@ pub struct Issued {
     pub day: DayId,
 }
 
-impl Store {
+/// The store's tickets issued and acted on: a handle on [`Store`], from [`Store::tickets`].
+#[derive(Clone)]
+pub struct Tickets {
+    store: Store,
+}
+
+impl Tickets {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// Issues the next number: INCR, RPUSH onto the waiting LIST, the ticket, its token, the
     /// version and the event, in one script.
     pub async fn issue(
@@ -69,13 +79,13 @@ impl Store {
             service_ms,
         } = new;
         let service = service_ms.map(|ms| ms.to_string()).unwrap_or_default();
-        let local_minute = self.calendar.local_minute(at.now_ms).to_string();
-        let remote_max = match self.remote_max_per_day() {
+        let local_minute = self.store.calendar.local_minute(at.now_ms).to_string();
+        let remote_max = match self.store.remote_max_per_day() {
             Some(max) if remote => max.to_string(),
             _ => String::new(),
         };
-        let invocation = self.invoke(
-            &self.scripts.issue,
+        let invocation = self.store.invoke(
+            &self.store.scripts.issue,
             queue,
             at,
             &[
@@ -84,7 +94,7 @@ impl Store {
                 ("LANG", lang.code()),
                 (
                     "MAX_TICKETS",
-                    &self.settings.max_tickets_per_day.to_string(),
+                    &self.store.settings.max_tickets_per_day.to_string(),
                 ),
                 ("REMOTE_MAX", &remote_max),
                 ("PHONE", phone.map(|p| p.as_str()).unwrap_or_default()),
@@ -99,7 +109,7 @@ impl Store {
             version,
             avg_service_ms,
             day,
-        } = self.run(invocation).await?;
+        } = self.store.run(invocation).await?;
         let ticket = IssuedTicket {
             queue: queue.clone(),
             number,
@@ -122,7 +132,7 @@ impl Store {
     #[cfg(feature = "bench")]
     pub fn issue_command_line(&self, queue: &QueueId, at: Moment) -> (String, Vec<String>) {
         let token = "0".repeat(32);
-        self.scripts.issue.command_line(
+        self.store.scripts.issue.command_line(
             queue,
             at,
             0,
@@ -147,13 +157,13 @@ impl Store {
         counter: &CounterId,
         at: Moment,
     ) -> Result<(u64, u64), StoreError> {
-        let invocation = self.invoke(
-            &self.scripts.call_next,
+        let invocation = self.store.invoke(
+            &self.store.scripts.call_next,
             queue,
             at,
             &[("COUNTER", counter.as_str())],
         );
-        let CallNextReply { number, version } = self.run(invocation).await?;
+        let CallNextReply { number, version } = self.store.run(invocation).await?;
         Ok((number, version))
     }
 
@@ -170,8 +180,8 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let number = number.to_string();
         let seen_rev = seen_rev.map(|r| r.to_string()).unwrap_or_default();
-        let invocation = self.invoke(
-            &self.scripts.act,
+        let invocation = self.store.invoke(
+            &self.store.scripts.act,
             queue,
             at,
             &[
@@ -184,7 +194,7 @@ impl Store {
                 ),
             ],
         );
-        let Version(version) = self.run(invocation).await?;
+        let Version(version) = self.store.run(invocation).await?;
         Ok(version)
     }
 
@@ -195,7 +205,7 @@ impl Store {
         day: &DayId,
         number: u64,
     ) -> Result<Option<Ticket>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let raw: Option<String> = conn
             .hget(QueueKeys::of(queue).day_keys(day).tickets(), number)
             .await?;
@@ -205,6 +215,7 @@ impl Store {
     /// Ticket `number` of the current business day.
     pub async fn ticket(&self, queue: &QueueId, number: u64) -> Result<Option<Ticket>, StoreError> {
         let (_, replies) = self
+            .store
             .read_day(queue, |pipe, _, day| {
                 pipe.hget(day.tickets(), number);
             })

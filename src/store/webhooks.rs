@@ -17,7 +17,17 @@ const INBOUND_KEPT_S: u64 = 86_400;
 /// How long the answer to an API call with an `Idempotency-Key` is kept (as Stripe keeps them).
 const REQUEST_KEPT_S: u64 = 86_400;
 
-impl Store {
+/// The store's answers kept so a retry gets the same: a handle on [`Store`], from [`Store::replies`].
+#[derive(Clone)]
+pub struct Replies {
+    store: Store,
+}
+
+impl Replies {
+    pub(super) fn of(store: Store) -> Self {
+        Self { store }
+    }
+
     /// Takes inbound message `sid` to answer: `None` the first time; after that the reply kept
     /// for it (empty while the first delivery is still being answered).
     pub async fn claim_inbound(&self, sid: &str) -> Result<Option<String>, StoreError> {
@@ -70,7 +80,7 @@ impl Store {
 
     /// `None` if this call set `key` (for `ttl_s` seconds), else what it holds.
     async fn claim_once(&self, key: &str, ttl_s: u64) -> Result<Option<String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         let claimed: bool = redis::cmd("SET")
             .arg(key)
             .arg("")
@@ -94,7 +104,7 @@ impl Store {
         reply: Option<&str>,
         ttl_s: u64,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.store.conn.clone();
         match reply {
             Some(reply) => {
                 let _: () = conn.set_ex(key, reply, ttl_s).await?;

@@ -629,7 +629,7 @@ pub fn store(redis: &TestRedis) -> waitingroom::store::Store {
 pub async fn day_keys(redis: &TestRedis, queue: &str) -> waitingroom::store::DayKeys {
     let store = store(redis);
     let queue = waitingroom::QueueId::parse(queue).unwrap();
-    let day = store.today(&queue).await.unwrap();
+    let day = store.days().today(&queue).await.unwrap();
     waitingroom::store::QueueKeys::of(&queue).day_keys(&day)
 }
 

@@ -240,11 +240,14 @@ async fn the_day_turns_on_the_second_while_two_processes_issue_across_daylight_s
             .with_clock(clock.clone()),
         );
     let q = waitingroom::QueueId::default_queue();
-    assert_eq!(store.today(&q).await.unwrap().to_string(), "2027-03-14");
+    assert_eq!(
+        store.days().today(&q).await.unwrap().to_string(),
+        "2027-03-14"
+    );
     let mut today = Vec::new();
     for (token, answered_at) in &issued {
         let token = waitingroom::TicketToken::parse(token).unwrap();
-        match store.token_day(&q, &token).await.unwrap() {
+        match store.days().token_day(&q, &token).await.unwrap() {
             waitingroom::store::TokenDay::Today(number) => today.push(number),
             waitingroom::store::TokenDay::Earlier => {
                 assert!(*answered_at >= boundary - SignedDuration::from_millis(1500));

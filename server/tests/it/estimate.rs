@@ -145,7 +145,11 @@ async fn remote_intake_closes_by_the_learned_service_time() {
         closes: Some(18 * 60),
         daily_limit: 0,
     };
-    store.set_opening_hours(&q, hours, at(8, 0)).await.unwrap();
+    store
+        .queues()
+        .set_opening_hours(&q, hours, at(8, 0))
+        .await
+        .unwrap();
     let take = |service_ms: Option<u64>, counters: u32| {
         let store = &store;
         let q = &q;
@@ -156,6 +160,7 @@ async fn remote_intake_closes_by_the_learned_service_time() {
             new.counters = counters;
             new.service_ms = service_ms;
             store
+                .tickets()
                 .issue(q, new, "", at(17, 0))
                 .await
                 .map(|i| i.ticket.number)
@@ -165,7 +170,7 @@ async fn remote_intake_closes_by_the_learned_service_time() {
     assert_eq!(take(None, 2).await.unwrap(), 1);
     assert_eq!(take(None, 2).await.unwrap(), 2);
     // learned: an hour a customer; the third over 2 counters is done at 18:30, after closing
-    let before = store.day(&q).await.unwrap();
+    let before = store.queues().day(&q).await.unwrap();
     assert!(
         matches!(
             take(Some(60 * MINUTE), 2).await,
@@ -174,7 +179,7 @@ async fn remote_intake_closes_by_the_learned_service_time() {
         "本日のオンライン受付は終了しました"
     );
     assert_eq!(
-        store.day(&q).await.unwrap(),
+        store.queues().day(&q).await.unwrap(),
         before,
         "the refusal changes nothing"
     );

@@ -436,7 +436,12 @@ async fn the_same_press_sent_twice_gets_the_one_ticket_it_was_issued() {
             let new = NewTicket::new(Channel::Kiosk, &press, Lang::Ja);
             let queue = QueueId::parse("default").unwrap();
             let at = crate::common::test_calendar().now();
-            store.issue(&queue, new, "A", at).await.unwrap().ticket
+            store
+                .tickets()
+                .issue(&queue, new, "A", at)
+                .await
+                .unwrap()
+                .ticket
         }
     };
     let press = TicketToken::from_bytes([7; 16]);

@@ -27,6 +27,7 @@ async fn take(
     let mut new = NewTicket::new(channel, &token, Lang::Ja);
     new.remote = channel == Channel::Remote;
     store
+        .tickets()
         .issue(q, new, "", when)
         .await
         .map(|issued| issued.ticket.number)
@@ -50,10 +51,11 @@ async fn intake_closes_at_closing_time_remote_before_it_and_opens_again_the_next
         daily_limit: 0,
     };
     store
+        .queues()
         .set_opening_hours(&q, nine_to_six, at(0, 8, 0))
         .await
         .unwrap();
-    assert_eq!(store.opening_hours(&q).await.unwrap(), nine_to_six);
+    assert_eq!(store.queues().opening_hours(&q).await.unwrap(), nine_to_six);
 
     // before opening: nobody, by any channel
     closed(
@@ -64,7 +66,7 @@ async fn intake_closes_at_closing_time_remote_before_it_and_opens_again_the_next
         take(&store, &q, Channel::Remote, at(0, 8, 59)).await,
         Problem::NotOpenYet,
     );
-    assert_eq!(store.snapshot(&q).await.unwrap().last_number, 0);
+    assert_eq!(store.queues().snapshot(&q).await.unwrap().last_number, 0);
 
     // a morning at one counter: 20 minutes a customer
     let one = CounterId::parse("1").unwrap();
@@ -72,15 +74,23 @@ async fn intake_closes_at_closing_time_remote_before_it_and_opens_again_the_next
         take(&store, &q, Channel::Kiosk, at(0, 9, 0)).await.unwrap();
     }
     for (i, mm) in [0, 20, 40].into_iter().enumerate() {
-        store.call_next(&q, &one, at(0, 9, mm)).await.unwrap();
+        store
+            .tickets()
+            .call_next(&q, &one, at(0, 9, mm))
+            .await
+            .unwrap();
         assert_eq!(
-            store.snapshot(&q).await.unwrap().serving[0].number,
+            store.queues().snapshot(&q).await.unwrap().serving[0].number,
             i as u64 + 1
         );
     }
-    store.call_next(&q, &one, at(0, 10, 0)).await.unwrap();
+    store
+        .tickets()
+        .call_next(&q, &one, at(0, 10, 0))
+        .await
+        .unwrap();
     assert_eq!(
-        store.snapshot(&q).await.unwrap().avg_service_ms,
+        store.queues().snapshot(&q).await.unwrap().avg_service_ms,
         Some(20 * 60_000)
     );
 
@@ -92,13 +102,13 @@ async fn intake_closes_at_closing_time_remote_before_it_and_opens_again_the_next
         5
     );
     // 17:35, one ahead: it would finish at 18:15, after closing: 本日のオンライン受付は終了しました
-    let before = store.day(&q).await.unwrap();
+    let before = store.queues().day(&q).await.unwrap();
     closed(
         take(&store, &q, Channel::Remote, at(0, 17, 35)).await,
         Problem::RemoteClosedToday,
     );
     assert_eq!(
-        store.day(&q).await.unwrap(),
+        store.queues().day(&q).await.unwrap(),
         before,
         "the refusal changed nothing"
     );
@@ -158,7 +168,10 @@ async fn the_daily_limit_stops_every_channel_and_the_console_refuses_bad_hours()
     let (status, body) = set("", "", "2").await;
     assert_eq!(status, 200, "{body}");
     let q = QueueId::default_queue();
-    assert_eq!(store.opening_hours(&q).await.unwrap().daily_limit, 2);
+    assert_eq!(
+        store.queues().opening_hours(&q).await.unwrap().daily_limit,
+        2
+    );
     for _ in 0..2 {
         assert_eq!(app.issue("default").await.status(), 200, "the kiosk");
     }
@@ -169,7 +182,7 @@ async fn the_daily_limit_stops_every_channel_and_the_console_refuses_bad_hours()
     assert_eq!(body["error"], "day_full", "{body}");
     let api = app.issue_as_staff("default").await;
     assert_eq!(api.status(), 409, "the staff API too");
-    assert_eq!(store.snapshot(&q).await.unwrap().last_number, 2);
+    assert_eq!(store.queues().snapshot(&q).await.unwrap().last_number, 2);
 
     // out of range or half-set: 422, nothing changes
     for (opens, closes, limit) in [
@@ -183,7 +196,7 @@ async fn the_daily_limit_stops_every_channel_and_the_console_refuses_bad_hours()
         assert_eq!(status, 422, "{opens}-{closes} {limit}: {body}");
         assert_eq!(body["error"], "bad_setting", "{body}");
         assert_eq!(
-            store.opening_hours(&q).await.unwrap(),
+            store.queues().opening_hours(&q).await.unwrap(),
             OpeningHours {
                 opens: None,
                 closes: None,

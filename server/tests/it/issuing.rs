@@ -321,6 +321,7 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
 
     for b in 1..=2 {
         store
+            .tickets()
             .issue(
                 &q,
                 NewTicket::new(Channel::Kiosk, &token(b), Lang::Ja),
@@ -331,16 +332,20 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
             .unwrap();
     }
     assert_eq!(
-        store.reset(&q, false, day_one).await.unwrap(),
+        store.days().reset(&q, false, day_one).await.unwrap(),
         None,
         "same day: nothing happens"
     );
-    assert_eq!(store.snapshot(&q).await.unwrap().waiting, vec![1, 2]);
+    assert_eq!(
+        store.queues().snapshot(&q).await.unwrap().waiting,
+        vec![1, 2]
+    );
 
     // a new business day: numbering restarts at 1, the version keeps counting
-    let before = store.snapshot(&q).await.unwrap().version;
+    let before = store.queues().snapshot(&q).await.unwrap().version;
     assert_eq!(
         store
+            .days()
             .reset(&q, false, at)
             .await
             .unwrap()
@@ -348,11 +353,16 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
         Some("2027-01-16".to_owned()),
         "the first check of a new day starts it"
     );
-    assert_eq!(store.reset(&q, false, at).await.unwrap(), None, "only once");
-    let after = store.snapshot(&q).await.unwrap();
+    assert_eq!(
+        store.days().reset(&q, false, at).await.unwrap(),
+        None,
+        "only once"
+    );
+    let after = store.queues().snapshot(&q).await.unwrap();
     assert!(after.waiting.is_empty());
     assert_eq!(after.version, before + 1);
     let first = store
+        .tickets()
         .issue(
             &q,
             NewTicket::new(Channel::Kiosk, &token(3), Lang::Ja),
@@ -363,34 +373,42 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
         .unwrap();
     assert_eq!(first.ticket.number, 1);
     assert_eq!(
-        store.token_day(&q, &token(1)).await.unwrap(),
+        store.days().token_day(&q, &token(1)).await.unwrap(),
         TokenDay::Earlier,
         "yesterday's token is known as yesterday's, and reaches nothing of today"
     );
     assert_eq!(
-        store.token_day(&q, &token(3)).await.unwrap(),
+        store.days().token_day(&q, &token(3)).await.unwrap(),
         TokenDay::Today(1)
     );
     assert_eq!(
-        store.token_day(&q, &token(9)).await.unwrap(),
+        store.days().token_day(&q, &token(9)).await.unwrap(),
         TokenDay::Unknown
     );
 
     // staff start a new day on the same date: numbering from 1 again
     assert_eq!(
         store
+            .days()
             .reset(&q, true, at)
             .await
             .unwrap()
             .map(|d| d.to_string()),
         Some("2027-01-16.2".to_owned())
     );
-    assert!(store.snapshot(&q).await.unwrap().waiting.is_empty());
+    assert!(store
+        .queues()
+        .snapshot(&q)
+        .await
+        .unwrap()
+        .waiting
+        .is_empty());
     assert_eq!(
-        store.token_day(&q, &token(3)).await.unwrap(),
+        store.days().token_day(&q, &token(3)).await.unwrap(),
         TokenDay::Earlier
     );
     store
+        .tickets()
         .issue(
             &q,
             NewTicket::new(Channel::Kiosk, &token(7), Lang::Ja),
@@ -401,11 +419,13 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
         .unwrap();
 
     store
+        .queues()
         .set_intake(&q, Intake::RemotePaused, at)
         .await
         .unwrap();
     assert!(
         store
+            .tickets()
             .issue(
                 &q,
                 NewTicket::new(Channel::Remote, &token(4), Lang::Ja),
@@ -418,6 +438,7 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
     );
     assert!(
         store
+            .tickets()
             .issue(
                 &q,
                 NewTicket::new(Channel::Kiosk, &token(5), Lang::Ja),
@@ -428,9 +449,14 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
             .is_ok(),
         "the kiosk still issues"
     );
-    store.set_intake(&q, Intake::Paused, at).await.unwrap();
+    store
+        .queues()
+        .set_intake(&q, Intake::Paused, at)
+        .await
+        .unwrap();
     assert!(
         store
+            .tickets()
             .issue(
                 &q,
                 NewTicket::new(Channel::Kiosk, &token(6), Lang::Ja),
@@ -441,5 +467,8 @@ async fn the_day_restarts_once_keeping_the_version_and_staff_intake_pauses_stop_
             .is_err(),
         "all intake paused"
     );
-    assert_eq!(store.snapshot(&q).await.unwrap().waiting, vec![1, 2]);
+    assert_eq!(
+        store.queues().snapshot(&q).await.unwrap().waiting,
+        vec![1, 2]
+    );
 }

@@ -545,7 +545,7 @@ async fn on_the_next_day_nothing_of_yesterday_links_or_is_pushed() {
     let yesterdays_code = code_text(&app, &tokens[4]).await;
     let queue = waitingroom::QueueId::parse("default").unwrap();
     let store = crate::common::store(&redis);
-    let yesterday = store.today(&queue).await.unwrap();
+    let yesterday = store.days().today(&queue).await.unwrap();
     staff_reset(&app).await;
     // the day's LINE keys expire with their day
     let mut conn = redis.connection().await;

@@ -42,6 +42,7 @@ async fn a_screen_gets_the_snapshot_then_each_change_with_its_version() {
     // the screen's own reducer, applied to the events, equals a fresh read of Redis
     let store = crate::common::store(&redis);
     let fresh = store
+        .queues()
         .snapshot(&waitingroom::QueueId::parse("default").unwrap())
         .await
         .unwrap();
@@ -95,6 +96,7 @@ async fn calls_in_a_burst_reach_a_screen_each_event_in_order() {
     assert_eq!(changes.iter().filter(|c| *c == "finished").count(), 5);
     let store = crate::common::store(&redis);
     let fresh = store
+        .queues()
         .snapshot(&waitingroom::QueueId::parse("default").unwrap())
         .await
         .unwrap();

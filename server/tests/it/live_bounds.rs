@@ -263,6 +263,7 @@ async fn a_reconnect_storm_costs_redis_one_snapshot_read() {
     let mut late = screen(&app, "127.0.0.2").await.unwrap();
     let store = crate::common::store(&redis);
     let fresh = store
+        .queues()
         .snapshot(&waitingroom::QueueId::parse("default").unwrap())
         .await
         .unwrap();

@@ -603,6 +603,7 @@ async fn note_call(store: &waitingroom::store::Store, sid: &str, status: &str) {
     };
     let now = crate::common::test_calendar().now();
     store
+        .phone_records()
         .note_contact_state(&queue, 1, &record, false, now)
         .await
         .unwrap();

@@ -39,7 +39,7 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
         let mut pubsub = client.get_async_pubsub().await.unwrap();
         pubsub.subscribe(QueueKeys::of(&q).events()).await.unwrap();
         let mut events = pubsub.on_message();
-        let mut day = store.day(&q).await.unwrap();
+        let mut day = store.queues().day(&q).await.unwrap();
         let mut dice = Dice(seed);
         let mut now = 1_800_000_000_000u64;
         let mut tokens = std::collections::HashMap::new();
@@ -59,6 +59,7 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                     bytes[8..].copy_from_slice(&seed.to_be_bytes());
                     let token = TicketToken::from_bytes(bytes);
                     if let Ok(issued) = store
+                        .tickets()
                         .issue(&q, NewTicket::new(channel, &token, Lang::Ja), "", at)
                         .await
                     {
@@ -67,25 +68,28 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                     "issue"
                 }
                 7..=10 => {
-                    let _ = store.call_next(&q, counter, at).await;
+                    let _ = store.tickets().call_next(&q, counter, at).await;
                     "call_next"
                 }
                 11..=17 => {
                     let action =
                         TicketAction::ALL[dice.roll(TicketAction::ALL.len() as u64) as usize];
                     let number = 1 + dice.roll(last);
-                    let _ = store.act(&q, number, action, Some(counter), None, at).await;
+                    let _ = store
+                        .tickets()
+                        .act(&q, number, action, Some(counter), None, at)
+                        .await;
                     action.as_str()
                 }
                 18 => {
                     let intake = Intake::ALL[dice.roll(3) as usize];
-                    store.set_intake(&q, intake, at).await.unwrap();
+                    store.queues().set_intake(&q, intake, at).await.unwrap();
                     "intake"
                 }
                 _ => {
                     let roll = dice.roll(4);
                     if roll == 0 {
-                        store.reset(&q, true, at).await.unwrap();
+                        store.days().reset(&q, true, at).await.unwrap();
                         tokens.clear();
                         "reset"
                     } else if roll == 1 {
@@ -109,24 +113,28 @@ async fn the_reducer_fed_with_the_events_equals_redis_after_every_change() {
                                 max_numbers: 3,
                             };
                             let registered = store
+                                .phone_records()
                                 .register_phone(&q, number, token, &registration, at)
                                 .await;
                             // verified by its link or by a call from it
                             if registered.is_ok() && dice.roll(2) == 0 {
-                                let _ = store.verify_phone(&q, &link, at).await;
+                                let _ = store.phone_records().verify_phone(&q, &link, at).await;
                             } else if registered.is_ok() && dice.roll(2) == 0 {
-                                let _ = store.verify_call(&q, &phone, &code, at).await;
+                                let _ = store
+                                    .phone_records()
+                                    .verify_call(&q, &phone, &code, at)
+                                    .await;
                             }
                         }
                         "phone"
                     } else {
-                        let _ = store.call_next(&q, counter, at).await;
+                        let _ = store.tickets().call_next(&q, counter, at).await;
                         "call_next"
                     }
                 }
             };
 
-            let fresh = store.day(&q).await.unwrap();
+            let fresh = store.queues().day(&q).await.unwrap();
             while day.version() < fresh.version() {
                 let message = tokio::time::timeout(Duration::from_secs(5), events.next())
                     .await

@@ -172,7 +172,7 @@ async fn an_event_stream_client_that_stops_reading_loses_its_place() {
                     &token,
                     waitingroom::Lang::Ja,
                 );
-                store.issue(&queue, new, "", at).await.unwrap();
+                store.tickets().issue(&queue, new, "", at).await.unwrap();
             }
         });
         futures::future::join_all(issues).await;

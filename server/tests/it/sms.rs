@@ -329,10 +329,15 @@ async fn the_outbox_sends_nothing_to_a_number_outside_the_allowed_regions() {
     };
     let now = crate::common::test_calendar().now();
     store
+        .phone_records()
         .register_phone(&queue, 1, &token, &registration, now)
         .await
         .unwrap();
-    store.verify_phone(&queue, link, now).await.unwrap();
+    store
+        .phone_records()
+        .verify_phone(&queue, link, now)
+        .await
+        .unwrap();
     let staff = client();
     app.sign_in(&staff, &app.password).await;
     let (status, _) = app.call_phone(&staff, 1, "1").await;

@@ -315,7 +315,7 @@ async fn a_sentinel_that_never_answers_holds_up_no_request() {
         let queue = QueueId::parse("default").unwrap();
         let new = NewTicket::new(Channel::Kiosk, &token, Lang::Ja);
         let at = crate::common::test_calendar().now();
-        let issued = store.issue(&queue, new, "", at).await;
+        let issued = store.tickets().issue(&queue, new, "", at).await;
         issued.expect("a ticket is issued").ticket.number
     };
 

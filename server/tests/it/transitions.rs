@@ -20,6 +20,7 @@ async fn queue_with_ticket_in(store: &Store, case: usize, state: TicketState) ->
         let token =
             TicketToken::from_bytes([case as u8, b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         store
+            .tickets()
             .issue(
                 &q,
                 NewTicket::new(Channel::Kiosk, &token, Lang::Ja),
@@ -30,14 +31,15 @@ async fn queue_with_ticket_in(store: &Store, case: usize, state: TicketState) ->
             .unwrap();
     }
     let one = CounterId::parse("1").unwrap();
-    let act = |action| store.act(&q, 1, action, None, None, at());
+    let tickets = store.tickets();
+    let act = |action| tickets.act(&q, 1, action, None, None, at());
     match state {
         TicketState::Waiting => {}
         TicketState::Called => {
-            store.call_next(&q, &one, at()).await.unwrap();
+            store.tickets().call_next(&q, &one, at()).await.unwrap();
         }
         TicketState::Done | TicketState::NoShow => {
-            store.call_next(&q, &one, at()).await.unwrap();
+            store.tickets().call_next(&q, &one, at()).await.unwrap();
             let action = if state == TicketState::Done {
                 TicketAction::Done
             } else {
@@ -49,13 +51,13 @@ async fn queue_with_ticket_in(store: &Store, case: usize, state: TicketState) ->
             act(TicketAction::Cancel).await.unwrap();
         }
     }
-    let ticket = store.ticket(&q, 1).await.unwrap().unwrap();
+    let ticket = store.tickets().ticket(&q, 1).await.unwrap().unwrap();
     assert_eq!(ticket.state(), state, "set-up of case {case}");
     q
 }
 
 async fn everything(store: &Store, q: &QueueId) -> QueueDay {
-    store.day(q).await.unwrap()
+    store.queues().day(q).await.unwrap()
 }
 
 #[tokio::test]
@@ -68,11 +70,19 @@ async fn every_state_by_every_action_moves_or_is_refused_changing_nothing() {
         for action in TicketAction::ALL {
             case += 1;
             let q = queue_with_ticket_in(&store, case, state).await;
-            let rev = store.ticket(&q, 1).await.unwrap().unwrap().summary.rev;
+            let rev = store
+                .tickets()
+                .ticket(&q, 1)
+                .await
+                .unwrap()
+                .unwrap()
+                .summary
+                .rev;
             let before = everything(&store, &q).await;
 
             // a tablet that saw an older revision is refused, whatever the action
             let stale = store
+                .tickets()
                 .act(&q, 1, action, Some(&two), Some(rev - 1), at())
                 .await;
             assert!(
@@ -85,7 +95,10 @@ async fn every_state_by_every_action_moves_or_is_refused_changing_nothing() {
                 "{state:?} × {action:?}: stale changed something"
             );
 
-            let result = store.act(&q, 1, action, Some(&two), Some(rev), at()).await;
+            let result = store
+                .tickets()
+                .act(&q, 1, action, Some(&two), Some(rev), at())
+                .await;
             let after = everything(&store, &q).await;
             match action.outcome(state) {
                 Some(next) => {
@@ -134,13 +147,17 @@ async fn unknown_tickets_and_calls_without_a_counter_are_refused() {
     let q = queue_with_ticket_in(&store, 99, TicketState::Waiting).await;
     let before = everything(&store, &q).await;
     let missing = store
+        .tickets()
         .act(&q, 7, TicketAction::Cancel, None, None, at())
         .await;
     assert!(
         matches!(missing, Err(StoreError::Refused(Problem::TicketNotFound))),
         "{missing:?}"
     );
-    let no_counter = store.act(&q, 1, TicketAction::Call, None, None, at()).await;
+    let no_counter = store
+        .tickets()
+        .act(&q, 1, TicketAction::Call, None, None, at())
+        .await;
     assert!(matches!(
         no_counter,
         Err(StoreError::Refused(Problem::TicketChanged {
@@ -157,14 +174,14 @@ async fn a_number_whose_ticket_is_missing_is_never_popped() {
     let store = Store::open(&redis.url()).unwrap();
     let q = queue_with_ticket_in(&store, 98, TicketState::Waiting).await;
     let mut conn = redis.connection().await;
-    let day = store.today(&q).await.unwrap();
+    let day = store.days().today(&q).await.unwrap();
     let keys = waitingroom::store::QueueKeys::of(&q).day_keys(&day);
     let _: () = conn.hdel(keys.tickets(), 1).await.unwrap();
     let one = CounterId::parse("1").unwrap();
-    let result = store.call_next(&q, &one, at()).await;
+    let result = store.tickets().call_next(&q, &one, at()).await;
     assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
     assert_eq!(
-        store.snapshot(&q).await.unwrap().waiting,
+        store.queues().snapshot(&q).await.unwrap().waiting,
         [1, 2],
         "the number stays in line"
     );
@@ -193,6 +210,7 @@ async fn queue_of(store: &Store, name: &str, n: u8) -> QueueId {
             0,
         ]);
         store
+            .tickets()
             .issue(
                 &q,
                 NewTicket::new(Channel::Kiosk, &token, Lang::Ja),
@@ -213,8 +231,9 @@ async fn moving_back_puts_a_called_ticket_its_places_back() {
     let q = queue_of(&store, "late", 6).await;
 
     // the default: three people are called before it
-    store.call_next(&q, &one, at()).await.unwrap();
+    store.tickets().call_next(&q, &one, at()).await.unwrap();
     store
+        .tickets()
         .act(&q, 1, TicketAction::MoveBack, None, None, at())
         .await
         .unwrap();
@@ -228,10 +247,15 @@ async fn moving_back_puts_a_called_ticket_its_places_back() {
         move_back_places: places,
         no_show_after_minutes: 0,
     };
-    store.set_late_arrivals(&q, late(0), at()).await.unwrap();
-    assert_eq!(store.late_arrivals(&q).await.unwrap(), late(0));
-    store.call_next(&q, &one, at()).await.unwrap();
     store
+        .queues()
+        .set_late_arrivals(&q, late(0), at())
+        .await
+        .unwrap();
+    assert_eq!(store.queues().late_arrivals(&q).await.unwrap(), late(0));
+    store.tickets().call_next(&q, &one, at()).await.unwrap();
+    store
+        .tickets()
         .act(&q, 2, TicketAction::MoveBack, None, None, at())
         .await
         .unwrap();
@@ -239,9 +263,14 @@ async fn moving_back_puts_a_called_ticket_its_places_back() {
         everything(&store, &q).await.snapshot.waiting,
         [2, 3, 4, 1, 5, 6]
     );
-    store.set_late_arrivals(&q, late(20), at()).await.unwrap();
-    store.call_next(&q, &one, at()).await.unwrap();
     store
+        .queues()
+        .set_late_arrivals(&q, late(20), at())
+        .await
+        .unwrap();
+    store.tickets().call_next(&q, &one, at()).await.unwrap();
+    store
+        .tickets()
         .act(&q, 2, TicketAction::MoveBack, None, None, at())
         .await
         .unwrap();
@@ -266,6 +295,7 @@ async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_
     for b in 1..=3u8 {
         let token = TicketToken::from_bytes([0xa0, b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         store
+            .tickets()
             .issue(
                 &q,
                 NewTicket::new(Channel::Kiosk, &token, Lang::Ja),
@@ -276,13 +306,23 @@ async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_
             .unwrap();
     }
     let one = CounterId::parse("1").unwrap();
-    store.call_next(&q, &one, store_now(&store)).await.unwrap();
+    store
+        .tickets()
+        .call_next(&q, &one, store_now(&store))
+        .await
+        .unwrap();
 
     // off by default: an hour later it is still called
     clock.advance(SignedDuration::from_mins(60));
     assert_eq!(room.desk().auto_no_shows().await.unwrap(), 0);
     assert_eq!(
-        store.ticket(&q, 1).await.unwrap().unwrap().state(),
+        store
+            .tickets()
+            .ticket(&q, 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .state(),
         TicketState::Called
     );
 
@@ -301,7 +341,10 @@ async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_
         ),
         "{refused:?}"
     );
-    assert_eq!(store.late_arrivals(&q).await.unwrap(), Default::default());
+    assert_eq!(
+        store.queues().late_arrivals(&q).await.unwrap(),
+        Default::default()
+    );
 
     // five minutes: ticket 2 called now is not due yet; ticket 1 (called an hour ago) is
     let five = waitingroom::LateArrivals {
@@ -313,11 +356,23 @@ async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_
     room.desk().call_next(&q, &two).await.unwrap();
     assert_eq!(room.desk().auto_no_shows().await.unwrap(), 1);
     assert_eq!(
-        store.ticket(&q, 1).await.unwrap().unwrap().state(),
+        store
+            .tickets()
+            .ticket(&q, 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .state(),
         TicketState::NoShow
     );
     assert_eq!(
-        store.ticket(&q, 2).await.unwrap().unwrap().state(),
+        store
+            .tickets()
+            .ticket(&q, 2)
+            .await
+            .unwrap()
+            .unwrap()
+            .state(),
         TicketState::Called
     );
     assert_eq!(room.desk().auto_no_shows().await.unwrap(), 0, "once");
@@ -330,11 +385,17 @@ async fn a_called_ticket_becomes_a_no_show_by_itself_only_when_the_console_says_
     clock.advance(SignedDuration::from_mins(1));
     assert_eq!(room.desk().auto_no_shows().await.unwrap(), 1);
     assert_eq!(
-        store.ticket(&q, 2).await.unwrap().unwrap().state(),
+        store
+            .tickets()
+            .ticket(&q, 2)
+            .await
+            .unwrap()
+            .unwrap()
+            .state(),
         TicketState::NoShow
     );
     assert_eq!(
-        store.snapshot(&q).await.unwrap().waiting,
+        store.queues().snapshot(&q).await.unwrap().waiting,
         [3],
         "the line is untouched"
     );

@@ -31,6 +31,7 @@ async fn ticket_view(app: &TestApp, token: &str) -> Value {
 async fn day_of(redis: &TestRedis) -> String {
     let queue = waitingroom::QueueId::parse("default").unwrap();
     crate::common::store(redis)
+        .days()
         .today(&queue)
         .await
         .unwrap()

@@ -63,9 +63,12 @@ pub fn random_token() -> TicketToken {
 }
 
 /// The waiting room of one installation: its setup, the live events, and its services, one per
-/// capability, each holding only what it needs (see docs/architecture.md).
+/// capability, each holding only what it needs (see docs/architecture.md). A clone is a pointer's
+/// (the services, some 20 KB, are built once).
 #[derive(Clone)]
-pub struct WaitingRoom {
+pub struct WaitingRoom(Arc<Services>);
+
+struct Services {
     store: Store,
     hub: EventHub,
     setup: Arc<Setup>,
@@ -151,7 +154,7 @@ impl WaitingRoom {
             reminders.clone(),
             voice.clone(),
         );
-        Self {
+        Self(Arc::new(Services {
             history: History::new(&store, at()),
             requests: Requests::new(&store),
             staff: StaffDesk::new(&store, at()),
@@ -169,120 +172,120 @@ impl WaitingRoom {
             store,
             hub,
             setup,
-        }
+        }))
     }
 
     /// Tickets once issued, the console's settings, the business day.
     pub fn desk(&self) -> &Desk {
-        &self.desk
+        &self.0.desk
     }
 
     /// Tickets issued: at the kiosk, remotely, by phone.
     pub fn issuing(&self) -> &Issuing {
-        &self.issuing
+        &self.0.issuing
     }
 
     /// What the wait estimate is fed with.
     pub fn estimate(&self) -> &Estimate {
-        &self.estimate
+        &self.0.estimate
     }
 
     /// A ticket's phone: registered, verified, called.
     pub fn phones(&self) -> &Phones {
-        &self.phones
+        &self.0.phones
     }
 
     /// Texts received and answered.
     pub fn inbound(&self) -> &Inbound {
-        &self.inbound
+        &self.0.inbound
     }
 
     /// Calls: automatic, to the store, by staff.
     pub fn voice(&self) -> &Voice {
-        &self.voice
+        &self.0.voice
     }
 
     /// The shop's LINE account.
     pub fn line(&self) -> &Line {
-        &self.line
+        &self.0.line
     }
 
     /// Reminders customers ask for.
     pub fn reminders(&self) -> &Reminders {
-        &self.reminders
+        &self.0.reminders
     }
 
     /// What is sent, once each.
     pub fn outbox(&self) -> &Outbox {
-        &self.outbox
+        &self.0.outbox
     }
 
     /// The 24-hour log of texts and calls.
     pub fn contacts(&self) -> &Contacts {
-        &self.contacts
+        &self.0.contacts
     }
 
     /// The days' figures.
     pub fn history(&self) -> &History {
-        &self.history
+        &self.0.history
     }
 
     /// The API's calls carried out once.
     pub fn requests(&self) -> &Requests {
-        &self.requests
+        &self.0.requests
     }
 
     /// Staff sign-in and sessions.
     pub fn staff(&self) -> &StaffDesk {
-        &self.staff
+        &self.0.staff
     }
 
     /// The kiosks (and, to come, the boards and printers).
     pub fn devices(&self) -> &Devices {
-        &self.devices
+        &self.0.devices
     }
 
     /// How this installation is set up (its configuration, each part's section whole; its
     /// queues, counters and labels).
     pub fn setup(&self) -> &Setup {
-        &self.setup
+        &self.0.setup
     }
 
     /// The address a request came from (see [`client_ip`]).
     pub fn client_ip(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
-        client_ip(&self.setup.site.trusted_proxies, peer, forwarded_for)
+        client_ip(&self.0.setup.site.trusted_proxies, peer, forwarded_for)
     }
 
     /// Where customers' phones reach this server: `PUBLIC_URL`, or the host the request named.
     pub fn base_url(&self, request: &RequestOrigin<'_>) -> String {
         base_url(
-            self.setup.public_url(),
-            &self.setup.site.trusted_proxies,
+            self.0.setup.public_url(),
+            &self.0.setup.site.trusted_proxies,
             request,
         )
     }
 
     /// Whether SMS and calls really leave (Twilio), or go to the dev outbox.
     pub fn sends_for_real(&self) -> bool {
-        self.setup.twilio.sends()
+        self.0.setup.twilio.sends()
     }
 
     /// What the app counts, for `/metrics`.
     pub fn metrics(&self) -> &crate::metrics::Metrics {
-        self.store.metrics()
+        self.0.store.metrics()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<HubMessage> {
-        self.hub.subscribe()
+        self.0.hub.subscribe()
     }
 
     /// The snapshot a live screen starts from (after [`Self::subscribe`]): this process's copy,
     /// kept current by the events, so reconnecting screens cost Redis one read per queue.
     pub async fn live_snapshot(&self, queue: &QueueId) -> Result<QueueSnapshot, ServiceError> {
-        Ok(self.hub.snapshot(queue).await?)
+        Ok(self.0.hub.snapshot(queue).await?)
     }
 
     pub async fn health(&self) -> Result<(), StoreError> {
-        self.store.ping().await
+        self.0.store.ping().await
     }
 }

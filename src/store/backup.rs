@@ -10,6 +10,7 @@
 //! are added to (a STOP is never undone by a restore, nor a kept day lost), and a queue's version
 //! only goes up (screens ignore a version they have seen).
 
+use super::scripts::{RaiseVersionArgs};
 use super::keys::{
     QueueKeys, KIOSKS, KIOSKS_SEEN, LINE_STOPPED, STAFF_EPOCH, STAFF_PASSWORD, STOPPED,
 };
@@ -378,11 +379,14 @@ impl Backups {
             settings.hset_multiple(keys.rules(), &rules).ignore();
         }
         let () = settings.query_async(&mut conn).await?;
-        let mut raise = self.store.scripts.raise_version.call();
-        raise
-            .key("VERSION", keys.version())
-            .arg("AT_LEAST", backup.version);
-        let _: u64 = raise.invocation().invoke_async(&mut conn).await?;
+        let raise = RaiseVersionArgs {
+            version: keys.version(),
+            at_least: backup.version,
+        };
+        let _: u64 = raise
+            .invocation(&self.store.scripts)
+            .invoke_async(&mut conn)
+            .await?;
         for kept in &backup.history {
             if kept.expires_at_ms.is_some_and(|at| at <= now_ms) {
                 restored.history_skipped += 1;

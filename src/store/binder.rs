@@ -381,7 +381,7 @@ impl QueueScript {
         queue: &QueueId,
         at: Moment,
         autodial_places: u32,
-        args: &[(&'static str, &str)],
+        args: &[(&'static str, String)],
     ) -> Call<'_> {
         let keys = QueueKeys::of(queue);
         let mut call = self.0.call();
@@ -407,7 +407,7 @@ impl QueueScript {
         queue: &QueueId,
         at: Moment,
         autodial_places: u32,
-        args: &[(&'static str, &str)],
+        args: &[(&'static str, String)],
     ) -> ScriptInvocation<'_> {
         self.call(queue, at, autodial_places, args).invocation()
     }
@@ -420,7 +420,7 @@ impl QueueScript {
         queue: &QueueId,
         at: Moment,
         autodial_places: u32,
-        args: &[(&'static str, &str)],
+        args: &[(&'static str, String)],
     ) -> (String, Vec<String>) {
         let line = self.call(queue, at, autodial_places, args).command_line();
         (self.0.source.clone(), line)

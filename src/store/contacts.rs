@@ -1,6 +1,7 @@
 //! The day's log of SMS and calls, one entry per Sid, kept 24 hours: written when a message
 //! leaves, moved on by Twilio's status callbacks (never backwards).
 
+use super::scripts::{LogArgs};
 use super::keys::{early_contact as early, CONTACTS, CONTACTS_ORDER};
 use super::replies::{self, Logged};
 use super::{Store, StoreError};
@@ -53,20 +54,24 @@ impl ContactRecords {
     ) -> Result<Option<EarlyStatus>, StoreError> {
         let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut conn = self.store.conn.clone();
-        let mut call = self.store.scripts.log.call();
-        call.key("ENTRIES", CONTACTS)
-            .key("ORDER", CONTACTS_ORDER)
-            .key("EARLY", early(&record.sid))
-            .arg("MODE", "add")
-            .arg("SID", &record.sid)
-            .arg("AT", record.created_at)
-            .arg("KEEP_MS", KEEP_MS)
-            .arg("ENTRY", json)
-            .arg("STATUS", "")
-            .arg("PROGRESS", 0)
-            .arg("ERROR", "")
-            .arg("ANSWERED_BY", "");
-        let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
+        let call = LogArgs {
+            entries: CONTACTS.to_owned(),
+            order: CONTACTS_ORDER.to_owned(),
+            early: early(&record.sid),
+            mode: "add".to_owned(),
+            sid: record.sid.clone(),
+            at: record.created_at,
+            keep_ms: KEEP_MS,
+            entry: json,
+            status: String::new(),
+            progress: 0,
+            error: String::new(),
+            answered_by: String::new(),
+        };
+        let reply: Vec<Value> = call
+            .invocation(&self.store.scripts)
+            .invoke_async(&mut conn)
+            .await?;
         let Logged(early) = replies::decode(reply)?;
         Ok(early)
     }
@@ -83,20 +88,24 @@ impl ContactRecords {
         answered_by: Option<&str>,
     ) -> Result<LogUpdate, StoreError> {
         let mut conn = self.store.conn.clone();
-        let mut call = self.store.scripts.log.call();
-        call.key("ENTRIES", CONTACTS)
-            .key("ORDER", CONTACTS_ORDER)
-            .key("EARLY", early(sid))
-            .arg("MODE", "status")
-            .arg("SID", sid)
-            .arg("AT", at_ms)
-            .arg("KEEP_MS", KEEP_MS)
-            .arg("ENTRY", "")
-            .arg("STATUS", status)
-            .arg("PROGRESS", progress)
-            .arg("ERROR", error_code.unwrap_or(""))
-            .arg("ANSWERED_BY", answered_by.unwrap_or(""));
-        let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
+        let call = LogArgs {
+            entries: CONTACTS.to_owned(),
+            order: CONTACTS_ORDER.to_owned(),
+            early: early(sid),
+            mode: "status".to_owned(),
+            sid: sid.to_owned(),
+            at: at_ms,
+            keep_ms: KEEP_MS,
+            entry: String::new(),
+            status: status.to_owned(),
+            progress: progress.into(),
+            error: error_code.unwrap_or("").to_owned(),
+            answered_by: answered_by.unwrap_or("").to_owned(),
+        };
+        let reply: Vec<Value> = call
+            .invocation(&self.store.scripts)
+            .invoke_async(&mut conn)
+            .await?;
         replies::decode(reply)
     }
 

@@ -6,6 +6,7 @@
 //! staff reset starts one the same way. Nothing of a day is deleted when the next starts; its keys
 //! expire at its close plus the retention and are never named again.
 
+use super::scripts::{ResetArgs, TodayArgs};
 use super::keys::{DayId, DayKeys, QueueKeys};
 use super::replies::{self, Reset, Today};
 use super::{as_string, Moment, Store, StoreError};
@@ -43,7 +44,7 @@ impl Days {
         let at = self.store.calendar.now();
         let Today(day) = self
             .store
-            .run(self.store.invoke(&self.store.scripts.today, queue, at, &[]))
+            .run(self.store.invoke(queue, at, TodayArgs {}))
             .await?;
         Ok(day)
     }
@@ -60,9 +61,9 @@ impl Days {
         let mode = if force { "force" } else { "" };
         let invocation = self
             .store
-            .invoke(&self.store.scripts.reset, queue, at, &[("MODE", mode)]);
+            .invoke(queue, at, ResetArgs { mode: mode.to_string() });
         let mut conn = self.store.conn.clone();
-        let reply: Vec<Value> = invocation.invoke_async(&mut conn).await?;
+        let reply: Vec<Value> = invocation.invocation.invoke_async(&mut conn).await?;
         let Reset(day) = replies::decode(reply)?;
         Ok(day)
     }

@@ -2,6 +2,7 @@
 //! across server processes and across a customer's new cookies: one script checks every limit and
 //! takes a place in the same step, so parallel requests cannot both slip under a limit.
 
+use super::scripts::{GiveBackArgs, TakeArgs};
 use super::keys::{self, DayId};
 use super::{Store, StoreError};
 use crate::queue::QueueId;
@@ -242,22 +243,24 @@ impl Places {
         release: &[HeldPlace],
     ) -> Result<Option<LimitReached>, StoreError> {
         let sources = taker.sources();
-        let mut call = self.store.scripts.take.call();
-        call.keys("SOURCES", sources.iter().map(|(key, _)| key.clone()))
-            .keys("HOLDER", taker.holder_keys())
-            .arg("WINDOW", limits.window.as_secs().max(1))
-            .arg("MAX_CLIENT", limits.per_client)
-            .arg("MAX_ACTIVE", limits.active)
-            .arg("RESERVATION", reservation_of(&taker))
-            .args(
-                "SOURCE_MAX",
-                sources
-                    .iter()
-                    .map(|(_, times)| limits.per_source.saturating_mul(*times)),
-            )
-            .args("RELEASE", release);
+        let call = TakeArgs {
+            sources: sources.iter().map(|(key, _)| key.clone()).collect(),
+            holder: taker.holder_keys(),
+            window: limits.window.as_secs().max(1),
+            max_client: limits.per_client.into(),
+            max_active: limits.active.into(),
+            reservation: reservation_of(&taker),
+            source_max: sources
+                .iter()
+                .map(|(_, times)| limits.per_source.saturating_mul(*times).to_string())
+                .collect(),
+            release: release.iter().map(ToString::to_string).collect(),
+        };
         let mut conn = self.store.conn.clone();
-        let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
+        let reply: Vec<Value> = call
+            .invocation(&self.store.scripts)
+            .invoke_async(&mut conn)
+            .await?;
         let super::replies::Taken(reached) = super::replies::decode(reply)?;
         Ok(reached)
     }
@@ -284,12 +287,16 @@ impl Places {
     /// The ticket (or SMS) `taker` took a place for was not issued: the place is given back.
     pub async fn give_back_place(&self, taker: Taker<'_>) -> Result<(), StoreError> {
         let sources = taker.sources();
-        let mut call = self.store.scripts.give_back.call();
-        call.keys("SOURCES", sources.into_iter().map(|(key, _)| key))
-            .keys("HOLDER", taker.holder_keys())
-            .arg("RESERVATION", reservation_of(&taker));
+        let call = GiveBackArgs {
+            sources: sources.into_iter().map(|(key, _)| key).collect(),
+            holder: taker.holder_keys(),
+            reservation: reservation_of(&taker),
+        };
         let mut conn = self.store.conn.clone();
-        let _: Value = call.invocation().invoke_async(&mut conn).await?;
+        let _: Value = call
+            .invocation(&self.store.scripts)
+            .invoke_async(&mut conn)
+            .await?;
         Ok(())
     }
 }

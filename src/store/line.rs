@@ -5,6 +5,7 @@
 //! the day's keys only; wherever one is kept longer or names a key, it is its HMAC under
 //! `PHONE_HASH_SECRET`.
 
+use super::scripts::{LineEventArgs, LineFollowArgs, LineCodeArgs, LineDueArgs, LineLinkArgs};
 use super::keys::{self, DayId, QueueKeys};
 use super::replies::{self, Items, Reply};
 use super::{Moment, Store, StoreError};
@@ -37,7 +38,7 @@ impl Reply for LineLinked {
 }
 
 /// `line_code.lua`: the ticket's code (`None`: it follows on LINE already).
-struct LineCode(Option<String>);
+pub(super) struct LineCode(pub Option<String>);
 
 impl Reply for LineCode {
     fn decode(items: &mut Items) -> Result<Self, StoreError> {
@@ -77,12 +78,7 @@ impl LineRecords {
         let mut bytes = [0u8; crate::line::code::LEN];
         getrandom::fill(&mut bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let code = crate::line::code::from_bytes(bytes);
-        let invocation = self.store.invoke(
-            &self.store.scripts.line_code,
-            queue,
-            at,
-            &[("NUMBER", &number.to_string()), ("CODE", &code)],
-        );
+        let invocation = self.store.invoke(queue, at, LineCodeArgs { number: number.to_string(), code: code.to_string() });
         let LineCode(code) = self.store.run(invocation).await?;
         Ok(code)
     }
@@ -113,12 +109,7 @@ impl LineRecords {
         user: &str,
         at: Moment,
     ) -> Result<LineLinked, StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.line_link,
-            queue,
-            at,
-            &[("CODE", code), ("USER", user)],
-        );
+        let invocation = self.store.invoke(queue, at, LineLinkArgs { code: code.to_string(), user: user.to_string() });
         self.store.run(invocation).await
     }
 
@@ -129,12 +120,7 @@ impl LineRecords {
         number: u64,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.line_due,
-            queue,
-            at,
-            &[("NUMBER", &number.to_string())],
-        );
+        let invocation = self.store.invoke(queue, at, LineDueArgs { number: number.to_string() });
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -187,13 +173,17 @@ impl LineRecords {
         max: u32,
     ) -> Result<bool, StoreError> {
         let mut conn = self.store.conn.clone();
-        let mut call = self.store.scripts.line_follow.call();
-        call.key("FOLLOWS", keys::line_follows(&self.line_user_hash(user)?))
-            .arg("MAX", max)
-            .arg("PLACE", place)
-            .arg("KEEP_S", FOLLOWS_KEPT_S)
-            .args("RELEASE", release.iter());
-        let reply: Vec<Value> = call.invocation().invoke_async(&mut conn).await?;
+        let call = LineFollowArgs {
+            follows: keys::line_follows(&self.line_user_hash(user)?),
+            max: max.into(),
+            place: place.to_owned(),
+            keep_s: FOLLOWS_KEPT_S,
+            release: release.to_vec(),
+        };
+        let reply: Vec<Value> = call
+            .invocation(&self.store.scripts)
+            .invoke_async(&mut conn)
+            .await?;
         let Status(status) = replies::decode(reply)?;
         Ok(status == "ok")
     }
@@ -237,13 +227,17 @@ impl LineRecords {
     /// before (a redelivery), which changes nothing.
     pub async fn line_record_event(&self, id: &str, event: &str) -> Result<bool, StoreError> {
         let mut conn = self.store.conn.clone();
-        let mut call = self.store.scripts.line_event.call();
-        call.key("SEEN", keys::line_event(id))
-            .key("INBOX", keys::LINE_INBOX)
-            .arg("ID", id)
-            .arg("EVENT", event)
-            .arg("KEEP_S", LINE_EVENT_KEPT_S);
-        let new: u64 = call.invocation().invoke_async(&mut conn).await?;
+        let call = LineEventArgs {
+            seen: keys::line_event(id),
+            inbox: keys::LINE_INBOX.to_owned(),
+            id: id.to_owned(),
+            event: event.to_owned(),
+            keep_s: LINE_EVENT_KEPT_S,
+        };
+        let new: u64 = call
+            .invocation(&self.store.scripts)
+            .invoke_async(&mut conn)
+            .await?;
         Ok(new == 1)
     }
 

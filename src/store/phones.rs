@@ -3,6 +3,7 @@
 //! latest one stands, the customer's answer to the automatic call; the stop list; and the ticket a
 //! phone holds.
 
+use super::scripts::{AnswerArgs, CallOutArgs, ContactArgs, MachineAnsweredArgs, RegisterPhoneArgs, SendTextArgs, VerifyCallArgs, VerifyPhoneArgs};
 use super::keys;
 use super::replies::Verified;
 use super::{DayId, Moment, Store, StoreError};
@@ -49,24 +50,7 @@ impl PhoneRecords {
         registration: &Registration<'_>,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.register_phone,
-            queue,
-            at,
-            &[
-                ("NUMBER", &number.to_string()),
-                ("TOKEN", token.as_str()),
-                ("PHONE", registration.phone.as_str()),
-                ("LINK", registration.link_token),
-                ("VERIFY_UNTIL", &registration.valid_until_ms.to_string()),
-                ("MAX_SMS", &registration.max_sms.to_string()),
-                ("BODY", registration.body),
-                ("SEND_SMS", if registration.send_sms { "1" } else { "" }),
-                ("CALL_IN", if registration.call_in { "1" } else { "" }),
-                ("CODES", &registration.call_codes.join(" ")),
-                ("MAX_NUMBERS", &registration.max_numbers.to_string()),
-            ],
-        );
+        let invocation = self.store.invoke(queue, at, RegisterPhoneArgs { number: number.to_string(), token: token.as_str().to_string(), phone: registration.phone.as_str().to_string(), link: registration.link_token.to_string(), verify_until: registration.valid_until_ms.to_string(), max_sms: registration.max_sms.to_string(), body: registration.body.to_string(), send_sms: if registration.send_sms { "1" } else { "" }.to_string(), call_in: if registration.call_in { "1" } else { "" }.to_string(), codes: registration.call_codes.join(" ").to_string(), max_numbers: registration.max_numbers.to_string() });
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -78,12 +62,7 @@ impl PhoneRecords {
         link_token: &str,
         at: Moment,
     ) -> Result<TicketToken, StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.verify_phone,
-            queue,
-            at,
-            &[("LINK", link_token)],
-        );
+        let invocation = self.store.invoke(queue, at, VerifyPhoneArgs { link: link_token.to_string() });
         let Verified(token) = self.store.run(invocation).await?;
         Ok(token)
     }
@@ -113,12 +92,7 @@ impl PhoneRecords {
         code: &str,
         at: Moment,
     ) -> Result<TicketToken, StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.verify_call,
-            queue,
-            at,
-            &[("PHONE", phone.as_str()), ("CODE", code)],
-        );
+        let invocation = self.store.invoke(queue, at, VerifyCallArgs { phone: phone.as_str().to_string(), code: code.to_string() });
         let Verified(token) = self.store.run(invocation).await?;
         Ok(token)
     }
@@ -133,16 +107,7 @@ impl PhoneRecords {
         text: &str,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.call_out,
-            queue,
-            at,
-            &[
-                ("NUMBER", &number.to_string()),
-                ("TWIML", twiml),
-                ("TEXT", text),
-            ],
-        );
+        let invocation = self.store.invoke(queue, at, CallOutArgs { number: number.to_string(), twiml: twiml.to_string(), text: text.to_string() });
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -158,19 +123,7 @@ impl PhoneRecords {
         text_instead: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.contact,
-            queue,
-            at,
-            &[
-                ("NUMBER", &number.to_string()),
-                ("KIND", &entry.kind),
-                ("SID", &entry.sid),
-                ("STATUS", &entry.status),
-                ("PROGRESS", &entry.progress.to_string()),
-                ("TEXT_INSTEAD", if text_instead { "1" } else { "" }),
-            ],
-        );
+        let invocation = self.store.invoke(queue, at, ContactArgs { number: number.to_string(), kind: entry.kind.to_string(), sid: entry.sid.to_string(), status: entry.status.to_string(), progress: entry.progress.to_string(), text_instead: if text_instead { "1" } else { "" }.to_string() });
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -183,12 +136,7 @@ impl PhoneRecords {
         number: u64,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.machine_answered,
-            queue,
-            at,
-            &[("NUMBER", &number.to_string())],
-        );
+        let invocation = self.store.invoke(queue, at, MachineAnsweredArgs { number: number.to_string() });
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -204,16 +152,7 @@ impl PhoneRecords {
         answer: CallAnswer,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.answer,
-            queue,
-            at,
-            &[
-                ("ANSWER_DAY", day.as_str()),
-                ("NUMBER", &number.to_string()),
-                ("ANSWER", answer.as_str()),
-            ],
-        );
+        let invocation = self.store.invoke(queue, at, AnswerArgs { answer_day: day.as_str().to_string(), number: number.to_string(), answer: answer.as_str().to_string() });
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -291,17 +230,7 @@ impl PhoneRecords {
         spends: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.send_text,
-            queue,
-            at,
-            &[
-                ("NUMBER", &number.to_string()),
-                ("BODY", body),
-                ("PURPOSE", purpose),
-                ("SPEND", if spends { "1" } else { "" }),
-            ],
-        );
+        let invocation = self.store.invoke(queue, at, SendTextArgs { number: number.to_string(), body: body.to_string(), purpose: purpose.to_string(), spend: if spends { "1" } else { "" }.to_string() });
         let () = self.store.run(invocation).await?;
         Ok(())
     }

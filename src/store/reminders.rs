@@ -2,6 +2,7 @@
 //! scheduled with Twilio) by one process at a time, dropped by the scripts when the ticket is
 //! called or over.
 
+use super::scripts::{ReminderArgs, ReminderSetArgs, ReminderTakeArgs};
 use super::keys::{DayId, QueueKeys};
 use super::{Moment, Store, StoreError};
 use crate::queue::QueueId;
@@ -48,16 +49,7 @@ impl ReminderRecords {
         want: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.reminder,
-            queue,
-            at,
-            &[
-                ("NUMBER", &number.to_string()),
-                ("TOKEN", token.map(TicketToken::as_str).unwrap_or_default()),
-                ("WANT", if want { "1" } else { "" }),
-            ],
-        );
+        let invocation = self.store.invoke(queue, at, ReminderArgs { number: number.to_string(), token: token.map(TicketToken::as_str).unwrap_or_default().to_string(), want: if want { "1" } else { "" }.to_string() });
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -110,12 +102,7 @@ impl ReminderRecords {
         number: u64,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.reminder_take,
-            queue,
-            at,
-            &[("NUMBER", &number.to_string())],
-        );
+        let invocation = self.store.invoke(queue, at, ReminderTakeArgs { number: number.to_string() });
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -131,17 +118,7 @@ impl ReminderRecords {
         sent: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.reminder_set,
-            queue,
-            at,
-            &[
-                ("NUMBER", &number.to_string()),
-                ("SID", sid.unwrap_or_default()),
-                ("SEND_AT", &send_at.to_string()),
-                ("SENT", if sent { "1" } else { "" }),
-            ],
-        );
+        let invocation = self.store.invoke(queue, at, ReminderSetArgs { number: number.to_string(), sid: sid.unwrap_or_default().to_string(), send_at: send_at.to_string(), sent: if sent { "1" } else { "" }.to_string() });
         let () = self.store.run(invocation).await?;
         Ok(())
     }

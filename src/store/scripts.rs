@@ -4,211 +4,357 @@
 
 use super::binder::{BoundScript, Name, QueueScript};
 use super::queue::parse_intake;
-use super::replies::{Items, Reply};
+use super::line::{LineCode, LineLinked};
+use super::replies::{CallNextReply, IssueReply, Items, Reply, Reset, Today, Verified, Version};
 use super::{Moment, Store, StoreError};
 use crate::problem::Problem;
 use crate::queue::QueueId;
 use crate::ticket::TicketState;
 use redis::{ScriptInvocation, Value};
 
-/// Every script: the queue scripts, each with the names of its own arguments, then the limits'
-/// and the contact log's, each with the names of its keys and arguments.
+/// One call of a queue script: its own arguments, each declared once with the name the script
+/// binds it to (a missing or extra one does not compile), the script, and its reply's type (a
+/// caller reading another does not compile).
+pub(super) trait QueueCall {
+    /// The names its script binds its own arguments to, in order.
+    const ARGS: &'static [&'static str];
+    /// What its script's `ok` reply reads as.
+    type Reply: Reply;
+    /// Its script.
+    fn script(scripts: &Scripts) -> &QueueScript;
+    /// Its arguments, each with its name, in the order of [`Self::ARGS`].
+    fn args(self) -> Vec<(&'static str, String)>;
+}
+
+/// Declares each queue script once: the type of its call (its own arguments as fields, each with
+/// the name `lua/<script>.lua` binds), the script, and its reply's type.
+macro_rules! queue_scripts {
+    ($($(#[$doc:meta])* $call:ident = $script:ident -> $reply:ty { $($field:ident: $lua:literal),* $(,)? })*) => {
+        /// Every queue script, built from the file of its name with its call's arguments.
+        pub(super) struct QueueScripts {
+            $(pub(super) $script: QueueScript,)*
+        }
+
+        impl QueueScripts {
+            fn new() -> Self {
+                Self {
+                    $($script: QueueScript::new(
+                        $call::ARGS,
+                        include_str!(concat!("lua/", stringify!($script), ".lua")),
+                    ),)*
+                }
+            }
+        }
+
+        $(
+            $(#[$doc])*
+            pub(super) struct $call {
+                $(pub $field: String,)*
+            }
+
+            impl QueueCall for $call {
+                const ARGS: &'static [&'static str] = &[$($lua),*];
+                type Reply = $reply;
+
+                fn script(scripts: &Scripts) -> &QueueScript {
+                    &scripts.queue.$script
+                }
+
+                fn args(self) -> Vec<(&'static str, String)> {
+                    vec![$(($lua, self.$field)),*]
+                }
+            }
+        )*
+    };
+}
+
+queue_scripts! {
+    /// Issues the next ticket (`issue.lua`).
+    IssueArgs = issue -> IssueReply {
+        channel: "CHANNEL",
+        token: "TOKEN",
+        lang: "LANG",
+        max_tickets: "MAX_TICKETS",
+        remote_max: "REMOTE_MAX",
+        phone: "PHONE",
+        local_minute: "LOCAL_MINUTE",
+        counters: "COUNTERS",
+        service: "SERVICE",
+    }
+    /// Calls the first in line to a counter.
+    CallNextArgs = call_next -> CallNextReply {
+        counter: "COUNTER",
+    }
+    /// A staff action on a ticket, unless it changed since the revision seen.
+    ActArgs = act -> Version {
+        action: "ACTION",
+        number: "NUMBER",
+        seen_rev: "SEEN_REV",
+        counter: "COUNTER",
+    }
+    /// Opens, pauses or closes intake.
+    SetIntakeArgs = set_intake -> Version {
+        intake_state: "INTAKE_STATE",
+    }
+    /// Starts a new business day (`force`: now).
+    ResetArgs = reset -> Reset {
+        mode: "MODE",
+    }
+    /// The queue's current business day (turned if its date came).
+    TodayArgs = today -> Today {}
+    /// Registers a ticket's phone and makes its verification due.
+    RegisterPhoneArgs = register_phone -> () {
+        number: "NUMBER",
+        token: "TOKEN",
+        phone: "PHONE",
+        link: "LINK",
+        verify_until: "VERIFY_UNTIL",
+        max_sms: "MAX_SMS",
+        body: "BODY",
+        send_sms: "SEND_SMS",
+        call_in: "CALL_IN",
+        codes: "CODES",
+        max_numbers: "MAX_NUMBERS",
+    }
+    /// Verifies a phone by its texted link.
+    VerifyPhoneArgs = verify_phone -> Verified {
+        link: "LINK",
+    }
+    /// Puts a staff call of a ticket's phone in the outbox.
+    CallOutArgs = call_out -> () {
+        number: "NUMBER",
+        twiml: "TWIML",
+        text: "TEXT",
+    }
+    /// Verifies a phone by the code keyed in on a call to the store.
+    VerifyCallArgs = verify_call -> Verified {
+        phone: "PHONE",
+        code: "CODE",
+    }
+    /// Notes where a text or call of a ticket got to.
+    ContactArgs = contact -> () {
+        number: "NUMBER",
+        kind: "KIND",
+        sid: "SID",
+        status: "STATUS",
+        progress: "PROGRESS",
+        text_instead: "TEXT_INSTEAD",
+    }
+    /// Notes that an answering machine took a ticket's automatic call.
+    MachineAnsweredArgs = machine_answered -> () {
+        number: "NUMBER",
+    }
+    /// Keeps what a customer pressed in a call.
+    AnswerArgs = answer -> () {
+        answer_day: "ANSWER_DAY",
+        number: "NUMBER",
+        answer: "ANSWER",
+    }
+    /// Sets how many places ahead the automatic call goes.
+    SetAutodialArgs = set_autodial -> () {
+        places: "PLACES",
+    }
+    /// Sets the opening hours and the daily limit.
+    SetHoursArgs = set_hours -> () {
+        opens: "OPENS",
+        closes: "CLOSES",
+        limit: "LIMIT",
+    }
+    /// Sets how far a late arrival moves back and when a call becomes a no-show.
+    SetLateArgs = set_late -> () {
+        places: "PLACES",
+        no_show_after: "NO_SHOW_AFTER",
+    }
+    /// Asks for, or cancels, a reminder.
+    ReminderArgs = reminder -> () {
+        number: "NUMBER",
+        token: "TOKEN",
+        want: "WANT",
+    }
+    /// Notes a reminder scheduled (or sent).
+    ReminderSetArgs = reminder_set -> () {
+        number: "NUMBER",
+        sid: "SID",
+        send_at: "SEND_AT",
+        sent: "SENT",
+    }
+    /// Takes a due reminder to schedule it.
+    ReminderTakeArgs = reminder_take -> () {
+        number: "NUMBER",
+    }
+    /// Puts a text to a ticket's phone in the outbox, within its limit.
+    SendTextArgs = send_text -> () {
+        number: "NUMBER",
+        body: "BODY",
+        purpose: "PURPOSE",
+        spend: "SPEND",
+    }
+    /// A ticket's one-time LINE code (made if it has none).
+    LineCodeArgs = line_code -> LineCode {
+        number: "NUMBER",
+        code: "CODE",
+    }
+    /// Links a LINE user to the ticket of a code.
+    LineLinkArgs = line_link -> LineLinked {
+        code: "CODE",
+        user: "USER",
+    }
+    /// Marks a ticket's LINE reminder as due.
+    LineDueArgs = line_due -> () {
+        number: "NUMBER",
+    }
+}
+
+/// A queue script's invocation, whose reply reads as `R`: its call's reply type.
+pub(super) struct Prepared<'a, R> {
+    pub(super) invocation: ScriptInvocation<'a>,
+    reply: std::marker::PhantomData<R>,
+}
+
+/// The type of a value given for a [`Name`] of a bound script: text, a number, or a list.
+macro_rules! given_type {
+    (One) => { String };
+    (Number) => { u64 };
+    (List) => { Vec<String> };
+}
+
+/// Gives `$value` to `$call` for the key or argument named `$name`.
+macro_rules! give {
+    ($call:ident, key, One, $name:literal, $value:expr) => { $call.key($name, $value) };
+    ($call:ident, key, List, $name:literal, $value:expr) => { $call.keys($name, $value) };
+    ($call:ident, arg, One, $name:literal, $value:expr) => { $call.arg($name, $value) };
+    ($call:ident, arg, Number, $name:literal, $value:expr) => { $call.arg($name, $value) };
+    ($call:ident, arg, List, $name:literal, $value:expr) => { $call.args($name, $value) };
+}
+
+/// Declares each script that is not a queue script once: the type of its call (its keys and
+/// arguments as fields, each with the name `lua/<script>.lua` binds and what it is), and the
+/// script, built from the same declaration.
+macro_rules! bound_scripts {
+    ($($(#[$doc:meta])* $call:ident = $script:ident {
+        keys { $($key:ident: $key_kind:ident($key_name:literal)),* $(,)? }
+        args { $($arg:ident: $arg_kind:ident($arg_name:literal)),* $(,)? }
+    })*) => {
+        /// Every script that is not a queue script, built from the file of its name.
+        pub(super) struct BoundScripts {
+            $(pub(super) $script: BoundScript,)*
+        }
+
+        impl BoundScripts {
+            fn new() -> Self {
+                Self {
+                    $($script: BoundScript::new(
+                        &[$(Name::$key_kind($key_name)),*],
+                        &[$(Name::$arg_kind($arg_name)),*],
+                        &[include_str!(concat!("lua/", stringify!($script), ".lua"))],
+                    ),)*
+                }
+            }
+        }
+
+        $(
+            $(#[$doc])*
+            pub(super) struct $call {
+                $(pub $key: given_type!($key_kind),)*
+                $(pub $arg: given_type!($arg_kind),)*
+            }
+
+            impl $call {
+                /// The invocation of its script with these keys and arguments.
+                pub(super) fn invocation(self, scripts: &Scripts) -> ScriptInvocation<'_> {
+                    let mut call = scripts.bound.$script.call();
+                    $(give!(call, key, $key_kind, $key_name, self.$key);)*
+                    $(give!(call, arg, $arg_kind, $arg_name, self.$arg);)*
+                    call.invocation()
+                }
+            }
+        )*
+    };
+}
+
+bound_scripts! {
+    /// Follows a place on LINE, within the user's limit (releasing places that are over).
+    LineFollowArgs = line_follow {
+        keys { follows: One("FOLLOWS") }
+        args { max: Number("MAX"), place: One("PLACE"), keep_s: Number("KEEP_S"), release: List("RELEASE") }
+    }
+    /// Records a LINE event once, in the inbox.
+    LineEventArgs = line_event {
+        keys { seen: One("SEEN"), inbox: One("INBOX") }
+        args { id: One("ID"), event: One("EVENT"), keep_s: Number("KEEP_S") }
+    }
+    /// Takes a place under every limit of its sources at once.
+    TakeArgs = take {
+        keys { sources: List("SOURCES"), holder: List("HOLDER") }
+        args {
+            window: Number("WINDOW"),
+            max_client: Number("MAX_CLIENT"),
+            max_active: Number("MAX_ACTIVE"),
+            reservation: One("RESERVATION"),
+            source_max: List("SOURCE_MAX"),
+            release: List("RELEASE"),
+        }
+    }
+    /// Gives a place taken back.
+    GiveBackArgs = give_back {
+        keys { sources: List("SOURCES"), holder: List("HOLDER") }
+        args { reservation: One("RESERVATION") }
+    }
+    /// Adds an entry to the contact log, or moves one on to a status.
+    LogArgs = log {
+        keys { entries: One("ENTRIES"), order: One("ORDER"), early: One("EARLY") }
+        args {
+            mode: One("MODE"),
+            sid: One("SID"),
+            at: Number("AT"),
+            keep_ms: Number("KEEP_MS"),
+            entry: One("ENTRY"),
+            status: One("STATUS"),
+            progress: Number("PROGRESS"),
+            error: One("ERROR"),
+            answered_by: One("ANSWERED_BY"),
+        }
+    }
+    /// Raises a queue's version to at least a value (a restore).
+    RaiseVersionArgs = raise_version {
+        keys { version: One("VERSION") }
+        args { at_least: Number("AT_LEAST") }
+    }
+}
+
+/// Every script: the queue scripts and the others, each declared once above.
 pub(super) struct Scripts {
-    pub(super) issue: QueueScript,
-    pub(super) call_next: QueueScript,
-    pub(super) act: QueueScript,
-    pub(super) set_intake: QueueScript,
-    pub(super) reset: QueueScript,
-    pub(super) today: QueueScript,
-    pub(super) register_phone: QueueScript,
-    pub(super) verify_phone: QueueScript,
-    pub(super) verify_call: QueueScript,
-    pub(super) call_out: QueueScript,
-    pub(super) contact: QueueScript,
-    pub(super) machine_answered: QueueScript,
-    pub(super) answer: QueueScript,
-    pub(super) send_text: QueueScript,
-    pub(super) set_autodial: QueueScript,
-    pub(super) set_late: QueueScript,
-    pub(super) set_hours: QueueScript,
-    pub(super) reminder: QueueScript,
-    pub(super) reminder_set: QueueScript,
-    pub(super) reminder_take: QueueScript,
-    pub(super) line_code: QueueScript,
-    pub(super) line_link: QueueScript,
-    pub(super) line_due: QueueScript,
-    pub(super) line_follow: BoundScript,
-    pub(super) line_event: BoundScript,
-    pub(super) take: BoundScript,
-    pub(super) give_back: BoundScript,
-    pub(super) log: BoundScript,
-    pub(super) raise_version: BoundScript,
+    pub(super) queue: QueueScripts,
+    pub(super) bound: BoundScripts,
 }
 
 impl Scripts {
     pub(super) fn new() -> Self {
         Self {
-            issue: QueueScript::new(
-                &[
-                    "CHANNEL",
-                    "TOKEN",
-                    "LANG",
-                    "MAX_TICKETS",
-                    "REMOTE_MAX",
-                    "PHONE",
-                    "LOCAL_MINUTE",
-                    "COUNTERS",
-                    "SERVICE",
-                ],
-                include_str!("lua/issue.lua"),
-            ),
-            call_next: QueueScript::new(&["COUNTER"], include_str!("lua/call_next.lua")),
-            act: QueueScript::new(
-                &["ACTION", "NUMBER", "SEEN_REV", "COUNTER"],
-                include_str!("lua/act.lua"),
-            ),
-            set_intake: QueueScript::new(&["INTAKE_STATE"], include_str!("lua/set_intake.lua")),
-            reset: QueueScript::new(&["MODE"], include_str!("lua/reset.lua")),
-            today: QueueScript::new(&[], include_str!("lua/today.lua")),
-            register_phone: QueueScript::new(
-                &[
-                    "NUMBER",
-                    "TOKEN",
-                    "PHONE",
-                    "LINK",
-                    "VERIFY_UNTIL",
-                    "MAX_SMS",
-                    "BODY",
-                    "SEND_SMS",
-                    "CALL_IN",
-                    "CODES",
-                    "MAX_NUMBERS",
-                ],
-                include_str!("lua/register_phone.lua"),
-            ),
-            verify_phone: QueueScript::new(&["LINK"], include_str!("lua/verify_phone.lua")),
-            call_out: QueueScript::new(
-                &["NUMBER", "TWIML", "TEXT"],
-                include_str!("lua/call_out.lua"),
-            ),
-            verify_call: QueueScript::new(&["PHONE", "CODE"], include_str!("lua/verify_call.lua")),
-            contact: QueueScript::new(
-                &[
-                    "NUMBER",
-                    "KIND",
-                    "SID",
-                    "STATUS",
-                    "PROGRESS",
-                    "TEXT_INSTEAD",
-                ],
-                include_str!("lua/contact.lua"),
-            ),
-            machine_answered: QueueScript::new(
-                &["NUMBER"],
-                include_str!("lua/machine_answered.lua"),
-            ),
-            answer: QueueScript::new(
-                &["ANSWER_DAY", "NUMBER", "ANSWER"],
-                include_str!("lua/answer.lua"),
-            ),
-            set_autodial: QueueScript::new(&["PLACES"], include_str!("lua/set_autodial.lua")),
-            set_hours: QueueScript::new(
-                &["OPENS", "CLOSES", "LIMIT"],
-                include_str!("lua/set_hours.lua"),
-            ),
-            set_late: QueueScript::new(
-                &["PLACES", "NO_SHOW_AFTER"],
-                include_str!("lua/set_late.lua"),
-            ),
-            reminder: QueueScript::new(
-                &["NUMBER", "TOKEN", "WANT"],
-                include_str!("lua/reminder.lua"),
-            ),
-            reminder_set: QueueScript::new(
-                &["NUMBER", "SID", "SEND_AT", "SENT"],
-                include_str!("lua/reminder_set.lua"),
-            ),
-            reminder_take: QueueScript::new(&["NUMBER"], include_str!("lua/reminder_take.lua")),
-            send_text: QueueScript::new(
-                &["NUMBER", "BODY", "PURPOSE", "SPEND"],
-                include_str!("lua/send_text.lua"),
-            ),
-            line_code: QueueScript::new(&["NUMBER", "CODE"], include_str!("lua/line_code.lua")),
-            line_link: QueueScript::new(&["CODE", "USER"], include_str!("lua/line_link.lua")),
-            line_due: QueueScript::new(&["NUMBER"], include_str!("lua/line_due.lua")),
-            line_follow: BoundScript::new(
-                &[Name::One("FOLLOWS")],
-                &[
-                    Name::Number("MAX"),
-                    Name::One("PLACE"),
-                    Name::Number("KEEP_S"),
-                    Name::List("RELEASE"),
-                ],
-                &[include_str!("lua/line_follow.lua")],
-            ),
-            line_event: BoundScript::new(
-                &[Name::One("SEEN"), Name::One("INBOX")],
-                &[Name::One("ID"), Name::One("EVENT"), Name::Number("KEEP_S")],
-                &[include_str!("lua/line_event.lua")],
-            ),
-            take: BoundScript::new(
-                &[Name::List("SOURCES"), Name::List("HOLDER")],
-                &[
-                    Name::Number("WINDOW"),
-                    Name::Number("MAX_CLIENT"),
-                    Name::Number("MAX_ACTIVE"),
-                    Name::One("RESERVATION"),
-                    Name::List("SOURCE_MAX"),
-                    Name::List("RELEASE"),
-                ],
-                &[include_str!("lua/take.lua")],
-            ),
-            give_back: BoundScript::new(
-                &[Name::List("SOURCES"), Name::List("HOLDER")],
-                &[Name::One("RESERVATION")],
-                &[include_str!("lua/give_back.lua")],
-            ),
-            log: BoundScript::new(
-                &[Name::One("ENTRIES"), Name::One("ORDER"), Name::One("EARLY")],
-                &[
-                    Name::One("MODE"),
-                    Name::One("SID"),
-                    Name::Number("AT"),
-                    Name::Number("KEEP_MS"),
-                    Name::One("ENTRY"),
-                    Name::One("STATUS"),
-                    Name::Number("PROGRESS"),
-                    Name::One("ERROR"),
-                    Name::One("ANSWERED_BY"),
-                ],
-                &[include_str!("lua/log.lua")],
-            ),
-            raise_version: BoundScript::new(
-                &[Name::One("VERSION")],
-                &[Name::Number("AT_LEAST")],
-                &[include_str!("lua/raise_version.lua")],
-            ),
+            queue: QueueScripts::new(),
+            bound: BoundScripts::new(),
         }
     }
 }
 
 impl Store {
-    /// The invocation of a queue script, with what every one of them gets.
-    pub(super) fn invoke<'a>(
+    /// The invocation of a queue script's `call`, with what every queue script gets.
+    pub(super) fn invoke<C: QueueCall>(
         &self,
-        script: &'a QueueScript,
         queue: &QueueId,
         at: Moment,
-        args: &[(&'static str, &str)],
-    ) -> ScriptInvocation<'a> {
-        script.invoke(queue, at, self.settings.autodial_places.of(queue), args)
+        call: C,
+    ) -> Prepared<'_, C::Reply> {
+        let autodial = self.settings.autodial_places.of(queue);
+        Prepared {
+            invocation: C::script(&self.scripts).invoke(queue, at, autodial, &call.args()),
+            reply: std::marker::PhantomData,
+        }
     }
 
-    /// Runs a queue script: its reply as `R`, or its refusal.
-    pub(super) async fn run<R: Reply>(
-        &self,
-        invocation: ScriptInvocation<'_>,
-    ) -> Result<R, StoreError> {
+    /// Runs a queue script: its reply (as its call's type), or its refusal.
+    pub(super) async fn run<R: Reply>(&self, prepared: Prepared<'_, R>) -> Result<R, StoreError> {
+        let invocation = prepared.invocation;
         let mut conn = self.conn.clone();
         let started = std::time::Instant::now();
         let reply: Result<Vec<Value>, _> = invocation.invoke_async(&mut conn).await;
@@ -293,35 +439,35 @@ mod tests {
             }
             let s = self;
             vec![
-                queue("issue", &s.issue),
-                queue("call_next", &s.call_next),
-                queue("act", &s.act),
-                queue("set_intake", &s.set_intake),
-                queue("reset", &s.reset),
-                queue("today", &s.today),
-                queue("register_phone", &s.register_phone),
-                queue("verify_phone", &s.verify_phone),
-                queue("verify_call", &s.verify_call),
-                queue("call_out", &s.call_out),
-                queue("contact", &s.contact),
-                queue("machine_answered", &s.machine_answered),
-                queue("answer", &s.answer),
-                queue("send_text", &s.send_text),
-                queue("set_autodial", &s.set_autodial),
-                queue("set_late", &s.set_late),
-                queue("set_hours", &s.set_hours),
-                queue("reminder", &s.reminder),
-                queue("reminder_set", &s.reminder_set),
-                queue("reminder_take", &s.reminder_take),
-                queue("line_code", &s.line_code),
-                queue("line_link", &s.line_link),
-                queue("line_due", &s.line_due),
-                bound("line_follow", &s.line_follow),
-                bound("line_event", &s.line_event),
-                bound("take", &s.take),
-                bound("give_back", &s.give_back),
-                bound("log", &s.log),
-                bound("raise_version", &s.raise_version),
+                queue("issue", &s.queue.issue),
+                queue("call_next", &s.queue.call_next),
+                queue("act", &s.queue.act),
+                queue("set_intake", &s.queue.set_intake),
+                queue("reset", &s.queue.reset),
+                queue("today", &s.queue.today),
+                queue("register_phone", &s.queue.register_phone),
+                queue("verify_phone", &s.queue.verify_phone),
+                queue("verify_call", &s.queue.verify_call),
+                queue("call_out", &s.queue.call_out),
+                queue("contact", &s.queue.contact),
+                queue("machine_answered", &s.queue.machine_answered),
+                queue("answer", &s.queue.answer),
+                queue("send_text", &s.queue.send_text),
+                queue("set_autodial", &s.queue.set_autodial),
+                queue("set_late", &s.queue.set_late),
+                queue("set_hours", &s.queue.set_hours),
+                queue("reminder", &s.queue.reminder),
+                queue("reminder_set", &s.queue.reminder_set),
+                queue("reminder_take", &s.queue.reminder_take),
+                queue("line_code", &s.queue.line_code),
+                queue("line_link", &s.queue.line_link),
+                queue("line_due", &s.queue.line_due),
+                bound("line_follow", &s.bound.line_follow),
+                bound("line_event", &s.bound.line_event),
+                bound("take", &s.bound.take),
+                bound("give_back", &s.bound.give_back),
+                bound("log", &s.bound.log),
+                bound("raise_version", &s.bound.raise_version),
             ]
         }
     }

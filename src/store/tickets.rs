@@ -1,5 +1,6 @@
 //! A ticket's life in the store: issued (the issue script), called, acted on, and read back.
 
+use super::scripts::{ActArgs, CallNextArgs, IssueArgs};
 use super::keys::{DayId, QueueKeys};
 use super::replies::{CallNextReply, IssueReply, Version};
 use super::{day, Moment, Store, StoreError};
@@ -84,25 +85,7 @@ impl Tickets {
             Some(max) if remote => max.to_string(),
             _ => String::new(),
         };
-        let invocation = self.store.invoke(
-            &self.store.scripts.issue,
-            queue,
-            at,
-            &[
-                ("CHANNEL", channel.as_str()),
-                ("TOKEN", token.as_str()),
-                ("LANG", lang.code()),
-                (
-                    "MAX_TICKETS",
-                    &self.store.settings.max_tickets_per_day.to_string(),
-                ),
-                ("REMOTE_MAX", &remote_max),
-                ("PHONE", phone.map(|p| p.as_str()).unwrap_or_default()),
-                ("LOCAL_MINUTE", &local_minute),
-                ("COUNTERS", &counters.max(1).to_string()),
-                ("SERVICE", &service),
-            ],
-        );
+        let invocation = self.store.invoke(queue, at, IssueArgs { channel: channel.as_str().to_string(), token: token.as_str().to_string(), lang: lang.code().to_string(), max_tickets: self.store.settings.max_tickets_per_day.to_string(),.to_string(), remote_max: remote_max.to_string(), phone: phone.map(|p| p.as_str()).unwrap_or_default().to_string(), local_minute: local_minute.to_string(), counters: counters.max(1).to_string(), service: service.to_string() });
         let IssueReply {
             number,
             ahead,
@@ -131,23 +114,22 @@ impl Tickets {
     /// this Redis. Only for the benchmark (feature `bench`).
     #[cfg(feature = "bench")]
     pub fn issue_command_line(&self, queue: &QueueId, at: Moment) -> (String, Vec<String>) {
-        let token = "0".repeat(32);
-        self.store.scripts.issue.command_line(
-            queue,
-            at,
-            0,
-            &[
-                ("CHANNEL", Channel::Kiosk.as_str()),
-                ("TOKEN", &token),
-                ("LANG", Lang::Ja.code()),
-                ("MAX_TICKETS", "0"),
-                ("REMOTE_MAX", ""),
-                ("PHONE", ""),
-                ("LOCAL_MINUTE", "600"),
-                ("COUNTERS", "1"),
-                ("SERVICE", ""),
-            ],
-        )
+        let args = IssueArgs {
+            channel: Channel::Kiosk.as_str().to_owned(),
+            token: "0".repeat(32),
+            lang: Lang::Ja.code().to_owned(),
+            max_tickets: "0".to_owned(),
+            remote_max: String::new(),
+            phone: String::new(),
+            local_minute: "600".to_owned(),
+            counters: "1".to_owned(),
+            service: String::new(),
+        };
+        self.store
+            .scripts
+            .queue
+            .issue
+            .command_line(queue, at, 0, &super::scripts::QueueCall::args(args))
     }
 
     /// Calls the first in line to `counter`; answers its number and the queue's version.
@@ -157,12 +139,7 @@ impl Tickets {
         counter: &CounterId,
         at: Moment,
     ) -> Result<(u64, u64), StoreError> {
-        let invocation = self.store.invoke(
-            &self.store.scripts.call_next,
-            queue,
-            at,
-            &[("COUNTER", counter.as_str())],
-        );
+        let invocation = self.store.invoke(queue, at, CallNextArgs { counter: counter.as_str().to_string() });
         let CallNextReply { number, version } = self.store.run(invocation).await?;
         Ok((number, version))
     }
@@ -180,20 +157,7 @@ impl Tickets {
     ) -> Result<u64, StoreError> {
         let number = number.to_string();
         let seen_rev = seen_rev.map(|r| r.to_string()).unwrap_or_default();
-        let invocation = self.store.invoke(
-            &self.store.scripts.act,
-            queue,
-            at,
-            &[
-                ("ACTION", action.as_str()),
-                ("NUMBER", &number),
-                ("SEEN_REV", &seen_rev),
-                (
-                    "COUNTER",
-                    counter.map(CounterId::as_str).unwrap_or_default(),
-                ),
-            ],
-        );
+        let invocation = self.store.invoke(queue, at, ActArgs { action: action.as_str().to_string(), number: number.to_string(), seen_rev: seen_rev.to_string(), counter: counter.map(CounterId::as_str).unwrap_or_default(),.to_string() });
         let Version(version) = self.store.run(invocation).await?;
         Ok(version)
     }

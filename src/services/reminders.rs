@@ -51,6 +51,7 @@ pub struct Reminders {
 }
 
 impl Reminders {
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         store: &Store,
         setup: Arc<Setup>,

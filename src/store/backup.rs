@@ -10,12 +10,12 @@
 //! are added to (a STOP is never undone by a restore, nor a kept day lost), and a queue's version
 //! only goes up (screens ignore a version they have seen).
 
-use super::scripts::{RaiseVersionArgs};
 use super::keys::{
     QueueKeys, KIOSKS, KIOSKS_SEEN, LINE_STOPPED, STAFF_EPOCH, STAFF_PASSWORD, STOPPED,
 };
 use super::kiosks::StoredKiosk;
 use super::queue::parse_intake;
+use super::scripts::RaiseVersionArgs;
 use super::{DayId, Store, StoreError};
 use crate::queue::QueueId;
 use crate::ticket::TicketToken;

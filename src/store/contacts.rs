@@ -1,9 +1,9 @@
 //! The day's log of SMS and calls, one entry per Sid, kept 24 hours: written when a message
 //! leaves, moved on by Twilio's status callbacks (never backwards).
 
-use super::scripts::{LogArgs};
 use super::keys::{early_contact as early, CONTACTS, CONTACTS_ORDER};
 use super::replies::{self, Logged};
+use super::scripts::LogArgs;
 use super::{Store, StoreError};
 use crate::phone::ContactRecord;
 use redis::{AsyncCommands, Value};

@@ -6,9 +6,9 @@
 //! staff reset starts one the same way. Nothing of a day is deleted when the next starts; its keys
 //! expire at its close plus the retention and are never named again.
 
-use super::scripts::{ResetArgs, TodayArgs};
 use super::keys::{DayId, DayKeys, QueueKeys};
 use super::replies::{self, Reset, Today};
+use super::scripts::{ResetArgs, TodayArgs};
 use super::{as_string, Moment, Store, StoreError};
 use crate::queue::QueueId;
 use crate::ticket::TicketToken;
@@ -59,9 +59,13 @@ impl Days {
         at: Moment,
     ) -> Result<Option<DayId>, StoreError> {
         let mode = if force { "force" } else { "" };
-        let invocation = self
-            .store
-            .invoke(queue, at, ResetArgs { mode: mode.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            ResetArgs {
+                mode: mode.to_string(),
+            },
+        );
         let mut conn = self.store.conn.clone();
         let reply: Vec<Value> = invocation.invocation.invoke_async(&mut conn).await?;
         let Reset(day) = replies::decode(reply)?;

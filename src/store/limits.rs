@@ -2,8 +2,8 @@
 //! across server processes and across a customer's new cookies: one script checks every limit and
 //! takes a place in the same step, so parallel requests cannot both slip under a limit.
 
-use super::scripts::{GiveBackArgs, TakeArgs};
 use super::keys::{self, DayId};
+use super::scripts::{GiveBackArgs, TakeArgs};
 use super::{Store, StoreError};
 use crate::queue::QueueId;
 use redis::{AsyncCommands, Value};

@@ -5,9 +5,9 @@
 //! the day's keys only; wherever one is kept longer or names a key, it is its HMAC under
 //! `PHONE_HASH_SECRET`.
 
-use super::scripts::{LineEventArgs, LineFollowArgs, LineCodeArgs, LineDueArgs, LineLinkArgs};
 use super::keys::{self, DayId, QueueKeys};
 use super::replies::{self, Items, Reply};
+use super::scripts::{LineCodeArgs, LineDueArgs, LineEventArgs, LineFollowArgs, LineLinkArgs};
 use super::{Moment, Store, StoreError};
 use crate::lang::Lang;
 use crate::queue::QueueId;
@@ -78,7 +78,14 @@ impl LineRecords {
         let mut bytes = [0u8; crate::line::code::LEN];
         getrandom::fill(&mut bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let code = crate::line::code::from_bytes(bytes);
-        let invocation = self.store.invoke(queue, at, LineCodeArgs { number: number.to_string(), code: code.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            LineCodeArgs {
+                number: number.to_string(),
+                code: code.to_string(),
+            },
+        );
         let LineCode(code) = self.store.run(invocation).await?;
         Ok(code)
     }
@@ -109,7 +116,14 @@ impl LineRecords {
         user: &str,
         at: Moment,
     ) -> Result<LineLinked, StoreError> {
-        let invocation = self.store.invoke(queue, at, LineLinkArgs { code: code.to_string(), user: user.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            LineLinkArgs {
+                code: code.to_string(),
+                user: user.to_string(),
+            },
+        );
         self.store.run(invocation).await
     }
 
@@ -120,7 +134,13 @@ impl LineRecords {
         number: u64,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, LineDueArgs { number: number.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            LineDueArgs {
+                number: number.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }

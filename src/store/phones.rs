@@ -3,9 +3,12 @@
 //! latest one stands, the customer's answer to the automatic call; the stop list; and the ticket a
 //! phone holds.
 
-use super::scripts::{AnswerArgs, CallOutArgs, ContactArgs, MachineAnsweredArgs, RegisterPhoneArgs, SendTextArgs, VerifyCallArgs, VerifyPhoneArgs};
 use super::keys;
 use super::replies::Verified;
+use super::scripts::{
+    AnswerArgs, CallOutArgs, ContactArgs, MachineAnsweredArgs, RegisterPhoneArgs, SendTextArgs,
+    VerifyCallArgs, VerifyPhoneArgs,
+};
 use super::{DayId, Moment, Store, StoreError};
 use crate::phone::{ContactRecord, PhoneNumber};
 use crate::queue::QueueId;
@@ -50,7 +53,23 @@ impl PhoneRecords {
         registration: &Registration<'_>,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, RegisterPhoneArgs { number: number.to_string(), token: token.as_str().to_string(), phone: registration.phone.as_str().to_string(), link: registration.link_token.to_string(), verify_until: registration.valid_until_ms.to_string(), max_sms: registration.max_sms.to_string(), body: registration.body.to_string(), send_sms: if registration.send_sms { "1" } else { "" }.to_string(), call_in: if registration.call_in { "1" } else { "" }.to_string(), codes: registration.call_codes.join(" ").to_string(), max_numbers: registration.max_numbers.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            RegisterPhoneArgs {
+                number: number.to_string(),
+                token: token.as_str().to_string(),
+                phone: registration.phone.as_str().to_string(),
+                link: registration.link_token.to_string(),
+                verify_until: registration.valid_until_ms.to_string(),
+                max_sms: registration.max_sms.to_string(),
+                body: registration.body.to_string(),
+                send_sms: if registration.send_sms { "1" } else { "" }.to_string(),
+                call_in: if registration.call_in { "1" } else { "" }.to_string(),
+                codes: registration.call_codes.join(" "),
+                max_numbers: registration.max_numbers.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -62,7 +81,13 @@ impl PhoneRecords {
         link_token: &str,
         at: Moment,
     ) -> Result<TicketToken, StoreError> {
-        let invocation = self.store.invoke(queue, at, VerifyPhoneArgs { link: link_token.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            VerifyPhoneArgs {
+                link: link_token.to_string(),
+            },
+        );
         let Verified(token) = self.store.run(invocation).await?;
         Ok(token)
     }
@@ -92,7 +117,14 @@ impl PhoneRecords {
         code: &str,
         at: Moment,
     ) -> Result<TicketToken, StoreError> {
-        let invocation = self.store.invoke(queue, at, VerifyCallArgs { phone: phone.as_str().to_string(), code: code.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            VerifyCallArgs {
+                phone: phone.as_str().to_string(),
+                code: code.to_string(),
+            },
+        );
         let Verified(token) = self.store.run(invocation).await?;
         Ok(token)
     }
@@ -107,7 +139,15 @@ impl PhoneRecords {
         text: &str,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, CallOutArgs { number: number.to_string(), twiml: twiml.to_string(), text: text.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            CallOutArgs {
+                number: number.to_string(),
+                twiml: twiml.to_string(),
+                text: text.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -123,7 +163,18 @@ impl PhoneRecords {
         text_instead: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, ContactArgs { number: number.to_string(), kind: entry.kind.to_string(), sid: entry.sid.to_string(), status: entry.status.to_string(), progress: entry.progress.to_string(), text_instead: if text_instead { "1" } else { "" }.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            ContactArgs {
+                number: number.to_string(),
+                kind: entry.kind.to_string(),
+                sid: entry.sid.to_string(),
+                status: entry.status.to_string(),
+                progress: entry.progress.to_string(),
+                text_instead: if text_instead { "1" } else { "" }.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -136,7 +187,13 @@ impl PhoneRecords {
         number: u64,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, MachineAnsweredArgs { number: number.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            MachineAnsweredArgs {
+                number: number.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -152,7 +209,15 @@ impl PhoneRecords {
         answer: CallAnswer,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, AnswerArgs { answer_day: day.as_str().to_string(), number: number.to_string(), answer: answer.as_str().to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            AnswerArgs {
+                answer_day: day.as_str().to_string(),
+                number: number.to_string(),
+                answer: answer.as_str().to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -230,7 +295,16 @@ impl PhoneRecords {
         spends: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, SendTextArgs { number: number.to_string(), body: body.to_string(), purpose: purpose.to_string(), spend: if spends { "1" } else { "" }.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            SendTextArgs {
+                number: number.to_string(),
+                body: body.to_string(),
+                purpose: purpose.to_string(),
+                spend: if spends { "1" } else { "" }.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }

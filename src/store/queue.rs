@@ -1,9 +1,9 @@
 //! A queue as a whole: its snapshot and its day (what screens and the console start from), its
 //! intake, and the reach of its automatic calls.
 
-use super::scripts::{SetAutodialArgs, SetHoursArgs, SetIntakeArgs, SetLateArgs};
 use super::keys::{DayKeys, QueueKeys};
 use super::replies::Version;
+use super::scripts::{SetAutodialArgs, SetHoursArgs, SetIntakeArgs, SetLateArgs};
 use super::tickets::parse_ticket;
 use super::{Moment, Store, StoreError};
 use crate::day::QueueDay;
@@ -39,7 +39,13 @@ impl Queues {
         places: u32,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, SetAutodialArgs { places: places.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            SetAutodialArgs {
+                places: places.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -78,7 +84,15 @@ impl Queues {
         at: Moment,
     ) -> Result<(), StoreError> {
         let time = |m: Option<u16>| m.map(|m| m.to_string()).unwrap_or_default();
-        let invocation = self.store.invoke(queue, at, SetHoursArgs { opens: time(hours.opens).to_string(), closes: time(hours.closes).to_string(), limit: hours.daily_limit.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            SetHoursArgs {
+                opens: time(hours.opens).to_string(),
+                closes: time(hours.closes).to_string(),
+                limit: hours.daily_limit.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -90,7 +104,14 @@ impl Queues {
         late: LateArrivals,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, SetLateArgs { places: late.move_back_places.to_string(), no_show_after: late.no_show_after_minutes.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            SetLateArgs {
+                places: late.move_back_places.to_string(),
+                no_show_after: late.no_show_after_minutes.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -101,7 +122,13 @@ impl Queues {
         intake: Intake,
         at: Moment,
     ) -> Result<u64, StoreError> {
-        let invocation = self.store.invoke(queue, at, SetIntakeArgs { intake_state: intake.as_str().to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            SetIntakeArgs {
+                intake_state: intake.as_str().to_string(),
+            },
+        );
         let Version(version) = self.store.run(invocation).await?;
         Ok(version)
     }

@@ -2,8 +2,8 @@
 //! scheduled with Twilio) by one process at a time, dropped by the scripts when the ticket is
 //! called or over.
 
-use super::scripts::{ReminderArgs, ReminderSetArgs, ReminderTakeArgs};
 use super::keys::{DayId, QueueKeys};
+use super::scripts::{ReminderArgs, ReminderSetArgs, ReminderTakeArgs};
 use super::{Moment, Store, StoreError};
 use crate::queue::QueueId;
 use crate::ticket::TicketToken;
@@ -49,7 +49,18 @@ impl ReminderRecords {
         want: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, ReminderArgs { number: number.to_string(), token: token.map(TicketToken::as_str).unwrap_or_default().to_string(), want: if want { "1" } else { "" }.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            ReminderArgs {
+                number: number.to_string(),
+                token: token
+                    .map(TicketToken::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                want: if want { "1" } else { "" }.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -102,7 +113,13 @@ impl ReminderRecords {
         number: u64,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, ReminderTakeArgs { number: number.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            ReminderTakeArgs {
+                number: number.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }
@@ -118,7 +135,16 @@ impl ReminderRecords {
         sent: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
-        let invocation = self.store.invoke(queue, at, ReminderSetArgs { number: number.to_string(), sid: sid.unwrap_or_default().to_string(), send_at: send_at.to_string(), sent: if sent { "1" } else { "" }.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            ReminderSetArgs {
+                number: number.to_string(),
+                sid: sid.unwrap_or_default().to_string(),
+                send_at: send_at.to_string(),
+                sent: if sent { "1" } else { "" }.to_string(),
+            },
+        );
         let () = self.store.run(invocation).await?;
         Ok(())
     }

@@ -3,8 +3,8 @@
 //! (`replies.rs`), or a refusal (a [`Problem`]) that changed nothing.
 
 use super::binder::{BoundScript, Name, QueueScript};
-use super::queue::parse_intake;
 use super::line::{LineCode, LineLinked};
+use super::queue::parse_intake;
 use super::replies::{CallNextReply, IssueReply, Items, Reply, Reset, Today, Verified, Version};
 use super::{Moment, Store, StoreError};
 use crate::problem::Problem;
@@ -220,11 +220,21 @@ macro_rules! given_type {
 
 /// Gives `$value` to `$call` for the key or argument named `$name`.
 macro_rules! give {
-    ($call:ident, key, One, $name:literal, $value:expr) => { $call.key($name, $value) };
-    ($call:ident, key, List, $name:literal, $value:expr) => { $call.keys($name, $value) };
-    ($call:ident, arg, One, $name:literal, $value:expr) => { $call.arg($name, $value) };
-    ($call:ident, arg, Number, $name:literal, $value:expr) => { $call.arg($name, $value) };
-    ($call:ident, arg, List, $name:literal, $value:expr) => { $call.args($name, $value) };
+    ($call:ident, key, One, $name:literal, $value:expr) => {
+        $call.key($name, $value)
+    };
+    ($call:ident, key, List, $name:literal, $value:expr) => {
+        $call.keys($name, $value)
+    };
+    ($call:ident, arg, One, $name:literal, $value:expr) => {
+        $call.arg($name, $value)
+    };
+    ($call:ident, arg, Number, $name:literal, $value:expr) => {
+        $call.arg($name, $value)
+    };
+    ($call:ident, arg, List, $name:literal, $value:expr) => {
+        $call.args($name, $value)
+    };
 }
 
 /// Declares each script that is not a queue script once: the type of its call (its keys and

@@ -1,8 +1,8 @@
 //! A ticket's life in the store: issued (the issue script), called, acted on, and read back.
 
-use super::scripts::{ActArgs, CallNextArgs, IssueArgs};
 use super::keys::{DayId, QueueKeys};
 use super::replies::{CallNextReply, IssueReply, Version};
+use super::scripts::{ActArgs, CallNextArgs, IssueArgs};
 use super::{day, Moment, Store, StoreError};
 use crate::lang::Lang;
 use crate::queue::{Channel, CounterId, QueueId};
@@ -85,7 +85,21 @@ impl Tickets {
             Some(max) if remote => max.to_string(),
             _ => String::new(),
         };
-        let invocation = self.store.invoke(queue, at, IssueArgs { channel: channel.as_str().to_string(), token: token.as_str().to_string(), lang: lang.code().to_string(), max_tickets: self.store.settings.max_tickets_per_day.to_string(),.to_string(), remote_max: remote_max.to_string(), phone: phone.map(|p| p.as_str()).unwrap_or_default().to_string(), local_minute: local_minute.to_string(), counters: counters.max(1).to_string(), service: service.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            IssueArgs {
+                channel: channel.as_str().to_string(),
+                token: token.as_str().to_string(),
+                lang: lang.code().to_string(),
+                max_tickets: self.store.settings.max_tickets_per_day.to_string(),
+                remote_max,
+                phone: phone.map(|p| p.as_str()).unwrap_or_default().to_string(),
+                local_minute,
+                counters: counters.max(1).to_string(),
+                service,
+            },
+        );
         let IssueReply {
             number,
             ahead,
@@ -125,11 +139,12 @@ impl Tickets {
             counters: "1".to_owned(),
             service: String::new(),
         };
-        self.store
-            .scripts
-            .queue
-            .issue
-            .command_line(queue, at, 0, &super::scripts::QueueCall::args(args))
+        self.store.scripts.queue.issue.command_line(
+            queue,
+            at,
+            0,
+            &super::scripts::QueueCall::args(args),
+        )
     }
 
     /// Calls the first in line to `counter`; answers its number and the queue's version.
@@ -139,7 +154,13 @@ impl Tickets {
         counter: &CounterId,
         at: Moment,
     ) -> Result<(u64, u64), StoreError> {
-        let invocation = self.store.invoke(queue, at, CallNextArgs { counter: counter.as_str().to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            CallNextArgs {
+                counter: counter.as_str().to_string(),
+            },
+        );
         let CallNextReply { number, version } = self.store.run(invocation).await?;
         Ok((number, version))
     }
@@ -157,7 +178,19 @@ impl Tickets {
     ) -> Result<u64, StoreError> {
         let number = number.to_string();
         let seen_rev = seen_rev.map(|r| r.to_string()).unwrap_or_default();
-        let invocation = self.store.invoke(queue, at, ActArgs { action: action.as_str().to_string(), number: number.to_string(), seen_rev: seen_rev.to_string(), counter: counter.map(CounterId::as_str).unwrap_or_default(),.to_string() });
+        let invocation = self.store.invoke(
+            queue,
+            at,
+            ActArgs {
+                action: action.as_str().to_string(),
+                number: number.to_string(),
+                seen_rev: seen_rev.to_string(),
+                counter: counter
+                    .map(CounterId::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            },
+        );
         let Version(version) = self.store.run(invocation).await?;
         Ok(version)
     }

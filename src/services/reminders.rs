@@ -246,12 +246,13 @@ impl Reminders {
                 .await?;
             return Ok(());
         }
+        let at_once = target < now.now_ms + SCHEDULE_MIN_AHEAD_MS;
         // never planned, or the estimate moved by more than 10 minutes
         if reminder.sid.is_none() {
             // the first plan of this reminder: one of the ticket's messages
             match self
                 .reminder_records
-                .take_reminder(queue, number, now)
+                .take_reminder(queue, number, at_once, now)
                 .await
             {
                 Ok(()) => {}
@@ -294,7 +295,6 @@ impl Reminders {
             link: &link,
         };
         let body = self.texts.say(ticket.lang, words);
-        let at_once = target < now.now_ms + SCHEDULE_MIN_AHEAD_MS;
         let (sid, send_at) = if at_once {
             (self.notifier.send_sms(&phone, &body).await?, now.now_ms)
         } else {

@@ -106,11 +106,13 @@ impl ReminderRecords {
     /// The planner is about to send or schedule `number`'s reminder for the first time: spends
     /// one of the ticket's messages (see `spend` in `prelude.lua`). Refused (`NotFound`) when the
     /// reminder was dropped meanwhile, or (`SmsPerTicket`) when the ticket has caused all it may; the
-    /// reminder is then dropped.
+    /// reminder is then dropped. One sent `at_once` counts as sent from here on (turned off and on
+    /// while it goes, it does not go twice).
     pub async fn take_reminder(
         &self,
         queue: &QueueId,
         number: u64,
+        at_once: bool,
         at: Moment,
     ) -> Result<(), StoreError> {
         let invocation = self.store.invoke(
@@ -118,6 +120,7 @@ impl ReminderRecords {
             at,
             ReminderTakeArgs {
                 number: number.to_string(),
+                at_once: if at_once { "1" } else { "" }.to_owned(),
             },
         );
         let () = self.store.run(invocation).await?;

@@ -181,6 +181,7 @@ queue_scripts! {
     /// Takes a due reminder to schedule it.
     ReminderTakeArgs = reminder_take -> () {
         number: "NUMBER",
+        at_once: "AT_ONCE",
     }
     /// Puts a text to a ticket's phone in the outbox, within its limit.
     SendTextArgs = send_text -> () {

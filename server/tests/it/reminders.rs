@@ -224,6 +224,44 @@ async fn a_reminder_turned_off_and_on_again_is_not_sent_again() {
     );
 }
 
+/// The window the test above can only hit by chance: the planner took the reminder to send it at
+/// once (the text may be on its way) and has not noted it sent yet when the customer turns it off
+/// and on. It stays sent: the planner will not send it again.
+#[tokio::test]
+async fn a_reminder_turned_off_and_on_while_it_is_being_sent_stays_sent() {
+    let redis = TestRedis::start();
+    let standin = TwilioStandIn::start().await;
+    // the app's own planner never runs here: the test takes its place
+    let config = standin.config(
+        &redis,
+        &[
+            ("TWILIO_MESSAGING_SERVICE_SID", MESSAGING_SERVICE),
+            ("REMINDER_CHECK_SECS", "86400"),
+            ("AUTODIAL_PLACES", "0"),
+        ],
+    );
+    let app = spawn_app_with(config).await;
+    let (number, token) = last_ticket_with_a_verified_phone(&app, &standin, 3).await;
+    assert_eq!(ask(&app, &token, "true").await.0, 200);
+    let store = crate::common::store(&redis);
+    let queue = waitingroom::QueueId::parse("default").unwrap();
+    let now = crate::common::test_calendar().now();
+    store
+        .reminder_records()
+        .take_reminder(&queue, number, true, now)
+        .await
+        .unwrap();
+    assert_eq!(ask(&app, &token, "false").await.0, 200);
+    assert_eq!(ask(&app, &token, "true").await.0, 200);
+    let (_, view) = app
+        .post_form(&client(), "/api/ticket/view", &[("token", &token)])
+        .await;
+    assert_eq!(
+        view["reminder"]["sent"], true,
+        "a reminder that may have gone is not planned again: {view}"
+    );
+}
+
 #[tokio::test]
 async fn a_scheduled_reminder_turned_off_and_on_stops_at_the_tickets_budget() {
     let (redis, standin, app) = reminder_app().await;

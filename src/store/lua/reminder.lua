@@ -1,6 +1,7 @@
 -- A customer asks to be texted about 30 minutes before the turn (WANT '1'), or no longer ('');
 -- a dropped reminder that was scheduled with Twilio is cancelled (through the outbox). A ticket is
--- reminded once: a reminder that went (or was due) and is asked for again stays sent.
+-- reminded once: a reminder that went (or was due, or is being sent) and is asked for again stays
+-- sent.
 -- Own ARGV: NUMBER, TOKEN (the ticket's, from its holder; '' when the system drops it), WANT
 local t = read_ticket(NUMBER)
 if not t or (TOKEN ~= '' and t.token ~= TOKEN) then return {'not_found'} end
@@ -16,7 +17,7 @@ if WANT == '1' then
 else
   local raw = redis.call('HGET', REMINDERS, NUMBER)
   local r = raw and cjson.decode(raw)
-  if r and (r.sent or (r.send_at and r.send_at <= NOW)) then
+  if r and (r.sent or r.sending or (r.send_at and r.send_at <= NOW)) then
     redis.call('HSET', BUDGET, reminded, 1)
   end
   drop_reminder(t.number)

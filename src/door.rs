@@ -4,11 +4,13 @@
 //! peer from `ConnectInfo` (the server's accept loop adds it) and the session from
 //! `tower-sessions`. A refusal is a [`Problem`] ([`Refused`]), answered the same way by every door (JSON
 //! `{"error", "message"}` with its status, `WWW-Authenticate` on a 401 of the API, `Retry-After`
-//! at a limit). The roles of issue 30 belong here.
+//! at a limit). Who a staff request is ([`Actor`]: an account and its role, or the API's token)
+//! and what it may do ([`Capability`]) are checked here too.
 
+use crate::account::Capability;
 use crate::problem::{ErrorCode, Problem};
 use crate::services::devices::KioskDevice;
-use crate::services::staff::StaffPass;
+use crate::services::staff::{Actor, StaffPass};
 use crate::services::{RequestOrigin, WaitingRoom};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -195,13 +197,13 @@ impl<S: Send + Sync> FromRequestParts<S> for StaffToken {
     }
 }
 
-/// The staff pass of `session`, if it still holds (same staff epoch: the password has not
-/// changed, nobody signed everyone out; within the session's lifetime). A pass that no longer
-/// holds is removed with its session.
+/// The staff pass of `session` and who it signs in, if it still holds (see
+/// [`StaffDesk::admits`](crate::services::staff::StaffDesk::admits)). A pass that no longer holds
+/// is removed with its session.
 pub async fn staff_pass(
     room: &WaitingRoom,
     session: &Session,
-) -> Result<Option<StaffPass>, Problem> {
+) -> Result<Option<(StaffPass, Actor)>, Problem> {
     let pass: Option<StaffPass> = session.get(STAFF_KEY).await.map_err(|e| {
         tracing::error!(error = %e, "the session store could not answer");
         Problem::Unavailable
@@ -209,17 +211,26 @@ pub async fn staff_pass(
     let Some(pass) = pass else {
         return Ok(None);
     };
-    if room.staff().admits(&pass).await.map_err(refusal)? {
-        return Ok(Some(pass));
+    if let Some(actor) = room.staff().admits(&pass).await.map_err(refusal)? {
+        return Ok(Some((pass, actor)));
     }
     let _ = session.flush().await;
     Ok(None)
 }
 
-/// A browser signed in as staff (the console's server functions); else `not_signed_in`.
+/// A browser signed in to the console (its server functions); else `not_signed_in`. Who it is
+/// ([`Actor`]) says what it may do: [`StaffSession::may`].
 #[derive(Clone, Debug)]
 pub struct StaffSession {
     pub pass: StaffPass,
+    pub actor: Actor,
+}
+
+impl StaffSession {
+    /// Refused (`not_allowed`, or `password_change_required`) unless it may do `what`.
+    pub fn may(&self, what: Capability) -> Result<(), Problem> {
+        self.actor.may(what)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for StaffSession {
@@ -228,31 +239,28 @@ impl<S: Send + Sync> FromRequestParts<S> for StaffSession {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let session = session(parts, state).await?;
         match staff_pass(room(parts)?, &session).await? {
-            Some(pass) => Ok(Self { pass }),
+            Some((pass, actor)) => Ok(Self { pass, actor }),
             None => Err(Problem::NotSignedIn.into()),
         }
     }
 }
 
-/// Staff either way: the API token, or (the console's download links) a browser signed in as
-/// staff; else `unauthorized`.
+/// Staff either way: the API token (an admin), or (the console's download links) a browser
+/// signed in; else `unauthorized`. What it may do: [`Actor::may`].
 #[derive(Clone, Debug)]
-pub enum Staff {
-    Token,
-    Session(StaffPass),
-}
+pub struct Staff(pub Actor);
 
 impl<S: Send + Sync> FromRequestParts<S> for Staff {
     type Rejection = Refused;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match StaffToken::from_request_parts(parts, state).await? {
-            StaffToken::Valid => Ok(Staff::Token),
+            StaffToken::Valid => Ok(Staff(Actor::api_token())),
             StaffToken::Invalid => Err(Problem::Unauthorized.into()),
             StaffToken::Absent => {
                 let session = session(parts, state).await?;
                 match staff_pass(room(parts)?, &session).await? {
-                    Some(pass) => Ok(Staff::Session(pass)),
+                    Some((_, actor)) => Ok(Staff(actor)),
                     None => Err(Problem::Unauthorized.into()),
                 }
             }

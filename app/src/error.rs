@@ -6,7 +6,7 @@
 //! one `match` of this file, which a new problem fails to compile until it has its words.
 
 use crate::i18n::{td_string, Locale};
-use domain::{BadPhoneReason, ErrorCode, Intake, Problem, TicketState};
+use domain::{BadPhoneReason, ErrorCode, Intake, Problem, Role, TicketState};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -110,6 +110,20 @@ impl AppError {
             P::NotSignedIn => td_string!(locale, error.not_signed_in).to_owned(),
             P::Forbidden => td_string!(locale, error.forbidden).to_owned(),
             P::WrongPassword => td_string!(locale, error.wrong_password).to_owned(),
+            P::AccountDisabled => td_string!(locale, error.account_disabled).to_owned(),
+            P::PasswordChangeRequired => {
+                td_string!(locale, error.password_change_required).to_owned()
+            }
+            P::NotAllowed { needs } => {
+                td_string!(locale, error.not_allowed, role = role_name(*needs, locale))
+            }
+            P::AccountNotFound => td_string!(locale, error.account_not_found).to_owned(),
+            P::LoginTaken => td_string!(locale, error.login_taken).to_owned(),
+            P::BadLogin => td_string!(locale, error.bad_login).to_owned(),
+            P::BadAccountName => td_string!(locale, error.bad_account_name).to_owned(),
+            P::WeakPassword { min } => td_string!(locale, error.weak_password, n = min),
+            P::OwnerIsKept => td_string!(locale, error.owner_is_kept).to_owned(),
+            P::AccountChanged => td_string!(locale, error.account_changed).to_owned(),
             P::TooManyAttempts { wait_minutes, .. } => {
                 td_string!(locale, error.too_many_attempts, n = wait_minutes)
             }
@@ -133,6 +147,16 @@ impl AppError {
         serde_json::from_slice::<AppError>(body)
             .ok()
             .map(|e| e.status())
+    }
+}
+
+/// A role in the staff's words.
+pub fn role_name(role: Role, locale: Locale) -> &'static str {
+    match role {
+        Role::Staff => td_string!(locale, role.staff),
+        Role::Manager => td_string!(locale, role.manager),
+        Role::Admin => td_string!(locale, role.admin),
+        Role::Owner => td_string!(locale, role.owner),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::i18n::Locale;
-use domain::{Lang, Problem};
+use domain::{Capability, Lang, Problem};
 use waitingroom::door::{BaseUrl, ClientAddr, StaffSession};
 use waitingroom::notify::Words;
 use waitingroom::services::WaitingRoom;
@@ -37,11 +37,19 @@ where
         .map_err(|refused| AppError(refused.0))
 }
 
-/// The waiting room, for a browser signed in as staff ([`StaffSession`]); else `not_signed_in`.
-pub async fn require_staff() -> Result<WaitingRoom, AppError> {
+/// The waiting room and who is signed in, for a browser signed in to the console
+/// ([`StaffSession`]) whose role may do `what`; else `not_signed_in`, `not_allowed` or
+/// `password_change_required`.
+pub async fn require(what: Capability) -> Result<(WaitingRoom, StaffSession), AppError> {
     let room = room()?;
-    admit::<StaffSession>().await?;
-    Ok(room)
+    let staff = admit::<StaffSession>().await?;
+    staff.may(what)?;
+    Ok((room, staff))
+}
+
+/// The waiting room, for a browser signed in to the console that may work the line.
+pub async fn require_staff() -> Result<WaitingRoom, AppError> {
+    Ok(require(Capability::Line).await?.0)
 }
 
 /// Makes this browser a kiosk: its credential in a cookie scripts cannot read, sent only to this

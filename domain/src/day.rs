@@ -99,6 +99,8 @@ pub struct Console {
     pub now_ms: u64,
     /// The store's offset from UTC, for the day's hours.
     pub utc_offset_ms: i64,
+    /// Who is signed in: what the console names and what it shows (a role's parts only).
+    pub you: crate::account::SignedIn,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! fortunes, languages and the problems every door answers. The server's side (the Redis store,
 //! the use cases, Twilio, LINE, the door) is the `waitingroom` crate, which re-exports all of this.
 
+pub mod account;
 pub mod analytics;
 pub mod command;
 pub mod day;
@@ -19,6 +20,7 @@ pub mod queue;
 pub mod ticket;
 pub mod twilio;
 
+pub use account::{Account, Capability, Role};
 pub use analytics::Analytics;
 pub use day::QueueDay;
 pub use estimate::WaitBasis;

@@ -143,8 +143,35 @@ problems! {
     /// detail names the range).
     #[error("{detail}")]
     BadSetting { #[serde(skip)] detail: String } = "bad_setting", 422;
-    #[error("wrong password")]
+    #[error("wrong login or password")]
     WrongPassword = "wrong_password", 401;
+    /// The account was disabled by an admin.
+    #[error("this account is disabled")]
+    AccountDisabled = "account_disabled", 403;
+    /// Signed in with a temporary password: a new one first.
+    #[error("choose a new password first")]
+    PasswordChangeRequired = "password_change_required", 403;
+    /// The signed-in account's role may not do this.
+    #[error("this needs the {needs:?} role or above")]
+    NotAllowed { needs: crate::account::Role } = "not_allowed", 403;
+    #[error("no such account")]
+    AccountNotFound = "account_not_found", 404;
+    #[error("this login is taken")]
+    LoginTaken = "login_taken", 409;
+    #[error("a login is 1 to 32 of a-z, 0-9, '.', '_' and '-'")]
+    BadLogin = "bad_login", 422;
+    #[error("a name is 1 to 40 characters")]
+    BadAccountName = "bad_account_name", 422;
+    /// A new password too short (or too long).
+    #[error("a password is {min} to 128 characters")]
+    WeakPassword { min: usize } = "weak_password", 422;
+    /// The owner cannot be disabled, demoted or made twice; the owner's password is set where
+    /// the server's settings are (`ADMIN_PASSWORD`).
+    #[error("the owner's account is kept as it is")]
+    OwnerIsKept = "owner_is_kept", 409;
+    /// The account changed meanwhile (another admin): read it again.
+    #[error("the account changed meanwhile; try again")]
+    AccountChanged = "account_changed", 409;
     /// Too many failed sign-ins from this address.
     #[error("too many failed sign-ins from this address; retry in {wait_minutes} min")]
     TooManyAttempts { wait_minutes: u64, #[serde(skip)] retry_after_s: u64 } = "too_many_attempts", 429;
@@ -273,6 +300,18 @@ impl Problem {
             Problem::NotSignedIn,
             Problem::Forbidden,
             Problem::WrongPassword,
+            Problem::AccountDisabled,
+            Problem::PasswordChangeRequired,
+            Problem::NotAllowed {
+                needs: crate::account::Role::Manager,
+            },
+            Problem::AccountNotFound,
+            Problem::LoginTaken,
+            Problem::BadLogin,
+            Problem::BadAccountName,
+            Problem::WeakPassword { min: 10 },
+            Problem::OwnerIsKept,
+            Problem::AccountChanged,
             Problem::too_many_attempts(900),
             Problem::ResetNotConfirmed,
             Problem::BadAutodial { max: 10 },

@@ -16,6 +16,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use waitingroom::door::{BaseUrl, ClientAddr, Staff, StaffToken};
 use waitingroom::services::{qr_svg, ticket_url, RemoteClient, ServiceError, Via};
+use waitingroom::Capability;
 use waitingroom::{Channel, Lang, Problem, TicketToken};
 
 pub fn routes() -> Router<AppState> {
@@ -236,11 +237,12 @@ async fn read_history(
 
 /// `GET /api/v1/queues/{queue}/history?from=&to=` (staff): each date's figures per hour, JSON.
 async fn history(
-    _staff: Staff,
+    staff: Staff,
     State(state): State<AppState>,
     Path(queue): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<waitingroom::history::History>, ApiError> {
+    staff.0.may(Capability::History)?;
     Ok(Json(read_history(&state, &queue, &query).await?))
 }
 
@@ -263,11 +265,12 @@ fn csv_download(name: String, body: String) -> Response {
 /// `GET /api/v1/queues/{queue}/history.csv?from=&to=` (staff): the same, one row per date and
 /// hour, with Japanese headers.
 async fn history_csv(
-    _staff: Staff,
+    staff: Staff,
     State(state): State<AppState>,
     Path(queue): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    staff.0.may(Capability::History)?;
     let history = read_history(&state, &queue, &query).await?;
     let name = format!(
         "history-{}-{}-{}.csv",
@@ -282,10 +285,11 @@ async fn history_csv(
 /// `GET /api/v1/queues/{queue}/tickets.csv` (staff): today's tickets (number, channel, times,
 /// outcome; no phone numbers, no tokens).
 async fn tickets_csv(
-    _staff: Staff,
+    staff: Staff,
     State(state): State<AppState>,
     Path(queue): Path<String>,
 ) -> Result<Response, ApiError> {
+    staff.0.may(Capability::History)?;
     let info = state.room.setup().queue(&queue)?;
     let rows = state.room.history().today_ticket_rows(info).await?;
     let today = state.room.setup().calendar.now().day;

@@ -4,6 +4,7 @@
 //! by every process when its date comes).
 
 use super::{ServiceError, Setup};
+use crate::account::SignedIn;
 use crate::day::Console;
 use crate::problem::Problem;
 use crate::queue::{
@@ -140,7 +141,7 @@ impl Desk {
     }
 
     /// What the staff console of `queue` starts from (and re-reads only after a gap).
-    pub async fn console(&self, queue: &QueueInfo) -> Result<Console, ServiceError> {
+    pub async fn console(&self, queue: &QueueInfo, you: SignedIn) -> Result<Console, ServiceError> {
         let day = self.queues.day(&queue.id).await?;
         let calendar = &self.setup.calendar;
         Ok(Console {
@@ -153,6 +154,7 @@ impl Desk {
             day,
             now_ms: calendar.now().now_ms,
             utc_offset_ms: calendar.utc_offset_ms(),
+            you,
         })
     }
 

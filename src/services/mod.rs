@@ -3,6 +3,7 @@
 //! inbound texts, voice, LINE, reminders, the outbox, the contact log, history, API requests,
 //! staff, devices), each holding only what it needs; [`WaitingRoom`] builds them and hands them out.
 
+pub mod accounts;
 mod addresses;
 pub mod contacts;
 pub mod desk;
@@ -40,6 +41,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
+use accounts::Accounts;
 use contacts::Contacts;
 use desk::Desk;
 use devices::Devices;
@@ -85,6 +87,7 @@ struct Services {
     history: History,
     requests: Requests,
     staff: StaffDesk,
+    accounts: Accounts,
     devices: Devices,
 }
 
@@ -104,6 +107,7 @@ impl WaitingRoom {
         let setup = Arc::new(setup);
         let at = || Arc::clone(&setup);
         let desk = Desk::new(&store, at());
+        let staff = StaffDesk::new(&store, at());
         let estimate = Estimate::new(&store, at(), Arc::default());
         let issuing = Issuing::new(&store, at(), estimate.clone());
         let contacts = Contacts::new(&store, at(), Arc::clone(&notifier));
@@ -157,7 +161,8 @@ impl WaitingRoom {
         Self(Arc::new(Services {
             history: History::new(&store, at()),
             requests: Requests::new(&store),
-            staff: StaffDesk::new(&store, at()),
+            accounts: Accounts::new(&store, at(), staff.clone()),
+            staff,
             devices: Devices::new(&store, setup.calendar.clone()),
             desk,
             issuing,
@@ -238,6 +243,11 @@ impl WaitingRoom {
     /// Staff sign-in and sessions.
     pub fn staff(&self) -> &StaffDesk {
         &self.0.staff
+    }
+
+    /// The accounts, as admins keep them.
+    pub fn accounts(&self) -> &Accounts {
+        &self.0.accounts
     }
 
     /// The kiosks (and, to come, the boards and printers).

@@ -4,8 +4,10 @@
 //! "sign out everywhere", or their lifetime.
 
 use super::{ServiceError, Setup};
+use crate::account::{login_id, Capability, Role, OWNER_LOGIN};
 use crate::problem::Problem;
 use crate::store;
+use crate::store::StoredAccount;
 use crate::store::{Store, StoreError};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -35,7 +37,7 @@ fn hash(password: &str) -> Result<String, StaffError> {
         .map_err(|_| StaffError::BadHash)
 }
 
-async fn hash_off_thread(password: String) -> Result<String, StaffError> {
+pub(super) async fn hash_off_thread(password: String) -> Result<String, StaffError> {
     tokio::task::spawn_blocking(move || hash(&password))
         .await
         .map_err(|_| StaffError::BadHash)?
@@ -84,12 +86,55 @@ impl StaffSettings {
 }
 
 /// What a staff session remembers of its sign-in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffPass {
     /// The staff epoch it signed in under (see `keys::STAFF_EPOCH`).
     pub epoch: u64,
     /// Milliseconds since the Unix epoch.
     pub signed_in_at: u64,
+    /// The account signed in (a session of an earlier version has none: it is not admitted).
+    #[serde(default)]
+    pub account: String,
+    /// The account's epoch it signed in under.
+    #[serde(default)]
+    pub account_epoch: u64,
+}
+
+/// Who a staff request comes from: an account signed in, or the staff API's token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// The account (`None`: the staff API's token, `STAFF_API_TOKEN`).
+    pub account: Option<String>,
+    /// How the console names it.
+    pub name: String,
+    pub role: Role,
+    /// Signed in with a temporary password: may only choose a new one.
+    pub must_change_password: bool,
+}
+
+impl Actor {
+    /// The staff API's token: an admin.
+    pub fn api_token() -> Self {
+        Self {
+            account: None,
+            name: "API".to_owned(),
+            role: Role::Admin,
+            must_change_password: false,
+        }
+    }
+
+    /// Refused unless this actor may do `what`.
+    pub fn may(&self, what: Capability) -> Result<(), Problem> {
+        if self.must_change_password {
+            return Err(Problem::PasswordChangeRequired);
+        }
+        if !self.role.may(what) {
+            return Err(Problem::NotAllowed {
+                needs: what.least_role(),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// One password check for the checking threads: the stored hash, the candidate, the answer.
@@ -104,6 +149,7 @@ struct Check {
 #[derive(Clone)]
 pub struct StaffDesk {
     staff_records: store::StaffRecords,
+    account_records: store::AccountRecords,
     setup: Arc<Setup>,
     checks: mpsc::Sender<Check>,
 }
@@ -128,6 +174,7 @@ impl StaffDesk {
         }
         Self {
             staff_records: store.staff_records(),
+            account_records: store.account_records(),
             setup,
             checks,
         }
@@ -137,9 +184,10 @@ impl StaffDesk {
     /// stored one, and a changed password ends every staff session; without it a password is
     /// generated when none is stored yet, and answered so it can be shown once.
     pub async fn init_staff_password(&self) -> Result<Option<String>, StaffError> {
+        self.ensure_owner().await?;
         let store = &self.staff_records;
         if let Some(password) = self.setup.staff.password.as_deref() {
-            if self.matches(password).await? {
+            if self.matches(None, password).await? {
                 return Ok(None);
             }
             let hashed = hash_off_thread(password.to_owned()).await?;
@@ -156,9 +204,39 @@ impl StaffDesk {
         Ok(set.then_some(generated))
     }
 
-    /// Checks `candidate` for a sign-in from `client`.
+    /// The owner's account, made at first start (an installation of an earlier version gets it
+    /// at its first start after the upgrade); its password is the staff password.
+    async fn ensure_owner(&self) -> Result<(), StaffError> {
+        if self
+            .account_records
+            .account_id(OWNER_LOGIN)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let owner = StoredAccount {
+            login: OWNER_LOGIN.to_owned(),
+            name: OWNER_LOGIN.to_owned(),
+            role: Role::Owner,
+            password: None,
+            disabled: false,
+            must_change_password: false,
+            epoch: 0,
+            rev: 0,
+            created_at: self.setup.calendar.now().now_ms,
+        };
+        let id = super::random_token().to_string();
+        if self.account_records.add_account(&id, &owner).await? {
+            tracing::info!(account = %id, "the owner's account was made");
+        }
+        Ok(())
+    }
+
+    /// Checks `login` (empty: the owner's) and `candidate` for a sign-in from `client`.
     pub async fn sign_in(
         &self,
+        login: &str,
         candidate: &str,
         client: IpAddr,
     ) -> Result<StaffPass, ServiceError> {
@@ -172,35 +250,97 @@ impl StaffDesk {
         {
             return Err(Problem::too_many_attempts(retry_after_s).into());
         }
-        if !self.matches(candidate).await? {
-            tracing::warn!(%client, "staff sign-in failed");
+        let login = match login.trim() {
+            "" => OWNER_LOGIN.to_owned(),
+            typed => login_id(typed).map_err(|_| Problem::WrongPassword)?,
+        };
+        let found = match self.account_records.account_id(&login).await? {
+            Some(id) => self.account_records.account(&id).await?.map(|a| (id, a)),
+            None => None,
+        };
+        let Some((id, account)) = found else {
+            // the same check's time as for a known login: the answer tells nothing either way
+            let _ = self.matches(None, candidate).await;
+            tracing::warn!(%client, "staff sign-in with an unknown login");
+            return Err(Problem::WrongPassword.into());
+        };
+        if !self.matches(account.password.as_deref(), candidate).await? {
+            tracing::warn!(%client, account = %id, "staff sign-in failed");
             return Err(Problem::WrongPassword.into());
         }
         store.give_back_sign_in_attempt(&networks).await?;
+        if account.disabled {
+            tracing::warn!(%client, account = %id, "a disabled account tried to sign in");
+            return Err(Problem::AccountDisabled.into());
+        }
+        let now_ms = self.setup.calendar.now().now_ms;
+        self.account_records.account_seen(&id, now_ms).await?;
         Ok(StaffPass {
             epoch: store.staff_epoch().await?,
-            signed_in_at: self.setup.calendar.now().now_ms,
+            signed_in_at: now_ms,
+            account_epoch: account.epoch,
+            account: id,
         })
     }
 
-    /// Whether a session's pass still holds: same epoch, and within its lifetime.
-    pub async fn admits(&self, pass: &StaffPass) -> Result<bool, ServiceError> {
+    /// Who a session's pass signs in, if it still holds: the same staff epoch, within its
+    /// lifetime, its account there, not disabled, at the same account epoch.
+    pub async fn admits(&self, pass: &StaffPass) -> Result<Option<Actor>, ServiceError> {
         let now_ms = self.setup.calendar.now().now_ms;
         let age = Duration::from_millis(now_ms.saturating_sub(pass.signed_in_at));
-        Ok(age < self.setup.staff.session_lifetime()
-            && pass.epoch == self.staff_records.staff_epoch().await?)
+        if age >= self.setup.staff.session_lifetime() || pass.account.is_empty() {
+            return Ok(None);
+        }
+        let check = self
+            .account_records
+            .staff_check(Some(&pass.account))
+            .await?;
+        Ok(check
+            .account
+            .filter(|a| {
+                check.staff_epoch == pass.epoch && !a.disabled && a.epoch == pass.account_epoch
+            })
+            .map(|a| Actor {
+                account: Some(pass.account.clone()),
+                name: a.name,
+                role: a.role,
+                must_change_password: a.must_change_password,
+            }))
     }
 
-    /// Ends every staff session, on every tablet.
-    pub async fn sign_out_everywhere(&self) -> Result<(), ServiceError> {
-        self.staff_records.next_staff_epoch().await?;
-        Ok(())
+    /// Ends every session of `actor`'s account, on every tablet (the API's token: every staff
+    /// session).
+    pub async fn sign_out_everywhere(&self, actor: &Actor) -> Result<(), ServiceError> {
+        let Some(id) = &actor.account else {
+            self.staff_records.next_staff_epoch().await?;
+            return Ok(());
+        };
+        for _ in 0..3 {
+            let Some(mut account) = self.account_records.account(id).await? else {
+                return Err(Problem::AccountNotFound.into());
+            };
+            let read = account.rev;
+            account.epoch += 1;
+            if self.account_records.put_account(id, read, &account).await? {
+                return Ok(());
+            }
+        }
+        Err(Problem::AccountChanged.into())
     }
 
-    /// Whether `candidate` is the staff password, checked by the password-checking threads.
-    async fn matches(&self, candidate: &str) -> Result<bool, StaffError> {
-        let Some(stored) = self.staff_records.staff_password_hash().await? else {
-            return Ok(false);
+    /// Whether `candidate` is the password whose hash is `stored` (`None`: the staff password,
+    /// the owner's), checked by the password-checking threads.
+    pub(super) async fn matches(
+        &self,
+        stored: Option<&str>,
+        candidate: &str,
+    ) -> Result<bool, StaffError> {
+        let stored = match stored {
+            Some(hash) => hash.to_owned(),
+            None => match self.staff_records.staff_password_hash().await? {
+                Some(hash) => hash,
+                None => return Ok(false),
+            },
         };
         let (answer, answered) = oneshot::channel();
         let check = Check {

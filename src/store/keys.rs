@@ -11,6 +11,12 @@ pub const EVENTS_PATTERN: &str = "wr:{*}:events";
 /// The argon2 hash of the staff password.
 pub const STAFF_PASSWORD: &str = "wr:staff:password";
 
+/// The accounts (id → JSON `StoredAccount`), their logins (login → id) and when each last
+/// signed in (id → ms); one hash tag, so a script makes an account and takes its login at once.
+pub const ACCOUNTS: &str = "wr:{accounts}:all";
+pub const ACCOUNT_LOGINS: &str = "wr:{accounts}:logins";
+pub const ACCOUNTS_SEEN: &str = "wr:{accounts}:seen";
+
 /// Goes up whenever every staff session must end (the password changed, or "sign out
 /// everywhere"): a staff session remembers the value it signed in under.
 pub const STAFF_EPOCH: &str = "wr:staff:epoch";

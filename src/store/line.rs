@@ -263,16 +263,7 @@ impl LineRecords {
 
     /// Takes event `id` to carry out for `for_ms` (one process at a time): whether it was free.
     pub async fn line_claim_event(&self, id: &str, for_ms: u64) -> Result<bool, StoreError> {
-        let mut conn = self.store.conn.clone();
-        let taken: Option<String> = redis::cmd("SET")
-            .arg(keys::line_claim(id))
-            .arg("1")
-            .arg("NX")
-            .arg("PX")
-            .arg(for_ms)
-            .query_async(&mut conn)
-            .await?;
-        Ok(taken.is_some())
+        self.store.take_turn(&keys::line_claim(id), for_ms).await
     }
 
     /// Event `id` was carried out.

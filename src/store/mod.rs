@@ -5,6 +5,7 @@
 //! The scripts publish the change with the queue's new version in the same step, so no change
 //! is ever seen without its event.
 
+mod accounts;
 mod backup;
 mod binder;
 mod connection;
@@ -30,6 +31,7 @@ mod webhooks;
 use crate::calendar::Calendar;
 pub use crate::calendar::Moment;
 use crate::queue::{QueueId, MAX_AUTODIAL_PLACES};
+pub use accounts::{AccountRecords, StaffCheck, StoredAccount};
 pub use backup::Backups;
 pub use backup::{Backup, BadBackup, HistoryDate, QueueBackup, Restored, FORMAT, FORMAT_VERSION};
 pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
@@ -161,6 +163,11 @@ impl std::str::FromStr for AutodialPlaces {
 }
 
 impl Store {
+    /// Its accounts.
+    pub fn account_records(&self) -> AccountRecords {
+        AccountRecords::of(self.clone())
+    }
+
     /// Its backups and restores.
     pub fn backups(&self) -> Backups {
         Backups::of(self.clone())

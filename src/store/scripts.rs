@@ -326,6 +326,16 @@ bound_scripts! {
             answered_by: One("ANSWERED_BY"),
         }
     }
+    /// Adds an account unless its login is taken.
+    AccountAddArgs = account_add {
+        keys { all: One("ALL"), logins: One("LOGINS") }
+        args { id: One("ID"), login: One("LOGIN"), record: One("RECORD") }
+    }
+    /// Writes an account unless it changed since it was read.
+    AccountPutArgs = account_put {
+        keys { all: One("ALL") }
+        args { id: One("ID"), read_rev: Number("READ_REV"), record: One("RECORD") }
+    }
     /// Raises a queue's version to at least a value (a restore).
     RaiseVersionArgs = raise_version {
         keys { version: One("VERSION") }
@@ -479,6 +489,8 @@ mod tests {
                 bound("give_back", &s.bound.give_back),
                 bound("log", &s.bound.log),
                 bound("raise_version", &s.bound.raise_version),
+                bound("account_add", &s.bound.account_add),
+                bound("account_put", &s.bound.account_put),
             ]
         }
     }

@@ -130,7 +130,9 @@ pages! {
     display   in "screens" { "/display"          => DisplayPage, Async,      "display board (呼び出し案内)"; }
     admin     in "console" { "/admin"            => AdminPage,   Async,      "staff console (スタッフ画面)";
                              "/admin/login"      => LoginPage,   OutOfOrder;
-                             "/admin/history"    => HistoryPage, Async; }
+                             "/admin/history"    => HistoryPage, Async;
+                             "/admin/accounts"   => AccountsPage, Async;
+                             "/admin/password"   => PasswordPage, OutOfOrder; }
     home      in "phone"   { "/"                 => HomePage,    OutOfOrder; }
     ticket    in "phone"   { "/t/:token"         => TicketPage,  Async; }
     verify    in "phone"   { "/v/:queue/:token"  => VerifyPage,  Async; }

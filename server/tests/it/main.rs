@@ -23,6 +23,7 @@ mod metrics;
 mod phones;
 mod reducer;
 mod reminders;
+mod roles;
 mod round3;
 mod slow_clients;
 mod sms;

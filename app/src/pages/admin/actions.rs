@@ -10,12 +10,16 @@ use domain::{Intake, TicketAction};
 /// channel's events keep it current, and it is read again only after a gap.
 #[server(endpoint = "admin/console")]
 pub async fn load_console(queue: Option<String>) -> Result<Console, AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let (room, staff) = crate::ssr::require(domain::Capability::Line).await?;
+    let you = domain::account::SignedIn {
+        name: staff.actor.name,
+        role: staff.actor.role,
+    };
     let info = match queue {
         Some(raw) => room.setup().queue(&raw)?.clone(),
         None => room.setup().default_queue().clone(),
     };
-    Ok(room.desk().console(&info).await?)
+    Ok(room.desk().console(&info, you).await?)
 }
 
 /// Calls the first in line to `counter`.
@@ -47,7 +51,7 @@ pub async fn act(
 
 #[server(endpoint = "admin/intake")]
 pub async fn set_intake(queue: String, intake: Intake) -> Result<(), AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let room = crate::ssr::require(domain::Capability::Settings).await?.0;
     let queue = room.setup().queue(&queue)?.id.clone();
     room.desk().set_intake(&queue, intake).await?;
     Ok(())
@@ -65,7 +69,7 @@ pub async fn ticket_phone(queue: String, number: u64) -> Result<String, AppError
 /// How many places ahead `queue` calls a verified phone (0: never).
 #[server(endpoint = "admin/autodial")]
 pub async fn set_autodial(queue: String, places: u32) -> Result<(), AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let room = crate::ssr::require(domain::Capability::Settings).await?.0;
     let queue = room.setup().queue(&queue)?.id.clone();
     room.desk().set_autodial_places(&queue, places).await?;
     Ok(())
@@ -75,7 +79,7 @@ pub async fn set_autodial(queue: String, places: u32) -> Result<(), AppError> {
 /// ticket becomes a no-show by itself (0: never).
 #[server(endpoint = "admin/late")]
 pub async fn set_late(queue: String, places: u32, no_show_after: u32) -> Result<(), AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let room = crate::ssr::require(domain::Capability::Settings).await?.0;
     let queue = room.setup().queue(&queue)?.id.clone();
     let late = domain::LateArrivals {
         move_back_places: places,
@@ -93,7 +97,7 @@ pub async fn set_hours(
     closes: String,
     limit: u32,
 ) -> Result<(), AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let room = crate::ssr::require(domain::Capability::Settings).await?.0;
     let queue = room.setup().queue(&queue)?.id.clone();
     let time = |raw: &str| -> Result<Option<u16>, AppError> {
         if raw.trim().is_empty() {
@@ -117,7 +121,7 @@ pub async fn set_hours(
 /// Restarts the day's numbering; `confirm` must be what the staff typed (`reset`).
 #[server(endpoint = "admin/reset")]
 pub async fn reset_day(queue: String, confirm: String) -> Result<(), AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let room = crate::ssr::require(domain::Capability::Settings).await?.0;
     let queue = room.setup().queue(&queue)?.id.clone();
     room.desk().reset(&queue, &confirm).await?;
     Ok(())

@@ -12,7 +12,7 @@ use super::kiosks::KioskPanel;
 use super::outbox::DevOutbox;
 use crate::components::page::{failure, ErrorText};
 use crate::error::AppError;
-use domain::Problem;
+use domain::{Capability, Problem};
 use crate::i18n::*;
 use crate::live::use_live;
 use crate::words::{counter_name, minutes};
@@ -43,7 +43,10 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
         day,
         now_ms,
         utc_offset_ms,
+        you,
     } = initial;
+    let role = you.role;
+    let may = move |what: Capability| role.may(what);
     let queue_id = info.id.to_string();
     let live = use_live(day);
     let day = live.view();
@@ -142,6 +145,9 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
         <Show when=signed_out>
             <Redirect path="/admin/login" />
         </Show>
+        <p class="signed-in" data-testid="signed-in">
+            {you.name} " · " {move || crate::error::role_name(role, i18n.get_locale())}
+        </p>
         <div class="console-tools">
             {(queues.len() > 1).then(|| {
                 let go = go.clone();
@@ -186,84 +192,86 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
                     </button>
                 </ActionForm>
                 {move || error.get().map(|error| view! { <ErrorText error testid="console-error" /> })}
-                <div class="intake">
-                    <p>
-                        {t!(i18n, admin.intake)} ": "
-                        <strong data-testid="intake-state">{move || match intake.get() {
-                            Intake::Open => t_string!(i18n, admin.intake_open),
-                            Intake::RemotePaused => t_string!(i18n, admin.intake_remote_paused),
-                            Intake::Paused => t_string!(i18n, admin.intake_paused),
-                        }}</strong>
-                    </p>
-                    {Intake::ALL.into_iter().map(|target| view! {
-                        <ActionForm action=intake_action>
-                            <input type="hidden" name="queue" value=queue_field.get_value() />
-                            <input type="hidden" name="intake" value=target.as_str() />
-                            <button type="submit" class="secondary" disabled=move || intake.get() == target>
-                                {move || match target {
-                                    Intake::Open => t_string!(i18n, admin.resume),
-                                    Intake::RemotePaused => t_string!(i18n, admin.pause_remote),
-                                    Intake::Paused => t_string!(i18n, admin.pause_all),
-                                }}
-                            </button>
-                        </ActionForm>
-                    }).collect_view()}
-                </div>
-                <ActionForm action=autodial_action attr:class="autodial">
-                    <input type="hidden" name="queue" value=queue_field.get_value() />
-                    <label for="autodial-places">{t!(i18n, admin.autodial)}</label>
-                    <select id="autodial-places" name="places" data-testid="autodial-places">
-                        {(0..=domain::queue::MAX_AUTODIAL_PLACES).map(|n| view! {
-                            <option value=n.to_string() selected=n == autodial_places>
-                                {move || if n == 0 {
-                                    t_string!(i18n, admin.autodial_off).to_owned()
-                                } else {
-                                    td_string!(i18n.get_locale(), admin.autodial_places, n = n)
-                                }}
-                            </option>
+                {may(Capability::Settings).then(|| view! {
+                    <div class="intake">
+                        <p>
+                            {t!(i18n, admin.intake)} ": "
+                            <strong data-testid="intake-state">{move || match intake.get() {
+                                Intake::Open => t_string!(i18n, admin.intake_open),
+                                Intake::RemotePaused => t_string!(i18n, admin.intake_remote_paused),
+                                Intake::Paused => t_string!(i18n, admin.intake_paused),
+                            }}</strong>
+                        </p>
+                        {Intake::ALL.into_iter().map(|target| view! {
+                            <ActionForm action=intake_action>
+                                <input type="hidden" name="queue" value=queue_field.get_value() />
+                                <input type="hidden" name="intake" value=target.as_str() />
+                                <button type="submit" class="secondary" disabled=move || intake.get() == target>
+                                    {move || match target {
+                                        Intake::Open => t_string!(i18n, admin.resume),
+                                        Intake::RemotePaused => t_string!(i18n, admin.pause_remote),
+                                        Intake::Paused => t_string!(i18n, admin.pause_all),
+                                    }}
+                                </button>
+                            </ActionForm>
                         }).collect_view()}
-                    </select>
-                    <button type="submit" class="secondary">{t!(i18n, admin.autodial_save)}</button>
-                </ActionForm>
-                <ActionForm action=late_action attr:class="late">
-                    <input type="hidden" name="queue" value=queue_field.get_value() />
-                    <p>{t!(i18n, admin.late.title)}</p>
-                    <select id="late-places" name="places" data-testid="late-places" aria-label=move || t_string!(i18n, admin.late.title)>
-                        {(0..=LateArrivals::MAX_PLACES).map(|n| view! {
-                            <option value=n.to_string() selected=n == late.move_back_places>
-                                {move || td_string!(i18n.get_locale(), admin.late.places, n = n)}
-                            </option>
-                        }).collect_view()}
-                    </select>
-                    <label for="late-no-show">{t!(i18n, admin.late.no_show_after)}</label>
-                    <select id="late-no-show" name="no_show_after" data-testid="late-no-show">
-                        {[0, 3, 5, 10, 15, 20, 30, 45, 60].into_iter().map(|n: u32| view! {
-                            <option value=n.to_string() selected=n == late.no_show_after_minutes>
-                                {move || if n == 0 {
-                                    t_string!(i18n, admin.late.never).to_owned()
-                                } else {
-                                    td_string!(i18n.get_locale(), admin.late.minutes, n = n)
-                                }}
-                            </option>
-                        }).collect_view()}
-                    </select>
-                    <button type="submit" class="secondary">{t!(i18n, admin.late.save)}</button>
-                </ActionForm>
-                <ActionForm action=hours_action attr:class="hours">
-                    <input type="hidden" name="queue" value=queue_field.get_value() />
-                    <p>{t!(i18n, admin.hours.title)}</p>
-                    <label for="hours-opens">{t!(i18n, admin.hours.opens)}</label>
-                    <input id="hours-opens" type="time" name="opens" data-testid="hours-opens"
-                        value=hours.opens.map(OpeningHours::hhmm).unwrap_or_default() />
-                    <label for="hours-closes">{t!(i18n, admin.hours.closes)}</label>
-                    <input id="hours-closes" type="time" name="closes" data-testid="hours-closes"
-                        value=hours.closes.map(OpeningHours::hhmm).unwrap_or_default() />
-                    <label for="hours-limit">{t!(i18n, admin.hours.limit)}</label>
-                    <input id="hours-limit" type="number" min="0" max=OpeningHours::MAX_LIMIT.to_string() name="limit"
-                        data-testid="hours-limit" value=hours.daily_limit.to_string() />
-                    <small class="muted">{t!(i18n, admin.hours.always)}</small>
-                    <button type="submit" class="secondary">{t!(i18n, admin.hours.save)}</button>
-                </ActionForm>
+                    </div>
+                    <ActionForm action=autodial_action attr:class="autodial">
+                        <input type="hidden" name="queue" value=queue_field.get_value() />
+                        <label for="autodial-places">{t!(i18n, admin.autodial)}</label>
+                        <select id="autodial-places" name="places" data-testid="autodial-places">
+                            {(0..=domain::queue::MAX_AUTODIAL_PLACES).map(|n| view! {
+                                <option value=n.to_string() selected=n == autodial_places>
+                                    {move || if n == 0 {
+                                        t_string!(i18n, admin.autodial_off).to_owned()
+                                    } else {
+                                        td_string!(i18n.get_locale(), admin.autodial_places, n = n)
+                                    }}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                        <button type="submit" class="secondary">{t!(i18n, admin.autodial_save)}</button>
+                    </ActionForm>
+                    <ActionForm action=late_action attr:class="late">
+                        <input type="hidden" name="queue" value=queue_field.get_value() />
+                        <p>{t!(i18n, admin.late.title)}</p>
+                        <select id="late-places" name="places" data-testid="late-places" aria-label=move || t_string!(i18n, admin.late.title)>
+                            {(0..=LateArrivals::MAX_PLACES).map(|n| view! {
+                                <option value=n.to_string() selected=n == late.move_back_places>
+                                    {move || td_string!(i18n.get_locale(), admin.late.places, n = n)}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                        <label for="late-no-show">{t!(i18n, admin.late.no_show_after)}</label>
+                        <select id="late-no-show" name="no_show_after" data-testid="late-no-show">
+                            {[0, 3, 5, 10, 15, 20, 30, 45, 60].into_iter().map(|n: u32| view! {
+                                <option value=n.to_string() selected=n == late.no_show_after_minutes>
+                                    {move || if n == 0 {
+                                        t_string!(i18n, admin.late.never).to_owned()
+                                    } else {
+                                        td_string!(i18n.get_locale(), admin.late.minutes, n = n)
+                                    }}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                        <button type="submit" class="secondary">{t!(i18n, admin.late.save)}</button>
+                    </ActionForm>
+                    <ActionForm action=hours_action attr:class="hours">
+                        <input type="hidden" name="queue" value=queue_field.get_value() />
+                        <p>{t!(i18n, admin.hours.title)}</p>
+                        <label for="hours-opens">{t!(i18n, admin.hours.opens)}</label>
+                        <input id="hours-opens" type="time" name="opens" data-testid="hours-opens"
+                            value=hours.opens.map(OpeningHours::hhmm).unwrap_or_default() />
+                        <label for="hours-closes">{t!(i18n, admin.hours.closes)}</label>
+                        <input id="hours-closes" type="time" name="closes" data-testid="hours-closes"
+                            value=hours.closes.map(OpeningHours::hhmm).unwrap_or_default() />
+                        <label for="hours-limit">{t!(i18n, admin.hours.limit)}</label>
+                        <input id="hours-limit" type="number" min="0" max=OpeningHours::MAX_LIMIT.to_string() name="limit"
+                            data-testid="hours-limit" value=hours.daily_limit.to_string() />
+                        <small class="muted">{t!(i18n, admin.hours.always)}</small>
+                        <button type="submit" class="secondary">{t!(i18n, admin.hours.save)}</button>
+                    </ActionForm>
+                })}
             </section>
 
             <section class="serving-list">
@@ -345,21 +353,24 @@ pub fn ConsoleScreen(initial: Console) -> impl IntoView {
 
             <AnalyticsPanel analytics />
 
-            <KioskPanel />
+            {may(Capability::Devices).then(|| view! { <KioskPanel /> })}
 
-            <DevOutbox moved=contacts />
+            {may(Capability::History).then(|| view! {
+                <DevOutbox moved=contacts />
+                <ContactLog moved=contacts />
+            })}
 
-            <ContactLog moved=contacts />
-
-            <section class="reset">
-                <h2>{t!(i18n, admin.reset_title)}</h2>
-                <ActionForm action=reset_action>
-                    <input type="hidden" name="queue" value=queue_field.get_value() />
-                    <label for="confirm-reset">{t!(i18n, admin.reset_help)}</label>
-                    <input id="confirm-reset" name="confirm" autocomplete="off" required pattern="reset" />
-                    <button type="submit" class="danger">{t!(i18n, admin.reset)}</button>
-                </ActionForm>
-            </section>
+            {may(Capability::Settings).then(|| view! {
+                <section class="reset">
+                    <h2>{t!(i18n, admin.reset_title)}</h2>
+                    <ActionForm action=reset_action>
+                        <input type="hidden" name="queue" value=queue_field.get_value() />
+                        <label for="confirm-reset">{t!(i18n, admin.reset_help)}</label>
+                        <input id="confirm-reset" name="confirm" autocomplete="off" required pattern="reset" />
+                        <button type="submit" class="danger">{t!(i18n, admin.reset)}</button>
+                    </ActionForm>
+                </section>
+            })}
         </div>
         <p class="console-links">
             <a href="/display">{t!(i18n, admin.display_link)}</a>

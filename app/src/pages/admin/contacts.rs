@@ -10,7 +10,7 @@ use domain::{CallAnswer, ContactRecord, ContactState, TicketSummary};
 
 #[server(endpoint = "admin/contact_log")]
 pub async fn load_contact_log() -> Result<Vec<ContactRecord>, AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let room = crate::ssr::require(domain::Capability::History).await?.0;
     Ok(room.contacts().contact_log().await?)
 }
 

@@ -79,7 +79,7 @@ pub async fn load_history(
     use jiff::ToSpan;
     use waitingroom::history::DateRange;
 
-    let room = crate::ssr::require_staff().await?;
+    let room = crate::ssr::require(domain::Capability::History).await?.0;
     let info = match queue {
         Some(raw) => room.setup().queue(&raw)?.clone(),
         None => room.setup().default_queue().clone(),

@@ -16,7 +16,7 @@ pub struct KioskList {
 
 #[server(endpoint = "admin/kiosks")]
 pub async fn load_kiosks() -> Result<KioskList, AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let room = crate::ssr::require(domain::Capability::Devices).await?.0;
     Ok(KioskList {
         kiosks: room.devices().kiosks().await?,
         now_ms: room.setup().calendar.now().now_ms,
@@ -27,7 +27,7 @@ pub async fn load_kiosks() -> Result<KioskList, AppError> {
 /// session ends (a kiosk in the store shows nothing of the console).
 #[server(endpoint = "admin/make_kiosk")]
 pub async fn make_kiosk(name: String) -> Result<(), AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let room = crate::ssr::require(domain::Capability::Devices).await?.0;
     let (_, credential) = room.devices().set_up_kiosk(&name).await?;
     crate::ssr::keep_kiosk_credential(&room, &credential);
     crate::ssr::session()
@@ -42,7 +42,7 @@ pub async fn make_kiosk(name: String) -> Result<(), AppError> {
 /// Ends kiosk `id`: its device can no longer issue tickets.
 #[server(endpoint = "admin/revoke_kiosk")]
 pub async fn revoke_kiosk(id: String) -> Result<(), AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let room = crate::ssr::require(domain::Capability::Devices).await?.0;
     room.devices().revoke_kiosk(&id).await?;
     Ok(())
 }

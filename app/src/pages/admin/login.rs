@@ -6,10 +6,11 @@ use crate::i18n::*;
 use leptos::prelude::*;
 
 #[server(endpoint = "admin/login")]
-pub async fn login(password: String) -> Result<(), AppError> {
+pub async fn login(login: Option<String>, password: String) -> Result<(), AppError> {
     let room = crate::ssr::room()?;
     let client = crate::ssr::client_ip().await?;
-    let pass = room.staff().sign_in(&password, client).await?;
+    let login = login.unwrap_or_default();
+    let pass = room.staff().sign_in(&login, &password, client).await?;
     let session = crate::ssr::session().await?;
     // a new session id at sign-in (no session fixation)
     session
@@ -17,18 +18,25 @@ pub async fn login(password: String) -> Result<(), AppError> {
         .await
         .map_err(|_| AppError(domain::Problem::Unavailable))?;
     session
-        .insert(waitingroom::door::STAFF_KEY, pass)
+        .insert(waitingroom::door::STAFF_KEY, pass.clone())
         .await
         .map_err(|_| AppError(domain::Problem::Unavailable))?;
-    leptos_axum::redirect("/admin");
+    // a temporary password: a new one first
+    let temporary = room
+        .staff()
+        .admits(&pass)
+        .await?
+        .is_some_and(|actor| actor.must_change_password);
+    leptos_axum::redirect(if temporary { "/admin/password" } else { "/admin" });
     Ok(())
 }
 
-/// Ends every staff session on every tablet (this one too).
+/// Ends every session of the account signed in, on every tablet (this one too).
 #[server(endpoint = "admin/logout_everywhere")]
 pub async fn logout_everywhere() -> Result<(), AppError> {
-    let room = crate::ssr::require_staff().await?;
-    room.staff().sign_out_everywhere().await?;
+    let room = crate::ssr::room()?;
+    let staff = crate::ssr::admit::<waitingroom::door::StaffSession>().await?;
+    room.staff().sign_out_everywhere(&staff.actor).await?;
     leptos_axum::redirect("/admin/login");
     Ok(())
 }
@@ -48,6 +56,8 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <Page class="page narrow login" title=move || t!(i18n, login.title)>
             <ActionForm action=login>
+                <label for="login">{t!(i18n, login.login_id)}</label>
+                <input id="login" type="text" name="login" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="32" placeholder=move || t_string!(i18n, login.login_id_hint) />
                 <label for="password">{t!(i18n, login.password)}</label>
                 <input id="password" type="password" name="password" autocomplete="current-password" required />
                 <button type="submit" class="primary" disabled=move || login.pending().get()>

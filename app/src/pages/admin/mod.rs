@@ -8,8 +8,10 @@
 //! - `kiosks`: make this device a kiosk, the list of kiosks and their revocation;
 //! - `outbox`: the dev outbox (what would have been sent without Twilio);
 //! - `contacts`: the day's SMS and calls with their latest status;
-//! - `history`: 履歴, the kept figures by day, week and month, and the downloads.
+//! - `history`: 履歴, the kept figures by day, week and month, and the downloads;
+//! - `accounts`: アカウント, the accounts and their roles (admins), and one's own new password.
 
+mod accounts;
 mod actions;
 mod analytics;
 mod console;
@@ -24,6 +26,7 @@ use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+pub use accounts::{AccountsPage, PasswordPage};
 pub use actions::{act, call_next, load_console, reset_day, set_intake};
 pub use history::{load_history, HistoryPage, HistoryScreen, HistoryView};
 pub use login::LoginPage;
@@ -56,6 +59,9 @@ pub fn ConsoleTools() -> impl IntoView {
             <a href=move || href("/admin") aria-current=move || current("/admin")>{t!(i18n, admin.title)}</a>
             <a href=move || href("/admin/history") aria-current=move || current("/admin/history") data-testid="nav-history">
                 {t!(i18n, admin.history.title)}
+            </a>
+            <a href="/admin/accounts" aria-current=move || current("/admin/accounts") data-testid="nav-accounts">
+                {t!(i18n, admin.accounts.title)}
             </a>
         </nav>
         <login::SignOut />

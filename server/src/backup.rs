@@ -134,8 +134,8 @@ pub async fn run(command: &str, file: &str) -> ExitCode {
             _ => {
                 let r = restore_from(&config, file).await?;
                 eprintln!(
-                    "restored: {} kiosks, {} queues, {} dates of history ({} expired, skipped), {} stopped numbers, {} stopped LINE users",
-                    r.kiosks, r.queues, r.history_dates, r.history_skipped, r.sms_stopped, r.line_stopped
+                    "restored: {} kiosks, {} queues, {} dates of history ({} expired, skipped), {} stopped numbers, {} stopped LINE users, {} accounts",
+                    r.kiosks, r.queues, r.history_dates, r.history_skipped, r.sms_stopped, r.line_stopped, r.accounts
                 );
             }
         }

@@ -1,4 +1,5 @@
-//! A backup of what a shop must not lose, and its restore: the staff password's hash, the kiosks,
+//! A backup of what a shop must not lose, and its restore: the staff password's hash, the
+//! accounts (with their password hashes), the kiosks,
 //! each queue's settings, version and history, and the two stop lists (SMS and LINE: both HMACs).
 //! Nothing of a business day (tickets, tokens, phones), no session, limit or log: see
 //! `docs/redis-keys.md`.
@@ -10,8 +11,10 @@
 //! are added to (a STOP is never undone by a restore, nor a kept day lost), and a queue's version
 //! only goes up (screens ignore a version they have seen).
 
+use super::accounts::StoredAccount;
 use super::keys::{
-    QueueKeys, KIOSKS, KIOSKS_SEEN, LINE_STOPPED, STAFF_EPOCH, STAFF_PASSWORD, STOPPED,
+    QueueKeys, ACCOUNTS, ACCOUNT_LOGINS, KIOSKS, KIOSKS_SEEN, LINE_STOPPED, STAFF_EPOCH,
+    STAFF_PASSWORD, STOPPED,
 };
 use super::kiosks::StoredKiosk;
 use super::queue::parse_intake;
@@ -25,8 +28,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// What the document calls itself.
 pub const FORMAT: &str = "waitingroom-backup";
-/// The version of the document's shape this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the document's shape this build writes (it reads this one and the ones before:
+/// 1 had no accounts).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The backup document (JSON). Every value is kept as Redis stores it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +46,10 @@ pub struct Backup {
     pub made_at: String,
     /// `wr:staff:password`: the argon2 hash (none set yet: `null`).
     pub staff_password_hash: Option<String>,
+    /// `wr:{accounts}:all`: account id → the account (JSON: login, name, role, the argon2 hash of
+    /// its password, ...); its logins are made again from them. Absent before version 2.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, String>,
     /// `wr:{kiosks}:all`: kiosk id → the kiosk (JSON: name, created_at, the SHA-256 of its secret).
     pub kiosks: BTreeMap<String, String>,
     /// `wr:{kiosks}:seen`: kiosk id → when it was last seen (ms since the epoch).
@@ -89,7 +97,7 @@ pub enum BadBackup {
     NotJson(String),
     #[error("not a Waiting Room backup (its \"format\" is not {FORMAT:?})")]
     NotABackup,
-    #[error("format version {0} is unknown (this server reads version {FORMAT_VERSION})")]
+    #[error("format version {0} is unknown (this server reads versions 1 to {FORMAT_VERSION})")]
     UnknownVersion(u64),
     #[error("malformed: {0}")]
     Malformed(String),
@@ -100,6 +108,7 @@ pub enum BadBackup {
 /// What a restore wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Restored {
+    pub accounts: usize,
     pub kiosks: usize,
     pub queues: usize,
     /// History keys written (those already expired are skipped).
@@ -118,7 +127,7 @@ impl Backup {
             return Err(BadBackup::NotABackup);
         }
         match value.get("format_version").and_then(|v| v.as_u64()) {
-            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) if (1..=u64::from(FORMAT_VERSION)).contains(&v) => {}
             Some(other) => return Err(BadBackup::UnknownVersion(other)),
             None => return Err(BadBackup::Malformed("no format_version".into())),
         }
@@ -132,6 +141,25 @@ impl Backup {
         if let Some(hash) = &self.staff_password_hash {
             if let Err(why) = crate::secret::bounded_argon2(hash) {
                 return bad(format!("staff_password_hash: {why}"));
+            }
+        }
+        let mut logins = BTreeSet::new();
+        for (id, json) in &self.accounts {
+            let Ok(account) = serde_json::from_str::<StoredAccount>(json) else {
+                return bad(format!("account {id:?}"));
+            };
+            if TicketToken::parse(id).is_err()
+                || crate::account::login_id(&account.login).as_deref() != Ok(account.login.as_str())
+                || !logins.insert(account.login.clone())
+            {
+                return bad(format!("account {id:?}: its id or login"));
+            }
+            if let Some(Err(why)) = account
+                .password
+                .as_deref()
+                .map(crate::secret::bounded_argon2)
+            {
+                return bad(format!("account {id}: password hash: {why}"));
             }
         }
         for (id, json) in &self.kiosks {
@@ -223,12 +251,14 @@ impl Backups {
                 .await?;
         let sms_stopped: BTreeSet<String> = conn.smembers(STOPPED).await?;
         let line_stopped: BTreeSet<String> = conn.smembers(LINE_STOPPED).await?;
+        let accounts: BTreeMap<String, String> = conn.hgetall(ACCOUNTS).await?;
         let mut backup = Backup {
             format: FORMAT.to_owned(),
             format_version: FORMAT_VERSION,
             app_version: app_version.to_owned(),
             made_at: made_at.to_owned(),
             staff_password_hash,
+            accounts,
             kiosks,
             kiosks_seen,
             sms_stopped,
@@ -333,6 +363,25 @@ impl Backups {
         }
         let () = kiosks.query_async(&mut conn).await?;
         restored.kiosks = backup.kiosks.len();
+        // a document of version 1 has no accounts: those there stay (the owner's is made at start)
+        if !backup.accounts.is_empty() {
+            let mut accounts = redis::pipe();
+            accounts
+                .atomic()
+                .del(ACCOUNTS)
+                .ignore()
+                .del(ACCOUNT_LOGINS)
+                .ignore();
+            for (id, json) in &backup.accounts {
+                let login = serde_json::from_str::<StoredAccount>(json)
+                    .map(|a| a.login)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                accounts.hset(ACCOUNTS, id, json).ignore();
+                accounts.hset(ACCOUNT_LOGINS, login, id).ignore();
+            }
+            let () = accounts.query_async(&mut conn).await?;
+            restored.accounts = backup.accounts.len();
+        }
         for (key, members) in [
             (STOPPED, &backup.sms_stopped),
             (LINE_STOPPED, &backup.line_stopped),
@@ -421,6 +470,7 @@ mod tests {
             app_version: "0.1.0".into(),
             made_at: "2026-11-25T10:00:00Z".into(),
             staff_password_hash: None,
+            accounts: BTreeMap::new(),
             kiosks: BTreeMap::new(),
             kiosks_seen: BTreeMap::new(),
             sms_stopped: ["ab01".to_owned()].into(),
@@ -455,12 +505,15 @@ mod tests {
         let mut value = serde_json::to_value(document()).unwrap();
         assert!(matches!(Backup::parse("{"), Err(BadBackup::NotJson(_))));
         assert_eq!(Backup::parse("{}"), Err(BadBackup::NotABackup));
-        value["format_version"] = 2.into();
+        value["format_version"] = 3.into();
         assert_eq!(
             Backup::parse(&value.to_string()),
-            Err(BadBackup::UnknownVersion(2))
+            Err(BadBackup::UnknownVersion(3))
         );
+        // version 1 (no accounts) is read still
         value["format_version"] = 1.into();
+        value.as_object_mut().unwrap().remove("accounts");
+        assert!(Backup::parse(&value.to_string()).is_ok());
         value["surprise"] = true.into();
         assert!(matches!(
             Backup::parse(&value.to_string()),

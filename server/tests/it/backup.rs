@@ -215,8 +215,13 @@ async fn a_backup_brings_back_kiosks_password_rules_history_and_stops_after_a_wi
     }
     let document: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(document["format"], "waitingroom-backup");
-    assert_eq!(document["format_version"], 1);
+    assert_eq!(document["format_version"], 2);
     assert_eq!(document["kiosks"].as_object().unwrap().len(), 2);
+    assert_eq!(
+        document["accounts"].as_object().unwrap().len(),
+        1,
+        "the owner's account"
+    );
     assert_eq!(document["sms_stopped"].as_array().unwrap().len(), 1);
     let queue = &document["queues"]["default"];
     assert_eq!(queue["rules"]["places"], "5");
@@ -319,8 +324,8 @@ async fn a_file_that_is_no_backup_of_ours_is_refused_whole_and_changes_nothing()
         (made.to_string()[..40].to_owned(), "not JSON"),
         ("[]".to_owned(), "not a Waiting Room backup"),
         (
-            with(&|b| b["format_version"] = 2.into()),
-            "format version 2 is unknown (this server reads version 1)",
+            with(&|b| b["format_version"] = 3.into()),
+            "format version 3 is unknown (this server reads versions 1 to 2)",
         ),
         (
             with(&|b| {

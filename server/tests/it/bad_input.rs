@@ -233,6 +233,7 @@ async fn assert_only_known_keys(redis: &TestRedis) {
         "wr:{default}:",
         "wr:{limits}:",
         "wr:{kiosks}:",
+        "wr:{accounts}:",
         "wr:session:",
         "wr:staff:",
         "wr:{signin}:",

@@ -47,9 +47,10 @@ pub async fn require(what: Capability) -> Result<(WaitingRoom, StaffSession), Ap
     Ok((room, staff))
 }
 
-/// The waiting room, for a browser signed in to the console that may work the line.
-pub async fn require_staff() -> Result<WaitingRoom, AppError> {
-    Ok(require(Capability::Line).await?.0)
+/// Writes `event` to the audit trail, done by `staff` from this request's address.
+pub async fn audit(room: &WaitingRoom, staff: &StaffSession, event: domain::AuditEvent) {
+    let address = client_ip().await.ok();
+    room.audit().record_by(&staff.actor, address, event).await;
 }
 
 /// Makes this browser a kiosk: its credential in a cookie scripts cannot read, sent only to this

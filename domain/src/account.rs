@@ -12,7 +12,7 @@ pub enum Role {
     Staff,
     /// Also the store's settings, kiosks, history and exports, the log of texts and calls.
     Manager,
-    /// Also accounts and roles.
+    /// Also accounts and roles, and the audit trail.
     Admin,
     /// An admin that cannot be removed, disabled or demoted (no organization locks itself out).
     Owner,
@@ -63,6 +63,8 @@ pub enum Capability {
     History,
     /// Accounts and their roles.
     Accounts,
+    /// The audit trail, read and downloaded.
+    Audit,
 }
 
 impl Capability {
@@ -71,7 +73,7 @@ impl Capability {
         match self {
             Capability::Line => Role::Staff,
             Capability::Settings | Capability::Devices | Capability::History => Role::Manager,
-            Capability::Accounts => Role::Admin,
+            Capability::Accounts | Capability::Audit => Role::Admin,
         }
     }
 }

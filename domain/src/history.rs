@@ -424,7 +424,7 @@ pub fn tickets_csv(rows: &[TicketRow]) -> String {
 
 /// One CSV line, CRLF-terminated; a field with a comma, a quote or a line break is quoted, and
 /// one that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) starts with a quote mark.
-fn push_row(out: &mut String, fields: impl Iterator<Item = String>) {
+pub fn push_row(out: &mut String, fields: impl Iterator<Item = String>) {
     let fields: Vec<String> = fields
         .map(|f| {
             let f = if f.starts_with(['=', '+', '-', '@']) {

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod analytics;
+pub mod audit;
 pub mod command;
 pub mod day;
 pub mod estimate;
@@ -22,6 +23,7 @@ pub mod twilio;
 
 pub use account::{Account, Capability, Role};
 pub use analytics::Analytics;
+pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditWho};
 pub use day::QueueDay;
 pub use estimate::WaitBasis;
 pub use fortune::{Fortune, Rank};

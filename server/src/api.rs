@@ -16,7 +16,8 @@ use serde_json::json;
 use std::collections::HashMap;
 use waitingroom::door::{BaseUrl, ClientAddr, Staff, StaffToken};
 use waitingroom::services::{qr_svg, ticket_url, RemoteClient, ServiceError, Via};
-use waitingroom::Capability;
+use waitingroom::services::staff::Actor;
+use waitingroom::{AuditAction, AuditEvent, Capability};
 use waitingroom::{Channel, Lang, Problem, TicketToken};
 
 pub fn routes() -> Router<AppState> {
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/queues/{queue}/history", get(history))
         .route("/api/v1/queues/{queue}/history.csv", get(history_csv))
         .route("/api/v1/queues/{queue}/tickets.csv", get(tickets_csv))
+        .route("/api/v1/audit.csv", get(audit_csv))
         .route("/api/v1/queues/{queue}/live", get(crate::live::live))
         .route("/api/v1/queues/{queue}/events", get(crate::live::events))
 }
@@ -196,6 +198,7 @@ async fn call_next(
     State(state): State<AppState>,
     Path(queue): Path<String>,
     token: StaffToken,
+    ClientAddr(client): ClientAddr,
     body: axum::body::Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if token != StaffToken::Valid {
@@ -216,6 +219,15 @@ async fn call_next(
         None => state.room.setup().counters[0].clone(),
     };
     let (number, version) = state.room.desk().call_next(&info.id, &counter).await?;
+    let event = AuditEvent::new(AuditAction::CallNext)
+        .queue(&info.id)
+        .target(number)
+        .detail(format!("counter {counter}"));
+    state
+        .room
+        .audit()
+        .record_by(&Actor::api_token(), Some(client), event)
+        .await;
     Ok(Json(
         json!({"number": number, "label": info.label(number), "counter": counter, "version": version}),
     ))
@@ -238,12 +250,21 @@ async fn read_history(
 /// `GET /api/v1/queues/{queue}/history?from=&to=` (staff): each date's figures per hour, JSON.
 async fn history(
     staff: Staff,
+    ClientAddr(client): ClientAddr,
     State(state): State<AppState>,
     Path(queue): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<waitingroom::history::History>, ApiError> {
     staff.0.may(Capability::History)?;
-    Ok(Json(read_history(&state, &queue, &query).await?))
+    let history = read_history(&state, &queue, &query).await?;
+    exported(&state, &staff, client, &queue, "history").await;
+    Ok(Json(history))
+}
+
+/// Writes a download (`what`) of `queue` by `staff` to the audit trail.
+async fn exported(state: &AppState, staff: &Staff, client: std::net::IpAddr, queue: &str, what: &str) {
+    let event = AuditEvent::new(AuditAction::Export).queue(queue).detail(what);
+    state.room.audit().record_by(&staff.0, Some(client), event).await;
 }
 
 /// A CSV download: UTF-8 with a BOM and CRLF lines (what Excel in Japan opens intact).
@@ -266,12 +287,14 @@ fn csv_download(name: String, body: String) -> Response {
 /// hour, with Japanese headers.
 async fn history_csv(
     staff: Staff,
+    ClientAddr(client): ClientAddr,
     State(state): State<AppState>,
     Path(queue): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     staff.0.may(Capability::History)?;
     let history = read_history(&state, &queue, &query).await?;
+    exported(&state, &staff, client, &queue, "history.csv").await;
     let name = format!(
         "history-{}-{}-{}.csv",
         history.queue, history.from, history.to
@@ -286,16 +309,49 @@ async fn history_csv(
 /// outcome; no phone numbers, no tokens).
 async fn tickets_csv(
     staff: Staff,
+    ClientAddr(client): ClientAddr,
     State(state): State<AppState>,
     Path(queue): Path<String>,
 ) -> Result<Response, ApiError> {
     staff.0.may(Capability::History)?;
     let info = state.room.setup().queue(&queue)?;
     let rows = state.room.history().today_ticket_rows(info).await?;
+    exported(&state, &staff, client, &queue, "tickets.csv").await;
     let today = state.room.setup().calendar.now().day;
     Ok(csv_download(
         format!("tickets-{}-{today}.csv", info.id),
         waitingroom::history::tickets_csv(&rows),
+    ))
+}
+
+/// `GET /api/v1/audit.csv?date=YYYY-MM-DD&account=&action=` (admins): the audit trail, newest
+/// first, of the day, the account and the action when given.
+async fn audit_csv(
+    staff: Staff,
+    ClientAddr(client): ClientAddr,
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    staff.0.may(Capability::Audit)?;
+    let action = match query.get("action").filter(|a| !a.is_empty()) {
+        Some(raw) => Some(AuditAction::parse(raw).ok_or(Problem::BadRequest {
+            detail: format!("no such action: {raw}"),
+        })?),
+        None => None,
+    };
+    let nonempty = |key: &str| query.get(key).map(String::as_str).filter(|v| !v.is_empty());
+    let entries = state
+        .room
+        .audit()
+        .entries(nonempty("date"), nonempty("account"), action)
+        .await?;
+    let calendar = &state.room.setup().calendar;
+    let body = waitingroom::audit::audit_csv(&entries, |ms| calendar.local_time(ms));
+    let event = AuditEvent::new(AuditAction::Export).detail("audit.csv");
+    state.room.audit().record_by(&staff.0, Some(client), event).await;
+    Ok(csv_download(
+        format!("audit-{}.csv", nonempty("date").unwrap_or("all")),
+        body,
     ))
 }
 

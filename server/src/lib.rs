@@ -1,6 +1,7 @@
 //! The Waiting Room server: configuration, state and the axum router. `main.rs` only wires.
 
 pub mod api;
+pub mod audit;
 pub mod backup;
 pub mod config;
 pub mod health;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str =
-    "usage: waitingroom [--version | backup FILE | restore FILE] (FILE - : stdout, stdin)";
+    "usage: waitingroom [--version | backup FILE | restore FILE | audit verify] (FILE - : stdout, stdin)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,6 +25,13 @@ async fn main() -> ExitCode {
                 )
                 .init();
             server::backup::run(command, file).await
+        }
+        ["audit", "verify"] => {
+            tracing_subscriber::fmt()
+                .with_writer(std::io::stderr)
+                .with_env_filter(EnvFilter::new("warn"))
+                .init();
+            server::audit::run_verify().await
         }
         _ => {
             eprintln!("{USAGE}");

@@ -4,6 +4,7 @@
 //! staff, devices), each holding only what it needs; [`WaitingRoom`] builds them and hands them out.
 
 pub mod accounts;
+pub mod audit;
 mod addresses;
 pub mod contacts;
 pub mod desk;
@@ -42,6 +43,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 use accounts::Accounts;
+use audit::Audit;
 use contacts::Contacts;
 use desk::Desk;
 use devices::Devices;
@@ -88,6 +90,7 @@ struct Services {
     requests: Requests,
     staff: StaffDesk,
     accounts: Accounts,
+    audit: Audit,
     devices: Devices,
 }
 
@@ -162,6 +165,7 @@ impl WaitingRoom {
             history: History::new(&store, at()),
             requests: Requests::new(&store),
             accounts: Accounts::new(&store, at(), staff.clone()),
+            audit: Audit::new(&store, at()),
             staff,
             devices: Devices::new(&store, setup.calendar.clone()),
             desk,
@@ -248,6 +252,11 @@ impl WaitingRoom {
     /// The accounts, as admins keep them.
     pub fn accounts(&self) -> &Accounts {
         &self.0.accounts
+    }
+
+    /// The audit trail.
+    pub fn audit(&self) -> &Audit {
+        &self.0.audit
     }
 
     /// The kiosks (and, to come, the boards and printers).

@@ -17,6 +17,11 @@ pub const ACCOUNTS: &str = "wr:{accounts}:all";
 pub const ACCOUNT_LOGINS: &str = "wr:{accounts}:logins";
 pub const ACCOUNTS_SEEN: &str = "wr:{accounts}:seen";
 
+/// The audit trail: its entries (a list of JSON, oldest first) and its head (`<seq> <hash>` of
+/// the last); one hash tag, so one script appends to both.
+pub const AUDIT_LOG: &str = "wr:{audit}:log";
+pub const AUDIT_HEAD: &str = "wr:{audit}:head";
+
 /// Goes up whenever every staff session must end (the password changed, or "sign out
 /// everywhere"): a staff session remembers the value it signed in under.
 pub const STAFF_EPOCH: &str = "wr:staff:epoch";

@@ -6,6 +6,7 @@
 //! is ever seen without its event.
 
 mod accounts;
+mod audit;
 mod backup;
 mod binder;
 mod connection;
@@ -32,6 +33,7 @@ use crate::calendar::Calendar;
 pub use crate::calendar::Moment;
 use crate::queue::{QueueId, MAX_AUTODIAL_PLACES};
 pub use accounts::{AccountRecords, StaffCheck, StoredAccount};
+pub use audit::AuditRecords;
 pub use backup::Backups;
 pub use backup::{Backup, BadBackup, HistoryDate, QueueBackup, Restored, FORMAT, FORMAT_VERSION};
 pub use connection::{Connection, RedisTarget, RESPONSE_TIMEOUT};
@@ -163,6 +165,11 @@ impl std::str::FromStr for AutodialPlaces {
 }
 
 impl Store {
+    /// Its audit trail.
+    pub fn audit_records(&self) -> AuditRecords {
+        AuditRecords::of(self.clone())
+    }
+
     /// Its accounts.
     pub fn account_records(&self) -> AccountRecords {
         AccountRecords::of(self.clone())

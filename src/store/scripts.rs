@@ -336,6 +336,11 @@ bound_scripts! {
         keys { all: One("ALL") }
         args { id: One("ID"), read_rev: Number("READ_REV"), record: One("RECORD") }
     }
+    /// Appends an entry to the audit trail, unless another came first.
+    AuditAppendArgs = audit_append {
+        keys { log: One("LOG"), head: One("HEAD") }
+        args { prev: One("PREV"), next: One("NEXT"), entry: One("ENTRY") }
+    }
     /// Raises a queue's version to at least a value (a restore).
     RaiseVersionArgs = raise_version {
         keys { version: One("VERSION") }
@@ -491,6 +496,7 @@ mod tests {
                 bound("raise_version", &s.bound.raise_version),
                 bound("account_add", &s.bound.account_add),
                 bound("account_put", &s.bound.account_put),
+                bound("audit_append", &s.bound.audit_append),
             ]
         }
     }

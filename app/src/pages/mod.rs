@@ -132,6 +132,7 @@ pages! {
                              "/admin/login"      => LoginPage,   OutOfOrder;
                              "/admin/history"    => HistoryPage, Async;
                              "/admin/accounts"   => AccountsPage, Async;
+                             "/admin/audit"      => AuditPage,   Async;
                              "/admin/password"   => PasswordPage, OutOfOrder; }
     home      in "phone"   { "/"                 => HomePage,    OutOfOrder; }
     ticket    in "phone"   { "/t/:token"         => TicketPage,  Async; }

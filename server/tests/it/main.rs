@@ -2,6 +2,7 @@
 //! own. One test binary, so every helper in `common` is used somewhere (and builds once).
 
 mod attacks;
+mod audit;
 mod backup;
 mod bad_input;
 mod common;

@@ -8,6 +8,8 @@ use crate::components::page::{failure, ErrorText, Loaded, Page};
 use crate::error::{role_name, AppError};
 use crate::i18n::*;
 use domain::{Account, Role};
+#[cfg(feature = "ssr")]
+use domain::{AuditAction, AuditEvent};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +48,10 @@ pub async fn create_account(
         .accounts()
         .create_account(&staff.actor, &login, &name, role)
         .await?;
+    let event = AuditEvent::new(AuditAction::AccountCreated)
+        .target(&account.login)
+        .change(None, role.as_str());
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(Temporary {
         login: account.login,
         password,
@@ -56,16 +62,28 @@ pub async fn create_account(
 pub async fn set_account_role(id: String, role: String) -> Result<(), AppError> {
     let (room, staff) = crate::ssr::require(domain::Capability::Accounts).await?;
     let role = parse_role(&role)?;
-    room.accounts().set_role(&staff.actor, &id, role).await?;
+    let account = room.accounts().set_role(&staff.actor, &id, role).await?;
+    let event = AuditEvent::new(AuditAction::AccountRoleChanged)
+        .target(&account.login)
+        .change(None, role.as_str());
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
 
 #[server(endpoint = "admin/account_disabled")]
 pub async fn set_account_disabled(id: String, disabled: String) -> Result<(), AppError> {
     let (room, staff) = crate::ssr::require(domain::Capability::Accounts).await?;
-    room.accounts()
-        .set_disabled(&staff.actor, &id, disabled == "true")
+    let disabled = disabled == "true";
+    let account = room
+        .accounts()
+        .set_disabled(&staff.actor, &id, disabled)
         .await?;
+    let action = if disabled {
+        AuditAction::AccountDisabled
+    } else {
+        AuditAction::AccountEnabled
+    };
+    crate::ssr::audit(&room, &staff, AuditEvent::new(action).target(&account.login)).await;
     Ok(())
 }
 
@@ -81,6 +99,8 @@ pub async fn reset_account_password(id: String) -> Result<Temporary, AppError> {
         .find(|a| a.id == id)
         .map(|a| a.login)
         .unwrap_or_default();
+    let event = AuditEvent::new(AuditAction::PasswordReset).target(&login);
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(Temporary { login, password })
 }
 
@@ -99,6 +119,7 @@ pub async fn change_password(current: String, new: String, again: String) -> Res
         .accounts()
         .change_password(&staff.pass, &current, &new)
         .await?;
+    crate::ssr::audit(&room, &staff, AuditEvent::new(AuditAction::PasswordChanged)).await;
     crate::ssr::session()
         .await?
         .insert(waitingroom::door::STAFF_KEY, pass)

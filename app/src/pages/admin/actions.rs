@@ -4,13 +4,15 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use domain::day::Console;
+#[cfg(feature = "ssr")]
+use domain::{AuditAction, AuditEvent, Capability};
 use domain::{Intake, TicketAction};
 
 /// The console of `queue` (the first queue when absent): the whole day, read once; the live
 /// channel's events keep it current, and it is read again only after a gap.
 #[server(endpoint = "admin/console")]
 pub async fn load_console(queue: Option<String>) -> Result<Console, AppError> {
-    let (room, staff) = crate::ssr::require(domain::Capability::Line).await?;
+    let (room, staff) = crate::ssr::require(Capability::Line).await?;
     let you = domain::account::SignedIn {
         name: staff.actor.name,
         role: staff.actor.role,
@@ -25,10 +27,16 @@ pub async fn load_console(queue: Option<String>) -> Result<Console, AppError> {
 /// Calls the first in line to `counter`.
 #[server(endpoint = "admin/call_next")]
 pub async fn call_next(queue: String, counter: String) -> Result<u64, AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let (room, staff) = crate::ssr::require(Capability::Line).await?;
     let queue = room.setup().queue(&queue)?.id.clone();
     let counter = room.setup().counter(&counter)?;
-    Ok(room.desk().call_next(&queue, &counter).await?.0)
+    let (number, _) = room.desk().call_next(&queue, &counter).await?;
+    let event = AuditEvent::new(AuditAction::CallNext)
+        .queue(&queue)
+        .target(number)
+        .detail(format!("counter {counter}"));
+    crate::ssr::audit(&room, &staff, event).await;
+    Ok(number)
 }
 
 /// `action` on ticket `number`, refused when the ticket changed since revision `rev`;
@@ -41,19 +49,29 @@ pub async fn act(
     action: TicketAction,
     counter: Option<String>,
 ) -> Result<(), AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let (room, staff) = crate::ssr::require(Capability::Line).await?;
     let queue = room.setup().queue(&queue)?.id.clone();
     let counter = counter.map(|c| room.setup().counter(&c)).transpose()?;
     room.desk().act(&queue, number, action, counter.as_ref(), Some(rev))
         .await?;
+    let event = AuditEvent::new(AuditAction::TicketAction)
+        .queue(&queue)
+        .target(number)
+        .detail(action.as_str());
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
 
 #[server(endpoint = "admin/intake")]
 pub async fn set_intake(queue: String, intake: Intake) -> Result<(), AppError> {
-    let room = crate::ssr::require(domain::Capability::Settings).await?.0;
+    let (room, staff) = crate::ssr::require(Capability::Settings).await?;
     let queue = room.setup().queue(&queue)?.id.clone();
     room.desk().set_intake(&queue, intake).await?;
+    let event = AuditEvent::new(AuditAction::SettingChanged)
+        .queue(&queue)
+        .detail("intake")
+        .change(None, intake.as_str());
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
 
@@ -61,17 +79,27 @@ pub async fn set_intake(queue: String, intake: Intake) -> Result<(), AppError> {
 /// they open it.
 #[server(endpoint = "admin/ticket_phone")]
 pub async fn ticket_phone(queue: String, number: u64) -> Result<String, AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let (room, staff) = crate::ssr::require(Capability::Line).await?;
     let queue = room.setup().queue(&queue)?.id.clone();
-    Ok(room.phones().ticket_phone(&queue, number).await?.national())
+    let phone = room.phones().ticket_phone(&queue, number).await?.national();
+    let event = AuditEvent::new(AuditAction::PhoneShown)
+        .queue(&queue)
+        .target(number);
+    crate::ssr::audit(&room, &staff, event).await;
+    Ok(phone)
 }
 
 /// How many places ahead `queue` calls a verified phone (0: never).
 #[server(endpoint = "admin/autodial")]
 pub async fn set_autodial(queue: String, places: u32) -> Result<(), AppError> {
-    let room = crate::ssr::require(domain::Capability::Settings).await?.0;
+    let (room, staff) = crate::ssr::require(Capability::Settings).await?;
     let queue = room.setup().queue(&queue)?.id.clone();
     room.desk().set_autodial_places(&queue, places).await?;
+    let event = AuditEvent::new(AuditAction::SettingChanged)
+        .queue(&queue)
+        .detail("autodial_places")
+        .change(None, places);
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
 
@@ -79,13 +107,18 @@ pub async fn set_autodial(queue: String, places: u32) -> Result<(), AppError> {
 /// ticket becomes a no-show by itself (0: never).
 #[server(endpoint = "admin/late")]
 pub async fn set_late(queue: String, places: u32, no_show_after: u32) -> Result<(), AppError> {
-    let room = crate::ssr::require(domain::Capability::Settings).await?.0;
+    let (room, staff) = crate::ssr::require(Capability::Settings).await?;
     let queue = room.setup().queue(&queue)?.id.clone();
     let late = domain::LateArrivals {
         move_back_places: places,
         no_show_after_minutes: no_show_after,
     };
     room.desk().set_late_arrivals(&queue, late).await?;
+    let event = AuditEvent::new(AuditAction::SettingChanged)
+        .queue(&queue)
+        .detail("late_arrivals")
+        .change(None, format!("move back {places}, no-show after {no_show_after} min"));
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
 
@@ -97,7 +130,7 @@ pub async fn set_hours(
     closes: String,
     limit: u32,
 ) -> Result<(), AppError> {
-    let room = crate::ssr::require(domain::Capability::Settings).await?.0;
+    let (room, staff) = crate::ssr::require(Capability::Settings).await?;
     let queue = room.setup().queue(&queue)?.id.clone();
     let time = |raw: &str| -> Result<Option<u16>, AppError> {
         if raw.trim().is_empty() {
@@ -115,15 +148,22 @@ pub async fn set_hours(
         daily_limit: limit,
     };
     room.desk().set_opening_hours(&queue, hours).await?;
+    let event = AuditEvent::new(AuditAction::SettingChanged)
+        .queue(&queue)
+        .detail("opening_hours")
+        .change(None, format!("{opens}-{closes}, limit {limit}"));
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
 
 /// Restarts the day's numbering; `confirm` must be what the staff typed (`reset`).
 #[server(endpoint = "admin/reset")]
 pub async fn reset_day(queue: String, confirm: String) -> Result<(), AppError> {
-    let room = crate::ssr::require(domain::Capability::Settings).await?.0;
+    let (room, staff) = crate::ssr::require(Capability::Settings).await?;
     let queue = room.setup().queue(&queue)?.id.clone();
     room.desk().reset(&queue, &confirm).await?;
+    let event = AuditEvent::new(AuditAction::DayReset).queue(&queue);
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
 
@@ -131,9 +171,14 @@ pub async fn reset_day(queue: String, confirm: String) -> Result<(), AppError> {
 /// (「受付番号42番の方、2番窓口へお越しください」, in the ticket's language).
 #[server(endpoint = "admin/call_phone")]
 pub async fn call_phone(queue: String, number: u64, counter: String) -> Result<(), AppError> {
-    let room = crate::ssr::require_staff().await?;
+    let (room, staff) = crate::ssr::require(Capability::Line).await?;
     let info = room.setup().queue(&queue)?.clone();
     let counter = room.setup().counter(&counter)?;
     room.phones().call_out(&info.id, number, &counter).await?;
+    let event = AuditEvent::new(AuditAction::PhoneCalled)
+        .queue(&info.id)
+        .target(number)
+        .detail(format!("counter {counter}"));
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }

@@ -27,8 +27,12 @@ pub async fn load_kiosks() -> Result<KioskList, AppError> {
 /// session ends (a kiosk in the store shows nothing of the console).
 #[server(endpoint = "admin/make_kiosk")]
 pub async fn make_kiosk(name: String) -> Result<(), AppError> {
-    let room = crate::ssr::require(domain::Capability::Devices).await?.0;
-    let (_, credential) = room.devices().set_up_kiosk(&name).await?;
+    let (room, staff) = crate::ssr::require(domain::Capability::Devices).await?;
+    let (kiosk, credential) = room.devices().set_up_kiosk(&name).await?;
+    let event = domain::AuditEvent::new(domain::AuditAction::KioskSetUp)
+        .target(&kiosk.id)
+        .detail(&kiosk.name);
+    crate::ssr::audit(&room, &staff, event).await;
     crate::ssr::keep_kiosk_credential(&room, &credential);
     crate::ssr::session()
         .await?
@@ -42,8 +46,10 @@ pub async fn make_kiosk(name: String) -> Result<(), AppError> {
 /// Ends kiosk `id`: its device can no longer issue tickets.
 #[server(endpoint = "admin/revoke_kiosk")]
 pub async fn revoke_kiosk(id: String) -> Result<(), AppError> {
-    let room = crate::ssr::require(domain::Capability::Devices).await?.0;
+    let (room, staff) = crate::ssr::require(domain::Capability::Devices).await?;
     room.devices().revoke_kiosk(&id).await?;
+    let event = domain::AuditEvent::new(domain::AuditAction::KioskRevoked).target(&id);
+    crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
 

@@ -4,13 +4,32 @@ use crate::components::page::{failure, ErrorText, Page};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use domain::{AuditAction, AuditEvent, AuditWho, Problem};
 
 #[server(endpoint = "admin/login")]
 pub async fn login(login: Option<String>, password: String) -> Result<(), AppError> {
     let room = crate::ssr::room()?;
     let client = crate::ssr::client_ip().await?;
     let login = login.unwrap_or_default();
-    let pass = room.staff().sign_in(&login, &password, client).await?;
+    let pass = match room.staff().sign_in(&login, &password, client).await {
+        Ok(pass) => pass,
+        Err(e) => {
+            // a wrong password or a disabled account (those past the limit are not written:
+            // a flood of them would fill the trail)
+            let problem = e.problem();
+            if matches!(problem, Problem::WrongPassword | Problem::AccountDisabled) {
+                let who = AuditWho {
+                    account: None,
+                    name: login.trim().chars().take(32).collect(),
+                    role: None,
+                };
+                let event = AuditEvent::new(AuditAction::SignInFailed).detail(problem.code());
+                room.audit().record(who, Some(client), event).await;
+            }
+            return Err(e.into());
+        }
+    };
     let session = crate::ssr::session().await?;
     // a new session id at sign-in (no session fixation)
     session
@@ -22,11 +41,12 @@ pub async fn login(login: Option<String>, password: String) -> Result<(), AppErr
         .await
         .map_err(|_| AppError(domain::Problem::Unavailable))?;
     // a temporary password: a new one first
-    let temporary = room
-        .staff()
-        .admits(&pass)
-        .await?
-        .is_some_and(|actor| actor.must_change_password);
+    let actor = room.staff().admits(&pass).await?;
+    if let Some(actor) = &actor {
+        let event = AuditEvent::new(AuditAction::SignIn);
+        room.audit().record_by(actor, Some(client), event).await;
+    }
+    let temporary = actor.is_some_and(|actor| actor.must_change_password);
     leptos_axum::redirect(if temporary { "/admin/password" } else { "/admin" });
     Ok(())
 }
@@ -37,12 +57,17 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
     let room = crate::ssr::room()?;
     let staff = crate::ssr::admit::<waitingroom::door::StaffSession>().await?;
     room.staff().sign_out_everywhere(&staff.actor).await?;
+    crate::ssr::audit(&room, &staff, AuditEvent::new(AuditAction::SignOutEverywhere)).await;
     leptos_axum::redirect("/admin/login");
     Ok(())
 }
 
 #[server(endpoint = "admin/logout")]
 pub async fn logout() -> Result<(), AppError> {
+    if let Ok(staff) = crate::ssr::admit::<waitingroom::door::StaffSession>().await {
+        let room = crate::ssr::room()?;
+        crate::ssr::audit(&room, &staff, AuditEvent::new(AuditAction::SignOut)).await;
+    }
     let session = crate::ssr::session().await?;
     session.flush().await.map_err(|_| AppError(domain::Problem::Unavailable))?;
     leptos_axum::redirect("/admin/login");

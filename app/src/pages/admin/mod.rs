@@ -9,10 +9,12 @@
 //! - `outbox`: the dev outbox (what would have been sent without Twilio);
 //! - `contacts`: the day's SMS and calls with their latest status;
 //! - `history`: 履歴, the kept figures by day, week and month, and the downloads;
-//! - `accounts`: アカウント, the accounts and their roles (admins), and one's own new password.
+//! - `accounts`: アカウント, the accounts and their roles (admins), and one's own new password;
+//! - `audit`: 操作履歴, the audit trail by day, person and action, its chain checked, its CSV.
 
 mod accounts;
 mod actions;
+mod audit;
 mod analytics;
 mod console;
 mod contacts;
@@ -27,6 +29,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 pub use accounts::{AccountsPage, PasswordPage};
+pub use audit::AuditPage;
 pub use actions::{act, call_next, load_console, reset_day, set_intake};
 pub use history::{load_history, HistoryPage, HistoryScreen, HistoryView};
 pub use login::LoginPage;
@@ -62,6 +65,9 @@ pub fn ConsoleTools() -> impl IntoView {
             </a>
             <a href="/admin/accounts" aria-current=move || current("/admin/accounts") data-testid="nav-accounts">
                 {t!(i18n, admin.accounts.title)}
+            </a>
+            <a href="/admin/audit" aria-current=move || current("/admin/audit") data-testid="nav-audit">
+                {t!(i18n, admin.audit.title)}
             </a>
         </nav>
         <login::SignOut />

@@ -159,8 +159,19 @@ impl AuditEvent {
 pub fn audit_csv(entries: &[AuditEntry], local_time: impl Fn(u64) -> String) -> String {
     let mut out = String::from(crate::history::CSV_BOM);
     let headers = [
-        "番号", "日時", "アカウント", "名前", "権限", "アドレス", "操作", "受付", "対象", "内容",
-        "変更前", "変更後", "ハッシュ",
+        "番号",
+        "日時",
+        "アカウント",
+        "名前",
+        "権限",
+        "アドレス",
+        "操作",
+        "受付",
+        "対象",
+        "内容",
+        "変更前",
+        "変更後",
+        "ハッシュ",
     ];
     crate::history::push_row(&mut out, headers.iter().map(|h| (*h).to_owned()));
     for e in entries {
@@ -172,7 +183,10 @@ pub fn audit_csv(entries: &[AuditEntry], local_time: impl Fn(u64) -> String) -> 
                 local_time(e.at),
                 e.who.account.clone().unwrap_or_default(),
                 e.who.name.clone(),
-                e.who.role.map(|r| r.as_str().to_owned()).unwrap_or_default(),
+                e.who
+                    .role
+                    .map(|r| r.as_str().to_owned())
+                    .unwrap_or_default(),
                 e.address.clone().unwrap_or_default(),
                 event.action.as_str().to_owned(),
                 event.queue.clone().unwrap_or_default(),
@@ -203,17 +217,7 @@ pub struct AuditEntry {
     pub event: AuditEvent,
     /// The hash of the entry before (`""` before the first).
     pub prev: String,
-    /// SHA-256 (hex) of `prev`, a line feed, and this entry's JSON without `hash`.
+    /// SHA-256 (hex) of `prev`, a line feed, and this entry's JSON with an empty `hash`.
     #[serde(default)]
     pub hash: String,
-}
-
-impl AuditEntry {
-    /// What the hash is taken of: `prev`, a line feed, and the entry's JSON with an empty hash.
-    pub fn hashed_text(&self) -> String {
-        let mut bare = self.clone();
-        bare.hash = String::new();
-        let json = serde_json::to_string(&bare).unwrap_or_default();
-        format!("{}\n{json}", self.prev)
-    }
 }

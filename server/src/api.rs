@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 use waitingroom::door::{BaseUrl, ClientAddr, Staff, StaffToken};
-use waitingroom::services::{qr_svg, ticket_url, RemoteClient, ServiceError, Via};
 use waitingroom::services::staff::Actor;
+use waitingroom::services::{qr_svg, ticket_url, RemoteClient, ServiceError, Via};
 use waitingroom::{AuditAction, AuditEvent, Capability};
 use waitingroom::{Channel, Lang, Problem, TicketToken};
 
@@ -262,9 +262,21 @@ async fn history(
 }
 
 /// Writes a download (`what`) of `queue` by `staff` to the audit trail.
-async fn exported(state: &AppState, staff: &Staff, client: std::net::IpAddr, queue: &str, what: &str) {
-    let event = AuditEvent::new(AuditAction::Export).queue(queue).detail(what);
-    state.room.audit().record_by(&staff.0, Some(client), event).await;
+async fn exported(
+    state: &AppState,
+    staff: &Staff,
+    client: std::net::IpAddr,
+    queue: &str,
+    what: &str,
+) {
+    let event = AuditEvent::new(AuditAction::Export)
+        .queue(queue)
+        .detail(what);
+    state
+        .room
+        .audit()
+        .record_by(&staff.0, Some(client), event)
+        .await;
 }
 
 /// A CSV download: UTF-8 with a BOM and CRLF lines (what Excel in Japan opens intact).
@@ -348,7 +360,11 @@ async fn audit_csv(
     let calendar = &state.room.setup().calendar;
     let body = waitingroom::audit::audit_csv(&entries, |ms| calendar.local_time(ms));
     let event = AuditEvent::new(AuditAction::Export).detail("audit.csv");
-    state.room.audit().record_by(&staff.0, Some(client), event).await;
+    state
+        .room
+        .audit()
+        .record_by(&staff.0, Some(client), event)
+        .await;
     Ok(csv_download(
         format!("audit-{}.csv", nonempty("date").unwrap_or("all")),
         body,

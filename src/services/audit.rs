@@ -23,6 +23,15 @@ impl From<&Actor> for AuditWho {
     }
 }
 
+/// What an entry's hash is taken of: the hash before it, a line feed, and the entry's JSON with
+/// an empty `hash`.
+pub fn hashed_text(entry: &AuditEntry) -> String {
+    let mut bare = entry.clone();
+    bare.hash = String::new();
+    let json = serde_json::to_string(&bare).unwrap_or_default();
+    format!("{}\n{json}", entry.prev)
+}
+
 /// Where the chain breaks: the entry's number (the first entry whose number, link or hash is
 /// wrong, or the head's when entries after the last kept are gone) and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -54,9 +63,11 @@ pub fn verify(entries: &[String], head: &(u64, String)) -> Result<u64, Broken> {
             });
         }
         if entry.prev != prev {
-            return Err(broken("its link to the entry before is not that entry's hash"));
+            return Err(broken(
+                "its link to the entry before is not that entry's hash",
+            ));
         }
-        if sha256_hex(&entry.hashed_text()) != entry.hash {
+        if sha256_hex(&hashed_text(&entry)) != entry.hash {
             return Err(broken("its content does not match its hash (edited)"));
         }
         prev = entry.hash;
@@ -116,7 +127,7 @@ impl Audit {
                 prev: head.1.clone(),
                 hash: String::new(),
             };
-            entry.hash = sha256_hex(&entry.hashed_text());
+            entry.hash = sha256_hex(&hashed_text(&entry));
             let json =
                 serde_json::to_string(&entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let next = (entry.seq, entry.hash.clone());
@@ -180,7 +191,7 @@ mod tests {
                     prev: prev.clone(),
                     hash: String::new(),
                 };
-                e.hash = sha256_hex(&e.hashed_text());
+                e.hash = sha256_hex(&hashed_text(&e));
                 prev = e.hash.clone();
                 e
             })
@@ -215,7 +226,7 @@ mod tests {
         // an entry edited and its hash made again breaks the link of the next
         let mut rehashed = entries.clone();
         rehashed[1].event.target = Some("99".into());
-        rehashed[1].hash = sha256_hex(&rehashed[1].hashed_text());
+        rehashed[1].hash = sha256_hex(&hashed_text(&rehashed[1]));
         assert_eq!(verify(&json(&rehashed), &head).unwrap_err().seq, 3);
     }
 }

@@ -4,8 +4,8 @@
 //! staff, devices), each holding only what it needs; [`WaitingRoom`] builds them and hands them out.
 
 pub mod accounts;
-pub mod audit;
 mod addresses;
+pub mod audit;
 pub mod contacts;
 pub mod desk;
 pub mod devices;

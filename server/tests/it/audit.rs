@@ -3,7 +3,9 @@
 //! edited or removed in Redis is reported by `server audit verify` (run as a shop runs it) and by
 //! the console's page.
 
-use crate::common::{client, client_at, day_resets_at, server_binary, spawn_app, TestApp, TestRedis, ADMIN_PASSWORD};
+use crate::common::{
+    client_at, day_resets_at, server_binary, spawn_app, TestApp, TestRedis, ADMIN_PASSWORD,
+};
 use serde_json::Value;
 
 /// `server audit verify` against `redis`: its exit code and what it printed.
@@ -33,13 +35,19 @@ async fn kept(redis: &TestRedis) -> Vec<Value> {
         .query_async(&mut conn)
         .await
         .unwrap();
-    raw.iter().map(|r| serde_json::from_str(r).unwrap()).collect()
+    raw.iter()
+        .map(|r| serde_json::from_str(r).unwrap())
+        .collect()
 }
 
 async fn sign_in_as(app: &TestApp, client: &reqwest::Client, login: &str, password: &str) -> u16 {
-    app.post_form(client, "/api/admin/login", &[("login", login), ("password", password)])
-        .await
-        .0
+    app.post_form(
+        client,
+        "/api/admin/login",
+        &[("login", login), ("password", password)],
+    )
+    .await
+    .0
 }
 
 #[tokio::test]
@@ -47,6 +55,8 @@ async fn who_did_what_is_written_chained_and_an_edit_or_removal_is_found() {
     let redis = TestRedis::start();
     let app = spawn_app(&redis).await;
     let issued: Value = app.issue("default").await.json().await.unwrap();
+    // what the test app's own set-up wrote (its kiosk)
+    let before = kept(&redis).await.len();
     let owner = client_at("127.0.0.2");
     assert!(app.sign_in(&owner, ADMIN_PASSWORD).await.is_success());
 
@@ -71,22 +81,38 @@ async fn who_did_what_is_written_chained_and_an_edit_or_removal_is_found() {
         .await;
     assert!(status < 400);
     let (status, _) = app
-        .post_form(&tablet, "/api/admin/call_next", &[("queue", "default"), ("counter", "1")])
+        .post_form(
+            &tablet,
+            "/api/admin/call_next",
+            &[("queue", "default"), ("counter", "1")],
+        )
         .await;
     assert_eq!(status, 200);
     // a wrong password from elsewhere; a setting changed by the owner
-    assert_eq!(sign_in_as(&app, &client_at("127.0.0.4"), "sato", "guess-guess").await, 401);
+    assert_eq!(
+        sign_in_as(&app, &client_at("127.0.0.4"), "sato", "guess-guess").await,
+        401
+    );
     let (status, _) = app
-        .post_form(&owner, "/api/admin/autodial", &[("queue", "default"), ("places", "2")])
+        .post_form(
+            &owner,
+            "/api/admin/autodial",
+            &[("queue", "default"), ("places", "2")],
+        )
         .await;
     assert!(status < 400);
     // refused: written nowhere
     let (status, _) = app
-        .post_form(&tablet, "/api/admin/autodial", &[("queue", "default"), ("places", "5")])
+        .post_form(
+            &tablet,
+            "/api/admin/autodial",
+            &[("queue", "default"), ("places", "5")],
+        )
         .await;
     assert_eq!(status, 403);
 
-    let trail = kept(&redis).await;
+    let all = kept(&redis).await;
+    let trail = &all[before..];
     let seen: Vec<(String, String, String)> = trail
         .iter()
         .map(|e| {
@@ -113,15 +139,29 @@ async fn who_did_what_is_written_chained_and_an_edit_or_removal_is_found() {
             .map(|(a, w, ip)| (a.to_string(), w.to_string(), ip.to_string()))
             .collect::<Vec<_>>()
     );
-    assert_eq!(trail[4]["target"], issued["number"].to_string(), "the ticket called");
+    assert_eq!(
+        trail[4]["target"],
+        issued["ticket"]["number"].to_string(),
+        "the ticket called"
+    );
     assert_eq!(trail[4]["who"]["role"], "staff");
-    assert_eq!((trail[6]["detail"].as_str(), trail[6]["after"].as_str()), (Some("autodial_places"), Some("2")));
+    assert_eq!(
+        (trail[6]["detail"].as_str(), trail[6]["after"].as_str()),
+        (Some("autodial_places"), Some("2"))
+    );
     assert_eq!(trail[1]["target"], "sato");
-    let token = issued["token"].as_str().unwrap();
-    assert!(!serde_json::to_string(&trail).unwrap().contains(token), "no ticket token in the trail");
-    for (i, e) in trail.iter().enumerate() {
+    let token = issued["ticket"]["token"].as_str().unwrap();
+    assert!(
+        !serde_json::to_string(&all).unwrap().contains(token),
+        "no ticket token in the trail"
+    );
+    for (i, e) in all.iter().enumerate() {
         assert_eq!(e["seq"], i as u64 + 1);
-        let prev = if i == 0 { "" } else { trail[i - 1]["hash"].as_str().unwrap() };
+        let prev = if i == 0 {
+            ""
+        } else {
+            all[i - 1]["hash"].as_str().unwrap()
+        };
         assert_eq!(e["prev"], prev, "entry {} links to the one before", i + 1);
     }
 
@@ -133,50 +173,82 @@ async fn who_did_what_is_written_chained_and_an_edit_or_removal_is_found() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let csv = response.text().await.unwrap();
-    assert!(csv.starts_with("\u{feff}番号,日時,アカウント,名前,権限"), "{csv}");
+    assert!(
+        csv.starts_with("\u{feff}番号,日時,アカウント,名前,権限"),
+        "{csv}"
+    );
     assert_eq!(csv.lines().count(), 2, "the header and the one call: {csv}");
     assert!(csv.contains("佐藤") && csv.contains("\r\n"));
-    let response = tablet.get(app.url("/api/v1/audit.csv")).send().await.unwrap();
+    let response = tablet
+        .get(app.url("/api/v1/audit.csv"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
     let (status, page) = app.post_form(&owner, "/api/admin/audit", &[]).await;
     assert_eq!(status, 200);
-    assert_eq!(page["chain"]["Ok"], 8, "{page}");
+    let count = before + 8;
+    assert_eq!(page["chain"]["Ok"], count, "{page}");
 
     // the chain holds; an entry edited, then one removed, is found
     let (code, out) = verify(&redis).await;
-    assert_eq!((code, out.trim()), (0, "the audit trail holds: 8 entries, each chained to the one before"));
+    assert_eq!(
+        (code, out.trim().to_owned()),
+        (
+            0,
+            format!("the audit trail holds: {count} entries, each chained to the one before")
+        )
+    );
     let mut conn = redis.connection().await;
     let mut edited = trail[4].clone();
     edited["who"]["name"] = "誰か".into();
     let _: () = redis::cmd("LSET")
         .arg("wr:{audit}:log")
-        .arg(4)
+        .arg(before + 4)
         .arg(edited.to_string())
         .query_async(&mut conn)
         .await
         .unwrap();
     let (code, out) = verify(&redis).await;
     assert_eq!(code, 1);
-    assert!(out.contains("breaks at entry 5"), "{out}");
+    assert!(
+        out.contains(&format!("breaks at entry {}", before + 5)),
+        "{out}"
+    );
     let (_, page) = app.post_form(&owner, "/api/admin/audit", &[]).await;
-    assert_eq!(page["chain"]["Err"][0], 5, "the console's page says so too");
+    assert_eq!(
+        page["chain"]["Err"][0],
+        before + 5,
+        "the console's page says so too"
+    );
 
     let _: () = redis::cmd("LSET")
         .arg("wr:{audit}:log")
-        .arg(4)
+        .arg(before + 4)
         .arg(trail[4].to_string())
         .query_async(&mut conn)
         .await
         .unwrap();
     assert_eq!(verify(&redis).await.0, 0, "put back, it holds again");
-    let _: u64 = redis::cmd("LREM")
+    // removed as it is stored (its exact text)
+    let stored: String = redis::cmd("LINDEX")
         .arg("wr:{audit}:log")
-        .arg(1)
-        .arg(trail[2].to_string())
+        .arg(before + 2)
         .query_async(&mut conn)
         .await
         .unwrap();
+    let removed: u64 = redis::cmd("LREM")
+        .arg("wr:{audit}:log")
+        .arg(1)
+        .arg(stored)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
     let (code, out) = verify(&redis).await;
     assert_eq!(code, 1);
-    assert!(out.contains("breaks at entry 3"), "{out}");
+    assert!(
+        out.contains(&format!("breaks at entry {}", before + 3)),
+        "{out}"
+    );
 }

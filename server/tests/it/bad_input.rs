@@ -234,6 +234,7 @@ async fn assert_only_known_keys(redis: &TestRedis) {
         "wr:{limits}:",
         "wr:{kiosks}:",
         "wr:{accounts}:",
+        "wr:{audit}:",
         "wr:session:",
         "wr:staff:",
         "wr:{signin}:",

@@ -151,6 +151,7 @@ fn requests() -> Vec<Request> {
         ("manager", "/api/admin/dev_outbox", vec![]),
         ("manager", "/api/admin/contact_log", vec![]),
         ("admin", "/api/admin/accounts", vec![]),
+        ("admin", "/api/admin/audit", vec![]),
         (
             "admin",
             "/api/admin/account_role",

@@ -159,31 +159,32 @@ impl Desk {
     }
 
     /// Staff set how many places ahead `queue` calls a verified phone (0: never); tickets now
-    /// within reach get their call at once.
+    /// within reach get their call at once. Answers the setting before (for the audit trail).
     pub async fn set_autodial_places(
         &self,
         queue: &QueueId,
         places: u32,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<u32, ServiceError> {
         if places > MAX_AUTODIAL_PLACES {
             return Err(Problem::BadAutodial {
                 max: MAX_AUTODIAL_PLACES,
             }
             .into());
         }
-        Ok(self
-            .queues
+        let before = self.queues.autodial_places(queue).await?;
+        self.queues
             .set_autodial_places(queue, places, self.setup.calendar.now())
-            .await?)
+            .await?;
+        Ok(before)
     }
 
     /// Staff set how far 「後ろに回す」 moves a called ticket back, and after how many minutes a
-    /// called ticket becomes a no-show by itself (0: never).
+    /// called ticket becomes a no-show by itself (0: never). Answers the setting before.
     pub async fn set_late_arrivals(
         &self,
         queue: &QueueId,
         late: LateArrivals,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<LateArrivals, ServiceError> {
         if !late.is_valid() {
             return Err(Problem::BadSetting {
                 detail: format!(
@@ -194,19 +195,20 @@ impl Desk {
             }
             .into());
         }
-        Ok(self
-            .queues
+        let before = self.queues.late_arrivals(queue).await?;
+        self.queues
             .set_late_arrivals(queue, late, self.setup.calendar.now())
-            .await?)
+            .await?;
+        Ok(before)
     }
 
     /// Staff set when `queue` takes tickets and how many a day (受付上限); intake then closes and
-    /// opens again by itself.
+    /// opens again by itself. Answers the setting before.
     pub async fn set_opening_hours(
         &self,
         queue: &QueueId,
         hours: OpeningHours,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<OpeningHours, ServiceError> {
         if !hours.is_valid() {
             return Err(Problem::BadSetting {
                 detail: format!(
@@ -216,10 +218,11 @@ impl Desk {
             }
             .into());
         }
-        Ok(self
-            .queues
+        let before = self.queues.opening_hours(queue).await?;
+        self.queues
             .set_opening_hours(queue, hours, self.setup.calendar.now())
-            .await?)
+            .await?;
+        Ok(before)
     }
 
     /// Every called ticket whose call is older than its queue's automatic no-show becomes a
@@ -258,11 +261,18 @@ impl Desk {
         Ok(changed)
     }
 
-    pub async fn set_intake(&self, queue: &QueueId, intake: Intake) -> Result<u64, ServiceError> {
-        Ok(self
+    /// Staff open, pause or close intake. Answers the queue's version and the intake before.
+    pub async fn set_intake(
+        &self,
+        queue: &QueueId,
+        intake: Intake,
+    ) -> Result<(u64, Intake), ServiceError> {
+        let before = self.queues.snapshot(queue).await?.intake;
+        let version = self
             .queues
             .set_intake(queue, intake, self.setup.calendar.now())
-            .await?)
+            .await?;
+        Ok((version, before))
     }
 
     /// The staff start a new business day now (numbering from 1), having typed

@@ -146,8 +146,13 @@ async fn who_did_what_is_written_chained_and_an_edit_or_removal_is_found() {
     );
     assert_eq!(trail[4]["who"]["role"], "staff");
     assert_eq!(
-        (trail[6]["detail"].as_str(), trail[6]["after"].as_str()),
-        (Some("autodial_places"), Some("2"))
+        (
+            trail[6]["detail"].as_str(),
+            trail[6]["before"].as_str(),
+            trail[6]["after"].as_str()
+        ),
+        (Some("autodial_places"), Some("3"), Some("2")),
+        "the setting before (AUTODIAL_PLACES's 3) and after"
     );
     assert_eq!(trail[1]["target"], "sato");
     let token = issued["ticket"]["token"].as_str().unwrap();

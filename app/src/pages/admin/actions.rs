@@ -66,11 +66,11 @@ pub async fn act(
 pub async fn set_intake(queue: String, intake: Intake) -> Result<(), AppError> {
     let (room, staff) = crate::ssr::require(Capability::Settings).await?;
     let queue = room.setup().queue(&queue)?.id.clone();
-    room.desk().set_intake(&queue, intake).await?;
+    let (_, before) = room.desk().set_intake(&queue, intake).await?;
     let event = AuditEvent::new(AuditAction::SettingChanged)
         .queue(&queue)
         .detail("intake")
-        .change(None, intake.as_str());
+        .change(Some(before.as_str().to_owned()), intake.as_str());
     crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
@@ -94,11 +94,11 @@ pub async fn ticket_phone(queue: String, number: u64) -> Result<String, AppError
 pub async fn set_autodial(queue: String, places: u32) -> Result<(), AppError> {
     let (room, staff) = crate::ssr::require(Capability::Settings).await?;
     let queue = room.setup().queue(&queue)?.id.clone();
-    room.desk().set_autodial_places(&queue, places).await?;
+    let before = room.desk().set_autodial_places(&queue, places).await?;
     let event = AuditEvent::new(AuditAction::SettingChanged)
         .queue(&queue)
         .detail("autodial_places")
-        .change(None, places);
+        .change(Some(before.to_string()), places);
     crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
@@ -113,11 +113,11 @@ pub async fn set_late(queue: String, places: u32, no_show_after: u32) -> Result<
         move_back_places: places,
         no_show_after_minutes: no_show_after,
     };
-    room.desk().set_late_arrivals(&queue, late).await?;
+    let before = room.desk().set_late_arrivals(&queue, late).await?;
     let event = AuditEvent::new(AuditAction::SettingChanged)
         .queue(&queue)
         .detail("late_arrivals")
-        .change(None, format!("move back {places}, no-show after {no_show_after} min"));
+        .change(Some(late_text(before)), late_text(late));
     crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
@@ -147,11 +147,11 @@ pub async fn set_hours(
         closes: time(&closes)?,
         daily_limit: limit,
     };
-    room.desk().set_opening_hours(&queue, hours).await?;
+    let before = room.desk().set_opening_hours(&queue, hours).await?;
     let event = AuditEvent::new(AuditAction::SettingChanged)
         .queue(&queue)
         .detail("opening_hours")
-        .change(None, format!("{opens}-{closes}, limit {limit}"));
+        .change(Some(hours_text(before)), hours_text(hours));
     crate::ssr::audit(&room, &staff, event).await;
     Ok(())
 }
@@ -181,4 +181,25 @@ pub async fn call_phone(queue: String, number: u64, counter: String) -> Result<(
         .detail(format!("counter {counter}"));
     crate::ssr::audit(&room, &staff, event).await;
     Ok(())
+}
+
+/// Late arrivals as the audit trail writes them (`move back 3, no-show after 10 min`).
+#[cfg(feature = "ssr")]
+fn late_text(late: domain::LateArrivals) -> String {
+    format!(
+        "move back {}, no-show after {} min",
+        late.move_back_places, late.no_show_after_minutes
+    )
+}
+
+/// Opening hours as the audit trail writes them (`09:00-18:00, limit 120`; `-`: none).
+#[cfg(feature = "ssr")]
+fn hours_text(hours: domain::OpeningHours) -> String {
+    let time = |t: Option<u16>| t.map(domain::OpeningHours::hhmm).unwrap_or_default();
+    format!(
+        "{}-{}, limit {}",
+        time(hours.opens),
+        time(hours.closes),
+        hours.daily_limit
+    )
 }

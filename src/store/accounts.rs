@@ -124,19 +124,22 @@ impl AccountRecords {
         Ok(())
     }
 
-    /// The staff epoch and (for `account`) its record, in one round trip.
+    /// The staff epoch and (for `account`) its record, both asked at once (two hash slots: on a
+    /// cluster they may live on two nodes, so not one pipeline).
     pub async fn staff_check(&self, account: Option<&str>) -> Result<StaffCheck, StoreError> {
-        let mut conn = self.store.conn.clone();
-        let (epoch, raw): (Option<u64>, Option<String>) = match account {
-            Some(id) => {
-                redis::pipe()
-                    .get(STAFF_EPOCH)
-                    .hget(ACCOUNTS, id)
-                    .query_async(&mut conn)
-                    .await?
-            }
-            None => (conn.get(STAFF_EPOCH).await?, None),
+        let (mut epoch_conn, mut account_conn) = (self.store.conn.clone(), self.store.conn.clone());
+        let epoch = async move {
+            let epoch: Option<u64> = epoch_conn.get(STAFF_EPOCH).await?;
+            Ok::<_, StoreError>(epoch)
         };
+        let record = async move {
+            let raw: Option<String> = match account {
+                Some(id) => account_conn.hget(ACCOUNTS, id).await?,
+                None => None,
+            };
+            Ok::<_, StoreError>(raw)
+        };
+        let (epoch, raw) = tokio::try_join!(epoch, record)?;
         Ok(StaffCheck {
             staff_epoch: epoch.unwrap_or(0),
             account: raw.map(|json| from_json(&json)).transpose()?,

@@ -165,14 +165,14 @@ impl<S: Send + Sync> FromRequestParts<S> for KioskDevice {
     }
 }
 
-/// The staff API's bearer token as the request gives it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The staff API's bearer token as the request gives it, and whom it stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StaffToken {
     /// No `Authorization` header: an anonymous call.
     Absent,
-    /// The configured token.
-    Valid,
-    /// Another token, or any while the staff API is closed.
+    /// `STAFF_API_TOKEN` (an admin), or a token made in the console (its scopes).
+    Valid(Actor),
+    /// Another token (one revoked among them), or any while none is configured.
     Invalid,
 }
 
@@ -188,12 +188,25 @@ impl<S: Send + Sync> FromRequestParts<S> for StaffToken {
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
-        // `STAFF_API_TOKEN`; none: the staff API is closed
-        let expected = &room(parts)?.setup().staff.api_token;
-        let valid = expected.as_ref().is_some_and(|expected| {
-            crate::secret::constant_time_eq(given.as_bytes(), expected.as_bytes())
-        });
-        Ok(if valid { Self::Valid } else { Self::Invalid })
+        let room = room(parts)?;
+        // `STAFF_API_TOKEN`, the legacy way
+        let legacy = room
+            .setup()
+            .staff
+            .api_token
+            .as_ref()
+            .is_some_and(|expected| {
+                crate::secret::constant_time_eq(given.as_bytes(), expected.as_bytes())
+            });
+        if legacy {
+            return Ok(Self::Valid(Actor::api_token()));
+        }
+        Ok(
+            match room.api_tokens().admit(given).await.map_err(refusal)? {
+                Some(actor) => Self::Valid(actor),
+                None => Self::Invalid,
+            },
+        )
     }
 }
 
@@ -255,7 +268,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match StaffToken::from_request_parts(parts, state).await? {
-            StaffToken::Valid => Ok(Staff(Actor::api_token())),
+            StaffToken::Valid(actor) => Ok(Staff(actor)),
             StaffToken::Invalid => Err(Problem::Unauthorized.into()),
             StaffToken::Absent => {
                 let session = session(parts, state).await?;

@@ -124,6 +124,7 @@ impl AppError {
             P::WeakPassword { min } => td_string!(locale, error.weak_password, n = min),
             P::OwnerIsKept => td_string!(locale, error.owner_is_kept).to_owned(),
             P::AccountChanged => td_string!(locale, error.account_changed).to_owned(),
+            P::TokenNotFound => td_string!(locale, error.token_not_found).to_owned(),
             P::TooManyAttempts { wait_minutes, .. } => {
                 td_string!(locale, error.too_many_attempts, n = wait_minutes)
             }
@@ -134,6 +135,7 @@ impl AppError {
             P::Network { .. } => td_string!(locale, error.network).to_owned(),
             // answered by the JSON API and the live channel only: no page shows them
             P::Unauthorized
+            | P::MissingScope { .. }
             | P::TooManyConnections { .. }
             | P::IdempotencyInProgress
             | P::IdempotencyKeyReused

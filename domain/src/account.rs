@@ -59,8 +59,10 @@ pub enum Capability {
     Settings,
     /// Kiosks set up and revoked.
     Devices,
-    /// The history, its downloads, the day's tickets as a file, the log of texts and calls.
+    /// The history and the log of texts and calls, read.
     History,
+    /// The history and the day's tickets downloaded as files.
+    Export,
     /// Accounts and their roles.
     Accounts,
     /// The audit trail, read and downloaded.
@@ -72,10 +74,69 @@ impl Capability {
     pub fn least_role(self) -> Role {
         match self {
             Capability::Line => Role::Staff,
-            Capability::Settings | Capability::Devices | Capability::History => Role::Manager,
+            Capability::Settings
+            | Capability::Devices
+            | Capability::History
+            | Capability::Export => Role::Manager,
             Capability::Accounts | Capability::Audit => Role::Admin,
         }
     }
+}
+
+/// What an API token made in the console may do (any of them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiScope {
+    /// Read: the history's figures, `/metrics`.
+    Read,
+    /// Act: issue tickets without the per-address limit, call the next.
+    Act,
+    /// Export: the history and the day's tickets as CSV.
+    Export,
+}
+
+impl ApiScope {
+    pub const ALL: [ApiScope; 3] = [ApiScope::Read, ApiScope::Act, ApiScope::Export];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiScope::Read => "read",
+            ApiScope::Act => "act",
+            ApiScope::Export => "export",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<ApiScope> {
+        ApiScope::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// The scope a capability needs of a token (`None`: no token may).
+    pub fn of(what: Capability) -> Option<ApiScope> {
+        match what {
+            Capability::Line => Some(ApiScope::Act),
+            Capability::History => Some(ApiScope::Read),
+            Capability::Export => Some(ApiScope::Export),
+            Capability::Settings
+            | Capability::Devices
+            | Capability::Accounts
+            | Capability::Audit => None,
+        }
+    }
+}
+
+/// An API token as the console lists it (its secret is shown once, when it is made).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    /// 32 hex characters: the first part of the token (`wrt_<id>.<secret>`).
+    pub id: String,
+    /// What it is for (「予約システム」).
+    pub name: String,
+    pub scopes: Vec<ApiScope>,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: u64,
+    /// The name of the account that made it.
+    pub created_by: String,
+    pub last_used_at: Option<u64>,
 }
 
 /// An account as the console lists it (no password, nothing secret).

@@ -27,6 +27,8 @@ pub enum AuditAction {
     DayReset,
     KioskSetUp,
     KioskRevoked,
+    ApiTokenCreated,
+    ApiTokenRevoked,
     AccountCreated,
     AccountRoleChanged,
     AccountDisabled,
@@ -38,7 +40,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -51,6 +53,8 @@ impl AuditAction {
         AuditAction::DayReset,
         AuditAction::KioskSetUp,
         AuditAction::KioskRevoked,
+        AuditAction::ApiTokenCreated,
+        AuditAction::ApiTokenRevoked,
         AuditAction::AccountCreated,
         AuditAction::AccountRoleChanged,
         AuditAction::AccountDisabled,
@@ -74,6 +78,8 @@ impl AuditAction {
             AuditAction::DayReset => "day_reset",
             AuditAction::KioskSetUp => "kiosk_set_up",
             AuditAction::KioskRevoked => "kiosk_revoked",
+            AuditAction::ApiTokenCreated => "api_token_created",
+            AuditAction::ApiTokenRevoked => "api_token_revoked",
             AuditAction::AccountCreated => "account_created",
             AuditAction::AccountRoleChanged => "account_role_changed",
             AuditAction::AccountDisabled => "account_disabled",

@@ -21,7 +21,7 @@ pub mod queue;
 pub mod ticket;
 pub mod twilio;
 
-pub use account::{Account, Capability, Role};
+pub use account::{Account, ApiScope, ApiToken, Capability, Role};
 pub use analytics::Analytics;
 pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditWho};
 pub use day::QueueDay;

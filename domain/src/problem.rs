@@ -169,6 +169,11 @@ problems! {
     /// the server's settings are (`ADMIN_PASSWORD`).
     #[error("the owner's account is kept as it is")]
     OwnerIsKept = "owner_is_kept", 409;
+    /// An API token without the scope a call needs.
+    #[error("this token's scopes do not include `{}`", .needs.as_str())]
+    MissingScope { needs: crate::account::ApiScope } = "missing_scope", 403;
+    #[error("no such API token")]
+    TokenNotFound = "token_not_found", 404;
     /// The account changed meanwhile (another admin): read it again.
     #[error("the account changed meanwhile; try again")]
     AccountChanged = "account_changed", 409;
@@ -312,6 +317,10 @@ impl Problem {
             Problem::WeakPassword { min: 10 },
             Problem::OwnerIsKept,
             Problem::AccountChanged,
+            Problem::MissingScope {
+                needs: crate::account::ApiScope::Act,
+            },
+            Problem::TokenNotFound,
             Problem::too_many_attempts(900),
             Problem::ResetNotConfirmed,
             Problem::BadAutodial { max: 10 },

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 use waitingroom::door::{BaseUrl, ClientAddr, Staff, StaffToken};
-use waitingroom::services::staff::Actor;
 use waitingroom::services::{qr_svg, ticket_url, RemoteClient, ServiceError, Via};
 use waitingroom::{AuditAction, AuditEvent, Capability};
 use waitingroom::{Channel, Lang, Problem, TicketToken};
@@ -127,7 +126,8 @@ async fn issue(
         .unwrap_or_default();
     let ticket = match token {
         StaffToken::Invalid => return Err(ApiError::from(Problem::Unauthorized)),
-        StaffToken::Valid => {
+        StaffToken::Valid(actor) => {
+            actor.may(Capability::Line)?;
             state
                 .room
                 .issuing()
@@ -201,9 +201,10 @@ async fn call_next(
     ClientAddr(client): ClientAddr,
     body: axum::body::Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if token != StaffToken::Valid {
+    let StaffToken::Valid(actor) = token else {
         return Err(ApiError::from(Problem::Unauthorized));
-    }
+    };
+    actor.may(Capability::Line)?;
     let info = state.room.setup().queue(&queue)?;
     let body: CallNextBody = if body.iter().all(u8::is_ascii_whitespace) {
         CallNextBody::default()
@@ -226,7 +227,7 @@ async fn call_next(
     state
         .room
         .audit()
-        .record_by(&Actor::api_token(), Some(client), event)
+        .record_by(&actor, Some(client), event)
         .await;
     Ok(Json(
         json!({"number": number, "label": info.label(number), "counter": counter, "version": version}),
@@ -304,7 +305,7 @@ async fn history_csv(
     Path(queue): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    staff.0.may(Capability::History)?;
+    staff.0.may(Capability::Export)?;
     let history = read_history(&state, &queue, &query).await?;
     exported(&state, &staff, client, &queue, "history.csv").await;
     let name = format!(
@@ -325,7 +326,7 @@ async fn tickets_csv(
     State(state): State<AppState>,
     Path(queue): Path<String>,
 ) -> Result<Response, ApiError> {
-    staff.0.may(Capability::History)?;
+    staff.0.may(Capability::Export)?;
     let info = state.room.setup().queue(&queue)?;
     let rows = state.room.history().today_ticket_rows(info).await?;
     exported(&state, &staff, client, &queue, "tickets.csv").await;
@@ -373,8 +374,11 @@ async fn audit_csv(
 
 /// `GET /metrics` (staff token): what the server counts, for Prometheus (OpenMetrics text).
 pub async fn metrics(State(state): State<AppState>, token: StaffToken) -> Response {
-    if token != StaffToken::Valid {
+    let StaffToken::Valid(actor) = token else {
         return ApiError::from(Problem::Unauthorized).into_response();
+    };
+    if let Err(problem) = actor.may(Capability::History) {
+        return ApiError::from(problem).into_response();
     }
     (
         [(

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod addresses;
+pub mod api_tokens;
 pub mod audit;
 pub mod contacts;
 pub mod desk;
@@ -43,6 +44,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 use accounts::Accounts;
+use api_tokens::ApiTokens;
 use audit::Audit;
 use contacts::Contacts;
 use desk::Desk;
@@ -91,6 +93,7 @@ struct Services {
     staff: StaffDesk,
     accounts: Accounts,
     audit: Audit,
+    api_tokens: ApiTokens,
     devices: Devices,
 }
 
@@ -166,6 +169,7 @@ impl WaitingRoom {
             requests: Requests::new(&store),
             accounts: Accounts::new(&store, at(), staff.clone()),
             audit: Audit::new(&store, at()),
+            api_tokens: ApiTokens::new(&store, at()),
             staff,
             devices: Devices::new(&store, setup.calendar.clone()),
             desk,
@@ -252,6 +256,11 @@ impl WaitingRoom {
     /// The accounts, as admins keep them.
     pub fn accounts(&self) -> &Accounts {
         &self.0.accounts
+    }
+
+    /// The API tokens made in the console.
+    pub fn api_tokens(&self) -> &ApiTokens {
+        &self.0.api_tokens
     }
 
     /// The audit trail.

@@ -4,7 +4,7 @@
 //! "sign out everywhere", or their lifetime.
 
 use super::{ServiceError, Setup};
-use crate::account::{login_id, Capability, Role, OWNER_LOGIN};
+use crate::account::{login_id, ApiScope, Capability, Role, OWNER_LOGIN};
 use crate::problem::Problem;
 use crate::store;
 use crate::store::StoredAccount;
@@ -110,6 +110,8 @@ pub struct Actor {
     pub role: Role,
     /// Signed in with a temporary password: may only choose a new one.
     pub must_change_password: bool,
+    /// An API token made in the console: what it may (its role says nothing then).
+    pub scopes: Option<Vec<ApiScope>>,
 }
 
 impl Actor {
@@ -120,11 +122,21 @@ impl Actor {
             name: "API".to_owned(),
             role: Role::Admin,
             must_change_password: false,
+            scopes: None,
         }
     }
 
     /// Refused unless this actor may do `what`.
     pub fn may(&self, what: Capability) -> Result<(), Problem> {
+        if let Some(scopes) = &self.scopes {
+            return match ApiScope::of(what) {
+                Some(needs) if scopes.contains(&needs) => Ok(()),
+                Some(needs) => Err(Problem::MissingScope { needs }),
+                None => Err(Problem::NotAllowed {
+                    needs: what.least_role(),
+                }),
+            };
+        }
         if self.must_change_password {
             return Err(Problem::PasswordChangeRequired);
         }
@@ -305,6 +317,7 @@ impl StaffDesk {
                 name: a.name,
                 role: a.role,
                 must_change_password: a.must_change_password,
+                scopes: None,
             }))
     }
 

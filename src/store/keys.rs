@@ -17,6 +17,11 @@ pub const ACCOUNTS: &str = "wr:{accounts}:all";
 pub const ACCOUNT_LOGINS: &str = "wr:{accounts}:logins";
 pub const ACCOUNTS_SEEN: &str = "wr:{accounts}:seen";
 
+/// The API tokens made in the console (id → JSON: name, scopes, the SHA-256 of the secret) and
+/// when each was last used.
+pub const API_TOKENS: &str = "wr:{tokens}:all";
+pub const API_TOKENS_SEEN: &str = "wr:{tokens}:seen";
+
 /// The audit trail: its entries (a list of JSON, oldest first) and its head (`<seq> <hash>` of
 /// the last); one hash tag, so one script appends to both.
 pub const AUDIT_LOG: &str = "wr:{audit}:log";

@@ -6,6 +6,7 @@
 //! is ever seen without its event.
 
 mod accounts;
+mod api_tokens;
 mod audit;
 mod backup;
 mod binder;
@@ -33,6 +34,7 @@ use crate::calendar::Calendar;
 pub use crate::calendar::Moment;
 use crate::queue::{QueueId, MAX_AUTODIAL_PLACES};
 pub use accounts::{AccountRecords, StaffCheck, StoredAccount};
+pub use api_tokens::{ApiTokenRecords, StoredToken};
 pub use audit::AuditRecords;
 pub use backup::Backups;
 pub use backup::{Backup, BadBackup, HistoryDate, QueueBackup, Restored, FORMAT, FORMAT_VERSION};
@@ -165,6 +167,11 @@ impl std::str::FromStr for AutodialPlaces {
 }
 
 impl Store {
+    /// Its API tokens.
+    pub fn api_token_records(&self) -> ApiTokenRecords {
+        ApiTokenRecords::of(self.clone())
+    }
+
     /// Its audit trail.
     pub fn audit_records(&self) -> AuditRecords {
         AuditRecords::of(self.clone())

@@ -133,6 +133,7 @@ pages! {
                              "/admin/history"    => HistoryPage, Async;
                              "/admin/accounts"   => AccountsPage, Async;
                              "/admin/audit"      => AuditPage,   Async;
+                             "/admin/tokens"     => TokensPage,  Async;
                              "/admin/password"   => PasswordPage, OutOfOrder; }
     home      in "phone"   { "/"                 => HomePage,    OutOfOrder; }
     ticket    in "phone"   { "/t/:token"         => TicketPage,  Async; }

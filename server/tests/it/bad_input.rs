@@ -235,6 +235,7 @@ async fn assert_only_known_keys(redis: &TestRedis) {
         "wr:{kiosks}:",
         "wr:{accounts}:",
         "wr:{audit}:",
+        "wr:{tokens}:",
         "wr:session:",
         "wr:staff:",
         "wr:{signin}:",

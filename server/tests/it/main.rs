@@ -1,6 +1,7 @@
 //! Integration tests: the real app on port 0 against a throwaway `redis-server` of each test's
 //! own. One test binary, so every helper in `common` is used somewhere (and builds once).
 
+mod api_tokens;
 mod attacks;
 mod audit;
 mod backup;

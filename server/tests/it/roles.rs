@@ -152,6 +152,12 @@ fn requests() -> Vec<Request> {
         ("manager", "/api/admin/contact_log", vec![]),
         ("admin", "/api/admin/accounts", vec![]),
         ("admin", "/api/admin/audit", vec![]),
+        ("admin", "/api/admin/api_tokens", vec![]),
+        (
+            "admin",
+            "/api/admin/revoke_api_token",
+            vec![("id", "nobody")],
+        ),
         (
             "admin",
             "/api/admin/account_role",

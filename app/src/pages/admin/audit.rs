@@ -173,6 +173,8 @@ fn action_name(action: AuditAction, locale: Locale) -> &'static str {
         A::DayReset => td_string!(locale, admin.audit.actions.day_reset),
         A::KioskSetUp => td_string!(locale, admin.audit.actions.kiosk_set_up),
         A::KioskRevoked => td_string!(locale, admin.audit.actions.kiosk_revoked),
+        A::ApiTokenCreated => td_string!(locale, admin.audit.actions.api_token_created),
+        A::ApiTokenRevoked => td_string!(locale, admin.audit.actions.api_token_revoked),
         A::AccountCreated => td_string!(locale, admin.audit.actions.account_created),
         A::AccountRoleChanged => td_string!(locale, admin.audit.actions.account_role_changed),
         A::AccountDisabled => td_string!(locale, admin.audit.actions.account_disabled),

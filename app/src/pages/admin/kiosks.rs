@@ -127,7 +127,7 @@ fn KioskRows(list: KioskList, revoke: ServerAction<RevokeKiosk>) -> impl IntoVie
 }
 
 /// 「5分前」, 「たった今」 or 「未使用」.
-fn last_seen(locale: Locale, seen: Option<u64>, now_ms: u64) -> String {
+pub(super) fn last_seen(locale: Locale, seen: Option<u64>, now_ms: u64) -> String {
     match seen.map(|at| now_ms.saturating_sub(at) / 60_000) {
         None => td_string!(locale, admin.kiosks.never).to_owned(),
         Some(0) => td_string!(locale, admin.kiosks.seen_now).to_owned(),

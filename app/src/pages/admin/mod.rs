@@ -10,7 +10,8 @@
 //! - `contacts`: the day's SMS and calls with their latest status;
 //! - `history`: 履歴, the kept figures by day, week and month, and the downloads;
 //! - `accounts`: アカウント, the accounts and their roles (admins), and one's own new password;
-//! - `audit`: 操作履歴, the audit trail by day, person and action, its chain checked, its CSV.
+//! - `audit`: 操作履歴, the audit trail by day, person and action, its chain checked, its CSV;
+//! - `tokens`: API トークン, the tokens integrations call the API with (admins).
 
 mod accounts;
 mod actions;
@@ -22,6 +23,7 @@ mod history;
 mod kiosks;
 pub mod login;
 mod outbox;
+mod tokens;
 
 use crate::components::page::{Loaded, Page};
 use crate::i18n::*;
@@ -30,6 +32,7 @@ use leptos_router::hooks::use_query_map;
 
 pub use accounts::{AccountsPage, PasswordPage};
 pub use audit::AuditPage;
+pub use tokens::TokensPage;
 pub use actions::{act, call_next, load_console, reset_day, set_intake};
 pub use history::{load_history, HistoryPage, HistoryScreen, HistoryView};
 pub use login::LoginPage;
@@ -68,6 +71,9 @@ pub fn ConsoleTools() -> impl IntoView {
             </a>
             <a href="/admin/audit" aria-current=move || current("/admin/audit") data-testid="nav-audit">
                 {t!(i18n, admin.audit.title)}
+            </a>
+            <a href="/admin/tokens" aria-current=move || current("/admin/tokens") data-testid="nav-tokens">
+                {t!(i18n, admin.tokens.title)}
             </a>
         </nav>
         <login::SignOut />

@@ -7,7 +7,6 @@ use super::{Store, StoreError};
 use crate::account::Role;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// An account as `wr:{accounts}:all` keeps it (JSON).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -104,18 +103,7 @@ impl AccountRecords {
 
     /// Every account with when it last signed in, by id.
     pub async fn accounts(&self) -> Result<Vec<(String, StoredAccount, Option<u64>)>, StoreError> {
-        let mut conn = self.store.conn.clone();
-        let (all, seen): (HashMap<String, String>, HashMap<String, u64>) = redis::pipe()
-            .hgetall(ACCOUNTS)
-            .hgetall(ACCOUNTS_SEEN)
-            .query_async(&mut conn)
-            .await?;
-        all.into_iter()
-            .map(|(id, json)| {
-                let seen = seen.get(&id).copied();
-                Ok((id, from_json(&json)?, seen))
-            })
-            .collect()
+        self.store.records_with_seen(ACCOUNTS, ACCOUNTS_SEEN).await
     }
 
     pub async fn account_seen(&self, id: &str, at_ms: u64) -> Result<(), StoreError> {

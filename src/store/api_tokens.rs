@@ -6,7 +6,6 @@ use super::{Store, StoreError};
 use crate::account::ApiScope;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// A token as `wr:{tokens}:all` keeps it (JSON).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -44,18 +43,9 @@ impl ApiTokenRecords {
 
     /// Every token with when it was last used, by id.
     pub async fn tokens(&self) -> Result<Vec<(String, StoredToken, Option<u64>)>, StoreError> {
-        let mut conn = self.store.conn.clone();
-        let (all, seen): (HashMap<String, String>, HashMap<String, u64>) = redis::pipe()
-            .hgetall(API_TOKENS)
-            .hgetall(API_TOKENS_SEEN)
-            .query_async(&mut conn)
-            .await?;
-        all.into_iter()
-            .map(|(id, json)| {
-                let seen = seen.get(&id).copied();
-                Ok((id, from_json(&json)?, seen))
-            })
-            .collect()
+        self.store
+            .records_with_seen(API_TOKENS, API_TOKENS_SEEN)
+            .await
     }
 
     /// Removes token `id`: whether it existed.

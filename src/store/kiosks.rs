@@ -6,7 +6,6 @@ use super::{Store, StoreError};
 use crate::kiosk::Kiosk;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// A kiosk as `wr:{kiosks}:all` keeps it (JSON).
 #[derive(Serialize, Deserialize)]
@@ -54,25 +53,18 @@ impl Kiosks {
 
     /// Every kiosk, oldest first.
     pub async fn kiosks(&self) -> Result<Vec<Kiosk>, StoreError> {
-        let mut conn = self.store.conn.clone();
-        let (all, seen): (HashMap<String, String>, HashMap<String, u64>) = redis::pipe()
-            .hgetall(KIOSKS)
-            .hgetall(KIOSKS_SEEN)
-            .query_async(&mut conn)
-            .await?;
-        let mut kiosks = all
+        let mut kiosks: Vec<Kiosk> = self
+            .store
+            .records_with_seen::<StoredKiosk>(KIOSKS, KIOSKS_SEEN)
+            .await?
             .into_iter()
-            .map(|(id, json)| {
-                let stored: StoredKiosk =
-                    serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Ok(Kiosk {
-                    last_seen_at: seen.get(&id).copied(),
-                    id,
-                    name: stored.name,
-                    created_at: stored.created_at,
-                })
+            .map(|(id, stored, seen)| Kiosk {
+                last_seen_at: seen,
+                id,
+                name: stored.name,
+                created_at: stored.created_at,
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .collect();
         kiosks.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(kiosks)
     }

@@ -64,6 +64,7 @@ pub use reminders::ReminderRecords;
 pub(crate) use scripts::as_string;
 use scripts::Scripts;
 pub use staff::StaffRecords;
+use std::collections::HashMap;
 pub use tickets::Tickets;
 pub use tickets::{Issued, NewTicket};
 pub use webhooks::Replies;
@@ -250,6 +251,29 @@ impl Store {
     /// Its answers kept so a retry gets the same.
     pub fn replies(&self) -> Replies {
         Replies::of(self.clone())
+    }
+
+    /// The records of `all` (id → JSON, read as `T`) with when each was last seen (`seen`: id →
+    /// ms), both hashes of one slot read together: what kiosks, accounts and API tokens list.
+    pub(crate) async fn records_with_seen<T: serde::de::DeserializeOwned>(
+        &self,
+        all: &str,
+        seen: &str,
+    ) -> Result<Vec<(String, T, Option<u64>)>, StoreError> {
+        let mut conn = self.conn.clone();
+        let (all, seen): (HashMap<String, String>, HashMap<String, u64>) = redis::pipe()
+            .hgetall(all)
+            .hgetall(seen)
+            .query_async(&mut conn)
+            .await?;
+        all.into_iter()
+            .map(|(id, json)| {
+                let record = serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("{id}: {e}")))?;
+                let seen = seen.get(&id).copied();
+                Ok((id, record, seen))
+            })
+            .collect()
     }
 
     /// Takes the turn kept at `key` for `for_ms`, unless another process holds it: whether it
